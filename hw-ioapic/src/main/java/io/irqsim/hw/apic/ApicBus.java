@@ -1,0 +1,192 @@
+package io.irqsim.hw.apic;
+
+import io.irqsim.hw.ioapic.Rte;
+import io.irqsim.hw.trace.HwEvent;
+import io.irqsim.hw.trace.HwTrace;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The APIC bus (system bus messages on P6 and later) connecting interrupt sources to local APICs:
+ * IO-APIC messages, MSI writes and IPIs go to the LAPICs the destination selects, and a LAPIC's
+ * EOI message goes to every {@link EoiListener} (every IO-APIC), as QEMU's
+ * {@code ioapic_eoi_broadcast} and crosvm's {@code ApicBusMsg::Eoi} do. The same class serves a
+ * domain's virtual LAPICs.
+ *
+ * <p>Lowest-priority delivery picks, among the addressed enabled LAPICs, the one with the lowest
+ * processor priority; ties rotate, starting after the previous winner (deterministic).
+ *
+ * <p>Delivery and EOI paths allocate nothing.
+ */
+public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
+
+    /** MSI address window: 0xFEExxxxx (Intel SDM "Message Address Register Format"). */
+    public static final long MSI_ADDRESS_BASE = 0xFEE00000L;
+
+    private final HwTrace trace;
+    private LocalApic[] lapics = new LocalApic[0];
+    private EoiListener[] eoiListeners = new EoiListener[0];
+    private int lowestPriorityCursor;
+    private long undeliverable;
+
+    /** @param trace where bus events are reported */
+    public ApicBus(final HwTrace trace) {
+        this.trace = trace;
+    }
+
+    /**
+     * Attaches a LAPIC and connects its EOI and IPI outputs to this bus.
+     *
+     * @param lapic the LAPIC
+     */
+    public void attach(final LocalApic lapic) {
+        for (final LocalApic other : lapics) {
+            if (other.apicId() == lapic.apicId()) {
+                throw new IllegalArgumentException("APIC id " + lapic.apicId() + " is already on the bus (cpu "
+                    + other.cpu() + ")");
+            }
+        }
+        lapics = Arrays.copyOf(lapics, lapics.length + 1);
+        lapics[lapics.length - 1] = lapic;
+        lapic.connect(this, this);
+    }
+
+    /**
+     * Adds a receiver of EOI messages (an IO-APIC, or a hypervisor's EOI hook).
+     *
+     * @param listener the listener
+     */
+    public void addEoiListener(final EoiListener listener) {
+        eoiListeners = Arrays.copyOf(eoiListeners, eoiListeners.length + 1);
+        eoiListeners[eoiListeners.length - 1] = listener;
+    }
+
+    /** @return the attached LAPICs, in attach order */
+    public List<LocalApic> lapics() {
+        return new ArrayList<>(Arrays.asList(lapics));
+    }
+
+    /**
+     * @param cpu CPU index
+     * @return the LAPIC attached with that CPU index, or {@code null}
+     */
+    public LocalApic lapic(final int cpu) {
+        for (final LocalApic l : lapics) {
+            if (l.cpu() == cpu) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    /** @return messages no LAPIC accepted */
+    public long undeliverableCount() {
+        return undeliverable;
+    }
+
+    @Override
+    public int sendInterrupt(final int vector, final int deliveryMode, final boolean logical,
+                             final int destination, final boolean level) {
+        final int n;
+        if (deliveryMode == Rte.DM_LOWEST_PRIORITY) {
+            n = deliverLowestPriority(vector, logical, destination, level);
+        } else {
+            n = deliverToAll(null, vector, deliveryMode, logical, destination, level);
+        }
+        if (n == 0) {
+            undeliverable++;
+            trace.event(HwEvent.APIC_BUS_NO_TARGET, destination, (vector & 0xFF) | (deliveryMode << 8), logical ? 1 : 0);
+        }
+        return n;
+    }
+
+    @Override
+    public int sendIpi(final LocalApic from, final int vector, final int deliveryMode, final boolean logical,
+                       final int destination, final int shorthand) {
+        switch (shorthand) {
+            case SHORTHAND_ALL:
+                return deliverToAll(null, vector, deliveryMode, false, 0xFF, false);
+            case SHORTHAND_ALL_BUT_SELF:
+                return deliverToAll(from, vector, deliveryMode, false, 0xFF, false);
+            default:
+                return sendInterrupt(vector, deliveryMode, logical, destination, false);
+        }
+    }
+
+    /**
+     * Decodes an MSI write (Intel SDM "Message Signalled Interrupts"): address bits 19:12
+     * destination, bit 2 destination mode, bit 3 redirection hint; data bits 7:0 vector, 10:8
+     * delivery mode, 15 trigger mode. A write outside 0xFEExxxxx delivers nothing.
+     *
+     * @param address MSI address
+     * @param data MSI data
+     * @return how many LAPICs accepted it
+     */
+    public int sendMsi(final long address, final int data) {
+        if ((address & 0xFFF0_0000L) != MSI_ADDRESS_BASE) {
+            trace.event(HwEvent.APIC_BUS_MSI, address, data & 0xFFFF_FFFFL, 0);
+            undeliverable++;
+            return 0;
+        }
+        final int destination = (int) (address >>> 12) & 0xFF;
+        final boolean logical = (address & 4) != 0;
+        final int vector = data & 0xFF;
+        final int mode = (data >>> 8) & 7;
+        final boolean level = (data & (1 << 15)) != 0;
+        final int n = sendInterrupt(vector, mode, logical, destination, level);
+        trace.event(HwEvent.APIC_BUS_MSI, address, data & 0xFFFF_FFFFL, n);
+        return n;
+    }
+
+    @Override
+    public void broadcastEoi(final int vector) {
+        trace.event(HwEvent.APIC_BUS_EOI, vector, 0, 0);
+        final EoiListener[] ls = eoiListeners;
+        for (int i = 0; i < ls.length; i++) {
+            ls[i].eoi(vector);
+        }
+    }
+
+    private boolean addressed(final LocalApic l, final boolean logical, final int destination) {
+        return logical ? l.matchesLogical(destination) : l.matchesPhysical(destination);
+    }
+
+    private int deliverToAll(final LocalApic except, final int vector, final int mode, final boolean logical,
+                             final int destination, final boolean level) {
+        int n = 0;
+        final LocalApic[] ls = lapics;
+        for (int i = 0; i < ls.length; i++) {
+            final LocalApic l = ls[i];
+            if (l != except && addressed(l, logical, destination) && l.accept(vector, mode, level)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private int deliverLowestPriority(final int vector, final boolean logical, final int destination,
+                                      final boolean level) {
+        final LocalApic[] ls = lapics;
+        final int count = ls.length;
+        LocalApic best = null;
+        int bestIndex = -1;
+        for (int k = 0; k < count; k++) {
+            final int i = (lowestPriorityCursor + k) % count;
+            final LocalApic l = ls[i];
+            if (!l.isSoftwareEnabled() || !addressed(l, logical, destination)) {
+                continue;
+            }
+            if (best == null || l.ppr() < best.ppr()) {
+                best = l;
+                bestIndex = i;
+            }
+        }
+        if (best == null) {
+            return 0;
+        }
+        lowestPriorityCursor = (bestIndex + 1) % count;
+        return best.accept(vector, Rte.DM_LOWEST_PRIORITY, level) ? 1 : 0;
+    }
+}

@@ -1,0 +1,598 @@
+package io.irqsim.hw.apic;
+
+import io.irqsim.hw.ioapic.Rte;
+import io.irqsim.hw.mmio.MmioDevice;
+import io.irqsim.hw.trace.HwEvent;
+import io.irqsim.hw.trace.HwTrace;
+
+import static io.irqsim.hw.apic.LocalApicRegisters.*;
+
+/**
+ * A local APIC in xAPIC mode (Intel SDM vol. 3, "Advanced Programmable Interrupt Controller"),
+ * used for physical CPUs and for every domain's virtual CPUs alike.
+ *
+ * <ul>
+ *   <li><b>Accept</b> ({@link #accept}): a fixed or lowest-priority message with a vector of 16 or
+ *       more sets IRR and sets (level) or clears (edge) TMR, SDM "TMR"; vectors 0..15 are dropped
+ *       with ESR bit 6 (Xen {@code vlapic_set_irq}); a software-disabled LAPIC refuses fixed and
+ *       lowest-priority messages (KVM {@code __apic_accept_irq}, Xen {@code vioapic_deliver}). NMI, SMI,
+ *       INIT and ExtINT bypass IRR/ISR and are counted as pending.</li>
+ *   <li><b>Acknowledge</b> ({@link #acknowledge}): the CPU's INTA cycle. A pending ExtINT takes the
+ *       vector from the legacy PIC; otherwise the highest IRR vector whose priority class is above
+ *       PPR's moves to ISR. If IRR holds only vectors PPR blocks, the spurious vector is returned
+ *       and nothing moves (SDM "Spurious Interrupt").</li>
+ *   <li><b>EOI</b> (write to 0xB0, any value): clears the highest ISR bit; if that vector's TMR
+ *       bit is set and SVR bit 12 is clear, an EOI message goes out through the
+ *       {@link EoiBroadcast} (never to an IO-APIC directly). An EOI with ISR empty does nothing
+ *       (KVM {@code apic_set_eoi}). SVR bit 12 is writable only when the version register
+ *       advertises directed EOI (bit 24), as in KVM.</li>
+ *   <li><b>PPR</b> = TPR if TPR[7:4] &ge; ISRV[7:4], else ISRV &amp; 0xF0 (SDM "Processor Priority Register").</li>
+ * </ul>
+ *
+ * <h2>MMIO</h2>
+ * The page accepts 1-, 2- and 4-byte accesses (the bus rejects 8-byte ones). Reads return the
+ * addressed bytes of the 32-bit register in the first four bytes of each 16-byte slot; bytes 4..15
+ * of a slot and unknown registers read 0. Writes take effect only as full 4-byte writes at a
+ * 16-byte-aligned offset (KVM {@code apic_mmio_write}); others are ignored. Reading EOI returns 0.
+ * ICR writes send fixed, lowest-priority, NMI and INIT IPIs on the bus; the timer registers are
+ * stored but the timer does not count.
+ *
+ * <p>Not thread-safe; the EOI, accept and acknowledge paths allocate nothing.
+ */
+public final class LocalApic implements MmioDevice {
+
+    /** {@link #acknowledge()} result when nothing is pending. */
+    public static final int NO_INTERRUPT = -1;
+
+    /** Supplies the vector of an ExtINT interrupt (the legacy 8259 PIC's INTA answer). */
+    @FunctionalInterface
+    public interface ExtIntSource {
+        /** A PIC nobody programmed: IRQ0's vector after the BIOS default ICW2 of 0x08. */
+        ExtIntSource DEFAULT = () -> 0x08;
+
+        /** @return the vector the PIC supplies */
+        int acknowledge();
+    }
+
+    /** Told when an interrupt becomes deliverable to the CPU (the INTR line rising). */
+    @FunctionalInterface
+    public interface InterruptListener {
+        /** Ignores every notification. */
+        InterruptListener NONE = apic -> { };
+
+        /** @param apic the LAPIC with a deliverable interrupt */
+        void interruptPending(LocalApic apic);
+    }
+
+    private final int cpu;
+    private final int initialApicId;
+    private final boolean directedEoiSupported;
+    private final HwTrace trace;
+    private EoiBroadcast eoiBroadcast = EoiBroadcast.NONE;
+    private IpiSink ipiSink = IpiSink.NONE;
+    private ExtIntSource extIntSource = ExtIntSource.DEFAULT;
+    private InterruptListener listener = InterruptListener.NONE;
+
+    private final long[] irr = new long[4];
+    private final long[] isr = new long[4];
+    private final long[] tmr = new long[4];
+    private final int[] lvt = new int[6];
+
+    private int apicId;
+    private int tpr;
+    private int ldr;
+    private int dfr;
+    private int svr;
+    private int esr;
+    private int icrLow;
+    private int icrHigh;
+    private int timerInitial;
+    private int timerDivide;
+
+    private int nmiPending;
+    private int smiPending;
+    private int initPending;
+    private int extIntPending;
+
+    private long accepted;
+    private long acknowledged;
+    private long eois;
+    private long eoiBroadcasts;
+    private long spurious;
+
+    /**
+     * Creates a LAPIC in its power-up state: software-disabled (SVR 0xFF), LVTs masked, IRR/ISR/TMR clear.
+     *
+     * @param cpu CPU index (for traces)
+     * @param apicId APIC ID (0..255)
+     * @param directedEoiSupported whether the version register advertises EOI-broadcast suppression
+     * @param trace where events are reported
+     */
+    public LocalApic(final int cpu, final int apicId, final boolean directedEoiSupported, final HwTrace trace) {
+        if (apicId < 0 || apicId > 0xFF) {
+            throw new IllegalArgumentException("xAPIC id " + apicId + " does not fit in 8 bits");
+        }
+        this.cpu = cpu;
+        this.initialApicId = apicId;
+        this.directedEoiSupported = directedEoiSupported;
+        this.trace = trace;
+        reset();
+    }
+
+    /**
+     * Connects the LAPIC to the bus it lives on.
+     *
+     * @param eoi where EOI messages go
+     * @param ipi where IPIs (ICR writes) go
+     */
+    public void connect(final EoiBroadcast eoi, final IpiSink ipi) {
+        this.eoiBroadcast = eoi;
+        this.ipiSink = ipi;
+    }
+
+    /** @param source the legacy PIC answering ExtINT acknowledges */
+    public void setExtIntSource(final ExtIntSource source) {
+        this.extIntSource = source;
+    }
+
+    /** @param listener told when an interrupt becomes deliverable */
+    public void setInterruptListener(final InterruptListener listener) {
+        this.listener = listener == null ? InterruptListener.NONE : listener;
+    }
+
+    /** Power-up / INIT reset of every register (SDM "Local APIC State After Power-Up Reset"). */
+    public void reset() {
+        for (int i = 0; i < 4; i++) {
+            irr[i] = 0;
+            isr[i] = 0;
+            tmr[i] = 0;
+        }
+        for (int i = 0; i < lvt.length; i++) {
+            lvt[i] = LVT_MASKED;
+        }
+        apicId = initialApicId;
+        tpr = 0;
+        ldr = 0;
+        dfr = 0xFFFF_FFFF;
+        svr = 0xFF;
+        esr = 0;
+        icrLow = 0;
+        icrHigh = 0;
+        timerInitial = 0;
+        timerDivide = 0;
+        nmiPending = 0;
+        smiPending = 0;
+        initPending = 0;
+        extIntPending = 0;
+    }
+
+    // ---------------------------------------------------------------- the message side
+
+    /**
+     * Accepts an interrupt message addressed to this LAPIC.
+     *
+     * @param vector vector
+     * @param deliveryMode delivery mode (RTE encoding)
+     * @param level level-triggered (sets TMR)
+     * @return whether the message was accepted
+     */
+    public boolean accept(final int vector, final int deliveryMode, final boolean level) {
+        switch (deliveryMode) {
+            case Rte.DM_FIXED:
+            case Rte.DM_LOWEST_PRIORITY:
+                if (!isSoftwareEnabled()) {
+                    return false;
+                }
+                if (vector < 16) {
+                    esr |= ESR_RECEIVE_ILLEGAL_VECTOR;
+                    return false;
+                }
+                setBit(irr, vector);
+                if (level) {
+                    setBit(tmr, vector);
+                } else {
+                    clearBit(tmr, vector);
+                }
+                break;
+            case Rte.DM_NMI:
+                nmiPending++;
+                break;
+            case Rte.DM_SMI:
+                smiPending++;
+                break;
+            case Rte.DM_INIT:
+                initPending++;
+                break;
+            case Rte.DM_EXTINT:
+                extIntPending++;
+                break;
+            default:
+                // 011 and 110 are reserved encodings: nobody accepts them
+                return false;
+        }
+        accepted++;
+        trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8), level ? 1 : 0);
+        if (deliveryMode != Rte.DM_FIXED && deliveryMode != Rte.DM_LOWEST_PRIORITY || pendingVector() >= 0) {
+            listener.interruptPending(this);
+        }
+        return true;
+    }
+
+    /**
+     * The CPU acknowledges the interrupt it is taking (INTA).
+     *
+     * @return the vector now in service, the spurious vector if PPR blocks every IRR vector, or
+     *     {@link #NO_INTERRUPT} if IRR is empty and no ExtINT is pending
+     */
+    public int acknowledge() {
+        if (extIntPending > 0) {
+            extIntPending--;
+            final int v = extIntSource.acknowledge() & 0xFF;
+            acknowledged++;
+            trace.event(HwEvent.LAPIC_ACK, apicId, v, 0);
+            return v;
+        }
+        final int highest = highestBit(irr);
+        if (highest < 0) {
+            return NO_INTERRUPT;
+        }
+        if ((highest & 0xF0) <= (ppr() & 0xF0)) {
+            spurious++;
+            final int v = svr & 0xFF;
+            trace.event(HwEvent.LAPIC_ACK, apicId, v, 1);
+            return v;
+        }
+        clearBit(irr, highest);
+        setBit(isr, highest);
+        acknowledged++;
+        trace.event(HwEvent.LAPIC_ACK, apicId, highest, 0);
+        return highest;
+    }
+
+    /**
+     * Performs an EOI, as a write to the EOI register does.
+     *
+     * @return the vector retired, or -1 if ISR was empty
+     */
+    public int eoi() {
+        final int vector = highestBit(isr);
+        if (vector < 0) {
+            trace.event(HwEvent.LAPIC_EOI, apicId, -1, 0);
+            return -1;
+        }
+        clearBit(isr, vector);
+        eois++;
+        final boolean broadcast = testBit(tmr, vector) && (svr & SVR_SUPPRESS_EOI_BROADCAST) == 0;
+        trace.event(HwEvent.LAPIC_EOI, apicId, vector, broadcast ? 1 : 0);
+        if (broadcast) {
+            eoiBroadcasts++;
+            eoiBroadcast.broadcastEoi(vector);
+        }
+        if (pendingVector() >= 0) {
+            listener.interruptPending(this);
+        }
+        return vector;
+    }
+
+    /** @return the highest IRR vector the CPU would take now (class above PPR), or -1 */
+    public int pendingVector() {
+        final int highest = highestBit(irr);
+        if (highest < 0 || (highest & 0xF0) <= (ppr() & 0xF0)) {
+            return -1;
+        }
+        return highest;
+    }
+
+    /** @return the processor priority, SDM: TPR if TPR[7:4] &ge; ISRV[7:4], else ISRV[7:4]:0 */
+    public int ppr() {
+        final int isrv = Math.max(highestBit(isr), 0);
+        return (tpr & 0xF0) >= (isrv & 0xF0) ? tpr & 0xFF : isrv & 0xF0;
+    }
+
+    /**
+     * Physical destination match.
+     *
+     * @param destination 8-bit physical destination; 0xFF is broadcast
+     * @return whether this LAPIC is addressed
+     */
+    public boolean matchesPhysical(final int destination) {
+        return destination == 0xFF || destination == apicId;
+    }
+
+    /**
+     * Logical destination match under the DFR model (SDM "Logical Destination Mode"): flat model
+     * (DFR[31:28] = 0xF): MDA AND LDR[31:24] non-zero; cluster model (0x0): same cluster (bits 7:4)
+     * and MDA[3:0] AND LDR[27:24] non-zero, cluster 0xF being broadcast.
+     *
+     * @param mda message destination address
+     * @return whether this LAPIC is addressed
+     */
+    public boolean matchesLogical(final int mda) {
+        final int logicalId = (ldr >>> 24) & 0xFF;
+        if ((dfr >>> 28) == 0xF) {
+            return (mda & logicalId) != 0;
+        }
+        final int cluster = mda >>> 4;
+        return (cluster == 0xF || cluster == (logicalId >>> 4)) && (mda & logicalId & 0xF) != 0;
+    }
+
+    // ---------------------------------------------------------------- MMIO
+
+    @Override
+    public int acceptedSizes() {
+        return ACCESS_1 | ACCESS_2 | ACCESS_4;
+    }
+
+    @Override
+    public String name() {
+        return "lapic" + cpu;
+    }
+
+    @Override
+    public long read(final long offset, final int size) {
+        final int slotByte = (int) (offset & 0xF);
+        if (slotByte + size > 4) {
+            return 0;
+        }
+        final long reg = readRegister((int) (offset & 0xFF0)) & 0xFFFF_FFFFL;
+        return (reg >>> (slotByte * 8)) & MmioDevice.allOnes(size);
+    }
+
+    @Override
+    public void write(final long offset, final int size, final long value) {
+        if (size != 4 || (offset & 0xF) != 0) {
+            return;
+        }
+        writeRegister((int) offset, (int) value);
+    }
+
+    /**
+     * Reads a register by its offset (16-byte aligned).
+     *
+     * @param reg register offset
+     * @return the 32-bit value; 0 for unknown offsets and write-only registers
+     */
+    public int readRegister(final int reg) {
+        if (reg >= ISR && reg < ISR + 0x80) {
+            return bitmapDword(isr, (reg - ISR) >> 4);
+        }
+        if (reg >= TMR && reg < TMR + 0x80) {
+            return bitmapDword(tmr, (reg - TMR) >> 4);
+        }
+        if (reg >= IRR && reg < IRR + 0x80) {
+            return bitmapDword(irr, (reg - IRR) >> 4);
+        }
+        if (reg >= LVT_TIMER && reg <= LVT_ERROR) {
+            return lvt[(reg - LVT_TIMER) >> 4];
+        }
+        switch (reg) {
+            case ID: return apicId << 24;
+            case VERSION: return VERSION_VALUE | (directedEoiSupported ? VERSION_DIRECTED_EOI : 0);
+            case TPR: return tpr;
+            case PPR: return ppr();
+            case LDR: return ldr;
+            case DFR: return dfr;
+            case SVR: return svr;
+            case ESR: return esr;
+            case ICR_LOW: return icrLow;
+            case ICR_HIGH: return icrHigh;
+            case TIMER_INITIAL: return timerInitial;
+            case TIMER_DIVIDE: return timerDivide;
+            default: return 0;
+        }
+    }
+
+    /**
+     * Writes a register by its offset (16-byte aligned), as a 4-byte MMIO write would.
+     *
+     * @param reg register offset
+     * @param value the 32-bit value
+     */
+    public void writeRegister(final int reg, final int value) {
+        if (reg >= LVT_TIMER && reg <= LVT_ERROR) {
+            // a software-disabled LAPIC keeps every LVT entry masked (SDM)
+            lvt[(reg - LVT_TIMER) >> 4] = isSoftwareEnabled() ? value : value | LVT_MASKED;
+            return;
+        }
+        switch (reg) {
+            case ID:
+                apicId = (value >>> 24) & 0xFF;
+                break;
+            case TPR:
+                tpr = value & 0xFF;
+                if (pendingVector() >= 0) {
+                    listener.interruptPending(this);
+                }
+                break;
+            case EOI:
+                eoi();
+                break;
+            case LDR:
+                ldr = value & 0xFF00_0000;
+                break;
+            case DFR:
+                dfr = value | 0x0FFF_FFFF;
+                break;
+            case SVR:
+                writeSvr(value);
+                break;
+            case ESR:
+                // writing ESR latches and clears it (SDM "Error Handling")
+                esr = 0;
+                break;
+            case ICR_HIGH:
+                icrHigh = value & 0xFF00_0000;
+                break;
+            case ICR_LOW:
+                icrLow = value & ~(1 << 12);
+                sendIpi();
+                break;
+            case TIMER_INITIAL:
+                timerInitial = value;
+                break;
+            case TIMER_DIVIDE:
+                timerDivide = value & 0xB;
+                break;
+            default:
+                // read-only or reserved register: ignored
+                break;
+        }
+    }
+
+    private void writeSvr(final int value) {
+        int mask = 0xFF | SVR_ENABLE | SVR_FOCUS_DISABLED;
+        if (directedEoiSupported) {
+            mask |= SVR_SUPPRESS_EOI_BROADCAST;
+        }
+        svr = value & mask;
+        if (!isSoftwareEnabled()) {
+            for (int i = 0; i < lvt.length; i++) {
+                lvt[i] |= LVT_MASKED;
+            }
+        }
+    }
+
+    private void sendIpi() {
+        final int vector = icrLow & 0xFF;
+        final int mode = (icrLow >>> 8) & 7;
+        final boolean logical = (icrLow & (1 << 11)) != 0;
+        final int shorthand = (icrLow >>> 18) & 3;
+        if ((mode == Rte.DM_FIXED || mode == Rte.DM_LOWEST_PRIORITY) && vector < 16) {
+            esr |= ESR_SEND_ILLEGAL_VECTOR;
+            return;
+        }
+        if (shorthand == IpiSink.SHORTHAND_SELF) {
+            accept(vector, mode, false);
+            return;
+        }
+        ipiSink.sendIpi(this, vector, mode, logical, icrHigh >>> 24, shorthand);
+    }
+
+    // ---------------------------------------------------------------- state queries
+
+    /** @return the CPU index */
+    public int cpu() {
+        return cpu;
+    }
+
+    /** @return the current APIC ID */
+    public int apicId() {
+        return apicId;
+    }
+
+    /** @return whether SVR bit 8 (APIC software enable) is set */
+    public boolean isSoftwareEnabled() {
+        return (svr & SVR_ENABLE) != 0;
+    }
+
+    /** @return whether EOI broadcasts are suppressed (SVR bit 12) */
+    public boolean isEoiBroadcastSuppressed() {
+        return (svr & SVR_SUPPRESS_EOI_BROADCAST) != 0;
+    }
+
+    /** @param vector vector @return whether its IRR bit is set */
+    public boolean irr(final int vector) {
+        return testBit(irr, vector);
+    }
+
+    /** @param vector vector @return whether its ISR bit is set */
+    public boolean isr(final int vector) {
+        return testBit(isr, vector);
+    }
+
+    /** @param vector vector @return whether its TMR bit is set */
+    public boolean tmr(final int vector) {
+        return testBit(tmr, vector);
+    }
+
+    /** @return the highest in-service vector, or -1 */
+    public int highestInService() {
+        return highestBit(isr);
+    }
+
+    /** @return the task priority */
+    public int tpr() {
+        return tpr;
+    }
+
+    /** @return pending NMIs */
+    public int nmiPending() {
+        return nmiPending;
+    }
+
+    /** @return pending SMIs */
+    public int smiPending() {
+        return smiPending;
+    }
+
+    /** @return pending INITs */
+    public int initPending() {
+        return initPending;
+    }
+
+    /** @return pending ExtINT acknowledges */
+    public int extIntPending() {
+        return extIntPending;
+    }
+
+    /** Takes one pending NMI, as the CPU does when it services it. @return whether one was pending */
+    public boolean takeNmi() {
+        if (nmiPending == 0) {
+            return false;
+        }
+        nmiPending--;
+        return true;
+    }
+
+    /** @return messages accepted */
+    public long acceptedCount() {
+        return accepted;
+    }
+
+    /** @return interrupts acknowledged into ISR (or from the PIC) */
+    public long acknowledgedCount() {
+        return acknowledged;
+    }
+
+    /** @return EOIs that retired a vector */
+    public long eoiCount() {
+        return eois;
+    }
+
+    /** @return EOI messages broadcast */
+    public long eoiBroadcastCount() {
+        return eoiBroadcasts;
+    }
+
+    /** @return spurious vectors returned by acknowledge */
+    public long spuriousCount() {
+        return spurious;
+    }
+
+    // ---------------------------------------------------------------- 256-bit vector bitmaps
+
+    private static void setBit(final long[] map, final int v) {
+        map[(v >>> 6) & 3] |= 1L << (v & 63);
+    }
+
+    private static void clearBit(final long[] map, final int v) {
+        map[(v >>> 6) & 3] &= ~(1L << (v & 63));
+    }
+
+    private static boolean testBit(final long[] map, final int v) {
+        return (map[(v >>> 6) & 3] & (1L << (v & 63))) != 0;
+    }
+
+    private static int highestBit(final long[] map) {
+        for (int i = 3; i >= 0; i--) {
+            if (map[i] != 0) {
+                return i * 64 + 63 - Long.numberOfLeadingZeros(map[i]);
+            }
+        }
+        return -1;
+    }
+
+    private static int bitmapDword(final long[] map, final int index) {
+        return (int) (map[index >>> 1] >>> ((index & 1) * 32));
+    }
+}

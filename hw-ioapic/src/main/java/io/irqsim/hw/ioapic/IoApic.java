@@ -1,0 +1,491 @@
+package io.irqsim.hw.ioapic;
+
+import io.irqsim.hw.apic.EoiListener;
+import io.irqsim.hw.apic.InterruptSink;
+import io.irqsim.hw.mmio.MmioDevice;
+import io.irqsim.hw.time.Timer;
+import io.irqsim.hw.time.VirtualClock;
+import io.irqsim.hw.trace.HwEvent;
+import io.irqsim.hw.trace.HwTrace;
+
+import static io.irqsim.hw.ioapic.IoApicRegisters.EOIR;
+import static io.irqsim.hw.ioapic.IoApicRegisters.ID_MASK;
+import static io.irqsim.hw.ioapic.IoApicRegisters.ID_SHIFT;
+import static io.irqsim.hw.ioapic.IoApicRegisters.IOREGSEL;
+import static io.irqsim.hw.ioapic.IoApicRegisters.IOWIN;
+import static io.irqsim.hw.ioapic.IoApicRegisters.REDTBL_BASE;
+import static io.irqsim.hw.ioapic.IoApicRegisters.REG_ARB;
+import static io.irqsim.hw.ioapic.IoApicRegisters.REG_ID;
+import static io.irqsim.hw.ioapic.IoApicRegisters.REG_VER;
+import static io.irqsim.hw.ioapic.IoApicRegisters.VER_MRE_SHIFT;
+
+/**
+ * The IO-APIC register model (Intel 82093AA datasheet; ICH datasheets for the EOI register),
+ * used both for the machine's physical IO-APICs and for every domain's virtual IO-APIC.
+ *
+ * <h2>MMIO window (256 bytes, {@link IoApicRegisters#WINDOW_SIZE})</h2>
+ * The window holds three 32-bit registers, IOREGSEL at 0x00, IOWIN at 0x10 and (version 0x20)
+ * the EOI register at 0x40. Every access the {@link io.irqsim.hw.mmio.MmioBus} lets through
+ * (sizes 1, 2, 4 and 8, naturally aligned) has one defined result:
+ * <ul>
+ *   <li>4 bytes on a register: the register, as the datasheet defines it;</li>
+ *   <li>1 or 2 bytes: byte lanes of the containing register. Reads return those bytes; writes
+ *       replace those bytes and leave the others as they read (read-modify-write, as byte
+ *       enables on ICH-class parts, whose data register "can be accessed in byte quantities");</li>
+ *   <li>8 bytes: two 4-byte accesses, low dword then high dword (QEMU's memory core splits the
+ *       same way), so an 8-byte write to 0x10 writes IOWIN and drops the upper half at 0x14;</li>
+ *   <li>offsets inside the window that hold no register, and the EOI register on a version 0x11
+ *       part: reads return 0, writes are ignored (QEMU, KVM, Xen); traced;</li>
+ *   <li>the EOI register acts only on a write that includes byte 0x40 (the vector, bits 7:0);
+ *       reads return 0.</li>
+ * </ul>
+ * IOREGSEL stores {@link IoApicModel#ioregselBits()} bits. Indirect registers: IOAPICID (bits
+ * 27:24 writable), IOAPICVER (read-only), IOAPICARB (read-only, mirrors the ID as in QEMU and
+ * KVM), the redirection table at 0x10 + 2n (low) / 0x11 + 2n (high). Other indexes, including
+ * those past the table, read 0 and ignore writes (QEMU, Xen).
+ *
+ * <h2>Interrupts</h2>
+ * Each pin sees an input level. With {@link IoApicModel#electricalInputs()} the level is
+ * electrical and the RTE polarity bit decides what "asserted" is; otherwise it is a logical
+ * assert. Edge pins deliver on an inactive-to-active transition while unmasked; an edge on a
+ * masked pin is dropped (82093AA; QEMU {@code ioapic_set_irq}). Level pins deliver while asserted,
+ * unmasked and Remote IRR clear; Remote IRR is set when a LAPIC accepts the message and cleared by
+ * an EOI for the vector (broadcast, or the EOI register), after which a still-asserted line is
+ * delivered again. After {@link #STORM_MAX_SUCCESSIVE} back-to-back re-deliveries the next one is
+ * deferred by {@link #STORM_DEFER_NS} of virtual time, with delivery status set meanwhile (QEMU
+ * {@code ioapic_eoi_broadcast}, KVM {@code IOAPIC_SUCCESSIVE_IRQ_MAX_COUNT}). Every redirection
+ * entry write re-evaluates the pin (QEMU {@code ioapic_service}), and an entry that becomes edge
+ * loses Remote IRR (QEMU {@code ioapic_fix_edge_remote_irr}, Xen {@code vioapic_write_redirent}).
+ *
+ * <p>Not thread-safe: the machine is confined to one thread. The MMIO, interrupt and EOI paths
+ * allocate nothing.
+ */
+public final class IoApic implements MmioDevice, EoiListener {
+
+    /** Back-to-back EOI re-deliveries tolerated before the storm guard defers one (QEMU, KVM). */
+    public static final int STORM_MAX_SUCCESSIVE = 10_000;
+    /** How long the storm guard defers a re-delivery: 10 ms (QEMU {@code NANOSECONDS_PER_SECOND / 100}). */
+    public static final long STORM_DEFER_NS = 10_000_000L;
+
+    private final String name;
+    private final IoApicModel model;
+    private final int initialId;
+    private final int gsiBase;
+    private final InterruptSink sink;
+    private final HwTrace trace;
+    private IoApicHooks hooks = IoApicHooks.NONE;
+
+    private final long[] rte;
+    private final boolean[] inputHigh;
+    private final int[] successiveEois;
+    private final Timer[] stormTimers;
+    private final long ioregselMask;
+
+    private int ioregsel;
+    private int id;
+
+    private long delivered;
+    private long maskedEdgesDropped;
+    private long ignoredAccesses;
+    private long stormDeferrals;
+
+    /**
+     * Creates an IO-APIC in its reset state (every entry masked).
+     *
+     * @param name for traces and diagnostics, e.g. {@code "ioapic0"}
+     * @param model the profile
+     * @param id initial IOAPICID (0..15)
+     * @param gsiBase first GSI of pin 0 (the MADT's global system interrupt base)
+     * @param sink where interrupt messages go
+     * @param clock virtual clock for the storm guard's deferral
+     * @param trace where events are reported
+     */
+    public IoApic(final String name, final IoApicModel model, final int id, final int gsiBase,
+                  final InterruptSink sink, final VirtualClock clock, final HwTrace trace) {
+        if (id < 0 || id > ID_MASK) {
+            throw new IllegalArgumentException("IO-APIC id " + id + " does not fit in 4 bits");
+        }
+        if (gsiBase < 0) {
+            throw new IllegalArgumentException("negative GSI base " + gsiBase);
+        }
+        this.name = name;
+        this.model = model;
+        this.initialId = id;
+        this.gsiBase = gsiBase;
+        this.sink = sink;
+        this.trace = trace;
+        this.rte = new long[model.pins()];
+        this.inputHigh = new boolean[model.pins()];
+        this.successiveEois = new int[model.pins()];
+        this.stormTimers = new Timer[model.pins()];
+        for (int pin = 0; pin < stormTimers.length; pin++) {
+            final int p = pin;
+            stormTimers[pin] = clock.newTimer(name + ".storm" + pin, () -> stormTimerFired(p));
+        }
+        this.ioregselMask = model.ioregselBits() == 32 ? 0xFFFF_FFFFL : 0xFFL;
+        reset();
+    }
+
+    /**
+     * Sets the hypervisor's hooks (a virtual IO-APIC); a physical one keeps {@link IoApicHooks#NONE}.
+     *
+     * @param hooks the hooks
+     */
+    public void setHooks(final IoApicHooks hooks) {
+        this.hooks = hooks == null ? IoApicHooks.NONE : hooks;
+    }
+
+    /** Resets the registers: every entry masked, IOREGSEL 0, the initial ID. Input levels are kept (they belong to the wires). */
+    public void reset() {
+        for (int pin = 0; pin < rte.length; pin++) {
+            rte[pin] = Rte.RESET;
+            successiveEois[pin] = 0;
+            stormTimers[pin].cancel();
+        }
+        ioregsel = 0;
+        id = initialId;
+    }
+
+    // ---------------------------------------------------------------- MMIO
+
+    @Override
+    public int acceptedSizes() {
+        return ACCESS_ANY;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long read(final long offset, final int size) {
+        if (size == 8) {
+            return (readDwordLanes(offset, 4) & 0xFFFF_FFFFL) | (readDwordLanes(offset + 4, 4) << 32);
+        }
+        return readDwordLanes(offset, size);
+    }
+
+    @Override
+    public void write(final long offset, final int size, final long value) {
+        if (size == 8) {
+            writeDwordLanes(offset, 4, value & 0xFFFF_FFFFL);
+            writeDwordLanes(offset + 4, 4, value >>> 32);
+            return;
+        }
+        writeDwordLanes(offset, size, value);
+    }
+
+    private long readDwordLanes(final long offset, final int size) {
+        final int dword = (int) (offset & ~3L);
+        final int shift = (int) (offset & 3) * 8;
+        final long laneMask = MmioDevice.allOnes(size);
+        switch (dword) {
+            case IOREGSEL:
+                return ((ioregsel & 0xFFFF_FFFFL) >>> shift) & laneMask;
+            case IOWIN:
+                return ((readIndirect(selectedIndex()) & 0xFFFF_FFFFL) >>> shift) & laneMask;
+            default:
+                ignored(offset, size, false, 0);
+                return 0;
+        }
+    }
+
+    private void writeDwordLanes(final long offset, final int size, final long value) {
+        final int dword = (int) (offset & ~3L);
+        final int shift = (int) (offset & 3) * 8;
+        final long laneMask = MmioDevice.allOnes(size) << shift;
+        switch (dword) {
+            case IOREGSEL: {
+                final long merged = ((ioregsel & 0xFFFF_FFFFL) & ~laneMask) | ((value << shift) & laneMask);
+                ioregsel = (int) (merged & ioregselMask);
+                return;
+            }
+            case IOWIN: {
+                final int index = selectedIndex();
+                final long merged = size == 4 ? value
+                    : ((readIndirect(index) & 0xFFFF_FFFFL) & ~laneMask) | ((value << shift) & laneMask);
+                writeIndirect(index, (int) merged);
+                return;
+            }
+            case EOIR:
+                if (model.hasEoiRegister() && shift == 0) {
+                    // ICH EOIR: bits 7:0 carry the vector, bits 31:8 are ignored
+                    eoi((int) (value & 0xFF));
+                    return;
+                }
+                ignored(offset, size, true, value);
+                return;
+            default:
+                ignored(offset, size, true, value);
+        }
+    }
+
+    private int selectedIndex() {
+        return ioregsel;
+    }
+
+    private void ignored(final long offset, final int size, final boolean write, final long value) {
+        ignoredAccesses++;
+        trace.event(HwEvent.IOAPIC_IGNORED_ACCESS, offset | ((long) (ioregsel & 0xFFFF) << 16),
+            size | (write ? 1 << 8 : 0), value);
+    }
+
+    // ---------------------------------------------------------------- indirect registers
+
+    /**
+     * Reads an indirect register, as IOWIN would after IOREGSEL = {@code index}.
+     *
+     * @param index register index (the full IOREGSEL value)
+     * @return the 32-bit register value; 0 for reserved indexes
+     */
+    public int readIndirect(final int index) {
+        if (index == REG_ID || index == REG_ARB) {
+            return id << ID_SHIFT;
+        }
+        if (index == REG_VER) {
+            return model.version() | ((model.pins() - 1) << VER_MRE_SHIFT);
+        }
+        final int pin = redirPin(index);
+        if (pin < 0) {
+            ignored(IOWIN, 4, false, 0);
+            return 0;
+        }
+        return (index & 1) == 0 ? Rte.low(rte[pin]) : Rte.high(rte[pin]);
+    }
+
+    /**
+     * Writes an indirect register, as IOWIN would after IOREGSEL = {@code index}.
+     *
+     * @param index register index (the full IOREGSEL value)
+     * @param value the 32-bit value
+     */
+    public void writeIndirect(final int index, final int value) {
+        if (index == REG_ID) {
+            id = (value >>> ID_SHIFT) & ID_MASK;
+            return;
+        }
+        final int pin = redirPin(index);
+        if (pin < 0) {
+            // IOAPICVER, IOAPICARB and reserved indexes are read-only
+            ignored(IOWIN, 4, true, value & 0xFFFF_FFFFL);
+            return;
+        }
+        writeRedirent(pin, (index & 1) != 0, value);
+    }
+
+    private int redirPin(final int index) {
+        final long rel = (index & 0xFFFF_FFFFL) - REDTBL_BASE;
+        if (rel < 0 || rel >= 2L * rte.length) {
+            return -1;
+        }
+        return (int) (rel >> 1);
+    }
+
+    private void writeRedirent(final int pin, final boolean topWord, final int value) {
+        final long old = rte[pin];
+        long entry;
+        if (topWord) {
+            entry = (old & 0xFFFF_FFFFL) | ((value & 0xFFFF_FFFFL) << 32);
+        } else {
+            entry = (old & 0xFFFF_FFFF_0000_0000L) | (value & 0xFFFF_FFFFL);
+            entry = (entry & ~Rte.RO_BITS) | (old & Rte.RO_BITS);
+        }
+        if (!Rte.isLevel(entry)) {
+            entry &= ~Rte.REMOTE_IRR;
+        }
+        rte[pin] = entry;
+        successiveEois[pin] = 0;
+        trace.event(HwEvent.IOAPIC_RTE_WRITE, traceId(pin), old, entry);
+        serviceLevel(pin);
+        hooks.rteWritten(this, pin, old, entry, topWord);
+    }
+
+    // ---------------------------------------------------------------- inputs and delivery
+
+    /**
+     * Drives a pin's input. With electrical inputs {@code high} is the electrical level and the
+     * entry's polarity decides whether that is asserted; with logical inputs {@code high} means
+     * asserted.
+     *
+     * @param pin the pin
+     * @param high the new level
+     */
+    public void setInput(final int pin, final boolean high) {
+        if (inputHigh[pin] == high) {
+            return;
+        }
+        final boolean was = isAsserted(pin);
+        inputHigh[pin] = high;
+        final boolean now = isAsserted(pin);
+        trace.event(HwEvent.IOAPIC_PIN_LEVEL, traceId(pin), high ? 1 : 0, now ? 1 : 0);
+        if (was == now || !now) {
+            return;
+        }
+        final long entry = rte[pin];
+        if (Rte.isLevel(entry)) {
+            serviceLevel(pin);
+        } else if (Rte.isMasked(entry)) {
+            // 82093AA: an edge on a masked pin is ignored, not held pending
+            maskedEdgesDropped++;
+            trace.event(HwEvent.IOAPIC_MASKED_EDGE, traceId(pin), entry, 0);
+        } else {
+            deliver(pin);
+        }
+    }
+
+    /**
+     * @param pin the pin
+     * @return the input level last driven (electrical, or logical for a logical-input model)
+     */
+    public boolean input(final int pin) {
+        return inputHigh[pin];
+    }
+
+    /**
+     * @param pin the pin
+     * @return whether the pin's input counts as asserted under its entry's polarity
+     */
+    public boolean isAsserted(final int pin) {
+        final boolean high = inputHigh[pin];
+        return model.electricalInputs() && Rte.isActiveLow(rte[pin]) ? !high : high;
+    }
+
+    private void serviceLevel(final int pin) {
+        final long entry = rte[pin];
+        if (Rte.isLevel(entry) && !Rte.isMasked(entry) && !Rte.remoteIrr(entry)
+            && !Rte.isDeliveryPending(entry) && isAsserted(pin)) {
+            deliver(pin);
+        }
+    }
+
+    private void deliver(final int pin) {
+        final long entry = rte[pin];
+        final int mode = Rte.deliveryMode(entry);
+        // SMI, NMI, INIT and ExtINT are edge-only: the trigger bit does not apply to them
+        final boolean level = Rte.isLevel(entry) && (mode == Rte.DM_FIXED || mode == Rte.DM_LOWEST_PRIORITY);
+        final int accepted = sink.sendInterrupt(Rte.vector(entry), mode, Rte.isLogical(entry),
+            Rte.destination(entry), level);
+        if (level && accepted > 0) {
+            rte[pin] = entry | Rte.REMOTE_IRR;
+        }
+        delivered++;
+        trace.event(HwEvent.IOAPIC_DELIVER, traceId(pin), rte[pin], accepted);
+    }
+
+    /**
+     * An EOI message for {@code vector}: from the APIC bus (a LAPIC's broadcast) or the EOI
+     * register. Clears Remote IRR on every entry with that vector and re-delivers level lines that
+     * are still asserted and unmasked.
+     *
+     * @param vector the vector
+     */
+    @Override
+    public void eoi(final int vector) {
+        for (int pin = 0; pin < rte.length; pin++) {
+            final long entry = rte[pin];
+            if (Rte.vector(entry) != vector) {
+                continue;
+            }
+            rte[pin] = entry & ~Rte.REMOTE_IRR;
+            hooks.eoiReceived(this, pin, entry);
+            final long now = rte[pin];
+            final boolean again = Rte.isLevel(now) && !Rte.isMasked(now) && !Rte.remoteIrr(now)
+                && !Rte.isDeliveryPending(now) && isAsserted(pin);
+            trace.event(HwEvent.IOAPIC_EOI, traceId(pin), vector, again ? 1 : 0);
+            if (!again) {
+                successiveEois[pin] = 0;
+                continue;
+            }
+            if (++successiveEois[pin] > STORM_MAX_SUCCESSIVE) {
+                successiveEois[pin] = 0;
+                stormDeferrals++;
+                rte[pin] = now | Rte.DELIVERY_STATUS;
+                stormTimers[pin].armAfter(STORM_DEFER_NS);
+                trace.event(HwEvent.IOAPIC_STORM_DEFER, traceId(pin), vector, STORM_DEFER_NS);
+            } else {
+                deliver(pin);
+            }
+        }
+    }
+
+    private void stormTimerFired(final int pin) {
+        rte[pin] &= ~Rte.DELIVERY_STATUS;
+        serviceLevel(pin);
+    }
+
+    private long traceId(final int pin) {
+        return ((long) id << 8) | pin;
+    }
+
+    // ---------------------------------------------------------------- host-side view
+
+    /**
+     * The redirection entry as stored (not a guest access: no side effects).
+     *
+     * @param pin the pin
+     * @return the raw 64-bit entry
+     */
+    public long rte(final int pin) {
+        return rte[pin];
+    }
+
+    /** @return the profile */
+    public IoApicModel model() {
+        return model;
+    }
+
+    /** @return the number of pins */
+    public int pins() {
+        return rte.length;
+    }
+
+    /** @return the current IOAPICID (bits 27:24 of register 0) */
+    public int id() {
+        return id;
+    }
+
+    /** @return the GSI of pin 0 */
+    public int gsiBase() {
+        return gsiBase;
+    }
+
+    /**
+     * @param gsi a global system interrupt
+     * @return whether this IO-APIC has a pin for it
+     */
+    public boolean handlesGsi(final int gsi) {
+        return gsi >= gsiBase && gsi < gsiBase + rte.length;
+    }
+
+    /** @return the IOREGSEL value as stored */
+    public int ioregsel() {
+        return ioregsel;
+    }
+
+    /** @return interrupt messages sent */
+    public long deliveredCount() {
+        return delivered;
+    }
+
+    /** @return edges dropped because the pin was masked */
+    public long maskedEdgesDropped() {
+        return maskedEdgesDropped;
+    }
+
+    /** @return guest accesses that had no effect (reserved offsets and indexes, read-only registers) */
+    public long ignoredAccesses() {
+        return ignoredAccesses;
+    }
+
+    /** @return re-deliveries the storm guard deferred */
+    public long stormDeferrals() {
+        return stormDeferrals;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("%s[id=%d v0x%x pins=%d gsi=%d..%d]", name, id, model.version(),
+            rte.length, gsiBase, gsiBase + rte.length - 1);
+    }
+}

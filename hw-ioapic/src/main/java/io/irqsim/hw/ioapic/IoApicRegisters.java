@@ -1,0 +1,67 @@
+package io.irqsim.hw.ioapic;
+
+/**
+ * IO-APIC register map: the direct (MMIO) registers and the indirect ones behind IOREGSEL/IOWIN
+ * (Intel 82093AA datasheet, sections 3.1 and 3.2; ICH datasheets for the EOI register).
+ */
+public final class IoApicRegisters {
+
+    /** Default physical base address (82093AA, MP specification). */
+    public static final long DEFAULT_BASE = 0xFEC00000L;
+    /** Bytes decoded per IO-APIC (KVM {@code IOAPIC_MEM_LENGTH}, Xen {@code VIOAPIC_MEM_LENGTH}). */
+    public static final long WINDOW_SIZE = 0x100;
+
+    /** IOREGSEL: selects the indirect register. */
+    public static final int IOREGSEL = 0x00;
+    /** IOWIN: 32-bit window onto the selected register. */
+    public static final int IOWIN = 0x10;
+    /** EOI register (version 0x20 parts only): writing a vector clears Remote IRR. */
+    public static final int EOIR = 0x40;
+
+    /** Indirect index of IOAPICID. */
+    public static final int REG_ID = 0x00;
+    /** Indirect index of IOAPICVER. */
+    public static final int REG_VER = 0x01;
+    /** Indirect index of IOAPICARB. */
+    public static final int REG_ARB = 0x02;
+    /** Indirect index of the first redirection-table dword (IOREDTBL0 low). */
+    public static final int REDTBL_BASE = 0x10;
+
+    /** IOAPICID: the APIC ID lives in bits 27:24. */
+    public static final int ID_SHIFT = 24;
+    /** IOAPICID: four writable ID bits. */
+    public static final int ID_MASK = 0xF;
+    /** IOAPICVER: maximum redirection entry, bits 23:16. */
+    public static final int VER_MRE_SHIFT = 16;
+
+    /** Version of the original 82093AA: no EOI register. */
+    public static final int VERSION_11 = 0x11;
+    /** Version of ICH-class parts: EOI register at 0x40. */
+    public static final int VERSION_20 = 0x20;
+
+    /** Pins of an 82093AA / the default platform. */
+    public static final int DEFAULT_PINS = 24;
+    /** Pins of a Xen HVM guest's vIO-APIC ({@code VIOAPIC_NUM_PINS}: 16 ISA + 32 PCI). */
+    public static final int HVM_GUEST_PINS = 48;
+    /** Largest table IOAPICVER's 8-bit maximum-redirection-entry field can describe. */
+    public static final int MAX_PINS = 256;
+
+    private IoApicRegisters() {
+    }
+
+    /**
+     * @param pin pin number
+     * @return the indirect index of its low dword
+     */
+    public static int redtblLow(final int pin) {
+        return REDTBL_BASE + 2 * pin;
+    }
+
+    /**
+     * @param pin pin number
+     * @return the indirect index of its high dword
+     */
+    public static int redtblHigh(final int pin) {
+        return REDTBL_BASE + 2 * pin + 1;
+    }
+}

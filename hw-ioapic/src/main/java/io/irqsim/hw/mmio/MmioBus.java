@@ -1,0 +1,260 @@
+package io.irqsim.hw.mmio;
+
+import io.irqsim.hw.trace.HwEvent;
+import io.irqsim.hw.trace.HwTrace;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Maps address ranges to {@link MmioDevice}s and dispatches accesses to them.
+ *
+ * <p>Every access has exactly one outcome:
+ * <ul>
+ *   <li><b>dispatched</b>: size is 1, 2, 4 or 8, the device accepts that size, the access is
+ *       naturally aligned and lies entirely inside one mapped range: the device gets
+ *       {@code (address - base, size[, value])}, write values truncated to {@code size} bytes;</li>
+ *   <li><b>unmapped</b>: no range contains the first byte: reads return all ones (a master abort
+ *       on x86), writes are dropped; counted and traced;</li>
+ *   <li><b>rejected</b>: a range contains the first byte but the access is not one the device
+ *       takes (size not 1/2/4/8, size the device does not accept, misaligned, or running past
+ *       the range's end): reads return all ones of the access size (or all 64 bits for an
+ *       invalid size), writes are dropped; counted and traced.</li>
+ * </ul>
+ * Nothing throws on a guest-driven access. Mapping rejects empty, overflowing and overlapping
+ * ranges with an {@link IllegalArgumentException} (configuration errors, not guest input).
+ *
+ * <p>Lookup is a binary search over sorted primitive arrays: dispatch allocates nothing.
+ * Not thread-safe; the machine is confined to one thread.
+ */
+public final class MmioBus {
+
+    private final HwTrace trace;
+
+    private long[] bases = new long[0];
+    private long[] lasts = new long[0];
+    private MmioDevice[] devices = new MmioDevice[0];
+
+    private long unmappedReads;
+    private long unmappedWrites;
+    private long rejected;
+    private long dispatched;
+
+    /** A bus nobody traces. */
+    public MmioBus() {
+        this(HwTrace.NONE);
+    }
+
+    /**
+     * A bus reporting unmapped and rejected accesses to {@code trace}.
+     *
+     * @param trace where to report
+     */
+    public MmioBus(final HwTrace trace) {
+        this.trace = trace;
+    }
+
+    /**
+     * Maps {@code device} at {@code [base, base + length)}.
+     *
+     * @param base first address
+     * @param length window length in bytes, at least 1
+     * @param device the device
+     * @throws IllegalArgumentException if the range is empty, wraps past 2^64, or overlaps a mapped one
+     */
+    public void map(final long base, final long length, final MmioDevice device) {
+        if (device == null) {
+            throw new IllegalArgumentException("device must not be null");
+        }
+        if (length <= 0) {
+            throw new IllegalArgumentException("empty MMIO range at 0x" + Long.toHexString(base)
+                + " (length " + length + ") for " + device.name());
+        }
+        final long last = base + length - 1;
+        if (Long.compareUnsigned(last, base) < 0) {
+            throw new IllegalArgumentException("MMIO range at 0x" + Long.toHexString(base)
+                + " length 0x" + Long.toHexString(length) + " wraps past the top of the address space");
+        }
+        for (int i = 0; i < bases.length; i++) {
+            if (Long.compareUnsigned(base, lasts[i]) <= 0 && Long.compareUnsigned(bases[i], last) <= 0) {
+                throw new IllegalArgumentException(String.format(
+                    "MMIO range [0x%x, 0x%x] for %s overlaps [0x%x, 0x%x] of %s",
+                    base, last, device.name(), bases[i], lasts[i], devices[i].name()));
+            }
+        }
+        final List<Mapping> all = mappings();
+        all.add(new Mapping(base, last, device));
+        rebuild(all);
+    }
+
+    /**
+     * Removes the range that starts at {@code base}.
+     *
+     * @param base first address of a mapped range
+     * @return the device that was mapped there, or {@code null} if none was
+     */
+    public MmioDevice unmap(final long base) {
+        final List<Mapping> all = mappings();
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).base == base) {
+                final MmioDevice removed = all.remove(i).device;
+                rebuild(all);
+                return removed;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The device whose range contains {@code address}.
+     *
+     * @param address an address
+     * @return the device, or {@code null} if the address is unmapped
+     */
+    public MmioDevice deviceAt(final long address) {
+        final int i = find(address);
+        return i < 0 ? null : devices[i];
+    }
+
+    /**
+     * Reads {@code size} bytes at {@code address}. Never throws.
+     *
+     * @param address guest-physical address
+     * @param size access size in bytes
+     * @return the value, or all ones when unmapped or rejected
+     */
+    public long read(final long address, final int size) {
+        final int i = find(address);
+        if (i < 0) {
+            unmappedReads++;
+            final long ones = MmioDevice.allOnes(validSize(size) ? size : 8);
+            trace.event(HwEvent.MMIO_UNMAPPED_READ, address, size, ones);
+            return ones;
+        }
+        if (!acceptable(i, address, size)) {
+            rejected++;
+            trace.event(HwEvent.MMIO_REJECTED, address, size, 0);
+            return MmioDevice.allOnes(validSize(size) ? size : 8);
+        }
+        dispatched++;
+        return devices[i].read(address - bases[i], size) & MmioDevice.allOnes(size);
+    }
+
+    /**
+     * Writes the low {@code size} bytes of {@code value} at {@code address}. Never throws.
+     *
+     * @param address guest-physical address
+     * @param size access size in bytes
+     * @param value value to write
+     * @return {@code true} if a device took the write, {@code false} if it was dropped
+     */
+    public boolean write(final long address, final int size, final long value) {
+        final int i = find(address);
+        if (i < 0) {
+            unmappedWrites++;
+            trace.event(HwEvent.MMIO_UNMAPPED_WRITE, address, size, value);
+            return false;
+        }
+        if (!acceptable(i, address, size)) {
+            rejected++;
+            trace.event(HwEvent.MMIO_REJECTED, address, size | (1 << 8), value);
+            return false;
+        }
+        dispatched++;
+        devices[i].write(address - bases[i], size, value & MmioDevice.allOnes(size));
+        return true;
+    }
+
+    /** @return reads that hit no mapped range */
+    public long unmappedReads() {
+        return unmappedReads;
+    }
+
+    /** @return writes that hit no mapped range */
+    public long unmappedWrites() {
+        return unmappedWrites;
+    }
+
+    /** @return accesses refused for size, alignment or crossing a range end */
+    public long rejectedAccesses() {
+        return rejected;
+    }
+
+    /** @return accesses handed to a device */
+    public long dispatchedAccesses() {
+        return dispatched;
+    }
+
+    /** @return the mapped ranges, sorted by base address */
+    public List<Mapping> mappings() {
+        final List<Mapping> out = new ArrayList<>(bases.length);
+        for (int i = 0; i < bases.length; i++) {
+            out.add(new Mapping(bases[i], lasts[i], devices[i]));
+        }
+        return out;
+    }
+
+    private boolean acceptable(final int i, final long address, final int size) {
+        final int bit = MmioDevice.sizeBit(size);
+        if (bit == 0 || (devices[i].acceptedSizes() & bit) == 0) {
+            return false;
+        }
+        if ((address & (size - 1)) != 0) {
+            return false;
+        }
+        // the last byte must still be inside the same range
+        return Long.compareUnsigned(address + size - 1, lasts[i]) <= 0
+            && Long.compareUnsigned(address + size - 1, address) >= 0;
+    }
+
+    private static boolean validSize(final int size) {
+        return MmioDevice.sizeBit(size) != 0;
+    }
+
+    private int find(final long address) {
+        final long[] b = bases;
+        int lo = 0;
+        int hi = b.length - 1;
+        int floor = -1;
+        while (lo <= hi) {
+            final int mid = (lo + hi) >>> 1;
+            if (Long.compareUnsigned(b[mid], address) <= 0) {
+                floor = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        if (floor >= 0 && Long.compareUnsigned(address, lasts[floor]) <= 0) {
+            return floor;
+        }
+        return -1;
+    }
+
+    private void rebuild(final List<Mapping> all) {
+        Collections.sort(all, (x, y) -> Long.compareUnsigned(x.base, y.base));
+        final int n = all.size();
+        final long[] nb = new long[n];
+        final long[] nl = new long[n];
+        final MmioDevice[] nd = new MmioDevice[n];
+        for (int i = 0; i < n; i++) {
+            nb[i] = all.get(i).base;
+            nl[i] = all.get(i).last;
+            nd[i] = all.get(i).device;
+        }
+        bases = nb;
+        lasts = nl;
+        devices = nd;
+    }
+
+    /**
+     * One mapped range.
+     *
+     * @param base first address
+     * @param last last address (inclusive)
+     * @param device the device decoding it
+     */
+    public record Mapping(long base, long last, MmioDevice device) {
+    }
+}

@@ -1,0 +1,62 @@
+package io.irqsim.hw.time;
+
+/**
+ * A one-shot timer on a {@link VirtualClock}. Re-arming an armed timer moves its deadline.
+ */
+public final class Timer {
+
+    private final VirtualClock clock;
+    private final String name;
+    final Runnable action;
+    long deadline;
+    long seq;
+    int index;
+    boolean armed;
+
+    Timer(final VirtualClock clock, final String name, final Runnable action) {
+        this.clock = clock;
+        this.name = name;
+        this.action = action;
+    }
+
+    /**
+     * Arms the timer to fire {@code delayNs} after the clock's current time.
+     *
+     * @param delayNs delay in ns, not negative
+     */
+    public void armAfter(final long delayNs) {
+        if (delayNs < 0) {
+            throw new IllegalArgumentException("negative timer delay " + delayNs + " for " + name);
+        }
+        clock.arm(this, clock.now() + delayNs);
+    }
+
+    /**
+     * Arms the timer to fire at an absolute virtual time (fires on the next advance if already past).
+     *
+     * @param deadlineNs absolute time in ns
+     */
+    public void armAt(final long deadlineNs) {
+        clock.arm(this, deadlineNs);
+    }
+
+    /** Disarms the timer; does nothing if it is not armed. */
+    public void cancel() {
+        clock.cancel(this);
+    }
+
+    /** @return whether the timer is armed */
+    public boolean isArmed() {
+        return armed;
+    }
+
+    /** @return the deadline of the last arming, in ns */
+    public long deadline() {
+        return deadline;
+    }
+
+    @Override
+    public String toString() {
+        return "Timer[" + name + (armed ? " @" + deadline : " idle") + "]";
+    }
+}
