@@ -1,0 +1,62 @@
+package io.irqsim.hw.firmware;
+
+import java.util.List;
+
+/**
+ * The parts of the Multiple APIC Description Table irqsim models.
+ *
+ * @param localApics processor local APIC structures
+ * @param ioApics I/O APIC structures
+ * @param overrides interrupt source overrides
+ */
+public record Madt(List<MadtLocalApic> localApics, List<MadtIoApic> ioApics,
+                   List<InterruptSourceOverride> overrides) {
+
+    /** Copies the lists. */
+    public Madt {
+        localApics = List.copyOf(localApics);
+        ioApics = List.copyOf(ioApics);
+        overrides = List.copyOf(overrides);
+    }
+
+    /**
+     * @param isaIrq ISA IRQ
+     * @return its override, or {@code null}
+     */
+    public InterruptSourceOverride overrideFor(final int isaIrq) {
+        for (final InterruptSourceOverride o : overrides) {
+            if (o.source() == isaIrq) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * @param gsi GSI
+     * @return the override targeting that GSI, or {@code null}
+     */
+    public InterruptSourceOverride overrideTo(final int gsi) {
+        for (final InterruptSourceOverride o : overrides) {
+            if (o.gsi() == gsi) {
+                return o;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * @param gsi GSI
+     * @return the IO-APIC structure whose range the GSI falls in (needs each IO-APIC's pin count,
+     *     which the MADT does not carry: the caller resolves the range), or the last one starting at or below it
+     */
+    public MadtIoApic ioApicAtOrBelow(final int gsi) {
+        MadtIoApic best = null;
+        for (final MadtIoApic io : ioApics) {
+            if (io.gsiBase() <= gsi && (best == null || io.gsiBase() > best.gsiBase())) {
+                best = io;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,134 @@
+package io.irqsim.hw.platform;
+
+import io.irqsim.hw.firmware.InterruptSourceOverride;
+import io.irqsim.hw.firmware.IrqPolarity;
+import io.irqsim.hw.firmware.IrqTrigger;
+import io.irqsim.hw.firmware.PrtEntry;
+import io.irqsim.hw.pci.Bdf;
+import io.irqsim.hw.wire.WireKind;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A description of a machine, from which {@link Platform#build} assembles it: the interrupt
+ * controllers and CPUs, the PCI topology, the <em>real</em> wiring of interrupt lines, and,
+ * separately, what the firmware tables claim (which may disagree with the wiring).
+ *
+ * @param ioapics the IO-APICs
+ * @param cpus the CPUs
+ * @param pci PCI functions (bridges and endpoints)
+ * @param intxWiring real wiring of the root bus: which GSI each (slot, INTx pin) line reaches
+ * @param isaWiring real wiring of ISA IRQ lines
+ * @param firmware what ACPI says
+ * @param directedEoi whether the LAPICs advertise EOI-broadcast suppression (version bit 24)
+ */
+public record PlatformSpec(List<IoApicSpec> ioapics, List<CpuSpec> cpus, List<PciDeviceSpec> pci,
+                           List<IntxRoute> intxWiring, List<IsaRoute> isaWiring, FirmwareSpec firmware,
+                           boolean directedEoi) {
+
+    /** Copies the lists. */
+    public PlatformSpec {
+        ioapics = List.copyOf(ioapics);
+        cpus = List.copyOf(cpus);
+        pci = List.copyOf(pci);
+        intxWiring = List.copyOf(intxWiring);
+        isaWiring = List.copyOf(isaWiring);
+    }
+
+    /**
+     * An IO-APIC.
+     *
+     * @param id IOAPICID (0..15)
+     * @param address MMIO base
+     * @param gsiBase GSI of pin 0
+     * @param pins pin count
+     * @param version 0x11 or 0x20
+     */
+    public record IoApicSpec(int id, long address, int gsiBase, int pins, int version) {
+    }
+
+    /**
+     * A CPU.
+     *
+     * @param apicId its local APIC ID
+     */
+    public record CpuSpec(int apicId) {
+    }
+
+    /**
+     * A PCI function.
+     *
+     * @param name short name, e.g. {@code "nic"}
+     * @param bdf address
+     * @param vendorId vendor ID
+     * @param deviceId device ID
+     * @param classCode 24-bit class code
+     * @param interruptPin 0 (none) or 1..4 (INTA..INTD)
+     * @param secondaryBus for a PCI-to-PCI bridge, the bus behind it; -1 for an endpoint
+     */
+    public record PciDeviceSpec(String name, Bdf bdf, int vendorId, int deviceId, int classCode,
+                                int interruptPin, int secondaryBus) {
+
+        /** @return whether this is a bridge */
+        public boolean isBridge() {
+            return secondaryBus >= 0;
+        }
+    }
+
+    /**
+     * Real wiring of one root-bus INTx line.
+     *
+     * @param slot device number on bus 0
+     * @param pin 1..4 (INTA..INTD)
+     * @param gsi the IO-APIC input it reaches
+     */
+    public record IntxRoute(int slot, int pin, int gsi) {
+    }
+
+    /**
+     * Real wiring of one ISA IRQ line.
+     *
+     * @param irq ISA IRQ 0..15
+     * @param gsi the IO-APIC input it reaches
+     * @param kind the line's electrical kind ({@link WireKind#ISA}, or {@link WireKind#PCI_INTX} for
+     *     a shared active-low line such as the ACPI SCI)
+     */
+    public record IsaRoute(int irq, int gsi, WireKind kind) {
+    }
+
+    /**
+     * A PCI interrupt link device as firmware describes it.
+     *
+     * @param name ACPI name
+     * @param possible {@code _PRS}
+     * @param trigger descriptor trigger
+     * @param polarity descriptor polarity
+     * @param shareable descriptor sharing flag
+     * @param extended Extended Interrupt descriptor (GSIs) rather than an IRQ descriptor
+     * @param current boot {@code _CRS} (0 = disabled)
+     */
+    public record LinkSpec(String name, List<Integer> possible, IrqTrigger trigger, IrqPolarity polarity,
+                           boolean shareable, boolean extended, int current) {
+    }
+
+    /**
+     * What the ACPI tables say. The MADT's LAPIC and IO-APIC entries follow the hardware; its
+     * overrides, the {@code _PRT}s and the link devices are free to be wrong.
+     *
+     * @param overrides MADT interrupt source overrides
+     * @param prt {@code _PRT} per bus number
+     * @param links link devices
+     * @param sciGsi FADT SCI interrupt
+     */
+    public record FirmwareSpec(List<InterruptSourceOverride> overrides, Map<Integer, List<PrtEntry>> prt,
+                               List<LinkSpec> links, int sciGsi) {
+
+        /** Copies the collections. */
+        public FirmwareSpec {
+            overrides = List.copyOf(overrides);
+            prt = Map.copyOf(prt);
+            links = List.copyOf(links);
+        }
+    }
+}
