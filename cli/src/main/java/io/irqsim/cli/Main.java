@@ -1,0 +1,72 @@
+package io.irqsim.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code irqsim} command. Exit codes: 0 success (or expectations held), 1 the run failed or
+ * an expectation did not hold, 2 usage or input-file error.
+ */
+@Command(name = "irqsim", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = {
+        "Emulated x86 interrupt routing (IO-APIC, local APIC) under a Xen-like hypervisor core.",
+        "Reproduces PCI INTx passthrough from a PVH dom0 and compares the designs proposed for it."},
+    subcommands = {RunCommand.class, CommandLine.HelpCommand.class},
+    footer = {"", "Exit status: 0 ok, 1 run failed or an expectation did not hold, 2 usage or file error.",
+        "Docs: README.md, docs/ in the source tree."})
+public final class Main implements Runnable {
+
+    /** Exit status: success. */
+    public static final int EXIT_OK = 0;
+    /** Exit status: the run failed or an expectation did not hold. */
+    public static final int EXIT_FAILED = 1;
+    /** Exit status: usage error or unreadable/invalid input file. */
+    public static final int EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'irqsim run' or 'irqsim --help'");
+    }
+
+    /**
+     * @param args command line
+     */
+    public static void main(final String[] args) {
+        System.exit(execute(args));
+    }
+
+    /**
+     * Runs the command line and returns the exit status (for tests).
+     *
+     * @param args command line
+     * @return exit status
+     */
+    public static int execute(final String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** @return the configured picocli command line */
+    public static CommandLine commandLine() {
+        final CommandLine cl = new CommandLine(new Main());
+        cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILED);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("irqsim: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
+                + " --help' for more information.");
+            return EXIT_USAGE;
+        });
+        return cl;
+    }
+
+    /** Reports the version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            final String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"irqsim " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+        }
+    }
+}
