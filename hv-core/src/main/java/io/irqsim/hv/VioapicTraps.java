@@ -1,0 +1,46 @@
+package io.irqsim.hv;
+
+import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hw.ioapic.IoApic;
+import io.irqsim.hw.ioapic.IoApicHooks;
+import io.irqsim.hw.ioapic.Rte;
+
+/**
+ * The hypervisor's hooks on a domain's vIO-APIC: the parts of Xen's
+ * {@code vioapic_write_redirent} and {@code vioapic_update_EOI} that go beyond the register
+ * model ({@code xen/arch/x86/hvm/vioapic.c}).
+ */
+final class VioapicTraps implements IoApicHooks {
+
+    private final Hypervisor xen;
+    private final Domain domain;
+
+    VioapicTraps(final Hypervisor xen, final Domain domain) {
+        this.xen = xen;
+        this.domain = domain;
+    }
+
+    @Override
+    public void rteWritten(final IoApic ioapic, final int pin, final long oldRte, final long newRte,
+                           final boolean topWord) {
+        final int gsi = ioapic.gsiBase() + pin;
+        xen.trace().event(HvEvent.VIOAPIC_RTE_WRITE, gsi, oldRte, newRte);
+        // a level entry rewritten as edge while Remote IRR was set is Linux's EOI for IO-APICs
+        // without an EOI register (__eoi_ioapic_pin): pass it on to the passed-through line
+        if (!topWord && !Rte.isLevel(newRte) && Rte.remoteIrr(oldRte) && domain.iommuEnabled()) {
+            xen.trace().event(HvEvent.VIOAPIC_EDGE_EOI, gsi, 0, 0);
+            xen.passthrough().hvmDpciEoi(domain, gsi);
+        }
+        if (domain.isHardwareDomain()) {
+            xen.config().hwdomGsiMap().rteWritten(xen, domain, gsi, oldRte, newRte, topWord);
+        }
+    }
+
+    @Override
+    public void eoiReceived(final IoApic ioapic, final int pin, final long oldRte) {
+        if (domain.iommuEnabled()) {
+            xen.passthrough().hvmDpciEoi(domain, ioapic.gsiBase() + pin);
+        }
+    }
+}

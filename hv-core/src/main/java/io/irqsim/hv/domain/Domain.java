@@ -1,0 +1,305 @@
+package io.irqsim.hv.domain;
+
+import io.irqsim.hv.passthrough.HvmIrqDpci;
+import io.irqsim.hw.apic.ApicBus;
+import io.irqsim.hw.apic.LocalApic;
+import io.irqsim.hw.apic.LocalApicRegisters;
+import io.irqsim.hw.ioapic.IoApic;
+import io.irqsim.hw.mmio.MmioBus;
+import io.irqsim.hw.mmio.MmioDevice;
+import io.irqsim.hw.pci.Bdf;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A Xen domain: its type and privileges, vCPUs, emulated interrupt controllers (HVM-type
+ * domains: vIO-APICs and one vLAPIC per vCPU, on a domain-private {@link ApicBus}), its
+ * guest-physical MMIO view, its pirq space and IRQ capabilities, its passthrough state.
+ *
+ * <p>Created and destroyed by the hypervisor; the guest kernel attaches with {@link #setKernel}.
+ */
+public final class Domain {
+
+    /** {@code DOMID_SELF}: "the calling domain" in hypercall arguments. */
+    public static final int DOMID_SELF = 0x7FF0;
+    /** First reserved domain id ({@code DOMID_FIRST_RESERVED}). */
+    public static final int DOMID_FIRST_RESERVED = 0x7FF0;
+
+    private final int id;
+    private final DomainConfig config;
+    private final DomainHost host;
+    private final List<Vcpu> vcpus = new ArrayList<>();
+    private final List<IoApic> vioapics = new ArrayList<>();
+    private final List<Long> vioapicAddresses = new ArrayList<>();
+    private final ApicBus apicBus;
+    private final IrqCaps irqCaps = new IrqCaps();
+    private final PirqTable pirqs;
+    private final HvmIrq hvmIrq;
+    private final Set<Bdf> assignedDevices = new TreeSet<>();
+    private HvmIrqDpci dpci;
+    private Domain deviceModelFor;
+    private GuestKernel kernel;
+    private boolean iommu;
+    private boolean dying;
+
+    /**
+     * Created by the hypervisor.
+     *
+     * @param id domain id
+     * @param config configuration
+     * @param host the hypervisor
+     * @param nrPirqs size of the pirq space
+     * @param nrIrqs number of Xen IRQs
+     * @param nrGsis GSIs of its emulated IO-APIC(s), 0 for PV
+     */
+    public Domain(final int id, final DomainConfig config, final DomainHost host, final int nrPirqs,
+                  final int nrIrqs, final int nrGsis) {
+        this.id = id;
+        this.config = config;
+        this.host = host;
+        this.pirqs = new PirqTable(this, nrPirqs, nrIrqs);
+        this.apicBus = config.type().isHvmType() ? new ApicBus(host.trace()) : null;
+        this.hvmIrq = config.type().isHvmType() ? new HvmIrq(this, nrGsis) : null;
+        this.iommu = config.passthrough();
+        for (int v = 0; v < config.vcpus(); v++) {
+            LocalApic vlapic = null;
+            final MmioBus bus = new MmioBus(host.trace());
+            if (apicBus != null) {
+                // hvmloader / Xen's PVH MADT give vCPU n the APIC id 2n
+                vlapic = new LocalApic(v, 2 * v, false, host.trace());
+                apicBus.attach(vlapic);
+                bus.map(LocalApicRegisters.DEFAULT_BASE, LocalApicRegisters.PAGE_SIZE, new TrappedMmio(this, LocalApicRegisters.DEFAULT_BASE, vlapic));
+            }
+            final Vcpu vcpu = new Vcpu(this, v, vlapic, bus);
+            if (vlapic != null) {
+                vlapic.setInterruptListener(apic -> host.queue().schedule(vcpu));
+            }
+            vcpus.add(vcpu);
+        }
+    }
+
+    /**
+     * Adds an emulated IO-APIC and maps it, trapped, at {@code address} in every vCPU's view.
+     *
+     * @param vioapic the register model
+     * @param address guest-physical base
+     */
+    public void addVioapic(final IoApic vioapic, final long address) {
+        vioapics.add(vioapic);
+        vioapicAddresses.add(address);
+        apicBus.addEoiListener(vioapic);
+        mapEmulated(address, io.irqsim.hw.ioapic.IoApicRegisters.WINDOW_SIZE, vioapic);
+    }
+
+    /**
+     * Maps an emulated device (accesses trap and are traced) into every vCPU's view.
+     *
+     * @param base guest-physical base
+     * @param length window length
+     * @param device the device
+     */
+    public void mapEmulated(final long base, final long length, final MmioDevice device) {
+        final TrappedMmio trapped = new TrappedMmio(this, base, device);
+        for (final Vcpu v : vcpus) {
+            v.bus().map(base, length, trapped);
+        }
+    }
+
+    /**
+     * Maps a device directly (a passed-through BAR: no trap) into every vCPU's view.
+     *
+     * @param base guest-physical base
+     * @param length window length
+     * @param device the device
+     */
+    public void mapDirect(final long base, final long length, final MmioDevice device) {
+        for (final Vcpu v : vcpus) {
+            v.bus().map(base, length, device);
+        }
+    }
+
+    /**
+     * Removes a mapping from every vCPU's view.
+     *
+     * @param base base address of the mapping
+     */
+    public void unmap(final long base) {
+        for (final Vcpu v : vcpus) {
+            v.bus().unmap(base);
+        }
+    }
+
+    /** @return the domain id */
+    public int id() {
+        return id;
+    }
+
+    /** @return the name */
+    public String name() {
+        return config.name();
+    }
+
+    /** @return the configuration */
+    public DomainConfig config() {
+        return config;
+    }
+
+    /** @return the type */
+    public DomainType type() {
+        return config.type();
+    }
+
+    /** @return {@code is_hardware_domain} */
+    public boolean isHardwareDomain() {
+        return config.hardwareDomain();
+    }
+
+    /** @return {@code is_control_domain} / {@code is_privileged} */
+    public boolean isPrivileged() {
+        return config.privileged();
+    }
+
+    /** @return whether the domain uses pirqs for its own interrupts (PV always; HVM with {@code X86_EMU_USE_PIRQ}) */
+    public boolean hasPirqNotion() {
+        return config.type() == DomainType.PV || (config.type() == DomainType.HVM && config.pirqNotion());
+    }
+
+    /** @return the hypervisor */
+    public DomainHost host() {
+        return host;
+    }
+
+    /** @return the vCPUs */
+    public List<Vcpu> vcpus() {
+        return Collections.unmodifiableList(vcpus);
+    }
+
+    /**
+     * @param n vCPU number
+     * @return that vCPU
+     */
+    public Vcpu vcpu(final int n) {
+        return vcpus.get(n);
+    }
+
+    /** @return emulated IO-APICs (empty for PV) */
+    public List<IoApic> vioapics() {
+        return Collections.unmodifiableList(vioapics);
+    }
+
+    /**
+     * @param index vIO-APIC index
+     * @return its guest-physical base
+     */
+    public long vioapicAddress(final int index) {
+        return vioapicAddresses.get(index);
+    }
+
+    /**
+     * @param gsi a guest GSI
+     * @return the vIO-APIC with a pin for it, or {@code null}
+     */
+    public IoApic vioapicForGsi(final int gsi) {
+        for (int i = 0; i < vioapics.size(); i++) {
+            final IoApic io = vioapics.get(i);
+            if (io.handlesGsi(gsi)) {
+                return io;
+            }
+        }
+        return null;
+    }
+
+    /** @return the domain's APIC bus (HVM-type), or {@code null} */
+    public ApicBus apicBus() {
+        return apicBus;
+    }
+
+    /** @return the IRQ capability rangeset */
+    public IrqCaps irqCaps() {
+        return irqCaps;
+    }
+
+    /** @return the pirq space */
+    public PirqTable pirqs() {
+        return pirqs;
+    }
+
+    /** @return the HVM interrupt lines, or {@code null} for PV */
+    public HvmIrq hvmIrq() {
+        return hvmIrq;
+    }
+
+    /** @return passthrough state ({@code hvm_irq_dpci}), or {@code null} if nothing is bound yet */
+    public HvmIrqDpci dpci() {
+        return dpci;
+    }
+
+    /** @param dpci passthrough state */
+    public void setDpci(final HvmIrqDpci dpci) {
+        this.dpci = dpci;
+    }
+
+    /** @return whether the domain has an IOMMU context ({@code is_iommu_enabled}) */
+    public boolean iommuEnabled() {
+        return iommu;
+    }
+
+    /** @param on IOMMU context present */
+    public void setIommuEnabled(final boolean on) {
+        this.iommu = on;
+    }
+
+    /** @return the domain this one is the device model of ({@code d->target} of that domain), or {@code null} */
+    public Domain deviceModelFor() {
+        return deviceModelFor;
+    }
+
+    /** @param target the domain this one serves as device model (a stub domain) */
+    public void setDeviceModelFor(final Domain target) {
+        this.deviceModelFor = target;
+    }
+
+    /** @return PCI devices assigned to it */
+    public Set<Bdf> assignedDevices() {
+        return assignedDevices;
+    }
+
+    /** @return the guest kernel, or {@code null} */
+    public GuestKernel kernel() {
+        return kernel;
+    }
+
+    /** @param kernel the guest kernel receiving interrupts */
+    public void setKernel(final GuestKernel kernel) {
+        this.kernel = kernel;
+    }
+
+    /** @return whether destruction started */
+    public boolean isDying() {
+        return dying;
+    }
+
+    /** Marks the domain dying. */
+    public void setDying() {
+        this.dying = true;
+    }
+
+    /**
+     * Raises a PV event for a pirq on vCPU 0.
+     *
+     * @param pirq the pirq
+     */
+    public void sendPirqEvent(final int pirq) {
+        vcpus.get(0).raisePirqEvent(pirq);
+    }
+
+    @Override
+    public String toString() {
+        return "d" + id + " (" + config.name() + ", " + config.type() + (isHardwareDomain() ? ", hardware domain" : "")
+            + ")";
+    }
+}

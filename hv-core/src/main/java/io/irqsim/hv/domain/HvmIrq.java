@@ -1,0 +1,258 @@
+package io.irqsim.hv.domain;
+
+import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hw.ioapic.IoApic;
+import io.irqsim.hw.ioapic.Rte;
+
+/**
+ * An HVM-type domain's interrupt lines ({@code struct hvm_irq}, Xen {@code xen/arch/x86/hvm/irq.c}):
+ * per-GSI assertion counts (lines are shared), the 32x4 virtual PCI INTx wires, the ISA IRQ
+ * lines, and the four PCI link routes to ISA IRQs. A GSI's count going 0 to 1 asserts its vIO-APIC
+ * input; back to 0 deasserts it.
+ */
+public final class HvmIrq {
+
+    private final Domain domain;
+    private final int[] gsiAssertCount;
+    private final long[] pciIntx = new long[2];
+    private int isaIrqs;
+    private final int[] linkRoute = new int[4];
+    private final int[] linkAssertCount = new int[4];
+
+    HvmIrq(final Domain domain, final int nrGsis) {
+        this.domain = domain;
+        this.gsiAssertCount = new int[nrGsis];
+    }
+
+    /**
+     * The guest GSI a virtual PCI device's INTx reaches ({@code hvm_pci_intx_gsi}).
+     *
+     * @param device device 0..31
+     * @param intx 0..3
+     * @return GSI 16..47
+     */
+    public static int pciIntxGsi(final int device, final int intx) {
+        return ((((device << 2) + (device >> 3) + intx) & 31) + 16);
+    }
+
+    /**
+     * The PCI link a virtual PCI device's INTx uses ({@code hvm_pci_intx_link}).
+     *
+     * @param device device
+     * @param intx 0..3
+     * @return link 0..3
+     */
+    public static int pciIntxLink(final int device, final int intx) {
+        return (device + intx) & 3;
+    }
+
+    /**
+     * {@code hvm_isa_irq_to_gsi}: ISA IRQ 0 is GSI 2, the rest are identity.
+     *
+     * @param isaIrq ISA IRQ
+     * @return GSI
+     */
+    public static int isaIrqToGsi(final int isaIrq) {
+        return isaIrq == 0 ? 2 : isaIrq;
+    }
+
+    /** @return number of GSIs ({@code nr_gsis}) */
+    public int nrGsis() {
+        return gsiAssertCount.length;
+    }
+
+    /**
+     * @param gsi GSI
+     * @return how many sources assert it
+     */
+    public int gsiAssertCount(final int gsi) {
+        return gsiAssertCount[gsi];
+    }
+
+    /**
+     * {@code hvm_pci_intx_assert}.
+     *
+     * @param device virtual device 0..31
+     * @param intx 0..3
+     */
+    public void pciIntxAssert(final int device, final int intx) {
+        final int bit = device * 4 + intx;
+        if ((pciIntx[bit >>> 6] & (1L << bit)) != 0) {
+            return;
+        }
+        pciIntx[bit >>> 6] |= 1L << bit;
+        final int gsi = pciIntxGsi(device, intx);
+        if (gsiAssertCount[gsi]++ == 0) {
+            assertGsi(gsi);
+        }
+        final int link = pciIntxLink(device, intx);
+        final int isa = linkRoute[link];
+        if (linkAssertCount[link]++ == 0 && isa != 0) {
+            final int isaGsi = isaIrqToGsi(isa);
+            if (gsiAssertCount[isaGsi]++ == 0) {
+                assertGsi(isaGsi);
+            }
+        }
+        domain.host().trace().event(HvEvent.INTX_ASSERT, device << 2 | intx, gsi, gsiAssertCount[gsi]);
+    }
+
+    /**
+     * {@code hvm_pci_intx_deassert}.
+     *
+     * @param device virtual device 0..31
+     * @param intx 0..3
+     */
+    public void pciIntxDeassert(final int device, final int intx) {
+        final int bit = device * 4 + intx;
+        if ((pciIntx[bit >>> 6] & (1L << bit)) == 0) {
+            return;
+        }
+        pciIntx[bit >>> 6] &= ~(1L << bit);
+        final int gsi = pciIntxGsi(device, intx);
+        if (--gsiAssertCount[gsi] == 0) {
+            deassertGsi(gsi);
+        }
+        final int link = pciIntxLink(device, intx);
+        final int isa = linkRoute[link];
+        if (--linkAssertCount[link] == 0 && isa != 0) {
+            final int isaGsi = isaIrqToGsi(isa);
+            if (--gsiAssertCount[isaGsi] == 0) {
+                deassertGsi(isaGsi);
+            }
+        }
+        domain.host().trace().event(HvEvent.INTX_DEASSERT, device << 2 | intx, gsi, gsiAssertCount[gsi]);
+    }
+
+    /**
+     * @param device device
+     * @param intx 0..3
+     * @return whether that virtual INTx wire is asserted
+     */
+    public boolean isPciIntxAsserted(final int device, final int intx) {
+        final int bit = device * 4 + intx;
+        return (pciIntx[bit >>> 6] & (1L << bit)) != 0;
+    }
+
+    /**
+     * {@code hvm_isa_irq_assert}.
+     *
+     * @param isaIrq 0..15
+     */
+    public void isaIrqAssert(final int isaIrq) {
+        if ((isaIrqs & (1 << isaIrq)) != 0) {
+            return;
+        }
+        isaIrqs |= 1 << isaIrq;
+        final int gsi = isaIrqToGsi(isaIrq);
+        if (gsiAssertCount[gsi]++ == 0) {
+            assertGsi(gsi);
+        }
+    }
+
+    /**
+     * {@code hvm_isa_irq_deassert}.
+     *
+     * @param isaIrq 0..15
+     */
+    public void isaIrqDeassert(final int isaIrq) {
+        if ((isaIrqs & (1 << isaIrq)) == 0) {
+            return;
+        }
+        isaIrqs &= ~(1 << isaIrq);
+        final int gsi = isaIrqToGsi(isaIrq);
+        if (--gsiAssertCount[gsi] == 0) {
+            deassertGsi(gsi);
+        }
+    }
+
+    /**
+     * {@code hvm_set_pci_link_route}: moves a link to another ISA IRQ (0 = none), carrying an
+     * assertion in progress with it.
+     *
+     * @param link 0..3
+     * @param isaIrq 0..15
+     */
+    public void setPciLinkRoute(final int link, final int isaIrq) {
+        final int old = linkRoute[link];
+        if (old == isaIrq) {
+            return;
+        }
+        linkRoute[link] = isaIrq;
+        if (linkAssertCount[link] == 0) {
+            return;
+        }
+        if (old != 0) {
+            final int g = isaIrqToGsi(old);
+            if (--gsiAssertCount[g] == 0) {
+                deassertGsi(g);
+            }
+        }
+        if (isaIrq != 0) {
+            final int g = isaIrqToGsi(isaIrq);
+            if (gsiAssertCount[g]++ == 0) {
+                assertGsi(g);
+            }
+        }
+    }
+
+    /**
+     * @param link 0..3
+     * @return the ISA IRQ it routes to (0 = none)
+     */
+    public int pciLinkRoute(final int link) {
+        return linkRoute[link];
+    }
+
+    /**
+     * {@code hvm_gsi_assert} for the hardware domain's identity-mapped GSIs: a level GSI is
+     * asserted once (count pinned to 1); an edge GSI sends an edge every time.
+     *
+     * @param gsi GSI
+     */
+    public void gsiAssert(final int gsi) {
+        final IoApic io = domain.vioapicForGsi(gsi);
+        if (io == null) {
+            return;
+        }
+        final int pin = gsi - io.gsiBase();
+        if (Rte.isLevel(io.rte(pin))) {
+            if (gsiAssertCount[gsi] == 0) {
+                gsiAssertCount[gsi] = 1;
+                io.setInput(pin, true);
+            }
+        } else {
+            io.setInput(pin, true);
+            io.setInput(pin, false);
+        }
+        domain.host().trace().event(HvEvent.GSI_ASSERT, gsi, 1, 0);
+    }
+
+    /**
+     * {@code hvm_gsi_deassert}: level GSIs only.
+     *
+     * @param gsi GSI
+     */
+    public void gsiDeassert(final int gsi) {
+        final IoApic io = domain.vioapicForGsi(gsi);
+        if (io == null || !Rte.isLevel(io.rte(gsi - io.gsiBase()))) {
+            return;
+        }
+        gsiAssertCount[gsi] = 0;
+        io.setInput(gsi - io.gsiBase(), false);
+        domain.host().trace().event(HvEvent.GSI_ASSERT, gsi, 0, 0);
+    }
+
+    private void assertGsi(final int gsi) {
+        final IoApic io = domain.vioapicForGsi(gsi);
+        if (io != null) {
+            io.setInput(gsi - io.gsiBase(), true);
+        }
+    }
+
+    private void deassertGsi(final int gsi) {
+        final IoApic io = domain.vioapicForGsi(gsi);
+        if (io != null) {
+            io.setInput(gsi - io.gsiBase(), false);
+        }
+    }
+}

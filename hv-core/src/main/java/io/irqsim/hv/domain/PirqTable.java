@@ -1,0 +1,104 @@
+package io.irqsim.hv.domain;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A domain's pirq space: {@code pirq -> irq} (Xen {@code domain_pirq_to_irq}) and
+ * {@code irq -> pirq} ({@code domain_irq_to_pirq}), with the pirq structs created on demand.
+ */
+public final class PirqTable {
+
+    private final Domain domain;
+    private final Pirq[] pirqs;
+    private final int[] irqToPirq;
+
+    PirqTable(final Domain domain, final int nrPirqs, final int nrIrqs) {
+        this.domain = domain;
+        this.pirqs = new Pirq[nrPirqs];
+        this.irqToPirq = new int[nrIrqs];
+    }
+
+    /** @return {@code d->nr_pirqs} */
+    public int nrPirqs() {
+        return pirqs.length;
+    }
+
+    /**
+     * @param pirq pirq number
+     * @return its struct, or {@code null} ({@code pirq_info})
+     */
+    public Pirq get(final int pirq) {
+        return pirq >= 0 && pirq < pirqs.length ? pirqs[pirq] : null;
+    }
+
+    /**
+     * @param pirq pirq number, in range
+     * @return its struct, created if needed ({@code pirq_get_info})
+     */
+    public Pirq getOrCreate(final int pirq) {
+        Pirq p = pirqs[pirq];
+        if (p == null) {
+            p = new Pirq(domain, pirq);
+            pirqs[pirq] = p;
+        }
+        return p;
+    }
+
+    /**
+     * @param pirq pirq number
+     * @return the Xen IRQ it maps to, 0 if none ({@code domain_pirq_to_irq})
+     */
+    public int pirqToIrq(final int pirq) {
+        final Pirq p = get(pirq);
+        return p == null ? 0 : p.irq();
+    }
+
+    /**
+     * @param irq Xen IRQ
+     * @return the pirq mapped to it, 0 if none ({@code domain_irq_to_pirq})
+     */
+    public int irqToPirq(final int irq) {
+        return irq > 0 && irq < irqToPirq.length ? irqToPirq[irq] : 0;
+    }
+
+    /**
+     * Records {@code pirq <-> irq} both ways.
+     *
+     * @param pirq pirq
+     * @param irq irq
+     */
+    public void link(final int pirq, final int irq) {
+        getOrCreate(pirq).setIrq(irq);
+        irqToPirq[irq] = pirq;
+    }
+
+    /**
+     * Removes the mapping of {@code pirq}.
+     *
+     * @param pirq pirq
+     * @param forcedUnbind keep a negative marker as Xen does when a guest binding had to be forced off
+     */
+    public void unlink(final int pirq, final boolean forcedUnbind) {
+        final Pirq p = get(pirq);
+        if (p == null) {
+            return;
+        }
+        final int irq = p.irq();
+        if (irq > 0 && irq < irqToPirq.length && irqToPirq[irq] == pirq) {
+            irqToPirq[irq] = 0;
+        }
+        p.setIrq(forcedUnbind && irq > 0 ? -irq : 0);
+    }
+
+    /** @return mapped pirqs (irq &gt; 0), in pirq order */
+    public List<Pirq> mapped() {
+        final List<Pirq> out = new ArrayList<>();
+        for (final Pirq p : pirqs) {
+            if (p != null && p.irq() > 0) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+}

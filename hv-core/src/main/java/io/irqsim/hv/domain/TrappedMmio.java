@@ -1,0 +1,44 @@
+package io.irqsim.hv.domain;
+
+import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hw.mmio.MmioDevice;
+
+/**
+ * An emulated device as a guest sees it: every access is a trap into the hypervisor, recorded
+ * in the trace ({@link HvEvent#MMIO_TRAP}) before the device model handles it. Allocation-free.
+ */
+final class TrappedMmio implements MmioDevice {
+
+    private final Domain domain;
+    private final long base;
+    private final MmioDevice device;
+
+    TrappedMmio(final Domain domain, final long base, final MmioDevice device) {
+        this.domain = domain;
+        this.base = base;
+        this.device = device;
+    }
+
+    @Override
+    public long read(final long offset, final int size) {
+        final long v = device.read(offset, size);
+        domain.host().trace().event(HvEvent.MMIO_TRAP, base + offset, size, v);
+        return v;
+    }
+
+    @Override
+    public void write(final long offset, final int size, final long value) {
+        domain.host().trace().event(HvEvent.MMIO_TRAP, base + offset, size | (1 << 8), value);
+        device.write(offset, size, value);
+    }
+
+    @Override
+    public int acceptedSizes() {
+        return device.acceptedSizes();
+    }
+
+    @Override
+    public String name() {
+        return device.name();
+    }
+}

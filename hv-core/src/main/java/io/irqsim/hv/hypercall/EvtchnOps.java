@@ -1,0 +1,69 @@
+package io.irqsim.hv.hypercall;
+
+import io.irqsim.hv.Errno;
+import io.irqsim.hv.Hypervisor;
+import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.Pirq;
+
+/**
+ * The pirq part of {@code HYPERVISOR_event_channel_op} ({@code xen/common/event_channel.c}):
+ * a PV guest binding an event channel to a pirq is what binds the physical IRQ to it
+ * ({@code evtchn_bind_pirq} calls {@code pirq_guest_bind}).
+ */
+public final class EvtchnOps extends HypercallBase {
+
+    /**
+     * @param xen the hypervisor
+     */
+    public EvtchnOps(final Hypervisor xen) {
+        super(xen);
+    }
+
+    /**
+     * {@code EVTCHNOP_bind_pirq}.
+     *
+     * @param caller calling domain
+     * @param pirq its pirq
+     * @param willShare {@code BIND_PIRQ__WILL_SHARE}
+     * @return 0, -EINVAL (not mapped), -EEXIST (already bound), -EBUSY, -ENOSYS (HVM-type caller without pirqs)
+     */
+    public int bindPirq(final Domain caller, final int pirq, final boolean willShare) {
+        enter(caller);
+        final Pirq p = caller.pirqs().get(pirq);
+        final int rc;
+        if (!caller.hasPirqNotion()) {
+            rc = -Errno.ENOSYS;
+        } else if (p == null || p.irq() <= 0) {
+            rc = -Errno.EINVAL;
+        } else if (p.isEvtchnBound()) {
+            rc = -Errno.EEXIST;
+        } else {
+            final int r = xen.guestIrqs().pirqGuestBind(caller, p, willShare);
+            if (r == 0) {
+                p.setEvtchnBound(true);
+            }
+            rc = r;
+        }
+        xen.drain();
+        return rc;
+    }
+
+    /**
+     * {@code EVTCHNOP_close} on a pirq channel.
+     *
+     * @param caller calling domain
+     * @param pirq its pirq
+     * @return 0 or -EINVAL
+     */
+    public int unbindPirq(final Domain caller, final int pirq) {
+        enter(caller);
+        final Pirq p = caller.pirqs().get(pirq);
+        if (p == null || !p.isEvtchnBound()) {
+            return -Errno.EINVAL;
+        }
+        p.setEvtchnBound(false);
+        xen.guestIrqs().pirqGuestUnbind(caller, p);
+        xen.drain();
+        return 0;
+    }
+}

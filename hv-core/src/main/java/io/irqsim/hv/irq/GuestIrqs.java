@@ -1,0 +1,273 @@
+package io.irqsim.hv.irq;
+
+import io.irqsim.hv.Errno;
+import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.Pirq;
+import io.irqsim.hv.policy.XenConfig;
+import io.irqsim.hv.sched.WorkQueue;
+import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hv.trace.TraceRecorder;
+import io.irqsim.hw.platform.Platform;
+import io.irqsim.hw.time.VirtualClock;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Physical interrupts bound to guests (Xen {@code xen/arch/x86/irq.c}): {@code do_IRQ},
+ * {@code do_IRQ_guest}, {@code pirq_guest_bind}/{@code unbind}, {@code desc_guest_eoi} and its
+ * 1 ms timer, and the controller ack/end methods they use.
+ *
+ * <p>Level IRQs complete one of two ways, as Xen chooses at boot: with directed EOI (the LAPICs
+ * suppress EOI broadcasts) Xen uses the "old" ack: LAPIC EOI at once, and the IO-APIC's EOI
+ * register once every guest EOI'd ({@link AckType#UNMASK}); otherwise the "new" ack: the LAPIC EOI
+ * itself waits for the guests ({@link AckType#EOI}). Either way the line is held off until then.
+ */
+public final class GuestIrqs {
+
+    /** The guest-EOI timeout after which Xen forces the physical EOI ({@code irq_guest_eoi_timer_fn}): 1 ms. */
+    public static final long EOI_TIMEOUT_NS = 1_000_000L;
+
+    private final IrqDescTable descs;
+    private final IoApicRouting routing;
+    private final VirtualClock clock;
+    private final TraceRecorder trace;
+    private final XenConfig config;
+    private final GuestIrqDispatch dispatch;
+    private final List<PhysicalCpu> cpus = new ArrayList<>();
+    private long spurious;
+
+    /**
+     * @param platform the machine
+     * @param descs IRQ descriptors
+     * @param routing IO-APIC programming
+     * @param mapping pirq mapping (for forced unbinds)
+     * @param queue the run queue CPUs are scheduled on
+     * @param trace trace
+     * @param config the design in force
+     * @param dispatch where guest interrupts go
+     */
+    public GuestIrqs(final Platform platform, final IrqDescTable descs, final IoApicRouting routing,
+                     final PirqMapping mapping, final WorkQueue queue, final TraceRecorder trace,
+                     final XenConfig config, final GuestIrqDispatch dispatch) {
+        this.descs = descs;
+        this.routing = routing;
+        this.clock = platform.clock();
+        this.trace = trace;
+        this.config = config;
+        this.dispatch = dispatch;
+        mapping.setGuestIrqs(this);
+        for (int i = 0; i < platform.cpuCount(); i++) {
+            final PhysicalCpu cpu = new PhysicalCpu(i, platform.lapic(i), this, trace);
+            platform.lapic(i).setInterruptListener(apic -> queue.schedule(cpu));
+            cpus.add(cpu);
+        }
+    }
+
+    /**
+     * @param i CPU index
+     * @return that CPU
+     */
+    public PhysicalCpu cpu(final int i) {
+        return cpus.get(i);
+    }
+
+    /** @return physical interrupts that reached no guest */
+    public long spuriousCount() {
+        return spurious;
+    }
+
+    private AckType ackTypeFor(final IrqDesc d) {
+        switch (d.handler()) {
+            case IOAPIC_LEVEL:
+                return routing.directedEoi() ? AckType.UNMASK : AckType.EOI;
+            default:
+                return AckType.NONE;
+        }
+    }
+
+    // ---------------------------------------------------------------- do_IRQ
+
+    void doIrq(final PhysicalCpu cpu, final int vector) {
+        final int irq = descs.irqForVector(vector);
+        final IrqDesc d = descs.desc(irq);
+        trace.event(HvEvent.DO_IRQ, vector, irq, d == null ? 0 : d.nrGuests());
+        if (d == null || d.handler() == HandlerType.NONE) {
+            routing.lapicEoi(cpu.index());
+            spurious++;
+            trace.event(HvEvent.SPURIOUS_IRQ, vector, irq, 0);
+            return;
+        }
+        ack(cpu, d);
+        if (!d.isGuest()) {
+            // nobody bound it: Xen's "unexpected IRQ trap"; complete it at once
+            spurious++;
+            trace.event(HvEvent.SPURIOUS_IRQ, vector, irq, 0);
+            end(d);
+            return;
+        }
+        doIrqGuest(d);
+    }
+
+    /** The controller's ack: edge and MSI EOI the LAPIC now; level depends on the ack mode. */
+    private void ack(final PhysicalCpu cpu, final IrqDesc d) {
+        d.setAckCpu(cpu.index());
+        if (d.handler() == HandlerType.IOAPIC_LEVEL && !routing.directedEoi()) {
+            cpu.pushPendingEoi(d.irq()); // ack_level_ioapic_irq (new): LAPIC EOI deferred
+        } else {
+            routing.lapicEoi(cpu.index()); // edge, MSI, and level with directed EOI (no broadcast)
+        }
+    }
+
+    /** The controller's end: completes a level IRQ at the IO-APIC. */
+    private void end(final IrqDesc d) {
+        if (d.handler() != HandlerType.IOAPIC_LEVEL) {
+            return;
+        }
+        if (routing.directedEoi()) {
+            routing.ioapicEoi(d); // end_level_ioapic_irq_old with directed EOI
+            if (!d.isDisabled()) {
+                routing.unmask(d);
+            }
+            trace.event(HvEvent.PHYS_EOI, d.irq(), d.vector(), HvEvent.EOI_IOAPIC_EOIR);
+        } else {
+            cpus.get(d.ackCpu() < 0 ? 0 : d.ackCpu()).markEoiReadyAndFlush(d.irq(), routing);
+            trace.event(HvEvent.PHYS_EOI, d.irq(), d.vector(), HvEvent.EOI_LAPIC);
+        }
+    }
+
+    private void doIrqGuest(final IrqDesc d) {
+        final int irq = d.irq();
+        final AckType ack = d.ackType();
+        for (int i = 0; i < d.nrGuests(); i++) {
+            final Domain dom = d.guest(i);
+            final Pirq p = dom.pirqs().get(dom.pirqs().irqToPirq(irq));
+            if (p == null) {
+                continue;
+            }
+            if (ack != AckType.NONE && !p.isMasked()) {
+                p.setMasked(true);
+                d.setInFlight(d.inFlight() + 1);
+            }
+            trace.event(HvEvent.GUEST_IRQ, irq, p.pirq(), dom.id());
+            dispatch.dispatch(dom, p);
+        }
+        if (ack != AckType.NONE) {
+            d.eoiTimer().armAfter(EOI_TIMEOUT_NS);
+        }
+    }
+
+    // ---------------------------------------------------------------- bind / unbind / EOI
+
+    /**
+     * {@code pirq_guest_bind}: binds the pirq's IRQ to {@code dom}. The first binding sets up the
+     * guest action and starts the IRQ (unmasks its pin).
+     *
+     * @param dom the domain
+     * @param p its pirq
+     * @param willShare whether other guests may share the IRQ
+     * @return 0, -EINVAL or -EBUSY
+     */
+    public int pirqGuestBind(final Domain dom, final Pirq p, final boolean willShare) {
+        final int irq = p.irq();
+        int rc;
+        if (irq > 0) {
+            config.unconfiguredGsi().beforeBind(routing, irq);
+        }
+        final IrqDesc d = descs.desc(irq);
+        if (d == null || irq <= 0) {
+            rc = -Errno.EINVAL;
+        } else if (d.isGuest() && (!willShare || !d.isShareable())) {
+            rc = -Errno.EBUSY;
+        } else if (d.isGuest() && d.isBound(dom)) {
+            rc = -Errno.EBUSY;
+        } else if (d.nrGuests() >= (willShare ? IrqDesc.MAX_GUESTS : 1)) {
+            rc = -Errno.EBUSY;
+        } else {
+            if (!d.isGuest()) {
+                d.setInFlight(0);
+                d.setShareable(willShare);
+                d.setAckType(ackTypeFor(d));
+                if (d.eoiTimer() == null) {
+                    d.setEoiTimer(clock.newTimer("irq" + irq + ".eoi", () -> eoiTimeout(d)));
+                }
+                d.setGuest(true);
+                d.setDisabled(false);
+                routing.unmask(d); // startup
+            }
+            d.addGuest(dom);
+            rc = 0;
+        }
+        trace.record(HvEvent.PIRQ_GUEST_BIND, trace.contextCpu() < 0 ? 0xFFFF : trace.contextCpu(), dom.id(), irq,
+            willShare ? 1 : 0, rc);
+        return rc;
+    }
+
+    /**
+     * {@code pirq_guest_unbind}: removes {@code dom}; a guest EOI it still owed is completed; the
+     * last guest leaving shuts the IRQ down (masks its pin).
+     *
+     * @param dom the domain
+     * @param p its pirq
+     */
+    public void pirqGuestUnbind(final Domain dom, final Pirq p) {
+        final IrqDesc d = descs.desc(Math.abs(p.irq()));
+        if (d == null || !d.isGuest() || !d.isBound(dom)) {
+            return;
+        }
+        d.removeGuest(dom);
+        if (d.ackType() != AckType.NONE && p.isMasked()) {
+            p.setMasked(false);
+            d.setInFlight(d.inFlight() - 1);
+            if (d.inFlight() == 0) {
+                d.eoiTimer().cancel();
+                end(d);
+            }
+        }
+        if (d.nrGuests() == 0) {
+            d.setGuest(false);
+            d.setDisabled(true);
+            d.eoiTimer().cancel();
+            routing.mask(d); // shutdown
+        }
+    }
+
+    /**
+     * {@code pirq_guest_eoi} / {@code desc_guest_eoi}: one guest finished with the interrupt; the
+     * last one completes it physically.
+     *
+     * @param dom the domain
+     * @param p its pirq
+     */
+    public void pirqGuestEoi(final Domain dom, final Pirq p) {
+        final IrqDesc d = descs.desc(p.irq());
+        if (d == null || !d.isGuest() || !p.isMasked()) {
+            return;
+        }
+        p.setMasked(false);
+        d.setInFlight(d.inFlight() - 1);
+        final boolean last = d.inFlight() == 0;
+        trace.event(HvEvent.PIRQ_GUEST_EOI, d.irq(), d.inFlight(), last ? 1 : 0);
+        if (last) {
+            d.eoiTimer().cancel();
+            end(d);
+        }
+    }
+
+    private void eoiTimeout(final IrqDesc d) {
+        if (!d.isGuest() || d.inFlight() == 0) {
+            return;
+        }
+        trace.event(HvEvent.EOI_TIMEOUT, d.irq(), d.inFlight(), 0);
+        for (int i = 0; i < d.nrGuests(); i++) {
+            final Domain dom = d.guest(i);
+            final Pirq p = dom.pirqs().get(dom.pirqs().irqToPirq(d.irq()));
+            if (p != null && p.isMasked()) {
+                p.setMasked(false);
+                d.setInFlight(d.inFlight() - 1);
+            }
+        }
+        d.setInFlight(0);
+        end(d);
+    }
+}

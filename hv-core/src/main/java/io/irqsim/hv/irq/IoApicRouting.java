@@ -1,0 +1,336 @@
+package io.irqsim.hv.irq;
+
+import io.irqsim.hv.Errno;
+import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hv.trace.TraceRecorder;
+import io.irqsim.hw.apic.LocalApicRegisters;
+import io.irqsim.hw.firmware.InterruptSourceOverride;
+import io.irqsim.hw.firmware.IrqPolarity;
+import io.irqsim.hw.firmware.IrqTrigger;
+import io.irqsim.hw.firmware.Madt;
+import io.irqsim.hw.ioapic.IoApic;
+import io.irqsim.hw.ioapic.IoApicRegisters;
+import io.irqsim.hw.ioapic.Rte;
+import io.irqsim.hw.mmio.MmioBus;
+import io.irqsim.hw.platform.Platform;
+
+import java.util.BitSet;
+
+/**
+ * Xen's side of the physical IO-APICs ({@code xen/arch/x86/io_apic.c}, {@code mpparse.c}):
+ * programming redirection entries through the IO-APIC's MMIO window, vector assignment,
+ * {@code mp_register_gsi} with its "first configuration sticks" rule, {@code gsi_2_irq}, and the
+ * ack/end methods of the "IO-APIC-edge" and "IO-APIC-level" controllers.
+ *
+ * <p>All programming goes through CPU 0's view of physical MMIO, IOREGSEL then IOWIN, as
+ * {@code __io_apic_write} does. Every IRQ is targeted at CPU 0 in physical destination mode.
+ */
+public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiPolicy.GsiRegistrar {
+
+    /** First vector of the legacy ISA IRQs ({@code FIRST_LEGACY_VECTOR}). */
+    public static final int FIRST_LEGACY_VECTOR = 0xE0;
+    /** First dynamically assigned vector ({@code FIRST_DYNAMIC_VECTOR}). */
+    public static final int FIRST_DYNAMIC_VECTOR = 0x20;
+    /** Last dynamically assigned vector ({@code LAST_DYNAMIC_VECTOR}). */
+    public static final int LAST_DYNAMIC_VECTOR = 0xDF;
+
+    private final Platform platform;
+    private final IrqDescTable descs;
+    private final TraceRecorder trace;
+    private final MmioBus bus;
+    private final BitSet[] pinProgrammed;
+    private final int targetApicId;
+    private boolean directedEoi;
+    private int currentVector = FIRST_DYNAMIC_VECTOR;
+    private int currentOffset;
+
+    /**
+     * @param platform the machine
+     * @param descs IRQ descriptors
+     * @param trace trace
+     */
+    public IoApicRouting(final Platform platform, final IrqDescTable descs, final TraceRecorder trace) {
+        this.platform = platform;
+        this.descs = descs;
+        this.trace = trace;
+        this.bus = platform.bus(0);
+        this.pinProgrammed = new BitSet[platform.ioapics().size()];
+        for (int i = 0; i < pinProgrammed.length; i++) {
+            pinProgrammed[i] = new BitSet();
+        }
+        this.targetApicId = platform.lapic(0).apicId();
+    }
+
+    /**
+     * Boot: enables every LAPIC (with EOI-broadcast suppression when every IO-APIC has an EOI
+     * register and the LAPICs support it, as Xen's {@code directed_eoi_enabled}), then programs
+     * the ISA IRQs' pins, masked, from the MADT ({@code setup_IO_APIC_irqs}): an ISA IRQ goes to the
+     * GSI its override names, or the GSI of the same number; pins without an ISA IRQ stay unset.
+     */
+    public void boot() {
+        boolean allEoir = true;
+        for (final IoApic io : platform.ioapics()) {
+            allEoir &= io.model().hasEoiRegister();
+        }
+        final int version = platform.lapic(0).readRegister(LocalApicRegisters.VERSION);
+        directedEoi = allEoir && (version & LocalApicRegisters.VERSION_DIRECTED_EOI) != 0;
+        for (int cpu = 0; cpu < platform.cpuCount(); cpu++) {
+            final int svr = 0xFF | LocalApicRegisters.SVR_ENABLE
+                | (directedEoi ? LocalApicRegisters.SVR_SUPPRESS_EOI_BROADCAST : 0);
+            platform.bus(cpu).write(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.SVR, 4, svr);
+        }
+        final Madt madt = platform.firmware().madt();
+        for (int irq = 0; irq < 16; irq++) {
+            final InterruptSourceOverride iso = madt.overrideFor(irq);
+            final int gsi = iso != null ? iso.gsi() : irq;
+            final InterruptSourceOverride target = madt.overrideTo(gsi);
+            if (iso == null && target != null && target.source() != irq) {
+                continue; // the GSI belongs to another ISA IRQ (IRQ2 when IRQ0 is overridden to GSI 2)
+            }
+            final IoApic io = platform.ioapicForGsi(gsi);
+            if (io == null) {
+                continue;
+            }
+            final int index = platform.ioapics().indexOf(io);
+            final IrqDesc d = descs.desc(irq);
+            d.setPin(index, gsi - io.gsiBase());
+            final boolean level = iso != null && iso.trigger() == IrqTrigger.LEVEL;
+            final boolean low = iso != null && iso.polarity() == IrqPolarity.ACTIVE_LOW;
+            final int vector = FIRST_LEGACY_VECTOR + irq;
+            d.setVector(vector);
+            descs.bindVector(vector, irq);
+            d.setHandler(level ? HandlerType.IOAPIC_LEVEL : HandlerType.IOAPIC_EDGE);
+            writeEntry(index, gsi - io.gsiBase(), Rte.of(vector, Rte.DM_FIXED, false, low, level, true, targetApicId));
+        }
+        for (int gsi = 16; gsi < descs.nrIrqsGsi(); gsi++) {
+            final IoApic io = platform.ioapicForGsi(gsi);
+            if (io != null) {
+                descs.desc(gsi).setPin(platform.ioapics().indexOf(io), gsi - io.gsiBase());
+            }
+        }
+    }
+
+    /** @return whether Xen runs the LAPICs with EOI-broadcast suppression (directed EOI, "old" level ack) */
+    public boolean directedEoi() {
+        return directedEoi;
+    }
+
+    // ---------------------------------------------------------------- mp_register_gsi
+
+    @Override
+    public int nrIrqsGsi() {
+        return descs.nrIrqsGsi();
+    }
+
+    @Override
+    public boolean isConfigured(final int irq) {
+        final IrqDesc d = descs.desc(irq);
+        return d != null && d.handler() != HandlerType.NONE;
+    }
+
+    @Override
+    public int registerGsi(final int gsi, final boolean level, final boolean activeLow) {
+        return mpRegisterGsi(gsi, level, activeLow);
+    }
+
+    /**
+     * {@code mp_register_gsi} ({@code xen/arch/x86/mpparse.c}): programs the GSI's pin with the
+     * given trigger and polarity, once. A GSI whose IRQ is already live, or whose pin was
+     * programmed before, gives {@code -EEXIST} and keeps its first configuration.
+     *
+     * @param gsi GSI
+     * @param level trigger: level (true) or edge
+     * @param activeLow polarity: active low (true) or high
+     * @return 0, -EEXIST or -EINVAL
+     */
+    public int mpRegisterGsi(final int gsi, final boolean level, final boolean activeLow) {
+        final int rc = doRegister(gsi, level, activeLow);
+        trace.event(HvEvent.GSI_REGISTER, gsi, (level ? 2 : 0) | (activeLow ? 1 : 0), rc);
+        return rc;
+    }
+
+    private int doRegister(final int gsi, final boolean level, final boolean activeLow) {
+        final IoApic io = platform.ioapicForGsi(gsi);
+        if (io == null) {
+            return -Errno.EINVAL; // "No IOAPIC for GSI"
+        }
+        final int index = platform.ioapics().indexOf(io);
+        final int pin = gsi - io.gsiBase();
+        final IrqDesc d = descs.desc(gsi);
+        if (d == null) {
+            return -Errno.EINVAL;
+        }
+        if (!d.isDisabled() && d.handler() != HandlerType.NONE) {
+            return -Errno.EEXIST;
+        }
+        if (pin > 127) {
+            return -Errno.EINVAL;
+        }
+        if (pinProgrammed[index].get(pin)) {
+            return -Errno.EEXIST;
+        }
+        pinProgrammed[index].set(pin); // never cleared: the first configuration sticks
+        return ioApicSetPciRouting(index, pin, gsi, level, activeLow);
+    }
+
+    /**
+     * {@code io_apic_set_pci_routing}: assigns a vector, picks the level or edge controller and
+     * writes the entry, masked. The pin stays masked until a guest binds the IRQ.
+     */
+    private int ioApicSetPciRouting(final int ioapic, final int pin, final int irq, final boolean level,
+                                    final boolean activeLow) {
+        final IrqDesc d = descs.desc(irq);
+        final int vector = assignIrqVector(irq);
+        if (vector < 0) {
+            return vector;
+        }
+        d.setPin(ioapic, pin);
+        d.setHandler(level ? HandlerType.IOAPIC_LEVEL : HandlerType.IOAPIC_EDGE);
+        writeEntry(ioapic, pin, Rte.of(vector, Rte.DM_FIXED, false, activeLow, level, true, targetApicId));
+        if (!d.isDisabled() && !d.isGuest()) {
+            unmask(d);
+        }
+        return 0;
+    }
+
+    /**
+     * @param irq IRQ
+     * @return its vector, assigning one if needed ({@code assign_irq_vector}), or -ENOSPC
+     */
+    public int assignIrqVector(final int irq) {
+        final IrqDesc d = descs.desc(irq);
+        if (d.vector() >= 0) {
+            return d.vector();
+        }
+        // __assign_irq_vector: step by 8 so consecutive IRQs land in different priority classes
+        for (int tries = 0; tries < 256; tries++) {
+            int vector = currentVector + 8;
+            if (vector > LAST_DYNAMIC_VECTOR) {
+                currentOffset = (currentOffset + 1) % 8;
+                vector = FIRST_DYNAMIC_VECTOR + currentOffset;
+            }
+            currentVector = vector;
+            if (descs.irqForVector(vector) < 0 && vector >= 0x30) {
+                d.setVector(vector);
+                descs.bindVector(vector, irq);
+                return vector;
+            }
+        }
+        return -Errno.ENOSPC;
+    }
+
+    /**
+     * {@code gsi_2_irq} ({@code io_apic.c}): the IRQ of a GSI, honouring ISA overrides (the GSI an
+     * ISA IRQ was moved to belongs to that ISA IRQ: with IRQ0&rarr;GSI2, GSI 2 is IRQ 0).
+     *
+     * @param gsi GSI
+     * @return the IRQ, -ERANGE beyond the highest GSI, -EINVAL if no IO-APIC has it
+     */
+    public int gsiToIrq(final int gsi) {
+        if (gsi < 0 || gsi >= descs.nrIrqsGsi()) {
+            return -Errno.ERANGE;
+        }
+        if (platform.ioapicForGsi(gsi) == null) {
+            return -Errno.EINVAL;
+        }
+        final InterruptSourceOverride iso = platform.firmware().madt().overrideTo(gsi);
+        return iso != null ? iso.source() : gsi;
+    }
+
+    // ---------------------------------------------------------------- controller methods
+
+    /**
+     * Unmasks an IRQ's pin ({@code unmask_IO_APIC_irq}, the controller's startup/enable).
+     *
+     * @param d descriptor
+     */
+    public void unmask(final IrqDesc d) {
+        setMask(d, false);
+    }
+
+    /**
+     * Masks an IRQ's pin ({@code mask_IO_APIC_irq}).
+     *
+     * @param d descriptor
+     */
+    public void mask(final IrqDesc d) {
+        setMask(d, true);
+    }
+
+    private void setMask(final IrqDesc d, final boolean masked) {
+        if (d.pin() < 0 || d.handler() == HandlerType.NONE || d.handler() == HandlerType.MSI) {
+            return;
+        }
+        final long rte = readEntry(d.ioapic(), d.pin());
+        if (Rte.isMasked(rte) != masked) {
+            writeLow(d.ioapic(), d.pin(), (int) Rte.withMask(rte, masked));
+        }
+    }
+
+    /**
+     * Directed EOI: writes the vector to the IO-APIC's EOI register ({@code __io_apic_eoi}).
+     *
+     * @param d descriptor
+     */
+    public void ioapicEoi(final IrqDesc d) {
+        if (d.pin() < 0) {
+            return;
+        }
+        bus.write(platform.ioapicAddress(d.ioapic()) + IoApicRegisters.EOIR, 4, d.vector());
+    }
+
+    /**
+     * Writes a LAPIC EOI on a CPU ({@code ack_APIC_irq}).
+     *
+     * @param cpu CPU
+     */
+    public void lapicEoi(final int cpu) {
+        platform.bus(cpu).write(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.EOI, 4, 0);
+    }
+
+    // ---------------------------------------------------------------- MMIO programming
+
+    /**
+     * Writes a whole entry, high dword first ({@code __ioapic_write_entry}).
+     *
+     * @param ioapic IO-APIC index
+     * @param pin pin
+     * @param rte entry
+     */
+    public void writeEntry(final int ioapic, final int pin, final long rte) {
+        final long base = platform.ioapicAddress(ioapic);
+        bus.write(base + IoApicRegisters.IOREGSEL, 4, IoApicRegisters.redtblHigh(pin));
+        bus.write(base + IoApicRegisters.IOWIN, 4, Rte.high(rte) & 0xFFFF_FFFFL);
+        writeLow(ioapic, pin, Rte.low(rte));
+    }
+
+    private void writeLow(final int ioapic, final int pin, final int low) {
+        final long base = platform.ioapicAddress(ioapic);
+        bus.write(base + IoApicRegisters.IOREGSEL, 4, IoApicRegisters.redtblLow(pin));
+        bus.write(base + IoApicRegisters.IOWIN, 4, low & 0xFFFF_FFFFL);
+    }
+
+    /**
+     * Reads an entry through MMIO ({@code __ioapic_read_entry}).
+     *
+     * @param ioapic IO-APIC index
+     * @param pin pin
+     * @return the entry
+     */
+    public long readEntry(final int ioapic, final int pin) {
+        final long base = platform.ioapicAddress(ioapic);
+        bus.write(base + IoApicRegisters.IOREGSEL, 4, IoApicRegisters.redtblLow(pin));
+        final long low = bus.read(base + IoApicRegisters.IOWIN, 4);
+        bus.write(base + IoApicRegisters.IOREGSEL, 4, IoApicRegisters.redtblHigh(pin));
+        return low | (bus.read(base + IoApicRegisters.IOWIN, 4) << 32);
+    }
+
+    /**
+     * @param gsi GSI
+     * @return whether {@code mp_register_gsi} programmed its pin
+     */
+    public boolean isPinProgrammed(final int gsi) {
+        final IoApic io = platform.ioapicForGsi(gsi);
+        return io != null && pinProgrammed[platform.ioapics().indexOf(io)].get(gsi - io.gsiBase());
+    }
+}

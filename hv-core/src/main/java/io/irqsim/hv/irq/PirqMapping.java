@@ -1,0 +1,251 @@
+package io.irqsim.hv.irq;
+
+import io.irqsim.hv.Errno;
+import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.Pirq;
+import io.irqsim.hv.domain.PirqTable;
+import io.irqsim.hv.policy.IrqPermissionPolicy;
+import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hv.trace.TraceRecorder;
+
+/**
+ * pirq mapping and IRQ permissions (Xen {@code xen/arch/x86/irq.c}: {@code allocate_and_map_gsi_pirq},
+ * {@code allocate_pirq}, {@code get_free_pirq}, {@code map_domain_pirq}, {@code unmap_domain_pirq};
+ * {@code iocap.h}: {@code irq_access_permitted}, {@code pirq_access_permitted}).
+ *
+ * <p>The caller ({@code current->domain} in Xen) is an explicit argument everywhere.
+ */
+public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
+
+    private final IrqDescTable descs;
+    private final TraceRecorder trace;
+    private GuestIrqs guestIrqs;
+
+    /**
+     * @param descs IRQ descriptors
+     * @param trace trace
+     */
+    public PirqMapping(final IrqDescTable descs, final TraceRecorder trace) {
+        this.descs = descs;
+        this.trace = trace;
+    }
+
+    void setGuestIrqs(final GuestIrqs guestIrqs) {
+        this.guestIrqs = guestIrqs;
+    }
+
+    @Override
+    public int nrIrqsGsi() {
+        return descs.nrIrqsGsi();
+    }
+
+    @Override
+    public boolean irqAccessPermitted(final Domain d, final int irq) {
+        return d.irqCaps().permitted(irq);
+    }
+
+    /**
+     * {@code pirq_access_permitted(d, pirq)}.
+     *
+     * @param d domain
+     * @param pirq a pirq of {@code d}
+     * @return the IRQ it maps to if {@code d} may use it, else 0
+     */
+    @Override
+    public int pirqAccessPermitted(final Domain d, final int pirq) {
+        final int irq = d.pirqs().pirqToIrq(pirq);
+        final int result = irq > 0 && d.irqCaps().permitted(irq) ? irq : 0;
+        trace.event(HvEvent.PERMISSION_CHECK, pirq, HvEvent.CHECK_PIRQ_ACCESS, result);
+        return result;
+    }
+
+    /**
+     * {@code irq_permit_access} / {@code irq_deny_access}.
+     *
+     * @param d domain
+     * @param irq IRQ
+     * @param allow grant (true) or revoke
+     * @return 0
+     */
+    public int setIrqAccess(final Domain d, final int irq, final boolean allow) {
+        if (allow) {
+            d.irqCaps().permit(irq);
+        } else {
+            d.irqCaps().deny(irq);
+        }
+        trace.record(HvEvent.IRQ_ACCESS, trace.contextCpu() < 0 ? 0xFFFF : trace.contextCpu(), d.id(), irq,
+            allow ? 1 : 0, 0);
+        return 0;
+    }
+
+    /**
+     * {@code allocate_and_map_gsi_pirq(d, index, &pirq)} as in Xen 4.19 and later (an existing
+     * mapping is returned for an "allocate" request, commit 0d2b87b5ad).
+     *
+     * @param caller the calling domain
+     * @param d the domain to map into
+     * @param index the GSI, read first as a pirq of the caller
+     * @param requested the pirq wanted, or negative to allocate one
+     * @return the pirq, or a negative errno
+     */
+    public int allocateAndMapGsiPirq(final Domain caller, final Domain d, final int index, final int requested) {
+        if (index < 0 || index >= descs.nrIrqsGsi()) {
+            return -Errno.EINVAL;
+        }
+        int irq = caller.pirqs().pirqToIrq(index);
+        if (irq <= 0) {
+            if (!caller.isHardwareDomain()) {
+                return -Errno.EINVAL; // "map pirq with incorrect irq"
+            }
+            irq = index; // the hardware domain names GSIs directly: Xen IRQ = GSI
+        }
+        final int pirq = allocatePirq(d, irq, requested, true);
+        if (pirq < 0) {
+            return pirq;
+        }
+        final int rc = mapDomainPirq(caller, d, pirq, irq);
+        return rc == 0 ? pirq : rc;
+    }
+
+    /**
+     * The MSI branch of {@code physdev_map_pirq}: creates a dynamic IRQ with the MSI controller
+     * and maps a pirq to it.
+     *
+     * @param caller the calling domain
+     * @param d the domain to map into
+     * @param requested pirq wanted, or negative
+     * @return the pirq, or a negative errno
+     */
+    public int allocateAndMapMsiPirq(final Domain caller, final Domain d, final int requested) {
+        final int irq = descs.createIrq();
+        if (irq < 0) {
+            return irq;
+        }
+        final IrqDesc desc = descs.desc(irq);
+        desc.setHandler(HandlerType.MSI);
+        // MSI IRQs created for the hardware domain's devices are granted to it (create_irq with grant_access)
+        caller.irqCaps().permit(irq);
+        final int pirq = allocatePirq(d, irq, requested, false);
+        if (pirq < 0) {
+            desc.setHandler(HandlerType.NONE);
+            return pirq;
+        }
+        final int rc = mapDomainPirq(caller, d, pirq, irq);
+        if (rc != 0) {
+            desc.setHandler(HandlerType.NONE);
+        }
+        return rc == 0 ? pirq : rc;
+    }
+
+    private int allocatePirq(final Domain d, final int irq, final int requested, final boolean gsi) {
+        final int current = d.pirqs().irqToPirq(irq);
+        if (requested < 0) {
+            if (current < 0) {
+                return -Errno.EBUSY;
+            }
+            if (current > 0) {
+                return current;
+            }
+            final int free = getFreePirq(d, gsi);
+            return free < 0 ? -Errno.ENOSPC : free;
+        }
+        if (current != 0 && current != requested) {
+            return -Errno.EEXIST;
+        }
+        return requested;
+    }
+
+    /**
+     * {@code get_free_pirq}: for a GSI the lowest free pirq in [16, nr_irqs_gsi), else the highest
+     * free one above; for MSI the highest free one above nr_irqs_gsi.
+     *
+     * @param d domain
+     * @param gsi GSI (true) or MSI
+     * @return a free pirq, or -1
+     */
+    public int getFreePirq(final Domain d, final boolean gsi) {
+        final PirqTable t = d.pirqs();
+        if (gsi) {
+            for (int p = 16; p < Math.min(descs.nrIrqsGsi(), t.nrPirqs()); p++) {
+                if (isFree(t, p)) {
+                    return p;
+                }
+            }
+        }
+        for (int p = t.nrPirqs() - 1; p >= descs.nrIrqsGsi(); p--) {
+            if (isFree(t, p)) {
+                return p;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isFree(final PirqTable t, final int pirq) {
+        final Pirq p = t.get(pirq);
+        return p == null || p.irq() == 0;
+    }
+
+    /**
+     * {@code map_domain_pirq(d, pirq, irq)}: the caller must hold the IRQ; a conflicting existing
+     * mapping is silently kept (returns 0, as Xen does); mapping grants {@code d} the IRQ.
+     *
+     * @param caller the calling domain
+     * @param d the domain
+     * @param pirq pirq
+     * @param irq IRQ
+     * @return 0, -EPERM or -EINVAL
+     */
+    public int mapDomainPirq(final Domain caller, final Domain d, final int pirq, final int irq) {
+        int rc;
+        if (!caller.irqCaps().permitted(irq)) {
+            rc = -Errno.EPERM;
+        } else if (pirq < 0 || pirq >= d.pirqs().nrPirqs() || irq <= 0 || irq >= descs.nrIrqs()) {
+            rc = -Errno.EINVAL;
+        } else {
+            final int oldIrq = d.pirqs().pirqToIrq(pirq);
+            final int oldPirq = d.pirqs().irqToPirq(irq);
+            if ((oldIrq > 0 && oldIrq != irq) || (oldPirq != 0 && oldPirq != pirq)) {
+                rc = 0; // "already mapped": Xen logs and reports success without changing anything
+            } else {
+                if (!d.irqCaps().permitted(irq)) {
+                    setIrqAccess(d, irq, true);
+                }
+                d.pirqs().link(pirq, irq);
+                rc = 0;
+            }
+        }
+        trace.record(HvEvent.PIRQ_MAP, trace.contextCpu() < 0 ? 0xFFFF : trace.contextCpu(), d.id(), pirq, irq, rc);
+        return rc;
+    }
+
+    /**
+     * {@code unmap_domain_pirq(d, pirq)}: forces a guest binding off, removes the mapping and
+     * revokes {@code d}'s access to the IRQ.
+     *
+     * @param d domain
+     * @param pirq pirq
+     * @return 0 or -EINVAL
+     */
+    public int unmapDomainPirq(final Domain d, final int pirq) {
+        final Pirq p = d.pirqs().get(pirq);
+        int rc = 0;
+        int irq = 0;
+        if (pirq < 0 || pirq >= d.pirqs().nrPirqs() || p == null || p.irq() <= 0) {
+            rc = -Errno.EINVAL;
+        } else {
+            irq = p.irq();
+            final IrqDesc desc = descs.desc(irq);
+            final boolean forced = desc != null && desc.isGuest() && desc.isBound(d);
+            if (forced) {
+                guestIrqs.pirqGuestUnbind(d, p); // "forcing unbind"
+            }
+            if (desc != null && desc.handler() == HandlerType.MSI && !desc.isGuest()) {
+                desc.setHandler(HandlerType.NONE);
+            }
+            d.pirqs().unlink(pirq, forced);
+            setIrqAccess(d, irq, false);
+        }
+        trace.record(HvEvent.PIRQ_UNMAP, trace.contextCpu() < 0 ? 0xFFFF : trace.contextCpu(), d.id(), pirq, irq, rc);
+        return rc;
+    }
+}

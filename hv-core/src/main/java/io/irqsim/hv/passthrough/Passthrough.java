@@ -1,0 +1,268 @@
+package io.irqsim.hv.passthrough;
+
+import io.irqsim.hv.Errno;
+import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.HvmIrq;
+import io.irqsim.hv.domain.Pirq;
+import io.irqsim.hv.irq.GuestIrqs;
+import io.irqsim.hv.sched.WorkQueue;
+import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hv.trace.TraceRecorder;
+import io.irqsim.hw.ioapic.IoApic;
+import io.irqsim.hw.ioapic.Rte;
+
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Passing machine interrupts into HVM-type guests (Xen {@code xen/drivers/passthrough/x86/hvm.c}
+ * and {@code xen/drivers/passthrough/io.c}): {@code pt_irq_create_bind}, {@code pt_irq_destroy_bind},
+ * {@code hvm_do_IRQ_dpci}, the {@code hvm_dirq_assist} softirq, {@code hvm_dpci_eoi} and
+ * {@code hvm_pirq_eoi}.
+ */
+public final class Passthrough {
+
+    private final GuestIrqs guestIrqs;
+    private final WorkQueue queue;
+    private final TraceRecorder trace;
+
+    /**
+     * @param guestIrqs physical guest-IRQ layer
+     * @param queue run queue (the softirq is scheduled on it)
+     * @param trace trace
+     */
+    public Passthrough(final GuestIrqs guestIrqs, final WorkQueue queue, final TraceRecorder trace) {
+        this.guestIrqs = guestIrqs;
+        this.queue = queue;
+        this.trace = trace;
+    }
+
+    /**
+     * {@code pt_irq_create_bind(d, PT_IRQ_TYPE_PCI)}: for a domU, records the guest INTx the pirq
+     * drives; for the hardware domain, binds the GSI to the same GSI of its vIO-APIC (shareable
+     * if level, and no guest EOI expected if edge). The first binding of the pirq binds the
+     * physical IRQ to the domain ({@code pirq_guest_bind}).
+     *
+     * @param d the domain
+     * @param bind the binding
+     * @return 0 or a negative errno
+     */
+    public int ptIrqCreateBind(final Domain d, final BindPtIrq bind) {
+        final int rc = createBind(d, bind);
+        trace.record(HvEvent.PT_BIND, trace.contextCpu() < 0 ? 0xFFFF : trace.contextCpu(), d.id(),
+            bind.machineIrq(), (long) bind.bus() << 16 | bind.device() << 8 | bind.intx(), rc);
+        return rc;
+    }
+
+    private int createBind(final Domain d, final BindPtIrq bind) {
+        final int pirq = bind.machineIrq();
+        if (pirq < 0 || pirq >= d.pirqs().nrPirqs()) {
+            return -Errno.EINVAL;
+        }
+        final HvmIrq hvmIrq = d.hvmIrq();
+        if (hvmIrq == null) {
+            return -Errno.EINVAL;
+        }
+        final Pirq info = d.pirqs().getOrCreate(pirq);
+        final PirqDpci pd = info.dpci();
+        pd.setOwner(this);
+        HvmIrqDpci dpci = d.dpci();
+        HvmIrqDpci.Girq girq = null;
+        PirqDpci.Digl digl = null;
+        boolean share;
+        int extra = 0;
+        if (d.isHardwareDomain()) {
+            if (pirq >= hvmIrq.nrGsis()) {
+                return -Errno.EINVAL;
+            }
+            final IoApic io = d.vioapicForGsi(pirq);
+            if (io == null) {
+                return -Errno.EINVAL;
+            }
+            final boolean level = Rte.isLevel(io.rte(pirq - io.gsiBase()));
+            share = level;
+            extra = PirqDpci.IDENTITY_GSI | (level ? 0 : PirqDpci.NO_EOI);
+        } else {
+            if (dpci == null) {
+                dpci = new HvmIrqDpci(hvmIrq.nrGsis());
+                d.setDpci(dpci);
+            }
+            if (bind.device() < 0 || bind.device() > 31 || bind.intx() < 0 || bind.intx() > 3) {
+                return -Errno.EINVAL;
+            }
+            digl = new PirqDpci.Digl(bind.bus(), bind.device(), bind.intx());
+            final int guestGsi = HvmIrq.pciIntxGsi(bind.device(), bind.intx());
+            girq = new HvmIrqDpci.Girq(bind.bus(), bind.device(), bind.intx(), pirq);
+            pd.digls().add(digl);
+            dpci.addLink(HvmIrq.pciIntxLink(bind.device(), bind.intx()), 1);
+            dpci.girqs(guestGsi).add(girq);
+            share = true; // BIND_PIRQ__WILL_SHARE
+        }
+        if (!pd.has(PirqDpci.MAPPED)) {
+            pd.setFlags(PirqDpci.MAPPED | PirqDpci.MACH_PCI | PirqDpci.GUEST_PCI | extra);
+            final int rc = guestIrqs.pirqGuestBind(d, info, share);
+            if (rc != 0) {
+                if (digl != null) {
+                    pd.digls().remove(digl);
+                    dpci.addLink(HvmIrq.pciIntxLink(bind.device(), bind.intx()), -1);
+                    dpci.girqs(HvmIrq.pciIntxGsi(bind.device(), bind.intx())).remove(girq);
+                }
+                pd.setFlags(0);
+                return rc;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * {@code pt_irq_destroy_bind(d, PT_IRQ_TYPE_PCI)}: removes the guest INTx binding; when the
+     * pirq drives nothing any more, unbinds the physical IRQ.
+     *
+     * @param d the domain
+     * @param bind the binding to remove
+     * @return 0 or -EINVAL
+     */
+    public int ptIrqDestroyBind(final Domain d, final BindPtIrq bind) {
+        final int rc = destroyBind(d, bind);
+        trace.record(HvEvent.PT_UNBIND, trace.contextCpu() < 0 ? 0xFFFF : trace.contextCpu(), d.id(),
+            bind.machineIrq(), (long) bind.bus() << 16 | bind.device() << 8 | bind.intx(), rc);
+        return rc;
+    }
+
+    private int destroyBind(final Domain d, final BindPtIrq bind) {
+        final Pirq info = d.pirqs().get(bind.machineIrq());
+        if (info == null) {
+            return -Errno.EINVAL;
+        }
+        final PirqDpci pd = info.dpci();
+        if (!d.isHardwareDomain()) {
+            final HvmIrqDpci dpci = d.dpci();
+            if (dpci == null) {
+                return -Errno.EINVAL;
+            }
+            final int guestGsi = HvmIrq.pciIntxGsi(bind.device(), bind.intx());
+            final List<HvmIrqDpci.Girq> list = dpci.girqs(guestGsi);
+            boolean found = false;
+            for (final Iterator<HvmIrqDpci.Girq> it = list.iterator(); it.hasNext(); ) {
+                final HvmIrqDpci.Girq g = it.next();
+                if (g.pirq() == bind.machineIrq() && g.bus() == bind.bus() && g.device() == bind.device()
+                    && g.intx() == bind.intx()) {
+                    it.remove();
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) {
+                return -Errno.EINVAL;
+            }
+            dpci.addLink(HvmIrq.pciIntxLink(bind.device(), bind.intx()), -1);
+            pd.digls().remove(new PirqDpci.Digl(bind.bus(), bind.device(), bind.intx()));
+            if (d.hvmIrq().isPciIntxAsserted(bind.device(), bind.intx())) {
+                d.hvmIrq().pciIntxDeassert(bind.device(), bind.intx());
+            }
+        }
+        if (pd.digls().isEmpty() && pd.has(PirqDpci.MAPPED)) {
+            guestIrqs.pirqGuestUnbind(d, info);
+            pd.setFlags(0);
+            pd.setMasked(false);
+            pd.setPending(0);
+        }
+        return 0;
+    }
+
+    /**
+     * {@code hvm_do_IRQ_dpci}: a physical interrupt for a bound pirq; the softirq will assert
+     * the guest's lines.
+     *
+     * @param d the domain
+     * @param p the pirq
+     * @return {@code false} if the pirq is not bound for passthrough (the caller falls back to an event channel)
+     */
+    public boolean hvmDoIrqDpci(final Domain d, final Pirq p) {
+        final PirqDpci pd = p.dpci();
+        if (!d.iommuEnabled() || !pd.has(PirqDpci.MAPPED)) {
+            return false;
+        }
+        pd.setMasked(true);
+        queue.schedule(pd);
+        return true;
+    }
+
+    /**
+     * {@code hvm_dirq_assist}: asserts every guest INTx the pirq drives (or the hardware domain's
+     * GSI), counting the guest EOIs to wait for.
+     *
+     * @param pd the pirq's passthrough state
+     */
+    void dirqAssist(final PirqDpci pd) {
+        final Domain d = pd.pirq().domain();
+        if (!pd.isMasked() || d.isDying()) {
+            return;
+        }
+        pd.setMasked(false);
+        trace.setContext(trace.contextCpu(), d.id());
+        int asserted = 0;
+        final List<PirqDpci.Digl> digls = pd.digls();
+        for (int i = 0; i < digls.size(); i++) {
+            final PirqDpci.Digl g = digls.get(i);
+            d.hvmIrq().pciIntxAssert(g.device(), g.intx());
+            pd.setPending(pd.pending() + 1);
+            asserted++;
+        }
+        if (pd.has(PirqDpci.IDENTITY_GSI)) {
+            d.hvmIrq().gsiAssert(pd.pirq().pirq());
+            asserted++;
+            if (!pd.has(PirqDpci.NO_EOI)) {
+                pd.setPending(pd.pending() + 1);
+            }
+        }
+        trace.event(HvEvent.DPCI_ASSIST, pd.pirq().pirq(), asserted, pd.pending());
+    }
+
+    /**
+     * {@code hvm_dpci_eoi}: the guest EOI'd a GSI; deassert what drove it and, when no guest EOI
+     * is pending any more, EOI the physical interrupt.
+     *
+     * @param d the domain
+     * @param guestGsi the guest GSI whose vector was EOI'd
+     */
+    public void hvmDpciEoi(final Domain d, final int guestGsi) {
+        if (!d.iommuEnabled()) {
+            return;
+        }
+        if (d.isHardwareDomain()) {
+            // hvm_gsi_eoi
+            final Pirq p = d.pirqs().get(guestGsi);
+            if (p == null || !p.dpci().has(PirqDpci.MAPPED)) {
+                return;
+            }
+            d.hvmIrq().gsiDeassert(guestGsi);
+            hvmPirqEoi(d, p, guestGsi);
+            return;
+        }
+        final HvmIrqDpci dpci = d.dpci();
+        if (dpci == null || guestGsi >= d.hvmIrq().nrGsis()) {
+            return;
+        }
+        final List<HvmIrqDpci.Girq> list = dpci.girqs(guestGsi);
+        for (int i = 0; i < list.size(); i++) {
+            final HvmIrqDpci.Girq g = list.get(i);
+            d.hvmIrq().pciIntxDeassert(g.device(), g.intx());
+            final Pirq p = d.pirqs().get(g.pirq());
+            if (p != null) {
+                hvmPirqEoi(d, p, guestGsi);
+            }
+        }
+    }
+
+    /** {@code hvm_pirq_eoi}: one pending guest EOI done; the last one EOIs the physical IRQ. */
+    private void hvmPirqEoi(final Domain d, final Pirq p, final int guestGsi) {
+        final PirqDpci pd = p.dpci();
+        pd.setPending((pd.pending() - 1) & 0xFFFF); // a u16 in Xen: an unexpected EOI wraps and blocks
+        trace.event(HvEvent.DPCI_EOI, guestGsi, p.pirq(), pd.pending());
+        if (pd.pending() != 0) {
+            return;
+        }
+        guestIrqs.pirqGuestEoi(d, p);
+    }
+}
