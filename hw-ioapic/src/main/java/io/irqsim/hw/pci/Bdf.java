@@ -34,7 +34,14 @@ public record Bdf(int bus, int device, int function) implements Comparable<Bdf> 
         String s = text.trim();
         final String[] parts = s.split(":");
         if (parts.length == 3) {
-            if (Integer.parseInt(parts[0], 16) != 0) {
+            final int segment;
+            try {
+                segment = Integer.parseInt(parts[0], 16);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + text
+                    + "' is not a PCI address: fields must be hex, e.g. 0000:00:03.0", e);
+            }
+            if (segment != 0) {
                 throw new IllegalArgumentException("'" + text + "': only PCI segment 0 is modelled");
             }
             s = parts[1] + ":" + parts[2];

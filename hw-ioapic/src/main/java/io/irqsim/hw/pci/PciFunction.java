@@ -258,6 +258,10 @@ public class PciFunction {
         }
         this.intxWire = wire;
         this.intxDriver = wire.attachDriver(bdf.toString());
+        if (driving) {
+            // the output was already asserted before the wire existed: the new wire must see it
+            wire.drive(intxDriver, true);
+        }
         updateIntxOutput();
     }
 

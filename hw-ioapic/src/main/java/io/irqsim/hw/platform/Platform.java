@@ -355,17 +355,36 @@ public final class Platform {
      *
      * @param f the function
      * @param bar BAR number
-     * @param address the address to assign
+     * @param address the address to assign: 32-bit and aligned to the BAR's size (PCI 3.0 6.2.5.1)
+     * @throws IllegalArgumentException if the BAR has no device, the address is one the BAR cannot
+     *     hold, or the window overlaps a mapped range; nothing is changed then
      */
     public void assignBar(final PciFunction f, final int bar, final long address) {
         final MmioDevice device = f.barDevice(bar);
-        if (device == null || f.barSize(bar) == 0) {
+        final long size = f.barSize(bar);
+        if (device == null || size == 0) {
             throw new IllegalArgumentException(f.bdf() + " BAR" + bar + " has no device behind it");
         }
-        f.configWrite(PciConfigRegisters.BAR0 + 4 * bar, 4, (int) address);
-        for (final MmioBus bus : cpuBuses) {
-            bus.map(address, f.barSize(bar), device);
+        if ((f.configRead(PciConfigRegisters.BAR0 + 4 * bar, 4) & 1) != 0) {
+            throw new IllegalArgumentException(f.bdf() + " BAR" + bar + " is an I/O BAR, not memory: it has no MMIO window");
         }
+        if (address < 0 || address + size > 0x1_0000_0000L || (address & (size - 1)) != 0) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                "%s BAR%d: address 0x%x is not a 32-bit address aligned to the BAR size 0x%x",
+                f.bdf(), bar, address, size));
+        }
+        // map first: an overlap is refused before the BAR is changed
+        for (int i = 0; i < cpuBuses.size(); i++) {
+            try {
+                cpuBuses.get(i).map(address, size, device);
+            } catch (IllegalArgumentException e) {
+                for (int j = 0; j < i; j++) {
+                    cpuBuses.get(j).unmap(address);
+                }
+                throw e;
+            }
+        }
+        f.configWrite(PciConfigRegisters.BAR0 + 4 * bar, 4, (int) address);
     }
 
     /**
