@@ -1,0 +1,146 @@
+package io.irqsim.guest.linux;
+
+import io.irqsim.hw.firmware.AcpiTables;
+import io.irqsim.hw.firmware.InterruptSourceOverride;
+import io.irqsim.hw.firmware.IrqPolarity;
+import io.irqsim.hw.firmware.IrqTrigger;
+import io.irqsim.hw.firmware.PrtEntry;
+import io.irqsim.hw.pci.Bdf;
+import io.irqsim.hw.pci.PciBridge;
+import io.irqsim.hw.pci.PciFunction;
+import io.irqsim.hw.pci.PciRoot;
+
+import java.util.List;
+
+/**
+ * How Linux finds a PCI device's GSI from ACPI ({@code drivers/acpi/pci_irq.c}):
+ * {@code acpi_pci_irq_lookup} searches the {@code _PRT} of the device's bus and, when that bus has
+ * no entry, swizzles the pin through each PCI-to-PCI bridge and searches the parent bus; an entry
+ * names a GSI (level, active-low) or a link device, which {@link AcpiPciLink} resolves with its
+ * own trigger and polarity.
+ */
+public final class AcpiPciIrq {
+
+    /**
+     * Where a device's interrupt goes according to firmware.
+     *
+     * @param gsi the GSI
+     * @param trigger trigger mode
+     * @param polarity polarity
+     * @param link the link device used, or empty
+     * @param prtBus the bus whose {@code _PRT} had the entry
+     * @param prtDevice the device number the entry matched
+     * @param prtPin the pin (1..4) the entry matched, after swizzling
+     */
+    public record Routing(int gsi, IrqTrigger trigger, IrqPolarity polarity, String link, int prtBus, int prtDevice,
+                          int prtPin) {
+    }
+
+    /** The entry {@code acpi_pci_irq_lookup} found, before link allocation. */
+    public record Lookup(PrtEntry entry, int bus, int device, int pin) {
+    }
+
+    private final PciRoot pci;
+    private final AcpiTables firmware;
+    private final AcpiPciLink links;
+
+    /**
+     * @param pci the PCI hierarchy the kernel sees
+     * @param firmware its ACPI tables
+     * @param links its link driver
+     */
+    public AcpiPciIrq(final PciRoot pci, final AcpiTables firmware, final AcpiPciLink links) {
+        this.pci = pci;
+        this.firmware = firmware;
+        this.links = links;
+    }
+
+    /**
+     * {@code acpi_pci_irq_lookup(dev, pin)}.
+     *
+     * @param dev the device
+     * @param pin 1..4
+     * @return the entry found, or {@code null} ("can't derive routing")
+     */
+    public Lookup lookup(final PciFunction dev, final int pin) {
+        int p = pin;
+        Bdf at = dev.bdf();
+        while (true) {
+            final PrtEntry e = find(at.bus(), at.device(), p);
+            if (e != null) {
+                return new Lookup(e, at.bus(), at.device(), p);
+            }
+            if (at.bus() == 0) {
+                return null;
+            }
+            final PciBridge bridge = pci.bridgeFor(at.bus());
+            if (bridge == null) {
+                return null;
+            }
+            p = PciBridge.swizzle(at.device(), p); // pci_swizzle_interrupt_pin
+            at = bridge.bdf();
+        }
+    }
+
+    private PrtEntry find(final int bus, final int device, final int pin) {
+        final List<PrtEntry> prt = firmware.prt(bus);
+        if (prt == null) {
+            return null;
+        }
+        for (final PrtEntry e : prt) {
+            if (e.device() == device && e.pin() + 1 == pin) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The lookup plus link allocation: the GSI and its trigger/polarity as
+     * {@code acpi_pci_irq_enable} would register them (defaults level / active-low).
+     *
+     * @param dev the device
+     * @return the routing, or {@code null} if firmware gives none (no entry, or the link failed)
+     */
+    public Routing resolve(final PciFunction dev) {
+        final int pin = dev.interruptPin();
+        if (pin == 0) {
+            return null;
+        }
+        final Lookup l = lookup(dev, pin);
+        if (l == null) {
+            return null;
+        }
+        if (!l.entry().isLink()) {
+            return new Routing(l.entry().sourceIndex(), IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW, "", l.bus(),
+                l.device(), l.pin());
+        }
+        final AcpiPciLink.Allocation a = links.allocateIrq(l.entry().source(), l.entry().sourceIndex());
+        if (a == null) {
+            return null;
+        }
+        return new Routing(a.irq(), a.link().trigger(), a.link().polarity(), a.link().name(), l.bus(), l.device(),
+            l.pin());
+    }
+
+    /**
+     * The ISA fallback for a device with no {@code _PRT} entry: its interrupt-line byte, if it is
+     * an ISA IRQ, mapped to a GSI through the MADT overrides.
+     *
+     * @param dev the device
+     * @return the GSI, or -1
+     */
+    public int isaFallbackGsi(final PciFunction dev) {
+        final int line = dev.interruptLine();
+        if (line <= 0 || line > 15) {
+            return -1;
+        }
+        final InterruptSourceOverride o = firmware.madt().overrideFor(line);
+        return o != null ? o.gsi() : line;
+    }
+
+    /** @return the link driver */
+    public AcpiPciLink links() {
+        return links;
+    }
+}

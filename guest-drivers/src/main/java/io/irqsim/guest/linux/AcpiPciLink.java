@@ -1,0 +1,153 @@
+package io.irqsim.guest.linux;
+
+import io.irqsim.hw.firmware.AcpiTables;
+import io.irqsim.hw.firmware.PciLinkDevice;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Linux's PCI interrupt link driver ({@code drivers/acpi/pci_link.c}): chooses an interrupt for a
+ * link device from its {@code _PRS}, preferring the current {@code _CRS} and otherwise the
+ * possible interrupt with the lowest penalty (IO-APIC mode balances), sets it with {@code _SRS},
+ * and reports the trigger and polarity from the link's resource descriptor.
+ *
+ * <p>Penalties follow Linux's {@code PIRQ_PENALTY_*} scale and its ISA table
+ * ({@code acpi_isa_irq_penalty}): timer, keyboard and cascade are never used; other legacy ISA
+ * IRQs are "typical" or "used"; an interrupt above 15 is penalised by the links already using it
+ * or able to use it, and the SCI's by the SCI.
+ */
+public final class AcpiPciLink {
+
+    /** {@code PIRQ_PENALTY_PCI_POSSIBLE}. */
+    public static final int PENALTY_PCI_POSSIBLE = 16 * 16;
+    /** {@code PIRQ_PENALTY_PCI_USING}. */
+    public static final int PENALTY_PCI_USING = 16 * 16 * 16;
+    /** {@code PIRQ_PENALTY_ISA_TYPICAL}. */
+    public static final int PENALTY_ISA_TYPICAL = 16 * 16 * 16 * 16;
+    /** {@code PIRQ_PENALTY_ISA_USED}. */
+    public static final int PENALTY_ISA_USED = 16 * 16 * 16 * 16 * 16;
+    /** {@code PIRQ_PENALTY_ISA_ALWAYS}: an IRQ a link may never get. */
+    public static final int PENALTY_ISA_ALWAYS = 16 * 16 * 16 * 16 * 16 * 16;
+
+    private static final int[] ISA_PENALTY = {
+        PENALTY_ISA_ALWAYS, PENALTY_ISA_ALWAYS, PENALTY_ISA_ALWAYS, PENALTY_ISA_TYPICAL,
+        PENALTY_ISA_TYPICAL, PENALTY_ISA_TYPICAL, PENALTY_ISA_TYPICAL, PENALTY_ISA_TYPICAL,
+        PENALTY_ISA_TYPICAL, 0, 0, 0, PENALTY_ISA_USED, PENALTY_ISA_USED, PENALTY_ISA_USED, PENALTY_ISA_USED};
+
+    /** The result of an allocation. */
+    public record Allocation(int irq, PciLinkDevice link) {
+    }
+
+    private static final class State {
+        boolean initialized;
+        int refcnt;
+        int active;
+        final List<Integer> possible = new ArrayList<>();
+    }
+
+    private final AcpiTables firmware;
+    private final boolean balance;
+    private final Map<String, State> states = new HashMap<>();
+
+    /**
+     * @param firmware the ACPI tables
+     * @param ioapicMode IO-APIC interrupt model (Linux then balances: {@code acpi_irq_balance})
+     */
+    public AcpiPciLink(final AcpiTables firmware, final boolean ioapicMode) {
+        this.firmware = firmware;
+        this.balance = ioapicMode;
+    }
+
+    /**
+     * {@code acpi_pci_link_allocate_irq(handle, index, &trigger, &polarity, &name)}.
+     *
+     * @param name link device name
+     * @param index resource index (must be 0)
+     * @return the interrupt and the link, or {@code null} (Linux's -1) with no state change
+     */
+    public Allocation allocateIrq(final String name, final int index) {
+        final PciLinkDevice link = firmware.link(name);
+        if (link == null || index != 0) {
+            return null;
+        }
+        final State s = states.computeIfAbsent(name, n -> initState(link));
+        if (!s.initialized) {
+            if (!allocate(link, s)) {
+                return null;
+            }
+        } else if (s.refcnt == 0) {
+            link.srs(s.active); // re-apply the active setting
+        }
+        if (s.active == 0) {
+            return null; // "Link active IRQ is 0!"
+        }
+        s.refcnt++;
+        return new Allocation(s.active, link);
+    }
+
+    private static State initState(final PciLinkDevice link) {
+        final State s = new State();
+        s.possible.addAll(link.prs());
+        // the active IRQ read from _CRS when the link was added; dropped if _PRS does not list it
+        s.active = link.prs().contains(link.crs()) ? link.crs() : 0;
+        return s;
+    }
+
+    private boolean allocate(final PciLinkDevice link, final State s) {
+        int irq = s.active != 0 ? s.active : s.possible.get(s.possible.size() - 1);
+        if (balance || s.active == 0) {
+            for (int i = s.possible.size() - 1; i >= 0; i--) {
+                if (penalty(s.possible.get(i)) < penalty(irq)) {
+                    irq = s.possible.get(i);
+                }
+            }
+        }
+        if (penalty(irq) >= PENALTY_ISA_ALWAYS) {
+            return false; // "No IRQ available"
+        }
+        if (!link.srs(irq)) {
+            return false;
+        }
+        s.active = irq; // if the BIOS reports another value on re-reading _CRS, Linux keeps the one it asked for
+        s.initialized = true;
+        return true;
+    }
+
+    /**
+     * {@code acpi_irq_get_penalty}.
+     *
+     * @param irq an interrupt
+     * @return its penalty
+     */
+    public int penalty(final int irq) {
+        int p = 0;
+        if (irq < 16) {
+            p = ISA_PENALTY[irq];
+        } else {
+            for (final Map.Entry<String, State> e : states.entrySet()) {
+                final State s = e.getValue();
+                if (s.initialized && s.active == irq) {
+                    p += PENALTY_PCI_USING;
+                } else if (s.possible.contains(irq)) {
+                    p += PENALTY_PCI_POSSIBLE / s.possible.size();
+                }
+            }
+        }
+        if (irq == firmware.sciGsi()) {
+            p += PENALTY_PCI_USING;
+        }
+        return p;
+    }
+
+    /**
+     * @param name link name
+     * @return how many devices use the link ({@code refcnt}), 0 if never allocated
+     */
+    public int refcount(final String name) {
+        final State s = states.get(name);
+        return s == null ? 0 : s.refcnt;
+    }
+}

@@ -1,0 +1,38 @@
+package io.irqsim.guest.linux;
+
+/**
+ * How a Linux kernel turns a GSI into a working interrupt: natively through its (emulated)
+ * IO-APIC, or through Xen's pirqs in a PV domain. The architecture-specific half of
+ * {@code acpi_register_gsi}, {@code request_irq}'s startup, and the EOI.
+ */
+public interface IrqBackend {
+
+    /**
+     * {@code acpi_register_gsi}'s back end.
+     *
+     * @param gsi GSI
+     * @param level trigger
+     * @param activeLow polarity
+     * @return the Linux irq, or a negative errno
+     */
+    int registerGsi(int gsi, boolean level, boolean activeLow);
+
+    /**
+     * Starts an irq when its first handler is requested (unmask the pin / bind the event channel).
+     *
+     * @param irq the irq
+     * @return 0 or a negative errno
+     */
+    int startup(LinuxIrq irq);
+
+    /**
+     * Completes an interrupt after its handlers ran (LAPIC EOI / {@code PHYSDEVOP_eoi}).
+     *
+     * @param irq the irq, or {@code null} for a vector nobody owns
+     * @param vector the vector taken (native), -1 for an event
+     */
+    void eoi(LinuxIrq irq, int vector);
+
+    /** @return a short name for output */
+    String describe();
+}

@@ -1,0 +1,146 @@
+package io.irqsim.guest.linux;
+
+import io.irqsim.guest.Timeline;
+import io.irqsim.hv.Hypervisor;
+import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.DomainType;
+import io.irqsim.hw.firmware.InterruptSourceOverride;
+import io.irqsim.hw.firmware.IrqPolarity;
+import io.irqsim.hw.firmware.IrqTrigger;
+import io.irqsim.hw.mmio.MmioDevice;
+import io.irqsim.hw.pci.Bdf;
+import io.irqsim.hw.pci.PciFunction;
+import io.irqsim.hw.platform.Platform;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Linux as the hardware domain, PV or PVH flavour, on the physical platform: it sees the physical
+ * PCI devices and the firmware's ACPI tables (for a PVH dom0 Xen rebuilds the MADT with the same
+ * IO-APICs and overrides, {@code pvh_setup_acpi_madt}). At boot it sets up its interrupt path (a
+ * PVH dom0 masks every pin of its vIO-APICs; a PV dom0 uses pirqs), registers and requests the
+ * ACPI SCI, then probes the devices its own drivers claim. pciback and privcmd are part of it.
+ */
+public final class LinuxDom0 extends LinuxKernel {
+
+    private final Platform platform;
+    private final boolean pvh;
+    private final Pciback pciback;
+    private final Privcmd privcmd;
+    private final List<NicTestDriver> drivers = new ArrayList<>();
+    private NativeIoApicBackend nativeBackend;
+
+    /**
+     * @param xen hypervisor
+     * @param dom0 the hardware domain (PV or PVH)
+     * @param log timeline
+     * @param variant what pciback adds when it seizes a device
+     */
+    public LinuxDom0(final Hypervisor xen, final Domain dom0, final Timeline log, final PcistubVariant variant) {
+        super(xen, dom0, log, "dom0 linux", xen.platform().pci(), xen.platform().firmware(),
+            xen.platform().gsiCount());
+        this.platform = xen.platform();
+        this.pvh = dom0.type() == DomainType.PVH;
+        this.pciback = new Pciback(this, variant);
+        this.privcmd = new Privcmd(this);
+    }
+
+    /**
+     * Boots: interrupt set-up, the ACPI SCI, then the given drivers.
+     *
+     * @param ownDevices devices dom0's own drivers claim
+     */
+    public void boot(final List<Bdf> ownDevices) {
+        log.log(actor, "booting as a %s dom0", pvh ? "PVH" : "PV");
+        if (pvh) {
+            enableLapic();
+            final IoApicDriver ioapic = new IoApicDriver(cpu());
+            ioapic.setup(firmware.madt().ioApics());
+            log.log(actor, "IO-APIC: %d chip(s), every pin masked", ioapic.chips().size());
+            nativeBackend = new NativeIoApicBackend(cpu(), ioapic, irqs);
+            backend = nativeBackend;
+        } else {
+            backend = new XenPvBackend(xen, domain, irqs, log, actor);
+        }
+        registerSci();
+        for (final Bdf bdf : ownDevices) {
+            mapBars(bdf);
+            drivers.add(NicTestDriver.probe(this, bdf));
+        }
+    }
+
+    /** ACPI's {@code acpi_sci_ioapic_setup} + {@code request_irq} for the SCI (nobody raises it here). */
+    private void registerSci() {
+        final int sci = firmware.sciGsi();
+        final InterruptSourceOverride iso = firmware.madt().overrideTo(sci);
+        final boolean level = iso == null || iso.trigger() == IrqTrigger.LEVEL;
+        final boolean low = iso == null || iso.polarity() == IrqPolarity.ACTIVE_LOW;
+        final int irq = backend.registerGsi(sci, level, low);
+        if (irq >= 0) {
+            requestIrq(irq, "acpi", i -> false);
+        }
+    }
+
+    /**
+     * Maps a device's BARs into dom0's address space at their physical addresses (identity p2m).
+     *
+     * @param bdf the device
+     */
+    public void mapBars(final Bdf bdf) {
+        final PciFunction f = platform.pci().function(bdf);
+        if (f == null) {
+            return;
+        }
+        for (int bar = 0; bar < 6; bar++) {
+            final MmioDevice dev = f.barDevice(bar);
+            final long addr = f.barAddress(bar);
+            if (dev != null && addr != 0 && cpu().bus().deviceAt(addr) == null) {
+                domain.mapDirect(addr, f.barSize(bar), dev);
+            }
+        }
+    }
+
+    /**
+     * The RFC patch's {@code unmask_irq}: unmasks an irq's pin with no handler installed.
+     *
+     * @param irq Linux irq
+     */
+    public void unmaskWithoutHandler(final int irq) {
+        final LinuxIrq d = irqs.byIrq(irq);
+        if (d != null && nativeBackend != null) {
+            nativeBackend.unmaskWithoutHandler(d);
+        }
+    }
+
+    /**
+     * What {@code /sys/bus/pci/devices/BDF/irq} shows.
+     *
+     * @param bdf device
+     * @return {@code dev->irq}, 0 if none
+     */
+    public int sysfsIrq(final Bdf bdf) {
+        final PciDev d = dev(bdf);
+        return d == null ? 0 : d.irq();
+    }
+
+    /** @return whether this is a PVH dom0 */
+    public boolean isPvh() {
+        return pvh;
+    }
+
+    /** @return pciback */
+    public Pciback pciback() {
+        return pciback;
+    }
+
+    /** @return privcmd */
+    public Privcmd privcmd() {
+        return privcmd;
+    }
+
+    /** @return drivers of dom0's own devices */
+    public List<NicTestDriver> drivers() {
+        return List.copyOf(drivers);
+    }
+}

@@ -1,0 +1,74 @@
+package io.irqsim.guest.linux;
+
+import io.irqsim.guest.Timeline;
+import io.irqsim.hv.Hypervisor;
+import io.irqsim.hv.domain.Domain;
+import io.irqsim.hw.ioapic.IoApicRegisters;
+import io.irqsim.hw.pci.Bdf;
+import io.irqsim.hw.pci.PciFunction;
+import io.irqsim.hw.pci.PciRoot;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Linux in an HVM guest: it boots its vLAPIC and 48-pin vIO-APIC (every pin masked), sees the PCI
+ * devices its device model presents, routes a device's INTx to a GSI the way an HVM guest does
+ * (hvmloader's {@code _PRT}), programs the entry and requests the irq; its driver handles the
+ * passed-through device's interrupts through the BAR and EOIs its vLAPIC.
+ */
+public final class LinuxDomU extends LinuxKernel {
+
+    private final List<NicTestDriver> drivers = new ArrayList<>();
+
+    /**
+     * @param xen hypervisor
+     * @param domU the HVM domain
+     * @param log timeline
+     * @param pci the PCI bus its device model presents (devices are added on hot-plug)
+     */
+    public LinuxDomU(final Hypervisor xen, final Domain domU, final Timeline log, final PciRoot pci) {
+        super(xen, domU, log, domU.name() + " linux", pci, HvmFirmware.tables(domU.vcpus().size()),
+            IoApicRegisters.HVM_GUEST_PINS);
+    }
+
+    /** Boots: vLAPIC on, IO-APIC set up with every pin masked. */
+    public void boot() {
+        enableLapic();
+        final IoApicDriver ioapic = new IoApicDriver(cpu());
+        ioapic.setup(firmware.madt().ioApics());
+        backend = new NativeIoApicBackend(cpu(), ioapic, irqs);
+        log.log(actor, "booted: vLAPIC enabled, %d-pin IO-APIC masked", ioapic.chips().get(0).pins());
+    }
+
+    /**
+     * A device appeared on the guest's PCI bus (hot-plug): probe its driver.
+     *
+     * @param function the device as the guest sees it (already on the bus)
+     * @return the driver
+     */
+    public NicTestDriver hotplug(final PciFunction function) {
+        log.log(actor, "PCI hot-plug: %s [%04x:%04x]", function.bdf(), function.vendorId(), function.deviceId());
+        final NicTestDriver drv = NicTestDriver.probe(this, function.bdf());
+        drivers.add(drv);
+        return drv;
+    }
+
+    /**
+     * @param bdf a guest device
+     * @return its driver, or {@code null}
+     */
+    public NicTestDriver driver(final Bdf bdf) {
+        for (final NicTestDriver d : drivers) {
+            if (d.bdf().equals(bdf)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /** @return drivers bound */
+    public List<NicTestDriver> drivers() {
+        return List.copyOf(drivers);
+    }
+}

@@ -1,0 +1,304 @@
+package io.irqsim.guest.linux;
+
+import io.irqsim.guest.GuestEvent;
+import io.irqsim.guest.Timeline;
+import io.irqsim.hv.Errno;
+import io.irqsim.hv.Hypervisor;
+import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.GuestKernel;
+import io.irqsim.hv.domain.Vcpu;
+import io.irqsim.hw.apic.LocalApicRegisters;
+import io.irqsim.hw.firmware.AcpiTables;
+import io.irqsim.hw.firmware.IrqPolarity;
+import io.irqsim.hw.firmware.IrqTrigger;
+import io.irqsim.hw.pci.Bdf;
+import io.irqsim.hw.pci.PciConfigRegisters;
+import io.irqsim.hw.pci.PciFunction;
+import io.irqsim.hw.pci.PciRoot;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What the Linux models of dom0 and of an HVM guest share: the PCI devices the kernel sees,
+ * {@code pci_enable_device} &rarr; {@code acpi_pci_irq_enable} &rarr; {@code acpi_register_gsi},
+ * {@code request_irq}, and interrupt entry (find the irq by vector or pirq, run its handlers,
+ * EOI). The architecture half is an {@link IrqBackend}.
+ */
+public abstract class LinuxKernel implements GuestKernel {
+
+    /** Linux's view of one PCI device ({@code struct pci_dev}, the fields that matter here). */
+    public static final class PciDev {
+        private final PciFunction function;
+        private int irq;
+        private boolean irqManaged;
+        private int gsi = -1;
+        private boolean enabled;
+
+        PciDev(final PciFunction function) {
+            this.function = function;
+        }
+
+        /** @return the function */
+        public PciFunction function() {
+            return function;
+        }
+
+        /** @return {@code dev->irq}: what sysfs shows */
+        public int irq() {
+            return irq;
+        }
+
+        /** @return the GSI ACPI gave it, or -1 */
+        public int gsi() {
+            return gsi;
+        }
+
+        /** @return whether {@code pci_enable_device} ran */
+        public boolean isEnabled() {
+            return enabled;
+        }
+    }
+
+    /** The hypervisor, for hypercalls. */
+    protected final Hypervisor xen;
+    /** This domain. */
+    protected final Domain domain;
+    /** The timeline. */
+    protected final Timeline log;
+    /** Name in the timeline, e.g. "dom0 linux". */
+    protected final String actor;
+    /** PCI devices the kernel sees. */
+    protected final PciRoot pci;
+    /** Its ACPI tables. */
+    protected final AcpiTables firmware;
+    /** Linux irqs. */
+    protected final LinuxIrqTable irqs;
+    /** ACPI PCI interrupt routing. */
+    protected final AcpiPciIrq acpi;
+    /** The architecture back end; set at boot. */
+    protected IrqBackend backend;
+    private final Map<Bdf, PciDev> devs = new LinkedHashMap<>();
+    private long spuriousVectors;
+
+    /**
+     * @param xen hypervisor
+     * @param domain the domain it runs in
+     * @param log timeline
+     * @param actor timeline name
+     * @param pci PCI devices it sees
+     * @param firmware ACPI tables it sees
+     * @param gsiTop one more than the highest GSI
+     */
+    protected LinuxKernel(final Hypervisor xen, final Domain domain, final Timeline log, final String actor,
+                          final PciRoot pci, final AcpiTables firmware, final int gsiTop) {
+        this.xen = xen;
+        this.domain = domain;
+        this.log = log;
+        this.actor = actor;
+        this.pci = pci;
+        this.firmware = firmware;
+        this.irqs = new LinuxIrqTable(firmware.madt(), gsiTop);
+        this.acpi = new AcpiPciIrq(pci, firmware, new AcpiPciLink(firmware, true));
+        domain.setKernel(this);
+    }
+
+    /** @return the boot vCPU */
+    public final Vcpu cpu() {
+        return domain.vcpu(0);
+    }
+
+    /** Enables the boot vCPU's LAPIC (SVR software enable, spurious vector 0xFF). */
+    protected final void enableLapic() {
+        if (cpu().vlapic() != null) {
+            cpu().mmioWrite(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.SVR, 4,
+                LocalApicRegisters.SVR_ENABLE | 0xFF);
+        }
+    }
+
+    /**
+     * @param bdf address
+     * @return Linux's state for the device, created on first use, or {@code null} if the kernel does not see it
+     */
+    public final PciDev dev(final Bdf bdf) {
+        final PciFunction f = pci.function(bdf);
+        if (f == null) {
+            return null;
+        }
+        return devs.computeIfAbsent(bdf, b -> new PciDev(f));
+    }
+
+    /**
+     * {@code pci_enable_device}: memory decode on, then {@code pcibios_enable_device} &rarr;
+     * {@code acpi_pci_irq_enable}.
+     *
+     * @param bdf the device
+     * @return 0 or a negative errno
+     */
+    public final int pciEnableDevice(final Bdf bdf) {
+        final PciDev d = dev(bdf);
+        if (d == null) {
+            return -Errno.ENODEV;
+        }
+        final int cmd = d.function().configRead(PciConfigRegisters.COMMAND, 2);
+        d.function().configWrite(PciConfigRegisters.COMMAND, 2, cmd | PciConfigRegisters.COMMAND_MEMORY);
+        d.enabled = true;
+        return acpiPciIrqEnable(d);
+    }
+
+    /**
+     * {@code acpi_pci_irq_enable} ({@code drivers/acpi/pci_irq.c}).
+     *
+     * @param d the device
+     * @return 0 or a negative errno from registering the GSI
+     */
+    public final int acpiPciIrqEnable(final PciDev d) {
+        final PciFunction f = d.function();
+        final int pin = f.interruptPin();
+        if (pin == 0) {
+            return 0;
+        }
+        if (d.irqManaged && d.irq > 0) {
+            log.log(actor, "acpi_pci_irq_enable %s: IRQ %d already set up, nothing to do", f.bdf(), d.irq);
+            return 0;
+        }
+        final AcpiPciIrq.Routing r = acpi.resolve(f);
+        if (r == null) {
+            final int isaGsi = acpi.isaFallbackGsi(f);
+            if (isaGsi >= 0) {
+                backend.registerGsi(isaGsi, true, true);
+                log.log(actor, "%s: PCI INT%c: no _PRT entry, using the ISA IRQ %d from the interrupt line", f.bdf(),
+                    pinName(pin), f.interruptLine());
+            } else {
+                log.log(actor, "%s: PCI INT%c: no GSI", f.bdf(), pinName(pin));
+            }
+            xen.trace().event(GuestEvent.PCI_IRQ_ENABLE, f.bdf().sbdf(), -1, d.irq);
+            return 0;
+        }
+        final int irq = backend.registerGsi(r.gsi(), r.trigger() == IrqTrigger.LEVEL, r.polarity() == IrqPolarity.ACTIVE_LOW);
+        xen.trace().event(GuestEvent.PCI_IRQ_ENABLE, f.bdf().sbdf(), r.gsi(), irq);
+        if (irq < 0) {
+            log.log(actor, "%s: PCI INT%c: failed to register GSI %d: %s", f.bdf(), pinName(pin), r.gsi(),
+                Errno.name(irq));
+            return irq;
+        }
+        d.irq = irq;
+        d.irqManaged = true;
+        d.gsi = r.gsi();
+        log.log(actor, "%s: PCI INT%c%s -> %sGSI %d (%s, %s) -> IRQ %d", f.bdf(), pinName(pin),
+            r.prtBus() != f.bdf().bus() ? String.format(" (swizzled to %02x:%02x INT%c)", r.prtBus(), r.prtDevice(),
+                pinName(r.prtPin())) : "",
+            r.link().isEmpty() ? "" : "Link [" + r.link() + "] -> ", r.gsi(), r.trigger().label(), r.polarity().label(),
+            irq);
+        return 0;
+    }
+
+    /**
+     * {@code request_irq}: adds a handler; the first one starts the irq.
+     *
+     * @param irq Linux irq
+     * @param name handler name
+     * @param handler the handler
+     * @return 0 or a negative errno
+     */
+    public final int requestIrq(final int irq, final String name, final IrqHandler handler) {
+        final LinuxIrq d = irqs.byIrq(irq);
+        int rc = 0;
+        if (d == null) {
+            rc = -Errno.EINVAL;
+        } else {
+            d.handlers().add(handler);
+            d.names().add(name);
+            if (!d.isStarted()) {
+                rc = backend.startup(d);
+                d.setStarted(rc == 0);
+            }
+        }
+        xen.trace().event(GuestEvent.REQUEST_IRQ, irq, d == null ? -1 : d.gsi(), rc);
+        log.log(actor, "request_irq(%d, \"%s\") = %s", irq, name, Errno.name(rc));
+        return rc;
+    }
+
+    @Override
+    public final void interrupt(final Vcpu vcpu, final int vector) {
+        final LinuxIrq d = irqs.byVector(vector);
+        handle(d, vector);
+        backend.eoi(d, vector);
+    }
+
+    @Override
+    public final void pirqEvent(final Vcpu vcpu, final int pirq) {
+        final LinuxIrq d = irqs.byPirq(pirq);
+        handle(d, -1);
+        backend.eoi(d, -1);
+    }
+
+    private void handle(final LinuxIrq d, final int vector) {
+        if (d == null) {
+            spuriousVectors++;
+            xen.trace().event(GuestEvent.IRQ_UNHANDLED, vector, -1, 0);
+            return;
+        }
+        final boolean handled = d.runHandlers();
+        xen.trace().event(handled ? GuestEvent.IRQ_HANDLED : GuestEvent.IRQ_UNHANDLED,
+            handled ? d.irq() : vector, handled ? vector : d.irq(), handled ? 1 : 0);
+    }
+
+    /** @return interrupts with no irq behind their vector */
+    public final long spuriousVectors() {
+        return spuriousVectors;
+    }
+
+    /** @return interrupts nobody handled: spurious vectors plus irqs whose handlers all said "not mine" or had none */
+    public final long unhandledInterrupts() {
+        long n = spuriousVectors;
+        for (final LinuxIrq d : irqs.all()) {
+            n += d.unhandledCount();
+        }
+        return n;
+    }
+
+    /** @return the irq table */
+    public final LinuxIrqTable irqs() {
+        return irqs;
+    }
+
+    /** @return ACPI PCI routing */
+    public final AcpiPciIrq acpi() {
+        return acpi;
+    }
+
+    /** @return the architecture back end */
+    public final IrqBackend backend() {
+        return backend;
+    }
+
+    /** @return the domain */
+    public final Domain domain() {
+        return domain;
+    }
+
+    /** @return the PCI devices the kernel sees */
+    public final PciRoot pci() {
+        return pci;
+    }
+
+    /** @return the timeline */
+    public final Timeline timeline() {
+        return log;
+    }
+
+    /** @return the timeline name */
+    public final String actor() {
+        return actor;
+    }
+
+    /** @return the hypervisor */
+    public final Hypervisor xen() {
+        return xen;
+    }
+
+    static char pinName(final int pin) {
+        return (char) ('A' + pin - 1);
+    }
+}

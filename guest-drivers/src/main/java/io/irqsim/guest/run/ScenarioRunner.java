@@ -1,0 +1,271 @@
+package io.irqsim.guest.run;
+
+import io.irqsim.guest.GuestEvent;
+import io.irqsim.guest.Timeline;
+import io.irqsim.guest.device.NicTestDevice;
+import io.irqsim.guest.linux.AcpiPciIrq;
+import io.irqsim.guest.linux.AcpiPciLink;
+import io.irqsim.guest.linux.LinuxDom0;
+import io.irqsim.guest.linux.LinuxDomU;
+import io.irqsim.guest.linux.NicTestDriver;
+import io.irqsim.guest.scenario.Scenario;
+import io.irqsim.guest.strategy.Strategy;
+import io.irqsim.guest.toolstack.AttachResult;
+import io.irqsim.guest.toolstack.Libxl;
+import io.irqsim.hv.Hypervisor;
+import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.DomainConfig;
+import io.irqsim.hv.irq.HandlerType;
+import io.irqsim.hv.irq.IrqDesc;
+import io.irqsim.hv.trace.TraceReader;
+import io.irqsim.hv.trace.TraceRecorder;
+import io.irqsim.hw.firmware.AcpiTables;
+import io.irqsim.hw.firmware.PciLinkDevice;
+import io.irqsim.hw.ioapic.Rte;
+import io.irqsim.hw.pci.Bdf;
+import io.irqsim.hw.pci.PciFunction;
+import io.irqsim.hw.platform.Platform;
+import io.irqsim.hw.time.VirtualClock;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Runs a scenario under a strategy: builds the machine, boots Xen, dom0 (with pciback holding
+ * the devices to pass through) and the guests, attaches the devices, drives the interrupt
+ * traffic, and measures what each layer did.
+ *
+ * <p>Devices: every PCI endpoint with an interrupt pin gets the {@link NicTestDevice} model behind
+ * a 4 KiB BAR0, assigned by "firmware" at {@link #BAR_BASE} + 64 KiB per device.
+ *
+ * <p>The dom0 flavour is the strategy's (a PV dom0 for {@code pv-dom0}, PVH otherwise); the
+ * scenario's {@code dom0.type} only picks the strategy when none is given.
+ */
+public final class ScenarioRunner {
+
+    /** Physical address of the first device BAR. */
+    public static final long BAR_BASE = 0xFE00_0000L;
+    /** Virtual time the run goes on after the traffic, so timers (guest-EOI timeouts) fire. */
+    public static final long SETTLE_NS = 2_000_000L;
+
+    private ScenarioRunner() {
+    }
+
+    /**
+     * Runs with an in-memory trace.
+     *
+     * @param scenario the scenario
+     * @param strategy the design
+     * @return the result
+     */
+    public static RunResult run(final Scenario scenario, final Strategy strategy) {
+        return run(scenario, strategy, clock -> TraceRecorder.inMemory(clock, 1 << 16));
+    }
+
+    /**
+     * Runs with a trace recorder of the caller's choosing (e.g. a memory-mapped file).
+     *
+     * @param scenario the scenario
+     * @param strategy the design
+     * @param traceFactory makes the recorder for the run's clock
+     * @return the result
+     */
+    public static RunResult run(final Scenario scenario, final Strategy strategy,
+                                final Function<VirtualClock, TraceRecorder> traceFactory) {
+        final VirtualClock clock = new VirtualClock();
+        final TraceRecorder trace = traceFactory.apply(clock);
+        final Platform platform = Platform.build(scenario.platform(), clock, trace);
+        final Map<Bdf, NicTestDevice> devices = attachDeviceModels(platform);
+        final Hypervisor xen = Hypervisor.boot(platform, strategy.xen(), trace);
+        final Timeline log = new Timeline(clock, trace::recordCount);
+        log.log("irqsim", "scenario %s, strategy %s: %s", scenario.name(), strategy.name(), strategy.summary());
+
+        final Domain d0 = xen.createDomain(DomainConfig.dom0(strategy.dom0Type(), scenario.dom0().vcpus()));
+        final LinuxDom0 dom0 = new LinuxDom0(xen, d0, log, strategy.pciback());
+        dom0.boot(scenario.dom0().drivers());
+        for (final Scenario.GuestSpec g : scenario.guests()) {
+            for (final Scenario.PassthroughSpec pt : g.passthrough()) {
+                dom0.pciback().seize(pt.device());
+            }
+        }
+        final Libxl libxl = new Libxl(xen, dom0, strategy.toolstack(), log);
+        final Map<Bdf, AttachResult> attaches = new LinkedHashMap<>();
+        final Map<Bdf, LinuxDomU> guestOf = new LinkedHashMap<>();
+        for (final Scenario.GuestSpec g : scenario.guests()) {
+            final LinuxDomU k = libxl.createHvmGuest(g.name(), g.vcpus());
+            for (final Scenario.PassthroughSpec pt : g.passthrough()) {
+                attaches.put(pt.device(), libxl.pciAttach(k, pt.device(), pt.virtualSlot()));
+                guestOf.put(pt.device(), k);
+            }
+        }
+
+        final long[] window = driveTraffic(scenario, xen, devices, log);
+        xen.advanceTime(SETTLE_NS);
+
+        final List<DeviceOutcome> outcomes = new ArrayList<>();
+        final List<String> failures = new ArrayList<>();
+        for (final Map.Entry<Bdf, AttachResult> e : attaches.entrySet()) {
+            final DeviceOutcome o = outcome(xen, dom0, e.getValue(), guestOf.get(e.getKey()), devices.get(e.getKey()));
+            outcomes.add(o);
+            if (!"ok".equals(o.attach())) {
+                failures.add(String.format("attach of %s to %s failed at %s", o.device(), o.guest(), o.attach()));
+            } else if (o.delivered() < o.fired()) {
+                failures.add(String.format("%s: %d of %d interrupts did not reach %s's driver", o.device(),
+                    o.fired() - o.delivered(), o.fired(), o.guest()));
+            }
+        }
+        long dom0Fired = 0;
+        long dom0Handled = 0;
+        for (final NicTestDriver drv : dom0.drivers()) {
+            dom0Fired += devices.get(drv.bdf()) == null ? 0 : devices.get(drv.bdf()).raised();
+            dom0Handled += drv.handled();
+        }
+        long spurious = dom0.unhandledInterrupts() + xen.guestIrqs().spuriousCount() + xen.undeliveredPirqEvents();
+        for (final LinuxDomU k : new java.util.LinkedHashSet<>(guestOf.values())) {
+            spurious += k.unhandledInterrupts();
+        }
+
+        final RunResult partial = new RunResult(scenario.name(), strategy.name(), outcomes, dom0Fired, dom0Handled,
+            spurious, strategy.newInterface(), List.of(), List.of(), List.of(), 0, 0);
+        final List<RunResult.Check> checks = Expectations.check(scenario.expect(), partial);
+        for (final RunResult.Check c : checks) {
+            if (!c.ok()) {
+                failures.add(String.format("expected %s %s, got %s", c.what(), c.expected(), c.actual()));
+            }
+        }
+        final TraceReader reader = trace.reader();
+        final List<RunResult.TimelineLine> lines = TimelineRenderer.render(log.entries(), reader, window[0], window[1]);
+        final RunResult result = new RunResult(scenario.name(), strategy.name(), outcomes, dom0Fired, dom0Handled,
+            spurious, strategy.newInterface(), lines, checks, failures, trace.recordCount(), clock.now());
+        trace.close();
+        return result;
+    }
+
+    private static Map<Bdf, NicTestDevice> attachDeviceModels(final Platform platform) {
+        final Map<Bdf, NicTestDevice> out = new LinkedHashMap<>();
+        long bar = BAR_BASE;
+        for (final PciFunction f : platform.pci().functions()) {
+            if (f.isBridge() || f.interruptPin() == 0) {
+                continue;
+            }
+            final NicTestDevice dev = new NicTestDevice(f);
+            platform.assignBar(f, 0, bar);
+            bar += 0x10000;
+            out.put(f.bdf(), dev);
+        }
+        return out;
+    }
+
+    /** Round-robin over the traffic specs; returns the trace window of the first interrupt. */
+    private static long[] driveTraffic(final Scenario scenario, final Hypervisor xen,
+                                       final Map<Bdf, NicTestDevice> devices, final Timeline log) {
+        final Deque<long[]> queue = new ArrayDeque<>();
+        final List<Scenario.TrafficSpec> specs = scenario.traffic();
+        for (int i = 0; i < specs.size(); i++) {
+            if (specs.get(i).count() > 0 && devices.containsKey(specs.get(i).device())) {
+                queue.add(new long[] {i, specs.get(i).count()});
+            }
+        }
+        final long[] window = {-1, -1};
+        if (!queue.isEmpty()) {
+            log.log("irqsim", "traffic: %s", describeTraffic(specs));
+        }
+        while (!queue.isEmpty()) {
+            final long[] q = queue.poll();
+            final Scenario.TrafficSpec spec = specs.get((int) q[0]);
+            final NicTestDevice dev = devices.get(spec.device());
+            final boolean first = window[0] < 0;
+            if (first) {
+                window[0] = xen.trace().recordCount();
+            }
+            xen.trace().setContext(0, io.irqsim.hv.trace.TraceFormat.DOMID_XEN);
+            final boolean coalesced = dev.isPending();
+            dev.raise();
+            xen.trace().event(GuestEvent.DEVICE_RAISE, spec.device().sbdf(), coalesced ? 1 : 0, 0);
+            xen.drain();
+            if (first) {
+                window[1] = xen.trace().recordCount();
+                log.log("irqsim", "first interrupt from %s: %s", spec.device(),
+                    dev.isPending() ? "still pending: no driver acknowledged it" : "acknowledged by its driver");
+            }
+            xen.advanceTime(spec.intervalNs());
+            if (--q[1] > 0) {
+                queue.add(q);
+            }
+        }
+        for (final Scenario.TrafficSpec s : specs) {
+            final NicTestDevice dev = devices.get(s.device());
+            if (dev != null) {
+                log.log("irqsim", "%s raised %d interrupt(s), %d acknowledged by a driver, %d coalesced into one "
+                    + "still pending", s.device(), dev.raised(), dev.acked(), dev.coalesced());
+            }
+        }
+        return window;
+    }
+
+    private static String describeTraffic(final List<Scenario.TrafficSpec> specs) {
+        final StringBuilder sb = new StringBuilder();
+        for (final Scenario.TrafficSpec s : specs) {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            sb.append(s.count()).append(" from ").append(s.device()).append(" every ").append(s.intervalNs()).append(" ns");
+        }
+        return sb.toString();
+    }
+
+    private static DeviceOutcome outcome(final Hypervisor xen, final LinuxDom0 dom0, final AttachResult a,
+                                         final LinuxDomU guest, final NicTestDevice dev) {
+        final Platform platform = xen.platform();
+        final PciFunction f = platform.pci().function(a.device());
+        final String[] fw = firmwareView(platform, f);
+        final int gsi = Integer.parseInt(fw[0]);
+        String trig = "unset";
+        String pol = "unset";
+        boolean bound = false;
+        if (gsi >= 0) {
+            final IrqDesc desc = xen.irqDescs().desc(gsi);
+            if (desc != null && desc.handler() != HandlerType.NONE && desc.pin() >= 0) {
+                final long rte = xen.ioapicRouting().readEntry(desc.ioapic(), desc.pin());
+                trig = Rte.isLevel(rte) ? "level" : "edge";
+                pol = Rte.isActiveLow(rte) ? "low" : "high";
+            }
+            if (desc != null) {
+                for (int i = 0; i < desc.nrGuests(); i++) {
+                    bound |= desc.guest(i) == dom0.domain();
+                }
+            }
+        }
+        long delivered = 0;
+        if (a.ok() && a.guestBdf() != null) {
+            final NicTestDriver drv = guest.driver(a.guestBdf());
+            delivered = drv == null ? 0 : drv.handled();
+        }
+        return new DeviceOutcome(a.device(), a.domain(), a.label(), gsi, dev == null ? 0 : dev.raised(), delivered,
+            trig, pol, fw[1], fw[2], bound);
+    }
+
+    /**
+     * What ACPI says about a device's interrupt, without running Linux's link allocation (no
+     * {@code _SRS}): the GSI, trigger and polarity.
+     */
+    private static String[] firmwareView(final Platform platform, final PciFunction f) {
+        final AcpiTables fw = platform.firmware();
+        final AcpiPciIrq acpi = new AcpiPciIrq(platform.pci(), fw, new AcpiPciLink(fw, true));
+        final AcpiPciIrq.Lookup l = f.interruptPin() == 0 ? null : acpi.lookup(f, f.interruptPin());
+        if (l == null) {
+            return new String[] {"-1", "unset", "unset"};
+        }
+        if (!l.entry().isLink()) {
+            return new String[] {Integer.toString(l.entry().sourceIndex()), "level", "low"};
+        }
+        final PciLinkDevice link = fw.link(l.entry().source());
+        final int irq = link.crs() != 0 ? link.crs() : link.prs().get(link.prs().size() - 1);
+        return new String[] {Integer.toString(irq), link.trigger().label(), link.polarity().label()};
+    }
+}
