@@ -84,6 +84,8 @@ public final class LocalApic implements MmioDevice {
     private int dfr;
     private int svr;
     private int esr;
+    /** Errors detected since the last ESR write; a write moves them into {@link #esr} (SDM "Error Handling"). */
+    private int pendingEsr;
     private int icrLow;
     private int icrHigh;
     private int timerInitial;
@@ -156,6 +158,7 @@ public final class LocalApic implements MmioDevice {
         dfr = 0xFFFF_FFFF;
         svr = 0xFF;
         esr = 0;
+        pendingEsr = 0;
         icrLow = 0;
         icrHigh = 0;
         timerInitial = 0;
@@ -184,7 +187,7 @@ public final class LocalApic implements MmioDevice {
                     return false;
                 }
                 if (vector < 16) {
-                    esr |= ESR_RECEIVE_ILLEGAL_VECTOR;
+                    pendingEsr |= ESR_RECEIVE_ILLEGAL_VECTOR;
                     return false;
                 }
                 setBit(irr, vector);
@@ -417,8 +420,10 @@ public final class LocalApic implements MmioDevice {
                 writeSvr(value);
                 break;
             case ESR:
-                // writing ESR latches and clears it (SDM "Error Handling")
-                esr = 0;
+                // writing ESR latches the errors detected since the last write and clears the
+                // pending ones (SDM "Error Handling"; Xen vlapic pending_esr)
+                esr = pendingEsr;
+                pendingEsr = 0;
                 break;
             case ICR_HIGH:
                 icrHigh = value & 0xFF00_0000;
@@ -458,7 +463,7 @@ public final class LocalApic implements MmioDevice {
         final boolean logical = (icrLow & (1 << 11)) != 0;
         final int shorthand = (icrLow >>> 18) & 3;
         if ((mode == Rte.DM_FIXED || mode == Rte.DM_LOWEST_PRIORITY) && vector < 16) {
-            esr |= ESR_SEND_ILLEGAL_VECTOR;
+            pendingEsr |= ESR_SEND_ILLEGAL_VECTOR;
             return;
         }
         if (shorthand == IpiSink.SHORTHAND_SELF) {

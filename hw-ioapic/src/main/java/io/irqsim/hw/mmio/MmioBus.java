@@ -74,7 +74,8 @@ public final class MmioBus {
         final long last = base + length - 1;
         if (Long.compareUnsigned(last, base) < 0) {
             throw new IllegalArgumentException("MMIO range at 0x" + Long.toHexString(base)
-                + " length 0x" + Long.toHexString(length) + " wraps past the top of the address space");
+                + " length 0x" + Long.toHexString(length) + " for " + device.name()
+                + " wraps past the top of the address space");
         }
         for (int i = 0; i < bases.length; i++) {
             if (Long.compareUnsigned(base, lasts[i]) <= 0 && Long.compareUnsigned(bases[i], last) <= 0) {
@@ -200,7 +201,8 @@ public final class MmioBus {
         if (bit == 0 || (devices[i].acceptedSizes() & bit) == 0) {
             return false;
         }
-        if ((address & (size - 1)) != 0) {
+        // aligned both as an address and as an offset into the window (MmioDevice: offset % size == 0)
+        if ((address & (size - 1)) != 0 || ((address - bases[i]) & (size - 1)) != 0) {
             return false;
         }
         // the last byte must still be inside the same range

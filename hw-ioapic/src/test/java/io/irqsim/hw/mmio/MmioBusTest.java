@@ -1,0 +1,339 @@
+package io.irqsim.hw.mmio;
+
+import io.irqsim.hw.trace.HwEvent;
+import io.irqsim.hw.trace.RecordingHwTrace;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * MmioBus class comment (dispatched / unmapped / rejected), modelled on QEMU
+ * memory_region_access_valid and rust-vmm's Bus: every guest access has exactly one outcome.
+ */
+class MmioBusTest {
+
+    /** A device that records what it is handed and reads back a fixed 64-bit pattern. */
+    static final class Probe implements MmioDevice {
+        final String name;
+        final int sizes;
+        final List<long[]> reads = new ArrayList<>();
+        final List<long[]> writes = new ArrayList<>();
+        long pattern = 0x8877_6655_4433_2211L;
+
+        Probe(final String name, final int sizes) {
+            this.name = name;
+            this.sizes = sizes;
+        }
+
+        @Override
+        public long read(final long offset, final int size) {
+            reads.add(new long[] {offset, size});
+            return pattern; // deliberately not truncated: the bus must mask it
+        }
+
+        @Override
+        public void write(final long offset, final int size, final long value) {
+            writes.add(new long[] {offset, size, value});
+        }
+
+        @Override
+        public int acceptedSizes() {
+            return sizes;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        int accesses() {
+            return reads.size() + writes.size();
+        }
+    }
+
+    private final RecordingHwTrace trace = new RecordingHwTrace();
+    private final MmioBus bus = new MmioBus(trace);
+
+    // ---------------------------------------------------------------- mapping rules
+
+    // MmioBus.map: overlapping ranges are a configuration error naming both devices
+    @Test
+    void overlappingRangeIsRejectedNamingBothDevices() {
+        bus.map(0x1000, 0x100, new Probe("uart", MmioDevice.ACCESS_ANY));
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> bus.map(0x10FF, 0x10, new Probe("hpet", MmioDevice.ACCESS_ANY)));
+        assertTrue(e.getMessage().contains("uart"), e.getMessage());
+        assertTrue(e.getMessage().contains("hpet"), e.getMessage());
+        assertEquals(1, bus.mappings().size());
+    }
+
+    // MmioBus.map: an overlap is rejected whichever side it comes from (inside, covering, touching the first byte)
+    @Test
+    void overlapIsDetectedInsideCoveringAndAtTheFirstByte() {
+        bus.map(0x1000, 0x100, new Probe("a", MmioDevice.ACCESS_ANY));
+        assertThrows(IllegalArgumentException.class, () -> bus.map(0x1010, 0x10, new Probe("inside", 4)));
+        assertThrows(IllegalArgumentException.class, () -> bus.map(0x0F00, 0x1000, new Probe("covering", 4)));
+        assertThrows(IllegalArgumentException.class, () -> bus.map(0x0F00, 0x101, new Probe("touching", 4)));
+        bus.map(0x0F00, 0x100, new Probe("adjacent-below", 4));
+        bus.map(0x1100, 0x100, new Probe("adjacent-above", 4));
+        assertEquals(3, bus.mappings().size());
+    }
+
+    // MmioBus.map: an empty range is rejected and the message names the device
+    @ParameterizedTest
+    @ValueSource(longs = {0, -1, Long.MIN_VALUE})
+    void emptyRangeIsRejected(final long length) {
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> bus.map(0x1000, length, new Probe("empty-dev", 4)));
+        assertTrue(e.getMessage().contains("empty-dev"), e.getMessage());
+        assertTrue(bus.mappings().isEmpty());
+    }
+
+    // MmioBus.map: a range running past 2^64 wraps and is rejected
+    @Test
+    void wrappingRangeIsRejected() {
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> bus.map(0xFFFF_FFFF_FFFF_F000L, 0x1001, new Probe("top", 4)));
+        assertTrue(e.getMessage().contains("wraps"), e.getMessage());
+        assertTrue(e.getMessage().contains("top"), "names the device: " + e.getMessage());
+        assertTrue(bus.mappings().isEmpty());
+    }
+
+    // MmioBus.map: a range ending exactly at the top of the address space is fine, lookups compare unsigned
+    @Test
+    void rangeEndingAtTopOfAddressSpaceIsMappedAndDecoded() {
+        final Probe top = new Probe("top", MmioDevice.ACCESS_ANY);
+        final Probe low = new Probe("low", MmioDevice.ACCESS_ANY);
+        bus.map(0xFFFF_FFFF_FFFF_F000L, 0x1000, top);
+        bus.map(0x1000, 0x1000, low);
+        assertEquals(0x8877_6655_4433_2211L, bus.read(0xFFFF_FFFF_FFFF_FFF8L, 8));
+        assertEquals(0xFF8, top.reads.get(0)[0]);
+        assertSame(top, bus.deviceAt(-1L));
+        assertSame(low, bus.deviceAt(0x1FFF));
+        assertNull(bus.deviceAt(0x2000));
+        assertNull(bus.deviceAt(0x7FFF_FFFF_FFFF_FFFFL));
+    }
+
+    // MmioBus.map: a null device is a configuration error
+    @Test
+    void nullDeviceIsRejected() {
+        assertThrows(IllegalArgumentException.class, () -> bus.map(0x1000, 0x10, null));
+    }
+
+    // MmioBus.mappings: sorted by base whatever the mapping order
+    @Test
+    void mappingsAreSortedByBase() {
+        final Probe c = new Probe("c", 4);
+        final Probe a = new Probe("a", 4);
+        final Probe b = new Probe("b", 4);
+        bus.map(0xFEE0_0000L, 0x1000, c);
+        bus.map(0x1000, 0x10, a);
+        bus.map(0xFEC0_0000L, 0x100, b);
+        final List<MmioBus.Mapping> m = bus.mappings();
+        assertEquals(List.of(new MmioBus.Mapping(0x1000, 0x100F, a),
+            new MmioBus.Mapping(0xFEC0_0000L, 0xFEC0_00FFL, b),
+            new MmioBus.Mapping(0xFEE0_0000L, 0xFEE0_0FFFL, c)), m);
+    }
+
+    // MmioBus.unmap: removes the range starting at base and returns its device; the hole then reads all-ones
+    @Test
+    void unmapRemovesTheRangeAndReturnsTheDevice() {
+        final Probe p = new Probe("p", MmioDevice.ACCESS_4);
+        bus.map(0x2000, 0x10, p);
+        assertNull(bus.unmap(0x2004), "only the base address identifies a range");
+        assertSame(p, bus.unmap(0x2000));
+        assertNull(bus.unmap(0x2000));
+        assertEquals(0xFFFF_FFFFL, bus.read(0x2000, 4));
+        assertEquals(1, bus.unmappedReads());
+        assertTrue(p.reads.isEmpty());
+        bus.map(0x2000, 0x10, new Probe("q", 4)); // the range can be reused
+        assertEquals(1, bus.mappings().size());
+    }
+
+    // ---------------------------------------------------------------- dispatched
+
+    // MmioBus: dispatched accesses get (address - base, size, value truncated to size)
+    @Test
+    void dispatchPassesOffsetSizeAndTruncatedValue() {
+        final Probe p = new Probe("p", MmioDevice.ACCESS_ANY);
+        bus.map(0x4000, 0x100, p);
+        assertTrue(bus.write(0x4012, 2, 0xABCD_EF12_3456L));
+        assertEquals(0x12, p.writes.get(0)[0]);
+        assertEquals(2, p.writes.get(0)[1]);
+        assertEquals(0x3456, p.writes.get(0)[2]);
+        assertTrue(bus.write(0x4018, 8, -1L));
+        assertEquals(-1L, p.writes.get(1)[2]);
+        assertEquals(2, bus.dispatchedAccesses());
+        assertEquals(0, bus.rejectedAccesses());
+    }
+
+    // MmioBus.read: the result is masked to the access size even if a device returns more
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 4, 8})
+    void readResultIsTruncatedToAccessSize(final int size) {
+        final Probe p = new Probe("p", MmioDevice.ACCESS_ANY);
+        bus.map(0x4000, 0x100, p);
+        assertEquals(0x8877_6655_4433_2211L & MmioDevice.allOnes(size), bus.read(0x4000 + 8L * size, size));
+        assertEquals(8L * size, p.reads.get(0)[0]);
+    }
+
+    // ---------------------------------------------------------------- unmapped
+
+    // MmioBus: an unmapped read returns all ones of the access size (x86 master abort), counted and traced
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 4, 8})
+    void unmappedReadReturnsAllOnesOfAccessSize(final int size) {
+        bus.map(0x1000, 0x10, new Probe("p", MmioDevice.ACCESS_ANY));
+        final long expected = size == 8 ? -1L : (1L << (8 * size)) - 1;
+        assertEquals(expected, bus.read(0x9000, size));
+        assertEquals(1, bus.unmappedReads());
+        assertEquals(0, bus.dispatchedAccesses());
+        final RecordingHwTrace.Event e = trace.last(HwEvent.MMIO_UNMAPPED_READ);
+        assertEquals(new RecordingHwTrace.Event(HwEvent.MMIO_UNMAPPED_READ, 0x9000, size, expected), e);
+    }
+
+    // MmioBus: an unmapped write is dropped, counted and traced
+    @Test
+    void unmappedWriteIsDroppedCountedAndTraced() {
+        final Probe p = new Probe("p", MmioDevice.ACCESS_ANY);
+        bus.map(0x1000, 0x10, p);
+        assertFalse(bus.write(0x1010, 4, 0x1234));
+        assertFalse(bus.write(0x0FFF, 1, 0x56));
+        assertEquals(2, bus.unmappedWrites());
+        assertEquals(0, p.accesses());
+        assertEquals(new RecordingHwTrace.Event(HwEvent.MMIO_UNMAPPED_WRITE, 0x1010, 4, 0x1234),
+            trace.events(HwEvent.MMIO_UNMAPPED_WRITE).get(0));
+    }
+
+    // MmioBus: an invalid size on an unmapped address still reads all 64 bits set, without throwing
+    @Test
+    void unmappedReadWithInvalidSizeReturnsAllOnes() {
+        assertEquals(-1L, bus.read(0x5000, 3));
+        assertFalse(bus.write(0x5000, 3, 1));
+        assertEquals(1, bus.unmappedReads());
+        assertEquals(1, bus.unmappedWrites());
+    }
+
+    // ---------------------------------------------------------------- rejected
+
+    // MmioBus: an access starting inside a range but running past its end is rejected
+    @Test
+    void accessCrossingTheEndOfARangeIsRejected() {
+        final Probe p = new Probe("p", MmioDevice.ACCESS_ANY);
+        bus.map(0x1000, 0x0C, p); // [0x1000, 0x100B]
+        assertEquals(-1L, bus.read(0x1008, 8));
+        assertFalse(bus.write(0x1008, 8, 0));
+        assertEquals(0x4433_2211L, bus.read(0x1008, 4), "the last full dword is still inside");
+        assertEquals(2, bus.rejectedAccesses());
+        assertEquals(1, p.accesses());
+        final List<RecordingHwTrace.Event> ev = trace.events(HwEvent.MMIO_REJECTED);
+        assertEquals(new RecordingHwTrace.Event(HwEvent.MMIO_REJECTED, 0x1008, 8, 0), ev.get(0));
+        assertEquals(new RecordingHwTrace.Event(HwEvent.MMIO_REJECTED, 0x1008, 8 | (1 << 8), 0), ev.get(1));
+    }
+
+    // MmioBus: a size the device does not declare in acceptedSizes() is rejected before the device runs
+    @Test
+    void sizeTheDeviceDoesNotAcceptIsRejected() {
+        final Probe p = new Probe("dword-only", MmioDevice.ACCESS_4);
+        bus.map(0x1000, 0x100, p);
+        assertEquals(0xFFFFL, bus.read(0x1000, 2));
+        assertEquals(0xFFL, bus.read(0x1000, 1));
+        assertEquals(-1L, bus.read(0x1000, 8));
+        assertFalse(bus.write(0x1000, 1, 0x12));
+        assertTrue(bus.write(0x1000, 4, 0x12));
+        assertEquals(4, bus.rejectedAccesses());
+        assertEquals(1, p.accesses());
+        assertEquals(new RecordingHwTrace.Event(HwEvent.MMIO_REJECTED, 0x1000, 1 | (1 << 8), 0x12),
+            trace.last(HwEvent.MMIO_REJECTED));
+    }
+
+    // MmioBus: sizes other than 1/2/4/8 are rejected without throwing; reads return all 64 bits set
+    @ParameterizedTest
+    @ValueSource(ints = {3, 0, 5, 16, -1, Integer.MIN_VALUE})
+    void invalidSizeIsRejectedWithoutThrowing(final int size) {
+        final Probe p = new Probe("p", MmioDevice.ACCESS_ANY);
+        bus.map(0x1000, 0x100, p);
+        assertEquals(-1L, bus.read(0x1000, size));
+        assertFalse(bus.write(0x1000, size, 0x55));
+        assertEquals(2, bus.rejectedAccesses());
+        assertEquals(0, p.accesses());
+        assertEquals(2, trace.count(HwEvent.MMIO_REJECTED));
+    }
+
+    // MmioBus: a misaligned access (offset % size != 0) is rejected: all-ones read, write dropped, counted
+    @Test
+    void misalignedAccessIsRejected() {
+        final Probe p = new Probe("p", MmioDevice.ACCESS_ANY);
+        bus.map(0x1000, 0x100, p);
+        assertEquals(0xFFFFL, bus.read(0x1001, 2));
+        assertEquals(0xFFFF_FFFFL, bus.read(0x1002, 4));
+        assertEquals(-1L, bus.read(0x1004, 8));
+        assertFalse(bus.write(0x1003, 4, 1));
+        assertFalse(bus.write(0x100C, 8, 1));
+        assertEquals(5, bus.rejectedAccesses());
+        assertEquals(0, p.accesses());
+        assertEquals(0x11L, bus.read(0x1003, 1), "a byte access is always aligned");
+        assertEquals(1, p.accesses());
+    }
+
+    // MmioDevice contract (offset % size == 0): a window at an odd base never sees a misaligned offset
+    @Test
+    void alignmentHoldsForTheAddressAndForTheOffsetIntoTheWindow() {
+        final Probe p = new Probe("odd-base", MmioDevice.ACCESS_ANY);
+        bus.map(0x1004, 0x20, p);
+        assertEquals(-1L, bus.read(0x1008, 8), "aligned address but offset 4");
+        assertEquals(-1L, bus.read(0x1004, 8), "offset 0 but misaligned address");
+        assertEquals(0x4433_2211L, bus.read(0x1008, 4));
+        assertEquals(4, p.reads.get(0)[0]);
+        for (final long[] r : p.reads) {
+            assertEquals(0, r[0] % r[1]);
+        }
+        assertEquals(2, bus.rejectedAccesses());
+    }
+
+    // MmioDevice: the default device takes only 4-byte accesses; helpers encode sizes
+    @Test
+    void defaultDeviceAcceptsOnlyDwordsAndSizeHelpersEncodeSizes() {
+        final MmioDevice d = new MmioDevice() {
+            @Override
+            public long read(final long offset, final int size) {
+                return 0;
+            }
+
+            @Override
+            public void write(final long offset, final int size, final long value) {
+            }
+        };
+        assertEquals(MmioDevice.ACCESS_4, d.acceptedSizes());
+        assertEquals(0, MmioDevice.sizeBit(3));
+        assertEquals(MmioDevice.ACCESS_8, MmioDevice.sizeBit(8));
+        assertEquals(0xFFFFL, MmioDevice.allOnes(2));
+        assertEquals(-1L, MmioDevice.allOnes(8));
+        bus.map(0, 0x10, d);
+        assertEquals(0xFFL, bus.read(0, 1));
+        assertEquals(0L, bus.read(0, 4));
+    }
+
+    // MmioBus(): the untraced bus behaves the same and never throws
+    @Test
+    void untracedBusCountsTheSameOutcomes() {
+        final MmioBus quiet = new MmioBus();
+        quiet.map(0x1000, 0x10, new Probe("p", MmioDevice.ACCESS_4));
+        assertEquals(0xFFFF_FFFFL, quiet.read(0x2000, 4));
+        assertEquals(0xFFFF_FFFFL, quiet.read(0x1002, 4));
+        assertTrue(quiet.write(0x1004, 4, 7));
+        assertEquals(1, quiet.unmappedReads());
+        assertEquals(1, quiet.rejectedAccesses());
+        assertEquals(1, quiet.dispatchedAccesses());
+    }
+}
