@@ -1,0 +1,209 @@
+package io.irqsim.guest.scenario;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.irqsim.hw.pci.Bdf;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import static io.irqsim.guest.scenario.ScenarioFiles.STRATEGIES;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The JSON Schema and the loader describe the same format: same keys in the same places, the
+ * docs copy and the classpath copy identical, every example valid against both.
+ */
+class ScenarioSchemaTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    private static byte[] resourceBytes(final String name) throws IOException {
+        try (InputStream in = ScenarioLoader.class.getResourceAsStream(name)) {
+            assertNotNull(in, name + " on the classpath");
+            return in.readAllBytes();
+        }
+    }
+
+    private static JsonNode schema() throws IOException {
+        return JSON.readTree(resourceBytes(ScenarioLoader.SCHEMA_RESOURCE));
+    }
+
+    static List<String> examples() {
+        return ScenarioFiles.EXAMPLES;
+    }
+
+    @Test
+    void docsCopyAndClasspathCopyAreIdentical() throws IOException {
+        final byte[] docs = Files.readAllBytes(ScenarioFiles.root().resolve("docs/scenario.schema.json"));
+        assertArrayEquals(docs, resourceBytes(ScenarioLoader.SCHEMA_RESOURCE),
+            "docs/scenario.schema.json and guest-drivers/src/main/resources/io/irqsim/guest/scenario/"
+                + "scenario.schema.json must be the same file");
+        assertEquals(new String(docs, StandardCharsets.UTF_8), ScenarioLoader.jsonSchema());
+    }
+
+    @Test
+    void schemaIsDraft202012() throws IOException {
+        assertEquals("https://json-schema.org/draft/2020-12/schema", schema().get("$schema").asText());
+    }
+
+    /** Every key the loader accepts is a schema property in the same place, and vice versa. */
+    @Test
+    void schemaPropertiesAreExactlyTheKeysTheLoaderAccepts() throws IOException {
+        final JsonNode schema = schema();
+        final Map<String, Set<String>> fromSchema = new TreeMap<>();
+        walk(schema, schema, "", fromSchema);
+        final Map<String, Set<String>> fromLoader = new TreeMap<>();
+        ScenarioLoader.acceptedKeys().forEach((template, keys) -> fromLoader.put(template, new TreeSet<>(keys)));
+        assertEquals(fromLoader, fromSchema);
+    }
+
+    /** Mappings that list their keys must refuse others, as the loader does. */
+    @Test
+    void everySchemaObjectWithPropertiesForbidsOtherProperties() throws IOException {
+        final List<String> open = new ArrayList<>();
+        forEachSchema(schema(), "$", (node, at) -> {
+            if (node.has("properties") && !(node.has("additionalProperties")
+                && node.get("additionalProperties").isBoolean() && !node.get("additionalProperties").asBoolean())) {
+                open.add(at);
+            }
+        });
+        assertEquals(List.of(), open);
+    }
+
+    @ParameterizedTest
+    @MethodSource("examples")
+    void everyExampleIsValidAgainstTheSchema(final String name) throws IOException {
+        final JsonNode doc = YAML.readTree(ScenarioFiles.example(name).toFile());
+        assertEquals(List.of(), new MiniSchemaValidator(schema()).validate(doc), name);
+    }
+
+    @Test
+    void theEveryKeyFileUsesEveryKeyLoadsAndIsValid() throws IOException {
+        final String text = new String(resourceBytes("every-key.yaml"), StandardCharsets.UTF_8);
+        // uses every key
+        final Map<String, Set<String>> used = new TreeMap<>();
+        collectKeys(YAML.readTree(text), "", used);
+        final Map<String, Set<String>> accepted = new TreeMap<>();
+        ScenarioLoader.acceptedKeys().forEach((template, keys) -> accepted.put(template, new TreeSet<>(keys)));
+        assertEquals(accepted, used);
+        // is valid for the schema and for the loader, and the loader read what it says
+        assertEquals(List.of(), new MiniSchemaValidator(schema()).validate(YAML.readTree(text)));
+        final Scenario s = ScenarioLoader.parse(text, "every-key.yaml", STRATEGIES);
+        assertEquals("every-key", s.name());
+        assertEquals(2, s.platform().ioapics().size());
+        assertEquals(0x11, s.platform().ioapics().get(0).version());
+        assertFalse(s.platform().directedEoi());
+        assertEquals(2, s.platform().cpus().get(1).apicId());
+        assertEquals(1, s.platform().pci().get(3).secondaryBus());
+        assertEquals(2, s.platform().pci().get(2).interruptPin());
+        assertEquals(9, s.platform().firmware().sciGsi());
+        assertEquals(4, s.dom0().vcpus());
+        assertEquals(List.of(new Bdf(0, 4, 0)), s.dom0().drivers());
+        assertEquals(6, s.guests().get(0).passthrough().get(1).virtualSlot());
+        assertEquals(5000, s.traffic().get(0).intervalNs());
+        assertEquals(new Scenario.Expectations("ok", 10L, 0L, false, "level", "low"), s.expect());
+    }
+
+    @Test
+    void theValidatorRejectsWhatTheSchemaForbids() throws IOException {
+        final MiniSchemaValidator v = new MiniSchemaValidator(schema());
+        assertFalse(v.validate(YAML.readTree("colour: red\n")).isEmpty());
+        assertFalse(v.validate(YAML.readTree("platform: {pci: [{bdf: \"00:03.0\", vendor: 1, device: 2, pin: INTE}]}"))
+            .isEmpty());
+        assertFalse(v.validate(YAML.readTree("guests: [{name: a, passthrough: [{device: \"00:03.0\", slot: 32}]}]"))
+            .isEmpty());
+        assertFalse(v.validate(YAML.readTree("firmware: {prt: {0: [{device: 3, pin: INTA, link: LNKA, gsi: 16}]}}"))
+            .isEmpty());
+        assertFalse(v.validate(YAML.readTree("firmware: {prt: {bus0: []}}")).isEmpty());
+        assertFalse(v.validate(YAML.readTree("platform: {cpus: 0}")).isEmpty());
+        assertFalse(v.validate(YAML.readTree("expect: {attach: EPERM}")).isEmpty());
+        assertTrue(v.validate(YAML.readTree("platform: {cpus: [{apicId: 3}]}")).isEmpty());
+        assertTrue(v.validate(YAML.readTree("{}")).isEmpty());
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /**
+     * Collects {template -> property names} the way {@link ScenarioKeys} names mappings: list items
+     * add {@code []}, free-keyed mapping values add {@code .*}, alternatives keep the template.
+     */
+    private static void walk(final JsonNode root, final JsonNode node, final String template,
+                             final Map<String, Set<String>> out) {
+        JsonNode s = node;
+        while (s.has("$ref")) {
+            s = root.at(s.get("$ref").asText().substring(1));
+        }
+        if (s.has("properties")) {
+            final Set<String> keys = out.computeIfAbsent(template, t -> new TreeSet<>());
+            for (final Map.Entry<String, JsonNode> e : s.get("properties").properties()) {
+                keys.add(e.getKey());
+                walk(root, e.getValue(), template.isEmpty() ? e.getKey() : template + "." + e.getKey(), out);
+            }
+        }
+        if (s.has("items")) {
+            walk(root, s.get("items"), template + "[]", out);
+        }
+        if (s.has("additionalProperties") && s.get("additionalProperties").isObject()) {
+            walk(root, s.get("additionalProperties"), template + ".*", out);
+        }
+        for (final String alt : List.of("oneOf", "anyOf", "allOf")) {
+            if (s.has(alt)) {
+                s.get(alt).forEach(a -> walk(root, a, template, out));
+            }
+        }
+    }
+
+    /** The same templates, for a document. */
+    private static void collectKeys(final JsonNode doc, final String template, final Map<String, Set<String>> out) {
+        if (doc.isObject()) {
+            final boolean freeKeys = template.equals("firmware.prt");
+            for (final Map.Entry<String, JsonNode> e : doc.properties()) {
+                if (freeKeys) {
+                    collectKeys(e.getValue(), template + ".*", out);
+                } else {
+                    out.computeIfAbsent(template, t -> new TreeSet<>()).add(e.getKey());
+                    collectKeys(e.getValue(), template.isEmpty() ? e.getKey() : template + "." + e.getKey(), out);
+                }
+            }
+        } else if (doc.isArray()) {
+            doc.forEach(item -> collectKeys(item, template + "[]", out));
+        }
+    }
+
+    private interface Visitor {
+        void visit(JsonNode schema, String at);
+    }
+
+    private static void forEachSchema(final JsonNode node, final String at, final Visitor v) {
+        if (node.isObject()) {
+            v.visit(node, at);
+            for (final Map.Entry<String, JsonNode> e : node.properties()) {
+                if (!e.getKey().equals("enum") && !e.getKey().equals("examples")) {
+                    forEachSchema(e.getValue(), at + "/" + e.getKey(), v);
+                }
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                forEachSchema(node.get(i), at + "/" + i, v);
+            }
+        }
+    }
+}
