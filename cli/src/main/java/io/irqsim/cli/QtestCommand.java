@@ -1,0 +1,128 @@
+package io.irqsim.cli;
+
+import io.irqsim.dm.qtest.QtestAddress;
+import io.irqsim.dm.qtest.QtestServer;
+import io.irqsim.dm.qtest.QtestSession;
+import io.irqsim.dm.qtest.QtestStdio;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code irqsim qtest}: QEMU's qtest line protocol driving the default platform, on stdin/stdout
+ * or on a socket. The protocol is in {@code docs/qtest.md}; the interpreter and the server live in
+ * dm-net ({@link QtestSession}, {@link QtestServer}).
+ */
+@Command(name = "qtest", mixinStandardHelpOptions = true,
+    description = {
+        "Drive the emulated hardware with QEMU's qtest line protocol, as described in docs/qtest.md.",
+        "",
+        "The machine is the default platform (see 'irqsim run'). MMIO goes through CPU 0's address space,"
+            + " LAPIC page included, unless irqsim_cpu chooses another CPU.",
+        "",
+        "Commands: readb|readw|readl|readq ADDR; writeb|writew|writel|writeq ADDR VALUE; read ADDR SIZE;"
+            + " write ADDR SIZE 0xDATA; b64read; b64write; memset; inb|inw|inl; outb|outw|outl; endianness;"
+            + " clock_step [NS]; clock_set NS; irq_intercept_in ioapic;"
+            + " set_irq_in ioapic unnamed-gpio-in PIN LEVEL.",
+        "irqsim extensions: irqsim_cpu [N], irqsim_ack, irqsim_eoi, irqsim_reset.",
+        "",
+        "Replies: one line per command, OK, OK VALUE or FAIL reason; a bad line gets FAIL and the session"
+            + " goes on. After irq_intercept_in, 'IRQ raise N' / 'IRQ lower N' lines come before the reply"
+            + " of the command that caused them.",
+        "",
+        "Without --listen: one session on stdin/stdout until end of input (exit status 0).",
+        "With --listen: a server until Ctrl-C; every connection gets its own fresh machine."},
+    footer = {"",
+        "Examples:",
+        "  printf 'readl 0xfee00030\\n' | irqsim qtest",
+        "  irqsim qtest --listen tcp::4444",
+        "      then: nc 127.0.0.1 4444   or   socat - TCP:127.0.0.1:4444",
+        "  irqsim qtest --listen unix:/tmp/irqsim-qtest.sock",
+        "      then: socat - UNIX-CONNECT:/tmp/irqsim-qtest.sock"})
+public final class QtestCommand implements Callable<Integer> {
+
+    @Option(names = "--listen", paramLabel = "ADDRESS", converter = AddressConverter.class,
+        description = {"Serve the protocol on a socket instead of stdin/stdout: tcp:HOST:PORT,"
+            + " tcp::PORT (loopback), tcp:[::1]:PORT or unix:PATH. Unix sockets need Netty's native epoll"
+            + " transport (Linux x86_64). PORT 0 picks a free port; the address bound is printed on stderr."})
+    private QtestAddress listen;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    private final InputStream in;
+
+    /** The command as picocli creates it: commands from standard input. */
+    public QtestCommand() {
+        this(System.in);
+    }
+
+    /**
+     * For tests: commands from {@code in}.
+     *
+     * @param in where the stdio session reads its commands
+     */
+    QtestCommand(final InputStream in) {
+        this.in = in;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (listen == null) {
+            final PrintWriter out = spec.commandLine().getOut();
+            QtestStdio.run(in, out);
+            return Main.EXIT_OK;
+        }
+        return serve(listen);
+    }
+
+    private int serve(final QtestAddress address) {
+        final PrintWriter err = spec.commandLine().getErr();
+        final QtestServer server;
+        try {
+            server = QtestServer.start(address);
+        } catch (final IOException e) {
+            err.println("irqsim qtest: " + e.getMessage());
+            err.flush();
+            return Main.EXIT_FAILED;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Main.EXIT_FAILED;
+        }
+        final Thread stop = new Thread(server::close, "irqsim-qtest-shutdown");
+        Runtime.getRuntime().addShutdownHook(stop);
+        err.println("irqsim qtest: listening on " + server.address()
+            + " (each connection gets its own machine; Ctrl-C stops)");
+        err.flush();
+        try {
+            server.awaitClose();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            server.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stop);
+            } catch (final IllegalStateException shuttingDown) {
+                // the hook is running already
+            }
+        }
+        return Main.EXIT_OK;
+    }
+
+    /** Parses {@code --listen}; a malformed address is a usage error (exit status 2). */
+    static final class AddressConverter implements CommandLine.ITypeConverter<QtestAddress> {
+        @Override
+        public QtestAddress convert(final String value) {
+            try {
+                return QtestAddress.parse(value);
+            } catch (final IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

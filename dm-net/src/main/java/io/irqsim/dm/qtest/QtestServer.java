@@ -1,0 +1,164 @@
+package io.irqsim.dm.qtest;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The qtest protocol on a socket: TCP, or a Unix domain socket through Netty's native epoll
+ * transport. Every connection gets its own {@link QtestSession} and so its own freshly built
+ * machine, as every QEMU qtest run has its own QEMU; connections never share state.
+ *
+ * <p>One event-loop thread accepts connections and runs every session, so all machine work
+ * happens on that thread. Each connection's pipeline is a {@link LineBasedFrameDecoder} limited
+ * to {@link QtestSession#MAX_LINE_LENGTH} (a longer line is answered with {@code FAIL} and
+ * discarded, never buffered) and the session's handler.
+ */
+public final class QtestServer implements AutoCloseable {
+
+    private final QtestAddress requested;
+    private final EventLoopGroup group;
+    private final Channel serverChannel;
+
+    private QtestServer(final QtestAddress requested, final EventLoopGroup group, final Channel serverChannel) {
+        this.requested = requested;
+        this.group = group;
+        this.serverChannel = serverChannel;
+    }
+
+    /**
+     * Starts listening.
+     *
+     * @param address where
+     * @return the running server
+     * @throws IOException if the address cannot be bound (in use, bad host, no permission, Unix
+     *     sockets without the native transport, a path that exists and is not a socket)
+     * @throws InterruptedException if interrupted while binding
+     */
+    public static QtestServer start(final QtestAddress address) throws IOException, InterruptedException {
+        final boolean epoll = NativeEpoll.isAvailable();
+        final IoHandlerFactory ioHandlers;
+        final Class<? extends ServerChannel> channelType;
+        final SocketAddress bindTo;
+        if (address.isUnix()) {
+            if (!epoll) {
+                throw new IOException("cannot listen on " + address + ": Unix sockets need Netty's native epoll"
+                    + " transport (Linux x86_64), which is not available: " + NativeEpoll.unavailabilityCause());
+            }
+            ioHandlers = NativeEpoll.ioHandlerFactory();
+            channelType = NativeEpoll.unixServerChannel();
+            removeStaleSocket(address.unixPath());
+            bindTo = new DomainSocketAddress(address.unixPath().toFile());
+        } else {
+            ioHandlers = epoll ? NativeEpoll.ioHandlerFactory() : NioIoHandler.newFactory();
+            channelType = epoll ? NativeEpoll.tcpServerChannel() : NioServerSocketChannel.class;
+            final InetSocketAddress tcp = address.tcpAddress();
+            if (tcp.isUnresolved()) {
+                throw new IOException("cannot listen on " + address + ": unknown host '" + address.host() + "'");
+            }
+            bindTo = tcp;
+        }
+
+        final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, ioHandlers);
+        try {
+            final ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(channelType)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(final Channel ch) {
+                        ch.pipeline().addLast(
+                            new LineBasedFrameDecoder(QtestSession.MAX_LINE_LENGTH, true, true),
+                            new QtestChannelHandler());
+                    }
+                });
+            if (!address.isUnix()) {
+                b.option(ChannelOption.SO_REUSEADDR, true);
+                b.childOption(ChannelOption.TCP_NODELAY, true);
+            }
+            final ChannelFuture bound = b.bind(bindTo).await();
+            if (!bound.isSuccess()) {
+                final Throwable cause = bound.cause();
+                throw new IOException("cannot listen on " + address + ": " + cause.getMessage(), cause);
+            }
+            return new QtestServer(address, group, bound.channel());
+        } catch (final IOException | InterruptedException | RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /**
+     * QEMU's chardev removes a socket file left behind by an earlier run before binding; do the
+     * same, but never remove anything that is not a socket.
+     */
+    private static void removeStaleSocket(final Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        final BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!attrs.isOther()) {
+            throw new IOException("cannot listen on unix:" + path + ": the path exists and is not a socket");
+        }
+        Files.delete(path);
+    }
+
+    /** @return the bound socket address (for TCP with port 0, the port chosen) */
+    public SocketAddress localAddress() {
+        return serverChannel.localAddress();
+    }
+
+    /** @return the bound address in {@code --listen} syntax, e.g. {@code tcp:127.0.0.1:40123} */
+    public String address() {
+        final SocketAddress a = localAddress();
+        if (a instanceof InetSocketAddress) {
+            final InetSocketAddress inet = (InetSocketAddress) a;
+            final String host = inet.getAddress().getHostAddress();
+            return "tcp:" + (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();
+        }
+        return requested.toString();
+    }
+
+    /**
+     * Blocks until the server is closed.
+     *
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void awaitClose() throws InterruptedException {
+        serverChannel.closeFuture().await();
+    }
+
+    /** Stops listening, closes every connection and, for a Unix socket, removes the socket file. */
+    @Override
+    public void close() {
+        serverChannel.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        if (requested.isUnix()) {
+            try {
+                Files.deleteIfExists(requested.unixPath());
+            } catch (final IOException e) {
+                // best effort: a stale socket file is removed by the next start
+            }
+        }
+    }
+}
