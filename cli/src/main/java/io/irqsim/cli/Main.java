@@ -1,5 +1,6 @@
 package io.irqsim.cli;
 
+import io.irqsim.guest.scenario.ScenarioException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +12,8 @@ import picocli.CommandLine.Command;
     description = {
         "Emulated x86 interrupt routing (IO-APIC, local APIC) under a Xen-like hypervisor core.",
         "Reproduces PCI INTx passthrough from a PVH dom0 and compares the designs proposed for it."},
-    subcommands = {RunCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {RunCommand.class, CompareCommand.class, StrategiesCommand.class, PlatformCommand.class, QtestCommand.class,
+        CommandLine.HelpCommand.class},
     footer = {"", "Exit status: 0 ok, 1 run failed or an expectation did not hold, 2 usage or file error.",
         "Docs: README.md, docs/ in the source tree."})
 public final class Main implements Runnable {
@@ -52,6 +54,14 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         final CommandLine cl = new CommandLine(new Main());
         cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILED);
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof ScenarioException || ex instanceof java.io.UncheckedIOException) {
+                // a bad scenario file or an unwritable output: a clear message, not a stack trace
+                commandLine.getErr().println("irqsim: " + ex.getMessage());
+                return EXIT_USAGE;
+            }
+            throw ex;
+        });
         cl.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("irqsim: " + ex.getMessage());
             ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()

@@ -17,13 +17,13 @@ import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
 /**
- * {@code irqsim run}: boots the built-in default platform and walks one level-triggered PCI
- * interrupt through it, the way a kernel would, checking each step.
+ * {@code irqsim platform}: describes the built-in default platform and walks one level-triggered
+ * PCI interrupt through the bare hardware (no hypervisor), the way a kernel would, checking each step.
  */
-@Command(name = "run", mixinStandardHelpOptions = true,
-    description = {"Boot the default platform and run a self-check of the interrupt path:",
+@Command(name = "platform", mixinStandardHelpOptions = true,
+    description = {"Describe the built-in default platform and self-check its interrupt path without a hypervisor:",
         "program the NIC's IO-APIC entry through MMIO, assert its INTx, acknowledge and EOI on CPU 0."})
-public final class RunCommand implements Callable<Integer> {
+public final class PlatformCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {

@@ -21,6 +21,7 @@ public final class LinuxIrq {
     private boolean started;
     private long handled;
     private long unhandled;
+    private long noAction;
 
     LinuxIrq(final int irq, final int gsi) {
         this.irq = irq;
@@ -94,9 +95,14 @@ public final class LinuxIrq {
         return handled;
     }
 
-    /** @return interrupts no handler claimed ({@code note_interrupt}'s "nobody cared" count) */
+    /** @return interrupts no handler claimed ({@code note_interrupt}'s "nobody cared" count), including {@link #noActionCount()} */
     public long unhandledCount() {
         return unhandled;
+    }
+
+    /** @return interrupts that arrived while no handler was requested at all (nobody there to handle them) */
+    public long noActionCount() {
+        return noAction;
     }
 
     /**
@@ -105,6 +111,9 @@ public final class LinuxIrq {
      * @return whether one claimed the interrupt
      */
     boolean runHandlers() {
+        if (handlers.isEmpty()) {
+            noAction++;
+        }
         boolean any = false;
         for (int i = 0; i < handlers.size(); i++) {
             any |= handlers.get(i).handle(irq);
