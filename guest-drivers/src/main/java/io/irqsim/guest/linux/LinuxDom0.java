@@ -78,7 +78,7 @@ public final class LinuxDom0 extends LinuxKernel {
         final boolean low = iso == null || iso.polarity() == IrqPolarity.ACTIVE_LOW;
         final int irq = backend.registerGsi(sci, level, low);
         if (irq >= 0) {
-            requestIrq(irq, "acpi", i -> false);
+            requestIrq(irq, "acpi", IrqHandler.sync(i -> false));
         }
     }
 

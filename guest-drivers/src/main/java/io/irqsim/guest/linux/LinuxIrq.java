@@ -106,24 +106,19 @@ public final class LinuxIrq {
     }
 
     /**
-     * Runs every handler ({@code handle_irq_event}).
+     * Records how one interrupt went ({@code handle_irq_event} + {@code note_interrupt}).
      *
-     * @return whether one claimed the interrupt
+     * @param claimed whether a handler claimed it
      */
-    boolean runHandlers() {
+    void record(final boolean claimed) {
         if (handlers.isEmpty()) {
             noAction++;
         }
-        boolean any = false;
-        for (int i = 0; i < handlers.size(); i++) {
-            any |= handlers.get(i).handle(irq);
-        }
-        if (any) {
+        if (claimed) {
             handled++;
         } else {
             unhandled++;
         }
-        return any;
     }
 
     @Override

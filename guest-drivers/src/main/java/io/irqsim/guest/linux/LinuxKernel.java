@@ -221,27 +221,53 @@ public abstract class LinuxKernel implements GuestKernel {
 
     @Override
     public final void interrupt(final Vcpu vcpu, final int vector) {
-        final LinuxIrq d = irqs.byVector(vector);
-        handle(d, vector);
-        backend.eoi(d, vector);
+        dispatch(vcpu, irqs.byVector(vector), vector);
     }
 
     @Override
     public final void pirqEvent(final Vcpu vcpu, final int pirq) {
-        final LinuxIrq d = irqs.byPirq(pirq);
-        handle(d, -1);
-        backend.eoi(d, -1);
+        dispatch(vcpu, irqs.byPirq(pirq), -1);
     }
 
-    private void handle(final LinuxIrq d, final int vector) {
+    /**
+     * Runs an interrupt's handlers one after the other, each possibly waiting on its device; the
+     * vCPU stays stalled until the last one is done and the interrupt is EOI'd.
+     */
+    private void dispatch(final Vcpu vcpu, final LinuxIrq d, final int vector) {
         if (d == null) {
             spuriousVectors++;
             xen.trace().event(GuestEvent.IRQ_UNHANDLED, vector, -1, 0);
+            backend.eoi(null, vector);
             return;
         }
-        final boolean handled = d.runHandlers();
-        xen.trace().event(handled ? GuestEvent.IRQ_HANDLED : GuestEvent.IRQ_UNHANDLED,
-            handled ? d.irq() : vector, handled ? vector : d.irq(), handled ? 1 : 0);
+        vcpu.block();
+        new HandlerChain(vcpu, d, vector).next(false);
+    }
+
+    /** The handlers of one interrupt in flight. */
+    private final class HandlerChain {
+        private final Vcpu vcpu;
+        private final LinuxIrq irq;
+        private final int vector;
+        private int index;
+
+        HandlerChain(final Vcpu vcpu, final LinuxIrq irq, final int vector) {
+            this.vcpu = vcpu;
+            this.irq = irq;
+            this.vector = vector;
+        }
+
+        void next(final boolean claimedSoFar) {
+            if (index < irq.handlers().size()) {
+                irq.handlers().get(index++).handle(irq.irq(), mine -> next(claimedSoFar | mine));
+                return;
+            }
+            irq.record(claimedSoFar);
+            xen.trace().event(claimedSoFar ? GuestEvent.IRQ_HANDLED : GuestEvent.IRQ_UNHANDLED,
+                claimedSoFar ? irq.irq() : vector, claimedSoFar ? vector : irq.irq(), claimedSoFar ? 1 : 0);
+            backend.eoi(irq, vector);
+            vcpu.unblock();
+        }
     }
 
     /** @return interrupts with no irq behind their vector */

@@ -8,7 +8,8 @@ import io.irqsim.hw.pci.Bdf;
 /**
  * A Linux driver for the {@link NicTestDevice}, as any PCI INTx driver works: probe enables the
  * device and requests its irq; the handler reads the interrupt status through BAR0 (an MMIO read
- * of the vCPU), returns "not mine" if it is clear (the line may be shared), else acknowledges it.
+ * of the vCPU, which waits if a device model across a socket emulates the device), returns "not
+ * mine" if it is clear (the line may be shared), else acknowledges it.
  */
 public final class NicTestDriver {
 
@@ -46,16 +47,19 @@ public final class NicTestDriver {
         return drv;
     }
 
-    private boolean handle(final int linuxIrq) {
-        final long status = kernel.cpu().mmioRead(barAddress + NicTestDevice.REG_STATUS, 4);
-        if ((status & NicTestDevice.STATUS_PENDING) == 0) {
-            notMine++;
-            return false;
-        }
-        kernel.cpu().mmioWrite(barAddress + NicTestDevice.REG_ACK, 4, NicTestDevice.STATUS_PENDING);
-        kernel.xen().trace().event(GuestEvent.DEVICE_ACK, bdf.sbdf(), linuxIrq, 0);
-        handled++;
-        return true;
+    private void handle(final int linuxIrq, final IrqHandler.Done done) {
+        kernel.cpu().mmioReadAsync(barAddress + NicTestDevice.REG_STATUS, 4, status -> {
+            if ((status & NicTestDevice.STATUS_PENDING) == 0) {
+                notMine++;
+                done.handled(false);
+                return;
+            }
+            kernel.cpu().mmioWriteAsync(barAddress + NicTestDevice.REG_ACK, 4, NicTestDevice.STATUS_PENDING, v -> {
+                kernel.xen().trace().event(GuestEvent.DEVICE_ACK, bdf.sbdf(), linuxIrq, 0);
+                handled++;
+                done.handled(true);
+            });
+        });
     }
 
     /** @return the device */

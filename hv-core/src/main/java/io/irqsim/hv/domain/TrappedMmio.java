@@ -41,4 +41,26 @@ final class TrappedMmio implements MmioDevice {
     public String name() {
         return device.name();
     }
+
+    /** @return the device behind the trap */
+    MmioDevice device() {
+        return device;
+    }
+
+    /** @return the guest-physical base of the window */
+    long base() {
+        return base;
+    }
+
+    /**
+     * Records a trap for an access that completes later.
+     *
+     * @param gpa guest-physical address
+     * @param size size
+     * @param write whether it is a write
+     * @param value value written (0 for reads)
+     */
+    void traceAsync(final long gpa, final int size, final boolean write, final long value) {
+        domain.host().trace().event(HvEvent.MMIO_TRAP, gpa, size | (write ? 1 << 8 : 0) | (1 << 9), value);
+    }
 }

@@ -1,9 +1,12 @@
 package io.irqsim.hv.domain;
 
+import io.irqsim.hv.ioreq.IoreqCompletion;
+import io.irqsim.hv.ioreq.IoreqDevice;
 import io.irqsim.hv.sched.WorkItem;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hw.apic.LocalApic;
 import io.irqsim.hw.mmio.MmioBus;
+import io.irqsim.hw.mmio.MmioDevice;
 
 import java.util.BitSet;
 
@@ -19,6 +22,8 @@ public final class Vcpu extends WorkItem {
     private final MmioBus bus;
     private final BitSet pendingPirqEvents = new BitSet();
     private long interruptsInjected;
+    private int blocked;
+    private int ioreqsInFlight;
 
     Vcpu(final Domain domain, final int id, final LocalApic vlapic, final MmioBus bus) {
         this.domain = domain;
@@ -79,6 +84,94 @@ public final class Vcpu extends WorkItem {
         domain.host().queue().drain();
     }
 
+    /**
+     * A guest read that may have to wait for a device model: if {@code gpa} is in the window of an
+     * {@link IoreqDevice}, the vCPU is stalled ({@link #block()}) until the model answers and
+     * {@code done} then runs on the machine thread; any other access completes before this returns.
+     *
+     * @param gpa guest-physical address
+     * @param size access size
+     * @param done receives the value
+     */
+    public void mmioReadAsync(final long gpa, final int size, final IoreqCompletion done) {
+        final TrappedMmio trap = ioreqWindow(gpa);
+        if (trap == null) {
+            done.complete(mmioRead(gpa, size));
+            return;
+        }
+        enter();
+        trap.traceAsync(gpa, size, false, 0);
+        startIoreq();
+        ((IoreqDevice) trap.device()).readAsync(this, gpa - trap.base(), size, v -> finishIoreq(done, v));
+    }
+
+    /**
+     * A guest write that may have to wait for a device model; see {@link #mmioReadAsync}.
+     *
+     * @param gpa guest-physical address
+     * @param size access size
+     * @param value the value
+     * @param done runs when the write is done
+     */
+    public void mmioWriteAsync(final long gpa, final int size, final long value, final IoreqCompletion done) {
+        final TrappedMmio trap = ioreqWindow(gpa);
+        if (trap == null) {
+            mmioWrite(gpa, size, value);
+            done.complete(0);
+            return;
+        }
+        enter();
+        trap.traceAsync(gpa, size, true, value);
+        startIoreq();
+        ((IoreqDevice) trap.device()).writeAsync(this, gpa - trap.base(), size, value, v -> finishIoreq(done, 0));
+    }
+
+    private TrappedMmio ioreqWindow(final long gpa) {
+        final MmioDevice d = bus.deviceAt(gpa);
+        return d instanceof TrappedMmio && ((TrappedMmio) d).device() instanceof IoreqDevice ? (TrappedMmio) d : null;
+    }
+
+    private void startIoreq() {
+        ioreqsInFlight++;
+        block();
+    }
+
+    private void finishIoreq(final IoreqCompletion done, final long value) {
+        ioreqsInFlight--;
+        enter();
+        done.complete(value);
+        unblock();
+        domain.host().queue().drain();
+    }
+
+    /** @return guest accesses waiting for a device model */
+    public int ioreqsInFlight() {
+        return ioreqsInFlight;
+    }
+
+    /**
+     * Stalls the vCPU: no interrupt is injected until the matching {@link #unblock()} (a guest
+     * waiting on an ioreq, or running an interrupt handler that has not finished).
+     */
+    public void block() {
+        blocked++;
+    }
+
+    /** Ends one {@link #block()}; when none is left, pending interrupts are injected. */
+    public void unblock() {
+        if (blocked == 0) {
+            throw new IllegalStateException(this + ": unblock without block");
+        }
+        if (--blocked == 0) {
+            domain.host().queue().schedule(this);
+        }
+    }
+
+    /** @return whether the vCPU is stalled */
+    public boolean isBlocked() {
+        return blocked > 0;
+    }
+
     /** Sets the trace context to this vCPU's domain and physical CPU. */
     public void enter() {
         domain.host().trace().setContext(pcpu(), domain.id());
@@ -97,11 +190,12 @@ public final class Vcpu extends WorkItem {
     @Override
     protected void run() {
         final GuestKernel kernel = domain.kernel();
-        if (kernel == null || domain.isDying()) {
+        if (kernel == null || domain.isDying() || blocked > 0) {
             return;
         }
         enter();
-        for (int pirq = pendingPirqEvents.nextSetBit(0); pirq >= 0; pirq = pendingPirqEvents.nextSetBit(pirq + 1)) {
+        for (int pirq = pendingPirqEvents.nextSetBit(0); pirq >= 0 && blocked == 0;
+             pirq = pendingPirqEvents.nextSetBit(pirq + 1)) {
             pendingPirqEvents.clear(pirq);
             kernel.pirqEvent(this, pirq);
             enter();
@@ -110,7 +204,7 @@ public final class Vcpu extends WorkItem {
             return;
         }
         int vector;
-        while ((vector = vlapic.pendingVector()) >= 0) {
+        while (blocked == 0 && (vector = vlapic.pendingVector()) >= 0) {
             vlapic.acknowledge();
             interruptsInjected++;
             domain.host().trace().event(HvEvent.VCPU_INTERRUPT, id, vector, 0);

@@ -7,7 +7,8 @@ package io.irqsim.hv.trace;
  */
 public final class HvEvent {
 
-    /** Trapped guest MMIO access to an emulated device: a = guest-physical address, b = size | (1 &lt;&lt; 8 if write), c = value. */
+    /** Trapped guest MMIO access to an emulated device: a = guest-physical address, b = size | (1 &lt;&lt; 8 if write)
+     *  | (1 &lt;&lt; 9 if forwarded to a device model, completing later), c = value (0 for a forwarded read). */
     public static final int MMIO_TRAP = 64;
     /** vIO-APIC redirection entry written (Xen {@code vioapic_write_redirent}): a = GSI, b = old RTE, c = new RTE. */
     public static final int VIOAPIC_RTE_WRITE = 65;
