@@ -21,7 +21,6 @@ public final class LinuxIrq {
     private boolean started;
     private long handled;
     private long unhandled;
-    private long noAction;
 
     LinuxIrq(final int irq, final int gsi) {
         this.irq = irq;
@@ -95,14 +94,12 @@ public final class LinuxIrq {
         return handled;
     }
 
-    /** @return interrupts no handler claimed ({@code note_interrupt}'s "nobody cared" count), including {@link #noActionCount()} */
+    /**
+     * @return interrupts no handler claimed: none was requested, or every one said "not mine"
+     *     ({@code note_interrupt}'s unhandled count)
+     */
     public long unhandledCount() {
         return unhandled;
-    }
-
-    /** @return interrupts that arrived while no handler was requested at all (nobody there to handle them) */
-    public long noActionCount() {
-        return noAction;
     }
 
     /**
@@ -111,9 +108,6 @@ public final class LinuxIrq {
      * @param claimed whether a handler claimed it
      */
     void record(final boolean claimed) {
-        if (handlers.isEmpty()) {
-            noAction++;
-        }
         if (claimed) {
             handled++;
         } else {

@@ -276,16 +276,16 @@ public abstract class LinuxKernel implements GuestKernel {
     }
 
     /**
-     * Interrupts this kernel had nobody for: vectors with no irq behind them, and irqs that fired
-     * with no handler requested. (A handler on a shared line answering "not mine" is normal
-     * sharing, counted per irq in {@link LinuxIrq#unhandledCount()}, not here.)
+     * Interrupts this kernel took that nobody claimed: vectors with no irq behind them, and irqs
+     * whose handlers all answered "not mine" or that had none ({@code note_interrupt}'s count).
+     * On a line shared between domains each domain counts the interrupts of the others' devices.
      *
      * @return that count
      */
-    public final long interruptsWithoutHandler() {
+    public final long unhandledInterrupts() {
         long n = spuriousVectors;
         for (final LinuxIrq d : irqs.all()) {
-            n += d.noActionCount();
+            n += d.unhandledCount();
         }
         return n;
     }

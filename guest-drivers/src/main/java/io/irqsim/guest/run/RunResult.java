@@ -12,8 +12,9 @@ import java.util.List;
  * @param devices one entry per passed-through device
  * @param dom0Fired interrupts raised by dom0's own devices
  * @param dom0Handled of those, handled by dom0's drivers
- * @param spurious interrupts nobody handled: a guest kernel had no handler requested for them (or no irq behind the
- *     vector), or no guest took the physical IRQ
+ * @param spurious interrupts nobody handled: guest interrupts no handler claimed (Linux's unhandled count, in every
+ *     domain: on a GSI shared between domains, each counts the other's interrupts), vectors with no irq, and
+ *     physical IRQs no guest took
  * @param newInterface whether the design needs an interface that did not exist at the time of the thread
  * @param timeline the readable story
  * @param checks expectation checks (empty if the scenario has none)

@@ -125,9 +125,9 @@ public final class ScenarioRunner {
             dom0Fired += devices.get(drv.bdf()) == null ? 0 : devices.get(drv.bdf()).raised();
             dom0Handled += drv.handled();
         }
-        long spurious = dom0.interruptsWithoutHandler() + xen.guestIrqs().spuriousCount() + xen.undeliveredPirqEvents();
+        long spurious = dom0.unhandledInterrupts() + xen.guestIrqs().spuriousCount() + xen.undeliveredPirqEvents();
         for (final LinuxDomU k : new java.util.LinkedHashSet<>(guestOf.values())) {
-            spurious += k.interruptsWithoutHandler();
+            spurious += k.unhandledInterrupts();
         }
 
         final RunResult partial = new RunResult(scenario.name(), strategy.name(), outcomes, dom0Fired, dom0Handled,

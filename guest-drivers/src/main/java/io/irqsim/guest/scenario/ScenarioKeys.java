@@ -43,7 +43,7 @@ final class ScenarioKeys {
         m.put(IOAPIC, List.of("id", "address", "gsiBase", "pins", "version"));
         m.put(PCI, List.of("bdf", "name", "vendor", "device", "class", "pin", "bridgeTo"));
         m.put(WIRING, List.of("intx", "isa"));
-        m.put(INTX, List.of("slot", "pin", "gsi"));
+        m.put(INTX, List.of("slot", "pin", "gsi", "kind"));
         m.put(ISA, List.of("irq", "gsi", "kind"));
         m.put(FIRMWARE, List.of("overrides", "prt", "links", "sciGsi"));
         m.put(OVERRIDE, List.of("irq", "gsi", "trigger", "polarity"));

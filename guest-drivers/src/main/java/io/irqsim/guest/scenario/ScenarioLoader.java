@@ -398,7 +398,9 @@ public final class ScenarioLoader {
                 throw err(pinNode, "slot " + slot + " " + INTX_PINS.get(pin - 1) + " is already wired by " + first);
             }
             final int gsi = int32(o.require("gsi"), 0, Integer.MAX_VALUE, false);
-            out.add(new PlatformSpec.IntxRoute(slot, pin, gsi));
+            final WireKind kind = o.has("kind") && choice(o.get("kind"), WIRE_KINDS).equals("isa")
+                ? WireKind.ISA : WireKind.PCI_INTX;
+            out.add(new PlatformSpec.IntxRoute(slot, pin, gsi, kind));
         }
         checkWiring(List.of(), out, ioapics, kinds);
         return out;
@@ -416,7 +418,7 @@ public final class ScenarioLoader {
         }
         for (int i = 0; i < intx.size(); i++) {
             final String path = "platform.wiring.intx[" + i + "]";
-            claim(intx.get(i).gsi(), WireKind.PCI_INTX, path, ioapics, kinds);
+            claim(intx.get(i).gsi(), intx.get(i).kind(), path, ioapics, kinds);
         }
     }
 

@@ -14,7 +14,8 @@ final class ScenarioFiles {
         "pciback-enable-device", "pciback-setup-gsi");
 
     /** The example files in scenarios/. */
-    static final List<String> EXAMPLES = List.of("default", "bridge", "shared-gsi", "firmware-edge-high", "pv-dom0");
+    static final List<String> EXAMPLES = List.of("default", "bridge", "shared-gsi", "firmware-edge-high", "pv-dom0",
+        "active-high-line");
 
     private ScenarioFiles() {
     }

@@ -141,7 +141,7 @@ public final class Platform {
                     + ": slot must be 0..31 and pin 1..4");
             }
             checkGsi(r.gsi(), "slot " + r.slot() + " INT" + (char) ('A' + r.pin() - 1));
-            claim(kinds, why, r.gsi(), WireKind.PCI_INTX, "PCI slot " + r.slot());
+            claim(kinds, why, r.gsi(), r.kind(), "PCI slot " + r.slot());
         }
         for (int gsi = 0; gsi < wires.length; gsi++) {
             final IoApic io = ioapicForGsi(gsi);

@@ -82,8 +82,21 @@ public record PlatformSpec(List<IoApicSpec> ioapics, List<CpuSpec> cpus, List<Pc
      * @param slot device number on bus 0
      * @param pin 1..4 (INTA..INTD)
      * @param gsi the IO-APIC input it reaches
+     * @param kind the line's electrical kind as the IO-APIC sees it: {@link WireKind#PCI_INTX} (shared,
+     *     active-low), or {@link WireKind#ISA} (active-high: a chipset that inverts the PIRQ line)
      */
-    public record IntxRoute(int slot, int pin, int gsi) {
+    public record IntxRoute(int slot, int pin, int gsi, WireKind kind) {
+
+        /**
+         * A standard PCI line: shared, open-drain, active-low.
+         *
+         * @param slot device number on bus 0
+         * @param pin 1..4
+         * @param gsi GSI
+         */
+        public IntxRoute(final int slot, final int pin, final int gsi) {
+            this(slot, pin, gsi, WireKind.PCI_INTX);
+        }
     }
 
     /**
