@@ -225,6 +225,9 @@ public class PciFunction {
      * @return the address programmed into the BAR (type bits stripped), or 0
      */
     public final long barAddress(final int index) {
+        if (index < 0 || index >= barSize.length) {
+            return 0;
+        }
         final int raw = configRead(BAR0 + 4 * index, 4);
         return (raw & (barIo[index] ? 0xFFFF_FFFCL : 0xFFFF_FFF0L));
     }

@@ -25,6 +25,10 @@ public final class PciRoot {
         if (functions.containsKey(bdf)) {
             throw new IllegalArgumentException("two PCI functions at " + bdf);
         }
+        if (function instanceof PciBridge && bridgeFor(((PciBridge) function).secondaryBus()) != null) {
+            throw new IllegalArgumentException(bdf + " is a bridge to bus " + ((PciBridge) function).secondaryBus()
+                + ", which " + bridgeFor(((PciBridge) function).secondaryBus()).bdf() + " already leads to");
+        }
         if (bdf.bus() != 0 && bridgeFor(bdf.bus()) == null) {
             throw new IllegalArgumentException(bdf + " is on bus " + bdf.bus()
                 + " but no bridge has that secondary bus");

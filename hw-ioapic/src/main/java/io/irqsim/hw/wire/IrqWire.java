@@ -70,9 +70,7 @@ public final class IrqWire {
      * @param assertLine {@code true} to assert
      */
     public void drive(final int driver, final boolean assertLine) {
-        if (driver < 0 || driver >= drivers) {
-            throw new IllegalArgumentException(name + " has no driver " + driver);
-        }
+        checkDriver(driver);
         final boolean before = electricalHigh();
         if (assertLine) {
             asserting |= 1L << driver;
@@ -100,6 +98,7 @@ public final class IrqWire {
      * @return whether that driver currently asserts the line
      */
     public boolean isAssertedBy(final int driver) {
+        checkDriver(driver);
         return (asserting & (1L << driver)) != 0;
     }
 
@@ -108,7 +107,14 @@ public final class IrqWire {
      * @return the driver's name
      */
     public String driverName(final int driver) {
+        checkDriver(driver);
         return driverNames[driver];
+    }
+
+    private void checkDriver(final int driver) {
+        if (driver < 0 || driver >= drivers) {
+            throw new IllegalArgumentException(name + " has no driver " + driver);
+        }
     }
 
     /** @return number of attached drivers */

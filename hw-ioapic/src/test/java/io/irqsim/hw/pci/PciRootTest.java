@@ -96,4 +96,13 @@ class PciRootTest {
         root.add(host);
         assertEquals(List.of(host, nic, bridge, nic1), root.functions());
     }
+
+    @Test
+    void twoBridgesToTheSameBusAreRejected() {
+        root.add(bridge);
+        final PciBridge second = new PciBridge(new Bdf(0, 0x1f, 0), "bridge2", 0x8086, 0x244e, 1, HwTrace.NONE);
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> root.add(second));
+        assertTrue(e.getMessage().contains("already leads to"), e.getMessage());
+        assertNull(root.function(second.bdf()));
+    }
 }

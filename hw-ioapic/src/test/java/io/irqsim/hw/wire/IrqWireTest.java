@@ -204,4 +204,13 @@ class IrqWireTest {
         assertEquals("nic", w.driverName(0));
         assertEquals("gsi16(PCI_INTX, low, 1 asserting)", w.toString());
     }
+
+    @Test
+    void queriesWithAHandleNobodyGotAreRejected() {
+        final IrqWire w = new IrqWire("gsi16", WireKind.PCI_INTX);
+        w.attachDriver("a");
+        assertThrows(IllegalArgumentException.class, () -> w.isAssertedBy(1));
+        assertThrows(IllegalArgumentException.class, () -> w.driverName(64));
+        assertThrows(IllegalArgumentException.class, () -> w.isAssertedBy(-1));
+    }
 }
