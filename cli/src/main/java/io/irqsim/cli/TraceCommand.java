@@ -1,0 +1,168 @@
+package io.irqsim.cli;
+
+import io.irqsim.hv.trace.TraceReader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code irqsim trace}: tools for the binary traces {@code irqsim run --trace FILE} writes. The
+ * trace format, the event codes and the output formats are in {@code docs/trace.md}.
+ */
+@Command(name = "trace", mixinStandardHelpOptions = true,
+    description = {"Work with the binary traces 'irqsim run --trace FILE' writes (like xentrace's).",
+        "The file format, every event and the output formats: docs/trace.md."},
+    subcommands = {TraceCommand.Dump.class, CommandLine.HelpCommand.class},
+    footer = {"", "Exit status: 0 ok, 1 standard output could not be written, 2 usage error or",
+        "a missing, unreadable or invalid trace file."})
+public final class TraceCommand implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(),
+            "missing subcommand: try 'irqsim trace dump FILE' or 'irqsim trace --help'");
+    }
+
+    /** {@code irqsim trace dump}: decodes a trace to text, JSON Lines or Perfetto JSON. */
+    @Command(name = "dump", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Decode a binary irqsim trace to text, JSON Lines or Perfetto timeline JSON.",
+            "",
+            "  text      one line per record: virtual time in seconds (ns digits), physical",
+            "            CPU (cpuN, - for none), domain (dN, xen for Xen itself), event",
+            "            name, and a sentence saying what happened.",
+            "  json      JSON Lines, one object per record: t (ns), cpu (null for none),",
+            "            domain (id, or \"xen\"), event, code, the raw arguments a, b, c,",
+            "            and text.",
+            "  perfetto  Chrome/Perfetto trace-event JSON for a timeline: a track per",
+            "            physical CPU and one per domain (every record is an instant on",
+            "            both), and a track per Xen irq with a slice from do_IRQ to its",
+            "            physical EOI. Open it in https://ui.perfetto.dev (Open trace",
+            "            file) or chrome://tracing.",
+            "",
+            "The same trace always gives the same output, byte for byte."},
+        footer = {"",
+            "Examples:",
+            "  irqsim run --trace run.trace; irqsim trace dump run.trace | less",
+            "  irqsim trace dump -f json run.trace | jq 'select(.event == \"hypercall\")'",
+            "  irqsim trace dump --format perfetto -o run.json run.trace",
+            "",
+            "Exit status: 0 ok, 1 standard output could not be written, 2 usage error, a",
+            "missing, unreadable or invalid trace file, or an output file that cannot be",
+            "written."})
+    public static final class Dump implements Callable<Integer> {
+
+        /** Largest trace file read: {@code TraceReader} holds the whole file in one byte array. */
+        static final long MAX_FILE = Integer.MAX_VALUE - 8;
+
+        @CommandLine.Spec
+        private CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "FILE",
+            description = "The binary trace to decode (irqsim format version 1).")
+        private Path file;
+
+        @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", defaultValue = "text",
+            converter = FormatConverter.class, completionCandidates = TraceDumpFormat.Names.class,
+            description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+        private TraceDumpFormat format;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "OUT",
+            description = "Write to OUT (created or replaced) instead of standard output; '-' is standard output.")
+        private Path output;
+
+        @Override
+        public Integer call() {
+            final PrintWriter err = spec.commandLine().getErr();
+            final TraceReader trace;
+            try {
+                trace = read(file);
+            } catch (final IOException | IllegalArgumentException e) {
+                return fail(err, file, e);
+            }
+            if (output == null || "-".equals(output.toString())) {
+                final PrintWriter out = spec.commandLine().getOut();
+                try {
+                    format.write(trace, out);
+                } catch (final IOException e) {
+                    throw new IllegalStateException("a PrintWriter does not throw", e);
+                }
+                out.flush();
+                if (out.checkError()) {
+                    // closed pipe, full disk: a PrintWriter only says so through checkError
+                    err.println("irqsim: standard output: write error");
+                    err.flush();
+                    return Main.EXIT_FAILED;
+                }
+                return Main.EXIT_OK;
+            }
+            try (Writer w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
+                format.write(trace, w);
+            } catch (final IOException e) {
+                return fail(err, output, e);
+            }
+            return Main.EXIT_OK;
+        }
+
+        private static TraceReader read(final Path file) throws IOException {
+            if (Files.isDirectory(file)) {
+                throw new IOException("is a directory, not a trace file");
+            }
+            if (Files.size(file) > MAX_FILE) {
+                // TraceReader holds the whole file in one array
+                throw new IOException("too large: " + Files.size(file) + " bytes (traces up to " + MAX_FILE
+                    + " bytes can be read)");
+            }
+            return TraceReader.open(file);
+        }
+
+        private static int fail(final PrintWriter err, final Path file, final Exception e) {
+            err.println("irqsim: " + file + ": " + message(e));
+            err.flush();
+            return Main.EXIT_USAGE;
+        }
+
+        /**
+         * @param e what reading or writing a file threw
+         * @return a message that does not repeat the file name
+         */
+        static String message(final Exception e) {
+            if (e instanceof NoSuchFileException n) {
+                return n.getReason() != null ? n.getReason() : "no such file";
+            }
+            if (e instanceof AccessDeniedException a) {
+                return a.getReason() != null ? a.getReason() : "permission denied";
+            }
+            if (e instanceof FileSystemException f) {
+                return f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+            }
+            return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        }
+    }
+
+    /** Parses {@code --format}; an unknown name is a usage error (exit status 2). */
+    static final class FormatConverter implements CommandLine.ITypeConverter<TraceDumpFormat> {
+        @Override
+        public TraceDumpFormat convert(final String value) {
+            try {
+                return TraceDumpFormat.parse(value);
+            } catch (final IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}
