@@ -78,7 +78,7 @@ public final class PcistubVariants {
             if (!dom0.isPvh()) {
                 return 0;
             }
-            final AcpiPciIrq.Routing r = dom0.acpi().resolve(dev.function());
+            final AcpiPciIrq.Routing r = gsiInfo(dom0, dev);
             if (r == null) {
                 return -Errno.EINVAL;
             }
@@ -113,9 +113,8 @@ public final class PcistubVariants {
             if (!dom0.isPvh()) {
                 return 0;
             }
-            final AcpiPciIrq.Routing r = dom0.acpi().resolve(dev.function());
+            final AcpiPciIrq.Routing r = gsiInfo(dom0, dev);
             if (r == null) {
-                dom0.timeline().log("pciback", "%s: Fail to get gsi info!", dev.function().bdf());
                 return -Errno.EINVAL;
             }
             final int rc = setupGsi(dom0, r);
@@ -132,6 +131,18 @@ public final class PcistubVariants {
     };
 
     private PcistubVariants() {
+    }
+
+    /**
+     * {@code xen_acpi_get_gsi_info} / {@code xen_pvh_get_gsi_info}: the device's GSI and its
+     * trigger/polarity from ACPI ({@code acpi_pci_irq_lookup} + {@code acpi_pci_link_allocate_irq}).
+     */
+    static AcpiPciIrq.Routing gsiInfo(final LinuxDom0 dom0, final LinuxKernel.PciDev dev) {
+        final AcpiPciIrq.Routing r = dom0.acpi().resolve(dev.function());
+        if (r == null) {
+            dom0.timeline().log("pciback", "%s: Fail to get gsi info!", dev.function().bdf());
+        }
+        return r;
     }
 
     /** {@code xen_pvh_setup_gsi}: {@code -EEXIST} is "Already setup the GSI", success. */
