@@ -28,9 +28,12 @@ final class VioapicTraps implements IoApicHooks {
         xen.trace().event(HvEvent.VIOAPIC_RTE_WRITE, gsi, oldRte, newRte);
         // a level entry rewritten as edge while Remote IRR was set is Linux's EOI for IO-APICs
         // without an EOI register (__eoi_ioapic_pin): pass it on to the passed-through line
-        if (!topWord && !Rte.isLevel(newRte) && Rte.remoteIrr(oldRte) && domain.iommuEnabled()) {
-            xen.trace().event(HvEvent.VIOAPIC_EDGE_EOI, gsi, 0, 0);
-            xen.passthrough().hvmDpciEoi(domain, gsi);
+        if (!topWord && !Rte.isLevel(newRte) && Rte.remoteIrr(oldRte)) {
+            if (domain.iommuEnabled()) {
+                xen.trace().event(HvEvent.VIOAPIC_EDGE_EOI, gsi, 0, 0);
+                xen.passthrough().hvmDpciEoi(domain, gsi);
+            }
+            domain.gsiEoi(gsi); // the same EOI, for device models outside the hypervisor (GsiEoiListener)
         }
         if (domain.isHardwareDomain()) {
             xen.config().hwdomGsiMap().rteWritten(xen, domain, gsi, oldRte, newRte, topWord);
@@ -42,5 +45,6 @@ final class VioapicTraps implements IoApicHooks {
         if (domain.iommuEnabled()) {
             xen.passthrough().hvmDpciEoi(domain, ioapic.gsiBase() + pin);
         }
+        domain.gsiEoi(ioapic.gsiBase() + pin); // device models outside the hypervisor (GsiEoiListener)
     }
 }

@@ -45,6 +45,7 @@ public final class Domain {
     private GuestKernel kernel;
     private boolean iommu;
     private boolean dying;
+    private GsiEoiListener[] gsiEoiListeners = new GsiEoiListener[0];
 
     /**
      * Created by the hypervisor.
@@ -286,6 +287,48 @@ public final class Domain {
     /** Marks the domain dying. */
     public void setDying() {
         this.dying = true;
+    }
+
+    /**
+     * Adds a listener told of every guest EOI of a level GSI of this domain (HVM-type domains;
+     * a PV domain has no vIO-APIC and never calls it).
+     *
+     * @param listener the listener
+     */
+    public void addGsiEoiListener(final GsiEoiListener listener) {
+        final GsiEoiListener[] ls = java.util.Arrays.copyOf(gsiEoiListeners, gsiEoiListeners.length + 1);
+        ls[ls.length - 1] = listener;
+        gsiEoiListeners = ls;
+    }
+
+    /**
+     * Removes a listener added with {@link #addGsiEoiListener}; nothing happens if it is not there.
+     *
+     * @param listener the listener
+     */
+    public void removeGsiEoiListener(final GsiEoiListener listener) {
+        for (int i = 0; i < gsiEoiListeners.length; i++) {
+            if (gsiEoiListeners[i] == listener) {
+                final GsiEoiListener[] ls = new GsiEoiListener[gsiEoiListeners.length - 1];
+                System.arraycopy(gsiEoiListeners, 0, ls, 0, i);
+                System.arraycopy(gsiEoiListeners, i + 1, ls, i, ls.length - i);
+                gsiEoiListeners = ls;
+                return;
+            }
+        }
+    }
+
+    /**
+     * Tells the listeners that the guest EOI'd a level GSI (called by the hypervisor's vIO-APIC
+     * hooks). Allocation-free.
+     *
+     * @param gsi the guest GSI
+     */
+    public void gsiEoi(final int gsi) {
+        final GsiEoiListener[] ls = gsiEoiListeners;
+        for (int i = 0; i < ls.length; i++) {
+            ls[i].gsiEoi(this, gsi);
+        }
     }
 
     /**

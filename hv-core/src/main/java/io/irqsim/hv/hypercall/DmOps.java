@@ -8,8 +8,10 @@ import io.irqsim.hv.trace.HypercallOp;
 
 /**
  * {@code HYPERVISOR_dm_op}, the interrupt sub-ops a device model uses ({@code xen/arch/x86/hvm/dm.c}).
- * The caller must be a control domain or the target's device model ({@code XSM_DM_PRIV}); the
- * target must be HVM-type.
+ * The target is another domain ({@code rcu_lock_remote_domain_by_id}: no such domain or
+ * {@code DOMID_SELF} {@code -ESRCH}, the caller itself {@code -EPERM}); it must be HVM-type
+ * ({@code -EINVAL}); then the caller must be a control domain or the target's device model
+ * ({@code XSM_DM_PRIV}, {@code -EPERM}).
  */
 public final class DmOps extends HypercallBase {
 
@@ -20,15 +22,24 @@ public final class DmOps extends HypercallBase {
         super(xen);
     }
 
+    /** {@code rcu_lock_remote_domain_by_id}: a real domain id ({@code DOMID_SELF} is none). */
+    private Domain target(final int domid) {
+        return domid == Domain.DOMID_SELF ? null : xen.lookup(null, domid);
+    }
+
+    /** {@code dm_op}'s checks, in Xen's order. */
     private int check(final Domain caller, final Domain d) {
         if (d == null) {
             return -Errno.ESRCH;
         }
-        if (!Xsm.dmPriv(caller, d)) {
-            return -Errno.EPERM;
+        if (d == caller) {
+            return -Errno.EPERM; // rcu_lock_remote_domain_by_id: not on itself
         }
         if (!d.type().isHvmType()) {
             return -Errno.EINVAL;
+        }
+        if (!Xsm.dmPriv(caller, d)) {
+            return -Errno.EPERM; // xsm_dm_op(XSM_DM_PRIV)
         }
         return 0;
     }
@@ -48,7 +59,7 @@ public final class DmOps extends HypercallBase {
     public int setPciIntxLevel(final Domain caller, final int domid, final int segment, final int bus,
                                final int device, final int intx, final int level) {
         enter(caller);
-        final Domain d = xen.lookup(caller, domid);
+        final Domain d = target(domid);
         int rc = check(caller, d);
         if (rc == 0) {
             if (segment != 0 || bus != 0 || device < 0 || device > 31 || intx < 0 || intx > 3
@@ -74,7 +85,7 @@ public final class DmOps extends HypercallBase {
      */
     public int setIsaIrqLevel(final Domain caller, final int domid, final int isaIrq, final int level) {
         enter(caller);
-        final Domain d = xen.lookup(caller, domid);
+        final Domain d = target(domid);
         int rc = check(caller, d);
         if (rc == 0) {
             if (isaIrq < 0 || isaIrq > 15 || (level != 0 && level != 1)) {
@@ -99,7 +110,7 @@ public final class DmOps extends HypercallBase {
      */
     public int setPciLinkRoute(final Domain caller, final int domid, final int link, final int isaIrq) {
         enter(caller);
-        final Domain d = xen.lookup(caller, domid);
+        final Domain d = target(domid);
         int rc = check(caller, d);
         if (rc == 0) {
             if (link < 0 || link > 3 || isaIrq < 0 || isaIrq > 15) {
@@ -122,7 +133,7 @@ public final class DmOps extends HypercallBase {
      */
     public int injectMsi(final Domain caller, final int domid, final long address, final int data) {
         enter(caller);
-        final Domain d = xen.lookup(caller, domid);
+        final Domain d = target(domid);
         int rc = check(caller, d);
         if (rc == 0) {
             d.apicBus().sendMsi(address, data);

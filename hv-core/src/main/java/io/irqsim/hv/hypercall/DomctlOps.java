@@ -13,7 +13,9 @@ import io.irqsim.hw.pci.Bdf;
  * {@code HYPERVISOR_domctl}, the interrupt and device sub-ops ({@code xen/common/domctl.c},
  * {@code xen/arch/x86/domctl.c}, {@code xen/drivers/passthrough/pci.c}). Every domctl needs a
  * control-domain caller (XSM dummy policy); {@code bind_pt_irq}/{@code unbind_pt_irq} also accept
- * the target's device model. The target is resolved before the privilege check, as Xen does.
+ * the target's device model. The target is resolved before the privilege check, as Xen does
+ * ({@code do_domctl}: {@code rcu_lock_domain_by_id}, which knows no {@code DOMID_SELF}, then
+ * {@code xsm_domctl}), and both come before any argument of the sub-op is looked at.
  */
 public final class DomctlOps extends HypercallBase {
 
@@ -29,6 +31,11 @@ public final class DomctlOps extends HypercallBase {
         super(xen);
     }
 
+    /** {@code rcu_lock_domain_by_id}: a real domain id only ({@code DOMID_SELF} is none). */
+    private Domain target(final int domid) {
+        return domid == Domain.DOMID_SELF ? null : xen.lookup(null, domid);
+    }
+
     /**
      * {@code XEN_DOMCTL_irq_permission}: the pirq is one of the <em>caller's</em>; it must map to
      * an IRQ the caller holds (resolution configurable: {@link io.irqsim.hv.policy.IrqPermissionPolicy}).
@@ -37,19 +44,22 @@ public final class DomctlOps extends HypercallBase {
      * @param domid target
      * @param pirq a pirq of the caller
      * @param allow grant or revoke
-     * @return 0, -ESRCH, -EINVAL (pirq out of range), -EPERM (no mapping, or not privileged)
+     * @return 0, -ESRCH (no such domain, or {@code DOMID_SELF}), -EPERM (not privileged), -EINVAL (pirq out of
+     *     range), -EPERM (no mapping)
      */
     public int irqPermission(final Domain caller, final int domid, final int pirq, final boolean allow) {
         enter(caller);
         int rc;
-        final Domain d = xen.lookup(caller, domid);
+        final Domain d = target(domid);
         if (d == null) {
             rc = -Errno.ESRCH;
+        } else if (!Xsm.priv(caller)) {
+            rc = -Errno.EPERM; // xsm_domctl(XSM_PRIV)
         } else if (pirq < 0 || pirq >= caller.pirqs().nrPirqs()) {
             rc = -Errno.EINVAL;
         } else {
             final int irq = xen.config().irqPermission().irqFor(xen.pirqMapping(), caller, pirq);
-            if (irq == 0 || !Xsm.priv(caller)) {
+            if (irq == 0) {
                 rc = -Errno.EPERM;
             } else {
                 rc = xen.pirqMapping().setIrqAccess(d, irq, allow);
@@ -67,16 +77,18 @@ public final class DomctlOps extends HypercallBase {
      * @param domid target
      * @param gsi GSI
      * @param flags {@link #GSI_GRANT} or {@link #GSI_REVOKE}
-     * @return 0, -ENOSYS, -ESRCH, -EINVAL, -ERANGE, -EACCES, -EPERM
+     * @return 0, -ESRCH, -EPERM (not privileged), -ENOSYS, -EINVAL, -ERANGE, -EACCES, -EPERM (caller lacks the IRQ)
      */
     public int gsiPermission(final Domain caller, final int domid, final int gsi, final int flags) {
         enter(caller);
         int rc;
-        final Domain d = xen.lookup(caller, domid);
-        if (!xen.config().gsiPermission()) {
-            rc = -Errno.ENOSYS;
-        } else if (d == null) {
+        final Domain d = target(domid);
+        if (d == null) {
             rc = -Errno.ESRCH;
+        } else if (!Xsm.priv(caller)) {
+            rc = -Errno.EPERM; // xsm_domctl(XSM_PRIV)
+        } else if (!xen.config().gsiPermission()) {
+            rc = -Errno.ENOSYS; // arch_do_domctl: unknown sub-op
         } else if ((flags & ~GSI_GRANT) != 0) {
             rc = -Errno.EINVAL;
         } else {
@@ -86,7 +98,7 @@ public final class DomctlOps extends HypercallBase {
             } else {
                 final boolean held = xen.pirqMapping().irqAccessPermitted(caller, irq);
                 xen.trace().event(HvEvent.PERMISSION_CHECK, irq, HvEvent.CHECK_IRQ_ACCESS, held ? 1 : 0);
-                if (!held || !Xsm.priv(caller)) {
+                if (!held) {
                     rc = -Errno.EPERM;
                 } else {
                     rc = xen.pirqMapping().setIrqAccess(d, irq, (flags & GSI_GRANT) != 0);
@@ -102,18 +114,19 @@ public final class DomctlOps extends HypercallBase {
      * @param caller calling domain (control domain or the target's device model)
      * @param domid target
      * @param bind the binding (machine_irq is a pirq of the target)
-     * @return 0, -ESRCH (no domain, or no IOMMU), -EINVAL (not HVM-type), -EPERM, or pt_irq_create_bind's error
+     * @return 0, -ESRCH (no domain, or no IOMMU), -EPERM (not privileged), -EINVAL (not HVM-type), -EPERM (pirq
+     *     not mapped, or its IRQ not the caller's), or pt_irq_create_bind's error
      */
     public int bindPtIrq(final Domain caller, final int domid, final BindPtIrq bind) {
         enter(caller);
         int rc;
-        final Domain d = xen.lookup(caller, domid);
+        final Domain d = target(domid);
         if (d == null) {
             rc = -Errno.ESRCH;
+        } else if (!Xsm.dmPriv(caller, d)) {
+            rc = -Errno.EPERM; // xsm_domctl(XSM_DM_PRIV)
         } else if (!d.type().isHvmType()) {
             rc = -Errno.EINVAL;
-        } else if (!Xsm.dmPriv(caller, d)) {
-            rc = -Errno.EPERM;
         } else {
             final int irq = d.pirqs().pirqToIrq(bind.machineIrq());
             if (irq <= 0 || !xen.pirqMapping().irqAccessPermitted(caller, irq)) {
@@ -138,16 +151,16 @@ public final class DomctlOps extends HypercallBase {
     public int unbindPtIrq(final Domain caller, final int domid, final BindPtIrq bind) {
         enter(caller);
         int rc;
-        final Domain d = xen.lookup(caller, domid);
+        final Domain d = target(domid);
         if (d == null) {
             rc = -Errno.ESRCH;
+        } else if (!Xsm.dmPriv(caller, d)) {
+            rc = -Errno.EPERM; // xsm_domctl(XSM_DM_PRIV)
         } else if (!d.type().isHvmType()) {
             rc = -Errno.EINVAL;
         } else {
             final int irq = d.pirqs().pirqToIrq(bind.machineIrq());
             if (irq <= 0 || !xen.pirqMapping().irqAccessPermitted(caller, irq)) {
-                rc = -Errno.EPERM;
-            } else if (!Xsm.dmPriv(caller, d)) {
                 rc = -Errno.EPERM;
             } else {
                 rc = d.iommuEnabled() ? xen.passthrough().ptIrqDestroyBind(d, bind) : 0;
@@ -158,27 +171,28 @@ public final class DomctlOps extends HypercallBase {
 
     /**
      * {@code XEN_DOMCTL_assign_device}: gives a PCI device to a domain; it must exist and belong
-     * to the hardware domain (not to another guest).
+     * to the hardware domain ({@code device_assigned}: a device a guest holds, even the target
+     * itself, is busy).
      *
      * @param caller calling domain
      * @param domid target
      * @param bdf the device
-     * @return 0, -ESRCH, -EPERM, -ENODEV, -EBUSY, -EINVAL (target is the hardware domain)
+     * @return 0, -ESRCH, -EPERM, -EINVAL (target is the caller or the hardware domain), -ENODEV, -EBUSY
      */
     public int assignDevice(final Domain caller, final int domid, final Bdf bdf) {
         enter(caller);
         int rc;
-        final Domain d = xen.lookup(caller, domid);
+        final Domain d = target(domid);
         if (d == null) {
             rc = -Errno.ESRCH;
         } else if (!Xsm.priv(caller)) {
             rc = -Errno.EPERM;
+        } else if (d == caller || d.isHardwareDomain()) {
+            rc = -Errno.EINVAL; // "Don't support self-assignment of devices"
         } else if (xen.platform().pci().function(bdf) == null) {
             rc = -Errno.ENODEV;
-        } else if (d.isHardwareDomain()) {
-            rc = -Errno.EINVAL;
         } else if (xen.deviceOwner(bdf) != xen.hardwareDomain()) {
-            rc = xen.deviceOwner(bdf) == d ? 0 : -Errno.EBUSY;
+            rc = -Errno.EBUSY; // device_assigned: owned by a guest (the target included)
         } else {
             d.setIommuEnabled(true);
             xen.assign(bdf, d);
@@ -193,20 +207,21 @@ public final class DomctlOps extends HypercallBase {
      * @param caller calling domain
      * @param domid the domain holding it
      * @param bdf the device
-     * @return 0, -ESRCH, -EPERM, -ENODEV, -EINVAL (not assigned to that domain)
+     * @return 0, -ESRCH, -EPERM, -EINVAL (target is the caller), -ENODEV (no such device, or not assigned to that
+     *     domain)
      */
     public int deassignDevice(final Domain caller, final int domid, final Bdf bdf) {
         enter(caller);
         int rc;
-        final Domain d = xen.lookup(caller, domid);
+        final Domain d = target(domid);
         if (d == null) {
             rc = -Errno.ESRCH;
         } else if (!Xsm.priv(caller)) {
             rc = -Errno.EPERM;
-        } else if (xen.platform().pci().function(bdf) == null) {
-            rc = -Errno.ENODEV;
-        } else if (!d.assignedDevices().contains(bdf)) {
-            rc = -Errno.EINVAL;
+        } else if (d == caller) {
+            rc = -Errno.EINVAL; // "Don't support self-deassignment of devices"
+        } else if (xen.platform().pci().function(bdf) == null || !d.assignedDevices().contains(bdf)) {
+            rc = -Errno.ENODEV; // deassign_device: pci_get_pdev(d, sbdf) finds nothing
         } else {
             xen.deassign(bdf, d);
             rc = 0;

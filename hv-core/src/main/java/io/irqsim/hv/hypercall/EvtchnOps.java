@@ -25,7 +25,8 @@ public final class EvtchnOps extends HypercallBase {
      * @param caller calling domain
      * @param pirq its pirq
      * @param willShare {@code BIND_PIRQ__WILL_SHARE}
-     * @return 0, -EINVAL (not mapped), -EEXIST (already bound), -EBUSY, -ENOSYS (HVM-type caller without pirqs)
+     * @return 0, -EINVAL (pirq out of range), -EPERM (not mapped to an IRQ the caller may use:
+     *     {@code pirq_access_permitted}), -EEXIST (already bound), -EBUSY, -ENOSYS (HVM-type caller without pirqs)
      */
     public int bindPirq(final Domain caller, final int pirq, final boolean willShare) {
         enter(caller);
@@ -33,8 +34,10 @@ public final class EvtchnOps extends HypercallBase {
         final int rc;
         if (!caller.hasPirqNotion()) {
             rc = -Errno.ENOSYS;
-        } else if (p == null || p.irq() <= 0) {
+        } else if (pirq < 0 || pirq >= caller.pirqs().nrPirqs()) {
             rc = -Errno.EINVAL;
+        } else if (p == null || xen.pirqMapping().pirqAccessPermitted(caller, pirq) == 0) {
+            rc = -Errno.EPERM;
         } else if (p.isEvtchnBound()) {
             rc = -Errno.EEXIST;
         } else {

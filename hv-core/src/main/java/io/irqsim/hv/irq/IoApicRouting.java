@@ -154,7 +154,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
         if (io == null) {
             return -Errno.EINVAL; // "No IOAPIC for GSI"
         }
-        final int index = platform.ioapics().indexOf(io);
+        final int index = platform.ioapicIndex(io); // not ioapics().indexOf: that copies the list on every unmask
         final int pin = gsi - io.gsiBase();
         final IrqDesc d = descs.desc(gsi);
         if (d == null) {
@@ -331,6 +331,6 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
      */
     public boolean isPinProgrammed(final int gsi) {
         final IoApic io = platform.ioapicForGsi(gsi);
-        return io != null && pinProgrammed[platform.ioapics().indexOf(io)].get(gsi - io.gsiBase());
+        return io != null && pinProgrammed[platform.ioapicIndex(io)].get(gsi - io.gsiBase());
     }
 }

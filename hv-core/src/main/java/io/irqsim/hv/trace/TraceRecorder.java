@@ -136,6 +136,20 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
         out.writeLong(TraceFormat.COUNT_OFFSET, count);
     }
 
+    /**
+     * Discards every record and starts again right after the header, keeping the buffer and the
+     * capacity it has grown to: a recorder that runs for a long time (a benchmark, a bench loop)
+     * then writes into memory it already has instead of growing without bound. Allocates nothing.
+     */
+    public void clear() {
+        if (closed) {
+            return;
+        }
+        bytes.writePosition(TraceFormat.HEADER_SIZE);
+        count = 0;
+        bytes.writeLong(TraceFormat.COUNT_OFFSET, 0);
+    }
+
     /** @return records written */
     public long recordCount() {
         return count;
