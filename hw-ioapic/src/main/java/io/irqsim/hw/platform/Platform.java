@@ -305,12 +305,26 @@ public final class Platform {
      * @return the IO-APIC with a pin for it, or {@code null}
      */
     public IoApic ioapicForGsi(final int gsi) {
-        for (final IoApic io : ioapics) {
+        // indexed, not for-each: the hypervisor asks on every hardware-domain unmask (mp_register_gsi),
+        // and an iterator would be an allocation on that path
+        for (int i = 0; i < ioapics.size(); i++) {
+            final IoApic io = ioapics.get(i);
             if (io.handlesGsi(gsi)) {
                 return io;
             }
         }
         return null;
+    }
+
+    /**
+     * The index of an IO-APIC in description order, without copying the list as
+     * {@code ioapics().indexOf(io)} would (allocation-free, for hot paths).
+     *
+     * @param io an IO-APIC
+     * @return its index, or -1 if it is not one of this machine's
+     */
+    public int ioapicIndex(final IoApic io) {
+        return ioapics.indexOf(io);
     }
 
     /** @return one more than the highest GSI any IO-APIC has */
