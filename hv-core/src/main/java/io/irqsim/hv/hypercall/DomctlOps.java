@@ -119,25 +119,31 @@ public final class DomctlOps extends HypercallBase {
      */
     public int bindPtIrq(final Domain caller, final int domid, final BindPtIrq bind) {
         enter(caller);
-        int rc;
         final Domain d = target(domid);
-        if (d == null) {
-            rc = -Errno.ESRCH;
-        } else if (!Xsm.dmPriv(caller, d)) {
-            rc = -Errno.EPERM; // xsm_domctl(XSM_DM_PRIV)
-        } else if (!d.type().isHvmType()) {
-            rc = -Errno.EINVAL;
-        } else {
-            final int irq = d.pirqs().pirqToIrq(bind.machineIrq());
-            if (irq <= 0 || !xen.pirqMapping().irqAccessPermitted(caller, irq)) {
-                rc = -Errno.EPERM;
-            } else if (!d.iommuEnabled()) {
-                rc = -Errno.ESRCH;
-            } else {
-                rc = xen.passthrough().ptIrqCreateBind(d, bind);
-            }
+        int rc = checkPtIrq(caller, d, bind);
+        if (rc == 0) {
+            rc = d.iommuEnabled() ? xen.passthrough().ptIrqCreateBind(d, bind) : -Errno.ESRCH;
         }
         return leave(caller, HypercallOp.DOMCTL_BIND_PT_IRQ, bind.machineIrq(), rc);
+    }
+
+    /**
+     * What {@code bind_pt_irq} and {@code unbind_pt_irq} check before acting, in Xen's order: the
+     * target exists, the caller may act as its device model, it is HVM-type, and its pirq maps to
+     * an IRQ the caller holds.
+     */
+    private int checkPtIrq(final Domain caller, final Domain d, final BindPtIrq bind) {
+        if (d == null) {
+            return -Errno.ESRCH;
+        }
+        if (!Xsm.dmPriv(caller, d)) {
+            return -Errno.EPERM; // xsm_domctl(XSM_DM_PRIV)
+        }
+        if (!d.type().isHvmType()) {
+            return -Errno.EINVAL;
+        }
+        final int irq = d.pirqs().pirqToIrq(bind.machineIrq());
+        return irq <= 0 || !xen.pirqMapping().irqAccessPermitted(caller, irq) ? -Errno.EPERM : 0;
     }
 
     /**
@@ -150,21 +156,10 @@ public final class DomctlOps extends HypercallBase {
      */
     public int unbindPtIrq(final Domain caller, final int domid, final BindPtIrq bind) {
         enter(caller);
-        int rc;
         final Domain d = target(domid);
-        if (d == null) {
-            rc = -Errno.ESRCH;
-        } else if (!Xsm.dmPriv(caller, d)) {
-            rc = -Errno.EPERM; // xsm_domctl(XSM_DM_PRIV)
-        } else if (!d.type().isHvmType()) {
-            rc = -Errno.EINVAL;
-        } else {
-            final int irq = d.pirqs().pirqToIrq(bind.machineIrq());
-            if (irq <= 0 || !xen.pirqMapping().irqAccessPermitted(caller, irq)) {
-                rc = -Errno.EPERM;
-            } else {
-                rc = d.iommuEnabled() ? xen.passthrough().ptIrqDestroyBind(d, bind) : 0;
-            }
+        int rc = checkPtIrq(caller, d, bind);
+        if (rc == 0 && d.iommuEnabled()) {
+            rc = xen.passthrough().ptIrqDestroyBind(d, bind);
         }
         return leave(caller, HypercallOp.DOMCTL_UNBIND_PT_IRQ, bind.machineIrq(), rc);
     }
