@@ -11,7 +11,7 @@ import io.irqsim.hw.pci.PciFunction;
  *
  * <pre>
  * BAR0 offset  access  register
- *   0x00       R       ID: 0x49525153 ("SQRI" little-endian: 'I','R','Q','S' in memory)
+ *   0x00       R       ID: 0x53515249 ('I','R','Q','S' in memory, little-endian)
  *   0x04       R       STATUS: bit 0 = interrupt pending (the INTx condition)
  *   0x08       W1C     ACK: writing bit 0 clears the pending interrupt (INTx released)
  *   0x0C       W       DOORBELL: any write raises an interrupt (as a received packet would)

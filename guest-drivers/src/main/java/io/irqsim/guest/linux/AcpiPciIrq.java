@@ -124,15 +124,17 @@ public final class AcpiPciIrq {
     }
 
     /**
-     * The ISA fallback for a device with no {@code _PRT} entry: its interrupt-line byte, if it is
-     * an ISA IRQ, mapped to a GSI through the MADT overrides.
+     * The ISA fallback for a device with no {@code _PRT} entry ({@code acpi_isa_register_gsi}): its
+     * interrupt-line byte, if it is an ISA IRQ that is available ({@code acpi_isa_irq_available}:
+     * penalty below {@code PIRQ_PENALTY_ISA_ALWAYS}, so not the timer, keyboard or cascade), mapped
+     * to a GSI through the MADT overrides.
      *
      * @param dev the device
      * @return the GSI, or -1
      */
     public int isaFallbackGsi(final PciFunction dev) {
         final int line = dev.interruptLine();
-        if (line <= 0 || line > 15) {
+        if (line <= 0 || line > 15 || links.penalty(line) >= AcpiPciLink.PENALTY_ISA_ALWAYS) {
             return -1;
         }
         final InterruptSourceOverride o = firmware.madt().overrideFor(line);

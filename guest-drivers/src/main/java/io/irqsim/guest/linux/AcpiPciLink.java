@@ -16,8 +16,16 @@ import java.util.Map;
  *
  * <p>Penalties follow Linux's {@code PIRQ_PENALTY_*} scale and its ISA table
  * ({@code acpi_isa_irq_penalty}): timer, keyboard and cascade are never used; other legacy ISA
- * IRQs are "typical" or "used"; an interrupt above 15 is penalised by the links already using it
- * or able to use it, and the SCI's by the SCI.
+ * IRQs are "typical" or "used"; an interrupt is penalised by the links already using it
+ * ({@code PIRQ_PENALTY_PCI_USING}) and by every link able to use it ({@code PIRQ_PENALTY_PCI_POSSIBLE}
+ * divided by the size of that link's {@code _PRS}: {@code acpi_irq_penalty_init} for ISA IRQs,
+ * {@code acpi_irq_pci_sharing_penalty} above 15), and the SCI's by the SCI.
+ *
+ * <p>One deliberate difference: "using" means set up by this driver. Linux's
+ * {@code acpi_irq_pci_sharing_penalty} also counts a link's boot {@code _CRS}, its own included, so
+ * in IO-APIC mode it moves a GSI link off its {@code _CRS} whenever another possible GSI is free;
+ * irqsim's wiring does not follow {@code _SRS}, so here a link keeps a valid {@code _CRS} unless a
+ * link set up earlier uses it.
  */
 public final class AcpiPciLink {
 
@@ -123,17 +131,18 @@ public final class AcpiPciLink {
      * @return its penalty
      */
     public int penalty(final int irq) {
-        int p = 0;
-        if (irq < 16) {
-            p = ISA_PENALTY[irq];
-        } else {
-            for (final Map.Entry<String, State> e : states.entrySet()) {
-                final State s = e.getValue();
-                if (s.initialized && s.active == irq) {
-                    p += PENALTY_PCI_USING;
-                } else if (s.possible.contains(irq)) {
-                    p += PENALTY_PCI_POSSIBLE / s.possible.size();
-                }
+        int p = irq < 16 ? ISA_PENALTY[irq] : 0;
+        // every link device firmware has (Linux's acpi_link_list), not only those allocated so far
+        for (final PciLinkDevice link : firmware.links()) {
+            final State s = states.get(link.name());
+            if (s != null && s.initialized && s.active == irq) {
+                // ISA: acpi_pci_link_allocate adds PCI_USING to acpi_isa_irq_penalty[active];
+                // above 15: acpi_irq_pci_sharing_penalty
+                p += PENALTY_PCI_USING;
+            }
+            if (link.prs().contains(irq)) {
+                // ISA: acpi_irq_penalty_init; above 15: acpi_irq_pci_sharing_penalty
+                p += PENALTY_PCI_POSSIBLE / link.prs().size();
             }
         }
         if (irq == firmware.sciGsi()) {

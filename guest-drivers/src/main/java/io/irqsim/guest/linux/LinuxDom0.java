@@ -5,8 +5,6 @@ import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hw.firmware.InterruptSourceOverride;
-import io.irqsim.hw.firmware.IrqPolarity;
-import io.irqsim.hw.firmware.IrqTrigger;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciFunction;
@@ -70,12 +68,18 @@ public final class LinuxDom0 extends LinuxKernel {
         }
     }
 
-    /** ACPI's {@code acpi_sci_ioapic_setup} + {@code request_irq} for the SCI (nobody raises it here). */
+    /**
+     * ACPI's {@code acpi_sci_ioapic_setup} + {@code request_irq} for the SCI (nobody raises it here).
+     * The SCI is level / active-low unless its override says otherwise: flags that conform to the
+     * bus (or no override at all) mean level / low for the SCI ({@code if (trigger == 0) trigger = 3},
+     * {@code if (polarity == 0) polarity = 3}), not ISA's edge / high.
+     */
     private void registerSci() {
         final int sci = firmware.sciGsi();
         final InterruptSourceOverride iso = firmware.madt().overrideTo(sci);
-        final boolean level = iso == null || iso.trigger() == IrqTrigger.LEVEL;
-        final boolean low = iso == null || iso.polarity() == IrqPolarity.ACTIVE_LOW;
+        final int flags = iso == null ? InterruptSourceOverride.CONFORMS : iso.flags();
+        final boolean level = (flags & InterruptSourceOverride.TRIGGER_LEVEL) != InterruptSourceOverride.TRIGGER_EDGE;
+        final boolean low = (flags & InterruptSourceOverride.POLARITY_LOW) != InterruptSourceOverride.POLARITY_HIGH;
         final int irq = backend.registerGsi(sci, level, low);
         if (irq >= 0) {
             requestIrq(irq, "acpi", IrqHandler.sync(i -> false));

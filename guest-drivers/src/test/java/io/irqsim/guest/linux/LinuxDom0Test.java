@@ -1,0 +1,278 @@
+package io.irqsim.guest.linux;
+
+import io.irqsim.guest.device.NicTestDevice;
+import io.irqsim.hv.Errno;
+import io.irqsim.hv.domain.DomainType;
+import io.irqsim.hv.policy.XenConfig;
+import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hv.trace.HypercallOp;
+import io.irqsim.hv.trace.TraceRecord;
+import io.irqsim.hw.firmware.InterruptSourceOverride;
+import io.irqsim.hw.firmware.PrtEntry;
+import io.irqsim.hw.ioapic.Rte;
+import io.irqsim.hw.pci.Bdf;
+import io.irqsim.hw.pci.PciConfigRegisters;
+import io.irqsim.hw.platform.DefaultPlatform;
+import io.irqsim.hw.platform.PlatformSpec;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The dom0 Linux model, PVH and PV: boot, the ACPI SCI, {@code pci_enable_device} of its own devices. */
+class LinuxDom0Test {
+
+    private static final int SCI = 9;
+
+    private static TestRig pvh(final List<Bdf> own) {
+        return TestRig.booted(DefaultPlatform.spec(), XenConfig.XEN_4_18, DomainType.PVH, PcistubVariants.ENABLE_ONLY,
+            own);
+    }
+
+    private static TestRig pv(final List<Bdf> own) {
+        return TestRig.booted(DefaultPlatform.spec(), XenConfig.XEN_4_18, DomainType.PV, PcistubVariants.ENABLE_ONLY,
+            own);
+    }
+
+    // ------------------------------------------------------------------ PVH boot
+
+    @Test
+    void pvhBootMasksEveryPinButTheSci() {
+        // setup_IO_APIC + clear_IO_APICs: every pin masked; only the SCI is requested at boot
+        final TestRig r = pvh(List.of());
+        assertTrue(r.dom0.isPvh());
+        for (int gsi = 0; gsi < 24; gsi++) {
+            if (gsi != SCI) {
+                assertEquals(Rte.MASKED, r.dom0Rte(gsi), "GSI " + gsi);
+            }
+        }
+    }
+
+    @Test
+    void pvhBootRegistersTheSciLevelLowFromItsOverrideAndUnmasksIt() {
+        // acpi_sci_ioapic_setup (ISO 9 -> 9 level/low) -> acpi_register_gsi_ioapic, then request_irq unmasks
+        final TestRig r = pvh(List.of());
+        final long rte = r.dom0Rte(SCI);
+        assertTrue(Rte.isLevel(rte));
+        assertTrue(Rte.isActiveLow(rte));
+        assertFalse(Rte.isMasked(rte));
+        assertEquals(LinuxIrqTable.ISA_VECTOR_BASE + SCI, Rte.vector(rte));
+        final LinuxIrq sci = r.dom0.irqs().byGsi(SCI);
+        assertEquals(SCI, sci.irq(), "a legacy GSI keeps its ISA number");
+        assertEquals(List.of("acpi"), sci.names());
+        assertTrue(sci.isStarted());
+    }
+
+    @Test
+    void pvhSciUnmaskMakesXenRegisterMapAndBindGsi9ForDom0() {
+        // vioapic_write_redirent (unmasked) -> vioapic_hwdom_map_gsi: mp_register_gsi,
+        // allocate_and_map_gsi_pirq(dom0, pirq = gsi), pt_irq_create_bind
+        final TestRig r = pvh(List.of());
+        assertTrue(r.xen.ioapicRouting().isPinProgrammed(SCI));
+        assertEquals(SCI, r.d0.pirqs().pirqToIrq(SCI), "dom0 pirq 9 <-> irq 9");
+        assertTrue(r.xen.irqDescs().desc(SCI).isGuest());
+        assertTrue(r.boundTo(SCI, r.d0));
+        final long phys = r.physicalRte(SCI);
+        assertTrue(Rte.isLevel(phys));
+        assertTrue(Rte.isActiveLow(phys));
+        assertEquals(1, r.recordsSince(0, HvEvent.HWDOM_MAP_GSI).stream().filter(t -> t.a() == SCI).count());
+    }
+
+    @Test
+    void pvhBootMapsNoPciGsiInXen() {
+        // a PVH dom0 makes no hypercall for its GSIs; Xen acts on unmasks only
+        final TestRig r = pvh(List.of());
+        for (int gsi = 16; gsi < 24; gsi++) {
+            assertFalse(r.xen.ioapicRouting().isPinProgrammed(gsi), "GSI " + gsi);
+        }
+        assertEquals(0, r.recordsSince(0, HvEvent.HYPERCALL).stream()
+            .filter(t -> t.a() == HypercallOp.PHYSDEVOP_MAP_PIRQ.code() || t.a() == HypercallOp.PHYSDEVOP_SETUP_GSI.code())
+            .count());
+    }
+
+    @Test
+    void sciOverrideThatConformsToTheBusIsLevelLow() {
+        // acpi_sci_ioapic_setup: "if (trigger == 0) trigger = 3; if (polarity == 0) polarity = 3"
+        final PlatformSpec spec = Specs.withOverrides(DefaultPlatform.spec(), List.of(
+            InterruptSourceOverride.of(0, 2, null, null), InterruptSourceOverride.of(SCI, SCI, null, null)));
+        final TestRig r = TestRig.booted(spec, XenConfig.XEN_4_18, DomainType.PVH, PcistubVariants.ENABLE_ONLY,
+            List.of());
+        assertTrue(Rte.isLevel(r.dom0Rte(SCI)));
+        assertTrue(Rte.isActiveLow(r.dom0Rte(SCI)));
+        assertTrue(Rte.isLevel(r.physicalRte(SCI)), "Xen registers what dom0 wrote");
+    }
+
+    // ------------------------------------------------------------------ PV boot
+
+    @Test
+    void pvBootMapsThePirqForItselfThenSetsUpTheGsi() {
+        // xen_register_gsi: PHYSDEVOP_map_pirq(DOMID_SELF, GSI 9, pirq 9), then PHYSDEVOP_setup_gsi(9, level, low)
+        final TestRig r = pv(List.of());
+        assertFalse(r.dom0.isPvh());
+        final List<TraceRecord> calls = r.recordsSince(0, HvEvent.HYPERCALL).stream()
+            .filter(t -> t.c() == 0 && t.b() == SCI).toList();
+        assertEquals(HypercallOp.PHYSDEVOP_MAP_PIRQ.code(), calls.get(0).a());
+        assertEquals(HypercallOp.PHYSDEVOP_SETUP_GSI.code(), calls.get(1).a());
+        assertEquals(SCI, r.d0.pirqs().pirqToIrq(SCI));
+        assertTrue(r.xen.ioapicRouting().isPinProgrammed(SCI));
+        assertTrue(Rte.isLevel(r.physicalRte(SCI)));
+        assertTrue(Rte.isActiveLow(r.physicalRte(SCI)));
+        assertTrue(r.d0.vioapics().isEmpty(), "a PV dom0 has no emulated IO-APIC");
+    }
+
+    @Test
+    void pvBootBindsAnEventChannelToTheSciPirq() {
+        // request_irq -> startup_pirq: EVTCHNOP_bind_pirq, shareable for a level irq
+        final TestRig r = pv(List.of());
+        final LinuxIrq sci = r.dom0.irqs().byGsi(SCI);
+        assertEquals(SCI, sci.irq());
+        assertEquals(SCI, sci.pirq());
+        assertTrue(sci.isStarted());
+        assertTrue(r.d0.pirqs().get(SCI).isEvtchnBound());
+        assertTrue(r.boundTo(SCI, r.d0));
+        assertTrue(r.xen.irqDescs().desc(SCI).isShareable());
+        assertEquals(1, r.linesContaining("EVTCHNOP_bind_pirq(pirq 9, shareable) = 0"));
+    }
+
+    // ------------------------------------------------------------------ own devices
+
+    @Test
+    void pciEnableDeviceTurnsOnMemoryDecode() {
+        // pci_enable_device -> pci_enable_resources: PCI_COMMAND_MEMORY
+        final TestRig r = pvh(List.of());
+        final int cmd = r.xen.platform().pci().function(DefaultPlatform.SHARED_A).configRead(PciConfigRegisters.COMMAND, 2);
+        assertEquals(0, cmd & PciConfigRegisters.COMMAND_MEMORY);
+        assertEquals(0, r.dom0.pciEnableDevice(DefaultPlatform.SHARED_A));
+        assertTrue(r.dom0.dev(DefaultPlatform.SHARED_A).isEnabled());
+        assertEquals(PciConfigRegisters.COMMAND_MEMORY, r.xen.platform().pci().function(DefaultPlatform.SHARED_A)
+            .configRead(PciConfigRegisters.COMMAND, 2) & PciConfigRegisters.COMMAND_MEMORY);
+    }
+
+    @Test
+    void pvhSysfsIrqIsADynamicNumberNotTheGsi() {
+        // acpi_register_gsi_ioapic: mp_map_gsi_to_irq hands out irqs from gsi_top (24) up
+        final TestRig r = pvh(List.of(DefaultPlatform.SHARED_A));
+        assertEquals(24, r.dom0.sysfsIrq(DefaultPlatform.SHARED_A));
+        assertEquals(DefaultPlatform.SHARED_GSI, r.dom0.dev(DefaultPlatform.SHARED_A).gsi());
+        assertNotEquals(DefaultPlatform.SHARED_GSI, r.dom0.sysfsIrq(DefaultPlatform.SHARED_A));
+    }
+
+    @Test
+    void pvSysfsIrqEqualsTheGsi() {
+        // xen_register_gsi -> xen_bind_pirq_gsi_to_irq: the irq is numbered like the GSI on a PV dom0
+        final TestRig r = pv(List.of(DefaultPlatform.SHARED_A));
+        assertEquals(DefaultPlatform.SHARED_GSI, r.dom0.sysfsIrq(DefaultPlatform.SHARED_A));
+        assertEquals(DefaultPlatform.SHARED_GSI, r.d0.pirqs().pirqToIrq(DefaultPlatform.SHARED_GSI));
+        assertTrue(r.d0.pirqs().get(DefaultPlatform.SHARED_GSI).isEvtchnBound());
+    }
+
+    @Test
+    void pvhOwnDriverRequestUnmasksThePinSoXenBindsTheGsiToDom0() {
+        // request_irq -> unmask -> vioapic_hwdom_map_gsi with the trigger/polarity dom0 wrote (level/low from _PRT)
+        final TestRig r = pvh(List.of(DefaultPlatform.SHARED_A));
+        final long rte = r.dom0Rte(DefaultPlatform.SHARED_GSI);
+        assertFalse(Rte.isMasked(rte));
+        assertTrue(Rte.isLevel(rte));
+        assertTrue(Rte.isActiveLow(rte));
+        assertEquals(LinuxIrqTable.FIRST_DYNAMIC_VECTOR, Rte.vector(rte));
+        assertTrue(r.boundTo(DefaultPlatform.SHARED_GSI, r.d0));
+        assertEquals(24, r.dom0.drivers().get(0).irq());
+    }
+
+    @Test
+    void twoDevicesOnOneGsiShareOneLinuxIrq() {
+        // mp_map_gsi_to_irq: the GSI is already mapped, both devices get its irq (a shared line)
+        final TestRig r = pvh(List.of(DefaultPlatform.SHARED_A, DefaultPlatform.SHARED_B));
+        assertEquals(r.dom0.sysfsIrq(DefaultPlatform.SHARED_A), r.dom0.sysfsIrq(DefaultPlatform.SHARED_B));
+        assertEquals(2, r.dom0.irqs().byGsi(DefaultPlatform.SHARED_GSI).handlers().size());
+    }
+
+    @Test
+    void deviceBehindTheBridgeIsEnabledWithTheSwizzledGsi() {
+        // acpi_pci_irq_enable -> acpi_pci_irq_lookup through the bridge: 01:02.0 INTA -> 00:1e INTC -> GSI 22
+        final TestRig r = pvh(List.of(DefaultPlatform.BEHIND_BRIDGE));
+        assertEquals(DefaultPlatform.BEHIND_BRIDGE_GSI, r.dom0.dev(DefaultPlatform.BEHIND_BRIDGE).gsi());
+        assertEquals(1, r.linesContaining("(swizzled to 00:1e INTC) -> GSI 22 (level, low) -> IRQ 24"));
+    }
+
+    @Test
+    void acpiPciIrqEnableIsIdempotent() {
+        // acpi_pci_irq_enable: "dev->irq_managed && dev->irq > 0" -> already done, return 0
+        final TestRig r = pvh(List.of(DefaultPlatform.NIC));
+        final LinuxKernel.PciDev dev = r.dom0.dev(DefaultPlatform.NIC);
+        final int irqs = r.dom0.irqs().all().size();
+        final int refcnt = r.dom0.acpi().links().refcount("LNKA");
+        final long rte = r.dom0Rte(DefaultPlatform.NIC_GSI);
+        assertEquals(0, r.dom0.acpiPciIrqEnable(dev));
+        assertEquals(24, dev.irq());
+        assertEquals(irqs, r.dom0.irqs().all().size());
+        assertEquals(refcnt, r.dom0.acpi().links().refcount("LNKA"), "the link was not allocated again");
+        assertEquals(rte, r.dom0Rte(DefaultPlatform.NIC_GSI));
+        assertEquals(1, r.linesContaining("IRQ 24 already set up, nothing to do"));
+    }
+
+    @Test
+    void deviceWithoutInterruptPinGetsNoIrq() {
+        // acpi_pci_irq_enable: pin == 0 -> return 0 (no INTx)
+        final TestRig r = pvh(List.of());
+        final Bdf host = new Bdf(0, 0, 0);
+        final int irqs = r.dom0.irqs().all().size();
+        assertEquals(0, r.dom0.pciEnableDevice(host));
+        assertEquals(0, r.dom0.sysfsIrq(host));
+        assertEquals(-1, r.dom0.dev(host).gsi());
+        assertTrue(r.dom0.dev(host).isEnabled());
+        assertEquals(irqs, r.dom0.irqs().all().size());
+    }
+
+    @Test
+    void unknownDeviceIsNoDevice() {
+        // pci_get_domain_bus_and_slot finds nothing
+        final TestRig r = pvh(List.of());
+        assertEquals(-Errno.ENODEV, r.dom0.pciEnableDevice(new Bdf(0, 9, 0)));
+        assertNull(r.dom0.dev(new Bdf(0, 9, 0)));
+        assertEquals(0, r.dom0.sysfsIrq(new Bdf(0, 9, 0)));
+    }
+
+    @Test
+    void noPrtEntryFallsBackToTheInterruptLineAsAnIsaIrq() {
+        // acpi_pci_irq_enable, gsi < 0 -> acpi_isa_register_gsi: acpi_register_gsi(ISA GSI, level, low)
+        final PlatformSpec spec = Specs.withPrt(DefaultPlatform.spec(), Map.of(0,
+            List.of(PrtEntry.toGsi(4, 0, DefaultPlatform.SHARED_GSI))));
+        final TestRig r = TestRig.booted(spec, XenConfig.XEN_4_18, DomainType.PVH, PcistubVariants.ENABLE_ONLY,
+            List.of());
+        r.xen.platform().pci().function(DefaultPlatform.NIC).configWrite(PciConfigRegisters.INTERRUPT_LINE, 1, 11);
+        assertEquals(0, r.dom0.pciEnableDevice(DefaultPlatform.NIC));
+        final long rte = r.dom0Rte(11);
+        assertTrue(Rte.isLevel(rte));
+        assertTrue(Rte.isActiveLow(rte));
+        assertTrue(Rte.isMasked(rte), "registered, not requested");
+        assertEquals(1, r.linesContaining("no _PRT entry, using the ISA IRQ 11"));
+    }
+
+    @Test
+    void noPrtEntryAndNoUsableLineMeansNoGsi() {
+        // acpi_pci_irq_enable: "PCI INT %c: no GSI"
+        final PlatformSpec spec = Specs.withPrt(DefaultPlatform.spec(), Map.of(0,
+            List.of(PrtEntry.toGsi(4, 0, DefaultPlatform.SHARED_GSI))));
+        final TestRig r = TestRig.booted(spec, XenConfig.XEN_4_18, DomainType.PVH, PcistubVariants.ENABLE_ONLY,
+            List.of());
+        assertEquals(0, r.dom0.pciEnableDevice(DefaultPlatform.NIC));
+        assertEquals(0, r.dom0.sysfsIrq(DefaultPlatform.NIC));
+        assertEquals(1, r.linesContaining("00:03.0: PCI INTA: no GSI"));
+    }
+
+    @Test
+    void bootMapsOwnDevicesBarsIntoDom0() {
+        // dom0's identity p2m: the BAR is reachable at its physical address
+        final TestRig r = pvh(List.of(DefaultPlatform.SHARED_A));
+        final long bar = r.xen.platform().pci().function(DefaultPlatform.SHARED_A).barAddress(0);
+        assertEquals(NicTestDevice.ID & 0xFFFF_FFFFL, r.d0.vcpu(0).mmioRead(bar + NicTestDevice.REG_ID, 4));
+        assertEquals(DefaultPlatform.SHARED_A, r.dom0.drivers().get(0).bdf());
+    }
+}

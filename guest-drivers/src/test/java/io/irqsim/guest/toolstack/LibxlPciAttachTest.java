@@ -1,0 +1,307 @@
+package io.irqsim.guest.toolstack;
+
+import io.irqsim.guest.GuestEvent;
+import io.irqsim.guest.device.NicTestDevice;
+import io.irqsim.guest.linux.LinuxDomU;
+import io.irqsim.guest.linux.NicTestDriver;
+import io.irqsim.guest.linux.PcistubVariant;
+import io.irqsim.guest.linux.PcistubVariants;
+import io.irqsim.guest.linux.TestRig;
+import io.irqsim.guest.strategy.Strategies;
+import io.irqsim.guest.strategy.Strategy;
+import io.irqsim.hv.Errno;
+import io.irqsim.hv.domain.DomainType;
+import io.irqsim.hv.domain.HvmIrq;
+import io.irqsim.hv.policy.XenConfig;
+import io.irqsim.hv.trace.TraceRecord;
+import io.irqsim.hw.pci.Bdf;
+import io.irqsim.hw.pci.PciFunction;
+import io.irqsim.hw.platform.DefaultPlatform;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * libxl's {@code libxl__device_pci_add} / {@code pci_add_dm_done} and the device model's
+ * {@code xen_pt_realize} ({@link Libxl}, {@link IrqFlows}, {@link DeviceModel}).
+ */
+class LibxlPciAttachTest {
+
+    private static final Bdf NIC = DefaultPlatform.NIC;
+    private static final int SLOT = 5;
+    private static final Bdf GUEST_BDF = new Bdf(0, SLOT, 0);
+
+    /** A machine set up as the scenario runner does: dom0 booted, pciback holding the NIC, libxl. */
+    private static final class Setup {
+        final TestRig rig;
+        final Libxl libxl;
+        final LinuxDomU guest;
+
+        Setup(final XenConfig xen, final DomainType dom0, final PcistubVariant pciback, final IrqFlow flow,
+              final boolean seize) {
+            rig = TestRig.defaults(xen, dom0, pciback);
+            if (seize) {
+                rig.dom0.pciback().seize(NIC);
+            }
+            libxl = new Libxl(rig.xen, rig.dom0, flow, rig.log);
+            guest = libxl.createHvmGuest("guest", 1);
+        }
+
+        Setup(final Strategy s) {
+            this(s.xen(), s.dom0Type(), s.pciback(), s.toolstack(), true);
+        }
+
+        AttachResult attach() {
+            return libxl.pciAttach(guest, NIC, SLOT);
+        }
+
+        /** The steps the attach reported, as "label:result". */
+        List<String> steps(final long mark) {
+            return rig.recordsSince(mark, GuestEvent.TOOLSTACK_STEP).stream().map(LibxlPciAttachTest::step).toList();
+        }
+    }
+
+    private static String step(final TraceRecord r) {
+        return AttachStep.values()[(int) r.a()].label() + ":" + Errno.name((int) r.c());
+    }
+
+    private static Setup upstream() {
+        return new Setup(Strategies.byName("pciback-setup-gsi"));
+    }
+
+    // ------------------------------------------------------------------ failures before anything is assigned
+
+    @Test
+    void deviceNotSeizedByPcibackIsNotAssignable() {
+        // libxl__device_pci_assignable: the BDF is not bound to pciback
+        final Setup s = new Setup(XenConfig.XEN_4_20, DomainType.PVH, PcistubVariants.SETUP_GSI,
+            IrqFlows.GSI_PERMISSION, false);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("pci_assignable:-ENODEV", r.label());
+        assertFalse(r.ok());
+        assertEquals(AttachStep.PCI_ASSIGNABLE, r.failedStep());
+        assertEquals(-Errno.ENODEV, r.rc());
+        assertEquals(List.of(), s.steps(mark), "no hypercall was made");
+        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
+        assertNull(s.guest.pci().function(GUEST_BDF));
+        assertEquals(new AttachResult(NIC, "guest", AttachStep.PCI_ASSIGNABLE, -Errno.ENODEV, -1, -1, null, -1), r);
+    }
+
+    @Test
+    void deviceAlreadyAssignedToAnotherGuestIsBusy() {
+        // XEN_DOMCTL_assign_device -> device_assigned: -EBUSY; the device stays with the first guest
+        final Setup s = upstream();
+        assertTrue(s.attach().ok());
+        final LinuxDomU second = s.libxl.createHvmGuest("second", 1);
+        final AttachResult r = s.libxl.pciAttach(second, NIC, SLOT);
+        assertEquals("assign_device:-EBUSY", r.label());
+        assertEquals("second", r.domain());
+        assertSame(s.guest.domain(), s.rig.xen.deviceOwner(NIC));
+        assertNull(second.pci().function(GUEST_BDF));
+        assertTrue(second.drivers().isEmpty());
+    }
+
+    // ------------------------------------------------------------------ each flow's calls
+
+    @Test
+    void gsiPermissionFlowCallsPrivcmdMapPirqGsiGsiPermissionThenTheDeviceModelBinds() {
+        // libxl__arch_hvm_map_gsi (Xen 4.20): xc_pcidev_get_gsi, xc_physdev_map_pirq_gsi(-1),
+        // xc_domain_gsi_permission; then xen_pt_realize: map_pirq_gsi again (same pirq), xc_domain_bind_pt_pci_irq
+        final Setup s = upstream();
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("ok", r.label());
+        final int pirq = r.pirq();
+        assertEquals(List.of("assign_device:0", "privcmd_gsi:16", "map_pirq:" + pirq, "gsi_permission:0",
+            "dm_map_pirq:" + pirq, "bind_pt_irq:0"), s.steps(mark));
+        assertEquals(DefaultPlatform.NIC_GSI, r.gsi());
+        assertTrue(pirq >= 16, "Xen picks a free pirq for the guest");
+    }
+
+    @Test
+    void gsiIrqPermissionFlowFailsOnIrqPermissionAndDeassigns() {
+        // status-quo: privcmd GSI 16, map_pirq(16) works, XEN_DOMCTL_irq_permission finds no dom0 pirq 16 -> -EPERM
+        final Setup s = new Setup(Strategies.byName("status-quo"));
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("irq_permission:-EPERM", r.label());
+        assertEquals(List.of("assign_device:0", "privcmd_gsi:16", "map_pirq:16", "irq_permission:-EPERM"),
+            s.steps(mark));
+        assertEquals(16, r.gsi());
+        assertEquals(16, r.pirq(), "xc_physdev_map_pirq asks for pirq == index");
+        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC), "deassigned after the failure");
+        assertNull(r.guestBdf());
+        assertEquals(-1, r.guestGsi());
+        assertNull(s.guest.pci().function(GUEST_BDF));
+    }
+
+    @Test
+    void sysfsIrqFlowOnAPvhDom0MapsTheLinuxIrqAndFailsWithEnosys() {
+        // xen-4.18: sysfs irq is dom0's Linux irq 24 (not the GSI); hvm_physdev_op refuses map_pirq -> -ENOSYS
+        final Setup s = new Setup(Strategies.byName("xen-4.18"));
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("map_pirq:-ENOSYS", r.label());
+        assertEquals(List.of("assign_device:0", "sysfs_irq:24", "map_pirq:-ENOSYS"), s.steps(mark));
+        assertEquals(24, r.gsi(), "the toolstack used dom0's irq number");
+        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
+    }
+
+    @Test
+    void sysfsIrqFlowOnAPvDom0Works() {
+        // pv-dom0: sysfs irq == GSI 16, xc_physdev_map_pirq(16, 16), irq_permission finds dom0's pirq 16
+        final Setup s = new Setup(Strategies.byName("pv-dom0"));
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("ok", r.label());
+        assertEquals(List.of("assign_device:0", "sysfs_irq:16", "map_pirq:16", "irq_permission:0",
+            "dm_map_pirq:16", "bind_pt_irq:0"), s.steps(mark));
+        assertEquals(16, r.gsi());
+        assertEquals(16, r.pirq());
+    }
+
+    @Test
+    void gsiPermissionFlowWithoutARecordedGsiFailsAtPrivcmd() {
+        // IOCTL_PRIVCMD_PCIDEV_GET_GSI: pciback recorded no GSI (psdev->gsi == -1) -> -ENOENT
+        final Setup s = new Setup(XenConfig.XEN_4_20, DomainType.PVH, PcistubVariants.ENABLE_ONLY,
+            IrqFlows.GSI_PERMISSION, true);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("privcmd_gsi:-ENOENT", r.label());
+        assertEquals(List.of("assign_device:0", "privcmd_gsi:-ENOENT"), s.steps(mark));
+        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
+    }
+
+    @Test
+    void bindFailureInTheDeviceModelDeassigns() {
+        // hwdom-map-any-write: dom0's first masked write bound GSI 16 edge and exclusive -> bind_pt_irq -EBUSY
+        final Setup s = new Setup(Strategies.byName("hwdom-map-any-write"));
+        final AttachResult r = s.attach();
+        assertEquals("bind_pt_irq:-EBUSY", r.label());
+        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
+        assertNull(s.guest.driver(GUEST_BDF), "the guest never saw the device appear");
+    }
+
+    @Test
+    void deviceWithoutInterruptPinAttachesWithoutInterruptSteps() {
+        // pci_add_dm_done: sysfs irq 0 -> no map, no permission; xen_pt_realize: no pin -> no binding
+        final Setup s = new Setup(XenConfig.XEN_4_18, DomainType.PV, PcistubVariants.ENABLE_ONLY, IrqFlows.SYSFS_IRQ,
+            false);
+        final Bdf host = new Bdf(0, 0, 0);
+        assertEquals(0, s.rig.dom0.pciback().seize(host));
+        final long mark = s.rig.mark();
+        final AttachResult r = s.libxl.pciAttach(s.guest, host, SLOT);
+        assertEquals("ok", r.label());
+        assertEquals(List.of("assign_device:0", "sysfs_irq:0"), s.steps(mark));
+        assertEquals(-1, r.pirq());
+        assertEquals(-1, r.guestGsi());
+        assertEquals(0, s.guest.driver(GUEST_BDF).irq());
+    }
+
+    // ------------------------------------------------------------------ what the guest sees
+
+    @Test
+    void onSuccessTheGuestSeesTheDeviceWithItsIdentityAndPin() {
+        // xen_pt_realize: the virtual device at 00:SLOT.0 shows the physical vendor/device and interrupt pin
+        final Setup s = upstream();
+        final AttachResult r = s.attach();
+        assertEquals(GUEST_BDF, r.guestBdf());
+        final PciFunction phys = s.rig.xen.platform().pci().function(NIC);
+        final PciFunction virt = s.guest.pci().function(GUEST_BDF);
+        assertNotNull(virt);
+        assertEquals(phys.vendorId(), virt.vendorId());
+        assertEquals(phys.deviceId(), virt.deviceId());
+        assertEquals(phys.classCode(), virt.classCode());
+        assertEquals(phys.interruptPin(), virt.interruptPin());
+        assertSame(s.guest.domain(), s.rig.xen.deviceOwner(NIC));
+        assertSame(s.guest.pci(), s.libxl.deviceModel(s.guest.domain()).bus());
+    }
+
+    @Test
+    void onSuccessTheBarIsMappedIntoTheGuestAtTheSlotsWindow() {
+        // xen_pt_realize + xc_domain_memory_mapping: BAR0 at GUEST_MMIO_BASE + slot * 64 KiB, no trap
+        final Setup s = upstream();
+        s.attach();
+        final long gaddr = DeviceModel.GUEST_MMIO_BASE + SLOT * 0x10000L;
+        assertEquals(gaddr, s.guest.pci().function(GUEST_BDF).barAddress(0));
+        assertEquals(NicTestDevice.ID & 0xFFFF_FFFFL, s.guest.cpu().mmioRead(gaddr + NicTestDevice.REG_ID, 4));
+        assertSame(s.rig.devices.get(NIC), s.guest.cpu().bus().deviceAt(gaddr), "mapped directly");
+    }
+
+    @Test
+    void onSuccessTheGuestDriverIsProbedOnTheGuestGsiOfTheSlot() {
+        // the guest's acpi_pci_irq_enable uses hvmloader's _PRT: hvm_pci_intx_gsi(slot, INTA)
+        final Setup s = upstream();
+        final AttachResult r = s.attach();
+        final NicTestDriver drv = s.guest.driver(GUEST_BDF);
+        assertNotNull(drv);
+        assertTrue(drv.irq() > 0);
+        assertEquals(HvmIrq.pciIntxGsi(SLOT, 0), r.guestGsi());
+        assertEquals(r.guestGsi(), s.guest.dev(GUEST_BDF).gsi());
+    }
+
+    @Test
+    void onSuccessTheDevicesInterruptsReachTheGuestDriver() {
+        // physical GSI 16 -> Xen (pt_irq_create_bind) -> hvm_pci_intx_assert -> guest vIO-APIC -> driver -> EOI
+        final Setup s = upstream();
+        s.attach();
+        final NicTestDevice nic = s.rig.devices.get(NIC);
+        for (int i = 0; i < 3; i++) {
+            nic.raise();
+            s.rig.xen.drain();
+            s.rig.xen.advanceTime(10_000);
+        }
+        assertEquals(3, s.guest.driver(GUEST_BDF).handled());
+        assertEquals(3, nic.acked());
+        assertEquals(0, s.guest.unhandledInterrupts());
+    }
+
+    // ------------------------------------------------------------------ results and flows
+
+    @Test
+    void labelIsOkOrStepColonErrno() {
+        assertEquals("ok", new AttachResult(NIC, "g", null, 0, 16, 16, GUEST_BDF, 36).label());
+        assertEquals("irq_permission:-EPERM",
+            new AttachResult(NIC, "g", AttachStep.IRQ_PERMISSION, -Errno.EPERM, 16, 16, null, -1).label());
+        assertEquals("bind_pt_irq:-EBUSY",
+            new AttachResult(NIC, "g", AttachStep.BIND_PT_IRQ, -Errno.EBUSY, 16, 17, null, -1).label());
+    }
+
+    @Test
+    void stepLabelsAreDistinct() {
+        assertEquals(AttachStep.values().length,
+            Arrays.stream(AttachStep.values()).map(AttachStep::label).distinct().count());
+        assertEquals("gsi_permission", AttachStep.GSI_PERMISSION.label());
+        assertEquals("dm_map_pirq", AttachStep.DM_MAP_PIRQ.label());
+    }
+
+    @Test
+    void flowsReportTheirSourceAndPermissionSteps() {
+        assertEquals(AttachStep.SYSFS_IRQ, IrqFlows.SYSFS_IRQ.sourceStep());
+        assertEquals(AttachStep.IRQ_PERMISSION, IrqFlows.SYSFS_IRQ.permitStep());
+        assertEquals(AttachStep.PRIVCMD_GSI, IrqFlows.GSI_IRQ_PERMISSION.sourceStep());
+        assertEquals(AttachStep.IRQ_PERMISSION, IrqFlows.GSI_IRQ_PERMISSION.permitStep());
+        assertEquals(AttachStep.PRIVCMD_GSI, IrqFlows.GSI_PERMISSION.sourceStep());
+        assertEquals(AttachStep.GSI_PERMISSION, IrqFlows.GSI_PERMISSION.permitStep());
+        assertEquals(3, List.of(IrqFlows.SYSFS_IRQ, IrqFlows.GSI_IRQ_PERMISSION, IrqFlows.GSI_PERMISSION).stream()
+            .map(IrqFlow::describe).distinct().count());
+    }
+
+    @Test
+    void libxlExposesWhatItWasBuiltWith() {
+        final Setup s = upstream();
+        assertSame(s.rig.xen, s.libxl.xen());
+        assertSame(s.rig.dom0, s.libxl.dom0());
+        assertSame(IrqFlows.GSI_PERMISSION, s.libxl.flow());
+        assertEquals(1, s.rig.linesContaining("created HVM domain d1 (guest), 1 vCPU(s)"));
+    }
+}
