@@ -1,6 +1,7 @@
 package io.irqsim.hv.domain;
 
 import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hv.trace.TraceRecorder;
 import io.irqsim.hw.mmio.MmioDevice;
 
 /**
@@ -9,26 +10,26 @@ import io.irqsim.hw.mmio.MmioDevice;
  */
 final class TrappedMmio implements MmioDevice {
 
-    private final Domain domain;
     private final long base;
     private final MmioDevice device;
+    private final TraceRecorder trace;
 
     TrappedMmio(final Domain domain, final long base, final MmioDevice device) {
-        this.domain = domain;
         this.base = base;
         this.device = device;
+        this.trace = domain.host().trace();
     }
 
     @Override
     public long read(final long offset, final int size) {
         final long v = device.read(offset, size);
-        domain.host().trace().event(HvEvent.MMIO_TRAP, base + offset, size, v);
+        trace.event(HvEvent.MMIO_TRAP, base + offset, size, v);
         return v;
     }
 
     @Override
     public void write(final long offset, final int size, final long value) {
-        domain.host().trace().event(HvEvent.MMIO_TRAP, base + offset, size | (1 << 8), value);
+        trace.event(HvEvent.MMIO_TRAP, base + offset, size | (1 << 8), value);
         device.write(offset, size, value);
     }
 
@@ -61,6 +62,6 @@ final class TrappedMmio implements MmioDevice {
      * @param value value written (0 for reads)
      */
     void traceAsync(final long gpa, final int size, final boolean write, final long value) {
-        domain.host().trace().event(HvEvent.MMIO_TRAP, gpa, size | (write ? 1 << 8 : 0) | (1 << 9), value);
+        trace.event(HvEvent.MMIO_TRAP, gpa, size | (write ? 1 << 8 : 0) | (1 << 9), value);
     }
 }

@@ -21,6 +21,9 @@ public final class Vcpu extends WorkItem {
     private final LocalApic vlapic;
     private final MmioBus bus;
     private final BitSet pendingPirqEvents = new BitSet();
+    private final io.irqsim.hv.trace.TraceRecorder trace;
+    private final io.irqsim.hv.sched.WorkQueue queue;
+    private final int pcpu;
     private long interruptsInjected;
     private int blocked;
     private int ioreqsInFlight;
@@ -30,6 +33,9 @@ public final class Vcpu extends WorkItem {
         this.id = id;
         this.vlapic = vlapic;
         this.bus = bus;
+        this.trace = domain.host().trace();
+        this.queue = domain.host().queue();
+        this.pcpu = id % domain.host().physicalCpus();
     }
 
     /** @return the domain */
@@ -44,7 +50,7 @@ public final class Vcpu extends WorkItem {
 
     /** @return the physical CPU it runs on */
     public int pcpu() {
-        return id % domain.host().physicalCpus();
+        return pcpu;
     }
 
     /** @return its vLAPIC, or {@code null} for a PV domain */
@@ -67,7 +73,7 @@ public final class Vcpu extends WorkItem {
     public long mmioRead(final long gpa, final int size) {
         enter();
         final long v = bus.read(gpa, size);
-        domain.host().queue().drain();
+        queue.drain();
         return v;
     }
 
@@ -81,7 +87,7 @@ public final class Vcpu extends WorkItem {
     public void mmioWrite(final long gpa, final int size, final long value) {
         enter();
         bus.write(gpa, size, value);
-        domain.host().queue().drain();
+        queue.drain();
     }
 
     /**
@@ -174,7 +180,7 @@ public final class Vcpu extends WorkItem {
 
     /** Sets the trace context to this vCPU's domain and physical CPU. */
     public void enter() {
-        domain.host().trace().setContext(pcpu(), domain.id());
+        trace.setContext(pcpu, domain.id());
     }
 
     /**

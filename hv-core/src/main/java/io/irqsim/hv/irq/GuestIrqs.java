@@ -125,10 +125,13 @@ public final class GuestIrqs {
             return;
         }
         if (routing.directedEoi()) {
-            routing.ioapicEoi(d); // end_level_ioapic_irq_old with directed EOI
-            if (!d.isDisabled()) {
-                routing.unmask(d);
+            // end_level_ioapic_irq_old with directed EOI: the pin was never masked (the ack only
+            // EOI'd the LAPIC, without a broadcast), so the IO-APIC EOI register is all there is
+            // to do; a disabled IRQ is masked first and stays masked
+            if (d.isDisabled()) {
+                routing.mask(d);
             }
+            routing.ioapicEoi(d);
             trace.event(HvEvent.PHYS_EOI, d.irq(), d.vector(), HvEvent.EOI_IOAPIC_EOIR);
         } else {
             cpus.get(d.ackCpu() < 0 ? 0 : d.ackCpu()).markEoiReadyAndFlush(d.irq(), routing);

@@ -46,7 +46,7 @@ public final class WorkQueue {
      * @return items run by this call
      */
     public long drain() {
-        if (draining) {
+        if (draining || head == null) {
             return 0;
         }
         draining = true;

@@ -80,6 +80,9 @@ public final class IoApic implements MmioDevice, EoiListener {
     private final int[] successiveEois;
     private final Timer[] stormTimers;
     private final long ioregselMask;
+    /** For each vector, a bitmap of the pins whose entry holds it (EOIs find their pins without a scan). */
+    private final long[] vectorPins;
+    private final int vectorWords;
 
     private int ioregsel;
     private int id;
@@ -123,6 +126,8 @@ public final class IoApic implements MmioDevice, EoiListener {
             stormTimers[pin] = clock.newTimer(name + ".storm" + pin, () -> stormTimerFired(p));
         }
         this.ioregselMask = model.ioregselBits() == 32 ? 0xFFFF_FFFFL : 0xFFL;
+        this.vectorWords = (model.pins() + 63) >>> 6;
+        this.vectorPins = new long[256 * vectorWords];
         reset();
     }
 
@@ -137,8 +142,10 @@ public final class IoApic implements MmioDevice, EoiListener {
 
     /** Resets the registers: every entry masked, IOREGSEL 0, the initial ID. Input levels are kept (they belong to the wires). */
     public void reset() {
+        java.util.Arrays.fill(vectorPins, 0);
         for (int pin = 0; pin < rte.length; pin++) {
             rte[pin] = Rte.RESET;
+            vectorPins[Rte.vector(Rte.RESET) * vectorWords + (pin >>> 6)] |= 1L << pin;
             successiveEois[pin] = 0;
             stormTimers[pin].cancel();
         }
@@ -295,6 +302,10 @@ public final class IoApic implements MmioDevice, EoiListener {
             entry &= ~Rte.REMOTE_IRR;
         }
         rte[pin] = entry;
+        if (Rte.vector(entry) != Rte.vector(old)) {
+            vectorPins[Rte.vector(old) * vectorWords + (pin >>> 6)] &= ~(1L << pin);
+            vectorPins[Rte.vector(entry) * vectorWords + (pin >>> 6)] |= 1L << pin;
+        }
         successiveEois[pin] = 0;
         trace.event(HwEvent.IOAPIC_RTE_WRITE, traceId(pin), old, entry);
         serviceLevel(pin);
@@ -382,30 +393,39 @@ public final class IoApic implements MmioDevice, EoiListener {
      */
     @Override
     public void eoi(final int vector) {
-        for (int pin = 0; pin < rte.length; pin++) {
-            final long entry = rte[pin];
-            if (Rte.vector(entry) != vector) {
-                continue;
+        final int base = (vector & 0xFF) * vectorWords;
+        for (int w = 0; w < vectorWords; w++) {
+            long bits = vectorPins[base + w];
+            while (bits != 0) {
+                final int pin = (w << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                if (Rte.vector(rte[pin]) == vector) {
+                    eoiPin(pin, vector);
+                }
             }
-            rte[pin] = entry & ~Rte.REMOTE_IRR;
-            hooks.eoiReceived(this, pin, entry);
-            final long now = rte[pin];
-            final boolean again = Rte.isLevel(now) && !Rte.isMasked(now) && !Rte.remoteIrr(now)
-                && !Rte.isDeliveryPending(now) && isAsserted(pin);
-            trace.event(HwEvent.IOAPIC_EOI, traceId(pin), vector, again ? 1 : 0);
-            if (!again) {
-                successiveEois[pin] = 0;
-                continue;
-            }
-            if (++successiveEois[pin] > STORM_MAX_SUCCESSIVE) {
-                successiveEois[pin] = 0;
-                stormDeferrals++;
-                rte[pin] = now | Rte.DELIVERY_STATUS;
-                stormTimers[pin].armAfter(STORM_DEFER_NS);
-                trace.event(HwEvent.IOAPIC_STORM_DEFER, traceId(pin), vector, STORM_DEFER_NS);
-            } else {
-                deliver(pin);
-            }
+        }
+    }
+
+    private void eoiPin(final int pin, final int vector) {
+        final long entry = rte[pin];
+        rte[pin] = entry & ~Rte.REMOTE_IRR;
+        hooks.eoiReceived(this, pin, entry);
+        final long now = rte[pin];
+        final boolean again = Rte.isLevel(now) && !Rte.isMasked(now) && !Rte.remoteIrr(now)
+            && !Rte.isDeliveryPending(now) && isAsserted(pin);
+        trace.event(HwEvent.IOAPIC_EOI, traceId(pin), vector, again ? 1 : 0);
+        if (!again) {
+            successiveEois[pin] = 0;
+            return;
+        }
+        if (++successiveEois[pin] > STORM_MAX_SUCCESSIVE) {
+            successiveEois[pin] = 0;
+            stormDeferrals++;
+            rte[pin] = now | Rte.DELIVERY_STATUS;
+            stormTimers[pin].armAfter(STORM_DEFER_NS);
+            trace.event(HwEvent.IOAPIC_STORM_DEFER, traceId(pin), vector, STORM_DEFER_NS);
+        } else {
+            deliver(pin);
         }
     }
 

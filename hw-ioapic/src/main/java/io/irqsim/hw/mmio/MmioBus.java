@@ -32,9 +32,12 @@ public final class MmioBus {
 
     private final HwTrace trace;
 
+    private int lastHit = -1;
     private long[] bases = new long[0];
     private long[] lasts = new long[0];
     private MmioDevice[] devices = new MmioDevice[0];
+    /** Each device's {@link MmioDevice#acceptedSizes()}, read once when it is mapped (it must not change). */
+    private int[] accepted = new int[0];
 
     private long unmappedReads;
     private long unmappedWrites;
@@ -198,7 +201,7 @@ public final class MmioBus {
 
     private boolean acceptable(final int i, final long address, final int size) {
         final int bit = MmioDevice.sizeBit(size);
-        if (bit == 0 || (devices[i].acceptedSizes() & bit) == 0) {
+        if (bit == 0 || (accepted[i] & bit) == 0) {
             return false;
         }
         // aligned both as an address and as an offset into the window (MmioDevice: offset % size == 0)
@@ -215,6 +218,11 @@ public final class MmioBus {
     }
 
     private int find(final long address) {
+        // one-entry cache: a guest hammering one device (IOREGSEL then IOWIN) skips the search
+        final int hit = lastHit;
+        if (hit >= 0 && Long.compareUnsigned(address, bases[hit]) >= 0 && Long.compareUnsigned(address, lasts[hit]) <= 0) {
+            return hit;
+        }
         final long[] b = bases;
         int lo = 0;
         int hi = b.length - 1;
@@ -229,6 +237,7 @@ public final class MmioBus {
             }
         }
         if (floor >= 0 && Long.compareUnsigned(address, lasts[floor]) <= 0) {
+            lastHit = floor;
             return floor;
         }
         return -1;
@@ -240,14 +249,18 @@ public final class MmioBus {
         final long[] nb = new long[n];
         final long[] nl = new long[n];
         final MmioDevice[] nd = new MmioDevice[n];
+        final int[] na = new int[n];
         for (int i = 0; i < n; i++) {
             nb[i] = all.get(i).base;
             nl[i] = all.get(i).last;
             nd[i] = all.get(i).device;
+            na[i] = nd[i].acceptedSizes();
         }
         bases = nb;
         lasts = nl;
         devices = nd;
+        accepted = na;
+        lastHit = -1;
     }
 
     /**

@@ -45,7 +45,8 @@ public interface MmioDevice {
 
     /**
      * Access sizes this device accepts, as a mask of {@code ACCESS_*} bits. The bus rejects the
-     * others before the device runs.
+     * others before the device runs. The bus reads it once, when the device is mapped: it must
+     * not change afterwards.
      *
      * @return the size mask
      */
