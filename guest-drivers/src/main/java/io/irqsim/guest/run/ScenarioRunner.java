@@ -11,10 +11,7 @@ import io.irqsim.guest.linux.NicTestDriver;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.guest.strategy.Strategy;
 import io.irqsim.guest.toolstack.AttachResult;
-import io.irqsim.guest.toolstack.Libxl;
 import io.irqsim.hv.Hypervisor;
-import io.irqsim.hv.domain.Domain;
-import io.irqsim.hv.domain.DomainConfig;
 import io.irqsim.hv.irq.HandlerType;
 import io.irqsim.hv.irq.IrqDesc;
 import io.irqsim.hv.trace.TraceReader;
@@ -77,30 +74,18 @@ public final class ScenarioRunner {
      */
     public static RunResult run(final Scenario scenario, final Strategy strategy,
                                 final Function<VirtualClock, TraceRecorder> traceFactory) {
-        final VirtualClock clock = new VirtualClock();
-        final TraceRecorder trace = traceFactory.apply(clock);
-        final Platform platform = Platform.build(scenario.platform(), clock, trace);
-        final Map<Bdf, NicTestDevice> devices = attachDeviceModels(platform);
-        final Hypervisor xen = Hypervisor.boot(platform, strategy.xen(), trace);
-        final Timeline log = new Timeline(clock, trace::recordCount);
-        log.log("irqsim", "scenario %s, strategy %s: %s", scenario.name(), strategy.name(), strategy.summary());
-
-        final Domain d0 = xen.createDomain(DomainConfig.dom0(strategy.dom0Type(), scenario.dom0().vcpus()));
-        final LinuxDom0 dom0 = new LinuxDom0(xen, d0, log, strategy.pciback());
-        dom0.boot(scenario.dom0().drivers());
-        for (final Scenario.GuestSpec g : scenario.guests()) {
-            for (final Scenario.PassthroughSpec pt : g.passthrough()) {
-                dom0.pciback().seize(pt.device());
-            }
-        }
-        final Libxl libxl = new Libxl(xen, dom0, strategy.toolstack(), log);
-        final Map<Bdf, AttachResult> attaches = new LinkedHashMap<>();
+        final ScenarioMachine machine = ScenarioMachine.boot(scenario, strategy, traceFactory);
+        final VirtualClock clock = machine.clock();
+        final TraceRecorder trace = machine.trace();
+        final Hypervisor xen = machine.xen();
+        final Timeline log = machine.timeline();
+        final LinuxDom0 dom0 = machine.dom0();
+        final Map<Bdf, NicTestDevice> devices = machine.devices();
+        final Map<Bdf, AttachResult> attaches = machine.attaches();
         final Map<Bdf, LinuxDomU> guestOf = new LinkedHashMap<>();
         for (final Scenario.GuestSpec g : scenario.guests()) {
-            final LinuxDomU k = libxl.createHvmGuest(g.name(), g.vcpus());
             for (final Scenario.PassthroughSpec pt : g.passthrough()) {
-                attaches.put(pt.device(), libxl.pciAttach(k, pt.device(), pt.virtualSlot()));
-                guestOf.put(pt.device(), k);
+                guestOf.put(pt.device(), machine.guest(g.name()));
             }
         }
 
@@ -144,21 +129,6 @@ public final class ScenarioRunner {
             spurious, strategy.newInterface(), lines, checks, failures, trace.recordCount(), clock.now());
         trace.close();
         return result;
-    }
-
-    private static Map<Bdf, NicTestDevice> attachDeviceModels(final Platform platform) {
-        final Map<Bdf, NicTestDevice> out = new LinkedHashMap<>();
-        long bar = BAR_BASE;
-        for (final PciFunction f : platform.pci().functions()) {
-            if (f.isBridge() || f.interruptPin() == 0) {
-                continue;
-            }
-            final NicTestDevice dev = new NicTestDevice(f);
-            platform.assignBar(f, 0, bar);
-            bar += 0x10000;
-            out.put(f.bdf(), dev);
-        }
-        return out;
     }
 
     /** Round-robin over the traffic specs; returns the trace window of the first interrupt. */

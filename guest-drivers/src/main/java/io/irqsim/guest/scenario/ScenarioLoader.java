@@ -158,12 +158,14 @@ public final class ScenarioLoader {
         final Obj root = obj(tree.root, ScenarioKeys.ROOT);
         final String name = root.has("name") ? nonEmptyString(root.get("name")) : defaultName(source);
         final String description = root.has("description") ? string(root.get("description")) : "";
-        final String strategy = strategy(root.get("strategy"));
+        final String namedStrategy = strategy(root.get("strategy"));
         final PlatformSpec platform = platform(root);
         final Scenario.Dom0Spec dom0 = dom0(root.get("dom0"), platform);
         final List<Scenario.GuestSpec> guests = guests(root.get("guests"), platform, dom0);
         final List<Scenario.TrafficSpec> traffic = traffic(root.get("traffic"), platform);
         final Scenario.Expectations expect = expect(root.get("expect"));
+        // a scenario that names no design but has a PV dom0 runs the PV baseline, not the PVH status quo
+        final String strategy = root.get("strategy") == null && dom0.type() == DomainType.PV ? "pv-dom0" : namedStrategy;
         return new Scenario(name, description, platform, dom0, guests, strategy, traffic, expect);
     }
 

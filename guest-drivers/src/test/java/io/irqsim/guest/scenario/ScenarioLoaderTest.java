@@ -347,4 +347,11 @@ class ScenarioLoaderTest {
         assertEquals(missing + ": cannot read the file: no such file", e.getMessage());
         assertEquals(0, e.line());
     }
+
+    @Test
+    void aPvDom0WithoutANamedStrategyRunsThePvBaseline() {
+        assertEquals("pv-dom0", parse("dom0: {type: pv}\n").strategy());
+        assertEquals("status-quo", parse("dom0: {type: pvh}\n").strategy());
+        assertEquals("pciback-setup-gsi", parse("dom0: {type: pv}\nstrategy: pciback-setup-gsi\n").strategy());
+    }
 }
