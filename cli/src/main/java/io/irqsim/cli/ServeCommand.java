@@ -1,0 +1,132 @@
+package io.irqsim.cli;
+
+import io.irqsim.dm.net.server.DmServer;
+import io.irqsim.dm.net.server.DmServerConfig;
+import io.irqsim.dm.qtest.QtestAddress;
+import io.irqsim.guest.linux.LinuxDomU;
+import io.irqsim.guest.run.ScenarioMachine;
+import io.irqsim.guest.scenario.Scenario;
+import io.irqsim.guest.strategy.Strategy;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code irqsim serve}: boots a scenario and lets device models attach to its guests over the
+ * network (the dm-net protocol, {@code docs/protocol.md}), as QEMU attaches to a Xen guest.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+        "Boot a scenario (dom0, the toolstack, its HVM guests; no traffic) and serve the device-model protocol"
+            + " (docs/protocol.md) until Ctrl-C.",
+        "",
+        "A device model connects, attaches to a guest (getting the rights of a device-model domain for it,"
+            + " nothing more), claims MMIO ranges or presents PCI functions the guest hot-plugs, answers the"
+            + " guest's accesses there, and raises INTx / ISA IRQ levels and MSIs. Try it with"
+            + " 'irqsim devmodel --connect ADDRESS', the example NIC-like model.",
+        "",
+        "One thread owns the machine and serves every connection. There is no authentication: a TCP address"
+            + " without a host binds the loopback interface, a Unix socket is created mode 0600."},
+    footer = {"",
+        "Examples:",
+        "  irqsim serve --listen tcp::5940",
+        "  irqsim serve scenarios/bridge.yaml --listen unix:/tmp/irqsim-dm.sock --listen tcp:127.0.0.1:5940",
+        "  irqsim serve --strategy pciback-setup-gsi --listen tcp::5940   (the NIC passed through, for BIND_PT_IRQ)",
+        "",
+        "Exit status: 0 when stopped, 1 if an address cannot be bound, 2 on a usage or scenario-file error."})
+public final class ServeCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    private ScenarioInput input;
+
+    @Option(names = {"-s", "--strategy"}, paramLabel = "NAME",
+        description = "Design to boot under (default: the scenario's, else status-quo). See 'irqsim strategies'.")
+    private String strategy;
+
+    @Option(names = "--listen", paramLabel = "ADDRESS", required = true, converter = QtestCommand.AddressConverter.class,
+        description = {"Where device models connect: tcp:HOST:PORT, tcp::PORT (loopback), tcp:[::1]:PORT or unix:PATH"
+            + " (Netty's native epoll transport, Linux x86_64). Repeatable. PORT 0 picks a free port; the addresses"
+            + " bound are printed on stderr."})
+    private List<QtestAddress> listen = new ArrayList<>();
+
+    @Option(names = "--ioreq-timeout", paramLabel = "MS", defaultValue = "5000",
+        description = "How long a model may take to answer a guest access before the access completes as unanswered"
+            + " (reads all ones) and the model is treated as gone (default: ${DEFAULT-VALUE}).")
+    private long ioreqTimeoutMs;
+
+    @Option(names = "--max-devices", paramLabel = "N", defaultValue = "16",
+        description = "Most devices (ranges or PCI functions) one model may register (default: ${DEFAULT-VALUE}).")
+    private int maxDevices;
+
+    @Override
+    public Integer call() {
+        final Scenario scenario = input.load();
+        final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
+        final DmServerConfig config;
+        try {
+            config = DmServerConfig.DEFAULT.withIoreqTimeout(Duration.ofMillis(ioreqTimeoutMs)).withMaxDevices(maxDevices);
+        } catch (final IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        final PrintWriter err = spec.commandLine().getErr();
+        final DmServer server;
+        try {
+            server = DmServer.start(() -> ScenarioMachine.boot(scenario, s), config, listen, line -> say(err, line));
+        } catch (final IOException | IllegalStateException e) {
+            say(err, e.getMessage());
+            return Main.EXIT_FAILED;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Main.EXIT_FAILED;
+        }
+        final Thread stop = new Thread(server::close, "irqsim-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(stop);
+        try {
+            final String guests = server.call(svc -> {
+                final List<String> names = new ArrayList<>();
+                for (final LinuxDomU g : svc.machine().guests()) {
+                    names.add(g.domain().name() + " (d" + g.domain().id() + ")");
+                }
+                return String.join(", ", names);
+            });
+            say(err, "scenario " + scenario.name() + ", strategy " + s.name() + "; guests: "
+                + (guests.isEmpty() ? "none" : guests));
+            for (int i = 0; i < listen.size(); i++) {
+                final QtestAddress a = listen.get(i);
+                if (!a.isUnix() && !a.tcpAddress().getAddress().isLoopbackAddress()) {
+                    say(err, "warning: " + a + " is reachable from other hosts, and the protocol has no authentication");
+                }
+            }
+            say(err, "listening on " + String.join(", ", server.addresses()) + " (attach a model with 'irqsim devmodel"
+                + " --connect ADDRESS'; Ctrl-C stops)");
+            server.awaitClose();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            server.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stop);
+            } catch (final IllegalStateException shuttingDown) {
+                // the hook is running already
+            }
+        }
+        return Main.EXIT_OK;
+    }
+
+    private static void say(final PrintWriter err, final String line) {
+        synchronized (err) {
+            err.println("irqsim serve: " + line);
+            err.flush();
+        }
+    }
+}

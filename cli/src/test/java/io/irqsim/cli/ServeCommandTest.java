@@ -1,0 +1,154 @@
+package io.irqsim.cli;
+
+import io.irqsim.dm.net.DmTransport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@code irqsim serve} and {@code irqsim devmodel} together: the server boots the default
+ * scenario and listens; the example model attaches to domU, whose driver probes it, and raises
+ * interrupts the driver handles. (Main registers the commands; here they are added to Main's
+ * command line so its error handling applies.)
+ */
+class ServeCommandTest {
+
+    static CommandLine cli() {
+        final CommandLine cl = Main.commandLine();
+        if (!cl.getSubcommands().containsKey("serve")) {
+            cl.addSubcommand("serve", new ServeCommand());
+        }
+        if (!cl.getSubcommands().containsKey("devmodel")) {
+            cl.addSubcommand("devmodel", new DevmodelCommand());
+        }
+        return cl;
+    }
+
+    /** Collects stderr and completes when the "listening on" line has been written. */
+    static final class Announcements extends Writer {
+        final StringBuilder text = new StringBuilder();
+        final CompletableFuture<String> listening = new CompletableFuture<>();
+        private final Pattern pattern;
+
+        Announcements(final String regex) {
+            this.pattern = Pattern.compile("listening on (" + regex + ")");
+        }
+
+        @Override
+        public synchronized void write(final char[] cbuf, final int off, final int len) {
+            text.append(cbuf, off, len);
+            final Matcher m = pattern.matcher(text);
+            if (m.find()) {
+                listening.complete(m.group(1));
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private void serveAndAttach(final String listen, final String regex) throws Exception {
+        final Announcements err = new Announcements(regex);
+        final AtomicInteger exit = new AtomicInteger(-1);
+        final Thread serving = new Thread(() -> {
+            final CommandLine cl = cli();
+            cl.setErr(new PrintWriter(err));
+            exit.set(cl.execute("serve", "--listen", listen));
+        }, "serve-under-test");
+        serving.start();
+        try {
+            final String address = err.listening.get(60, TimeUnit.SECONDS);
+            assertTrue(err.text.toString().contains("irqsim serve: scenario default, strategy status-quo; guests: domU"
+                + " (d1)"), err.text.toString());
+            final StringWriter out = new StringWriter();
+            final StringWriter dmErr = new StringWriter();
+            final CommandLine dm = cli();
+            dm.setOut(new PrintWriter(out));
+            dm.setErr(new PrintWriter(dmErr));
+            assertEquals(Main.EXIT_OK, dm.execute("devmodel", "--connect", address, "--domain", "domU", "--slot", "6",
+                "--interrupts", "200"), out + "\n" + dmErr);
+            assertTrue(out.toString().startsWith("attached to domU; presented 00:06.0 [1b36:0005], BAR0 at 0xf0060000,"
+                + " INTA -> guest GSI 40\nraised 200 interrupt(s): 200 acknowledged by the guest's driver, 200 EOI'd,"
+                + " 0 coalesced; 400 guest accesses answered\n"), out.toString());
+            assertTrue(err.text.toString().contains("ended: goodbye; ioreqs 400 sent, 400 answered, 0 expired, 0 failed"),
+                err.text.toString());
+        } finally {
+            serving.interrupt();
+            serving.join(20_000);
+        }
+        assertFalse(serving.isAlive());
+        assertEquals(Main.EXIT_OK, exit.get());
+    }
+
+    @Test
+    void aModelAttachesOverTcp() throws Exception {
+        serveAndAttach("tcp:127.0.0.1:0", "tcp:127\\.0\\.0\\.1:\\d+");
+    }
+
+    @Test
+    void aModelAttachesOverAUnixSocket(@TempDir final Path dir) throws Exception {
+        assumeTrue(DmTransport.epollAvailable(), "Unix sockets need the native epoll transport");
+        final String path = dir.resolve("dm.sock").toString();
+        serveAndAttach("unix:" + path, Pattern.quote("unix:" + path));
+    }
+
+    @Test
+    void listenIsRequired() {
+        final StringWriter err = new StringWriter();
+        final CommandLine cl = cli();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(Main.EXIT_USAGE, cl.execute("serve"));
+        assertTrue(err.toString().contains("Missing required option: '--listen=ADDRESS'"), err.toString());
+    }
+
+    @Test
+    void aZeroDeadlineIsAUsageError() {
+        final StringWriter err = new StringWriter();
+        final CommandLine cl = cli();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(Main.EXIT_USAGE, cl.execute("serve", "--listen", "tcp::0", "--ioreq-timeout", "0"));
+        assertTrue(err.toString().contains("the IOREQ deadline must be positive"), err.toString());
+    }
+
+    @Test
+    void devmodelWithoutAServerFails() throws Exception {
+        final int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        final StringWriter err = new StringWriter();
+        final CommandLine cl = cli();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(Main.EXIT_FAILED, cl.execute("devmodel", "--connect", "tcp:127.0.0.1:" + port));
+        assertTrue(err.toString().startsWith("irqsim devmodel: cannot connect to tcp:127.0.0.1:" + port), err.toString());
+    }
+
+    @Test
+    void devmodelRejectsABadSlot() {
+        final StringWriter err = new StringWriter();
+        final CommandLine cl = cli();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(Main.EXIT_USAGE, cl.execute("devmodel", "--connect", "tcp::1", "--slot", "0"));
+        assertTrue(err.toString().contains("--slot 0 is not 1..31"), err.toString());
+    }
+}

@@ -1,0 +1,686 @@
+package io.irqsim.dm.net.client;
+
+import io.irqsim.dm.net.DmTransport;
+import io.irqsim.dm.net.proto.DmCodec;
+import io.irqsim.dm.net.proto.DmFrame;
+import io.irqsim.dm.net.proto.DmFrameDecoder;
+import io.irqsim.dm.net.proto.ErrorCodes;
+import io.irqsim.dm.net.proto.Features;
+import io.irqsim.dm.net.proto.FrameDescriptor;
+import io.irqsim.dm.net.proto.InvalidFrame;
+import io.irqsim.dm.net.proto.Msg;
+import io.irqsim.dm.net.proto.Opcodes;
+import io.irqsim.dm.net.proto.Payload;
+import io.irqsim.dm.qtest.QtestAddress;
+import io.irqsim.hw.pci.Bdf;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.collection.LongObjectHashMap;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * A device model's end of the dm-net protocol: connects to {@code irqsim serve} (TCP or a Unix
+ * socket), does the handshake, and offers the protocol's requests as methods returning
+ * {@link CompletableFuture}s; IOREQs are answered by the {@link IoreqHandler} of the region they
+ * hit, EOI notices go to an {@link EoiListener}.
+ *
+ * <p>Thread-safe: every method may be called from any thread; the work is handed to the
+ * client's single I/O thread, which also runs handlers, listeners and the completion of the
+ * futures (so callbacks chained on them must not block either). Requests go out in the order they
+ * are made from one thread.
+ *
+ * <pre>{@code
+ * try (DeviceModelClient c = DeviceModelClient.connect("tcp:127.0.0.1:5940")) {
+ *     c.attach("domU").join();
+ *     int dev = c.registerMmio(0xE000_0000L, 0x1000, handler).join();
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class DeviceModelClient implements AutoCloseable {
+
+    /**
+     * What the client announces in HELLO.
+     *
+     * @param maxFrame largest frame it accepts (header included)
+     * @param maxDevices most devices it will register
+     * @param features features offered
+     * @param required features it cannot work without
+     * @param timeout how long {@link #connect} waits for the connection and the handshake
+     */
+    public record Options(int maxFrame, int maxDevices, long features, long required, Duration timeout) {
+        /** 64 KiB frames, 16 devices, every feature offered, none required, 10 s to connect. */
+        public static final Options DEFAULT = new Options(FrameDescriptor.DEFAULT_MAX_FRAME, 16, Features.ALL, 0,
+            Duration.ofSeconds(10));
+
+        /**
+         * @param offered features offered
+         * @param needed features required
+         * @return these options with other features
+         */
+        public Options withFeatures(final long offered, final long needed) {
+            return new Options(maxFrame, maxDevices, offered, needed, timeout);
+        }
+    }
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+    private final EventLoop loop;
+    private final Handler handler;
+
+    private DeviceModelClient(final EventLoopGroup group, final Channel channel, final Handler handler) {
+        this.group = group;
+        this.channel = channel;
+        this.loop = channel.eventLoop();
+        this.handler = handler;
+    }
+
+    /**
+     * Connects with the default options.
+     *
+     * @param address {@code tcp:HOST:PORT} or {@code unix:PATH}
+     * @return a client past the handshake
+     * @throws IOException if the connection or the handshake fails (a refusal carries the server's error)
+     */
+    public static DeviceModelClient connect(final String address) throws IOException {
+        return connect(QtestAddress.parse(address), Options.DEFAULT);
+    }
+
+    /**
+     * Connects and does the handshake.
+     *
+     * @param address where the server listens
+     * @param options what to announce
+     * @return a client past the handshake
+     * @throws IOException if the connection or the handshake fails
+     */
+    public static DeviceModelClient connect(final QtestAddress address, final Options options) throws IOException {
+        final SocketAddress remote;
+        final Class<? extends Channel> type;
+        if (address.isUnix()) {
+            if (!DmTransport.epollAvailable()) {
+                throw new IOException("cannot connect to " + address + ": Unix sockets need Netty's native epoll transport,"
+                    + " which is not available: " + DmTransport.epollUnavailabilityCause());
+            }
+            remote = new DomainSocketAddress(address.unixPath().toFile());
+            type = DmTransport.unixChannel();
+        } else {
+            remote = address.tcpAddress();
+            type = DmTransport.tcpChannel();
+        }
+        final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, DmTransport.ioHandlerFactory());
+        final Handler handler = new Handler();
+        try {
+            final Bootstrap b = new Bootstrap().group(group).channel(type)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.timeout().toMillis())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(final Channel ch) {
+                        ch.pipeline().addLast("codec", new DmCodec(DmFrameDecoder.Role.CLIENT));
+                        ch.pipeline().addLast("client", handler);
+                    }
+                });
+            if (!address.isUnix()) {
+                b.option(ChannelOption.TCP_NODELAY, true);
+            }
+            final ChannelFuture cf = b.connect(remote);
+            if (!cf.awaitUninterruptibly(options.timeout().toMillis()) || !cf.isSuccess()) {
+                throw new IOException("cannot connect to " + address + ": "
+                    + (cf.cause() != null ? cf.cause().getMessage() : "timed out"), cf.cause());
+            }
+            final DeviceModelClient c = new DeviceModelClient(group, cf.channel(), handler);
+            c.handshake(options);
+            return c;
+        } catch (final IOException | RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /**
+     * A client over a channel someone else set up (tests: an {@code EmbeddedChannel}); the pipeline
+     * must be a client-side {@link DmCodec} followed by {@link #newHandler()}'s handler.
+     *
+     * @param channel the channel
+     * @return a client; its HELLO still has to be sent ({@link #hello})
+     */
+    public static DeviceModelClient over(final Channel channel) {
+        return new DeviceModelClient(null, channel, channel.pipeline().get(Handler.class));
+    }
+
+    /** @return a handler to put after a client-side {@link DmCodec} for {@link #over} */
+    public static ChannelInboundHandlerAdapter newHandler() {
+        return new Handler();
+    }
+
+    private void handshake(final Options options) throws IOException {
+        try {
+            hello(options).get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (final ExecutionException e) {
+            channel.close();
+            throw new IOException("handshake with " + channel.remoteAddress() + " failed: " + e.getCause().getMessage(),
+                e.getCause());
+        } catch (final TimeoutException e) {
+            channel.close();
+            throw new IOException("no HELLO reply from " + channel.remoteAddress() + " within " + options.timeout(), e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            channel.close();
+            throw new IOException("interrupted during the handshake", e);
+        }
+    }
+
+    /**
+     * Sends HELLO (done by {@link #connect}).
+     *
+     * @param options what to announce
+     * @return the negotiated HELLO, when the server has answered
+     */
+    public CompletableFuture<Msg.Hello> hello(final Options options) {
+        return request(Opcodes.HELLO, 0, new Msg.Hello(FrameDescriptor.MAJOR, FrameDescriptor.MINOR, options.maxFrame(),
+            options.maxDevices(), options.features(), options.required()), false, f -> {
+                final Msg.Hello h = (Msg.Hello) f.payload();
+                handler.negotiated = h;
+                channel.pipeline().get(DmCodec.class).decoder().setMaxFrameLength((int) h.maxFrame());
+                return h;
+            });
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    /**
+     * Attaches to a domain by name.
+     *
+     * @param domain the domain's name
+     * @return the attachment (domain id, the device-model domain acting for the session)
+     */
+    public CompletableFuture<Msg.Attached> attach(final String domain) {
+        return request(Opcodes.ATTACH, 0, new Msg.Attach(Msg.DOMID_BY_NAME, domain), false,
+            f -> (Msg.Attached) f.payload());
+    }
+
+    /**
+     * Attaches to a domain by id.
+     *
+     * @param domid the domain id
+     * @return the attachment
+     */
+    public CompletableFuture<Msg.Attached> attach(final int domid) {
+        return request(Opcodes.ATTACH, 0, new Msg.Attach(domid, ""), false, f -> (Msg.Attached) f.payload());
+    }
+
+    /**
+     * Claims a guest-physical MMIO range as a new device.
+     *
+     * @param base first address
+     * @param size length
+     * @param regionHandler handles the guest's accesses there
+     * @return the device id
+     */
+    public CompletableFuture<Integer> registerMmio(final long base, final long size, final IoreqHandler regionHandler) {
+        return request(Opcodes.REGISTER_MMIO, 0, new Msg.RegisterMmio(base, size), false, f -> {
+            handler.install(f.device(), ((Msg.Registered) f.payload()).region(), regionHandler);
+            return f.device();
+        });
+    }
+
+    /**
+     * Claims a port range as a new device (feature PORT_IO). irqsim has no guest port-I/O path yet:
+     * the range is claimed, no IOREQ reaches it.
+     *
+     * @param port first port
+     * @param count number of ports
+     * @param regionHandler handles accesses there
+     * @return the device id
+     */
+    public CompletableFuture<Integer> registerPio(final int port, final int count, final IoreqHandler regionHandler) {
+        return request(Opcodes.REGISTER_PIO, 0, new Msg.RegisterPio(port, count), false, f -> {
+            handler.install(f.device(), ((Msg.Registered) f.payload()).region(), regionHandler);
+            return f.device();
+        });
+    }
+
+    /**
+     * Presents a PCI function on the guest's bus; the guest hot-plugs it and its driver probes it.
+     *
+     * @param function its header (slot, pin, ids, class, BAR sizes)
+     * @param barHandlers the handler of each BAR, by BAR number (fewer than six, or {@code null}
+     *     entries, for BARs without one)
+     * @return the device, with its BAR addresses
+     */
+    public CompletableFuture<PciDevice> registerPci(final Msg.RegisterPci function, final IoreqHandler... barHandlers) {
+        final IoreqHandler[] bars = Arrays.copyOf(barHandlers, Msg.BARS);
+        return request(Opcodes.REGISTER_PCI, 0, function, false, f -> {
+            for (int i = 0; i < Msg.BARS; i++) {
+                if (bars[i] != null) {
+                    handler.install(f.device(), i, bars[i]);
+                }
+            }
+            final Msg.PciRegistered r = (Msg.PciRegistered) f.payload();
+            return new PciDevice(f.device(), r.gsi(), r.barAddresses());
+        });
+    }
+
+    /**
+     * Sets the level of a PCI function's INTx.
+     *
+     * @param device the function's device id
+     * @param level asserted or not
+     * @return done when the server has set it
+     */
+    public CompletableFuture<Void> setIntx(final int device, final boolean level) {
+        return request(Opcodes.SET_INTX, device, new Msg.SetIntx(level ? 1 : 0), false, f -> null);
+    }
+
+    /**
+     * Sets the level of a PCI function's INTx without waiting for an answer (POSTED); a refusal
+     * reaches {@link #onError}.
+     *
+     * @param device the function's device id
+     * @param level asserted or not
+     */
+    public void setIntxPosted(final int device, final boolean level) {
+        request(Opcodes.SET_INTX, device, new Msg.SetIntx(level ? 1 : 0), true, f -> null);
+    }
+
+    /**
+     * Sets the level of an ISA IRQ line ({@code XEN_DMOP_set_isa_irq_level}).
+     *
+     * @param isaIrq 0..15
+     * @param level asserted or not
+     * @return done when set
+     */
+    public CompletableFuture<Void> setIsaIrq(final int isaIrq, final boolean level) {
+        return request(Opcodes.SET_ISA_IRQ, 0, new Msg.SetIsaIrq(isaIrq, level ? 1 : 0), false, f -> null);
+    }
+
+    /**
+     * Routes a PCI link to an ISA IRQ ({@code XEN_DMOP_set_pci_link_route}).
+     *
+     * @param link 0..3
+     * @param isaIrq 0..15, 0 for none
+     * @return done when set
+     */
+    public CompletableFuture<Void> setPciLinkRoute(final int link, final int isaIrq) {
+        return request(Opcodes.SET_PCI_LINK_ROUTE, 0, new Msg.SetPciLinkRoute(link, isaIrq), false, f -> null);
+    }
+
+    /**
+     * Injects an MSI ({@code XEN_DMOP_inject_msi}).
+     *
+     * @param address the MSI address ({@code 0xFEExxxxx})
+     * @param data the MSI data
+     * @return done when injected
+     */
+    public CompletableFuture<Void> injectMsi(final long address, final int data) {
+        return request(Opcodes.INJECT_MSI, 0, new Msg.InjectMsi(address, data), false, f -> null);
+    }
+
+    /**
+     * Binds a passed-through device's INTx to a guest INTx, as QEMU's {@code xen_pt} does (feature PT_IRQ).
+     *
+     * @param host the physical device (assigned to the attached domain)
+     * @param guestDevice the guest device number
+     * @param intx the guest pin, 0 = INTA
+     * @return the guest's pirq
+     */
+    public CompletableFuture<Integer> bindPtIrq(final Bdf host, final int guestDevice, final int intx) {
+        return request(Opcodes.BIND_PT_IRQ, 0, new Msg.BindPtIrq(0, host.bus(), host.devfn(), guestDevice, intx), false,
+            f -> ((Msg.PtIrqBound) f.payload()).pirq());
+    }
+
+    /**
+     * @param data echoed
+     * @return the echo
+     */
+    public CompletableFuture<Long> ping(final long data) {
+        return request(Opcodes.PING, 0, new Msg.Ping(data), false, f -> ((Msg.Ping) f.payload()).data());
+    }
+
+    /**
+     * Leaves: the server releases everything the session held, answers, and closes.
+     *
+     * @return done when the server has answered
+     */
+    public CompletableFuture<Void> goodbye() {
+        return request(Opcodes.GOODBYE, 0, new Msg.Goodbye(0), false, f -> null);
+    }
+
+    // ---------------------------------------------------------------- listeners and state
+
+    /** @param listener told of EOIs of the level interrupts this model raised */
+    public void onEoi(final EoiListener listener) {
+        handler.eoiListener = listener;
+    }
+
+    /** @param listener told of ERROR frames that answer no pending request (refused posted requests, notices) */
+    public void onError(final Consumer<DmRemoteException> listener) {
+        handler.errorListener = listener;
+    }
+
+    /** @return what the handshake agreed, or {@code null} before it */
+    public Msg.Hello negotiated() {
+        return handler.negotiated;
+    }
+
+    /** @return IOREQs received */
+    public long ioreqsReceived() {
+        return handler.ioreqsReceived;
+    }
+
+    /** @return IOREQs answered with a value */
+    public long ioreqsAnswered() {
+        return handler.ioreqsAnswered;
+    }
+
+    /** @return IOREQs answered with MODEL_FAULT */
+    public long ioreqsRefused() {
+        return handler.ioreqsRefused;
+    }
+
+    /** @return EOI notices received */
+    public long eoisReceived() {
+        return handler.eois;
+    }
+
+    /** @return the error that ended the session, or {@code null} */
+    public DmRemoteException fatalError() {
+        return handler.fatal;
+    }
+
+    /** @return whether the connection is open */
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    /** @return completes when the connection is closed */
+    public CompletableFuture<Void> closeFuture() {
+        return handler.closed;
+    }
+
+    /**
+     * Runs a task on the client's I/O thread (where handlers and listeners run).
+     *
+     * @param task the task
+     */
+    public void execute(final Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    /**
+     * Closes politely: GOODBYE (waiting at most 2 s for the answer), then the connection. Called
+     * on the client's own I/O thread (from a handler), it does not wait: the connection closes
+     * once the answer has come.
+     */
+    @Override
+    public void close() {
+        if (loop.inEventLoop()) {
+            goodbye().whenComplete((v, e) -> abort());
+            return;
+        }
+        if (channel.isActive()) {
+            try {
+                goodbye().get(2, TimeUnit.SECONDS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (final ExecutionException | TimeoutException e) {
+                // closing anyway
+            }
+        }
+        abort();
+    }
+
+    /** Closes the connection at once, without GOODBYE (what a crashing model does). */
+    public void abort() {
+        if (loop.inEventLoop()) {
+            channel.close();
+            if (group != null) {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
+            return;
+        }
+        channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        if (group != null) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        }
+    }
+
+    private <T> CompletableFuture<T> request(final int type, final int device, final Payload payload,
+                                             final boolean posted, final Function<DmFrame, T> onReply) {
+        final CompletableFuture<T> f = new CompletableFuture<>();
+        execute(() -> handler.send(channel, type, device, payload, posted, f, onReply));
+        return f;
+    }
+
+    /** The channel side, confined to the I/O thread. */
+    private static final class Handler extends ChannelInboundHandlerAdapter {
+
+        /** A request waiting for its reply. */
+        private static final class Pending {
+            final CompletableFuture<Object> future;
+            final Function<DmFrame, ?> onReply;
+
+            Pending(final CompletableFuture<Object> future, final Function<DmFrame, ?> onReply) {
+                this.future = future;
+                this.onReply = onReply;
+            }
+        }
+
+        private final LongObjectHashMap<Pending> pending = new LongObjectHashMap<>();
+        private final IntObjectHashMap<IoreqHandler[]> regions = new IntObjectHashMap<>();
+        private final CompletableFuture<Void> closed = new CompletableFuture<>();
+        private ChannelHandlerContext ctx;
+        private long nextId = 1;
+        private boolean open = true;
+        private volatile Msg.Hello negotiated;
+        private volatile EoiListener eoiListener;
+        private volatile Consumer<DmRemoteException> errorListener;
+        private volatile DmRemoteException fatal;
+        private volatile long ioreqsReceived;
+        private volatile long ioreqsAnswered;
+        private volatile long ioreqsRefused;
+        private volatile long eois;
+
+        @Override
+        public void handlerAdded(final ChannelHandlerContext context) {
+            this.ctx = context;
+        }
+
+        @SuppressWarnings("unchecked")
+        <T> void send(final Channel channel, final int type, final int device, final Payload payload,
+                      final boolean posted, final CompletableFuture<T> f, final Function<DmFrame, T> onReply) {
+            if (!open || !channel.isActive()) {
+                f.completeExceptionally(fatal != null ? fatal : new ClosedChannelException());
+                return;
+            }
+            final long id = nextId++;
+            if (!posted) {
+                pending.put(id, new Pending((CompletableFuture<Object>) f, onReply));
+            }
+            channel.writeAndFlush(new DmFrame(type, FrameDescriptor.FLAG_MODEL_ORIGIN
+                | (posted ? FrameDescriptor.FLAG_POSTED : 0), device, id, payload), channel.voidPromise());
+            if (posted) {
+                f.complete(null);
+            }
+        }
+
+        void install(final int device, final int region, final IoreqHandler h) {
+            IoreqHandler[] hs = regions.get(device);
+            if (hs == null || hs.length <= region) {
+                hs = hs == null ? new IoreqHandler[Math.max(Msg.BARS, region + 1)] : Arrays.copyOf(hs, region + 1);
+                regions.put(device, hs);
+            }
+            hs[region] = h;
+        }
+
+        @Override
+        public void channelRead(final ChannelHandlerContext context, final Object msg) {
+            if (!open) {
+                return;
+            }
+            if (msg instanceof InvalidFrame) {
+                invalid((InvalidFrame) msg);
+                return;
+            }
+            final DmFrame f = (DmFrame) msg;
+            if (f.isReply()) {
+                reply(f);
+            } else if (f.type() == Opcodes.IOREQ) {
+                ioreq(f);
+            } else if (f.type() == Opcodes.EOI) {
+                eois++;
+                final EoiListener l = eoiListener;
+                if (l != null) {
+                    l.eoi(f.device(), ((Msg.Eoi) f.payload()).gsi());
+                }
+            } else if (f.type() == Opcodes.ERROR) {
+                notice((Msg.Error) f.payload());
+            }
+        }
+
+        private void reply(final DmFrame f) {
+            final Pending p = pending.remove(f.id());
+            if (p == null) {
+                if (f.type() == Opcodes.ERROR) {
+                    notice((Msg.Error) f.payload()); // a refused posted request
+                } else {
+                    ctx.write(new DmFrame(Opcodes.ERROR, FrameDescriptor.FLAG_MODEL_ORIGIN, f.device(), f.id(),
+                        new Msg.Error(ErrorCodes.UNKNOWN_REPLY, f.type(), 0, "no request " + f.id() + " is pending")));
+                }
+                return;
+            }
+            if (f.type() == Opcodes.ERROR) {
+                final Msg.Error e = (Msg.Error) f.payload();
+                p.future.completeExceptionally(new DmRemoteException(e));
+                if (e.fatal()) {
+                    ended(new DmRemoteException(e));
+                    ctx.close();
+                }
+                return;
+            }
+            try {
+                p.future.complete(p.onReply.apply(f));
+            } catch (final RuntimeException e) {
+                p.future.completeExceptionally(e);
+            }
+        }
+
+        private void ioreq(final DmFrame f) {
+            ioreqsReceived++;
+            final Msg.Ioreq q = (Msg.Ioreq) f.payload();
+            final IoreqHandler[] hs = regions.get(f.device());
+            final IoreqHandler h = hs == null || q.region() >= hs.length ? null : hs[q.region()];
+            String fault = null;
+            long value = 0;
+            if (h == null) {
+                fault = "no handler for device " + f.device() + " region " + q.region();
+            } else {
+                try {
+                    if (q.read()) {
+                        value = h.read(q.offset(), q.size());
+                    } else {
+                        h.write(q.offset(), q.size(), q.data());
+                    }
+                } catch (final RuntimeException e) {
+                    fault = "handler of device " + f.device() + " region " + q.region() + " failed: " + e;
+                }
+            }
+            if (fault != null) {
+                ioreqsRefused++;
+                ctx.write(new DmFrame(Opcodes.ERROR, FrameDescriptor.FLAG_REPLY, f.device(), f.id(),
+                    new Msg.Error(ErrorCodes.MODEL_FAULT, Opcodes.IOREQ, 0, fault)));
+                return;
+            }
+            ioreqsAnswered++;
+            ctx.write(f.reply(f.device(), new Msg.IoreqDone(value)));
+        }
+
+        private void notice(final Msg.Error e) {
+            final DmRemoteException ex = new DmRemoteException(e);
+            if (e.fatal()) {
+                ended(ex);
+                ctx.close();
+                return;
+            }
+            final Consumer<DmRemoteException> l = errorListener;
+            if (l != null) {
+                l.accept(ex);
+            }
+        }
+
+        private void invalid(final InvalidFrame f) {
+            // a broken stream (the decoder's fatal errors) is answered with a notice of id 0; a refused
+            // request with an ERROR reply; a refused reply with a notice carrying its (our) id
+            final boolean request = !f.fatal() && f.type() != Opcodes.ERROR && !f.wasReply();
+            final int flags = f.fatal() ? 0 : request ? FrameDescriptor.FLAG_REPLY : FrameDescriptor.FLAG_MODEL_ORIGIN;
+            final DmFrame err = new DmFrame(Opcodes.ERROR, flags, f.fatal() ? 0 : f.device(), f.fatal() ? 0 : f.id(),
+                new Msg.Error(f.code(), f.fatal() ? 0 : f.type(), 0, f.text()));
+            if (f.fatal()) {
+                ended(new DmRemoteException(new Msg.Error(f.code(), f.type(), 0, "the server sent " + f.text())));
+                ctx.writeAndFlush(err).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            } else {
+                ctx.write(err);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(final ChannelHandlerContext context) {
+            context.flush();
+        }
+
+        @Override
+        public void exceptionCaught(final ChannelHandlerContext context, final Throwable cause) {
+            ended(new DmRemoteException(new Msg.Error(0, 0, 0, "local failure: " + cause)));
+            context.close();
+        }
+
+        @Override
+        public void channelInactive(final ChannelHandlerContext context) {
+            ended(null);
+            context.fireChannelInactive();
+        }
+
+        private void ended(final DmRemoteException why) {
+            if (!open) {
+                return;
+            }
+            open = false;
+            if (why != null) {
+                fatal = why;
+            }
+            final List<Pending> waiting = new ArrayList<>(pending.values());
+            pending.clear();
+            for (final Pending p : waiting) {
+                p.future.completeExceptionally(why != null ? why : new ClosedChannelException());
+            }
+            closed.complete(null);
+        }
+    }
+}

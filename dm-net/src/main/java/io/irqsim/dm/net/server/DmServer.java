@@ -1,0 +1,276 @@
+package io.irqsim.dm.net.server;
+
+import io.irqsim.dm.net.DmTransport;
+import io.irqsim.dm.net.proto.DmCodec;
+import io.irqsim.dm.net.proto.DmFrameDecoder;
+import io.irqsim.dm.qtest.QtestAddress;
+import io.irqsim.guest.run.ScenarioMachine;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.unix.DomainSocketAddress;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The device-model server ({@code irqsim serve}): one machine, booted from a scenario, and any
+ * number of listening sockets (TCP, and Unix domain sockets through Netty's native epoll
+ * transport) through which device models attach to its guests.
+ *
+ * <p><b>Threads.</b> One event loop, one thread, serves the listening sockets and every
+ * connection, and owns the machine: the machine is booted on it, every session runs on it, and
+ * other threads reach the machine only through {@link #call} / {@link #submit}, which hand work to
+ * that thread. One thread is enough (the machine is single-threaded by design, DESIGN.md "one
+ * thread owns the machine") and leaves no hand-over between I/O threads and a machine thread on
+ * the path of a forwarded access. Nothing on it blocks on a peer.
+ *
+ * <p><b>Security.</b> There is no authentication: a TCP address without a host binds the loopback
+ * interface, and a Unix socket file is made readable and writable by its owner only (mode 0600).
+ * A model has the rights of a device-model domain for the guest it attaches to, nothing more.
+ */
+public final class DmServer implements AutoCloseable {
+
+    private final EventLoopGroup group;
+    private final EventLoop loop;
+    private final DmService service;
+    private final List<Channel> listeners = new ArrayList<>();
+    private final List<QtestAddress> requested = new ArrayList<>();
+    private final boolean epoll;
+
+    private DmServer(final EventLoopGroup group, final DmService service, final boolean epoll) {
+        this.group = group;
+        this.loop = group.next();
+        this.service = service;
+        this.epoll = epoll;
+    }
+
+    /**
+     * Boots a machine on the server's thread and listens on every address.
+     *
+     * @param machine boots the machine (called on the server's thread)
+     * @param config limits and features
+     * @param addresses where to listen (at least one)
+     * @param log where session events go
+     * @return the running server
+     * @throws IOException if an address cannot be bound (the server is stopped again)
+     * @throws InterruptedException if interrupted while starting
+     */
+    public static DmServer start(final Supplier<ScenarioMachine> machine, final DmServerConfig config,
+                                 final List<QtestAddress> addresses, final Consumer<String> log)
+        throws IOException, InterruptedException {
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("at least one address to listen on");
+        }
+        final boolean needUnix = addresses.stream().anyMatch(QtestAddress::isUnix);
+        if (needUnix && !DmTransport.epollAvailable()) {
+            throw new IOException("cannot listen on a Unix socket: it needs Netty's native epoll transport (Linux x86_64),"
+                + " which is not available: " + DmTransport.epollUnavailabilityCause());
+        }
+        final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, DmTransport.ioHandlerFactory());
+        final DmService service;
+        try {
+            service = group.next().submit(() -> new DmService(machine.get(), config, log)).get();
+        } catch (final ExecutionException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new IllegalStateException("the machine did not boot: " + e.getCause(), e.getCause());
+        }
+        final DmServer server = new DmServer(group, service, DmTransport.epollAvailable());
+        try {
+            for (final QtestAddress a : addresses) {
+                server.listen(a);
+            }
+        } catch (final IOException | InterruptedException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void listen(final QtestAddress address) throws IOException, InterruptedException {
+        final SocketAddress bindTo;
+        if (address.isUnix()) {
+            removeStaleSocket(address.unixPath());
+            bindTo = new DomainSocketAddress(address.unixPath().toFile());
+        } else {
+            final InetSocketAddress tcp = address.tcpAddress();
+            if (tcp.isUnresolved()) {
+                throw new IOException("cannot listen on " + address + ": unknown host '" + address.host() + "'");
+            }
+            bindTo = tcp;
+        }
+        final ServerBootstrap b = new ServerBootstrap()
+            .group(group)
+            .channel(address.isUnix() ? DmTransport.unixServerChannel() : DmTransport.tcpServerChannel())
+            .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .childHandler(new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(final Channel ch) {
+                    ch.pipeline().addLast("codec", new DmCodec(DmFrameDecoder.Role.SERVER));
+                    ch.pipeline().addLast("session", service.newSession());
+                }
+            });
+        if (!address.isUnix()) {
+            b.option(ChannelOption.SO_REUSEADDR, true);
+            b.childOption(ChannelOption.TCP_NODELAY, true);
+        }
+        final ChannelFuture bound = b.bind(bindTo).await();
+        if (!bound.isSuccess()) {
+            throw new IOException("cannot listen on " + address + ": " + bound.cause().getMessage(), bound.cause());
+        }
+        if (address.isUnix()) {
+            try {
+                Files.setPosixFilePermissions(address.unixPath(), PosixFilePermissions.fromString("rw-------"));
+            } catch (final UnsupportedOperationException e) {
+                // not a POSIX file system: the directory's permissions are what protects it
+            }
+        }
+        listeners.add(bound.channel());
+        requested.add(address);
+    }
+
+    /** Removes a socket file an earlier run left behind; never anything that is not a socket. */
+    private static void removeStaleSocket(final Path path) throws IOException {
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        final BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!attrs.isOther()) {
+            throw new IOException("cannot listen on unix:" + path + ": the path exists and is not a socket");
+        }
+        Files.delete(path);
+    }
+
+    /** @return the bound addresses in {@code --listen} syntax (a TCP port 0 shows the port chosen) */
+    public List<String> addresses() {
+        final List<String> out = new ArrayList<>();
+        for (int i = 0; i < listeners.size(); i++) {
+            final SocketAddress a = listeners.get(i).localAddress();
+            if (a instanceof InetSocketAddress) {
+                final InetSocketAddress inet = (InetSocketAddress) a;
+                final String host = inet.getAddress().getHostAddress();
+                out.add("tcp:" + (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort());
+            } else {
+                out.add(requested.get(i).toString());
+            }
+        }
+        return out;
+    }
+
+    /** @return whether the native epoll transport is in use (else NIO, TCP only) */
+    public boolean usesEpoll() {
+        return epoll;
+    }
+
+    /** @return the event loop that owns the machine */
+    public EventLoop loop() {
+        return loop;
+    }
+
+    /**
+     * Runs {@code work} on the machine's thread.
+     *
+     * @param work what to do with the service (and through it the machine)
+     * @param <T> result type
+     * @return its result, when it has run
+     */
+    public <T> CompletableFuture<T> submit(final Function<DmService, T> work) {
+        final CompletableFuture<T> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                f.complete(work.apply(service));
+            } catch (final RuntimeException | Error e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    /**
+     * Runs {@code work} on the machine's thread and waits for it (at most 30 s). Never call it
+     * from the machine's thread.
+     *
+     * @param work what to do
+     * @param <T> result type
+     * @return its result
+     * @throws IllegalStateException if it failed, timed out or the wait was interrupted
+     */
+    public <T> T call(final Function<DmService, T> work) {
+        if (loop.inEventLoop()) {
+            return work.apply(service);
+        }
+        try {
+            return submit(work).get(30, TimeUnit.SECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted waiting for the machine", e);
+        } catch (final ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
+                : new IllegalStateException(e.getCause());
+        } catch (final TimeoutException e) {
+            throw new IllegalStateException("the machine's thread did not answer in 30 s", e);
+        }
+    }
+
+    /**
+     * Blocks until the server is closed.
+     *
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void awaitClose() throws InterruptedException {
+        group.terminationFuture().await();
+    }
+
+    /**
+     * Stops: every session gets SHUTTING_DOWN and is ended, the listeners close, Unix socket
+     * files are removed.
+     */
+    @Override
+    public void close() {
+        if (!group.isShuttingDown()) {
+            try {
+                submit(s -> {
+                    s.shutdown();
+                    return null;
+                }).get(5, TimeUnit.SECONDS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (final ExecutionException | TimeoutException e) {
+                // closing anyway
+            }
+            for (final Channel c : listeners) {
+                c.close().awaitUninterruptibly();
+            }
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        for (final QtestAddress a : requested) {
+            if (a.isUnix()) {
+                try {
+                    Files.deleteIfExists(a.unixPath());
+                } catch (final IOException e) {
+                    // best effort: the next start removes a stale socket file
+                }
+            }
+        }
+    }
+}
