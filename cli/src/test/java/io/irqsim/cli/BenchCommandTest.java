@@ -1,0 +1,130 @@
+package io.irqsim.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BenchCommandTest {
+
+    /** Output of one run. */
+    record Run(int status, String out, String err) {
+    }
+
+    static Run bench(final String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        // configured as Main.commandLine() configures its subcommands (exit codes, error handlers)
+        final CommandLine cl = new CommandLine(new BenchCommand());
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        final int status = cl.execute(args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    @Test
+    void jsonReportsEveryFieldAndOrderedPercentiles() throws Exception {
+        final Run r = bench("-n", "200", "--warmup", "50", "--json");
+        assertEquals(Main.EXIT_OK, r.status(), r.err());
+        final JsonNode j = Json.MAPPER.readTree(r.out());
+        for (final String f : List.of("scenario", "strategy", "device", "guest", "transport", "warmup", "count", "unit",
+            "min", "mean", "p50", "p90", "p99", "p99_9", "max", "clamped")) {
+            assertTrue(j.has(f), "missing field " + f + " in " + r.out());
+        }
+        assertEquals("default", j.get("scenario").asText());
+        assertEquals("pciback-setup-gsi", j.get("strategy").asText());
+        assertEquals("00:03.0", j.get("device").asText());
+        assertEquals("domU", j.get("guest").asText());
+        assertEquals("ns", j.get("unit").asText());
+        assertEquals(200, j.get("count").asLong());
+        assertEquals(50, j.get("warmup").asLong());
+        final long min = j.get("min").asLong();
+        final long p50 = j.get("p50").asLong();
+        final long p90 = j.get("p90").asLong();
+        final long p99 = j.get("p99").asLong();
+        final long p999 = j.get("p99_9").asLong();
+        final long max = j.get("max").asLong();
+        assertTrue(min > 0 && min <= p50 && p50 <= p90 && p90 <= p99 && p99 <= p999 && p999 <= max,
+            "percentiles out of order: " + r.out());
+        final double mean = j.get("mean").asDouble();
+        assertTrue(mean >= min && mean <= max, r.out());
+        assertEquals("", r.err(), "no progress with --json");
+    }
+
+    @Test
+    void textShowsTheHistogramRows() {
+        final Run r = bench("-n", "200", "--warmup", "0");
+        assertEquals(Main.EXIT_OK, r.status(), r.err());
+        for (final String label : List.of("count", "mean", "min", "p50", "p90", "p99", "p99.9", "max")) {
+            assertTrue(r.out().lines().anyMatch(l -> l.trim().startsWith(label + " ")), label + " missing:\n" + r.out());
+        }
+        assertTrue(r.out().contains("scenario default, strategy pciback-setup-gsi"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.trim().matches("count\\s+200\\s*")), r.out());
+    }
+
+    @Test
+    void progressEveryTenPercentWhenAsked() {
+        final Run r = bench("-n", "200", "--warmup", "0", "--progress");
+        assertEquals(Main.EXIT_OK, r.status(), r.err());
+        final List<String> lines = r.err().lines().map(String::trim).filter(l -> !l.isEmpty()).toList();
+        assertEquals(10, lines.size(), r.err());
+        assertEquals("bench:  10% (20/200)", lines.get(0));
+        assertEquals("bench: 100% (200/200)", lines.get(9));
+    }
+
+    @Test
+    void aStrategyThatDoesNotDeliverIsAClearErrorWithStatusOne() {
+        final Run r = bench("-n", "10", "--strategy", "status-quo");
+        assertEquals(Main.EXIT_FAILED, r.status());
+        assertEquals("", r.out());
+        assertTrue(r.err().contains("strategy status-quo does not deliver")
+            && r.err().contains("irq_permission:-EPERM"), r.err());
+    }
+
+    @Test
+    void anAttachThatWorksButDeliversNothingIsAlsoStatusOne() {
+        // early-pirq-map: permission passes, but the pin dom0 never unmasks is never configured
+        final Run r = bench("-n", "10", "--warmup", "0", "--strategy", "early-pirq-map");
+        assertEquals(Main.EXIT_FAILED, r.status());
+        assertTrue(r.err().contains("does not deliver"), r.err());
+    }
+
+    @Test
+    void aScenarioFileBenchmarksItsFirstPassedThroughDevice() throws Exception {
+        final java.nio.file.Path file = java.nio.file.Files.createTempFile("bench-scenario", ".yaml");
+        try {
+            // the device behind the bridge: INTA swizzled onto the bridge's INTC, GSI 22
+            java.nio.file.Files.writeString(file, String.join("\n",
+                "description: bench test",
+                "dom0:",
+                "  drivers: [\"00:04.0\", \"00:05.0\"]",
+                "guests:",
+                "  - name: guest1",
+                "    vcpus: 1",
+                "    passthrough:",
+                "      - {device: \"01:02.0\", slot: 6}",
+                ""));
+            final Run r = bench(file.toString(), "-n", "200", "--warmup", "0", "--json");
+            assertEquals(Main.EXIT_OK, r.status(), r.err());
+            final JsonNode j = Json.MAPPER.readTree(r.out());
+            assertEquals("01:02.0", j.get("device").asText());
+            assertEquals("guest1", j.get("guest").asText());
+            assertEquals(200, j.get("count").asLong());
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void badCountsAreUsageErrors() {
+        assertEquals(Main.EXIT_USAGE, bench("-n", "0").status());
+        assertEquals(Main.EXIT_USAGE, bench("--warmup", "-1").status());
+        assertEquals(Main.EXIT_USAGE, bench("--strategy", "no-such-design").status());
+    }
+}
