@@ -21,11 +21,11 @@ import java.util.concurrent.Callable;
  * {@code irqsim compare}: runs every strategy on one scenario and prints the matrix.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-    description = {"Run every design from the xen-devel thread on one scenario (default: the built-in one)",
-        "and print what each does: whether attach succeeds (or which call fails, with its errno),",
-        "interrupts fired and delivered, the GSI's trigger/polarity as programmed vs. as ACPI says,",
-        "whether the GSI is also bound to dom0, interrupts nobody handled, and whether the design needs",
-        "an interface that did not exist at the time of the thread."},
+    description = {"Run every design from the xen-devel thread on one scenario and print the matrix.",
+        "For each design: whether attach succeeds (or which call fails, with its errno), interrupts fired and "
+            + "delivered, the GSI's trigger/polarity as programmed vs. as ACPI says, whether the GSI is also bound to "
+            + "dom0, interrupts nobody handled, and whether the design needs an interface that did not exist at "
+            + "the time of the thread. Without SCENARIO: the built-in default scenario."},
     footer = {"", "Exit status: 0, or 2 on a usage or scenario-file error. See docs/strategies.md."})
 public final class CompareCommand implements Callable<Integer> {
 

@@ -12,8 +12,8 @@ import picocli.CommandLine.Command;
     description = {
         "Emulated x86 interrupt routing (IO-APIC, local APIC) under a Xen-like hypervisor core.",
         "Reproduces PCI INTx passthrough from a PVH dom0 and compares the designs proposed for it."},
-    subcommands = {RunCommand.class, CompareCommand.class, StrategiesCommand.class, TraceCommand.class, PlatformCommand.class,
-        QtestCommand.class,
+    subcommands = {RunCommand.class, CompareCommand.class, StrategiesCommand.class, TraceCommand.class,
+        BenchCommand.class, ServeCommand.class, DevmodelCommand.class, QtestCommand.class, PlatformCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Exit status: 0 ok, 1 run failed or an expectation did not hold, 2 usage or file error.",
         "Docs: README.md, docs/ in the source tree."})

@@ -21,7 +21,8 @@ import java.util.concurrent.Callable;
  * PCI interrupt through the bare hardware (no hypervisor), the way a kernel would, checking each step.
  */
 @Command(name = "platform", mixinStandardHelpOptions = true,
-    description = {"Describe the built-in default platform and self-check its interrupt path without a hypervisor:",
+    description = {"Describe the built-in default platform and self-check its bare interrupt path.",
+        "Without a hypervisor:",
         "program the NIC's IO-APIC entry through MMIO, assert its INTx, acknowledge and EOI on CPU 0."})
 public final class PlatformCommand implements Callable<Integer> {
 

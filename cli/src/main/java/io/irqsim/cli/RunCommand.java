@@ -18,11 +18,12 @@ import java.util.concurrent.Callable;
  * each layer did and a verdict.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Boot a scenario (dom0, the toolstack, HVM guests), pass its devices through, drive its",
-        "interrupt traffic, and print a timeline of what each layer did (with errno values) and a verdict.",
-        "Without SCENARIO it runs the built-in default: PVH dom0, the NIC 00:03.0 passed through to one HVM",
-        "guest, 100 interrupts; under the default strategy (status-quo) that reproduces the xen-devel",
-        "thread's failure: XEN_DOMCTL_irq_permission returns -EPERM."},
+    description = {"Run a scenario: boot it, pass its devices through, drive its interrupts, print a verdict.",
+        "Boots the scenario (dom0, the toolstack, HVM guests), passes its devices through, drives its interrupt "
+            + "traffic, and prints a timeline of what each layer did (with errno values) and a verdict.",
+        "Without SCENARIO it runs the built-in default: PVH dom0, the NIC 00:03.0 passed through to one HVM guest, "
+            + "100 interrupts. Under the default strategy (status-quo) that reproduces the xen-devel thread's "
+            + "failure: XEN_DOMCTL_irq_permission returns -EPERM."},
     footer = {"", "Exit status: 0 when the expectations hold (or, with none, every interrupt reached its guest),",
         "1 when not, 2 on a usage or scenario-file error.", "",
         "Strategies: irqsim strategies. Scenario format: docs/scenarios.md."})
