@@ -1,6 +1,7 @@
 package io.irqsim.cli;
 
 import io.irqsim.hv.trace.TraceReader;
+import io.irqsim.hv.trace.TraceRecord;
 
 import java.io.IOException;
 import java.util.Iterator;
@@ -46,6 +47,24 @@ enum TraceDumpFormat {
      * @throws IOException if {@code out} fails
      */
     abstract void write(TraceReader trace, Appendable out) throws IOException;
+
+    /**
+     * Writes one line per record, each built by {@code format} into a reused buffer.
+     *
+     * @param trace the decoded trace
+     * @param out destination
+     * @param format appends one record's line (without the line end)
+     * @throws IOException if {@code out} fails
+     */
+    static void perRecord(final TraceReader trace, final Appendable out,
+                          final java.util.function.BiConsumer<TraceRecord, StringBuilder> format) throws IOException {
+        final StringBuilder line = new StringBuilder(200);
+        for (long i = 0; i < trace.count(); i++) {
+            line.setLength(0);
+            format.accept(trace.get(i), line);
+            out.append(line).append('\n');
+        }
+    }
 
     /** @return the name used on the command line */
     String label() {

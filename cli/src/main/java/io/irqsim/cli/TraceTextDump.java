@@ -36,12 +36,7 @@ final class TraceTextDump {
      * @throws IOException if {@code out} fails
      */
     static void write(final TraceReader trace, final Appendable out) throws IOException {
-        final StringBuilder line = new StringBuilder(160);
-        for (long i = 0; i < trace.count(); i++) {
-            line.setLength(0);
-            append(trace.get(i), line);
-            out.append(line).append('\n');
-        }
+        TraceDumpFormat.perRecord(trace, out, TraceTextDump::append);
     }
 
     /**
