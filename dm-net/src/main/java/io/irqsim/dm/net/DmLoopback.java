@@ -9,7 +9,10 @@ import io.irqsim.guest.device.NicTestDevice;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.guest.strategy.Strategies;
+import io.irqsim.guest.toolstack.DeviceModel;
 import io.irqsim.hv.domain.Vcpu;
+import io.irqsim.hv.ioreq.IoreqCompletion;
+import io.irqsim.hw.pci.Bdf;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * A device-model server and the example model attached to it over a real loopback socket, in one
@@ -53,14 +57,18 @@ public final class DmLoopback implements AutoCloseable {
     private final ExampleNicModel model;
     private final Vcpu vcpu;
     private final Path socketDir;
+    private final String domain;
+    private final int slot;
 
     private DmLoopback(final DmServer server, final DeviceModelClient client, final ExampleNicModel model,
-                       final Vcpu vcpu, final Path socketDir) {
+                       final Vcpu vcpu, final Path socketDir, final String domain, final int slot) {
         this.server = server;
         this.client = client;
         this.model = model;
         this.vcpu = vcpu;
         this.socketDir = socketDir;
+        this.domain = domain;
+        this.slot = slot;
     }
 
     /**
@@ -94,21 +102,77 @@ public final class DmLoopback implements AutoCloseable {
         } else {
             address = QtestAddress.parse("tcp:127.0.0.1:0");
         }
-        final DmServer server = DmServer.start(() -> ScenarioMachine.boot(Scenario.defaultScenario(),
-            Strategies.byName(Scenario.DEFAULT_STRATEGY)), config, List.of(address), line -> { });
         try {
+            return start(() -> ScenarioMachine.boot(Scenario.defaultScenario(),
+                Strategies.byName(Scenario.DEFAULT_STRATEGY)), address, DOMAIN, SLOT, config, dir);
+        } catch (final IOException | InterruptedException | RuntimeException e) {
+            deleteSocketDir(dir);
+            throw e;
+        }
+    }
+
+    /**
+     * Starts a server on a machine of the caller's, listening on {@code address}, and attaches the
+     * example model to a guest over that address ({@code irqsim bench --devmodel}).
+     *
+     * @param machine boots the machine (on the server's thread)
+     * @param address where the server listens and the model connects: {@code tcp:HOST:PORT}
+     *     (port 0: a free one) or {@code unix:PATH} (needs epoll; the file is removed on close)
+     * @param guest the guest's name, or {@code null} for the scenario's first guest
+     * @param guestSlot the guest PCI slot of the model's function, or 0 for the first free one
+     *     from {@value #SLOT} up
+     * @param config the server's limits
+     * @return the pair, ready
+     * @throws IOException if the socket cannot be set up, the guest does not exist or has no free slot
+     * @throws InterruptedException if interrupted while starting
+     */
+    public static DmLoopback start(final Supplier<ScenarioMachine> machine, final QtestAddress address,
+                                   final String guest, final int guestSlot, final DmServerConfig config)
+        throws IOException, InterruptedException {
+        return start(machine, address, guest, guestSlot, config, null);
+    }
+
+    private static DmLoopback start(final Supplier<ScenarioMachine> machine, final QtestAddress address,
+                                    final String guest, final int guestSlot, final DmServerConfig config,
+                                    final Path dir) throws IOException, InterruptedException {
+        final DmServer server = DmServer.start(machine, config, List.of(address), line -> { });
+        try {
+            final String name = guest != null ? guest : server.call(s -> s.machine().guests().isEmpty() ? null
+                : s.machine().guests().get(0).domain().name());
+            if (name == null || server.call(s -> s.machine().guest(name)) == null) {
+                throw new IOException(name == null ? "the scenario has no guest to attach a device model to"
+                    : "the scenario has no guest named '" + name + "'");
+            }
+            final int slot = guestSlot > 0 ? guestSlot : server.call(s -> freeSlot(s.machine(), name));
+            if (slot < 0) {
+                throw new IOException("guest " + name + " has no free PCI slot from " + SLOT + " to 31");
+            }
             final DeviceModelClient client = DeviceModelClient.connect(server.addresses().get(0));
             final ExampleNicModel model = new ExampleNicModel(client);
-            model.plug(DOMAIN, SLOT).get(30, TimeUnit.SECONDS);
-            final Vcpu vcpu = server.call(s -> s.machine().guest(DOMAIN).domain().vcpu(0));
-            return new DmLoopback(server, client, model, vcpu, dir);
-        } catch (final ExecutionException | TimeoutException e) {
-            server.close();
-            throw new IOException("the example model did not attach: " + e, e);
-        } catch (final IOException | RuntimeException e) {
+            try {
+                model.plug(name, slot).get(30, TimeUnit.SECONDS);
+            } catch (final ExecutionException | TimeoutException e) {
+                client.abort();
+                throw new IOException("the example model did not attach to " + name + " at slot " + slot + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e), e);
+            }
+            final Vcpu vcpu = server.call(s -> s.machine().guest(name).domain().vcpu(0));
+            return new DmLoopback(server, client, model, vcpu, dir, name, slot);
+        } catch (final IOException | InterruptedException | RuntimeException e) {
             server.close();
             throw e;
         }
+    }
+
+    /** The first slot from {@value #SLOT} up that holds no function on the guest's bus, or -1. */
+    private static int freeSlot(final ScenarioMachine m, final String guest) {
+        final DeviceModel dm = m.deviceModel(m.guest(guest).domain());
+        for (int slot = SLOT; slot <= 31; slot++) {
+            if (dm == null || dm.bus().function(new Bdf(0, slot, 0)) == null) {
+                return slot;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -135,6 +199,7 @@ public final class DmLoopback implements AutoCloseable {
         final CompletableFuture<Long> f = new CompletableFuture<>();
         final long gpa = model.bar0() + NicTestDevice.REG_RAISED;
         server.loop().execute(new Runnable() {
+            private final IoreqCompletion next = this::next; // one completion for the whole chain
             private int left = count;
             private long start;
 
@@ -149,7 +214,7 @@ public final class DmLoopback implements AutoCloseable {
                     f.complete(System.nanoTime() - start);
                     return;
                 }
-                vcpu.mmioReadAsync(gpa, 4, this::next);
+                vcpu.mmioReadAsync(gpa, 4, next);
             }
         });
         return f;
@@ -180,6 +245,21 @@ public final class DmLoopback implements AutoCloseable {
         return model;
     }
 
+    /** @return the guest the model is attached to */
+    public String domain() {
+        return domain;
+    }
+
+    /** @return the guest PCI slot of the model's function */
+    public int slot() {
+        return slot;
+    }
+
+    /** @return where the server listens (a TCP port 0 shows the port chosen) */
+    public String address() {
+        return server.addresses().get(0);
+    }
+
     /** Closes the model (GOODBYE) and the server. */
     @Override
     public void close() {
@@ -187,13 +267,17 @@ public final class DmLoopback implements AutoCloseable {
             client.close();
         } finally {
             server.close();
-            if (socketDir != null) {
-                try {
-                    Files.deleteIfExists(socketDir.resolve("dm.sock"));
-                    Files.deleteIfExists(socketDir);
-                } catch (final IOException e) {
-                    // a temporary directory: best effort
-                }
+            deleteSocketDir(socketDir);
+        }
+    }
+
+    private static void deleteSocketDir(final Path dir) {
+        if (dir != null) {
+            try {
+                Files.deleteIfExists(dir.resolve("dm.sock"));
+                Files.deleteIfExists(dir);
+            } catch (final IOException e) {
+                // a temporary directory: best effort
             }
         }
     }

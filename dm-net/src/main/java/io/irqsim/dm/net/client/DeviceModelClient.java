@@ -4,6 +4,7 @@ import io.irqsim.dm.net.DmTransport;
 import io.irqsim.dm.net.proto.DmCodec;
 import io.irqsim.dm.net.proto.DmFrame;
 import io.irqsim.dm.net.proto.DmFrameDecoder;
+import io.irqsim.dm.net.proto.DmFrameEncoder;
 import io.irqsim.dm.net.proto.ErrorCodes;
 import io.irqsim.dm.net.proto.Features;
 import io.irqsim.dm.net.proto.FrameDescriptor;
@@ -499,6 +500,8 @@ public final class DeviceModelClient implements AutoCloseable {
         private ChannelHandlerContext ctx;
         private long nextId = 1;
         private boolean open = true;
+        /** Between a {@code channelRead} and its {@code channelReadComplete}, when writes wait for one flush. */
+        private boolean reading;
         private volatile Msg.Hello negotiated;
         private volatile EoiListener eoiListener;
         private volatile Consumer<DmRemoteException> errorListener;
@@ -524,8 +527,15 @@ public final class DeviceModelClient implements AutoCloseable {
             if (!posted) {
                 pending.put(id, new Pending((CompletableFuture<Object>) f, onReply));
             }
-            channel.writeAndFlush(new DmFrame(type, FrameDescriptor.FLAG_MODEL_ORIGIN
-                | (posted ? FrameDescriptor.FLAG_POSTED : 0), device, id, payload), channel.voidPromise());
+            final DmFrame frame = new DmFrame(type, FrameDescriptor.FLAG_MODEL_ORIGIN
+                | (posted ? FrameDescriptor.FLAG_POSTED : 0), device, id, payload);
+            if (reading) {
+                // made by a handler or listener while frames are being read: flushed with the IOREQ
+                // replies once the read is done (one write, one wake-up of the server)
+                channel.write(frame, channel.voidPromise());
+            } else {
+                channel.writeAndFlush(frame, channel.voidPromise());
+            }
             if (posted) {
                 f.complete(null);
             }
@@ -542,6 +552,7 @@ public final class DeviceModelClient implements AutoCloseable {
 
         @Override
         public void channelRead(final ChannelHandlerContext context, final Object msg) {
+            reading = true;
             if (!open) {
                 return;
             }
@@ -619,7 +630,7 @@ public final class DeviceModelClient implements AutoCloseable {
                 return;
             }
             ioreqsAnswered++;
-            ctx.write(f.reply(f.device(), new Msg.IoreqDone(value)));
+            ctx.write(DmFrameEncoder.ioreqReply(ctx.alloc(), f.device(), f.id(), value), ctx.voidPromise());
         }
 
         private void notice(final Msg.Error e) {
@@ -652,6 +663,7 @@ public final class DeviceModelClient implements AutoCloseable {
 
         @Override
         public void channelReadComplete(final ChannelHandlerContext context) {
+            reading = false;
             context.flush();
         }
 

@@ -529,6 +529,25 @@ public final class Msg {
 
         @Override
         public void encode(final ByteBuf out) {
+            encode(out, space, read, size, region, vcpu, offset, address, data);
+        }
+
+        /**
+         * Writes an IOREQ payload from its fields, without a record (the server's per-access path).
+         *
+         * @param out where
+         * @param space {@link #SPACE_MMIO} or {@link #SPACE_PIO}
+         * @param read whether it is a read
+         * @param size access size
+         * @param region region index
+         * @param vcpu the vCPU
+         * @param offset offset within the region
+         * @param address absolute address
+         * @param data value written (0 for reads)
+         */
+        public static void encode(final ByteBuf out, final int space, final boolean read, final int size,
+                                  final int region, final int vcpu, final long offset, final long address,
+                                  final long data) {
             out.writeByte(space).writeByte(read ? 1 : 0).writeByte(size).writeByte(region).writeShortLE(vcpu)
                 .writeShortLE(0).writeLongLE(offset).writeLongLE(address).writeLongLE(data);
         }
@@ -541,9 +560,12 @@ public final class Msg {
      * @param data the value read
      */
     public record IoreqDone(long data) implements Payload {
+        /** Encoded length. */
+        public static final int LENGTH = 8;
+
         @Override
         public int length() {
-            return 8;
+            return LENGTH;
         }
 
         @Override

@@ -45,6 +45,11 @@ import java.util.function.Supplier;
  * thread owns the machine") and leaves no hand-over between I/O threads and a machine thread on
  * the path of a forwarded access. Nothing on it blocks on a peer.
  *
+ * <p><b>Trace.</b> The machine's boot is recorded; after it, a recorder that writes to memory is
+ * switched off (as {@code irqsim bench} does with its machine, and as Xen's own xentrace is off
+ * unless asked for): nothing reads it while serving, and it would otherwise grow without bound. A
+ * recorder writing to a mapped file, which someone asked for, keeps recording.
+ *
  * <p><b>Security.</b> There is no authentication: a TCP address without a host binds the loopback
  * interface, and a Unix socket file is made readable and writable by its owner only (mode 0600).
  * A model has the rights of a device-model domain for the guest it attaches to, nothing more.
@@ -90,7 +95,16 @@ public final class DmServer implements AutoCloseable {
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, DmTransport.ioHandlerFactory());
         final DmService service;
         try {
-            service = group.next().submit(() -> new DmService(machine.get(), config, log)).get();
+            service = group.next().submit(() -> {
+                final ScenarioMachine m = machine.get();
+                if (!m.trace().isMapped()) {
+                    // nothing reads an in-memory recording while serving: left on, it would grow by
+                    // some 900 bytes per interrupt a model raises (19 records) for as long as the
+                    // server runs, and cost every forwarded access a record; the boot is in it
+                    m.trace().setEnabled(false);
+                }
+                return new DmService(m, config, log);
+            }).get();
         } catch (final ExecutionException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("the machine did not boot: " + e.getCause(), e.getCause());

@@ -3,6 +3,7 @@ package io.irqsim.dm.net.server;
 import io.irqsim.dm.net.proto.DmCodec;
 import io.irqsim.dm.net.proto.DmFrame;
 import io.irqsim.dm.net.proto.DmFrameDecoder;
+import io.irqsim.dm.net.proto.DmFrameEncoder;
 import io.irqsim.dm.net.proto.ErrorCodes;
 import io.irqsim.dm.net.proto.Features;
 import io.irqsim.dm.net.proto.FrameDescriptor;
@@ -137,6 +138,14 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
     /** The one timer of the session: due when the oldest pending IOREQ's deadline passes. */
     private ScheduledFuture<?> sweep;
     private long nextId = 1;
+    /**
+     * Whether the session is between a {@code channelRead} and its {@code channelReadComplete}:
+     * frames sent then (IOREQs and EOI notices the model's requests cause, replies) are written
+     * and flushed together once the read is done, one write system call for all of them, instead
+     * of one per frame with the model woken for each. Outside a read (a guest access another
+     * session or thread started) a frame is flushed at once.
+     */
+    private boolean reading;
     private int isaRaised;
     private int isaRaisedSinceEoi;
     private final List<BindPtIrq> ptBindings = new ArrayList<>();
@@ -168,6 +177,7 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
 
     @Override
     public void channelRead(final ChannelHandlerContext context, final Object msg) {
+        reading = true;
         if (state == State.ENDED) {
             return;
         }
@@ -182,6 +192,7 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
 
     @Override
     public void channelReadComplete(final ChannelHandlerContext context) {
+        reading = false;
         context.flush();
         if (!context.channel().isWritable()) {
             // the model does not read its replies: stop reading its requests until it catches up
@@ -759,8 +770,18 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
             sweep = ctx.executor().schedule(this::sweep, timeoutNanos, TimeUnit.NANOSECONDS);
         }
         ioreqsSent++;
-        ctx.writeAndFlush(new DmFrame(Opcodes.IOREQ, 0, r.device(), id, new Msg.Ioreq(r.space(), read, size,
-            r.region(), vcpu.id(), offset, r.base() + offset, read ? 0 : value)), ctx.voidPromise());
+        // encoded here, straight into a buffer of the channel's allocator: no frame or payload record per access
+        send(DmFrameEncoder.ioreq(ctx.alloc(), r.device(), id, r.space(), read, size, r.region(), vcpu.id(), offset,
+            r.base() + offset, read ? 0 : value));
+    }
+
+    /** Writes a frame the model did not ask for; flushed now, or with the rest when the current read is done. */
+    private void send(final Object frame) {
+        if (reading) {
+            ctx.write(frame, ctx.voidPromise());
+        } else {
+            ctx.writeAndFlush(frame, ctx.voidPromise());
+        }
     }
 
     /**
@@ -830,8 +851,7 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
 
     private void eoiNotice(final int device, final int gsi) {
         eoiNotices++;
-        ctx.writeAndFlush(new DmFrame(Opcodes.EOI, FrameDescriptor.FLAG_POSTED, device, nextId++, new Msg.Eoi(gsi)),
-            ctx.voidPromise());
+        send(new DmFrame(Opcodes.EOI, FrameDescriptor.FLAG_POSTED, device, nextId++, new Msg.Eoi(gsi)));
     }
 
     // ---------------------------------------------------------------- replies and errors out
