@@ -6,6 +6,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -27,7 +28,9 @@ class ForkFlagsTest {
         final String property = System.getProperty("irqsim.jvm.flags");
         assertNotNull(property, "surefire must pass irqsim.jvm.flags (benchmarks/pom.xml)");
         final String[] expected = property.trim().split("\\s+");
-        for (final Class<?> type : AllocationFreeTest.BENCHMARKS) {
+        final List<Class<?>> every = new ArrayList<>(AllocationFreeTest.BENCHMARKS);
+        every.addAll(AllocationFreeTest.SOCKET_BENCHMARKS.keySet());
+        for (final Class<?> type : every) {
             final Fork fork = type.getAnnotation(Fork.class);
             assertNotNull(fork, type.getSimpleName() + " has no class-level @Fork");
             assertTrue(fork.value() >= 2, type.getSimpleName() + " forks fewer than twice");

@@ -1,5 +1,6 @@
 package io.irqsim.cli;
 
+import io.irqsim.dm.qtest.QtestAddress;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.guest.strategy.Strategy;
 import org.HdrHistogram.Histogram;
@@ -7,6 +8,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -19,6 +21,14 @@ import java.util.concurrent.Callable;
  * the EOI to the physical IO-APIC) and recorded in an HdrHistogram (1 ns .. 1 s, 3 significant
  * digits). Prints p50/p90/p99/p99.9/max, mean and count, as text or JSON.
  *
+ * <p>With {@code --devmodel ADDRESS} the interrupts come from a device model across a socket
+ * instead ({@link BenchTarget#devmodel}): the command serves the scenario on ADDRESS, attaches the
+ * example NIC model to its first guest over it, and times each interrupt from the bench thread
+ * asking the model to raise INTx until the guest's driver has read STATUS and written ACK (two
+ * accesses forwarded to the model over the socket) and the EOI notice is back at the model. Both
+ * ends run in this JVM, so the result is self-contained and repeatable; to drive a server elsewhere,
+ * {@code irqsim devmodel --connect} is the tool (it prints the rate).
+ *
  * <p>Per-operation costs of the paths inside (RTE writes, injection, LAPIC EOI, MMIO dispatch)
  * are measured by the JMH benchmarks in {@code benchmarks/}; this command measures the whole
  * round including the Linux and toolstack models.
@@ -29,9 +39,15 @@ import java.util.concurrent.Callable;
             + "interrupts, one at a time; each is timed (wall clock) from the raise until the guest driver has "
             + "handled it and the machine is idle. Prints the latency histogram: HdrHistogram percentiles "
             + "p50/p90/p99/p99.9/max, mean and count, in ns. Progress goes to stderr every 10%% when a terminal is "
-            + "attached (or with --progress)."},
-    footer = {"", "Exit status: 0 ok, 1 the strategy does not deliver the device's interrupts,",
-        "2 usage or scenario-file error."})
+            + "attached (or with --progress).",
+        "With --devmodel ADDRESS the interrupts travel through an attached device model instead: the scenario is "
+            + "served as by 'irqsim serve --listen ADDRESS', the example NIC model (as 'irqsim devmodel') connects "
+            + "over ADDRESS and attaches to the scenario's first guest, and each interrupt is timed from asking the "
+            + "model to raise INTx until the guest driver has read STATUS and written ACK through the socket and the "
+            + "EOI notice is back at the model. Server and model both run in this process."},
+    footer = {"", "Exit status: 0 ok, 1 the strategy does not deliver the device's interrupts (with --devmodel:",
+        "the server cannot listen at ADDRESS, or the model's interrupts are not handled), 2 usage or",
+        "scenario-file error."})
 public final class BenchCommand implements Callable<Integer> {
 
     /** Highest latency the histogram tracks: 1 s. */
@@ -59,6 +75,12 @@ public final class BenchCommand implements Callable<Integer> {
             + " attach). See 'irqsim strategies'.")
     private String strategy;
 
+    @Option(names = "--devmodel", paramLabel = "ADDRESS",
+        description = {"Measure through a device model attached over a socket: tcp:HOST:PORT (port 0 picks a free "
+            + "one, e.g. tcp:127.0.0.1:0), tcp::PORT (loopback) or unix:PATH (needs Netty's epoll transport; the "
+            + "socket file is removed afterwards)."})
+    private String devmodel;
+
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
     private boolean json;
 
@@ -74,15 +96,41 @@ public final class BenchCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--warmup must not be negative");
         }
+        final QtestAddress address;
+        try {
+            address = devmodel == null ? null : QtestAddress.parse(devmodel);
+        } catch (final IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--devmodel " + e.getMessage());
+        }
         final Scenario scenario = input.load();
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
         final PrintWriter err = spec.commandLine().getErr();
-        try (BenchTarget target = BenchTarget.inProcess(scenario, s)) {
+        final BenchTarget opened;
+        if (address == null) {
+            opened = BenchTarget.inProcess(scenario, s);
+        } else {
+            try {
+                opened = BenchTarget.devmodel(scenario, s, address);
+            } catch (final IOException | IllegalStateException e) {
+                err.printf(Locale.ROOT, "irqsim bench: no device model to measure through at %s: %s%n", devmodel,
+                    e.getMessage());
+                err.flush();
+                return Main.EXIT_FAILED;
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Main.EXIT_FAILED;
+            }
+        }
+        try (BenchTarget target = opened) {
             final String reason = target.notDeliveringReason();
             if (reason != null) {
-                err.printf(Locale.ROOT, "irqsim bench: strategy %s does not deliver interrupts here: %s."
-                    + " Nothing to measure; try --strategy %s (see 'irqsim strategies').%n", s.name(), reason,
-                    DEFAULT_STRATEGY);
+                if (address != null) {
+                    err.printf(Locale.ROOT, "irqsim bench: %s. Nothing to measure.%n", reason);
+                } else {
+                    err.printf(Locale.ROOT, "irqsim bench: strategy %s does not deliver interrupts here: %s."
+                        + " Nothing to measure; try --strategy %s (see 'irqsim strategies').%n", s.name(), reason,
+                        DEFAULT_STRATEGY);
+                }
                 err.flush();
                 return Main.EXIT_FAILED;
             }
@@ -114,7 +162,7 @@ public final class BenchCommand implements Callable<Integer> {
                 out.println(Json.write(r));
                 out.flush();
             } else {
-                r.text(out);
+                r.text(out, target.timing());
             }
         }
         return Main.EXIT_OK;
@@ -124,11 +172,16 @@ public final class BenchCommand implements Callable<Integer> {
         return progress != null ? progress : !json && System.console() != null;
     }
 
-    private static int notHandled(final PrintWriter err, final Strategy s, final BenchTarget target, final long n,
-                                  final String phase) {
-        err.printf(Locale.ROOT, "irqsim bench: interrupt %d of the %s from %s was not handled by the guest driver"
-            + " under strategy %s: it does not deliver. Try --strategy %s (see 'irqsim strategies').%n", n, phase,
-            target.describe(), s.name(), DEFAULT_STRATEGY);
+    private int notHandled(final PrintWriter err, final Strategy s, final BenchTarget target, final long n,
+                           final String phase) {
+        if (devmodel != null) {
+            err.printf(Locale.ROOT, "irqsim bench: interrupt %d of the %s from %s was not handled by the guest driver"
+                + " (over %s).%n", n, phase, target.describe(), target.transport());
+        } else {
+            err.printf(Locale.ROOT, "irqsim bench: interrupt %d of the %s from %s was not handled by the guest driver"
+                + " under strategy %s: it does not deliver. Try --strategy %s (see 'irqsim strategies').%n", n, phase,
+                target.describe(), s.name(), DEFAULT_STRATEGY);
+        }
         err.flush();
         return Main.EXIT_FAILED;
     }

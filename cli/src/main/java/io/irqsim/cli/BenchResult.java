@@ -54,10 +54,20 @@ record BenchResult(String scenario, String strategy, String device, String guest
      * @param out where
      */
     void text(final PrintWriter out) {
+        text(out, BenchTarget.IN_PROCESS_TIMING);
+    }
+
+    /**
+     * Prints the result for people.
+     *
+     * @param out where
+     * @param timing what each value spans, from its start to its end ({@link BenchTarget#timing()})
+     */
+    void text(final PrintWriter out, final String timing) {
         out.printf(Locale.ROOT, "irqsim bench: scenario %s, strategy %s%n", scenario, strategy);
         out.printf(Locale.ROOT, "  %s -> %s (%s)%n", device, guest, transport);
-        out.printf(Locale.ROOT, "  %d interrupts after %d warm-up; latency: wall clock from the device raising INTx%n"
-            + "  until the guest driver has handled it and the machine is idle%n%n", count, warmup);
+        out.printf(Locale.ROOT, "  %d interrupts after %d warm-up; latency: wall clock %s%n%n", count, warmup,
+            timing.replace("\n", System.lineSeparator()));
         row(out, "count", Long.toString(count), "");
         row(out, "mean", String.format(Locale.ROOT, "%.1f", mean), "ns");
         row(out, "min", Long.toString(min), "ns");

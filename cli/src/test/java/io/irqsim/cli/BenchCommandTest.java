@@ -1,14 +1,19 @@
 package io.irqsim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.irqsim.dm.net.DmTransport;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchCommandTest {
@@ -65,6 +70,7 @@ class BenchCommandTest {
             assertTrue(r.out().lines().anyMatch(l -> l.trim().startsWith(label + " ")), label + " missing:\n" + r.out());
         }
         assertTrue(r.out().contains("scenario default, strategy pciback-setup-gsi"), r.out());
+        assertTrue(r.out().contains("until the guest driver has handled it and the machine is idle"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.trim().matches("count\\s+200\\s*")), r.out());
     }
 
@@ -118,6 +124,100 @@ class BenchCommandTest {
             assertEquals(200, j.get("count").asLong());
         } finally {
             java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    // ------------------------------------------------------------------ --devmodel
+
+    private static JsonNode okJson(final Run r) throws Exception {
+        assertEquals(Main.EXIT_OK, r.status(), r.err());
+        final JsonNode j = Json.MAPPER.readTree(r.out());
+        final long min = j.get("min").asLong();
+        assertTrue(min > 0 && min <= j.get("p50").asLong() && j.get("p50").asLong() <= j.get("p90").asLong()
+            && j.get("p90").asLong() <= j.get("p99").asLong() && j.get("p99").asLong() <= j.get("p99_9").asLong()
+            && j.get("p99_9").asLong() <= j.get("max").asLong(), "percentiles out of order: " + r.out());
+        return j;
+    }
+
+    @Test
+    void devmodelOverTcpLoopbackTimesTheModelsInterrupts() throws Exception {
+        final Run r = bench("-n", "50", "--warmup", "10", "--json", "--devmodel", "tcp:127.0.0.1:0");
+        final JsonNode j = okJson(r);
+        assertEquals("default", j.get("scenario").asText());
+        assertEquals("00:06.0", j.get("device").asText(), "the example model's function, at the first free slot");
+        assertEquals("domU", j.get("guest").asText());
+        assertEquals(50, j.get("count").asLong());
+        assertEquals(10, j.get("warmup").asLong());
+        final String transport = j.get("transport").asText();
+        assertTrue(transport.startsWith("device model over tcp:127.0.0.1:") && !transport.contains(":0 ")
+            && transport.contains("example NIC model"), transport);
+    }
+
+    @Test
+    void devmodelOverAUnixSocketRemovesItsSocketFile() throws Exception {
+        Assumptions.assumeTrue(DmTransport.epollAvailable(), "Unix sockets need Netty's epoll transport");
+        final Path dir = Files.createTempDirectory("bench-devmodel");
+        final Path sock = dir.resolve("dm.sock");
+        try {
+            final Run r = bench("-n", "50", "--warmup", "0", "--json", "--devmodel", "unix:" + sock);
+            final JsonNode j = okJson(r);
+            assertEquals(50, j.get("count").asLong());
+            assertEquals("device model over unix:" + sock + " (example NIC model, dm-net)", j.get("transport").asText());
+            assertFalse(Files.exists(sock), "the socket file is left behind");
+        } finally {
+            Files.deleteIfExists(sock);
+            Files.delete(dir);
+        }
+    }
+
+    @Test
+    void devmodelTextNamesTheTransport() {
+        final Run r = bench("-n", "20", "--warmup", "0", "--devmodel", "tcp::0");
+        assertEquals(Main.EXIT_OK, r.status(), r.err());
+        assertTrue(r.out().contains("00:06.0 -> domU (device model over tcp:127.0.0.1:"), r.out());
+        assertTrue(r.out().contains("the EOI notice is back at the model"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.trim().matches("count\\s+20\\s*")), r.out());
+    }
+
+    @Test
+    void devmodelTakesTheFirstFreeSlotOfTheScenariosFirstGuest() throws Exception {
+        final Path file = Files.createTempFile("bench-devmodel", ".yaml");
+        try {
+            // guest1 has the device behind the bridge at its slot 6: the model goes to slot 7
+            Files.writeString(file, String.join("\n",
+                "description: bench devmodel test",
+                "dom0:",
+                "  drivers: [\"00:04.0\", \"00:05.0\"]",
+                "guests:",
+                "  - name: guest1",
+                "    vcpus: 1",
+                "    passthrough:",
+                "      - {device: \"01:02.0\", slot: 6}",
+                ""));
+            final JsonNode j = okJson(bench(file.toString(), "-n", "20", "--warmup", "0", "--json", "--devmodel",
+                "tcp:127.0.0.1:0"));
+            assertEquals("00:07.0", j.get("device").asText());
+            assertEquals("guest1", j.get("guest").asText());
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void devmodelAddressErrors() throws Exception {
+        final Run bad = bench("-n", "10", "--devmodel", "udp:127.0.0.1:1");
+        assertEquals(Main.EXIT_USAGE, bad.status());
+        assertTrue(bad.err().contains("--devmodel") && bad.err().contains("tcp:HOST:PORT"), bad.err());
+        // a path that cannot be a socket: the server cannot listen, status 1 and why
+        final Path file = Files.createTempFile("bench-devmodel", ".not-a-socket");
+        try {
+            final Run busy = bench("-n", "10", "--devmodel", "unix:" + file);
+            assertEquals(Main.EXIT_FAILED, busy.status(), busy.err());
+            assertTrue(busy.err().contains("no device model to measure through") && busy.err().contains("not a socket"),
+                busy.err());
+            assertEquals("", busy.out());
+        } finally {
+            Files.deleteIfExists(file);
         }
     }
 
