@@ -1,6 +1,6 @@
 package io.irqsim.hv;
 
-import io.irqsim.bench.JvmFlags;
+import io.irqsim.bench.AbstractIrqsimBenchmark;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.GuestKernel;
 import io.irqsim.hv.domain.Vcpu;
@@ -11,20 +11,13 @@ import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.pci.PciFunction;
 import io.irqsim.hw.platform.DefaultPlatform;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
-import java.util.concurrent.TimeUnit;
 
 /**
  * Injection of a passed-through INTx into an HVM guest, on Xen 4.20 with the NIC (00:03.0, GSI 16,
@@ -51,14 +44,8 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * Both machine benchmarks run with the trace recorder off and on ({@code trace}, see {@link BenchMachine}).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {JvmFlags.EXPORTS_REF, JvmFlags.EXPORTS_NIO_CH, JvmFlags.EXPORTS_MISC,
-    JvmFlags.OPENS_LANG, JvmFlags.OPENS_REFLECT, JvmFlags.OPENS_IO, JvmFlags.OPENS_NIO, JvmFlags.OPENS_UTIL})
 @State(Scope.Thread)
-public class InjectionBenchmark {
+public class InjectionBenchmark extends AbstractIrqsimBenchmark {
 
     private static final long LAPIC_EOI = LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.EOI;
 

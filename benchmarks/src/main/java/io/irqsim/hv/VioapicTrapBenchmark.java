@@ -1,28 +1,21 @@
 package io.irqsim.hv;
 
+import io.irqsim.bench.AbstractIrqsimBenchmark;
 import io.irqsim.bench.AllocatesByDesign;
-import io.irqsim.bench.JvmFlags;
 import io.irqsim.hv.domain.Vcpu;
 import io.irqsim.hw.ioapic.IoApic;
 import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.platform.DefaultPlatform;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Dom0's trapped vIO-APIC: a PVH hardware domain writes a whole redirection entry (IOREGSEL/IOWIN
@@ -49,14 +42,8 @@ import java.util.concurrent.TimeUnit;
  * Every machine benchmark runs with the trace recorder off and on ({@code trace} parameter, see
  * {@link BenchMachine}).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {JvmFlags.EXPORTS_REF, JvmFlags.EXPORTS_NIO_CH, JvmFlags.EXPORTS_MISC,
-    JvmFlags.OPENS_LANG, JvmFlags.OPENS_REFLECT, JvmFlags.OPENS_IO, JvmFlags.OPENS_NIO, JvmFlags.OPENS_UTIL})
 @State(Scope.Thread)
-public class VioapicTrapBenchmark {
+public class VioapicTrapBenchmark extends AbstractIrqsimBenchmark {
 
     /** A PCI line (bridge slot 0x1e INTA) that nobody maps. */
     static final int MASKED_GSI = 20;

@@ -1,21 +1,14 @@
 package io.irqsim.dm.net;
 
-import io.irqsim.bench.JvmFlags;
+import io.irqsim.bench.AbstractIrqsimBenchmark;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
-import java.util.concurrent.TimeUnit;
 
 /**
  * One guest MMIO read forwarded to a device model over a real socket, next to a raw Netty echo of
@@ -54,13 +47,7 @@ import java.util.concurrent.TimeUnit;
  * benchmarks allocate (a future per batch or call, protocol records per frame, on three threads)
  * and are left out of {@code AllocationFreeTest}; {@code -prof gc} shows how much.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {JvmFlags.EXPORTS_REF, JvmFlags.EXPORTS_NIO_CH, JvmFlags.EXPORTS_MISC,
-    JvmFlags.OPENS_LANG, JvmFlags.OPENS_REFLECT, JvmFlags.OPENS_IO, JvmFlags.OPENS_NIO, JvmFlags.OPENS_UTIL})
-public class ForwardedReadBenchmark {
+public class ForwardedReadBenchmark extends AbstractIrqsimBenchmark {
 
     /** Operations chained per JMH call in the chained benchmarks. */
     public static final int BATCH = 500;

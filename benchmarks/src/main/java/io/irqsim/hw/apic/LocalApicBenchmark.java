@@ -1,22 +1,15 @@
 package io.irqsim.hw.apic;
 
-import io.irqsim.bench.JvmFlags;
+import io.irqsim.bench.AbstractIrqsimBenchmark;
 import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.mmio.MmioBus;
 import io.irqsim.hw.trace.HwTrace;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
-import java.util.concurrent.TimeUnit;
 
 /**
  * One local APIC on its own (no IO-APIC, no hypervisor, no trace): an interrupt message is
@@ -31,14 +24,8 @@ import java.util.concurrent.TimeUnit;
  *       bitmaps in {@code long[4]}, as the LAPIC keeps them).</li>
  * </ul>
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {JvmFlags.EXPORTS_REF, JvmFlags.EXPORTS_NIO_CH, JvmFlags.EXPORTS_MISC,
-    JvmFlags.OPENS_LANG, JvmFlags.OPENS_REFLECT, JvmFlags.OPENS_IO, JvmFlags.OPENS_NIO, JvmFlags.OPENS_UTIL})
 @State(Scope.Thread)
-public class LocalApicBenchmark {
+public class LocalApicBenchmark extends AbstractIrqsimBenchmark {
 
     /** Trigger mode of the accepted vector: a level vector sets TMR and its EOI is broadcast. */
     @Param({"edge", "level"})

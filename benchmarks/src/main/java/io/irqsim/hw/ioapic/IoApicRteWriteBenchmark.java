@@ -1,24 +1,17 @@
 package io.irqsim.hw.ioapic;
 
-import io.irqsim.bench.JvmFlags;
+import io.irqsim.bench.AbstractIrqsimBenchmark;
 import io.irqsim.hw.mmio.MmioBus;
 import io.irqsim.hw.platform.DefaultPlatform;
 import io.irqsim.hw.platform.Platform;
 import io.irqsim.hw.time.VirtualClock;
 import io.irqsim.hw.trace.HwTrace;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The physical IO-APIC's redirection-table path as a kernel uses it, through CPU 0's view of
@@ -34,14 +27,8 @@ import java.util.concurrent.TimeUnit;
  * The entry is the one Linux programs for a PCI INTx line, masked (level, active low, vector
  * 0x61) on GSI 16, so a write never delivers: what is measured is the register path alone.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {JvmFlags.EXPORTS_REF, JvmFlags.EXPORTS_NIO_CH, JvmFlags.EXPORTS_MISC,
-    JvmFlags.OPENS_LANG, JvmFlags.OPENS_REFLECT, JvmFlags.OPENS_IO, JvmFlags.OPENS_NIO, JvmFlags.OPENS_UTIL})
 @State(Scope.Thread)
-public class IoApicRteWriteBenchmark {
+public class IoApicRteWriteBenchmark extends AbstractIrqsimBenchmark {
 
     private static final long BASE = IoApicRegisters.DEFAULT_BASE;
 

@@ -1,19 +1,12 @@
 package io.irqsim.hw.mmio;
 
-import io.irqsim.bench.JvmFlags;
+import io.irqsim.bench.AbstractIrqsimBenchmark;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
-import java.util.concurrent.TimeUnit;
 
 /**
  * MMIO dispatch with several devices mapped: {@code devices} register files of 256 bytes, 4 KiB
@@ -28,14 +21,8 @@ import java.util.concurrent.TimeUnit;
  *       device's register array.</li>
  * </ul>
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {JvmFlags.EXPORTS_REF, JvmFlags.EXPORTS_NIO_CH, JvmFlags.EXPORTS_MISC,
-    JvmFlags.OPENS_LANG, JvmFlags.OPENS_REFLECT, JvmFlags.OPENS_IO, JvmFlags.OPENS_NIO, JvmFlags.OPENS_UTIL})
 @State(Scope.Thread)
-public class MmioBusBenchmark {
+public class MmioBusBenchmark extends AbstractIrqsimBenchmark {
 
     /** First window. */
     static final long FIRST_BASE = 0xFE00_0000L;
