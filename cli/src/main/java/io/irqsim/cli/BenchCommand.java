@@ -1,6 +1,6 @@
 package io.irqsim.cli;
 
-import io.irqsim.dm.qtest.QtestAddress;
+import io.irqsim.dm.ListenAddress;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.guest.strategy.Strategy;
 import org.HdrHistogram.Histogram;
@@ -96,9 +96,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--warmup must not be negative");
         }
-        final QtestAddress address;
+        final ListenAddress address;
         try {
-            address = devmodel == null ? null : QtestAddress.parse(devmodel);
+            address = devmodel == null ? null : ListenAddress.parse(devmodel);
         } catch (final IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--devmodel " + e.getMessage());
         }

@@ -3,7 +3,7 @@ package io.irqsim.cli;
 import io.irqsim.dm.net.DmLoopback;
 import io.irqsim.dm.net.example.ExampleNicModel;
 import io.irqsim.dm.net.server.DmServerConfig;
-import io.irqsim.dm.qtest.QtestAddress;
+import io.irqsim.dm.ListenAddress;
 import io.irqsim.guest.run.InterruptDriver;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.scenario.Scenario;
@@ -129,7 +129,7 @@ interface BenchTarget extends AutoCloseable {
      * @throws IOException if the server cannot listen there or the model cannot attach
      * @throws InterruptedException if interrupted while starting
      */
-    static BenchTarget devmodel(final Scenario scenario, final Strategy strategy, final QtestAddress address)
+    static BenchTarget devmodel(final Scenario scenario, final Strategy strategy, final ListenAddress address)
         throws IOException, InterruptedException {
         final DmLoopback dm = DmLoopback.start(() -> ScenarioMachine.boot(scenario, strategy), address, null, 0,
             DmServerConfig.DEFAULT);

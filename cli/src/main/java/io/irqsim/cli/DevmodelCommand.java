@@ -3,7 +3,7 @@ package io.irqsim.cli;
 import io.irqsim.dm.net.client.DeviceModelClient;
 import io.irqsim.dm.net.client.PciDevice;
 import io.irqsim.dm.net.example.ExampleNicModel;
-import io.irqsim.dm.qtest.QtestAddress;
+import io.irqsim.dm.ListenAddress;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,7 +43,7 @@ public final class DevmodelCommand implements Callable<Integer> {
     @Option(names = "--connect", paramLabel = "ADDRESS", required = true,
         converter = QtestCommand.AddressConverter.class,
         description = "The server: tcp:HOST:PORT, tcp::PORT (loopback) or unix:PATH.")
-    private QtestAddress connect;
+    private ListenAddress connect;
 
     @Option(names = "--domain", paramLabel = "NAME", defaultValue = "domU",
         description = "The guest to attach to (default: ${DEFAULT-VALUE}).")

@@ -1,6 +1,6 @@
 package io.irqsim.cli;
 
-import io.irqsim.dm.qtest.QtestAddress;
+import io.irqsim.dm.ListenAddress;
 import io.irqsim.dm.qtest.QtestServer;
 import io.irqsim.dm.qtest.QtestSession;
 import io.irqsim.dm.qtest.QtestStdio;
@@ -50,7 +50,7 @@ public final class QtestCommand implements Callable<Integer> {
         description = {"Serve the protocol on a socket instead of stdin/stdout: tcp:HOST:PORT,"
             + " tcp::PORT (loopback), tcp:[::1]:PORT or unix:PATH. Unix sockets need Netty's native epoll"
             + " transport (Linux x86_64). PORT 0 picks a free port; the address bound is printed on stderr."})
-    private QtestAddress listen;
+    private ListenAddress listen;
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -81,7 +81,7 @@ public final class QtestCommand implements Callable<Integer> {
         return serve(listen);
     }
 
-    private int serve(final QtestAddress address) {
+    private int serve(final ListenAddress address) {
         final PrintWriter err = spec.commandLine().getErr();
         final QtestServer server;
         try {
@@ -94,32 +94,20 @@ public final class QtestCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
             return Main.EXIT_FAILED;
         }
-        final Thread stop = new Thread(server::close, "irqsim-qtest-shutdown");
-        Runtime.getRuntime().addShutdownHook(stop);
+        final UntilStopped guard = UntilStopped.install("irqsim-qtest", server::close);
         err.println("irqsim qtest: listening on " + server.address()
             + " (each connection gets its own machine; Ctrl-C stops)");
         err.flush();
-        try {
-            server.awaitClose();
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            server.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(stop);
-            } catch (final IllegalStateException shuttingDown) {
-                // the hook is running already
-            }
-        }
+        guard.await(server::awaitClose);
         return Main.EXIT_OK;
     }
 
     /** Parses {@code --listen}; a malformed address is a usage error (exit status 2). */
-    static final class AddressConverter implements CommandLine.ITypeConverter<QtestAddress> {
+    static final class AddressConverter implements CommandLine.ITypeConverter<ListenAddress> {
         @Override
-        public QtestAddress convert(final String value) {
+        public ListenAddress convert(final String value) {
             try {
-                return QtestAddress.parse(value);
+                return ListenAddress.parse(value);
             } catch (final IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }

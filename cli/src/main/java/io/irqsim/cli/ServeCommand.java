@@ -2,7 +2,7 @@ package io.irqsim.cli;
 
 import io.irqsim.dm.net.server.DmServer;
 import io.irqsim.dm.net.server.DmServerConfig;
-import io.irqsim.dm.qtest.QtestAddress;
+import io.irqsim.dm.ListenAddress;
 import io.irqsim.guest.linux.LinuxDomU;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.scenario.Scenario;
@@ -57,7 +57,7 @@ public final class ServeCommand implements Callable<Integer> {
         description = {"Where device models connect: tcp:HOST:PORT, tcp::PORT (loopback), tcp:[::1]:PORT or unix:PATH"
             + " (Netty's native epoll transport, Linux x86_64). Repeatable. PORT 0 picks a free port; the addresses"
             + " bound are printed on stderr."})
-    private List<QtestAddress> listen = new ArrayList<>();
+    private List<ListenAddress> listen = new ArrayList<>();
 
     @Option(names = "--ioreq-timeout", paramLabel = "MS", defaultValue = "5000",
         description = "How long a model may take to answer a guest access before the access completes as unanswered"
@@ -89,37 +89,25 @@ public final class ServeCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
             return Main.EXIT_FAILED;
         }
-        final Thread stop = new Thread(server::close, "irqsim-serve-shutdown");
-        Runtime.getRuntime().addShutdownHook(stop);
-        try {
-            final String guests = server.call(svc -> {
-                final List<String> names = new ArrayList<>();
-                for (final LinuxDomU g : svc.machine().guests()) {
-                    names.add(g.domain().name() + " (d" + g.domain().id() + ")");
-                }
-                return String.join(", ", names);
-            });
-            say(err, "scenario " + scenario.name() + ", strategy " + s.name() + "; guests: "
-                + (guests.isEmpty() ? "none" : guests));
-            for (int i = 0; i < listen.size(); i++) {
-                final QtestAddress a = listen.get(i);
-                if (!a.isUnix() && !a.tcpAddress().getAddress().isLoopbackAddress()) {
-                    say(err, "warning: " + a + " is reachable from other hosts, and the protocol has no authentication");
-                }
+        final UntilStopped guard = UntilStopped.install("irqsim-serve", server::close);
+        final String guests = server.call(svc -> {
+            final List<String> names = new ArrayList<>();
+            for (final LinuxDomU g : svc.machine().guests()) {
+                names.add(g.domain().name() + " (d" + g.domain().id() + ")");
             }
-            say(err, "listening on " + String.join(", ", server.addresses()) + " (attach a model with 'irqsim devmodel"
-                + " --connect ADDRESS'; Ctrl-C stops)");
-            server.awaitClose();
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            server.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(stop);
-            } catch (final IllegalStateException shuttingDown) {
-                // the hook is running already
+            return String.join(", ", names);
+        });
+        say(err, "scenario " + scenario.name() + ", strategy " + s.name() + "; guests: "
+            + (guests.isEmpty() ? "none" : guests));
+        for (int i = 0; i < listen.size(); i++) {
+            final ListenAddress a = listen.get(i);
+            if (!a.isUnix() && !a.tcpAddress().getAddress().isLoopbackAddress()) {
+                say(err, "warning: " + a + " is reachable from other hosts, and the protocol has no authentication");
             }
         }
+        say(err, "listening on " + String.join(", ", server.addresses()) + " (attach a model with 'irqsim devmodel"
+            + " --connect ADDRESS'; Ctrl-C stops)");
+        guard.await(server::awaitClose);
         return Main.EXIT_OK;
     }
 

@@ -4,7 +4,7 @@ import io.irqsim.dm.net.client.DeviceModelClient;
 import io.irqsim.dm.net.example.ExampleNicModel;
 import io.irqsim.dm.net.server.DmServer;
 import io.irqsim.dm.net.server.DmServerConfig;
-import io.irqsim.dm.qtest.QtestAddress;
+import io.irqsim.dm.ListenAddress;
 import io.irqsim.guest.device.NicTestDevice;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.scenario.Scenario;
@@ -95,12 +95,12 @@ public final class DmLoopback implements AutoCloseable {
     public static DmLoopback start(final Transport transport, final DmServerConfig config)
         throws IOException, InterruptedException {
         Path dir = null;
-        final QtestAddress address;
+        final ListenAddress address;
         if (transport == Transport.UNIX) {
             dir = Files.createTempDirectory("irqsim-dm");
-            address = QtestAddress.parse("unix:" + dir.resolve("dm.sock"));
+            address = ListenAddress.parse("unix:" + dir.resolve("dm.sock"));
         } else {
-            address = QtestAddress.parse("tcp:127.0.0.1:0");
+            address = ListenAddress.parse("tcp:127.0.0.1:0");
         }
         try {
             return start(() -> ScenarioMachine.boot(Scenario.defaultScenario(),
@@ -126,13 +126,13 @@ public final class DmLoopback implements AutoCloseable {
      * @throws IOException if the socket cannot be set up, the guest does not exist or has no free slot
      * @throws InterruptedException if interrupted while starting
      */
-    public static DmLoopback start(final Supplier<ScenarioMachine> machine, final QtestAddress address,
+    public static DmLoopback start(final Supplier<ScenarioMachine> machine, final ListenAddress address,
                                    final String guest, final int guestSlot, final DmServerConfig config)
         throws IOException, InterruptedException {
         return start(machine, address, guest, guestSlot, config, null);
     }
 
-    private static DmLoopback start(final Supplier<ScenarioMachine> machine, final QtestAddress address,
+    private static DmLoopback start(final Supplier<ScenarioMachine> machine, final ListenAddress address,
                                     final String guest, final int guestSlot, final DmServerConfig config,
                                     final Path dir) throws IOException, InterruptedException {
         final DmServer server = DmServer.start(machine, config, List.of(address), line -> { });

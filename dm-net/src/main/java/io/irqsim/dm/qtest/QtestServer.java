@@ -1,5 +1,6 @@
 package io.irqsim.dm.qtest;
 
+import io.irqsim.dm.ListenAddress;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -18,9 +19,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,11 +33,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class QtestServer implements AutoCloseable {
 
-    private final QtestAddress requested;
+    private final ListenAddress requested;
     private final EventLoopGroup group;
     private final Channel serverChannel;
 
-    private QtestServer(final QtestAddress requested, final EventLoopGroup group, final Channel serverChannel) {
+    private QtestServer(final ListenAddress requested, final EventLoopGroup group, final Channel serverChannel) {
         this.requested = requested;
         this.group = group;
         this.serverChannel = serverChannel;
@@ -54,7 +52,7 @@ public final class QtestServer implements AutoCloseable {
      *     sockets without the native transport, a path that exists and is not a socket)
      * @throws InterruptedException if interrupted while binding
      */
-    public static QtestServer start(final QtestAddress address) throws IOException, InterruptedException {
+    public static QtestServer start(final ListenAddress address) throws IOException, InterruptedException {
         final boolean epoll = NativeEpoll.isAvailable();
         final IoHandlerFactory ioHandlers;
         final Class<? extends ServerChannel> channelType;
@@ -66,7 +64,7 @@ public final class QtestServer implements AutoCloseable {
             }
             ioHandlers = NativeEpoll.ioHandlerFactory();
             channelType = NativeEpoll.unixServerChannel();
-            removeStaleSocket(address.unixPath());
+            address.removeStaleSocket();
             bindTo = new DomainSocketAddress(address.unixPath().toFile());
         } else {
             ioHandlers = epoll ? NativeEpoll.ioHandlerFactory() : NioIoHandler.newFactory();
@@ -106,21 +104,6 @@ public final class QtestServer implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
-    }
-
-    /**
-     * QEMU's chardev removes a socket file left behind by an earlier run before binding; do the
-     * same, but never remove anything that is not a socket.
-     */
-    private static void removeStaleSocket(final Path path) throws IOException {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        final BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (!attrs.isOther()) {
-            throw new IOException("cannot listen on unix:" + path + ": the path exists and is not a socket");
-        }
-        Files.delete(path);
     }
 
     /** @return the bound socket address (for TCP with port 0, the port chosen) */

@@ -8,7 +8,7 @@ import io.irqsim.dm.net.proto.Opcodes;
 import io.irqsim.dm.net.server.DmServer;
 import io.irqsim.dm.net.server.DmServerConfig;
 import io.irqsim.dm.net.server.SessionReport;
-import io.irqsim.dm.qtest.QtestAddress;
+import io.irqsim.dm.ListenAddress;
 import io.irqsim.guest.device.NicTestDevice;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.scenario.Scenario;
@@ -48,7 +48,7 @@ class KillTest {
     void start() throws Exception {
         server = DmServer.start(() -> ScenarioMachine.boot(Scenario.defaultScenario(),
             Strategies.byName(Scenario.DEFAULT_STRATEGY)), DmServerConfig.DEFAULT,
-            List.of(QtestAddress.parse("tcp:127.0.0.1:0")), line -> { });
+            List.of(ListenAddress.parse("tcp:127.0.0.1:0")), line -> { });
         peers = new MultiThreadIoEventLoopGroup(1, DmTransport.ioHandlerFactory());
     }
 

@@ -3,7 +3,7 @@ package io.irqsim.dm.net;
 import io.irqsim.dm.net.proto.DmCodec;
 import io.irqsim.dm.net.proto.DmFrame;
 import io.irqsim.dm.net.proto.DmFrameDecoder;
-import io.irqsim.dm.qtest.QtestAddress;
+import io.irqsim.dm.ListenAddress;
 import io.irqsim.dm.net.DmTransport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -41,7 +41,7 @@ final class RawPeer implements AutoCloseable {
     private final BlockingQueue<Object> received = new LinkedBlockingQueue<>();
 
     private RawPeer(final EventLoopGroup group, final String address) throws InterruptedException {
-        final QtestAddress a = QtestAddress.parse(address);
+        final ListenAddress a = ListenAddress.parse(address);
         final Bootstrap b = new Bootstrap().group(group)
             .channel(a.isUnix() ? DmTransport.unixChannel() : DmTransport.tcpChannel())
             .option(ChannelOption.ALLOW_HALF_CLOSURE, true)

@@ -1,5 +1,6 @@
 package io.irqsim.dm.qtest;
 
+import io.irqsim.dm.ListenAddress;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -142,7 +143,7 @@ class QtestServerTest {
 
     @Test
     void tcpLoopbackOnAnEphemeralPort() throws Exception {
-        try (QtestServer server = QtestServer.start(QtestAddress.parse("tcp::0"));
+        try (QtestServer server = QtestServer.start(ListenAddress.parse("tcp::0"));
              Client c = tcpClient(server)) {
             assertTrue(server.address().startsWith("tcp:127.0.0.1:") || server.address().startsWith("tcp:[::1]:"),
                 server.address());
@@ -156,7 +157,7 @@ class QtestServerTest {
     void unixSocketInATempDir(@TempDir final Path dir) throws Exception {
         assumeTrue(Epoll.isAvailable(), "native epoll transport not available");
         final Path sock = dir.resolve("qtest.sock");
-        final QtestServer server = QtestServer.start(QtestAddress.parse("unix:" + sock));
+        final QtestServer server = QtestServer.start(ListenAddress.parse("unix:" + sock));
         try (Client c = new Client(epollClients, EpollDomainSocketChannel.class, new DomainSocketAddress(sock.toFile()))) {
             assertEquals("unix:" + sock, server.address());
             assertTrue(Files.exists(sock));
@@ -173,13 +174,13 @@ class QtestServerTest {
         assumeTrue(Epoll.isAvailable(), "native epoll transport not available");
         final Path sock = dir.resolve("qtest.sock");
         // leave a socket file behind: start a server, "crash" without removing the file
-        final QtestServer first = QtestServer.start(QtestAddress.parse("unix:" + sock));
+        final QtestServer first = QtestServer.start(ListenAddress.parse("unix:" + sock));
         assertTrue(Files.exists(sock));
         final Path kept = dir.resolve("kept");
         Files.move(sock, kept);
         first.close();
         Files.move(kept, sock);
-        try (QtestServer second = QtestServer.start(QtestAddress.parse("unix:" + sock));
+        try (QtestServer second = QtestServer.start(ListenAddress.parse("unix:" + sock));
              Client c = new Client(epollClients, EpollDomainSocketChannel.class, new DomainSocketAddress(sock.toFile()))) {
             assertEquals("unix:" + sock, second.address());
             assertEquals("OK 0", c.ask("clock_step"));
@@ -187,14 +188,14 @@ class QtestServerTest {
         final Path regular = dir.resolve("regular");
         Files.writeString(regular, "data");
         final IOException e = assertThrows(IOException.class,
-            () -> QtestServer.start(QtestAddress.parse("unix:" + regular)));
+            () -> QtestServer.start(ListenAddress.parse("unix:" + regular)));
         assertTrue(e.getMessage().contains("not a socket"), e.getMessage());
         assertEquals("data", Files.readString(regular));
     }
 
     @Test
     void eachConnectionHasItsOwnMachine() throws Exception {
-        try (QtestServer server = QtestServer.start(QtestAddress.parse("tcp:127.0.0.1:0"));
+        try (QtestServer server = QtestServer.start(ListenAddress.parse("tcp:127.0.0.1:0"));
              Client a = tcpClient(server);
              Client b = tcpClient(server)) {
             assertEquals("OK", a.ask("writel 0xfec00000 0x1"));
@@ -207,7 +208,7 @@ class QtestServerTest {
 
     @Test
     void garbageAndOverlongLinesGetFailAndTheServerKeepsServing() throws Exception {
-        try (QtestServer server = QtestServer.start(QtestAddress.parse("tcp::0"))) {
+        try (QtestServer server = QtestServer.start(ListenAddress.parse("tcp::0"))) {
             try (Client bad = tcpClient(server)) {
                 bad.send("\u0000\u00ff\u0007garbage\n");
                 assertEquals("FAIL Unknown command '???garbage'", bad.line());
@@ -230,7 +231,7 @@ class QtestServerTest {
 
     @Test
     void pipelinedCommandsWithLargeRepliesAreAllAnsweredInOrder() throws Exception {
-        try (QtestServer server = QtestServer.start(QtestAddress.parse("tcp::0"));
+        try (QtestServer server = QtestServer.start(ListenAddress.parse("tcp::0"));
              Client c = tcpClient(server)) {
             final StringBuilder script = new StringBuilder();
             final int n = 8;
@@ -248,7 +249,7 @@ class QtestServerTest {
 
     @Test
     void remainingRepliesAreSentWhenThePeerStopsSending() throws Exception {
-        try (QtestServer server = QtestServer.start(QtestAddress.parse("tcp::0"));
+        try (QtestServer server = QtestServer.start(ListenAddress.parse("tcp::0"));
              Client c = tcpClient(server)) {
             c.send("readl 0xfee00030\nclock_step 5\nendianness");
             final var shut = ((DuplexChannel) c.channel).shutdownOutput();
@@ -265,7 +266,7 @@ class QtestServerTest {
     void bindFailuresAreReported() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             final IOException e = assertThrows(IOException.class,
-                () -> QtestServer.start(QtestAddress.parse("tcp:127.0.0.1:" + taken.getLocalPort())));
+                () -> QtestServer.start(ListenAddress.parse("tcp:127.0.0.1:" + taken.getLocalPort())));
             assertTrue(e.getMessage().startsWith("cannot listen on tcp:127.0.0.1:" + taken.getLocalPort()),
                 e.getMessage());
         }

@@ -12,7 +12,7 @@ import io.irqsim.dm.net.proto.InvalidFrame;
 import io.irqsim.dm.net.proto.Msg;
 import io.irqsim.dm.net.proto.Opcodes;
 import io.irqsim.dm.net.proto.Payload;
-import io.irqsim.dm.qtest.QtestAddress;
+import io.irqsim.dm.ListenAddress;
 import io.irqsim.hw.pci.Bdf;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -107,7 +107,7 @@ public final class DeviceModelClient implements AutoCloseable {
      * @throws IOException if the connection or the handshake fails (a refusal carries the server's error)
      */
     public static DeviceModelClient connect(final String address) throws IOException {
-        return connect(QtestAddress.parse(address), Options.DEFAULT);
+        return connect(ListenAddress.parse(address), Options.DEFAULT);
     }
 
     /**
@@ -118,7 +118,7 @@ public final class DeviceModelClient implements AutoCloseable {
      * @return a client past the handshake
      * @throws IOException if the connection or the handshake fails
      */
-    public static DeviceModelClient connect(final QtestAddress address, final Options options) throws IOException {
+    public static DeviceModelClient connect(final ListenAddress address, final Options options) throws IOException {
         final SocketAddress remote;
         final Class<? extends Channel> type;
         if (address.isUnix()) {

@@ -3,7 +3,7 @@ package io.irqsim.dm.net.server;
 import io.irqsim.dm.net.DmTransport;
 import io.irqsim.dm.net.proto.DmCodec;
 import io.irqsim.dm.net.proto.DmFrameDecoder;
-import io.irqsim.dm.qtest.QtestAddress;
+import io.irqsim.dm.ListenAddress;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -19,9 +19,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +57,7 @@ public final class DmServer implements AutoCloseable {
     private final EventLoop loop;
     private final DmService service;
     private final List<Channel> listeners = new ArrayList<>();
-    private final List<QtestAddress> requested = new ArrayList<>();
+    private final List<ListenAddress> requested = new ArrayList<>();
     private final boolean epoll;
 
     private DmServer(final EventLoopGroup group, final DmService service, final boolean epoll) {
@@ -82,12 +79,12 @@ public final class DmServer implements AutoCloseable {
      * @throws InterruptedException if interrupted while starting
      */
     public static DmServer start(final Supplier<ScenarioMachine> machine, final DmServerConfig config,
-                                 final List<QtestAddress> addresses, final Consumer<String> log)
+                                 final List<ListenAddress> addresses, final Consumer<String> log)
         throws IOException, InterruptedException {
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("at least one address to listen on");
         }
-        final boolean needUnix = addresses.stream().anyMatch(QtestAddress::isUnix);
+        final boolean needUnix = addresses.stream().anyMatch(ListenAddress::isUnix);
         if (needUnix && !DmTransport.epollAvailable()) {
             throw new IOException("cannot listen on a Unix socket: it needs Netty's native epoll transport (Linux x86_64),"
                 + " which is not available: " + DmTransport.epollUnavailabilityCause());
@@ -111,7 +108,7 @@ public final class DmServer implements AutoCloseable {
         }
         final DmServer server = new DmServer(group, service, DmTransport.epollAvailable());
         try {
-            for (final QtestAddress a : addresses) {
+            for (final ListenAddress a : addresses) {
                 server.listen(a);
             }
         } catch (final IOException | InterruptedException | RuntimeException e) {
@@ -121,10 +118,10 @@ public final class DmServer implements AutoCloseable {
         return server;
     }
 
-    private void listen(final QtestAddress address) throws IOException, InterruptedException {
+    private void listen(final ListenAddress address) throws IOException, InterruptedException {
         final SocketAddress bindTo;
         if (address.isUnix()) {
-            removeStaleSocket(address.unixPath());
+            address.removeStaleSocket();
             bindTo = new DomainSocketAddress(address.unixPath().toFile());
         } else {
             final InetSocketAddress tcp = address.tcpAddress();
@@ -161,18 +158,6 @@ public final class DmServer implements AutoCloseable {
         }
         listeners.add(bound.channel());
         requested.add(address);
-    }
-
-    /** Removes a socket file an earlier run left behind; never anything that is not a socket. */
-    private static void removeStaleSocket(final Path path) throws IOException {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        final BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (!attrs.isOther()) {
-            throw new IOException("cannot listen on unix:" + path + ": the path exists and is not a socket");
-        }
-        Files.delete(path);
     }
 
     /** @return the bound addresses in {@code --listen} syntax (a TCP port 0 shows the port chosen) */
@@ -277,7 +262,7 @@ public final class DmServer implements AutoCloseable {
             }
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        for (final QtestAddress a : requested) {
+        for (final ListenAddress a : requested) {
             if (a.isUnix()) {
                 try {
                     Files.deleteIfExists(a.unixPath());

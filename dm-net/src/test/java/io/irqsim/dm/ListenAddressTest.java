@@ -1,4 +1,4 @@
-package io.irqsim.dm.qtest;
+package io.irqsim.dm;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,22 +13,22 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class QtestAddressTest {
+class ListenAddressTest {
 
     @Test
     void tcpForms() {
-        final QtestAddress full = QtestAddress.parse("tcp:0.0.0.0:4444");
+        final ListenAddress full = ListenAddress.parse("tcp:0.0.0.0:4444");
         assertFalse(full.isUnix());
         assertEquals("0.0.0.0", full.host());
         assertEquals(4444, full.port());
         assertEquals("tcp:0.0.0.0:4444", full.toString());
 
-        final QtestAddress noHost = QtestAddress.parse("tcp::4444");
+        final ListenAddress noHost = ListenAddress.parse("tcp::4444");
         assertNull(noHost.host());
         assertEquals(InetAddress.getLoopbackAddress(), noHost.tcpAddress().getAddress());
-        assertEquals(QtestAddress.parse("tcp:4444"), noHost);
+        assertEquals(ListenAddress.parse("tcp:4444"), noHost);
 
-        final QtestAddress v6 = QtestAddress.parse("tcp:[::1]:0");
+        final ListenAddress v6 = ListenAddress.parse("tcp:[::1]:0");
         assertEquals("::1", v6.host());
         assertEquals(0, v6.port());
         assertEquals("tcp:[::1]:0", v6.toString());
@@ -36,7 +36,7 @@ class QtestAddressTest {
 
     @Test
     void unixForm() {
-        final QtestAddress a = QtestAddress.parse("unix:/tmp/q.sock");
+        final ListenAddress a = ListenAddress.parse("unix:/tmp/q.sock");
         assertTrue(a.isUnix());
         assertEquals(Path.of("/tmp/q.sock"), a.unixPath());
         assertEquals("unix:/tmp/q.sock", a.toString());
@@ -46,7 +46,7 @@ class QtestAddressTest {
     @ValueSource(strings = {"", "4444", "tcp:", "tcp:host:", "tcp:host:port", "tcp:host:65536", "tcp:host:-1",
         "tcp:host:+1", "tcp:::1:4444", "unix:", "udp:1:2", "TCP:1"})
     void rejects(final String spec) {
-        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QtestAddress.parse(spec));
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ListenAddress.parse(spec));
         assertTrue(e.getMessage().contains("'" + spec + "'"), e.getMessage());
     }
 }

@@ -1,20 +1,25 @@
-package io.irqsim.dm.qtest;
+package io.irqsim.dm;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 
 /**
- * Where a qtest server listens: {@code tcp:HOST:PORT}, {@code tcp::PORT} or {@code tcp:PORT}
- * (loopback when HOST is omitted; IPv6 hosts in brackets, {@code tcp:[::1]:4444}), or
- * {@code unix:PATH}. PORT 0 picks a free port.
+ * Where a server listens or a client connects (the qtest and device-model servers, their
+ * clients): {@code tcp:HOST:PORT}, {@code tcp::PORT} or {@code tcp:PORT} (loopback when HOST is
+ * omitted; IPv6 hosts in brackets, {@code tcp:[::1]:4444}), or {@code unix:PATH}. PORT 0 picks a
+ * free port.
  *
  * @param unixPath the socket file for a Unix address, {@code null} for TCP
  * @param host the host to bind for TCP ({@code null} = loopback), unused for Unix
  * @param port the TCP port, unused for Unix
  */
-public record QtestAddress(Path unixPath, String host, int port) {
+public record ListenAddress(Path unixPath, String host, int port) {
 
     /**
      * Parses an address.
@@ -23,14 +28,14 @@ public record QtestAddress(Path unixPath, String host, int port) {
      * @return the address
      * @throws IllegalArgumentException with the reason if {@code spec} is malformed
      */
-    public static QtestAddress parse(final String spec) {
+    public static ListenAddress parse(final String spec) {
         Objects.requireNonNull(spec, "spec");
         if (spec.startsWith("unix:")) {
             final String path = spec.substring(5);
             if (path.isEmpty()) {
                 throw new IllegalArgumentException("'" + spec + "': unix: needs a socket path, e.g. unix:/tmp/irqsim-qtest.sock");
             }
-            return new QtestAddress(Path.of(path), null, 0);
+            return new ListenAddress(Path.of(path), null, 0);
         }
         if (spec.startsWith("tcp:")) {
             final String rest = spec.substring(4);
@@ -53,7 +58,7 @@ public record QtestAddress(Path unixPath, String host, int port) {
             if (port < 0 || port > 0xFFFF || portText.startsWith("+")) {
                 throw new IllegalArgumentException("'" + spec + "': port " + portText + " is not 0..65535");
             }
-            return new QtestAddress(null, host.isEmpty() ? null : host, port);
+            return new ListenAddress(null, host.isEmpty() ? null : host, port);
         }
         throw new IllegalArgumentException("'" + spec + "': expected tcp:HOST:PORT, tcp::PORT or unix:PATH");
     }
@@ -76,5 +81,23 @@ public record QtestAddress(Path unixPath, String host, int port) {
         }
         final String h = host == null ? "" : host.contains(":") ? "[" + host + "]" : host;
         return "tcp:" + h + ":" + port;
+    }
+
+    /**
+     * Before binding a Unix address, removes a socket file an earlier run left behind, as QEMU's
+     * chardev does; never anything that is not a socket. Does nothing for TCP.
+     *
+     * @throws IOException if the path exists and is not a socket, or cannot be removed
+     */
+    public void removeStaleSocket() throws IOException {
+        if (unixPath == null || !Files.exists(unixPath, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        final BasicFileAttributes attrs = Files.readAttributes(unixPath, BasicFileAttributes.class,
+            LinkOption.NOFOLLOW_LINKS);
+        if (!attrs.isOther()) {
+            throw new IOException("cannot listen on unix:" + unixPath + ": the path exists and is not a socket");
+        }
+        Files.delete(unixPath);
     }
 }
