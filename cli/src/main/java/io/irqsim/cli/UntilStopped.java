@@ -49,7 +49,7 @@ final class UntilStopped {
     }
 
     /** Closes the server and removes the hook (when it was not the hook that ran). */
-    void release() {
+    private void release() {
         close.run();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
