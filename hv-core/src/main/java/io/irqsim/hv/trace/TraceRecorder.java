@@ -93,11 +93,6 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
         return cpu == TraceFormat.NO_CPU ? -1 : cpu;
     }
 
-    /** @return the domain stamped on records now */
-    public int contextDomain() {
-        return domain;
-    }
-
     /** @param on whether to record (off: events are dropped) */
     public void setEnabled(final boolean on) {
         this.enabled = on;

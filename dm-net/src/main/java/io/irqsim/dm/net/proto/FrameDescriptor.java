@@ -80,22 +80,6 @@ public final class FrameDescriptor {
     }
 
     /**
-     * @param frameOffset where a frame starts in a buffer
-     * @return where its payload starts
-     */
-    public static int payloadOffset(final int frameOffset) {
-        return frameOffset + HEADER_LENGTH;
-    }
-
-    /**
-     * @param frameOffset where a frame starts in a buffer
-     * @return where its payload length field is
-     */
-    public static int lengthOffset(final int frameOffset) {
-        return frameOffset + LENGTH_OFFSET;
-    }
-
-    /**
      * @param flags a frame's flags
      * @return them as text, e.g. {@code REPLY|MODEL_ORIGIN}, or {@code 0}
      */

@@ -58,13 +58,11 @@ public final class DmServer implements AutoCloseable {
     private final DmService service;
     private final List<Channel> listeners = new ArrayList<>();
     private final List<ListenAddress> requested = new ArrayList<>();
-    private final boolean epoll;
 
-    private DmServer(final EventLoopGroup group, final DmService service, final boolean epoll) {
+    private DmServer(final EventLoopGroup group, final DmService service) {
         this.group = group;
         this.loop = group.next();
         this.service = service;
-        this.epoll = epoll;
     }
 
     /**
@@ -106,7 +104,7 @@ public final class DmServer implements AutoCloseable {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("the machine did not boot: " + e.getCause(), e.getCause());
         }
-        final DmServer server = new DmServer(group, service, DmTransport.epollAvailable());
+        final DmServer server = new DmServer(group, service);
         try {
             for (final ListenAddress a : addresses) {
                 server.listen(a);
@@ -174,11 +172,6 @@ public final class DmServer implements AutoCloseable {
             }
         }
         return out;
-    }
-
-    /** @return whether the native epoll transport is in use (else NIO, TCP only) */
-    public boolean usesEpoll() {
-        return epoll;
     }
 
     /** @return the event loop that owns the machine */
