@@ -147,7 +147,7 @@ public final class Vcpu extends WorkItem {
         enter();
         done.complete(value);
         unblock();
-        domain.host().queue().drain();
+        queue.drain();
     }
 
     /** @return guest accesses waiting for a device model */
@@ -169,7 +169,7 @@ public final class Vcpu extends WorkItem {
             throw new IllegalStateException(this + ": unblock without block");
         }
         if (--blocked == 0) {
-            domain.host().queue().schedule(this);
+            queue.schedule(this);
         }
     }
 
@@ -190,7 +190,7 @@ public final class Vcpu extends WorkItem {
      */
     void raisePirqEvent(final int pirq) {
         pendingPirqEvents.set(pirq);
-        domain.host().queue().schedule(this);
+        queue.schedule(this);
     }
 
     @Override
@@ -213,7 +213,7 @@ public final class Vcpu extends WorkItem {
         while (blocked == 0 && (vector = vlapic.pendingVector()) >= 0) {
             vlapic.acknowledge();
             interruptsInjected++;
-            domain.host().trace().event(HvEvent.VCPU_INTERRUPT, id, vector, 0);
+            trace.event(HvEvent.VCPU_INTERRUPT, id, vector, 0);
             kernel.interrupt(this, vector);
             enter();
         }
