@@ -10,7 +10,7 @@ import picocli.CommandLine;
 import java.nio.file.Path;
 
 /**
- * The scenario argument shared by {@code run}, {@code compare} and {@code bench}: a YAML file, or
+ * The scenario argument shared by {@code run}, {@code compare}, {@code bench} and {@code serve}: a YAML file, or
  * the built-in default scenario when none is given.
  */
 final class ScenarioInput {
