@@ -303,7 +303,7 @@ public final class Hypervisor implements DomainHost, GuestIrqDispatch, HwdomGsiM
             rc = 0; // already set up: nothing more is done, not even binding it to dom0
         } else if (rc == 0) {
             if (mapPirqStep) {
-                final int pirq = pirqMapping.allocateAndMapGsiPirq(hwdom, hwdom, gsi, gsi);
+                final int pirq = mapPirq(hwdom, gsi);
                 rc = pirq < 0 ? pirq : 0;
             }
             if (rc == 0) {

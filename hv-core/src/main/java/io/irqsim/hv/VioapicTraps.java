@@ -29,11 +29,8 @@ final class VioapicTraps implements IoApicHooks {
         // a level entry rewritten as edge while Remote IRR was set is Linux's EOI for IO-APICs
         // without an EOI register (__eoi_ioapic_pin): pass it on to the passed-through line
         if (!topWord && !Rte.isLevel(newRte) && Rte.remoteIrr(oldRte)) {
-            if (domain.iommuEnabled()) {
-                xen.trace().event(HvEvent.VIOAPIC_EDGE_EOI, gsi, 0, 0);
-                xen.passthrough().hvmDpciEoi(domain, gsi);
-            }
-            domain.gsiEoi(gsi); // the same EOI, for device models outside the hypervisor (GsiEoiListener)
+            xen.trace().event(HvEvent.VIOAPIC_EDGE_EOI, gsi, 0, 0);
+            guestEoi(gsi);
         }
         if (domain.isHardwareDomain()) {
             xen.config().hwdomGsiMap().rteWritten(xen, domain, gsi, oldRte, newRte, topWord);
@@ -42,9 +39,12 @@ final class VioapicTraps implements IoApicHooks {
 
     @Override
     public void eoiReceived(final IoApic ioapic, final int pin, final long oldRte) {
-        if (domain.iommuEnabled()) {
-            xen.passthrough().hvmDpciEoi(domain, ioapic.gsiBase() + pin);
-        }
-        domain.gsiEoi(ioapic.gsiBase() + pin); // device models outside the hypervisor (GsiEoiListener)
+        guestEoi(ioapic.gsiBase() + pin);
+    }
+
+    /** The guest EOI'd a GSI: passed-through lines ({@code hvm_dpci_eoi}, a no-op without an IOMMU), then device models outside the hypervisor. */
+    private void guestEoi(final int gsi) {
+        xen.passthrough().hvmDpciEoi(domain, gsi);
+        domain.gsiEoi(gsi);
     }
 }

@@ -82,16 +82,11 @@ public final class HvmIrq {
         }
         pciIntx[bit >>> 6] |= 1L << bit;
         final int gsi = pciIntxGsi(device, intx);
-        if (gsiAssertCount[gsi]++ == 0) {
-            assertGsi(gsi);
-        }
+        gsiUp(gsi);
         final int link = pciIntxLink(device, intx);
         final int isa = linkRoute[link];
         if (linkAssertCount[link]++ == 0 && isa != 0) {
-            final int isaGsi = isaIrqToGsi(isa);
-            if (gsiAssertCount[isaGsi]++ == 0) {
-                assertGsi(isaGsi);
-            }
+            gsiUp(isaIrqToGsi(isa));
         }
         domain.host().trace().event(HvEvent.INTX_ASSERT, device << 2 | intx, gsi, gsiAssertCount[gsi]);
     }
@@ -109,16 +104,11 @@ public final class HvmIrq {
         }
         pciIntx[bit >>> 6] &= ~(1L << bit);
         final int gsi = pciIntxGsi(device, intx);
-        if (--gsiAssertCount[gsi] == 0) {
-            deassertGsi(gsi);
-        }
+        gsiDown(gsi);
         final int link = pciIntxLink(device, intx);
         final int isa = linkRoute[link];
         if (--linkAssertCount[link] == 0 && isa != 0) {
-            final int isaGsi = isaIrqToGsi(isa);
-            if (--gsiAssertCount[isaGsi] == 0) {
-                deassertGsi(isaGsi);
-            }
+            gsiDown(isaIrqToGsi(isa));
         }
         domain.host().trace().event(HvEvent.INTX_DEASSERT, device << 2 | intx, gsi, gsiAssertCount[gsi]);
     }
@@ -143,10 +133,7 @@ public final class HvmIrq {
             return;
         }
         isaIrqs |= 1 << isaIrq;
-        final int gsi = isaIrqToGsi(isaIrq);
-        if (gsiAssertCount[gsi]++ == 0) {
-            assertGsi(gsi);
-        }
+        gsiUp(isaIrqToGsi(isaIrq));
     }
 
     /**
@@ -159,10 +146,7 @@ public final class HvmIrq {
             return;
         }
         isaIrqs &= ~(1 << isaIrq);
-        final int gsi = isaIrqToGsi(isaIrq);
-        if (--gsiAssertCount[gsi] == 0) {
-            deassertGsi(gsi);
-        }
+        gsiDown(isaIrqToGsi(isaIrq));
     }
 
     /**
@@ -182,16 +166,10 @@ public final class HvmIrq {
             return;
         }
         if (old != 0) {
-            final int g = isaIrqToGsi(old);
-            if (--gsiAssertCount[g] == 0) {
-                deassertGsi(g);
-            }
+            gsiDown(isaIrqToGsi(old));
         }
         if (isaIrq != 0) {
-            final int g = isaIrqToGsi(isaIrq);
-            if (gsiAssertCount[g]++ == 0) {
-                assertGsi(g);
-            }
+            gsiUp(isaIrqToGsi(isaIrq));
         }
     }
 
@@ -240,6 +218,20 @@ public final class HvmIrq {
         gsiAssertCount[gsi] = 0;
         io.setInput(gsi - io.gsiBase(), false);
         domain.host().trace().event(HvEvent.GSI_ASSERT, gsi, 0, 0);
+    }
+
+    /** One more source asserts a shared GSI; the first asserts its vIO-APIC input. */
+    private void gsiUp(final int gsi) {
+        if (gsiAssertCount[gsi]++ == 0) {
+            assertGsi(gsi);
+        }
+    }
+
+    /** One source fewer; the last one deasserts the input. */
+    private void gsiDown(final int gsi) {
+        if (--gsiAssertCount[gsi] == 0) {
+            deassertGsi(gsi);
+        }
     }
 
     private void assertGsi(final int gsi) {

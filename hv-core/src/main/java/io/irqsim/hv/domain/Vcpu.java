@@ -210,8 +210,7 @@ public final class Vcpu extends WorkItem {
             return;
         }
         int vector;
-        while (blocked == 0 && (vector = vlapic.pendingVector()) >= 0) {
-            vlapic.acknowledge();
+        while (blocked == 0 && (vector = vlapic.acknowledgePending()) >= 0) {
             interruptsInjected++;
             trace.event(HvEvent.VCPU_INTERRUPT, id, vector, 0);
             kernel.interrupt(this, vector);

@@ -201,7 +201,7 @@ public final class GuestIrqs {
             d.addGuest(dom);
             rc = 0;
         }
-        trace.record(HvEvent.PIRQ_GUEST_BIND, trace.contextCpu() < 0 ? 0xFFFF : trace.contextCpu(), dom.id(), irq,
+        trace.eventFor(HvEvent.PIRQ_GUEST_BIND, dom.id(), irq,
             willShare ? 1 : 0, rc);
         return rc;
     }
@@ -220,12 +220,7 @@ public final class GuestIrqs {
         }
         d.removeGuest(dom);
         if (d.ackType() != AckType.NONE && p.isMasked()) {
-            p.setMasked(false);
-            d.setInFlight(d.inFlight() - 1);
-            if (d.inFlight() == 0) {
-                d.eoiTimer().cancel();
-                end(d);
-            }
+            guestDone(d, p);
         }
         if (d.nrGuests() == 0) {
             d.setGuest(false);
@@ -247,11 +242,15 @@ public final class GuestIrqs {
         if (d == null || !d.isGuest() || !p.isMasked()) {
             return;
         }
+        trace.event(HvEvent.PIRQ_GUEST_EOI, d.irq(), d.inFlight() - 1, d.inFlight() == 1 ? 1 : 0);
+        guestDone(d, p);
+    }
+
+    /** One guest no longer owes an EOI ({@code desc_guest_eoi}); the last one completes the IRQ. */
+    private void guestDone(final IrqDesc d, final Pirq p) {
         p.setMasked(false);
         d.setInFlight(d.inFlight() - 1);
-        final boolean last = d.inFlight() == 0;
-        trace.event(HvEvent.PIRQ_GUEST_EOI, d.irq(), d.inFlight(), last ? 1 : 0);
-        if (last) {
+        if (d.inFlight() == 0) {
             d.eoiTimer().cancel();
             end(d);
         }
@@ -265,9 +264,8 @@ public final class GuestIrqs {
         for (int i = 0; i < d.nrGuests(); i++) {
             final Domain dom = d.guest(i);
             final Pirq p = dom.pirqs().get(dom.pirqs().irqToPirq(d.irq()));
-            if (p != null && p.isMasked()) {
-                p.setMasked(false);
-                d.setInFlight(d.inFlight() - 1);
+            if (p != null) {
+                p.setMasked(false); // irq_guest_eoi_timer_fn: every guest's EOI is taken as done
             }
         }
         d.setInFlight(0);

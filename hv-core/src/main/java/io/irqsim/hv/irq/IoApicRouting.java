@@ -91,7 +91,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
             if (io == null) {
                 continue;
             }
-            final int index = platform.ioapics().indexOf(io);
+            final int index = platform.ioapicIndex(io);
             final IrqDesc d = descs.desc(irq);
             d.setPin(index, gsi - io.gsiBase());
             final boolean level = iso != null && iso.trigger() == IrqTrigger.LEVEL;
@@ -105,7 +105,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
         for (int gsi = 16; gsi < descs.nrIrqsGsi(); gsi++) {
             final IoApic io = platform.ioapicForGsi(gsi);
             if (io != null) {
-                descs.desc(gsi).setPin(platform.ioapics().indexOf(io), gsi - io.gsiBase());
+                descs.desc(gsi).setPin(platform.ioapicIndex(io), gsi - io.gsiBase());
             }
         }
     }

@@ -33,9 +33,8 @@ public final class PhysicalCpu extends WorkItem {
     @Override
     protected void run() {
         int vector;
-        while ((vector = lapic.pendingVector()) >= 0) {
-            trace.setContext(index, TraceFormat.DOMID_XEN);
-            lapic.acknowledge();
+        trace.setContext(index, TraceFormat.DOMID_XEN);
+        while ((vector = lapic.acknowledgePending()) >= 0) {
             taken++;
             irqs.doIrq(this, vector);
         }

@@ -73,7 +73,7 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
         } else {
             d.irqCaps().deny(irq);
         }
-        trace.record(HvEvent.IRQ_ACCESS, trace.contextCpu() < 0 ? 0xFFFF : trace.contextCpu(), d.id(), irq,
+        trace.eventFor(HvEvent.IRQ_ACCESS, d.id(), irq,
             allow ? 1 : 0, 0);
         return 0;
     }
@@ -214,7 +214,7 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
                 rc = 0;
             }
         }
-        trace.record(HvEvent.PIRQ_MAP, trace.contextCpu() < 0 ? 0xFFFF : trace.contextCpu(), d.id(), pirq, irq, rc);
+        trace.eventFor(HvEvent.PIRQ_MAP, d.id(), pirq, irq, rc);
         return rc;
     }
 
@@ -245,7 +245,7 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
             d.pirqs().unlink(pirq, forced);
             setIrqAccess(d, irq, false);
         }
-        trace.record(HvEvent.PIRQ_UNMAP, trace.contextCpu() < 0 ? 0xFFFF : trace.contextCpu(), d.id(), pirq, irq, rc);
+        trace.eventFor(HvEvent.PIRQ_UNMAP, d.id(), pirq, irq, rc);
         return rc;
     }
 }

@@ -49,7 +49,7 @@ public final class Passthrough {
      */
     public int ptIrqCreateBind(final Domain d, final BindPtIrq bind) {
         final int rc = createBind(d, bind);
-        trace.record(HvEvent.PT_BIND, trace.contextCpu() < 0 ? 0xFFFF : trace.contextCpu(), d.id(),
+        trace.eventFor(HvEvent.PT_BIND, d.id(),
             bind.machineIrq(), (long) bind.bus() << 16 | bind.device() << 8 | bind.intx(), rc);
         return rc;
     }
@@ -124,7 +124,7 @@ public final class Passthrough {
      */
     public int ptIrqDestroyBind(final Domain d, final BindPtIrq bind) {
         final int rc = destroyBind(d, bind);
-        trace.record(HvEvent.PT_UNBIND, trace.contextCpu() < 0 ? 0xFFFF : trace.contextCpu(), d.id(),
+        trace.eventFor(HvEvent.PT_UNBIND, d.id(),
             bind.machineIrq(), (long) bind.bus() << 16 | bind.device() << 8 | bind.intx(), rc);
         return rc;
     }

@@ -93,6 +93,20 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
         return cpu == TraceFormat.NO_CPU ? -1 : cpu;
     }
 
+    /**
+     * Records one event about another domain than the current context's, on the current CPU
+     * (e.g. Xen mapping a pirq into a guest while it runs a hypercall of dom0's).
+     *
+     * @param event event code
+     * @param aboutDomain the domain the event is about
+     * @param a argument a
+     * @param b argument b
+     * @param c argument c
+     */
+    public void eventFor(final int event, final int aboutDomain, final long a, final long b, final long c) {
+        record(event, cpu, aboutDomain, a, b, c);
+    }
+
     /** @param on whether to record (off: events are dropped) */
     public void setEnabled(final boolean on) {
         this.enabled = on;

@@ -172,15 +172,18 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
         final int count = ls.length;
         LocalApic best = null;
         int bestIndex = -1;
+        int bestPpr = Integer.MAX_VALUE;
         for (int k = 0; k < count; k++) {
             final int i = (lowestPriorityCursor + k) % count;
             final LocalApic l = ls[i];
             if (!l.isSoftwareEnabled() || !addressed(l, logical, destination)) {
                 continue;
             }
-            if (best == null || l.ppr() < best.ppr()) {
+            final int ppr = l.ppr();
+            if (ppr < bestPpr) {
                 best = l;
                 bestIndex = i;
+                bestPpr = ppr;
             }
         }
         if (best == null) {

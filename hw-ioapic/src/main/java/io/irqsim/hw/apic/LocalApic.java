@@ -245,11 +245,26 @@ public final class LocalApic implements MmioDevice {
             trace.event(HwEvent.LAPIC_ACK, apicId, v, 1);
             return v;
         }
-        clearBit(irr, highest);
-        setBit(isr, highest);
+        return inService(highest);
+    }
+
+    /**
+     * Takes the interrupt the CPU would take now, if any: the acknowledge of a CPU that only runs
+     * its INTA cycle when the LAPIC raised INTR (no spurious vector, ExtINT not involved).
+     *
+     * @return the vector now in service, or {@link #NO_INTERRUPT} if no IRR vector is above PPR
+     */
+    public int acknowledgePending() {
+        final int v = pendingVector();
+        return v < 0 ? NO_INTERRUPT : inService(v);
+    }
+
+    private int inService(final int vector) {
+        clearBit(irr, vector);
+        setBit(isr, vector);
         acknowledged++;
-        trace.event(HwEvent.LAPIC_ACK, apicId, highest, 0);
-        return highest;
+        trace.event(HwEvent.LAPIC_ACK, apicId, vector, 0);
+        return vector;
     }
 
     /**
@@ -265,7 +280,7 @@ public final class LocalApic implements MmioDevice {
         }
         clearBit(isr, vector);
         eois++;
-        final boolean broadcast = testBit(tmr, vector) && (svr & SVR_SUPPRESS_EOI_BROADCAST) == 0;
+        final boolean broadcast = testBit(tmr, vector) && !isEoiBroadcastSuppressed();
         trace.event(HwEvent.LAPIC_EOI, apicId, vector, broadcast ? 1 : 0);
         if (broadcast) {
             eoiBroadcasts++;

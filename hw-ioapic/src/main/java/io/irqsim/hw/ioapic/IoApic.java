@@ -363,11 +363,16 @@ public final class IoApic implements MmioDevice, EoiListener {
     }
 
     private void serviceLevel(final int pin) {
-        final long entry = rte[pin];
-        if (Rte.isLevel(entry) && !Rte.isMasked(entry) && !Rte.remoteIrr(entry)
-            && !Rte.isDeliveryPending(entry) && isAsserted(pin)) {
+        if (levelReady(pin)) {
             deliver(pin);
         }
+    }
+
+    /** A level entry is delivered while asserted, unmasked, not waiting for an EOI and not deferred. */
+    private boolean levelReady(final int pin) {
+        final long entry = rte[pin];
+        return Rte.isLevel(entry) && !Rte.isMasked(entry) && !Rte.remoteIrr(entry)
+            && !Rte.isDeliveryPending(entry) && isAsserted(pin);
     }
 
     private void deliver(final int pin) {
@@ -399,6 +404,7 @@ public final class IoApic implements MmioDevice, EoiListener {
             while (bits != 0) {
                 final int pin = (w << 6) + Long.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
+                // re-checked: a hook run for an earlier pin may have reprogrammed this one
                 if (Rte.vector(rte[pin]) == vector) {
                     eoiPin(pin, vector);
                 }
@@ -410,9 +416,7 @@ public final class IoApic implements MmioDevice, EoiListener {
         final long entry = rte[pin];
         rte[pin] = entry & ~Rte.REMOTE_IRR;
         hooks.eoiReceived(this, pin, entry);
-        final long now = rte[pin];
-        final boolean again = Rte.isLevel(now) && !Rte.isMasked(now) && !Rte.remoteIrr(now)
-            && !Rte.isDeliveryPending(now) && isAsserted(pin);
+        final boolean again = levelReady(pin);
         trace.event(HwEvent.IOAPIC_EOI, traceId(pin), vector, again ? 1 : 0);
         if (!again) {
             successiveEois[pin] = 0;
@@ -421,7 +425,7 @@ public final class IoApic implements MmioDevice, EoiListener {
         if (++successiveEois[pin] > STORM_MAX_SUCCESSIVE) {
             successiveEois[pin] = 0;
             stormDeferrals++;
-            rte[pin] = now | Rte.DELIVERY_STATUS;
+            rte[pin] |= Rte.DELIVERY_STATUS;
             stormTimers[pin].armAfter(STORM_DEFER_NS);
             trace.event(HwEvent.IOAPIC_STORM_DEFER, traceId(pin), vector, STORM_DEFER_NS);
         } else {
