@@ -142,6 +142,8 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
         out.writeLong(b);
         out.writeLong(c);
         count++;
+        // the header's count moves with every record so that a memory-mapped trace is readable
+        // (by irqsim trace dump) at any moment, even if the writer dies
         out.writeLong(TraceFormat.COUNT_OFFSET, count);
     }
 

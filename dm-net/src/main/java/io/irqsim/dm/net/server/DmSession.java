@@ -649,10 +649,8 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
         if (rc != 0) {
             d.level = oldLevel;
             d.raisedSinceEoi = oldRaised;
-            refuse(f, HYPERVISOR, rc, "XEN_DMOP_set_pci_intx_level: " + Errno.name(rc));
-            return;
         }
-        ok(f, d.id, Msg.Empty.INSTANCE);
+        answerDmOp(f, d.id, rc, "XEN_DMOP_set_pci_intx_level");
     }
 
     private void setIsaIrq(final DmFrame f) {
@@ -668,30 +666,29 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
         if (rc != 0) {
             isaRaised = oldRaised;
             isaRaisedSinceEoi = oldSinceEoi;
-            refuse(f, HYPERVISOR, rc, "XEN_DMOP_set_isa_irq_level: " + Errno.name(rc));
-            return;
         }
-        ok(f, 0, Msg.Empty.INSTANCE);
+        answerDmOp(f, 0, rc, "XEN_DMOP_set_isa_irq_level");
     }
 
     private void setPciLinkRoute(final DmFrame f) {
         final Msg.SetPciLinkRoute s = (Msg.SetPciLinkRoute) f.payload();
         final int rc = xen().dmop().setPciLinkRoute(stub, target.id(), s.link(), s.isaIrq());
-        if (rc != 0) {
-            refuse(f, HYPERVISOR, rc, "XEN_DMOP_set_pci_link_route: " + Errno.name(rc));
-            return;
-        }
-        ok(f, 0, Msg.Empty.INSTANCE);
+        answerDmOp(f, 0, rc, "XEN_DMOP_set_pci_link_route");
     }
 
     private void injectMsi(final DmFrame f) {
         final Msg.InjectMsi s = (Msg.InjectMsi) f.payload();
         final int rc = xen().dmop().injectMsi(stub, target.id(), s.address(), s.data());
+        answerDmOp(f, 0, rc, "XEN_DMOP_inject_msi");
+    }
+
+    /** Replies to a request a dm_op carried out: OK, or a HYPERVISOR refusal with Xen's errno. */
+    private void answerDmOp(final DmFrame f, final int device, final int rc, final String dmop) {
         if (rc != 0) {
-            refuse(f, HYPERVISOR, rc, "XEN_DMOP_inject_msi: " + Errno.name(rc));
-            return;
+            refuse(f, HYPERVISOR, rc, dmop + ": " + Errno.name(rc));
+        } else {
+            ok(f, device, Msg.Empty.INSTANCE);
         }
-        ok(f, 0, Msg.Empty.INSTANCE);
     }
 
     /**
