@@ -181,11 +181,6 @@ final class BenchmarkDriver implements AutoCloseable {
         return name;
     }
 
-    /** @return whether invocation-level set-up or tear-down runs around each call */
-    boolean hasInvocationHooks() {
-        return !beforeEach.isEmpty() || !afterEach.isEmpty();
-    }
-
     /**
      * Runs the invocation-level set-ups (not measured by callers).
      *

@@ -41,4 +41,27 @@ class ForkFlagsTest {
             assertEquals(TimeUnit.NANOSECONDS, type.getAnnotation(OutputTimeUnit.class).value(), type.getSimpleName());
         }
     }
+
+    /**
+     * The Add-Exports/Add-Opens manifest lists of the cli and benchmarks jars (root pom
+     * properties) say the same as {@code irqsim.jvm.flags}, so {@code java -jar} gets the flags
+     * the tests and forks get.
+     */
+    @Test
+    void manifestListsMatchTheJvmFlags() {
+        final List<String> exports = new ArrayList<>();
+        final List<String> opens = new ArrayList<>();
+        for (final String flag : System.getProperty("irqsim.jvm.flags").trim().split("\\s+")) {
+            final String[] kv = flag.split("=", 2);
+            final String pkg = kv[1].substring(0, kv[1].lastIndexOf('='));
+            assertTrue(kv[1].endsWith("=ALL-UNNAMED"), flag);
+            switch (kv[0]) {
+                case "--add-exports" -> exports.add(pkg);
+                case "--add-opens" -> opens.add(pkg);
+                default -> throw new AssertionError("unexpected JVM flag " + flag);
+            }
+        }
+        assertEquals(exports, List.of(System.getProperty("irqsim.manifest.add-exports").trim().split("\\s+")));
+        assertEquals(opens, List.of(System.getProperty("irqsim.manifest.add-opens").trim().split("\\s+")));
+    }
 }

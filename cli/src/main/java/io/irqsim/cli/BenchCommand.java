@@ -52,7 +52,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Highest latency the histogram tracks: 1 s. */
     static final long HIGHEST_NS = 1_000_000_000L;
-    /** The strategy benchmarked when none is given: the design upstream took, which delivers. */
+    /**
+     * What {@code bench} runs in place of a scenario's {@value Scenario#DEFAULT_STRATEGY}: the design
+     * upstream took, which delivers. status-quo is the failure under study; it has nothing to time.
+     */
     static final String DEFAULT_STRATEGY = "pciback-setup-gsi";
 
     @CommandLine.Spec
@@ -70,16 +73,16 @@ public final class BenchCommand implements Callable<Integer> {
             + " default: ${DEFAULT-VALUE}).")
     private long warmup;
 
-    @Option(names = {"-s", "--strategy"}, paramLabel = "NAME", defaultValue = DEFAULT_STRATEGY,
-        description = "Design to run (default: ${DEFAULT-VALUE}, which delivers; status-quo fails to"
-            + " attach). See 'irqsim strategies'.")
+    @Option(names = {"-s", "--strategy"}, paramLabel = "NAME",
+        description = "Design to run (default: the scenario's, except that status-quo, which fails to attach and"
+            + " so has nothing to time, becomes " + DEFAULT_STRATEGY + "). See 'irqsim strategies'.")
     private String strategy;
 
-    @Option(names = "--devmodel", paramLabel = "ADDRESS",
+    @Option(names = "--devmodel", paramLabel = "ADDRESS", converter = ListenAddressConverter.class,
         description = {"Measure through a device model attached over a socket: tcp:HOST:PORT (port 0 picks a free "
             + "one, e.g. tcp:127.0.0.1:0), tcp::PORT (loopback) or unix:PATH (needs Netty's epoll transport; the "
             + "socket file is removed afterwards)."})
-    private String devmodel;
+    private ListenAddress devmodel;
 
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
     private boolean json;
@@ -96,14 +99,10 @@ public final class BenchCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--warmup must not be negative");
         }
-        final ListenAddress address;
-        try {
-            address = devmodel == null ? null : ListenAddress.parse(devmodel);
-        } catch (final IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--devmodel " + e.getMessage());
-        }
+        final ListenAddress address = devmodel;
         final Scenario scenario = input.load();
-        final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
+        final Strategy s = ScenarioInput.strategy(spec, scenario, strategy != null ? strategy
+            : Scenario.DEFAULT_STRATEGY.equals(scenario.strategy()) ? DEFAULT_STRATEGY : null);
         final PrintWriter err = spec.commandLine().getErr();
         final BenchTarget opened;
         if (address == null) {

@@ -52,15 +52,6 @@ record BenchResult(String scenario, String strategy, String device, String guest
      * Prints the result for people.
      *
      * @param out where
-     */
-    void text(final PrintWriter out) {
-        text(out, BenchTarget.IN_PROCESS_TIMING);
-    }
-
-    /**
-     * Prints the result for people.
-     *
-     * @param out where
      * @param timing what each value spans, from its start to its end ({@link BenchTarget#timing()})
      */
     void text(final PrintWriter out, final String timing) {

@@ -41,7 +41,7 @@ public final class DevmodelCommand implements Callable<Integer> {
     private CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--connect", paramLabel = "ADDRESS", required = true,
-        converter = QtestCommand.AddressConverter.class,
+        converter = ListenAddressConverter.class,
         description = "The server: tcp:HOST:PORT, tcp::PORT (loopback) or unix:PATH.")
     private ListenAddress connect;
 
@@ -101,7 +101,8 @@ public final class DevmodelCommand implements Callable<Integer> {
             if (stay) {
                 out.println("staying attached until Ctrl-C or until the server goes away");
                 out.flush();
-                client.closeFuture().get();
+                // Ctrl-C runs the hook, which says GOODBYE and closes, ending the wait
+                UntilStopped.install("irqsim-devmodel", client::close).await(() -> client.closeFuture().join());
             }
             return ok ? Main.EXIT_OK : Main.EXIT_FAILED;
         } catch (final ExecutionException e) {

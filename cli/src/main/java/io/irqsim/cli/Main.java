@@ -72,12 +72,15 @@ public final class Main implements Runnable {
         return cl;
     }
 
-    /** Reports the version from the jar manifest. */
+    /**
+     * Reports the version from the jar manifest's {@code Implementation-Version} (cli/pom.xml sets
+     * it to the project version); run from classes, outside the jar, there is none.
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
             final String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"irqsim " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+            return new String[] {"irqsim " + (v == null ? "(unpackaged build)" : v)};
         }
     }
 }

@@ -11,9 +11,10 @@ import io.irqsim.hw.platform.DefaultPlatform;
 import io.irqsim.hw.platform.Platform;
 import io.irqsim.hw.time.VirtualClock;
 import io.irqsim.hw.trace.HwTrace;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /**
@@ -26,12 +27,20 @@ import java.util.concurrent.Callable;
         "program the NIC's IO-APIC entry through MMIO, assert its INTx, acknowledge and EOI on CPU 0."})
 public final class PlatformCommand implements Callable<Integer> {
 
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
-        return selfCheck(System.out);
+        final PrintWriter out = spec.commandLine().getOut();
+        try {
+            return selfCheck(out);
+        } finally {
+            out.flush();
+        }
     }
 
-    static int selfCheck(final PrintStream out) {
+    static int selfCheck(final PrintWriter out) {
         final Platform p = Platform.build(DefaultPlatform.spec(), new VirtualClock(), HwTrace.NONE);
         out.println("irqsim: default platform");
         out.print(p.describe());
@@ -45,8 +54,8 @@ public final class PlatformCommand implements Callable<Integer> {
         cpu0.write(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.SVR, 4, LocalApicRegisters.SVR_ENABLE | 0xFF);
         final int vector = 0x41;
         final long entry = Rte.of(vector, Rte.DM_FIXED, false, true, true, false, lapic.apicId());
-        writeEntry(cpu0, DefaultPlatform.NIC_GSI, entry);
-        failures += check(out, "RTE reads back as written", readEntry(cpu0, DefaultPlatform.NIC_GSI) == entry);
+        IoApicRegisters.writeEntry(cpu0, IoApicRegisters.DEFAULT_BASE, DefaultPlatform.NIC_GSI, entry);
+        failures += check(out, "RTE reads back as written", IoApicRegisters.readEntry(cpu0, IoApicRegisters.DEFAULT_BASE, DefaultPlatform.NIC_GSI) == entry);
 
         final PciFunction nic = p.pci().function(DefaultPlatform.NIC);
         nic.setInterruptRequest(true);
@@ -63,24 +72,8 @@ public final class PlatformCommand implements Callable<Integer> {
         return failures == 0 ? Main.EXIT_OK : Main.EXIT_FAILED;
     }
 
-    private static int check(final PrintStream out, final String what, final boolean ok) {
+    private static int check(final PrintWriter out, final String what, final boolean ok) {
         out.println("  [" + (ok ? "ok" : "FAIL") + "] " + what);
         return ok ? 0 : 1;
-    }
-
-    private static void writeEntry(final MmioBus bus, final int pin, final long rte) {
-        final long base = IoApicRegisters.DEFAULT_BASE;
-        bus.write(base + IoApicRegisters.IOREGSEL, 4, IoApicRegisters.redtblHigh(pin));
-        bus.write(base + IoApicRegisters.IOWIN, 4, Rte.high(rte) & 0xFFFF_FFFFL);
-        bus.write(base + IoApicRegisters.IOREGSEL, 4, IoApicRegisters.redtblLow(pin));
-        bus.write(base + IoApicRegisters.IOWIN, 4, Rte.low(rte) & 0xFFFF_FFFFL);
-    }
-
-    private static long readEntry(final MmioBus bus, final int pin) {
-        final long base = IoApicRegisters.DEFAULT_BASE;
-        bus.write(base + IoApicRegisters.IOREGSEL, 4, IoApicRegisters.redtblLow(pin));
-        final long low = bus.read(base + IoApicRegisters.IOWIN, 4);
-        bus.write(base + IoApicRegisters.IOREGSEL, 4, IoApicRegisters.redtblHigh(pin));
-        return low | (bus.read(base + IoApicRegisters.IOWIN, 4) << 32);
     }
 }

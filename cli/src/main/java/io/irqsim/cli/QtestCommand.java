@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
     description = {
         "Drive the emulated hardware with QEMU's qtest line protocol, as described in docs/qtest.md.",
         "",
-        "The machine is the default platform (see 'irqsim run'). MMIO goes through CPU 0's address space,"
+        "The machine is the default platform (see 'irqsim platform'). MMIO goes through CPU 0's address space,"
             + " LAPIC page included, unless irqsim_cpu chooses another CPU.",
         "",
         "Commands: readb|readw|readl|readq ADDR; writeb|writew|writel|writeq ADDR VALUE; read ADDR SIZE;"
@@ -46,7 +46,7 @@ import java.util.concurrent.Callable;
         "      then: socat - UNIX-CONNECT:/tmp/irqsim-qtest.sock"})
 public final class QtestCommand implements Callable<Integer> {
 
-    @Option(names = "--listen", paramLabel = "ADDRESS", converter = AddressConverter.class,
+    @Option(names = "--listen", paramLabel = "ADDRESS", converter = ListenAddressConverter.class,
         description = {"Serve the protocol on a socket instead of stdin/stdout: tcp:HOST:PORT,"
             + " tcp::PORT (loopback), tcp:[::1]:PORT or unix:PATH. Unix sockets need Netty's native epoll"
             + " transport (Linux x86_64). PORT 0 picks a free port; the address bound is printed on stderr."})
@@ -100,17 +100,5 @@ public final class QtestCommand implements Callable<Integer> {
         err.flush();
         guard.await(server::awaitClose);
         return Main.EXIT_OK;
-    }
-
-    /** Parses {@code --listen}; a malformed address is a usage error (exit status 2). */
-    static final class AddressConverter implements CommandLine.ITypeConverter<ListenAddress> {
-        @Override
-        public ListenAddress convert(final String value) {
-            try {
-                return ListenAddress.parse(value);
-            } catch (final IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
     }
 }

@@ -53,7 +53,7 @@ public final class ServeCommand implements Callable<Integer> {
         description = "Design to boot under (default: the scenario's, else status-quo). See 'irqsim strategies'.")
     private String strategy;
 
-    @Option(names = "--listen", paramLabel = "ADDRESS", required = true, converter = QtestCommand.AddressConverter.class,
+    @Option(names = "--listen", paramLabel = "ADDRESS", required = true, converter = ListenAddressConverter.class,
         description = {"Where device models connect: tcp:HOST:PORT, tcp::PORT (loopback), tcp:[::1]:PORT or unix:PATH"
             + " (Netty's native epoll transport, Linux x86_64). Repeatable. PORT 0 picks a free port; the addresses"
             + " bound are printed on stderr."})

@@ -5,7 +5,7 @@ import io.irqsim.hv.trace.TraceRecord;
 
 import java.io.IOException;
 import java.util.Iterator;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Locale;
 
 /** The output formats of {@code irqsim trace dump}; see {@code docs/trace.md}. */
@@ -66,11 +66,6 @@ enum TraceDumpFormat {
         }
     }
 
-    /** @return the name used on the command line */
-    String label() {
-        return label;
-    }
-
     @Override
     public String toString() {
         return label;
@@ -88,14 +83,15 @@ enum TraceDumpFormat {
                 return f;
             }
         }
-        throw new IllegalArgumentException("unknown format '" + name + "' (expected text, json or perfetto)");
+        throw new IllegalArgumentException("unknown format '" + name + "' (expected " + String.join(", ", new Names())
+            + ")");
     }
 
     /** The format names, for picocli's {@code ${COMPLETION-CANDIDATES}} and shell completion. */
     static final class Names implements Iterable<String> {
         @Override
         public Iterator<String> iterator() {
-            return List.of(TEXT.label, JSON.label, PERFETTO.label).iterator();
+            return Arrays.stream(values()).map(f -> f.label).iterator();
         }
     }
 }

@@ -6,6 +6,7 @@ import io.irqsim.hv.trace.TraceReader;
 import io.irqsim.hv.trace.TraceRecord;
 
 import java.io.IOException;
+import java.util.Locale;
 
 /**
  * The {@code json} format of {@code irqsim trace dump}: JSON Lines, one object per record, keys
@@ -32,16 +33,6 @@ final class TraceJsonDump {
      */
     static void write(final TraceReader trace, final Appendable out) throws IOException {
         TraceDumpFormat.perRecord(trace, out, TraceJsonDump::append);
-    }
-
-    /**
-     * @param r a record
-     * @return its JSON object, without the line end
-     */
-    static String line(final TraceRecord r) {
-        final StringBuilder sb = new StringBuilder(200);
-        append(r, sb);
-        return sb.toString();
     }
 
     private static void append(final TraceRecord r, final StringBuilder sb) {
@@ -90,7 +81,7 @@ final class TraceJsonDump {
                 case '\t': sb.append("\\t"); break;
                 default:
                     if (ch < 0x20 || ch > 0x7E) {
-                        sb.append(String.format("\\u%04x", (int) ch));
+                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) ch));
                     } else {
                         sb.append(ch);
                     }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -304,7 +305,7 @@ final class TracePerfettoDump {
         if (v >= -MAX_SAFE_INTEGER && v <= MAX_SAFE_INTEGER) {
             sb.append(v);
         } else {
-            sb.append('"').append(String.format("0x%016x", v)).append('"');
+            sb.append('"').append(String.format(Locale.ROOT, "0x%016x", v)).append('"');
         }
     }
 }

@@ -7,6 +7,7 @@ import io.irqsim.hv.trace.TraceRecord;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.util.Locale;
 
 /**
  * The {@code text} format of {@code irqsim trace dump}: one line per record,
@@ -39,16 +40,6 @@ final class TraceTextDump {
         TraceDumpFormat.perRecord(trace, out, TraceTextDump::append);
     }
 
-    /**
-     * @param r a record
-     * @return its line, without the line end
-     */
-    static String line(final TraceRecord r) {
-        final StringBuilder sb = new StringBuilder(160);
-        append(r, sb);
-        return sb.toString();
-    }
-
     private static void append(final TraceRecord r, final StringBuilder sb) {
         sb.append(seconds(r.time())).append(' ');
         pad(sb, cpu(r.cpu()), CONTEXT_WIDTH).append(' ');
@@ -69,7 +60,7 @@ final class TraceTextDump {
         try {
             return TraceText.describe(r);
         } catch (final RuntimeException e) {
-            return String.format("%s a=%d b=%d c=%d", TraceText.name(r.event()), r.a(), r.b(), r.c());
+            return String.format(Locale.ROOT, "%s a=%d b=%d c=%d", TraceText.name(r.event()), r.a(), r.b(), r.c());
         }
     }
 

@@ -1,7 +1,7 @@
 package io.irqsim.cli;
 
 /**
- * Runs a started server until it closes or the JVM is asked to stop (Ctrl-C, SIGTERM): a
+ * Runs a started server (or an attached model) until it closes or the JVM is asked to stop (Ctrl-C, SIGTERM): a
  * shutdown hook closes it, so a Unix socket file is removed and connections end cleanly.
  */
 final class UntilStopped {

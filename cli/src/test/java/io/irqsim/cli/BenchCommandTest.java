@@ -127,6 +127,27 @@ class BenchCommandTest {
         }
     }
 
+    @Test
+    void aScenarioNamingAStrategyIsBenchmarkedUnderIt() throws Exception {
+        final Path file = Files.createTempFile("bench-strategy", ".yaml");
+        try {
+            Files.writeString(file, String.join("\n",
+                "description: a PV dom0 names its own strategy",
+                "strategy: pv-dom0",
+                "dom0:",
+                "  type: pv",
+                ""));
+            final JsonNode j = okJson(bench(file.toString(), "-n", "20", "--warmup", "0", "--json"));
+            assertEquals("pv-dom0", j.get("strategy").asText());
+            // status-quo named by the file is still replaced: it has nothing to time
+            Files.writeString(file, "description: status quo\nstrategy: status-quo\n");
+            assertEquals(BenchCommand.DEFAULT_STRATEGY,
+                okJson(bench(file.toString(), "-n", "20", "--warmup", "0", "--json")).get("strategy").asText());
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
     // ------------------------------------------------------------------ --devmodel
 
     private static JsonNode okJson(final Run r) throws Exception {

@@ -400,7 +400,7 @@ class TraceCommandTest {
         final Result r = run("dump", "--format", "xml", realTrace.toString());
         assertEquals(Main.EXIT_USAGE, r.exit());
         assertEquals("", r.out());
-        assertTrue(r.err().contains("unknown format 'xml' (expected text, json or perfetto)"), r.err());
+        assertTrue(r.err().contains("unknown format 'xml' (expected text, json, perfetto)"), r.err());
     }
 
     @Test

@@ -263,7 +263,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
         }
         final long rte = readEntry(d.ioapic(), d.pin());
         if (Rte.isMasked(rte) != masked) {
-            writeLow(d.ioapic(), d.pin(), (int) Rte.withMask(rte, masked));
+            IoApicRegisters.writeEntryLow(bus, platform.ioapicAddress(d.ioapic()), d.pin(), Rte.low(Rte.withMask(rte, masked)));
         }
     }
 
@@ -298,16 +298,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
      * @param rte entry
      */
     public void writeEntry(final int ioapic, final int pin, final long rte) {
-        final long base = platform.ioapicAddress(ioapic);
-        bus.write(base + IoApicRegisters.IOREGSEL, 4, IoApicRegisters.redtblHigh(pin));
-        bus.write(base + IoApicRegisters.IOWIN, 4, Rte.high(rte) & 0xFFFF_FFFFL);
-        writeLow(ioapic, pin, Rte.low(rte));
-    }
-
-    private void writeLow(final int ioapic, final int pin, final int low) {
-        final long base = platform.ioapicAddress(ioapic);
-        bus.write(base + IoApicRegisters.IOREGSEL, 4, IoApicRegisters.redtblLow(pin));
-        bus.write(base + IoApicRegisters.IOWIN, 4, low & 0xFFFF_FFFFL);
+        IoApicRegisters.writeEntry(bus, platform.ioapicAddress(ioapic), pin, rte);
     }
 
     /**
@@ -318,11 +309,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
      * @return the entry
      */
     public long readEntry(final int ioapic, final int pin) {
-        final long base = platform.ioapicAddress(ioapic);
-        bus.write(base + IoApicRegisters.IOREGSEL, 4, IoApicRegisters.redtblLow(pin));
-        final long low = bus.read(base + IoApicRegisters.IOWIN, 4);
-        bus.write(base + IoApicRegisters.IOREGSEL, 4, IoApicRegisters.redtblHigh(pin));
-        return low | (bus.read(base + IoApicRegisters.IOWIN, 4) << 32);
+        return IoApicRegisters.readEntry(bus, platform.ioapicAddress(ioapic), pin);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.irqsim.hw.ioapic;
 
+import io.irqsim.hw.mmio.MmioBus;
+
 /**
  * IO-APIC register map: the direct (MMIO) registers and the indirect ones behind IOREGSEL/IOWIN
  * (Intel 82093AA datasheet, sections 3.1 and 3.2; ICH datasheets for the EOI register).
@@ -43,8 +45,6 @@ public final class IoApicRegisters {
     public static final int DEFAULT_PINS = 24;
     /** Pins of a Xen HVM guest's vIO-APIC ({@code VIOAPIC_NUM_PINS}: 16 ISA + 32 PCI). */
     public static final int HVM_GUEST_PINS = 48;
-    /** Largest table IOAPICVER's 8-bit maximum-redirection-entry field can describe. */
-    public static final int MAX_PINS = 256;
 
     private IoApicRegisters() {
     }
@@ -63,5 +63,50 @@ public final class IoApicRegisters {
      */
     public static int redtblHigh(final int pin) {
         return REDTBL_BASE + 2 * pin + 1;
+    }
+
+    /**
+     * Writes a whole redirection entry through IOREGSEL/IOWIN, high dword first, so the entry is
+     * complete before the low dword's mask bit can open it (Linux {@code __ioapic_write_entry}).
+     *
+     * @param bus the CPU's MMIO address space
+     * @param base the IO-APIC's base address
+     * @param pin pin number
+     * @param rte the entry ({@link Rte})
+     */
+    public static void writeEntry(final MmioBus bus, final long base, final int pin, final long rte) {
+        bus.write(base + IOREGSEL, 4, redtblHigh(pin));
+        bus.write(base + IOWIN, 4, Rte.high(rte) & 0xFFFF_FFFFL);
+        writeEntryLow(bus, base, pin, Rte.low(rte));
+    }
+
+    /**
+     * Writes only an entry's low dword through IOREGSEL/IOWIN (Linux {@code io_apic_modify}, as
+     * used for masking and unmasking).
+     *
+     * @param bus the CPU's MMIO address space
+     * @param base the IO-APIC's base address
+     * @param pin pin number
+     * @param low the low dword
+     */
+    public static void writeEntryLow(final MmioBus bus, final long base, final int pin, final int low) {
+        bus.write(base + IOREGSEL, 4, redtblLow(pin));
+        bus.write(base + IOWIN, 4, low & 0xFFFF_FFFFL);
+    }
+
+    /**
+     * Reads a whole redirection entry through IOREGSEL/IOWIN, low dword first (Linux
+     * {@code __ioapic_read_entry}).
+     *
+     * @param bus the CPU's MMIO address space
+     * @param base the IO-APIC's base address
+     * @param pin pin number
+     * @return the entry
+     */
+    public static long readEntry(final MmioBus bus, final long base, final int pin) {
+        bus.write(base + IOREGSEL, 4, redtblLow(pin));
+        final long low = bus.read(base + IOWIN, 4);
+        bus.write(base + IOREGSEL, 4, redtblHigh(pin));
+        return low | (bus.read(base + IOWIN, 4) << 32);
     }
 }
