@@ -4,7 +4,6 @@ import io.irqsim.guest.Timeline;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.DomainType;
-import io.irqsim.hw.firmware.InterruptSourceOverride;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciFunction;
@@ -69,18 +68,15 @@ public final class LinuxDom0 extends LinuxKernel {
     }
 
     /**
-     * ACPI's {@code acpi_sci_ioapic_setup} + {@code request_irq} for the SCI (nobody raises it here).
+     * ACPI's {@code acpi_sci_ioapic_setup} (arch/x86/kernel/acpi/boot.c@v6.12) +
+     * {@code request_irq} for the SCI (nobody raises it here).
      * The SCI is level / active-low unless its override says otherwise: flags that conform to the
      * bus (or no override at all) mean level / low for the SCI ({@code if (trigger == 0) trigger = 3},
      * {@code if (polarity == 0) polarity = 3}), not ISA's edge / high.
      */
     private void registerSci() {
-        final int sci = firmware.sciGsi();
-        final InterruptSourceOverride iso = firmware.madt().overrideTo(sci);
-        final int flags = iso == null ? InterruptSourceOverride.CONFORMS : iso.flags();
-        final boolean level = (flags & InterruptSourceOverride.TRIGGER_LEVEL) != InterruptSourceOverride.TRIGGER_EDGE;
-        final boolean low = (flags & InterruptSourceOverride.POLARITY_LOW) != InterruptSourceOverride.POLARITY_HIGH;
-        final int irq = backend.registerGsi(sci, level, low);
+        final int irq = backend.registerGsi(firmware.sciGsi(), AcpiPciLink.sciLevel(firmware),
+            AcpiPciLink.sciActiveLow(firmware));
         if (irq >= 0) {
             requestIrq(irq, "acpi", IrqHandler.sync(i -> false));
         }
