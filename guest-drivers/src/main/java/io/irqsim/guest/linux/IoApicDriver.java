@@ -38,8 +38,9 @@ public final class IoApicDriver {
     }
 
     /**
-     * {@code setup_IO_APIC} + {@code clear_IO_APICs}: learns each IO-APIC from the MADT and its
-     * version register, and masks every pin.
+     * {@code setup_IO_APIC} + {@code clear_IO_APIC} &rarr; {@code clear_IO_APIC_pin} &rarr;
+     * {@code ioapic_mask_entry} (arch/x86/kernel/apic/io_apic.c@v6.12): learns each IO-APIC from the
+     * MADT and its version register, and masks every pin (low dword first).
      *
      * @param madtIoApics the MADT's IO-APIC entries
      */
@@ -106,7 +107,8 @@ public final class IoApicDriver {
     }
 
     /**
-     * Programs a GSI's entry, masked ({@code mp_irqdomain_activate} &rarr; {@code ioapic_configure_entry}).
+     * Writes a whole masked entry built from its fields ({@code ioapic_configure_entry},
+     * arch/x86/kernel/apic/io_apic.c@v6.12, with the entry {@code mp_irqdomain_activate} completed).
      *
      * @param gsi GSI
      * @param vector vector
@@ -126,7 +128,8 @@ public final class IoApicDriver {
     }
 
     /**
-     * Unmasks a GSI's pin ({@code unmask_ioapic_irq}).
+     * Unmasks a GSI's pin by a read-modify-write of the low dword (a test helper: Linux's
+     * {@code unmask_ioapic_irq} writes its cached entry, see {@link #writeLow}).
      *
      * @param gsi GSI
      */
@@ -135,7 +138,8 @@ public final class IoApicDriver {
     }
 
     /**
-     * Masks a GSI's pin ({@code mask_ioapic_irq}).
+     * Masks a GSI's pin by a read-modify-write of the low dword (a test helper: Linux's
+     * {@code mask_ioapic_irq} writes its cached entry, see {@link #writeLow}).
      *
      * @param gsi GSI
      */

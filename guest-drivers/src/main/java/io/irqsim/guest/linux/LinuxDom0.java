@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * Linux as the hardware domain, PV or PVH flavour, on the physical platform: it sees the physical
  * PCI devices and the firmware's ACPI tables (for a PVH dom0 Xen rebuilds the MADT with the same
- * IO-APICs and overrides, {@code pvh_setup_acpi_madt}). At boot it sets up its interrupt path (a
+ * IO-APICs and overrides, {@code pvh_setup_acpi_madt}, xen/arch/x86/hvm/dom0_build.c@RELEASE-4.18.0). At boot it sets up its interrupt path (a
  * PVH dom0 masks every pin of its vIO-APICs; a PV dom0 uses pirqs), registers and requests the
  * ACPI SCI, then probes the devices its own drivers claim. pciback and privcmd are part of it.
  */
@@ -102,7 +102,8 @@ public final class LinuxDom0 extends LinuxKernel {
     }
 
     /**
-     * The RFC patch's {@code unmask_irq}: unmasks an irq's pin with no handler installed.
+     * The RFC patch's {@code unmask_irq} (kernel/irq/chip.c@v6.12): on a masked irq, the chip's
+     * {@code irq_unmask} with no handler installed (see {@link NativeIoApicBackend#unmaskWithoutHandler}).
      *
      * @param irq Linux irq
      */

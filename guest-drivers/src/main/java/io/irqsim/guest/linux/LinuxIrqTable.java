@@ -90,7 +90,9 @@ public final class LinuxIrqTable {
     }
 
     /**
-     * The Linux irq for a GSI, allocated on first use.
+     * The Linux irq for a GSI, allocated on first use ({@code mp_map_gsi_to_irq} &rarr;
+     * {@code mp_map_pin_to_irq} &rarr; {@code alloc_irq_from_domain} / {@code alloc_isa_irq_from_domain},
+     * arch/x86/kernel/apic/io_apic.c@v6.12).
      *
      * @param gsi GSI
      * @return the irq descriptor
@@ -116,7 +118,8 @@ public final class LinuxIrqTable {
     }
 
     /**
-     * Makes the irq's number equal to its GSI (the Xen PV convention, {@code xen_allocate_irq_gsi}).
+     * Makes the irq's number equal to its GSI (the Xen PV convention, {@code xen_allocate_irq_gsi},
+     * drivers/xen/events/events_base.c@v6.12).
      *
      * @param gsi GSI
      * @return the irq descriptor numbered {@code gsi}
@@ -168,7 +171,9 @@ public final class LinuxIrqTable {
     }
 
     /**
-     * Assigns the irq a vector if it has none.
+     * Assigns the irq a vector if it has none ({@code x86_vector_activate} &rarr; {@code assign_irq_vector},
+     * arch/x86/kernel/apic/vector.c@v6.12; simplified: ISA irqs get {@code ISA_IRQ_VECTOR(irq)}, the
+     * others the next free vector from 0x41, not the matrix allocator's spread).
      *
      * @param d irq
      * @return its vector

@@ -141,8 +141,9 @@ public abstract class LinuxKernel implements GuestKernel {
     }
 
     /**
-     * {@code pci_enable_device}: memory decode on, then {@code pcibios_enable_device} &rarr;
-     * {@code acpi_pci_irq_enable}.
+     * {@code pci_enable_device} (drivers/pci/pci.c@v6.12): memory decode on, then
+     * {@code pcibios_enable_device} (arch/x86/pci/common.c@v6.12) &rarr; {@code acpi_pci_irq_enable}.
+     * Simplified: the enable count is a flag (one enable, one disable).
      *
      * @param bdf the device
      * @return 0 or a negative errno
