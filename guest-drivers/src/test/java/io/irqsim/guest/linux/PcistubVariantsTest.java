@@ -1,11 +1,13 @@
 package io.irqsim.guest.linux;
 
+import io.irqsim.guest.GuestEvent;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hv.policy.PvhPhysdevAccess;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.HypercallOp;
+import io.irqsim.hv.trace.TraceRecord;
 import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciConfigRegisters;
@@ -77,6 +79,38 @@ class PcistubVariantsTest {
     }
 
     @Test
+    void seizeTracesAndLogsTheSeizedDevice() {
+        // pcistub_seize: "seizing device" (the PCIBACK_SEIZE trace record carries the SBDF)
+        final TestRig r = pvh(XenConfig.XEN_4_18, PcistubVariants.ENABLE_ONLY);
+        final long mark = r.mark();
+        r.dom0.pciback().seize(NIC);
+        final List<TraceRecord> seized = r.recordsSince(mark, GuestEvent.PCIBACK_SEIZE);
+        assertEquals(1, seized.size());
+        assertEquals(NIC.sbdf(), seized.get(0).a());
+        assertEquals(1, r.linesContaining("pciback: seizing device 00:03.0"));
+        assertEquals(NIC, r.dom0.pciback().psdev(NIC).bdf());
+    }
+
+    @Test
+    void theResetLeavesABridgeEnabled() {
+        // xen_pcibk_reset_device: only a PCI_HEADER_TYPE_NORMAL device is pci_disable_device'd
+        final TestRig r = pvh(XenConfig.XEN_4_18, PcistubVariants.ENABLE_ONLY);
+        assertEquals(0, r.dom0.pciback().seize(DefaultPlatform.BRIDGE));
+        assertTrue(r.dom0.dev(DefaultPlatform.BRIDGE).isEnabled());
+        assertEquals(0, r.linesContaining("reset device"));
+    }
+
+    @Test
+    void aFailedInitLeavesTheDeviceEnabledAndItsIrqAllocated() {
+        // pcistub_init_device: an error after pci_enable_device goes to config_release, no reset
+        final TestRig r = pvh(XenConfig.XEN_4_18, PcistubVariants.SETUP_GSI);
+        assertEquals(-Errno.ENOSYS, r.dom0.pciback().seize(NIC));
+        assertTrue(r.dom0.dev(NIC).isEnabled());
+        assertNotNull(r.dom0.irqs().byGsi(GSI));
+        assertEquals(0, r.linesContaining("reset device"));
+    }
+
+    @Test
     void enableOnlyIsAlsoWhatAPvDom0DoesAndThereXenKnowsTheGsi() {
         // PV dom0: pci_enable_device -> xen_register_gsi does map_pirq + setup_gsi
         final TestRig r = TestRig.defaults(XenConfig.XEN_4_18, DomainType.PV, PcistubVariants.ENABLE_ONLY);
@@ -123,6 +157,29 @@ class PcistubVariantsTest {
     }
 
     @Test
+    void unmaskIrqIsTracedAndLogged() {
+        final TestRig r = pvh(XenConfig.RFC_BASELINE, PcistubVariants.UNMASK_IRQ);
+        final long mark = r.mark();
+        r.dom0.pciback().seize(NIC);
+        final List<TraceRecord> unmasks = r.recordsSince(mark, GuestEvent.PCIBACK_UNMASK);
+        assertEquals(1, unmasks.size());
+        assertEquals(NIC.sbdf(), unmasks.get(0).a());
+        assertEquals(GSI, unmasks.get(0).b(), "dev->irq");
+        assertEquals(1, r.linesContaining("pciback: 00:03.0: unmask_irq(irq_to_desc(16)) (RFC patch)"));
+    }
+
+    @Test
+    void unmaskIrqSkipsADeviceAcpiGaveNoIrq() {
+        // the RFC patch unmasks dev->irq only if there is one (dev->irq 0: no GSI, no ISA line)
+        final TestRig r = TestRig.booted(Specs.withPrt(DefaultPlatform.spec(), java.util.Map.of()),
+            XenConfig.RFC_BASELINE, DomainType.PVH, PcistubVariants.UNMASK_IRQ, List.of());
+        assertEquals(0, r.dom0.pciback().seize(NIC));
+        assertEquals(0, r.dom0.sysfsIrq(NIC));
+        assertEquals(0, r.linesContaining("unmask_irq"));
+        assertEquals(Rte.MASKED, r.dom0Rte(GSI));
+    }
+
+    @Test
     void unmaskIrqMakesXenRegisterMapAndBindTheGsiToDom0() {
         // vioapic_write_redirent (unmasked) -> vioapic_hwdom_map_gsi with dom0's RTE trigger/polarity
         final TestRig r = pvh(XenConfig.RFC_BASELINE, PcistubVariants.UNMASK_IRQ);
@@ -157,6 +214,43 @@ class PcistubVariantsTest {
         assertFalse(r.xen.irqDescs().desc(GSI).isGuest(), "mapped, not bound");
         assertEquals(GSI, r.dom0.pciback().gsiFromSbdf(NIC));
         assertTrue(Rte.isMasked(r.dom0Rte(GSI)), "dom0's own pin stays masked");
+    }
+
+    @Test
+    void mapPirqAndSetupGsiLogsTheSelfMap() {
+        final TestRig r = pvh(rfcWithSelfMapAndSetupGsi(), PcistubVariants.MAP_PIRQ_AND_SETUP_GSI);
+        r.dom0.pciback().seize(NIC);
+        assertEquals(1, r.linesContaining("xen_pvh_map_pirq: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 16) = 0"));
+    }
+
+    @Test
+    void mapPirqAndSetupGsiDoesNothingInAPvDom0() {
+        // xen_pvh_*: PVH dom0 only; a PV dom0 already mapped and set the GSI up in xen_register_gsi
+        final TestRig r = TestRig.defaults(rfcWithSelfMapAndSetupGsi(), DomainType.PV,
+            PcistubVariants.MAP_PIRQ_AND_SETUP_GSI);
+        assertEquals(0, r.dom0.pciback().seize(NIC));
+        assertEquals(0, r.linesContaining("xen_pvh_"));
+        assertEquals(-1, r.dom0.pciback().psdev(NIC).gsi());
+    }
+
+    @Test
+    void mapPirqAndSetupGsiWithoutAcpiRoutingFailsTheProbe() {
+        // xen_pvh_get_gsi_info: no _PRT entry -> -EINVAL
+        final TestRig r = TestRig.booted(Specs.withPrt(DefaultPlatform.spec(), java.util.Map.of()),
+            rfcWithSelfMapAndSetupGsi(), DomainType.PVH, PcistubVariants.MAP_PIRQ_AND_SETUP_GSI, List.of());
+        assertEquals(-Errno.EINVAL, r.dom0.pciback().seize(NIC));
+        assertEquals(1, r.linesContaining("Fail to get gsi info!"));
+    }
+
+    @Test
+    void mapPirqAndSetupGsiStopsAtAFailedMap() {
+        // the RFC: a failed PHYSDEVOP_map_pirq returns before setup_gsi
+        final TestRig r = pvh(XenConfig.RFC_BASELINE, PcistubVariants.MAP_PIRQ_AND_SETUP_GSI);
+        final long mark = r.mark();
+        r.dom0.pciback().seize(NIC);
+        assertTrue(r.recordsSince(mark, HvEvent.HYPERCALL).stream()
+            .noneMatch(t -> t.a() == HypercallOp.PHYSDEVOP_SETUP_GSI.code()));
+        assertEquals(0, r.linesContaining("xen_pvh_setup_gsi"));
     }
 
     @Test
@@ -208,6 +302,16 @@ class PcistubVariantsTest {
         final TestRig r = pvh(XenConfig.XEN_4_18, PcistubVariants.SETUP_GSI);
         assertEquals(-Errno.ENOSYS, r.dom0.pciback().seize(NIC));
         assertNull(r.dom0.pciback().psdev(NIC));
+    }
+
+    @Test
+    void setupGsiDoesNothingMoreInAPvDom0() {
+        // pcistub_init_device: "if (xen_initial_domain() && xen_pvh_domain())"; a PV dom0 records no GSI
+        final TestRig r = TestRig.defaults(XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.SETUP_GSI);
+        assertEquals(0, r.dom0.pciback().seize(NIC));
+        assertEquals(-1, r.dom0.pciback().psdev(NIC).gsi());
+        assertEquals(0, r.linesContaining("xen_pvh_setup_gsi"));
+        assertEquals(-Errno.EPERM, r.dom0.privcmd().pcidevGetGsi(NIC));
     }
 
     @Test
