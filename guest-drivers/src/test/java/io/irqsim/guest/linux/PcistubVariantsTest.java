@@ -125,8 +125,11 @@ class PcistubVariantsTest {
     void seizeOfAMissingDeviceIsNoDevice() {
         // pcistub_seize: no pci_dev at that address
         final TestRig r = pvh(XenConfig.XEN_4_18, PcistubVariants.ENABLE_ONLY);
+        final long mark = r.mark();
         assertEquals(-Errno.ENODEV, r.dom0.pciback().seize(new Bdf(0, 9, 0)));
         assertNull(r.dom0.pciback().psdev(new Bdf(0, 9, 0)));
+        assertTrue(r.recordsSince(mark, GuestEvent.PCIBACK_SEIZE).isEmpty(), "nothing was seized");
+        assertEquals(0, r.linesContaining("00:09.0"));
     }
 
     // ------------------------------------------------------------------ PCIBIOS_ENABLE_DEVICE (Roger's question)
