@@ -13,7 +13,7 @@ import io.irqsim.hw.pci.PciRoot;
 import java.util.List;
 
 /**
- * How Linux finds a PCI device's GSI from ACPI ({@code drivers/acpi/pci_irq.c}):
+ * How Linux finds a PCI device's GSI from ACPI (drivers/acpi/pci_irq.c@v6.12):
  * {@code acpi_pci_irq_lookup} searches the {@code _PRT} of the device's bus and, when that bus has
  * no entry, swizzles the pin through each PCI-to-PCI bridge and searches the parent bus; an entry
  * names a GSI (level, active-low) or a link device, which {@link AcpiPciLink} resolves with its
@@ -56,7 +56,8 @@ public final class AcpiPciIrq {
     }
 
     /**
-     * {@code acpi_pci_irq_lookup(dev, pin)}.
+     * {@code acpi_pci_irq_lookup(dev, pin)} (drivers/acpi/pci_irq.c@v6.12), with the bridge swizzle of
+     * {@code pci_swizzle_interrupt_pin}.
      *
      * @param dev the device
      * @param pin 1..4
@@ -96,8 +97,9 @@ public final class AcpiPciIrq {
     }
 
     /**
-     * The lookup plus link allocation: the GSI and its trigger/polarity as
-     * {@code acpi_pci_irq_enable} would register them (defaults level / active-low).
+     * The lookup plus link allocation ({@code acpi_pci_link_allocate_irq}, drivers/acpi/pci_link.c@v6.12):
+     * the GSI and its trigger/polarity as {@code acpi_pci_irq_enable} (drivers/acpi/pci_irq.c@v6.12)
+     * would register them (defaults level / active-low).
      *
      * @param dev the device
      * @return the routing, or {@code null} if firmware gives none (no entry, or the link failed)
@@ -124,7 +126,8 @@ public final class AcpiPciIrq {
     }
 
     /**
-     * The ISA fallback for a device with no {@code _PRT} entry ({@code acpi_isa_register_gsi}): its
+     * The ISA fallback for a device with no {@code _PRT} entry ({@code acpi_isa_register_gsi},
+     * drivers/acpi/pci_irq.c@v6.12): its
      * interrupt-line byte, if it is an ISA IRQ that is available ({@code acpi_isa_irq_available}:
      * penalty below {@code PIRQ_PENALTY_ISA_ALWAYS}, so not the timer, keyboard or cascade), mapped
      * to a GSI through the MADT overrides.

@@ -1,6 +1,7 @@
 package io.irqsim.guest.linux;
 
 import io.irqsim.hw.firmware.AcpiTables;
+import io.irqsim.hw.firmware.InterruptSourceOverride;
 import io.irqsim.hw.firmware.PciLinkDevice;
 
 import java.util.ArrayList;
@@ -9,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Linux's PCI interrupt link driver ({@code drivers/acpi/pci_link.c}): chooses an interrupt for a
+ * Linux's PCI interrupt link driver (drivers/acpi/pci_link.c@v6.12): chooses an interrupt for a
  * link device from its {@code _PRS}, preferring the current {@code _CRS} and otherwise the
  * possible interrupt with the lowest penalty (IO-APIC mode balances), sets it with {@code _SRS},
  * and reports the trigger and polarity from the link's resource descriptor.
@@ -19,7 +20,13 @@ import java.util.Map;
  * IRQs are "typical" or "used"; an interrupt is penalised by the links already using it
  * ({@code PIRQ_PENALTY_PCI_USING}) and by every link able to use it ({@code PIRQ_PENALTY_PCI_POSSIBLE}
  * divided by the size of that link's {@code _PRS}: {@code acpi_irq_penalty_init} for ISA IRQs,
- * {@code acpi_irq_pci_sharing_penalty} above 15), and the SCI's by the SCI.
+ * {@code acpi_irq_pci_sharing_penalty} above 15), and the SCI's by the SCI
+ * ({@code acpi_penalize_sci_irq}: {@code PIRQ_PENALTY_PCI_USING} if the SCI is level / active-low,
+ * {@code PIRQ_PENALTY_ISA_ALWAYS}, never usable, otherwise).
+ *
+ * <p>{@code acpi_pci_link_free_irq} returns the link's active interrupt and changes nothing: its
+ * {@code refcnt--} is compiled only under {@code FUTURE_USE}, so a link is never released or
+ * {@code _DIS}abled once allocated.
  *
  * <p>One deliberate difference: "using" means set up by this driver. Linux's
  * {@code acpi_irq_pci_sharing_penalty} also counts a link's boot {@code _CRS}, its own included, so
@@ -67,6 +74,51 @@ public final class AcpiPciLink {
     public AcpiPciLink(final AcpiTables firmware, final boolean ioapicMode) {
         this.firmware = firmware;
         this.balance = ioapicMode;
+    }
+
+    /**
+     * {@code acpi_sci_ioapic_setup}'s trigger (arch/x86/kernel/acpi/boot.c@v6.12): level unless the
+     * SCI's interrupt source override says edge; an override that conforms to the bus, or none,
+     * means level for the SCI ({@code if (trigger == 0) trigger = 3}), not ISA's edge.
+     *
+     * @param firmware ACPI tables
+     * @return whether the SCI is level-triggered
+     */
+    public static boolean sciLevel(final AcpiTables firmware) {
+        return (sciFlags(firmware) & InterruptSourceOverride.TRIGGER_LEVEL) != InterruptSourceOverride.TRIGGER_EDGE;
+    }
+
+    /**
+     * {@code acpi_sci_ioapic_setup}'s polarity: active-low unless the override says high
+     * ({@code if (polarity == 0) polarity = 3}).
+     *
+     * @param firmware ACPI tables
+     * @return whether the SCI is active-low
+     */
+    public static boolean sciActiveLow(final AcpiTables firmware) {
+        return (sciFlags(firmware) & InterruptSourceOverride.POLARITY_LOW) != InterruptSourceOverride.POLARITY_HIGH;
+    }
+
+    private static int sciFlags(final AcpiTables firmware) {
+        final InterruptSourceOverride iso = firmware.madt().overrideTo(firmware.sciGsi());
+        return iso == null ? InterruptSourceOverride.CONFORMS : iso.flags();
+    }
+
+    /**
+     * {@code acpi_pci_link_free_irq} (drivers/acpi/pci_link.c@v6.12), from
+     * {@code acpi_pci_irq_disable}: the link's active interrupt, or -1 if the link was never
+     * allocated. The reference count is not decremented (that line is under {@code FUTURE_USE}),
+     * so the link is not {@code _DIS}abled and keeps its interrupt.
+     *
+     * @param name link device name
+     * @return the active interrupt, or -1
+     */
+    public int freeIrq(final String name) {
+        final State s = states.get(name);
+        if (firmware.link(name) == null || s == null || !s.initialized) {
+            return -1; // "Invalid link device" / "Link isn't initialized"
+        }
+        return s.active;
     }
 
     /**
@@ -125,7 +177,7 @@ public final class AcpiPciLink {
     }
 
     /**
-     * {@code acpi_irq_get_penalty}.
+     * {@code acpi_irq_get_penalty} (drivers/acpi/pci_link.c@v6.12).
      *
      * @param irq an interrupt
      * @return its penalty
@@ -146,7 +198,8 @@ public final class AcpiPciLink {
             }
         }
         if (irq == firmware.sciGsi()) {
-            p += PENALTY_PCI_USING;
+            // acpi_penalize_sci_irq: a SCI that is not level / active-low makes its IRQ unusable
+            p += sciLevel(firmware) && sciActiveLow(firmware) ? PENALTY_PCI_USING : PENALTY_ISA_ALWAYS;
         }
         return p;
     }

@@ -20,7 +20,7 @@ import java.util.Map;
  * one LAPIC per vCPU with APIC id 2n, one IO-APIC (id 0, 0xFEC00000, GSI base 0), the override
  * IRQ0&rarr;GSI2 and the SCI (GSI 9, level, active-low), and an APIC-mode {@code _PRT} that sends
  * device d's INTx to GSI ((d&lt;&lt;2) + (d&gt;&gt;3) + intx) mod 32 + 16, the same function Xen uses
- * ({@code hvm_pci_intx_gsi}).
+ * ({@code hvm_pci_intx_gsi}, xen/arch/x86/include/asm/hvm/irq.h@RELEASE-4.18.0).
  */
 public final class HvmFirmware {
 

@@ -9,12 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Linux's IO-APIC driver ({@code arch/x86/kernel/apic/io_apic.c}) running in a domain with an
+ * Linux's IO-APIC driver (arch/x86/kernel/apic/io_apic.c@v6.12) running in a domain with an
  * emulated IO-APIC (a PVH dom0 or an HVM domU): every access is an MMIO access of the vCPU, so
  * Xen sees it as a trap. At set-up it reads each IO-APIC's version and size and masks every pin
  * by writing an entry that is zero except the mask bit ({@code clear_IO_APIC_pin} via
  * {@code ioapic_mask_entry}: low dword, then high); entries are written high dword first, low
- * last ({@code __ioapic_write_entry}); unmasking rewrites the low dword.
+ * last ({@code __ioapic_write_entry}); masking and unmasking write only the low dword of the
+ * entry Linux keeps in memory ({@code io_apic_modify_irq}), never read back from the chip.
  */
 public final class IoApicDriver {
 
@@ -37,8 +38,9 @@ public final class IoApicDriver {
     }
 
     /**
-     * {@code setup_IO_APIC} + {@code clear_IO_APICs}: learns each IO-APIC from the MADT and its
-     * version register, and masks every pin.
+     * {@code setup_IO_APIC} + {@code clear_IO_APIC} &rarr; {@code clear_IO_APIC_pin} &rarr;
+     * {@code ioapic_mask_entry} (arch/x86/kernel/apic/io_apic.c@v6.12): learns each IO-APIC from the
+     * MADT and its version register, and masks every pin (low dword first).
      *
      * @param madtIoApics the MADT's IO-APIC entries
      */
@@ -74,7 +76,39 @@ public final class IoApicDriver {
     }
 
     /**
-     * Programs a GSI's entry, masked ({@code mp_irqdomain_activate} &rarr; {@code ioapic_configure_entry}).
+     * Writes a GSI's whole entry, high dword first ({@code __ioapic_write_entry},
+     * arch/x86/kernel/apic/io_apic.c@v6.12; {@code ioapic_configure_entry} at activation).
+     *
+     * @param gsi GSI
+     * @param rte the entry
+     * @return {@code false} if no IO-APIC has the GSI
+     */
+    public boolean writeEntry(final int gsi, final long rte) {
+        final Chip c = chipFor(gsi);
+        if (c == null) {
+            return false;
+        }
+        writeEntry(c, gsi - c.gsiBase(), rte);
+        return true;
+    }
+
+    /**
+     * Writes only a GSI's low dword from the entry Linux keeps ({@code io_apic_modify_irq},
+     * arch/x86/kernel/apic/io_apic.c@v6.12, behind {@code mask_ioapic_irq} / {@code unmask_ioapic_irq}).
+     *
+     * @param gsi GSI
+     * @param rte the cached entry, mask bit already set or cleared
+     */
+    public void writeLow(final int gsi, final long rte) {
+        final Chip c = chipFor(gsi);
+        if (c != null) {
+            writeReg(c.address(), IoApicRegisters.redtblLow(gsi - c.gsiBase()), Rte.low(rte));
+        }
+    }
+
+    /**
+     * Writes a whole masked entry built from its fields ({@code ioapic_configure_entry},
+     * arch/x86/kernel/apic/io_apic.c@v6.12, with the entry {@code mp_irqdomain_activate} completed).
      *
      * @param gsi GSI
      * @param vector vector
@@ -94,7 +128,8 @@ public final class IoApicDriver {
     }
 
     /**
-     * Unmasks a GSI's pin ({@code unmask_ioapic_irq}).
+     * Unmasks a GSI's pin by a read-modify-write of the low dword (a test helper: Linux's
+     * {@code unmask_ioapic_irq} writes its cached entry, see {@link #writeLow}).
      *
      * @param gsi GSI
      */
@@ -103,7 +138,8 @@ public final class IoApicDriver {
     }
 
     /**
-     * Masks a GSI's pin ({@code mask_ioapic_irq}).
+     * Masks a GSI's pin by a read-modify-write of the low dword (a test helper: Linux's
+     * {@code mask_ioapic_irq} writes its cached entry, see {@link #writeLow}).
      *
      * @param gsi GSI
      */
@@ -123,7 +159,9 @@ public final class IoApicDriver {
 
     /**
      * EOIs a level entry on an IO-APIC without an EOI register the way Linux does
-     * ({@code __eoi_ioapic_pin}): rewrite it masked and edge, then restore it.
+     * ({@code __eoi_ioapic_pin}, arch/x86/kernel/apic/io_apic.c@v6.12): read the entry (low, then
+     * high), write it back masked and edge, then write the original; each write is a whole-entry
+     * {@code __ioapic_write_entry}, high dword first.
      *
      * @param gsi GSI
      */
@@ -133,10 +171,11 @@ public final class IoApicDriver {
             return;
         }
         final int pin = gsi - c.gsiBase();
-        final int low = readReg(c.address(), IoApicRegisters.redtblLow(pin));
-        final long edgeMasked = Rte.withMask(low & 0xFFFF_FFFFL, true) & ~Rte.TRIGGER_LEVEL;
-        writeReg(c.address(), IoApicRegisters.redtblLow(pin), (int) edgeMasked);
-        writeReg(c.address(), IoApicRegisters.redtblLow(pin), low);
+        final long low = readReg(c.address(), IoApicRegisters.redtblLow(pin)) & 0xFFFF_FFFFL;
+        final long high = readReg(c.address(), IoApicRegisters.redtblHigh(pin)) & 0xFFFF_FFFFL;
+        final long entry = low | high << 32;
+        writeEntry(c, pin, Rte.withMask(entry, true) & ~Rte.TRIGGER_LEVEL);
+        writeEntry(c, pin, entry);
     }
 
     /**

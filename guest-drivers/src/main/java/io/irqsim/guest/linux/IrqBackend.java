@@ -18,6 +18,21 @@ public interface IrqBackend {
     int registerGsi(int gsi, boolean level, boolean activeLow);
 
     /**
+     * {@code acpi_unregister_gsi}'s back end: undoes one {@link #registerGsi}.
+     *
+     * @param gsi GSI
+     */
+    void unregisterGsi(int gsi);
+
+    /**
+     * Masks an irq ({@code mask_irq}): what the flow handler does to an interrupt with no action or
+     * on a disabled irq.
+     *
+     * @param irq the irq
+     */
+    void mask(LinuxIrq irq);
+
+    /**
      * Starts an irq when its first handler is requested (unmask the pin / bind the event channel).
      *
      * @param irq the irq

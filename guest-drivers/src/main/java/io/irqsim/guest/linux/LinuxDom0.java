@@ -4,7 +4,6 @@ import io.irqsim.guest.Timeline;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.DomainType;
-import io.irqsim.hw.firmware.InterruptSourceOverride;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciFunction;
@@ -16,7 +15,7 @@ import java.util.List;
 /**
  * Linux as the hardware domain, PV or PVH flavour, on the physical platform: it sees the physical
  * PCI devices and the firmware's ACPI tables (for a PVH dom0 Xen rebuilds the MADT with the same
- * IO-APICs and overrides, {@code pvh_setup_acpi_madt}). At boot it sets up its interrupt path (a
+ * IO-APICs and overrides, {@code pvh_setup_acpi_madt}, xen/arch/x86/hvm/dom0_build.c@RELEASE-4.18.0). At boot it sets up its interrupt path (a
  * PVH dom0 masks every pin of its vIO-APICs; a PV dom0 uses pirqs), registers and requests the
  * ACPI SCI, then probes the devices its own drivers claim. pciback and privcmd are part of it.
  */
@@ -69,18 +68,15 @@ public final class LinuxDom0 extends LinuxKernel {
     }
 
     /**
-     * ACPI's {@code acpi_sci_ioapic_setup} + {@code request_irq} for the SCI (nobody raises it here).
+     * ACPI's {@code acpi_sci_ioapic_setup} (arch/x86/kernel/acpi/boot.c@v6.12) +
+     * {@code request_irq} for the SCI (nobody raises it here).
      * The SCI is level / active-low unless its override says otherwise: flags that conform to the
      * bus (or no override at all) mean level / low for the SCI ({@code if (trigger == 0) trigger = 3},
      * {@code if (polarity == 0) polarity = 3}), not ISA's edge / high.
      */
     private void registerSci() {
-        final int sci = firmware.sciGsi();
-        final InterruptSourceOverride iso = firmware.madt().overrideTo(sci);
-        final int flags = iso == null ? InterruptSourceOverride.CONFORMS : iso.flags();
-        final boolean level = (flags & InterruptSourceOverride.TRIGGER_LEVEL) != InterruptSourceOverride.TRIGGER_EDGE;
-        final boolean low = (flags & InterruptSourceOverride.POLARITY_LOW) != InterruptSourceOverride.POLARITY_HIGH;
-        final int irq = backend.registerGsi(sci, level, low);
+        final int irq = backend.registerGsi(firmware.sciGsi(), AcpiPciLink.sciLevel(firmware),
+            AcpiPciLink.sciActiveLow(firmware));
         if (irq >= 0) {
             requestIrq(irq, "acpi", IrqHandler.sync(i -> false));
         }
@@ -106,7 +102,8 @@ public final class LinuxDom0 extends LinuxKernel {
     }
 
     /**
-     * The RFC patch's {@code unmask_irq}: unmasks an irq's pin with no handler installed.
+     * The RFC patch's {@code unmask_irq} (kernel/irq/chip.c@v6.12): on a masked irq, the chip's
+     * {@code irq_unmask} with no handler installed (see {@link NativeIoApicBackend#unmaskWithoutHandler}).
      *
      * @param irq Linux irq
      */

@@ -5,10 +5,18 @@ import java.util.List;
 
 /**
  * A Linux interrupt ({@code struct irq_desc} with the IO-APIC chip data or the Xen pirq), as the
- * models need it: which GSI and pin it is, its vector, its trigger/polarity, the handlers
- * requested on it, and what happened to its interrupts.
+ * models need it: which GSI and pin it is, its vector, its trigger/polarity, the routing entry the
+ * IO-APIC driver keeps for it ({@code struct mp_chip_data}: {@code entry}, {@code count}), the
+ * handlers requested on it, its masked / disabled state, and {@code note_interrupt}'s counters.
  */
 public final class LinuxIrq {
+
+    /** {@code note_interrupt}: interrupts per detection window (kernel/irq/spurious.c@v6.12). */
+    public static final int SPURIOUS_WINDOW = 100_000;
+    /** {@code note_interrupt}: more unhandled than this in a window disables the irq. */
+    public static final int SPURIOUS_LIMIT = 99_900;
+    /** {@code note_interrupt}: an unhandled interrupt this long after the last one restarts the count ({@code HZ/10}). */
+    public static final long UNHANDLED_AGING_NS = 100_000_000L;
 
     private final int irq;
     private final int gsi;
@@ -21,6 +29,15 @@ public final class LinuxIrq {
     private boolean started;
     private long handled;
     private long unhandled;
+    private long entry;
+    private boolean activated;
+    private boolean masked = true;
+    private boolean spuriousDisabled;
+    private int count;
+    private int irqCount;
+    private int irqsUnhandled;
+    private long lastUnhandledNs = Long.MIN_VALUE;
+    private long maskedWithoutAction;
 
     LinuxIrq(final int irq, final int gsi) {
         this.irq = irq;
@@ -113,6 +130,105 @@ public final class LinuxIrq {
         } else {
             unhandled++;
         }
+    }
+
+    /**
+     * @return the routing entry the IO-APIC driver keeps ({@code mp_chip_data.entry}): prepared by
+     *     {@code mp_preconfigure_entry} at allocation (vector 0, destination 0), completed with the
+     *     vector and destination at activation
+     */
+    public long entry() {
+        return entry;
+    }
+
+    void setEntry(final long rte) {
+        this.entry = rte;
+    }
+
+    /** @return whether {@code irq_domain_activate_irq} ran ({@code request_irq}): vector assigned, entry written */
+    public boolean isActivated() {
+        return activated;
+    }
+
+    void setActivated(final boolean on) {
+        this.activated = on;
+    }
+
+    /** @return {@code IRQD_IRQ_MASKED}: set from allocation ({@code desc_set_defaults}) until an unmask */
+    public boolean isMasked() {
+        return masked;
+    }
+
+    void setMasked(final boolean on) {
+        this.masked = on;
+    }
+
+    /**
+     * @return whether the flow handler treats the irq as disabled ({@code irqd_irq_disabled}): not
+     *     started yet, or disabled by {@code note_interrupt} ("nobody cared")
+     */
+    public boolean isDisabled() {
+        return !started || spuriousDisabled;
+    }
+
+    /** @return whether {@code note_interrupt} disabled the irq ({@code IRQS_SPURIOUS_DISABLED}) */
+    public boolean isSpuriousDisabled() {
+        return spuriousDisabled;
+    }
+
+    /** @return {@code mp_chip_data.count}: how many {@code acpi_register_gsi} calls hold the irq */
+    public int mapCount() {
+        return count;
+    }
+
+    void setMapCount(final int n) {
+        this.count = n;
+    }
+
+    /**
+     * @return interrupts the flow handler took with no action or while disabled: it masked the
+     *     line and EOI'd ({@code handle_fasteoi_irq}, {@code handle_edge_irq}), running no handler
+     */
+    public long maskedWithoutActionCount() {
+        return maskedWithoutAction;
+    }
+
+    void recordMaskedWithoutAction() {
+        maskedWithoutAction++;
+        unhandled++;
+    }
+
+    /**
+     * {@code note_interrupt} (kernel/irq/spurious.c@v6.12), the part that decides whether Linux
+     * gives up on an irq: an unhandled interrupt more than {@code HZ/10} after the previous
+     * unhandled one restarts the unhandled count at 1; every interrupt counts towards a window of
+     * 100,000; at the end of a window more than 99,900 unhandled ones disable the irq ("nobody
+     * cared", {@code IRQS_SPURIOUS_DISABLED}, {@code irq_disable}); the counts then restart. The
+     * {@code irqpoll}/{@code irqfixup} polling and threaded-handler accounting are not modelled.
+     *
+     * @param claimed whether a handler returned {@code IRQ_HANDLED}
+     * @param nowNs virtual time
+     * @return whether this interrupt made Linux disable the irq
+     */
+    boolean noteInterrupt(final boolean claimed, final long nowNs) {
+        if (!claimed) {
+            if (lastUnhandledNs == Long.MIN_VALUE || nowNs - lastUnhandledNs > UNHANDLED_AGING_NS) {
+                irqsUnhandled = 1;
+            } else {
+                irqsUnhandled++;
+            }
+            lastUnhandledNs = nowNs;
+        }
+        if (++irqCount < SPURIOUS_WINDOW) {
+            return false;
+        }
+        irqCount = 0;
+        final boolean stuck = irqsUnhandled > SPURIOUS_LIMIT;
+        if (stuck) {
+            spuriousDisabled = true;
+        }
+        irqsUnhandled = 0;
+        return stuck;
     }
 
     @Override

@@ -11,11 +11,20 @@ import java.util.TreeMap;
 
 /**
  * Linux irq numbers and vectors for GSIs ({@code mp_map_gsi_to_irq} with {@code IOAPIC_MAP_ALLOC},
- * the x86 vector allocator). ISA GSIs keep their ISA irq numbers (through MADT overrides: with
- * IRQ0&rarr;GSI2, GSI 2 is irq 0); every other GSI gets the next free number from {@code gsi_top}
- * up, first come first served, which is why a Linux irq is not a GSI in general ("gsi 38 may come
- * before gsi 28", the seed series' cover letter). Vectors: ISA irqs use 0x30 + irq
- * ({@code ISA_IRQ_VECTOR}); the others are handed out upward from 0x41.
+ * arch/x86/kernel/apic/io_apic.c@v6.12, and the x86 vector allocator). {@code acpi_parse_ioapic}
+ * (arch/x86/kernel/acpi/boot.c@v6.12) gives an IO-APIC whose GSI base is below 16 an
+ * {@code IOAPIC_DOMAIN_LEGACY} irq domain and every other one an {@code IOAPIC_DOMAIN_DYNAMIC} one;
+ * {@code alloc_irq_from_domain} then numbers a legacy-domain GSI of 16 or more with the GSI itself
+ * (GSI 16 is IRQ 16), and a dynamic-domain GSI (or a legacy GSI below 16 that no ISA irq uses) with
+ * the first free number from {@code arch_dynirq_lower_bound}: {@code ioapic_dynirq_base}, one past
+ * the last GSI of the legacy/strict IO-APICs ({@code mp_irqdomain_create}), or {@code gsi_top} if
+ * there is none. So on a machine whose second IO-APIC starts at GSI 24, the first GSI enabled on it
+ * gets IRQ 24 whatever its number ("gsi 38 may come before gsi 28", the seed series' cover
+ * letter). ISA GSIs keep their ISA irq numbers through MADT overrides (with IRQ0&rarr;GSI2, GSI 2
+ * is irq 0). Simplification: no other dynamic irqs (MSI, Xen event channels) are allocated, so
+ * dynamic numbers start exactly at the base. Vectors: ISA irqs use 0x30 + irq
+ * ({@code ISA_IRQ_VECTOR}); the others are handed out upward from 0x41. An irq is freed
+ * ({@code mp_unmap_irq}) when its last {@code acpi_register_gsi} is undone, except ISA irqs.
  */
 public final class LinuxIrqTable {
 
@@ -26,10 +35,11 @@ public final class LinuxIrqTable {
 
     private final Madt madt;
     private final int gsiTop;
+    private final List<int[]> ioapics = new ArrayList<>();
+    private int dynirqBase;
     private final Map<Integer, LinuxIrq> byIrq = new TreeMap<>();
     private final Map<Integer, LinuxIrq> byGsi = new HashMap<>();
     private final LinuxIrq[] byVector = new LinuxIrq[256];
-    private int nextDynamicIrq;
     private int nextVector = FIRST_DYNAMIC_VECTOR;
 
     /**
@@ -39,11 +49,50 @@ public final class LinuxIrqTable {
     public LinuxIrqTable(final Madt madt, final int gsiTop) {
         this.madt = madt;
         this.gsiTop = Math.max(gsiTop, 16);
-        this.nextDynamicIrq = this.gsiTop;
     }
 
     /**
-     * The Linux irq for a GSI, allocated on first use.
+     * {@code mp_register_ioapic} + {@code mp_irqdomain_create}
+     * (arch/x86/kernel/apic/io_apic.c@v6.12) for one IO-APIC: a GSI base below 16 makes its domain
+     * legacy ({@code acpi_parse_ioapic}, arch/x86/kernel/acpi/boot.c@v6.12), which raises
+     * {@code ioapic_dynirq_base} past its last GSI.
+     *
+     * @param gsiBase its first GSI
+     * @param pins its number of pins
+     */
+    public void registerIoApic(final int gsiBase, final int pins) {
+        ioapics.add(new int[] {gsiBase, gsiBase + pins - 1});
+        if (gsiBase < 16) {
+            dynirqBase = Math.max(dynirqBase, gsiBase + pins);
+        }
+    }
+
+    /** @return {@code arch_dynirq_lower_bound}: {@code ioapic_dynirq_base}, else {@code gsi_top} */
+    public int dynirqLowerBound() {
+        return dynirqBase != 0 ? dynirqBase : gsiTop;
+    }
+
+    /**
+     * @param gsi GSI
+     * @return whether the IO-APIC serving it has a legacy irq domain (true if no IO-APIC was
+     *     registered: a table used without the IO-APIC driver numbers irqs like GSIs)
+     */
+    public boolean inLegacyDomain(final int gsi) {
+        if (ioapics.isEmpty()) {
+            return true;
+        }
+        for (final int[] r : ioapics) {
+            if (gsi >= r[0] && gsi <= r[1]) {
+                return r[0] < 16;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The Linux irq for a GSI, allocated on first use ({@code mp_map_gsi_to_irq} &rarr;
+     * {@code mp_map_pin_to_irq} &rarr; {@code alloc_irq_from_domain} / {@code alloc_isa_irq_from_domain},
+     * arch/x86/kernel/apic/io_apic.c@v6.12).
      *
      * @param gsi GSI
      * @return the irq descriptor
@@ -54,7 +103,14 @@ public final class LinuxIrqTable {
             return existing;
         }
         final int isa = isaIrqFor(gsi);
-        final int irq = isa >= 0 ? isa : nextDynamicIrq++;
+        final int irq;
+        if (isa >= 0) {
+            irq = isa;
+        } else if (gsi >= 16 && inLegacyDomain(gsi)) {
+            irq = gsi; // alloc_irq_from_domain, IOAPIC_DOMAIN_LEGACY
+        } else {
+            irq = firstFreeFrom(dynirqLowerBound()); // IOAPIC_DOMAIN_DYNAMIC: __irq_alloc_descs
+        }
         final LinuxIrq d = new LinuxIrq(irq, gsi);
         byGsi.put(gsi, d);
         byIrq.put(irq, d);
@@ -62,7 +118,8 @@ public final class LinuxIrqTable {
     }
 
     /**
-     * Makes the irq's number equal to its GSI (the Xen PV convention, {@code xen_allocate_irq_gsi}).
+     * Makes the irq's number equal to its GSI (the Xen PV convention, {@code xen_allocate_irq_gsi},
+     * drivers/xen/events/events_base.c@v6.12).
      *
      * @param gsi GSI
      * @return the irq descriptor numbered {@code gsi}
@@ -76,6 +133,28 @@ public final class LinuxIrqTable {
         byGsi.put(gsi, d);
         byIrq.put(gsi, d);
         return d;
+    }
+
+    private int firstFreeFrom(final int from) {
+        int irq = from;
+        while (byIrq.containsKey(irq)) {
+            irq++;
+        }
+        return irq;
+    }
+
+    /**
+     * Forgets an irq ({@code irq_domain_free_irqs} from {@code mp_unmap_irq}): its number, GSI and
+     * vector become free.
+     *
+     * @param d the irq
+     */
+    public void free(final LinuxIrq d) {
+        byIrq.remove(d.irq(), d);
+        byGsi.remove(d.gsi(), d);
+        if (d.vector() >= 0 && byVector[d.vector()] == d) {
+            byVector[d.vector()] = null;
+        }
     }
 
     private int isaIrqFor(final int gsi) {
@@ -92,7 +171,9 @@ public final class LinuxIrqTable {
     }
 
     /**
-     * Assigns the irq a vector if it has none.
+     * Assigns the irq a vector if it has none ({@code x86_vector_activate} &rarr; {@code assign_irq_vector},
+     * arch/x86/kernel/apic/vector.c@v6.12; simplified: ISA irqs get {@code ISA_IRQ_VECTOR(irq)}, the
+     * others the next free vector from 0x41, not the matrix allocator's spread).
      *
      * @param d irq
      * @return its vector

@@ -22,10 +22,17 @@ import java.util.Map;
 /**
  * What the Linux models of dom0 and of an HVM guest share: the PCI devices the kernel sees,
  * {@code pci_enable_device} &rarr; {@code acpi_pci_irq_enable} &rarr; {@code acpi_register_gsi},
- * {@code request_irq}, and interrupt entry (find the irq by vector or pirq, run its handlers,
- * EOI). The architecture half is an {@link IrqBackend}.
+ * {@code pci_disable_device} &rarr; {@code acpi_pci_irq_disable} &rarr; {@code acpi_unregister_gsi},
+ * {@code request_irq}, and interrupt entry (find the irq by vector or pirq, run the flow handler:
+ * mask and EOI if there is no action or the irq is disabled, else run its handlers,
+ * {@code note_interrupt}, EOI). The architecture half is an {@link IrqBackend}.
  */
 public abstract class LinuxKernel implements GuestKernel {
+
+    /** {@code IRQ_NOTCONNECTED} (include/linux/interrupt.h@v6.12): {@code dev->irq} of a pin wired to nothing. */
+    public static final int IRQ_NOTCONNECTED = 1 << 31;
+    /** {@code PCI_CLASS_STORAGE_IDE}. */
+    static final int PCI_CLASS_STORAGE_IDE = 0x0101;
 
     /** Linux's view of one PCI device ({@code struct pci_dev}, the fields that matter here). */
     public static final class PciDev {
@@ -54,9 +61,14 @@ public abstract class LinuxKernel implements GuestKernel {
             return gsi;
         }
 
-        /** @return whether {@code pci_enable_device} ran */
+        /** @return whether {@code pci_enable_device} ran and no {@code pci_disable_device} undid it */
         public boolean isEnabled() {
             return enabled;
+        }
+
+        /** @return {@code dev->irq_managed}: ACPI registered the GSI and has not unregistered it */
+        public boolean isIrqManaged() {
+            return irqManaged;
         }
     }
 
@@ -129,8 +141,9 @@ public abstract class LinuxKernel implements GuestKernel {
     }
 
     /**
-     * {@code pci_enable_device}: memory decode on, then {@code pcibios_enable_device} &rarr;
-     * {@code acpi_pci_irq_enable}.
+     * {@code pci_enable_device} (drivers/pci/pci.c@v6.12): memory decode on, then
+     * {@code pcibios_enable_device} (arch/x86/pci/common.c@v6.12) &rarr; {@code acpi_pci_irq_enable}.
+     * Simplified: the enable count is a flag (one enable, one disable).
      *
      * @param bdf the device
      * @return 0 or a negative errno
@@ -147,7 +160,59 @@ public abstract class LinuxKernel implements GuestKernel {
     }
 
     /**
-     * {@code acpi_pci_irq_enable} ({@code drivers/acpi/pci_irq.c}).
+     * {@code pci_disable_device} (drivers/pci/pci.c@v6.12) when it drops the last enable:
+     * {@code do_pci_disable_device} clears bus mastering (memory decode stays on), then
+     * {@code pcibios_disable_device} (arch/x86/pci/common.c@v6.12) &rarr; {@code acpi_pci_irq_disable}.
+     *
+     * @param bdf the device
+     */
+    public final void pciDisableDevice(final Bdf bdf) {
+        final PciDev d = dev(bdf);
+        if (d == null || !d.enabled) {
+            return;
+        }
+        final int cmd = d.function().configRead(PciConfigRegisters.COMMAND, 2);
+        if ((cmd & PciConfigRegisters.COMMAND_MASTER) != 0) {
+            d.function().configWrite(PciConfigRegisters.COMMAND, 2, cmd & ~PciConfigRegisters.COMMAND_MASTER);
+        }
+        d.enabled = false;
+        acpiPciIrqDisable(d);
+    }
+
+    /**
+     * {@code acpi_pci_irq_disable} (drivers/acpi/pci_irq.c@v6.12): only for a device whose GSI ACPI
+     * registered ({@code irq_managed}, {@code irq > 0}); looks the {@code _PRT} entry up again,
+     * releases the link ({@code acpi_pci_link_free_irq}) or takes the entry's GSI, then
+     * {@code acpi_unregister_gsi} and {@code irq_managed = 0}. {@code dev->irq} keeps its number.
+     * The suspend / runtime-PM early returns are not modelled.
+     *
+     * @param d the device
+     */
+    public final void acpiPciIrqDisable(final PciDev d) {
+        final PciFunction f = d.function();
+        final int pin = f.interruptPin();
+        if (pin == 0 || !d.irqManaged || d.irq <= 0) {
+            return;
+        }
+        final AcpiPciIrq.Lookup l = acpi.lookup(f, pin);
+        if (l == null) {
+            return;
+        }
+        final int gsi = l.entry().isLink() ? acpi.links().freeIrq(l.entry().source()) : l.entry().sourceIndex();
+        log.log(actor, "%s: PCI INT%c disabled", f.bdf(), pinName(pin));
+        if (gsi >= 0) {
+            backend.unregisterGsi(gsi);
+            d.irqManaged = false;
+        }
+    }
+
+    /**
+     * {@code acpi_pci_irq_enable} (drivers/acpi/pci_irq.c@v6.12): nothing for a device without a
+     * pin or whose irq ACPI already manages; the {@code _PRT} entry (through bridges) and its link;
+     * with no entry, an IDE controller in legacy mode is left alone, then an interrupt line of
+     * 0xff means "not connected" ({@code acpi_pci_irq_valid}: {@code dev->irq = IRQ_NOTCONNECTED}),
+     * else {@code acpi_isa_register_gsi} tries the line as an ISA IRQ; with a GSI,
+     * {@code acpi_register_gsi}, and {@code dev->irq} is the irq it returns.
      *
      * @param d the device
      * @return 0 or a negative errno from registering the GSI
@@ -162,7 +227,19 @@ public abstract class LinuxKernel implements GuestKernel {
             log.log(actor, "acpi_pci_irq_enable %s: IRQ %d already set up, nothing to do", f.bdf(), d.irq);
             return 0;
         }
-        final AcpiPciIrq.Routing r = acpi.resolve(f);
+        final boolean hasEntry = acpi.lookup(f, pin) != null;
+        final int classCode = f.configRead(PciConfigRegisters.REVISION_ID, 4) >>> 8;
+        if (!hasEntry && classCode >> 8 == PCI_CLASS_STORAGE_IDE && (classCode & 0x05) == 0) {
+            log.log(actor, "%s: IDE controller in legacy mode: its IRQs 14/15 are not PCI's", f.bdf());
+            return 0;
+        }
+        final AcpiPciIrq.Routing r = hasEntry ? acpi.resolve(f) : null;
+        if (r == null && f.interruptLine() == 0xFF) {
+            d.irq = IRQ_NOTCONNECTED;
+            log.log(actor, "%s: PCI INT%c: not connected", f.bdf(), pinName(pin));
+            xen.trace().event(GuestEvent.PCI_IRQ_ENABLE, f.bdf().sbdf(), -1, 0);
+            return 0;
+        }
         if (r == null) {
             final int isaGsi = acpi.isaFallbackGsi(f);
             if (isaGsi >= 0) {
@@ -194,7 +271,8 @@ public abstract class LinuxKernel implements GuestKernel {
     }
 
     /**
-     * {@code request_irq}: adds a handler; the first one starts the irq.
+     * {@code request_irq} &rarr; {@code __setup_irq} (kernel/irq/manage.c@v6.12): adds a handler;
+     * the first one activates and starts the irq ({@link IrqBackend#startup}).
      *
      * @param irq Linux irq
      * @param name handler name
@@ -210,6 +288,9 @@ public abstract class LinuxKernel implements GuestKernel {
             d.handlers().add(handler);
             d.names().add(name);
             if (!d.isStarted()) {
+                // irq_startup -> irq_enable clears IRQD_IRQ_DISABLED before it unmasks, so an
+                // interrupt the unmask lets through finds the irq enabled
+                d.setStarted(true);
                 rc = backend.startup(d);
                 d.setStarted(rc == 0);
             }
@@ -230,14 +311,29 @@ public abstract class LinuxKernel implements GuestKernel {
     }
 
     /**
-     * Runs an interrupt's handlers one after the other, each possibly waiting on its device; the
-     * vCPU stays stalled until the last one is done and the interrupt is EOI'd.
+     * Interrupt entry: {@code common_interrupt} (arch/x86/kernel/irq.c@v6.12) finds the irq by
+     * vector (a vector with none is acknowledged at the LAPIC), then the flow handler
+     * ({@code handle_fasteoi_irq} / {@code handle_edge_irq}, kernel/irq/chip.c@v6.12): with no action
+     * or on a disabled irq it marks it pending, masks it and EOIs, running nothing; otherwise the
+     * handlers run one after the other, each possibly waiting on its device, and the vCPU stays
+     * stalled until the last one is done, {@code note_interrupt} has counted it and it is EOI'd.
      */
     private void dispatch(final Vcpu vcpu, final LinuxIrq d, final int vector) {
         if (d == null) {
             spuriousVectors++;
             xen.trace().event(GuestEvent.IRQ_UNHANDLED, vector, -1, 0);
             backend.eoi(null, vector);
+            return;
+        }
+        if (d.handlers().isEmpty() || d.isDisabled()) {
+            if (d.maskedWithoutActionCount() == 0) {
+                log.log(actor, "irq %d: %s: masked and EOI'd, no handler runs", d.irq(),
+                    d.handlers().isEmpty() ? "no action" : "disabled");
+            }
+            d.recordMaskedWithoutAction();
+            xen.trace().event(GuestEvent.IRQ_UNHANDLED, vector, d.irq(), 0);
+            backend.mask(d);
+            backend.eoi(d, vector);
             return;
         }
         vcpu.block();
@@ -265,6 +361,11 @@ public abstract class LinuxKernel implements GuestKernel {
             irq.record(claimedSoFar);
             xen.trace().event(claimedSoFar ? GuestEvent.IRQ_HANDLED : GuestEvent.IRQ_UNHANDLED,
                 claimedSoFar ? irq.irq() : vector, claimedSoFar ? vector : irq.irq(), claimedSoFar ? 1 : 0);
+            if (irq.noteInterrupt(claimedSoFar, xen.platform().clock().now())) {
+                // __report_bad_irq, then irq_disable: lazy for the IO-APIC chip (no irq_disable
+                // callback), so the line is masked by the next interrupt's flow handler
+                log.log(actor, "irq %d: nobody cared; disabling IRQ #%d", irq.irq(), irq.irq());
+            }
             backend.eoi(irq, vector);
             vcpu.unblock();
         }

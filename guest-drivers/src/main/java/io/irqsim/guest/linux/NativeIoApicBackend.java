@@ -1,15 +1,20 @@
 package io.irqsim.guest.linux;
 
 import io.irqsim.guest.GuestEvent;
+import io.irqsim.hv.Errno;
 import io.irqsim.hv.domain.Vcpu;
 import io.irqsim.hw.apic.LocalApicRegisters;
+import io.irqsim.hw.ioapic.Rte;
 
 /**
- * The native x86 path a PVH dom0 and an HVM guest take ({@code acpi_register_gsi_ioapic},
- * {@code arch/x86/kernel/acpi/boot.c}): map the GSI to a Linux irq, program the IO-APIC entry
- * with the ACPI trigger/polarity, leave it masked; {@code request_irq} unmasks it; the handler's
- * completion is a LAPIC EOI ({@code ioapic_ack_level}: if the LAPIC's TMR does not show the
- * vector as level, Linux also EOIs the IO-APIC pin by the edge switch).
+ * The native x86 path a PVH dom0 and an HVM guest take. {@code acpi_register_gsi_ioapic}
+ * (arch/x86/kernel/acpi/boot.c@v6.12) maps the GSI to a Linux irq; {@code mp_irqdomain_alloc}
+ * (arch/x86/kernel/apic/io_apic.c@v6.12) only prepares the routing entry in memory
+ * ({@code mp_preconfigure_entry}: trigger, polarity, masked if level, vector 0, destination 0)
+ * and writes nothing to the IO-APIC. The vector is assigned and the entry written at activation
+ * ({@code mp_irqdomain_activate} &rarr; {@code ioapic_configure_entry}), which {@code request_irq}
+ * does before it unmasks. The handler's completion is {@code ioapic_ack_level}: a LAPIC EOI, and if
+ * the LAPIC's TMR does not show the vector as level, an IO-APIC EOI by the edge switch.
  * No hypercall is involved: Xen learns everything from trapped IO-APIC writes.
  */
 public final class NativeIoApicBackend implements IrqBackend {
@@ -27,28 +32,100 @@ public final class NativeIoApicBackend implements IrqBackend {
         this.cpu = cpu;
         this.ioapic = ioapic;
         this.irqs = irqs;
+        for (final IoApicDriver.Chip c : ioapic.chips()) {
+            irqs.registerIoApic(c.gsiBase(), c.pins());
+        }
     }
 
+    /**
+     * {@code acpi_register_gsi_ioapic} &rarr; {@code mp_map_gsi_to_irq(gsi, IOAPIC_MAP_ALLOC)}
+     * (arch/x86/kernel/apic/io_apic.c@v6.12): allocates the irq on first use, with the entry
+     * {@code mp_preconfigure_entry} prepares; every call takes a reference ({@code data->count++}).
+     * Nothing is written to the IO-APIC.
+     */
     @Override
     public int registerGsi(final int gsi, final boolean level, final boolean activeLow) {
         if (ioapic.chipFor(gsi) == null) {
-            return -io.irqsim.hv.Errno.EINVAL;
+            return -Errno.EINVAL;
         }
         final LinuxIrq d = irqs.mapGsi(gsi);
-        if (d.vector() < 0) {
+        if (d.mapCount() == 0 && !d.isActivated()) {
             d.configure(level, activeLow);
-            ioapic.configure(gsi, irqs.assignVector(d), level, activeLow, cpu.vlapic().apicId());
+            d.setEntry(Rte.of(0, Rte.DM_FIXED, false, activeLow, level, level, 0));
         }
+        d.setMapCount(d.mapCount() + 1);
         cpu.domain().host().trace().event(GuestEvent.REGISTER_GSI, gsi, (level ? 2 : 0) | (activeLow ? 1 : 0), d.irq());
         return d.irq();
     }
 
+    /**
+     * {@code acpi_unregister_gsi_ioapic} &rarr; {@code mp_unmap_irq}
+     * (arch/x86/kernel/apic/io_apic.c@v6.12): drops a reference; the last one frees the irq
+     * ({@code irq_domain_free_irqs}; {@code mp_irqdomain_free} writes nothing to the IO-APIC). ISA
+     * irqs are never freed.
+     */
+    @Override
+    public void unregisterGsi(final int gsi) {
+        final LinuxIrq d = irqs.byGsi(gsi);
+        if (d == null || d.irq() < 16) {
+            return;
+        }
+        d.setMapCount(d.mapCount() - 1);
+        if (d.mapCount() <= 0) {
+            irqs.free(d);
+        }
+    }
+
+    /**
+     * {@code request_irq}'s {@code irq_activate} &rarr; {@code mp_irqdomain_activate} &rarr;
+     * {@code ioapic_configure_entry} (vector and destination filled in, whole entry written, still
+     * masked if level), then {@code irq_startup} &rarr; {@code unmask_ioapic_irq}.
+     */
     @Override
     public int startup(final LinuxIrq irq) {
-        ioapic.unmask(irq.gsi());
+        activate(irq);
+        unmask(irq);
         return 0;
     }
 
+    private void activate(final LinuxIrq irq) {
+        if (irq.isActivated()) {
+            return;
+        }
+        final long e = irq.entry();
+        irq.setEntry(Rte.of(irqs.assignVector(irq), Rte.DM_FIXED, false, Rte.isActiveLow(e), Rte.isLevel(e),
+            Rte.isMasked(e), cpu.vlapic().apicId()));
+        irq.setActivated(true);
+        ioapic.writeEntry(irq.gsi(), irq.entry());
+    }
+
+    /**
+     * {@code unmask_irq} &rarr; {@code unmask_ioapic_irq} &rarr; {@code io_apic_modify_irq}
+     * (arch/x86/kernel/apic/io_apic.c@v6.12): clears the mask bit of the cached entry and writes its
+     * low dword, whatever the vector in it.
+     */
+    private void unmask(final LinuxIrq irq) {
+        irq.setEntry(Rte.withMask(irq.entry(), false));
+        irq.setMasked(false);
+        ioapic.writeLow(irq.gsi(), irq.entry());
+    }
+
+    /**
+     * {@code mask_irq} &rarr; {@code mask_ioapic_irq} &rarr; {@code io_apic_modify_irq}
+     * (arch/x86/kernel/apic/io_apic.c@v6.12): sets the mask bit of the cached entry, writes its low
+     * dword.
+     */
+    @Override
+    public void mask(final LinuxIrq irq) {
+        irq.setEntry(Rte.withMask(irq.entry(), true));
+        irq.setMasked(true);
+        ioapic.writeLow(irq.gsi(), irq.entry());
+    }
+
+    /**
+     * {@code ioapic_ack_level} (arch/x86/kernel/apic/io_apic.c@v6.12): LAPIC EOI; if the TMR bit of
+     * the vector is clear for a level irq, {@code eoi_ioapic_pin} by the edge switch.
+     */
     @Override
     public void eoi(final LinuxIrq irq, final int vector) {
         cpu.mmioWrite(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.EOI, 4, 0);
@@ -61,13 +138,18 @@ public final class NativeIoApicBackend implements IrqBackend {
     }
 
     /**
-     * The RFC patch's {@code unmask_irq(irq_to_desc(dev->irq))}: unmasks the pin without a handler.
+     * The RFC patch's {@code unmask_irq(irq_to_desc(dev->irq))} (kernel/irq/chip.c@v6.12
+     * {@code unmask_irq}): on an irq that was never requested, so never activated, it writes the
+     * low dword of the entry {@code mp_preconfigure_entry} prepared, vector 0 included. Xen's vLAPIC
+     * drops vectors below 16 ({@code vlapic_set_irq}, xen/arch/x86/hvm/vlapic.c@RELEASE-4.18.0), so
+     * dom0 never sees the interrupt and never EOIs it.
      *
      * @param irq the irq
      */
     public void unmaskWithoutHandler(final LinuxIrq irq) {
-        ioapic.unmask(irq.gsi());
-        irq.setStarted(true);
+        if (irq.isMasked()) {
+            unmask(irq);
+        }
     }
 
     /** @return the IO-APIC driver */

@@ -102,7 +102,8 @@ public final class PcistubVariants {
     };
 
     /**
-     * The direction upstream took (Roger's preference, Linux 6.12 {@code pcistub_init_device}):
+     * The direction upstream took (Roger's preference, {@code pcistub_init_device},
+     * drivers/xen/xen-pciback/pci_stub.c@v6.12):
      * {@code xen_acpi_get_gsi_info} then {@code xen_pvh_setup_gsi} only; the GSI is recorded for
      * privcmd's {@code IOCTL_PRIVCMD_PCIDEV_GET_GSI}.
      */
@@ -134,7 +135,7 @@ public final class PcistubVariants {
     }
 
     /**
-     * {@code xen_acpi_get_gsi_info} / {@code xen_pvh_get_gsi_info}: the device's GSI and its
+     * {@code xen_acpi_get_gsi_info} (drivers/xen/acpi.c@v6.12) / {@code xen_pvh_get_gsi_info} (RFC): the device's GSI and its
      * trigger/polarity from ACPI ({@code acpi_pci_irq_lookup} + {@code acpi_pci_link_allocate_irq}).
      */
     static AcpiPciIrq.Routing gsiInfo(final LinuxDom0 dom0, final LinuxKernel.PciDev dev) {
@@ -145,7 +146,10 @@ public final class PcistubVariants {
         return r;
     }
 
-    /** {@code xen_pvh_setup_gsi}: {@code -EEXIST} is "Already setup the GSI", success. */
+    /**
+     * {@code xen_pvh_setup_gsi} (arch/x86/xen/enlighten_pvh.c@v6.12): {@code PHYSDEVOP_setup_gsi};
+     * {@code -EEXIST} is "Already setup the GSI", success.
+     */
     static int setupGsi(final LinuxDom0 dom0, final AcpiPciIrq.Routing r) {
         final int rc = dom0.xen().physdev().setupGsi(dom0.domain(), r.gsi(), r.trigger() == IrqTrigger.LEVEL ? 1 : 0,
             r.polarity() == IrqPolarity.ACTIVE_LOW ? 1 : 0);

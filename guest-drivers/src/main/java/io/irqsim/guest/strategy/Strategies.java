@@ -37,8 +37,10 @@ public final class Strategies {
         add(new Strategy("pciback-unmask", "the RFC patch: pciback unmasks the device's irq when it seizes it",
             XenConfig.RFC_BASELINE.named("pciback-unmask"), DomainType.PVH, PcistubVariants.UNMASK_IRQ,
             IrqFlows.GSI_IRQ_PERMISSION, false,
-            "the unmask makes Xen register trigger/polarity from dom0's RTE and map and bind the GSI to dom0: attach "
-                + "works but the GSI is also bound to dom0; tglx refused a driver calling unmask_irq"));
+            "the unmask writes the never-activated entry's low dword (vector 0) and Xen registers trigger/polarity "
+                + "from it and binds the GSI to dom0: attach works, but dom0's vLAPIC drops vector 0, dom0 never EOIs, "
+                + "and the guest's interrupts wait for the 1 ms irq_guest_eoi_timer_fn; tglx refused a driver "
+                + "calling unmask_irq"));
         add(new Strategy("hwdom-map-any-write", "Xen maps a hardware-domain GSI on any RTE write, not only on unmask",
             XenConfig.RFC_BASELINE.withHwdomGsiMap(HwdomGsiMapPolicies.ON_ANY_WRITE).named("hwdom-map-any-write"),
             DomainType.PVH, PcistubVariants.ENABLE_ONLY, IrqFlows.GSI_IRQ_PERMISSION, false,
@@ -63,8 +65,8 @@ public final class Strategies {
         add(new Strategy("pciback-enable-device", "pciback calls pcibios_enable_device (Roger's first question)",
             XenConfig.RFC_BASELINE.named("pciback-enable-device"), DomainType.PVH,
             PcistubVariants.PCIBIOS_ENABLE_DEVICE, IrqFlows.GSI_IRQ_PERMISSION, false,
-            "it is already called; it programs dom0's pin from ACPI but leaves it masked, so Xen never maps the GSI: "
-                + "fails as status-quo (\"that's what I feared\")"));
+            "it is already called and finds the irq set up; dom0 writes no entry before request_irq, so Xen never "
+                + "maps the GSI: fails as status-quo"));
         add(new Strategy("pciback-setup-gsi", "pciback calls setup_gsi only; the toolstack uses gsi_permission "
             + "(upstream)",
             XenConfig.XEN_4_20.named("pciback-setup-gsi"), DomainType.PVH, PcistubVariants.SETUP_GSI,

@@ -1,6 +1,7 @@
 package io.irqsim.guest.linux;
 
 import io.irqsim.hw.firmware.AcpiTables;
+import io.irqsim.hw.firmware.InterruptSourceOverride;
 import io.irqsim.hw.firmware.IrqPolarity;
 import io.irqsim.hw.firmware.IrqTrigger;
 import io.irqsim.hw.firmware.Madt;
@@ -14,11 +15,13 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Linux's PCI interrupt link driver ({@code drivers/acpi/pci_link.c}). */
+/** Linux's PCI interrupt link driver (drivers/acpi/pci_link.c@v6.12). */
 class AcpiPciLinkTest {
 
     private static final Madt MADT = new Madt(List.of(new MadtLocalApic(0, 0, true)),
@@ -92,6 +95,49 @@ class AcpiPciLinkTest {
         final AcpiPciLink links = new AcpiPciLink(tables(18, lnka), true);
         assertEquals(17, links.allocateIrq("LNKA", 0).irq());
         assertEquals(AcpiPciLink.PENALTY_PCI_USING + AcpiPciLink.PENALTY_PCI_POSSIBLE / 3, links.penalty(18));
+    }
+
+    @Test
+    void anEdgeOrActiveHighSciMakesItsIrqUnusableForLinks() {
+        // acpi_penalize_sci_irq: a SCI that is not level / active-low gets PIRQ_PENALTY_ISA_ALWAYS
+        for (final InterruptSourceOverride iso : List.of(
+            InterruptSourceOverride.of(9, 9, IrqTrigger.EDGE, IrqPolarity.ACTIVE_LOW),
+            InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_HIGH))) {
+            final Madt madt = new Madt(List.of(new MadtLocalApic(0, 0, true)),
+                List.of(new MadtIoApic(2, IoApicRegisters.DEFAULT_BASE, 0)), List.of(iso));
+            final PciLinkDevice lnka = isaLink("LNKA", 9, 9);
+            final AcpiPciLink links = new AcpiPciLink(new AcpiTables(madt, Map.of(), List.of(lnka), 9), true);
+            assertEquals(AcpiPciLink.PENALTY_ISA_ALWAYS + AcpiPciLink.PENALTY_PCI_POSSIBLE, links.penalty(9));
+            assertNull(links.allocateIrq("LNKA", 0), "\"No IRQ available\": the only possible IRQ is the SCI's");
+        }
+    }
+
+    @Test
+    void theSciIsLevelLowUnlessItsOverrideSaysOtherwise() {
+        // acpi_sci_ioapic_setup: "if (trigger == 0) trigger = 3; if (polarity == 0) polarity = 3"
+        final AcpiTables none = tables(9);
+        assertTrue(AcpiPciLink.sciLevel(none));
+        assertTrue(AcpiPciLink.sciActiveLow(none));
+        final Madt edgeHigh = new Madt(List.of(new MadtLocalApic(0, 0, true)),
+            List.of(new MadtIoApic(2, IoApicRegisters.DEFAULT_BASE, 0)),
+            List.of(InterruptSourceOverride.of(9, 9, IrqTrigger.EDGE, IrqPolarity.ACTIVE_HIGH)));
+        final AcpiTables eh = new AcpiTables(edgeHigh, Map.of(), List.of(), 9);
+        assertFalse(AcpiPciLink.sciLevel(eh));
+        assertFalse(AcpiPciLink.sciActiveLow(eh));
+    }
+
+    @Test
+    void freeIrqReturnsTheActiveIrqAndKeepsTheReference() {
+        // acpi_pci_link_free_irq: refcnt-- is under FUTURE_USE, so the link is never _DISabled
+        final PciLinkDevice lnka = gsiLink("LNKA", 17, 16, 17);
+        final AcpiPciLink links = new AcpiPciLink(tables(9, lnka), true);
+        assertEquals(-1, links.freeIrq("LNKA"), "\"Link isn't initialized\"");
+        assertEquals(-1, links.freeIrq("LNKZ"), "\"Invalid link device\"");
+        final int irq = links.allocateIrq("LNKA", 0).irq();
+        assertEquals(irq, links.freeIrq("LNKA"));
+        assertEquals(irq, links.freeIrq("LNKA"));
+        assertEquals(1, links.refcount("LNKA"));
+        assertEquals(1, lnka.srsCalls(), "no _DIS, no second _SRS");
     }
 
     @Test

@@ -200,8 +200,9 @@ class IoApicDriverTest {
 
     @Test
     void eoiByEdgeSwitchClearsRemoteIrrAndRestoresTheEntry() {
-        // __eoi_ioapic_pin (no EOI register, version 0x11): mask + edge, then restore the level entry;
-        // Xen's vioapic_write_redirent clears Remote IRR of an edge entry and treats it as the EOI
+        // __eoi_ioapic_pin (no EOI register, version 0x11): mask + edge, then restore the level entry,
+        // each a whole __ioapic_write_entry (high dword, then low); Xen's vioapic_write_redirent clears
+        // Remote IRR of an edge entry and treats it as the EOI
         deliverLevelInterrupt();
         final List<Integer> eois = new ArrayList<>();
         domU.addGsiEoiListener((d, gsi) -> eois.add(gsi));
@@ -212,9 +213,11 @@ class IoApicDriverTest {
         assertFalse(Rte.remoteIrr(after));
         assertEquals(configured() & ~Rte.MASKED, after, "the level, unmasked entry is back");
         final List<TraceRecord> w = rteWritesSince(mark, GSI);
-        assertEquals(2, w.size());
-        assertFalse(Rte.isLevel(w.get(0).c()), "first the entry is switched to edge ...");
-        assertTrue(Rte.isMasked(w.get(0).c()), "... and masked");
+        assertEquals(4, w.size(), "two whole-entry writes, high dword then low each");
+        assertTrue(Rte.isLevel(w.get(0).c()), "the high dword goes first: the entry is still level after it");
+        assertFalse(Rte.isLevel(w.get(1).c()), "then the low dword switches it to edge ...");
+        assertTrue(Rte.isMasked(w.get(1).c()), "... and masks it");
+        assertEquals(after, w.get(3).c(), "the last write restores it");
         assertEquals(List.of(GSI), eois, "Xen saw the switch as the guest's EOI (hvm_dpci_eoi point)");
     }
 

@@ -21,7 +21,6 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -155,12 +154,11 @@ class LinuxDom0Test {
     }
 
     @Test
-    void pvhSysfsIrqIsADynamicNumberNotTheGsi() {
-        // acpi_register_gsi_ioapic: mp_map_gsi_to_irq hands out irqs from gsi_top (24) up
+    void pvhSysfsIrqOfAGsiOnTheFirstIoApicIsTheGsi() {
+        // acpi_parse_ioapic: the IO-APIC at GSI 0 gets IOAPIC_DOMAIN_LEGACY; alloc_irq_from_domain: irq = gsi
         final TestRig r = pvh(List.of(DefaultPlatform.SHARED_A));
-        assertEquals(24, r.dom0.sysfsIrq(DefaultPlatform.SHARED_A));
+        assertEquals(DefaultPlatform.SHARED_GSI, r.dom0.sysfsIrq(DefaultPlatform.SHARED_A));
         assertEquals(DefaultPlatform.SHARED_GSI, r.dom0.dev(DefaultPlatform.SHARED_A).gsi());
-        assertNotEquals(DefaultPlatform.SHARED_GSI, r.dom0.sysfsIrq(DefaultPlatform.SHARED_A));
     }
 
     @Test
@@ -182,7 +180,7 @@ class LinuxDom0Test {
         assertTrue(Rte.isActiveLow(rte));
         assertEquals(LinuxIrqTable.FIRST_DYNAMIC_VECTOR, Rte.vector(rte));
         assertTrue(r.boundTo(DefaultPlatform.SHARED_GSI, r.d0));
-        assertEquals(24, r.dom0.drivers().get(0).irq());
+        assertEquals(DefaultPlatform.SHARED_GSI, r.dom0.drivers().get(0).irq());
     }
 
     @Test
@@ -198,7 +196,7 @@ class LinuxDom0Test {
         // acpi_pci_irq_enable -> acpi_pci_irq_lookup through the bridge: 01:02.0 INTA -> 00:1e INTC -> GSI 22
         final TestRig r = pvh(List.of(DefaultPlatform.BEHIND_BRIDGE));
         assertEquals(DefaultPlatform.BEHIND_BRIDGE_GSI, r.dom0.dev(DefaultPlatform.BEHIND_BRIDGE).gsi());
-        assertEquals(1, r.linesContaining("(swizzled to 00:1e INTC) -> GSI 22 (level, low) -> IRQ 24"));
+        assertEquals(1, r.linesContaining("(swizzled to 00:1e INTC) -> GSI 22 (level, low) -> IRQ 22"));
     }
 
     @Test
@@ -210,11 +208,11 @@ class LinuxDom0Test {
         final int refcnt = r.dom0.acpi().links().refcount("LNKA");
         final long rte = r.dom0Rte(DefaultPlatform.NIC_GSI);
         assertEquals(0, r.dom0.acpiPciIrqEnable(dev));
-        assertEquals(24, dev.irq());
+        assertEquals(DefaultPlatform.NIC_GSI, dev.irq());
         assertEquals(irqs, r.dom0.irqs().all().size());
         assertEquals(refcnt, r.dom0.acpi().links().refcount("LNKA"), "the link was not allocated again");
         assertEquals(rte, r.dom0Rte(DefaultPlatform.NIC_GSI));
-        assertEquals(1, r.linesContaining("IRQ 24 already set up, nothing to do"));
+        assertEquals(1, r.linesContaining("IRQ 16 already set up, nothing to do"));
     }
 
     @Test
@@ -248,10 +246,10 @@ class LinuxDom0Test {
             List.of());
         r.xen.platform().pci().function(DefaultPlatform.NIC).configWrite(PciConfigRegisters.INTERRUPT_LINE, 1, 11);
         assertEquals(0, r.dom0.pciEnableDevice(DefaultPlatform.NIC));
-        final long rte = r.dom0Rte(11);
-        assertTrue(Rte.isLevel(rte));
-        assertTrue(Rte.isActiveLow(rte));
-        assertTrue(Rte.isMasked(rte), "registered, not requested");
+        final LinuxIrq irq = r.dom0.irqs().byGsi(11);
+        assertTrue(irq.isLevel());
+        assertTrue(irq.isActiveLow());
+        assertEquals(Rte.MASKED, r.dom0Rte(11), "registered, not requested: nothing written");
         assertEquals(1, r.linesContaining("no _PRT entry, using the ISA IRQ 11"));
     }
 

@@ -10,12 +10,16 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Linux irq numbers and vectors for GSIs ({@code mp_map_gsi_to_irq} with an
- * {@code IOAPIC_DOMAIN_DYNAMIC} irqdomain, {@code xen_allocate_irq_gsi}, the vector allocator).
+ * Linux irq numbers and vectors for GSIs ({@code mp_map_gsi_to_irq} &rarr; {@code alloc_irq_from_domain}
+ * with a legacy or dynamic irq domain, arch/x86/kernel/apic/io_apic.c@v6.12; {@code xen_allocate_irq_gsi};
+ * the vector allocator).
  */
 class LinuxIrqTableTest {
 
@@ -23,8 +27,19 @@ class LinuxIrqTableTest {
     private static final Madt MADT = Platform.build(DefaultPlatform.spec(), new VirtualClock(), HwTrace.NONE)
         .firmware().madt();
 
+    /** The default platform: one 24-pin IO-APIC at GSI 0, so a legacy irq domain. */
     private static LinuxIrqTable table() {
-        return new LinuxIrqTable(MADT, 24);
+        final LinuxIrqTable t = new LinuxIrqTable(MADT, 24);
+        t.registerIoApic(0, 24);
+        return t;
+    }
+
+    /** A second IO-APIC, 32 pins from GSI 24: an IOAPIC_DOMAIN_DYNAMIC domain. */
+    private static LinuxIrqTable twoIoApics() {
+        final LinuxIrqTable t = new LinuxIrqTable(MADT, 56);
+        t.registerIoApic(0, 24);
+        t.registerIoApic(24, 32);
+        return t;
     }
 
     @Test
@@ -51,29 +66,74 @@ class LinuxIrqTableTest {
     }
 
     @Test
-    void pciGsisAreNumberedFromGsiTopFirstComeFirstServed() {
-        // alloc_irq_from_domain (IOAPIC_DOMAIN_DYNAMIC): irq numbers from gsi_top up, in order of use --
-        // the seed cover letter's "gsi 38 may come before gsi 28"
+    void aLegacyDomainNumbersPciGsisLikeTheGsi() {
+        // acpi_parse_ioapic: gsi_base 0 < 16 -> IOAPIC_DOMAIN_LEGACY; alloc_irq_from_domain: irq = gsi for gsi >= 16
         final LinuxIrqTable t = table();
-        assertEquals(24, t.mapGsi(22).irq(), "the first device enabled gets 24 whatever its GSI");
-        assertEquals(25, t.mapGsi(16).irq());
-        assertEquals(26, t.mapGsi(17).irq());
-        assertEquals(22, t.byIrq(24).gsi());
+        assertEquals(22, t.mapGsi(22).irq());
+        assertEquals(16, t.mapGsi(16).irq());
+        assertEquals(17, t.mapGsi(17).irq());
+        assertEquals(22, t.byIrq(22).gsi());
+        assertTrue(t.inLegacyDomain(23));
+    }
+
+    @Test
+    void aSecondIoApicNumbersFromPastTheLegacyOneFirstComeFirstServed() {
+        // IOAPIC_DOMAIN_DYNAMIC: arch_dynirq_lower_bound = ioapic_dynirq_base = 24 (end of the legacy
+        // IO-APIC + 1), numbers in order of use -- the seed cover letter's "gsi 38 may come before gsi 28"
+        final LinuxIrqTable t = twoIoApics();
+        assertEquals(24, t.dynirqLowerBound());
+        assertFalse(t.inLegacyDomain(30));
+        assertEquals(24, t.mapGsi(40).irq(), "the first GSI enabled on it gets 24 whatever its number");
+        assertEquals(25, t.mapGsi(30).irq());
+        assertEquals(17, t.mapGsi(17).irq(), "the legacy IO-APIC still numbers like the GSI");
+        assertEquals(40, t.byIrq(24).gsi());
+    }
+
+    @Test
+    void withoutALegacyIoApicDynamicNumbersStartAtGsiTop() {
+        // arch_dynirq_lower_bound: ioapic_dynirq_base 0 -> gsi_top
+        final LinuxIrqTable t = new LinuxIrqTable(MADT, 48);
+        t.registerIoApic(16, 32);
+        assertEquals(48, t.dynirqLowerBound());
+        assertEquals(48, t.mapGsi(20).irq());
+    }
+
+    @Test
+    void aGsiNoIoApicServesIsNotInALegacyDomain() {
+        final LinuxIrqTable t = table();
+        assertFalse(t.inLegacyDomain(24));
+        assertTrue(new LinuxIrqTable(MADT, 24).inLegacyDomain(40), "no IO-APIC registered: numbered like GSIs");
     }
 
     @Test
     void mappingAGsiTwiceGivesTheSameIrq() {
         // mp_map_gsi_to_irq: an existing mapping is returned (IOAPIC_MAP_ALLOC on a mapped pin)
-        final LinuxIrqTable t = table();
-        final LinuxIrq first = t.mapGsi(16);
-        assertSame(first, t.mapGsi(16));
-        assertEquals(25, t.mapGsi(17).irq(), "no number was used up by the second call");
+        final LinuxIrqTable t = twoIoApics();
+        final LinuxIrq first = t.mapGsi(30);
+        assertSame(first, t.mapGsi(30));
+        assertEquals(25, t.mapGsi(31).irq(), "no number was used up by the second call");
     }
 
     @Test
     void gsiTopBelow16StillLeavesTheLegacyRangeAlone() {
-        // arch_dynirq_lower_bound: dynamic irqs never take the 16 legacy numbers
-        assertEquals(16, new LinuxIrqTable(MADT, 8).mapGsi(20).irq());
+        // acpi_register_ioapic bumps gsi_top; the table never hands out the 16 legacy numbers dynamically
+        final LinuxIrqTable t = new LinuxIrqTable(MADT, 8);
+        t.registerIoApic(16, 8);
+        assertEquals(16, t.mapGsi(20).irq());
+    }
+
+    @Test
+    void freeingAnIrqReleasesItsNumberGsiAndVector() {
+        // mp_unmap_irq -> irq_domain_free_irqs: the descriptor, its pin mapping and its vector go
+        final LinuxIrqTable t = twoIoApics();
+        final LinuxIrq a = t.mapGsi(30);
+        t.assignVector(a);
+        t.free(a);
+        assertNull(t.byIrq(24));
+        assertNull(t.byGsi(30));
+        assertNull(t.byVector(0x41));
+        assertEquals(24, t.mapGsi(31).irq(), "the number is free again");
+        assertNotSame(a, t.mapGsi(30));
     }
 
     @Test
@@ -91,10 +151,10 @@ class LinuxIrqTableTest {
     @Test
     void mapGsiIdentityReturnsAnExistingMapping() {
         // xen_register_pirq: "if a Linux IRQ for the GSI already exists -> return it"
-        final LinuxIrqTable t = table();
-        final LinuxIrq dynamic = t.mapGsi(17);
-        assertSame(dynamic, t.mapGsiIdentity(17));
-        assertEquals(24, t.mapGsiIdentity(17).irq());
+        final LinuxIrqTable t = twoIoApics();
+        final LinuxIrq dynamic = t.mapGsi(30);
+        assertSame(dynamic, t.mapGsiIdentity(30));
+        assertEquals(24, t.mapGsiIdentity(30).irq());
     }
 
     @Test
@@ -146,7 +206,7 @@ class LinuxIrqTableTest {
         t.mapGsi(22);
         t.mapGsi(4);
         t.mapGsi(2);
-        assertEquals(List.of(0, 4, 24), t.all().stream().map(LinuxIrq::irq).toList());
+        assertEquals(List.of(0, 4, 22), t.all().stream().map(LinuxIrq::irq).toList());
         assertNull(t.byGsi(16));
     }
 }

@@ -1,11 +1,13 @@
 package io.irqsim.guest.linux;
 
+import io.irqsim.guest.GuestEvent;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hv.policy.PvhPhysdevAccess;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.HypercallOp;
+import io.irqsim.hv.trace.TraceRecord;
 import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciConfigRegisters;
@@ -40,16 +42,15 @@ class PcistubVariantsTest {
     // ------------------------------------------------------------------ ENABLE_ONLY (Linux at the time)
 
     @Test
-    void enableOnlyProgramsDom0sPinFromAcpiButLeavesItMasked() {
-        // pcistub_init_device -> pci_enable_device -> acpi_pci_irq_enable -> acpi_register_gsi_ioapic (masked)
+    void enableOnlyWritesNothingToDom0sPinAndTheResetReleasesTheIrq() {
+        // pcistub_init_device -> pci_enable_device -> acpi_register_gsi_ioapic (entry prepared in memory only),
+        // then xen_pcibk_reset_device -> pci_disable_device -> acpi_pci_irq_disable -> mp_unmap_irq frees it
         final TestRig r = pvh(XenConfig.XEN_4_18, PcistubVariants.ENABLE_ONLY);
         assertEquals(0, r.dom0.pciback().seize(NIC));
-        final long rte = r.dom0Rte(GSI);
-        assertTrue(Rte.isMasked(rte));
-        assertTrue(Rte.isLevel(rte));
-        assertTrue(Rte.isActiveLow(rte));
-        assertEquals(LinuxIrqTable.FIRST_DYNAMIC_VECTOR, Rte.vector(rte));
-        assertEquals(24, r.dom0.sysfsIrq(NIC));
+        assertEquals(Rte.MASKED, r.dom0Rte(GSI), "the boot mask, nothing more");
+        assertEquals(GSI, r.dom0.sysfsIrq(NIC), "dev->irq keeps the number; legacy domain: IRQ 16 = GSI 16");
+        assertNull(r.dom0.irqs().byGsi(GSI), "the reset freed the irq");
+        assertEquals(1, r.linesContaining("00:03.0: reset device: pci_disable_device"));
     }
 
     @Test
@@ -65,14 +66,48 @@ class PcistubVariantsTest {
 
     @Test
     void seizeResetsTheDeviceAndKeepsIt() {
-        // pcistub_init_device -> xen_pcibk_reset_device: memory decode and bus mastering off again
+        // pcistub_init_device -> xen_pcibk_reset_device -> pci_disable_device: bus mastering off, device disabled
         final TestRig r = pvh(XenConfig.XEN_4_18, PcistubVariants.ENABLE_ONLY);
         r.dom0.pciback().seize(NIC);
         assertEquals(0, r.xen.platform().pci().function(NIC).configRead(PciConfigRegisters.COMMAND, 2)
-            & (PciConfigRegisters.COMMAND_MEMORY | PciConfigRegisters.COMMAND_MASTER));
+            & PciConfigRegisters.COMMAND_MASTER);
+        assertFalse(r.dom0.dev(NIC).isEnabled());
+        assertFalse(r.dom0.dev(NIC).isIrqManaged());
         assertNotNull(r.dom0.pciback().psdev(NIC));
         assertEquals(-1, r.dom0.pciback().psdev(NIC).gsi(), "no GSI recorded without the upstream change");
         assertEquals(PcistubVariants.ENABLE_ONLY, r.dom0.pciback().variant());
+    }
+
+    @Test
+    void seizeTracesAndLogsTheSeizedDevice() {
+        // pcistub_seize: "seizing device" (the PCIBACK_SEIZE trace record carries the SBDF)
+        final TestRig r = pvh(XenConfig.XEN_4_18, PcistubVariants.ENABLE_ONLY);
+        final long mark = r.mark();
+        r.dom0.pciback().seize(NIC);
+        final List<TraceRecord> seized = r.recordsSince(mark, GuestEvent.PCIBACK_SEIZE);
+        assertEquals(1, seized.size());
+        assertEquals(NIC.sbdf(), seized.get(0).a());
+        assertEquals(1, r.linesContaining("pciback: seizing device 00:03.0"));
+        assertEquals(NIC, r.dom0.pciback().psdev(NIC).bdf());
+    }
+
+    @Test
+    void theResetLeavesABridgeEnabled() {
+        // xen_pcibk_reset_device: only a PCI_HEADER_TYPE_NORMAL device is pci_disable_device'd
+        final TestRig r = pvh(XenConfig.XEN_4_18, PcistubVariants.ENABLE_ONLY);
+        assertEquals(0, r.dom0.pciback().seize(DefaultPlatform.BRIDGE));
+        assertTrue(r.dom0.dev(DefaultPlatform.BRIDGE).isEnabled());
+        assertEquals(0, r.linesContaining("reset device"));
+    }
+
+    @Test
+    void aFailedInitLeavesTheDeviceEnabledAndItsIrqAllocated() {
+        // pcistub_init_device: an error after pci_enable_device goes to config_release, no reset
+        final TestRig r = pvh(XenConfig.XEN_4_18, PcistubVariants.SETUP_GSI);
+        assertEquals(-Errno.ENOSYS, r.dom0.pciback().seize(NIC));
+        assertTrue(r.dom0.dev(NIC).isEnabled());
+        assertNotNull(r.dom0.irqs().byGsi(GSI));
+        assertEquals(0, r.linesContaining("reset device"));
     }
 
     @Test
@@ -90,8 +125,11 @@ class PcistubVariantsTest {
     void seizeOfAMissingDeviceIsNoDevice() {
         // pcistub_seize: no pci_dev at that address
         final TestRig r = pvh(XenConfig.XEN_4_18, PcistubVariants.ENABLE_ONLY);
+        final long mark = r.mark();
         assertEquals(-Errno.ENODEV, r.dom0.pciback().seize(new Bdf(0, 9, 0)));
         assertNull(r.dom0.pciback().psdev(new Bdf(0, 9, 0)));
+        assertTrue(r.recordsSince(mark, GuestEvent.PCIBACK_SEIZE).isEmpty(), "nothing was seized");
+        assertEquals(0, r.linesContaining("00:09.0"));
     }
 
     // ------------------------------------------------------------------ PCIBIOS_ENABLE_DEVICE (Roger's question)
@@ -105,7 +143,7 @@ class PcistubVariantsTest {
         assertFalse(r.xen.ioapicRouting().isPinProgrammed(GSI));
         assertEquals(0, r.d0.pirqs().pirqToIrq(GSI));
         assertEquals(1, r.linesContaining("pciback: 00:03.0: pcibios_enable_device"));
-        assertEquals(1, r.linesContaining("IRQ 24 already set up, nothing to do"));
+        assertEquals(1, r.linesContaining("IRQ 16 already set up, nothing to do"));
         assertEquals(1, r.dom0.acpi().links().refcount("LNKA"), "the second call did not reach the link");
     }
 
@@ -117,9 +155,31 @@ class PcistubVariantsTest {
         final TestRig r = pvh(XenConfig.RFC_BASELINE, PcistubVariants.UNMASK_IRQ);
         assertEquals(0, r.dom0.pciback().seize(NIC));
         assertFalse(Rte.isMasked(r.dom0Rte(GSI)));
-        final LinuxIrq irq = r.dom0.irqs().byGsi(GSI);
-        assertTrue(irq.isStarted());
-        assertTrue(irq.handlers().isEmpty(), "nobody requested it");
+        assertEquals(0, Rte.vector(r.dom0Rte(GSI)), "never activated: the preconfigured vector 0");
+        assertNull(r.dom0.irqs().byGsi(GSI), "nobody requested it, and the reset then freed it");
+    }
+
+    @Test
+    void unmaskIrqIsTracedAndLogged() {
+        final TestRig r = pvh(XenConfig.RFC_BASELINE, PcistubVariants.UNMASK_IRQ);
+        final long mark = r.mark();
+        r.dom0.pciback().seize(NIC);
+        final List<TraceRecord> unmasks = r.recordsSince(mark, GuestEvent.PCIBACK_UNMASK);
+        assertEquals(1, unmasks.size());
+        assertEquals(NIC.sbdf(), unmasks.get(0).a());
+        assertEquals(GSI, unmasks.get(0).b(), "dev->irq");
+        assertEquals(1, r.linesContaining("pciback: 00:03.0: unmask_irq(irq_to_desc(16)) (RFC patch)"));
+    }
+
+    @Test
+    void unmaskIrqSkipsADeviceAcpiGaveNoIrq() {
+        // the RFC patch unmasks dev->irq only if there is one (dev->irq 0: no GSI, no ISA line)
+        final TestRig r = TestRig.booted(Specs.withPrt(DefaultPlatform.spec(), java.util.Map.of()),
+            XenConfig.RFC_BASELINE, DomainType.PVH, PcistubVariants.UNMASK_IRQ, List.of());
+        assertEquals(0, r.dom0.pciback().seize(NIC));
+        assertEquals(0, r.dom0.sysfsIrq(NIC));
+        assertEquals(0, r.linesContaining("unmask_irq"));
+        assertEquals(Rte.MASKED, r.dom0Rte(GSI));
     }
 
     @Test
@@ -157,6 +217,43 @@ class PcistubVariantsTest {
         assertFalse(r.xen.irqDescs().desc(GSI).isGuest(), "mapped, not bound");
         assertEquals(GSI, r.dom0.pciback().gsiFromSbdf(NIC));
         assertTrue(Rte.isMasked(r.dom0Rte(GSI)), "dom0's own pin stays masked");
+    }
+
+    @Test
+    void mapPirqAndSetupGsiLogsTheSelfMap() {
+        final TestRig r = pvh(rfcWithSelfMapAndSetupGsi(), PcistubVariants.MAP_PIRQ_AND_SETUP_GSI);
+        r.dom0.pciback().seize(NIC);
+        assertEquals(1, r.linesContaining("xen_pvh_map_pirq: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 16) = 0"));
+    }
+
+    @Test
+    void mapPirqAndSetupGsiDoesNothingInAPvDom0() {
+        // xen_pvh_*: PVH dom0 only; a PV dom0 already mapped and set the GSI up in xen_register_gsi
+        final TestRig r = TestRig.defaults(rfcWithSelfMapAndSetupGsi(), DomainType.PV,
+            PcistubVariants.MAP_PIRQ_AND_SETUP_GSI);
+        assertEquals(0, r.dom0.pciback().seize(NIC));
+        assertEquals(0, r.linesContaining("xen_pvh_"));
+        assertEquals(-1, r.dom0.pciback().psdev(NIC).gsi());
+    }
+
+    @Test
+    void mapPirqAndSetupGsiWithoutAcpiRoutingFailsTheProbe() {
+        // xen_pvh_get_gsi_info: no _PRT entry -> -EINVAL
+        final TestRig r = TestRig.booted(Specs.withPrt(DefaultPlatform.spec(), java.util.Map.of()),
+            rfcWithSelfMapAndSetupGsi(), DomainType.PVH, PcistubVariants.MAP_PIRQ_AND_SETUP_GSI, List.of());
+        assertEquals(-Errno.EINVAL, r.dom0.pciback().seize(NIC));
+        assertEquals(1, r.linesContaining("Fail to get gsi info!"));
+    }
+
+    @Test
+    void mapPirqAndSetupGsiStopsAtAFailedMap() {
+        // the RFC: a failed PHYSDEVOP_map_pirq returns before setup_gsi
+        final TestRig r = pvh(XenConfig.RFC_BASELINE, PcistubVariants.MAP_PIRQ_AND_SETUP_GSI);
+        final long mark = r.mark();
+        r.dom0.pciback().seize(NIC);
+        assertTrue(r.recordsSince(mark, HvEvent.HYPERCALL).stream()
+            .noneMatch(t -> t.a() == HypercallOp.PHYSDEVOP_SETUP_GSI.code()));
+        assertEquals(0, r.linesContaining("xen_pvh_setup_gsi"));
     }
 
     @Test
@@ -211,6 +308,16 @@ class PcistubVariantsTest {
     }
 
     @Test
+    void setupGsiDoesNothingMoreInAPvDom0() {
+        // pcistub_init_device: "if (xen_initial_domain() && xen_pvh_domain())"; a PV dom0 records no GSI
+        final TestRig r = TestRig.defaults(XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.SETUP_GSI);
+        assertEquals(0, r.dom0.pciback().seize(NIC));
+        assertEquals(-1, r.dom0.pciback().psdev(NIC).gsi());
+        assertEquals(0, r.linesContaining("xen_pvh_setup_gsi"));
+        assertEquals(-Errno.EPERM, r.dom0.privcmd().pcidevGetGsi(NIC));
+    }
+
+    @Test
     void setupGsiWithoutAcpiRoutingFailsTheProbe() {
         // xen_acpi_get_gsi_info: no _PRT entry -> gsi -1 -> -EINVAL, "Fail to get gsi info!"
         final TestRig r = TestRig.booted(Specs.withPrt(DefaultPlatform.spec(), java.util.Map.of()), XenConfig.XEN_4_20,
@@ -230,12 +337,13 @@ class PcistubVariantsTest {
     }
 
     @Test
-    void gsiFromSbdfIsEnoentForAHeldDeviceWithoutGsi() {
-        // pcistub_get_gsi_from_sbdf: psdev->gsi == -1 -> -ENOENT
+    void pcidevGetGsiFailsWithEpermForAHeldDeviceWithoutGsi() {
+        // 6.12 pcistub_get_gsi_from_sbdf returns psdev->gsi, still -1 (pcistub_device_alloc); privcmd passes
+        // it on as the error: -1 is -EPERM (a later kernel returns -ENOENT)
         final TestRig r = pvh(XenConfig.XEN_4_20, PcistubVariants.ENABLE_ONLY);
         r.dom0.pciback().seize(NIC);
-        assertEquals(-Errno.ENOENT, r.dom0.pciback().gsiFromSbdf(NIC));
-        assertEquals(-Errno.ENOENT, r.dom0.privcmd().pcidevGetGsi(NIC));
+        assertEquals(-Errno.EPERM, r.dom0.pciback().gsiFromSbdf(NIC));
+        assertEquals(-Errno.EPERM, r.dom0.privcmd().pcidevGetGsi(NIC));
     }
 
     @Test
@@ -248,10 +356,10 @@ class PcistubVariantsTest {
 
     @Test
     void gsiFromIrqTranslatesDom0sLinuxIrqBackToTheGsi() {
-        // the seed series' privcmd "gsi from irq": dev->irq 24 -> GSI 16
+        // the seed series' privcmd "gsi from irq": dev->irq 16 -> GSI 16, also after the reset released the irq
         final TestRig r = pvh(XenConfig.RFC_BASELINE, PcistubVariants.ENABLE_ONLY);
         r.dom0.pciback().seize(NIC);
-        assertEquals(24, r.dom0.sysfsIrq(NIC));
+        assertEquals(GSI, r.dom0.sysfsIrq(NIC));
         assertEquals(GSI, r.dom0.privcmd().gsiFromIrq(NIC));
     }
 

@@ -19,7 +19,7 @@ class DefaultScenarioMatrixTest {
         "pv-dom0,                  ok,                    100,   100,       level/low,   level/low, false, 0,   false",
         "xen-4.18,                 map_pirq:-ENOSYS,      100,   0,         unset/unset, level/low, false, 0,   false",
         "status-quo,               irq_permission:-EPERM, 100,   0,         unset/unset, level/low, false, 0,   false",
-        "pciback-unmask,           ok,                    100,   100,       level/low,   level/low, true,  100, false",
+        "pciback-unmask,           ok,                    100,   2,         level/low,   level/low, true,  0,   false",
         "hwdom-map-any-write,      bind_pt_irq:-EBUSY,    100,   0,         edge/high,   level/low, true,  0,   false",
         "early-pirq-map,           ok,                    100,   0,         unset/unset, level/low, false, 0,   false",
         "default-level-low,        ok,                    100,   100,       level/low,   level/low, false, 0,   false",

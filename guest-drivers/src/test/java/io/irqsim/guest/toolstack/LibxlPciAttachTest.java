@@ -146,13 +146,14 @@ class LibxlPciAttachTest {
 
     @Test
     void sysfsIrqFlowOnAPvhDom0MapsTheLinuxIrqAndFailsWithEnosys() {
-        // xen-4.18: sysfs irq is dom0's Linux irq 24 (not the GSI); hvm_physdev_op refuses map_pirq -> -ENOSYS
+        // xen-4.18: sysfs irq is dom0's Linux irq 16 (the legacy irq domain numbers it like the GSI);
+        // hvm_physdev_op refuses map_pirq -> -ENOSYS
         final Setup s = new Setup(Strategies.byName("xen-4.18"));
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("map_pirq:-ENOSYS", r.label());
-        assertEquals(List.of("assign_device:0", "sysfs_irq:24", "map_pirq:-ENOSYS"), s.steps(mark));
-        assertEquals(24, r.gsi(), "the toolstack used dom0's irq number");
+        assertEquals(List.of("assign_device:0", "sysfs_irq:16", "map_pirq:-ENOSYS"), s.steps(mark));
+        assertEquals(16, r.gsi(), "the toolstack used dom0's irq number");
         assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
     }
 
@@ -171,13 +172,13 @@ class LibxlPciAttachTest {
 
     @Test
     void gsiPermissionFlowWithoutARecordedGsiFailsAtPrivcmd() {
-        // IOCTL_PRIVCMD_PCIDEV_GET_GSI: pciback recorded no GSI (psdev->gsi == -1) -> -ENOENT
+        // IOCTL_PRIVCMD_PCIDEV_GET_GSI: pciback recorded no GSI (psdev->gsi == -1) -> -1, i.e. -EPERM in 6.12
         final Setup s = new Setup(XenConfig.XEN_4_20, DomainType.PVH, PcistubVariants.ENABLE_ONLY,
             IrqFlows.GSI_PERMISSION, true);
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
-        assertEquals("privcmd_gsi:-ENOENT", r.label());
-        assertEquals(List.of("assign_device:0", "privcmd_gsi:-ENOENT"), s.steps(mark));
+        assertEquals("privcmd_gsi:-EPERM", r.label());
+        assertEquals(List.of("assign_device:0", "privcmd_gsi:-EPERM"), s.steps(mark));
         assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
     }
 
