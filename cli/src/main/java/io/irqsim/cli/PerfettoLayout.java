@@ -76,7 +76,6 @@ final class PerfettoLayout {
     final Map<Long, Track> tracks = new TreeMap<>();
     final long end;
 
-    private final TraceReader trace;
     private final Map<Integer, Integer> domainTypes = new HashMap<>();
     private final Map<Integer, Deque<Open>> handlers = new HashMap<>();
     private final Map<Integer, Open> inService = new HashMap<>();
@@ -87,7 +86,6 @@ final class PerfettoLayout {
     private final Map<Integer, Long> eoiStart = new HashMap<>();
 
     PerfettoLayout(final TraceReader trace) {
-        this.trace = trace;
         final int n = (int) trace.count();
         drawn = new long[n];
         home = new Track[n];
@@ -315,10 +313,5 @@ final class PerfettoLayout {
             default:
                 return false;
         }
-    }
-
-    /** @return the trace laid out */
-    TraceReader trace() {
-        return trace;
     }
 }

@@ -23,8 +23,8 @@ import java.util.Locale;
  *       (xen/arch/x86/io_apic.c, RELEASE-4.20.0; {@code xl debug-keys z}) prints them: one row
  *       per pin with mask, trigger, Remote IRR, polarity, delivery status, destination mode,
  *       delivery mode and vector;</li>
- *   <li>the physical LAPICs: TPR, PPR and the vectors set in IRR, ISR and TMR (as QEMU's
- *       {@code info lapic}, hw/intc/apic_common.c / target/i386/monitor.c, v9.2.0);</li>
+ *   <li>the physical LAPICs: TPR, PPR and the vectors set in IRR, ISR and TMR (the registers
+ *       QEMU's {@code info lapic} monitor command shows);</li>
  *   <li>Xen's IRQ descriptors as {@code dump_irqs} (xen/arch/x86/irq.c, RELEASE-4.20.0;
  *       {@code xl debug-keys i}): irq, vector, handler type, in-flight count and the guests bound
  *       with their pirq ({@code d1: 16(--M)}: evtchn pending, evtchn masked, pirq masked);</li>
