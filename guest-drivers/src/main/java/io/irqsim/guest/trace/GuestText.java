@@ -70,7 +70,9 @@ final class GuestText {
                 return f("device model: %s(%d) = %s", step.label(), r.b(), r.c() < 0 ? errno(r.c()) : "pirq " + r.c());
             case BIND_PT_IRQ:
                 return f("device model: %s(pirq %d) = %s", step.label(), r.b(), errno(r.c()));
-            default: // IRQ_PERMISSION, GSI_PERMISSION
+            case GSI_PERMISSION:
+                return f("libxl: %s(gsi %d) = %s", step.label(), r.b(), errno(r.c()));
+            default: // IRQ_PERMISSION
                 return f("libxl: %s(pirq %d) = %s", step.label(), r.b(), errno(r.c()));
         }
     }

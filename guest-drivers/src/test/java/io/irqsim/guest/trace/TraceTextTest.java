@@ -138,6 +138,7 @@ class TraceTextTest {
         assertEquals("libxl: assign_device(00:03.0) = 0", TraceText.describe(rec(GuestEvent.TOOLSTACK_STEP, 0, 1, 0x18, 0)));
         assertEquals("libxl: privcmd_gsi(00:03.0) = 16", TraceText.describe(rec(GuestEvent.TOOLSTACK_STEP, 0, 3, 0x18, 16)));
         assertEquals("libxl: map_pirq(16) = pirq 16", TraceText.describe(rec(GuestEvent.TOOLSTACK_STEP, 0, 4, 16, 16)));
+        assertEquals("libxl: gsi_permission(gsi 17) = 0", TraceText.describe(rec(GuestEvent.TOOLSTACK_STEP, 0, 6, 17, 0)));
         assertEquals("device model: bind_pt_irq(pirq 16) = 0",
             TraceText.describe(rec(GuestEvent.TOOLSTACK_STEP, 0, 8, 16, 0)));
         assertEquals("toolstack: step_42(1) = 0", TraceText.describe(rec(GuestEvent.TOOLSTACK_STEP, 0, 42, 1, 0)));
