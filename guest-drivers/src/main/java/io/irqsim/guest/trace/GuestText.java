@@ -44,8 +44,8 @@ final class GuestText {
             case GuestEvent.PCIBACK_UNMASK:
                 return f("pciback: unmask_irq(%d) for %s", r.b(), bdf(r.a()));
             case GuestEvent.PRIVCMD_GET_GSI:
-                return f("privcmd %s(%s) = %s", r.c() != 0 ? "IOCTL_PRIVCMD_PCIDEV_GET_GSI" : "GSI of dom0's irq",
-                    bdf(r.a()), errno(r.b()));
+                return r.c() != 0 ? f("privcmd IOCTL_PRIVCMD_PCIDEV_GET_GSI(%s) = %s", bdf(r.a()), errno(r.b()))
+                    : f("privcmd: the GSI behind dom0's irq for %s = %s", bdf(r.a()), errno(r.b()));
             default:
                 return null;
         }

@@ -158,4 +158,77 @@ class TraceTextTest {
         assertNull(TraceText.decision(same));
         assertEquals("d0 vIO-APIC GSI 16: vec=0x00 fixed phys dest=0 edge high masked (unchanged)", TraceText.describe(same));
     }
+
+    /** The other branch of each sentence that has one: failures, "none", flags, the other unit. */
+    @Test
+    void everySentenceSaysTheOtherCaseToo() {
+        final Map<TraceRecord, String> m = new LinkedHashMap<>();
+        m.put(rec(HwEvent.MMIO_REJECTED, 0, 0xfec00001L, 0x002, 0), "MMIO read 0xfec00001 size 2 refused by the bus (size, alignment or range end)");
+        m.put(rec(HwEvent.IOAPIC_RTE_WRITE, 0, 0x210, 0xa040, 0xa040),
+            "IO-APIC 2 pin 16 entry: vec=0x40 fixed phys dest=0 level low (unchanged)");
+        m.put(rec(HwEvent.IOAPIC_PIN_LEVEL, XEN, 0x210, 0, 0), "IO-APIC 2 pin 16: line low (deasserted)");
+        m.put(rec(HwEvent.IOAPIC_DELIVER, XEN, 0x301, 0x1a041, 2), "IO-APIC 3 pin 1: message vector 0x41, accepted by 2");
+        m.put(rec(HwEvent.IOAPIC_EOI, XEN, 0x210, 0x40, 1), "IO-APIC 2 pin 16: EOI vector 0x40, still asserted: delivered again");
+        m.put(rec(HwEvent.IOAPIC_IGNORED_ACCESS, 1, D1 | 0x40 | (0x12L << 16), 0x004, 7),
+            "d1 vIO-APIC: read of register offset 0x40 (IOREGSEL 0x12) size 4 ignored, value 0x7");
+        m.put(rec(HwEvent.LAPIC_ACCEPT, XEN, 2, 0x141, 0), "LAPIC 2: accept vector 0x41 (lowest, edge)");
+        m.put(rec(HwEvent.LAPIC_ACK, XEN, 0, 0xff, 1), "LAPIC 0: acknowledge vector 0xff (spurious)");
+        m.put(rec(HwEvent.LAPIC_EOI, XEN, 0, -1, 0), "LAPIC 0: EOI vector (none)");
+        m.put(rec(HwEvent.APIC_BUS_EOI, XEN, 0x40, 0, 0), "APIC bus: EOI message for vector 0x40");
+        m.put(rec(HwEvent.APIC_BUS_NO_TARGET, 1, D1 | 3, 0x441, 1),
+            "d1 virtual APIC bus: nobody accepted vector 0x41 (nmi) for logical destination 0x3");
+        m.put(rec(HwEvent.PCI_INTX, XEN, 0x109, 0, 1), "PCI 01:01.1 INTx released (masked by INTx disable)");
+        m.put(rec(HvEvent.MMIO_TRAP, 1, 0xfe000000L, 0x304, 0), "MMIO write 0xfe000000 size 4 <- 0x0 (forwarded to a device model)");
+        m.put(rec(HvEvent.MMIO_TRAP, 1, 0xfe000004L, 0x002, 0x55), "MMIO read 0xfe000004 size 2 -> 0x55");
+        m.put(rec(HvEvent.PERMISSION_CHECK, 0, 16, HvEvent.CHECK_IRQ_ACCESS, 1), "irq_access_permitted(irq 16) = yes");
+        m.put(rec(HvEvent.PERMISSION_CHECK, 0, 16, HvEvent.CHECK_IRQ_ACCESS, 0), "irq_access_permitted(irq 16) = no");
+        m.put(rec(HvEvent.PERMISSION_CHECK, 0, 16, HvEvent.CHECK_XSM, -1), "XSM privilege check on 16 = -EPERM");
+        m.put(rec(HvEvent.PERMISSION_CHECK, 0, 16, HvEvent.CHECK_PIRQ_ACCESS, 16), "pirq_access_permitted(pirq 16) = 16");
+        m.put(rec(HvEvent.IRQ_ACCESS, 1, 16, 0, 0), "irq_deny_access(d1, irq 16)");
+        m.put(rec(HvEvent.PIRQ_GUEST_BIND, 1, 16, 0, -16), "pirq_guest_bind(d1, irq 16, exclusive) = -EBUSY");
+        m.put(rec(HvEvent.GSI_ASSERT, 0, 16, 1, 0), "hvm_gsi_assert: GSI 16");
+        m.put(rec(HvEvent.PHYS_EOI, 1, 16, 0x40, HvEvent.EOI_LAPIC), "physical EOI of irq 16 (vector 0x40) by LAPIC EOI broadcast");
+        m.put(rec(HvEvent.PHYS_EOI, 1, 16, 0x40, HvEvent.EOI_UNMASK), "physical EOI of irq 16 (vector 0x40) by unmask");
+        m.put(rec(HvEvent.PHYS_EOI, 1, 16, 0x40, 7), "physical EOI of irq 16 (vector 0x40) by method 7");
+        m.put(rec(HvEvent.SPURIOUS_IRQ, XEN, 0x40, -1, 0), "vector 0x40: no irq behind it, nobody took it");
+        m.put(rec(HvEvent.HYPERCALL, 0, 99, 16, 0), "hypercall_99(16) = 0");
+        m.put(rec(HvEvent.DOMAIN_CREATE, XEN, 0, 0, 2), "domain_create d0 (PV, 2 vCPU(s))");
+        m.put(rec(HvEvent.DOMAIN_CREATE, XEN, 0, 1, 1), "domain_create d0 (PVH, 1 vCPU(s))");
+        m.put(rec(HvEvent.DOMAIN_CREATE, XEN, 3, 9, 1), "domain_create d3 (type 9, 1 vCPU(s))");
+        m.put(rec(HvEvent.EVTCHN_PIRQ, 0, 9, 9, 0), "send_guest_pirq: d0 pirq 9 (irq 9), no event channel bound: dropped");
+        m.put(rec(HvEvent.GSI_REGISTER, 0, 4, 1, 0), "mp_register_gsi(4, edge/low) = 0");
+        m.put(rec(HvEvent.HYPERCALL, 0, 16, 16, 1L << 40), "domctl_irq_permission(16) = 1099511627776");
+        m.put(rec(GuestEvent.PCI_IRQ_ENABLE, 0, 0x20, -1, 0), "acpi_pci_irq_enable(00:04.0): no GSI, Linux irq 0");
+        m.put(rec(GuestEvent.REGISTER_GSI, 0, 17, 3, -22), "acpi_register_gsi(17, level/low) = -EINVAL");
+        m.put(rec(GuestEvent.REQUEST_IRQ, 0, 24, -1, -16), "request_irq(24) = -EBUSY");
+        m.put(rec(GuestEvent.IRQ_HANDLED, 1, 48, 0x41, 0), "Linux irq 48 not claimed by its handler (vector 0x41)");
+        m.put(rec(GuestEvent.IRQ_UNHANDLED, 1, 0x41, -1, 0), "Linux: no irq for vector 0x41");
+        m.put(rec(GuestEvent.DEVICE_RAISE, XEN, 0x18, 0, 0), "device 00:03.0 raises an interrupt");
+        m.put(rec(GuestEvent.PRIVCMD_GET_GSI, 0, 0x18, -19, 0), "privcmd: the GSI behind dom0's irq for 00:03.0 = -ENODEV");
+        m.put(rec(GuestEvent.TOOLSTACK_STEP, 0, 4, 16, -28), "libxl: map_pirq(16) = -ENOSPC");
+        m.put(rec(GuestEvent.TOOLSTACK_STEP, 0, 7, 16, 17), "device model: dm_map_pirq(16) = pirq 17");
+        m.put(rec(GuestEvent.TOOLSTACK_STEP, 0, 7, 16, -1), "device model: dm_map_pirq(16) = -EPERM");
+        m.put(rec(GuestEvent.TOOLSTACK_STEP, 0, 0, -1, -19), "libxl: pci_assignable(-1) = -ENODEV");
+        m.put(rec(GuestEvent.TOOLSTACK_STEP, 0, 2, 0x10000, 5), "libxl: sysfs_irq(65536) = 5");
+        m.put(rec(GuestEvent.TOOLSTACK_STEP, 0, -1, 1, 0), "toolstack: step_-1(1) = 0");
+        for (final Map.Entry<TraceRecord, String> e : m.entrySet()) {
+            assertEquals(e.getValue(), TraceText.describe(e.getKey()), TraceText.name(e.getKey().event()));
+        }
+    }
+
+    @Test
+    void theTimelineShowsDecisionsAlwaysAndThePathOnlyInItsWindow() {
+        final TraceRecord map = rec(HvEvent.PIRQ_MAP, 1, 16, 16, 0);
+        final TraceRecord doIrq = rec(HvEvent.DO_IRQ, XEN, 0x40, 16, 1);
+        final TraceRecord ack = rec(HwEvent.LAPIC_ACK, XEN, 0, 0x40, 0);
+        final TraceRecord raise = rec(GuestEvent.DEVICE_RAISE, XEN, 0x18, 0, 0);
+        assertEquals("map_domain_pirq(d1, pirq 16, irq 16) = 0", TraceText.decision(map));
+        assertEquals("map_domain_pirq(d1, pirq 16, irq 16) = 0", TraceText.interruptPath(map));
+        assertNull(TraceText.decision(doIrq));
+        assertEquals("do_IRQ: vector 0x40 -> irq 16, 1 guest(s)", TraceText.interruptPath(doIrq));
+        assertEquals("LAPIC 0: acknowledge vector 0x40", TraceText.interruptPath(ack));
+        assertNull(TraceText.interruptPath(raise));
+        assertEquals("event_200 a=1 b=-2 c=3", TraceText.raw(rec(200, 0, 1, -2, 3)));
+        assertEquals("event_200 a=1 b=-2 c=3", TraceText.describe(rec(200, 0, 1, -2, 3)));
+    }
 }
