@@ -38,7 +38,8 @@ import java.util.concurrent.Callable;
         "The first passed-through device of the scenario (default: the NIC 00:03.0 of the built-in one) raises N "
             + "interrupts, one at a time; each is timed (wall clock) from the raise until the guest driver has "
             + "handled it and the machine is idle. Prints the latency histogram: HdrHistogram percentiles "
-            + "p50/p90/p99/p99.9/max, mean and count, in ns. Progress goes to stderr every 10%% when a terminal is "
+            + "p50/p90/p99/p99.9/max, mean and count, in ns, us, ms or s (with --json: in ns). Progress goes to "
+            + "stderr every 10%% when a terminal is "
             + "attached (or with --progress).",
         "With --devmodel ADDRESS the interrupts travel through an attached device model instead: the scenario is "
             + "served as by 'irqsim serve --listen ADDRESS', the example NIC model (as 'irqsim devmodel') connects "

@@ -60,17 +60,35 @@ record BenchResult(String scenario, String strategy, String device, String guest
         out.printf(Locale.ROOT, "  %d interrupts after %d warm-up; latency: wall clock %s%n%n", count, warmup,
             timing.replace("\n", System.lineSeparator()));
         row(out, "count", Long.toString(count), "");
-        row(out, "mean", String.format(Locale.ROOT, "%.1f", mean), "ns");
-        row(out, "min", Long.toString(min), "ns");
-        row(out, "p50", Long.toString(p50), "ns");
-        row(out, "p90", Long.toString(p90), "ns");
-        row(out, "p99", Long.toString(p99), "ns");
-        row(out, "p99.9", Long.toString(p99_9), "ns");
-        row(out, "max", Long.toString(max), "ns");
+        row(out, "mean", duration(Math.round(mean)), "");
+        row(out, "min", duration(min), "");
+        row(out, "p50", duration(p50), "");
+        row(out, "p90", duration(p90), "");
+        row(out, "p99", duration(p99), "");
+        row(out, "p99.9", duration(p99_9), "");
+        row(out, "max", duration(max), "");
         if (clamped > 0) {
             out.printf(Locale.ROOT, "  (%d value(s) above 1 s recorded as 1 s)%n", clamped);
         }
         out.flush();
+    }
+
+    /**
+     * @param ns a duration in nanoseconds
+     * @return it in the largest unit that keeps it at 1 or more, three significant digits at least:
+     *     {@code 950 ns}, {@code 2.10 us}, {@code 275.25 ms}, {@code 1.000 s}
+     */
+    static String duration(final long ns) {
+        if (ns < 1_000) {
+            return ns + " ns";
+        }
+        if (ns < 1_000_000) {
+            return String.format(Locale.ROOT, "%.2f us", ns / 1e3);
+        }
+        if (ns < 1_000_000_000) {
+            return String.format(Locale.ROOT, "%.2f ms", ns / 1e6);
+        }
+        return String.format(Locale.ROOT, "%.3f s", ns / 1e9);
     }
 
     private static void row(final PrintWriter out, final String label, final String value, final String unit) {

@@ -69,6 +69,7 @@ public final class Main implements Runnable {
                 + " --help' for more information.");
             return EXIT_USAGE;
         });
+        HelpWrap.install(cl);
         return cl;
     }
 

@@ -1,21 +1,28 @@
 package io.irqsim.cli;
 
 import io.irqsim.guest.run.RunResult;
+import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.run.ScenarioRunner;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.guest.strategy.Strategy;
+import io.irqsim.hv.debug.StateDump;
 import io.irqsim.hv.trace.TraceRecorder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code irqsim run}: boots the scenario, attaches its devices, drives its interrupts, prints what
- * each layer did and a verdict.
+ * each layer did and a verdict. Given several scenario files it runs each and prints one
+ * PASS/FAIL line per file and a summary ({@link RunBatch}).
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Run a scenario: boot it, pass its devices through, drive its interrupts, print a verdict.",
@@ -23,17 +30,20 @@ import java.util.concurrent.Callable;
             + "traffic, and prints a timeline of what each layer did (with errno values) and a verdict.",
         "Without SCENARIO it runs the built-in default: PVH dom0, the NIC 00:03.0 passed through to one HVM guest, "
             + "100 interrupts. Under the default strategy (status-quo) that reproduces the xen-devel thread's "
-            + "failure: XEN_DOMCTL_irq_permission returns -EPERM."},
-    footer = {"", "Exit status: 0 when the expectations hold (or, with none, every interrupt reached its guest),",
-        "1 when not, 2 on a usage or scenario-file error.", "",
-        "Strategies: irqsim strategies. Scenario format: docs/scenarios.md."})
+            + "failure: XEN_DOMCTL_irq_permission returns -EPERM.",
+        "With several SCENARIO files it runs each and prints one PASS/FAIL line per file and a summary, "
+            + "like kvm-unit-tests' run_tests.sh; --junit-xml writes the same as JUnit XML for CI."},
+    footer = {"", "Exit status: 0 when the expectations hold (or, with none, every interrupt reached its guest), "
+        + "1 when not (for several files: when any failed), 2 on a usage or scenario-file error.", "",
+        "Strategies: irqsim strategies. Scenario format: docs/scenarios.md. State dumps: docs/state.md."})
 public final class RunCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    @CommandLine.Mixin
-    private ScenarioInput input;
+    @Parameters(arity = "0..*", paramLabel = "SCENARIO",
+        description = "Scenario file(s) (YAML, see docs/scenarios.md). Default: the built-in default scenario.")
+    private List<Path> files = new ArrayList<>();
 
     @Option(names = {"-s", "--strategy"}, paramLabel = "NAME",
         description = "Design to run (default: the scenario's, else status-quo). See 'irqsim strategies'.")
@@ -49,12 +59,51 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-timeline", negatable = false, description = "Leave the timeline out of the text output.")
     private boolean noTimeline;
 
+    @Option(names = "--dump-state", description = "After the run, print the interrupt state: IO-APIC entries, LAPICs, "
+        + "Xen's IRQ descriptors, each domain's vIO-APIC, vLAPICs, pirqs and passthrough bindings (docs/state.md).")
+    private boolean dumpState;
+
+    @Option(names = "--dump-state-at", paramLabel = "NS",
+        description = "Print the same state as it was when virtual time reached NS nanoseconds (repeatable).")
+    private List<Long> dumpStateAt = new ArrayList<>();
+
+    @Option(names = "--junit-xml", paramLabel = "FILE",
+        description = "Also write the verdicts as JUnit XML to FILE: one testcase per scenario file.")
+    private Path junitXml;
+
     @Override
     public Integer call() {
+        if (files.size() > 1 || junitXml != null) {
+            if (files.size() > 1 && (json || trace != null || dumpState || !dumpStateAt.isEmpty())) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--json, --trace and --dump-state take one scenario; with several, each gets a PASS/FAIL line");
+            }
+            if (files.size() > 1) {
+                return RunBatch.run(files, strategy, junitXml, spec);
+            }
+        }
+        if ((dumpState || !dumpStateAt.isEmpty()) && json) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dump-state prints text; leave out --json");
+        }
+        for (final long ns : dumpStateAt) {
+            if (ns < 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--dump-state-at: negative time " + ns);
+            }
+        }
+        final ScenarioInput input = ScenarioInput.of(files.isEmpty() ? null : files.get(0));
         final Scenario scenario = input.load();
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
-        final RunResult r = trace == null ? ScenarioRunner.run(scenario, s)
-            : ScenarioRunner.run(scenario, s, clock -> TraceRecorder.mappedFile(trace, clock));
+        final long started = System.nanoTime();
+        final AtomicReference<ScenarioMachine> machine = new AtomicReference<>();
+        final List<String> dumps = new ArrayList<>();
+        final RunResult r = ScenarioRunner.run(scenario, s,
+            trace == null ? clock -> TraceRecorder.inMemory(clock, 1 << 16) : clock -> TraceRecorder.mappedFile(trace, clock),
+            m -> {
+                machine.set(m);
+                for (final long ns : dumpStateAt) {
+                    m.clock().newTimer("dump-state-at", () -> dumps.add(StateDump.of(m.xen()))).armAt(ns);
+                }
+            });
         final PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Json.write(r));
@@ -63,8 +112,24 @@ public final class RunCommand implements Callable<Integer> {
             RunReport.text(r, !noTimeline, out);
             if (trace != null) {
                 out.printf("trace: %d records in %s%n", r.traceRecords(), trace);
-                out.flush();
             }
+            for (final String d : dumps) {
+                out.println();
+                out.print(d);
+            }
+            if (dumps.size() < dumpStateAt.size()) {
+                out.printf("%nno state dump for --dump-state-at beyond the run's end (%d ns)%n",
+                    machine.get().clock().now());
+            }
+            if (dumpState) {
+                out.println();
+                out.print(StateDump.of(machine.get().xen()));
+            }
+            out.flush();
+        }
+        if (junitXml != null) {
+            final String name = files.isEmpty() ? "default scenario" : files.get(0).toString();
+            JunitXml.write(junitXml, List.of(RunBatch.Outcome.of(name, r, (System.nanoTime() - started) / 1e9)));
         }
         return r.passed() ? Main.EXIT_OK : Main.EXIT_FAILED;
     }

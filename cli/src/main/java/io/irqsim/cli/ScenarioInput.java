@@ -20,6 +20,16 @@ final class ScenarioInput {
     Path file;
 
     /**
+     * @param file a scenario file, or {@code null} for the built-in default
+     * @return an input for it (for commands that take several)
+     */
+    static ScenarioInput of(final Path file) {
+        final ScenarioInput in = new ScenarioInput();
+        in.file = file;
+        return in;
+    }
+
+    /**
      * @return the scenario
      * @throws ScenarioException if the file cannot be read or is invalid (exit 2)
      */

@@ -3,16 +3,21 @@ package io.irqsim.cli;
 import io.irqsim.dm.net.server.DmServer;
 import io.irqsim.dm.net.server.DmServerConfig;
 import io.irqsim.dm.ListenAddress;
+import io.irqsim.dm.net.server.DmService;
 import io.irqsim.guest.linux.LinuxDomU;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.guest.strategy.Strategy;
+import io.irqsim.guest.toolstack.AttachResult;
+import io.irqsim.hv.trace.TraceRecorder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,12 +38,16 @@ import java.util.concurrent.Callable;
             + " 'irqsim devmodel --connect ADDRESS', the example NIC-like model.",
         "",
         "One thread owns the machine and serves every connection. There is no authentication: a TCP address"
-            + " without a host binds the loopback interface, a Unix socket is created mode 0600."},
+            + " without a host binds the loopback interface, a Unix socket is created mode 0600.",
+        "",
+        "Commands on standard input, answered on standard output: 'state' (the interrupt state, as 'irqsim run"
+            + " --dump-state'), 'timeline' (trace records since the last 'timeline'; needs --trace), 'help'."},
     footer = {"",
         "Examples:",
         "  irqsim serve --listen tcp::5940",
         "  irqsim serve scenarios/bridge.yaml --listen unix:/tmp/irqsim-dm.sock --listen tcp:127.0.0.1:5940",
         "  irqsim serve --strategy pciback-setup-gsi --listen tcp::5940   (the NIC passed through, for BIND_PT_IRQ)",
+        "  irqsim serve --listen tcp::5940 --trace serve.trace            (then type 'timeline' or 'state')",
         "",
         "Exit status: 0 when stopped, 1 if an address cannot be bound, 2 on a usage or scenario-file error."})
 public final class ServeCommand implements Callable<Integer> {
@@ -68,6 +77,14 @@ public final class ServeCommand implements Callable<Integer> {
         description = "Most devices (ranges or PCI functions) one model may register (default: ${DEFAULT-VALUE}).")
     private int maxDevices;
 
+    @Option(names = "--trace", paramLabel = "FILE",
+        description = "Record the binary trace of the boot and of everything models do into FILE (readable with"
+            + " 'irqsim trace dump FILE' at any time, and with the 'timeline' command).")
+    private Path trace;
+
+    /** Where the console commands come from (standard input; tests give their own). */
+    InputStream console = System.in;
+
     @Override
     public Integer call() {
         final Scenario scenario = input.load();
@@ -81,7 +98,9 @@ public final class ServeCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final DmServer server;
         try {
-            server = DmServer.start(() -> ScenarioMachine.boot(scenario, s), config, listen, line -> say(err, line));
+            server = DmServer.start(() -> trace == null ? ScenarioMachine.boot(scenario, s)
+                : ScenarioMachine.boot(scenario, s, clock -> TraceRecorder.mappedFile(trace, clock)), config, listen,
+                line -> say(err, line));
         } catch (final IOException | IllegalStateException e) {
             say(err, e.getMessage());
             return Main.EXIT_FAILED;
@@ -99,6 +118,12 @@ public final class ServeCommand implements Callable<Integer> {
         });
         say(err, "scenario " + scenario.name() + ", strategy " + s.name() + "; guests: "
             + (guests.isEmpty() ? "none" : guests));
+        for (final String failed : server.call(ServeCommand::failedAttaches)) {
+            say(err, failed);
+        }
+        if (trace != null) {
+            say(err, "recording the trace into " + trace);
+        }
         for (int i = 0; i < listen.size(); i++) {
             final ListenAddress a = listen.get(i);
             if (!a.isUnix() && !a.tcpAddress().getAddress().isLoopbackAddress()) {
@@ -107,8 +132,24 @@ public final class ServeCommand implements Callable<Integer> {
         }
         say(err, "listening on " + String.join(", ", server.addresses()) + " (attach a model with 'irqsim devmodel"
             + " --connect ADDRESS'; Ctrl-C stops)");
+        new ServeConsole(server, spec.commandLine().getOut(), trace != null).start(console);
         guard.await(server::awaitClose);
         return Main.EXIT_OK;
+    }
+
+    /**
+     * @param svc the running service
+     * @return one warning per passed-through device whose attach failed at boot
+     */
+    static List<String> failedAttaches(final DmService svc) {
+        final List<String> out = new ArrayList<>();
+        for (final AttachResult a : svc.machine().attaches().values()) {
+            if (!a.ok()) {
+                out.add("warning: pci-attach of " + a.device() + " to " + a.domain() + " failed at " + a.label()
+                    + "; the guest runs without it (see 'irqsim run' for the whole story)");
+            }
+        }
+        return out;
     }
 
     private static void say(final PrintWriter err, final String line) {

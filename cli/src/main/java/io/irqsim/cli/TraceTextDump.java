@@ -7,7 +7,6 @@ import io.irqsim.hv.trace.TraceRecord;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.util.Locale;
 
 /**
  * The {@code text} format of {@code irqsim trace dump}: one line per record,
@@ -37,10 +36,14 @@ final class TraceTextDump {
      * @throws IOException if {@code out} fails
      */
     static void write(final TraceReader trace, final Appendable out) throws IOException {
-        TraceDumpFormat.perRecord(trace, out, TraceTextDump::append);
+        TraceDumpFormat.perRecord(trace, out, TraceTextDump::appendLine);
     }
 
-    private static void append(final TraceRecord r, final StringBuilder sb) {
+    /**
+     * @param r a record
+     * @param sb where its line goes (without the line end)
+     */
+    static void appendLine(final TraceRecord r, final StringBuilder sb) {
         sb.append(seconds(r.time())).append(' ');
         pad(sb, cpu(r.cpu()), CONTEXT_WIDTH).append(' ');
         pad(sb, domain(r.domain()), CONTEXT_WIDTH).append(' ');
@@ -60,7 +63,7 @@ final class TraceTextDump {
         try {
             return TraceText.describe(r);
         } catch (final RuntimeException e) {
-            return String.format(Locale.ROOT, "%s a=%d b=%d c=%d", TraceText.name(r.event()), r.a(), r.b(), r.c());
+            return TraceText.raw(r);
         }
     }
 

@@ -72,6 +72,17 @@ class BenchCommandTest {
         assertTrue(r.out().contains("scenario default, strategy pciback-setup-gsi"), r.out());
         assertTrue(r.out().contains("until the guest driver has handled it and the machine is idle"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.trim().matches("count\\s+200\\s*")), r.out());
+        // durations in human units, never a bare count of nanoseconds past a thousand
+        assertTrue(r.out().lines().filter(l -> l.trim().startsWith("p50 "))
+            .allMatch(l -> l.trim().matches("p50\\s+(\\d{1,3} ns|\\d+\\.\\d\\d (us|ms)|\\d+\\.\\d{3} s)")), r.out());
+    }
+
+    @Test
+    void durationsReadInTheLargestFittingUnit() {
+        assertEquals("950 ns", BenchResult.duration(950));
+        assertEquals("2.10 us", BenchResult.duration(2_104));
+        assertEquals("275.25 ms", BenchResult.duration(275_251_199));
+        assertEquals("1.500 s", BenchResult.duration(1_500_000_000));
     }
 
     @Test

@@ -30,9 +30,11 @@ class ServeCommandTest {
 
     static CommandLine cli() {
         final CommandLine cl = Main.commandLine();
-        if (!cl.getSubcommands().containsKey("serve")) {
-            cl.addSubcommand("serve", new ServeCommand());
-        }
+        // a serve whose console reads nothing: surefire talks to the forked JVM on its stdin
+        cl.getCommandSpec().removeSubcommand("serve");
+        final ServeCommand serve = new ServeCommand();
+        serve.console = java.io.InputStream.nullInputStream();
+        cl.addSubcommand("serve", serve);
         if (!cl.getSubcommands().containsKey("devmodel")) {
             cl.addSubcommand("devmodel", new DevmodelCommand());
         }

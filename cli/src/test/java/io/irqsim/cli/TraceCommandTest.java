@@ -8,7 +8,6 @@ import io.irqsim.guest.run.ScenarioRunner;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.guest.strategy.Strategies;
 import io.irqsim.guest.trace.TraceText;
-import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceFormat;
 import io.irqsim.hv.trace.TraceReader;
 import io.irqsim.hv.trace.TraceRecord;
@@ -25,15 +24,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code irqsim trace dump} on a real trace from the scenario runner, and its errors. */
@@ -147,164 +142,10 @@ class TraceCommandTest {
         }
     }
 
-    /** @return a ts or dur in microseconds as whole nanoseconds (it must have no finer digits) */
-    private static long micros(final JsonNode n) {
-        assertTrue(n.isNumber(), n::toString);
-        return n.decimalValue().movePointRight(3).longValueExact();
-    }
-
-    /** @return the index of the first physical EOI of {@code irq} in [from, to), or -1 */
-    private static int firstEoi(final long irq, final int from, final int to) {
-        for (int i = from; i < to; i++) {
-            if (records.get(i).event() == HvEvent.PHYS_EOI && records.get(i).a() == irq) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     private static List<String> fieldNames(final JsonNode o) {
         final List<String> names = new java.util.ArrayList<>();
         o.fieldNames().forEachRemaining(names::add);
         return names;
-    }
-
-    // ---- perfetto --------------------------------------------------------------------------
-
-    @Test
-    void perfettoNamesEveryTrackAndCarriesEveryRecord() throws Exception {
-        final JsonNode doc = JSON.readTree(ok("dump", "--format", "perfetto", realTrace.toString()));
-        assertEquals("ns", doc.get("displayTimeUnit").textValue());
-        final JsonNode events = doc.get("traceEvents");
-        assertTrue(events.isArray());
-
-        // what the records say should be there
-        final TreeSet<Integer> cpus = new TreeSet<>();
-        final TreeSet<Integer> domains = new TreeSet<>();
-        final TreeSet<Integer> irqs = new TreeSet<>();
-        long onCpu = 0;
-        long doIrqs = 0;
-        for (final TraceRecord r : records) {
-            if (r.cpu() >= 0) {
-                cpus.add(r.cpu());
-                onCpu++;
-            }
-            domains.add(r.domain());
-            if (r.event() == HvEvent.DO_IRQ) {
-                irqs.add((int) r.b());
-                doIrqs++;
-            }
-        }
-        assertFalse(cpus.isEmpty());
-        assertTrue(domains.containsAll(List.of(0, 1, TraceFormat.DOMID_XEN)), domains.toString());
-        assertTrue(doIrqs > 0);
-
-        final Map<Integer, String> processNames = new HashMap<>();
-        final Map<List<Integer>, String> threadNames = new HashMap<>();
-        final Map<Long, Integer> instantsPerSeq = new HashMap<>();
-        long instants = 0;
-        long slices = 0;
-        for (final JsonNode e : events) {
-            final String ph = e.get("ph").textValue();
-            final int pid = e.get("pid").intValue();
-            switch (ph) {
-                case "M":
-                    if ("process_name".equals(e.get("name").textValue())) {
-                        assertNull(processNames.put(pid, e.get("args").get("name").textValue()),
-                            () -> "process named twice: " + e);
-                    } else if ("thread_name".equals(e.get("name").textValue())) {
-                        assertNull(threadNames.put(List.of(pid, e.get("tid").intValue()),
-                            e.get("args").get("name").textValue()), () -> "thread named twice: " + e);
-                    }
-                    break;
-                case "i": {
-                    instants++;
-                    assertEquals("t", e.get("s").textValue());
-                    final JsonNode args = e.get("args");
-                    final long seq = args.get("seq").longValue();
-                    instantsPerSeq.merge(seq, 1, Integer::sum);
-                    final TraceRecord r = records.get((int) seq);
-                    assertEquals(TraceText.name(r.event()), e.get("name").textValue());
-                    assertEquals(r.time(), micros(e.get("ts")));
-                    assertEquals(TraceText.describe(r), args.get("text").textValue());
-                    final int tid = e.get("tid").intValue();
-                    if (pid == TracePerfettoDump.PID_CPUS) {
-                        assertEquals(TracePerfettoDump.cpuTid(r.cpu()), tid, e::toString);
-                    } else {
-                        assertEquals(TracePerfettoDump.PID_DOMAINS, pid, e::toString);
-                        assertEquals(TracePerfettoDump.domainTid(r.domain()), tid, e::toString);
-                    }
-                    assertTrue(threadNames.containsKey(List.of(pid, tid)), () -> "no thread_name before " + e);
-                    break;
-                }
-                case "X": {
-                    slices++;
-                    assertEquals(TracePerfettoDump.PID_IRQS, pid);
-                    assertTrue(threadNames.containsKey(List.of(pid, e.get("tid").intValue())), e::toString);
-                    final JsonNode args = e.get("args");
-                    final int startSeq = args.get("do_IRQ_seq").intValue();
-                    final TraceRecord start = records.get(startSeq);
-                    assertEquals(HvEvent.DO_IRQ, start.event());
-                    assertEquals(start.time(), micros(e.get("ts")));
-                    assertEquals(TracePerfettoDump.irqTid((int) start.b()), e.get("tid").intValue());
-                    if (args.has("eoi_seq")) {
-                        // closed by the first physical EOI of that irq after the do_IRQ
-                        final int endSeq = args.get("eoi_seq").intValue();
-                        final TraceRecord end = records.get(endSeq);
-                        assertEquals(HvEvent.PHYS_EOI, end.event());
-                        assertEquals(start.b(), end.a());
-                        assertEquals(-1, firstEoi(start.b(), startSeq + 1, endSeq));
-                        assertEquals("irq " + start.b(), e.get("name").textValue());
-                        assertEquals(end.time() - start.time(), micros(e.get("dur")));
-                    } else {
-                        // never closed: no physical EOI of that irq after it, and it runs to the end
-                        assertEquals(-1, firstEoi(start.b(), startSeq + 1, records.size()));
-                        assertEquals("irq " + start.b() + " (no EOI)", e.get("name").textValue());
-                        assertEquals(records.get(records.size() - 1).time() - start.time(), micros(e.get("dur")));
-                    }
-                    break;
-                }
-                default:
-                    throw new AssertionError("unexpected phase " + ph);
-            }
-        }
-
-        assertEquals("physical CPUs", processNames.get(TracePerfettoDump.PID_CPUS));
-        assertEquals("domains", processNames.get(TracePerfettoDump.PID_DOMAINS));
-        assertEquals("physical IRQs", processNames.get(TracePerfettoDump.PID_IRQS));
-        for (final int cpu : cpus) {
-            assertEquals("CPU " + cpu, threadNames.get(List.of(TracePerfettoDump.PID_CPUS, TracePerfettoDump.cpuTid(cpu))));
-        }
-        for (final int d : domains) {
-            assertEquals(d == TraceFormat.DOMID_XEN ? "Xen" : "d" + d,
-                threadNames.get(List.of(TracePerfettoDump.PID_DOMAINS, TracePerfettoDump.domainTid(d))));
-        }
-        for (final int irq : irqs) {
-            assertEquals("irq " + irq, threadNames.get(List.of(TracePerfettoDump.PID_IRQS, TracePerfettoDump.irqTid(irq))));
-        }
-        assertEquals(cpus.size() + domains.size() + irqs.size(), threadNames.size());
-        // tids never clash across the processes, and none is 0
-        final TreeSet<Integer> tids = new TreeSet<>();
-        threadNames.keySet().forEach(k -> assertTrue(tids.add(k.get(1)) && k.get(1) != 0, k.toString()));
-
-        // every record once on its domain track, and once more on its CPU track if it has one
-        assertEquals(records.size() + onCpu, instants);
-        assertEquals(records.size(), instantsPerSeq.size());
-        for (int i = 0; i < records.size(); i++) {
-            assertEquals(records.get(i).cpu() >= 0 ? 2 : 1, instantsPerSeq.get((long) i), "record " + i);
-        }
-        // one slice per do_IRQ that finds its irq out of service (not between a do_IRQ and its EOI)
-        final Map<Long, Boolean> inService = new HashMap<>();
-        long expectedSlices = 0;
-        for (final TraceRecord r : records) {
-            if (r.event() == HvEvent.DO_IRQ && r.b() >= 0 && inService.put(r.b(), true) == null) {
-                expectedSlices++;
-            } else if (r.event() == HvEvent.PHYS_EOI) {
-                inService.remove(r.a());
-            }
-        }
-        assertEquals(expectedSlices, slices);
-        assertTrue(slices > 0);
     }
 
     // ---- output file -------------------------------------------------------------------------

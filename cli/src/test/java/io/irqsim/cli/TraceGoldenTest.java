@@ -95,12 +95,7 @@ class TraceGoldenTest {
         }
         assertEquals("", dump("dump", f.toString()));
         assertEquals("", dump("dump", "--format", "json", f.toString()));
-        assertEquals(String.join("\n", "{\"traceEvents\":[",
-            "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":1,\"args\":{\"name\":\"physical CPUs\"}},",
-            "{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":1,\"args\":{\"sort_index\":1}},",
-            "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":2,\"args\":{\"name\":\"domains\"}},",
-            "{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":2,\"args\":{\"sort_index\":2}}",
-            "],\"displayTimeUnit\":\"ns\"}", ""), dump("dump", "--format", "perfetto", f.toString()));
+        assertEquals("{\"traceEvents\":[\n],\"displayTimeUnit\":\"ns\"}\n", dump("dump", "--format", "perfetto", f.toString()));
     }
 
     @Test
@@ -115,7 +110,7 @@ class TraceGoldenTest {
     }
 
     static final String TEXT = """
-        0.000000000 cpu0  xen   domain_create          domain_create d1
+        0.000000000 cpu0  xen   domain_create          domain_create d1 (HVM, 1 vCPU(s))
         0.000000000 cpu0  d0    hypercall              domctl_irq_permission(16) = -EPERM
         0.000010000 -     xen   pci_intx               PCI 00:03.0 INTx asserted
         0.000010000 cpu0  xen   do_IRQ                 do_IRQ: vector 0x40 -> irq 16, 1 guest(s)
@@ -126,7 +121,7 @@ class TraceGoldenTest {
         """;
 
     static final String JSON = """
-        {"t":0,"cpu":0,"domain":"xen","event":"domain_create","code":87,"a":1,"b":2,"c":1,"text":"domain_create d1"}
+        {"t":0,"cpu":0,"domain":"xen","event":"domain_create","code":87,"a":1,"b":2,"c":1,"text":"domain_create d1 (HVM, 1 vCPU(s))"}
         {"t":0,"cpu":0,"domain":0,"event":"hypercall","code":86,"a":16,"b":16,"c":-1,"text":"domctl_irq_permission(16) = -EPERM"}
         {"t":10000,"cpu":null,"domain":"xen","event":"pci_intx","code":24,"a":24,"b":1,"c":0,"text":"PCI 00:03.0 INTx asserted"}
         {"t":10000,"cpu":0,"domain":"xen","event":"do_IRQ","code":75,"a":64,"b":16,"c":1,"text":"do_IRQ: vector 0x40 -> irq 16, 1 guest(s)"}
@@ -138,45 +133,40 @@ class TraceGoldenTest {
 
     static final String PERFETTO = """
         {"traceEvents":[
-        {"ph":"M","name":"process_name","pid":1,"args":{"name":"physical CPUs"}},
+        {"ph":"M","name":"process_name","pid":1,"args":{"name":"Xen: physical CPUs"}},
         {"ph":"M","name":"process_sort_index","pid":1,"args":{"sort_index":1}},
-        {"ph":"M","name":"thread_name","pid":1,"tid":1,"args":{"name":"CPU 0"}},
+        {"ph":"M","name":"thread_name","pid":1,"tid":1,"args":{"name":"pCPU 0"}},
         {"ph":"M","name":"thread_sort_index","pid":1,"tid":1,"args":{"sort_index":0}},
-        {"ph":"M","name":"thread_name","pid":1,"tid":2,"args":{"name":"CPU 1"}},
+        {"ph":"M","name":"thread_name","pid":1,"tid":2,"args":{"name":"pCPU 1"}},
         {"ph":"M","name":"thread_sort_index","pid":1,"tid":2,"args":{"sort_index":1}},
-        {"ph":"M","name":"process_name","pid":2,"args":{"name":"domains"}},
+        {"ph":"M","name":"process_name","pid":2,"args":{"name":"devices (INTx lines)"}},
         {"ph":"M","name":"process_sort_index","pid":2,"args":{"sort_index":2}},
-        {"ph":"M","name":"thread_name","pid":2,"tid":65536,"args":{"name":"d0"}},
-        {"ph":"M","name":"thread_sort_index","pid":2,"tid":65536,"args":{"sort_index":0}},
-        {"ph":"M","name":"thread_name","pid":2,"tid":65537,"args":{"name":"d1"}},
-        {"ph":"M","name":"thread_sort_index","pid":2,"tid":65537,"args":{"sort_index":1}},
-        {"ph":"M","name":"thread_name","pid":2,"tid":65538,"args":{"name":"d2"}},
-        {"ph":"M","name":"thread_sort_index","pid":2,"tid":65538,"args":{"sort_index":2}},
-        {"ph":"M","name":"thread_name","pid":2,"tid":98290,"args":{"name":"Xen"}},
-        {"ph":"M","name":"thread_sort_index","pid":2,"tid":98290,"args":{"sort_index":-1}},
-        {"ph":"M","name":"process_name","pid":3,"args":{"name":"physical IRQs"}},
+        {"ph":"M","name":"thread_name","pid":2,"tid":196632,"args":{"name":"00:03.0"}},
+        {"ph":"M","name":"thread_sort_index","pid":2,"tid":196632,"args":{"sort_index":24}},
+        {"ph":"M","name":"process_name","pid":3,"args":{"name":"Xen: physical IRQs"}},
         {"ph":"M","name":"process_sort_index","pid":3,"args":{"sort_index":3}},
         {"ph":"M","name":"thread_name","pid":3,"tid":131088,"args":{"name":"irq 16"}},
         {"ph":"M","name":"thread_sort_index","pid":3,"tid":131088,"args":{"sort_index":16}},
         {"ph":"M","name":"thread_name","pid":3,"tid":131089,"args":{"name":"irq 17"}},
         {"ph":"M","name":"thread_sort_index","pid":3,"tid":131089,"args":{"sort_index":17}},
-        {"ph":"i","s":"t","name":"domain_create","cat":"hv","ts":0.000,"pid":1,"tid":1,"args":{"seq":0,"cpu":"cpu0","domain":"xen","code":87,"a":1,"b":2,"c":1,"text":"domain_create d1"}},
-        {"ph":"i","s":"t","name":"domain_create","cat":"hv","ts":0.000,"pid":2,"tid":98290,"args":{"seq":0,"cpu":"cpu0","domain":"xen","code":87,"a":1,"b":2,"c":1,"text":"domain_create d1"}},
-        {"ph":"i","s":"t","name":"hypercall","cat":"hv","ts":0.000,"pid":1,"tid":1,"args":{"seq":1,"cpu":"cpu0","domain":"d0","code":86,"a":16,"b":16,"c":-1,"text":"domctl_irq_permission(16) = -EPERM"}},
-        {"ph":"i","s":"t","name":"hypercall","cat":"hv","ts":0.000,"pid":2,"tid":65536,"args":{"seq":1,"cpu":"cpu0","domain":"d0","code":86,"a":16,"b":16,"c":-1,"text":"domctl_irq_permission(16) = -EPERM"}},
-        {"ph":"i","s":"t","name":"pci_intx","cat":"hw","ts":10.000,"pid":2,"tid":98290,"args":{"seq":2,"cpu":"-","domain":"xen","code":24,"a":24,"b":1,"c":0,"text":"PCI 00:03.0 INTx asserted"}},
-        {"ph":"i","s":"t","name":"do_IRQ","cat":"hv","ts":10.000,"pid":1,"tid":1,"args":{"seq":3,"cpu":"cpu0","domain":"xen","code":75,"a":64,"b":16,"c":1,"text":"do_IRQ: vector 0x40 -> irq 16, 1 guest(s)"}},
-        {"ph":"i","s":"t","name":"do_IRQ","cat":"hv","ts":10.000,"pid":2,"tid":98290,"args":{"seq":3,"cpu":"cpu0","domain":"xen","code":75,"a":64,"b":16,"c":1,"text":"do_IRQ: vector 0x40 -> irq 16, 1 guest(s)"}},
-        {"ph":"i","s":"t","name":"ioapic_rte_write","cat":"hw","ts":10.000,"pid":1,"tid":2,"args":{"seq":4,"cpu":"cpu1","domain":"d0","code":4,"a":528,"b":65536,"c":"0x010000000000a040","text":"IO-APIC 2 pin 16 entry: vec=0x40 fixed phys dest=1 level low"}},
-        {"ph":"i","s":"t","name":"ioapic_rte_write","cat":"hw","ts":10.000,"pid":2,"tid":65536,"args":{"seq":4,"cpu":"cpu1","domain":"d0","code":4,"a":528,"b":65536,"c":"0x010000000000a040","text":"IO-APIC 2 pin 16 entry: vec=0x40 fixed phys dest=1 level low"}},
-        {"ph":"i","s":"t","name":"physical_eoi","cat":"hv","ts":12.500,"pid":1,"tid":1,"args":{"seq":5,"cpu":"cpu0","domain":"d1","code":84,"a":16,"b":64,"c":1,"text":"physical EOI of irq 16 (vector 0x40) by the IO-APIC EOI register"}},
-        {"ph":"i","s":"t","name":"physical_eoi","cat":"hv","ts":12.500,"pid":2,"tid":65537,"args":{"seq":5,"cpu":"cpu0","domain":"d1","code":84,"a":16,"b":64,"c":1,"text":"physical EOI of irq 16 (vector 0x40) by the IO-APIC EOI register"}},
-        {"ph":"i","s":"t","name":"do_IRQ","cat":"hv","ts":1000000.123,"pid":1,"tid":2,"args":{"seq":6,"cpu":"cpu1","domain":"xen","code":75,"a":65,"b":17,"c":1,"text":"do_IRQ: vector 0x41 -> irq 17, 1 guest(s)"}},
-        {"ph":"i","s":"t","name":"do_IRQ","cat":"hv","ts":1000000.123,"pid":2,"tid":98290,"args":{"seq":6,"cpu":"cpu1","domain":"xen","code":75,"a":65,"b":17,"c":1,"text":"do_IRQ: vector 0x41 -> irq 17, 1 guest(s)"}},
-        {"ph":"i","s":"t","name":"event_200","cat":"other","ts":1000000.123,"pid":1,"tid":2,"args":{"seq":7,"cpu":"cpu1","domain":"d2","code":200,"a":1,"b":-2,"c":3,"text":"event_200 a=1 b=-2 c=3"}},
-        {"ph":"i","s":"t","name":"event_200","cat":"other","ts":1000000.123,"pid":2,"tid":65538,"args":{"seq":7,"cpu":"cpu1","domain":"d2","code":200,"a":1,"b":-2,"c":3,"text":"event_200 a=1 b=-2 c=3"}},
-        {"ph":"X","name":"irq 16","cat":"irq","ts":10.000,"dur":2.500,"pid":3,"tid":131088,"args":{"irq":16,"vector":64,"cpu":"cpu0","guests":1,"eoi":"IO-APIC EOI register","do_IRQ_seq":3,"eoi_seq":5}},
-        {"ph":"X","name":"irq 17 (no EOI)","cat":"irq","ts":1000000.123,"dur":0.000,"pid":3,"tid":131089,"args":{"irq":17,"vector":65,"cpu":"cpu1","guests":1,"eoi":"none before the end of the trace","do_IRQ_seq":6}}
+        {"ph":"M","name":"process_name","pid":18,"args":{"name":"d2"}},
+        {"ph":"M","name":"process_sort_index","pid":18,"args":{"sort_index":18}},
+        {"ph":"M","name":"thread_name","pid":18,"tid":65538,"args":{"name":"d2"}},
+        {"ph":"M","name":"thread_sort_index","pid":18,"tid":65538,"args":{"sort_index":0}},
+        {"ph":"X","name":"domain_create","cat":"hv","ts":0.000,"dur":0.005,"pid":1,"tid":1,"args":{"seq":0,"t_ns":0,"cpu":"cpu0","domain":"xen","code":87,"a":1,"b":2,"c":1,"text":"domain_create d1 (HVM, 1 vCPU(s))"}},
+        {"ph":"X","name":"hypercall","cat":"failed","cname":"terrible","ts":0.010,"dur":0.005,"pid":1,"tid":1,"args":{"seq":1,"t_ns":0,"cpu":"cpu0","domain":"d0","code":86,"a":16,"b":16,"c":-1,"text":"domctl_irq_permission(16) = -EPERM"}},
+        {"ph":"X","name":"do_IRQ","cat":"hv","ts":10.010,"dur":0.005,"pid":1,"tid":1,"args":{"seq":3,"t_ns":10000,"cpu":"cpu0","domain":"xen","code":75,"a":64,"b":16,"c":1,"text":"do_IRQ: vector 0x40 -> irq 16, 1 guest(s)"}},
+        {"ph":"X","name":"physical_eoi","cat":"hv","ts":12.500,"dur":0.005,"pid":1,"tid":1,"args":{"seq":5,"t_ns":12500,"cpu":"cpu0","domain":"d1","code":84,"a":16,"b":64,"c":1,"text":"physical EOI of irq 16 (vector 0x40) by the IO-APIC EOI register"}},
+        {"ph":"X","name":"ioapic_rte_write","cat":"hw","ts":10.020,"dur":0.005,"pid":1,"tid":2,"args":{"seq":4,"t_ns":10000,"cpu":"cpu1","domain":"d0","code":4,"a":528,"b":65536,"c":"0x010000000000a040","text":"IO-APIC 2 pin 16 entry: vec=0x40 fixed phys dest=1 level low"}},
+        {"ph":"X","name":"do_IRQ","cat":"hv","ts":1000000.123,"dur":0.005,"pid":1,"tid":2,"args":{"seq":6,"t_ns":1000000123,"cpu":"cpu1","domain":"xen","code":75,"a":65,"b":17,"c":1,"text":"do_IRQ: vector 0x41 -> irq 17, 1 guest(s)"}},
+        {"ph":"X","name":"pci_intx","cat":"hw","ts":10.000,"dur":0.005,"pid":2,"tid":196632,"args":{"seq":2,"t_ns":10000,"cpu":"-","domain":"xen","code":24,"a":24,"b":1,"c":0,"text":"PCI 00:03.0 INTx asserted"}},
+        {"ph":"X","name":"irq 16 in service","cat":"irq","ts":10.010,"dur":2.495,"pid":3,"tid":131088,"args":{"vector":64,"guests":1,"eoi":"the IO-APIC EOI register","do_IRQ_seq":3,"eoi_seq":5}},
+        {"ph":"X","name":"irq 17 in service (no EOI)","cat":"irq","ts":1000000.123,"dur":0.015,"pid":3,"tid":131089,"args":{"vector":65,"eoi":"none before the end of the trace","do_IRQ_seq":6}},
+        {"ph":"X","name":"event_200","cat":"other","ts":1000000.133,"dur":0.005,"pid":18,"tid":65538,"args":{"seq":7,"t_ns":1000000123,"cpu":"cpu1","domain":"d2","code":200,"a":1,"b":-2,"c":3,"text":"event_200 a=1 b=-2 c=3"}},
+        {"ph":"s","id":1,"name":"interrupt 1 (irq 16)","cat":"interrupt","ts":10.001,"pid":2,"tid":196632,"args":{"seq":2}},
+        {"ph":"t","id":1,"name":"interrupt 1 (irq 16)","cat":"interrupt","bp":"e","ts":10.011,"pid":1,"tid":1,"args":{"seq":3}},
+        {"ph":"f","id":1,"name":"interrupt 1 (irq 16)","cat":"interrupt","bp":"e","ts":12.501,"pid":1,"tid":1,"args":{"seq":5}},
+        {"ph":"i","s":"p","name":"FAILED: domctl_irq_permission(16) = -EPERM","cat":"failed","cname":"terrible","ts":0.010,"pid":1,"tid":1,"args":{"seq":1}}
         ],"displayTimeUnit":"ns"}
         """;
 }

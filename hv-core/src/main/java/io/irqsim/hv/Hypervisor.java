@@ -20,6 +20,7 @@ import io.irqsim.hv.passthrough.PirqDpci;
 import io.irqsim.hv.policy.HwdomGsiMapper;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.sched.WorkQueue;
+import io.irqsim.hv.trace.EmulatedDeviceTrace;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceFormat;
 import io.irqsim.hv.trace.TraceRecorder;
@@ -145,11 +146,12 @@ public final class Hypervisor implements DomainHost, GuestIrqDispatch, HwdomGsiM
                 for (int i = 0; i < phys.size(); i++) {
                     final IoApic p = phys.get(i);
                     addVioapic(d, new IoApic("d" + id + "-vioapic" + i, IoApicModel.xenVioapic(p.pins()), p.id(),
-                        p.gsiBase(), d.apicBus(), platform.clock(), trace), platform.ioapicAddress(i));
+                        p.gsiBase(), d.apicBus(), platform.clock(), new EmulatedDeviceTrace(trace, id)),
+                        platform.ioapicAddress(i));
                 }
             } else {
                 addVioapic(d, new IoApic("d" + id + "-vioapic0", IoApicModel.xenVioapic(IoApicRegisters.HVM_GUEST_PINS),
-                    0, 0, d.apicBus(), platform.clock(), trace), IoApicRegisters.DEFAULT_BASE);
+                    0, 0, d.apicBus(), platform.clock(), new EmulatedDeviceTrace(trace, id)), IoApicRegisters.DEFAULT_BASE);
             }
         }
         if (cfg.hardwareDomain()) {

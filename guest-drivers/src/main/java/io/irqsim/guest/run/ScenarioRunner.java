@@ -30,6 +30,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -74,7 +75,25 @@ public final class ScenarioRunner {
      */
     public static RunResult run(final Scenario scenario, final Strategy strategy,
                                 final Function<VirtualClock, TraceRecorder> traceFactory) {
+        return run(scenario, strategy, traceFactory, m -> { });
+    }
+
+    /**
+     * Runs with a trace recorder of the caller's choosing and a look at the machine once it has
+     * booted, before the traffic (to arm a timer on its clock, say, or keep it to inspect its
+     * state after the run).
+     *
+     * @param scenario the scenario
+     * @param strategy the design
+     * @param traceFactory makes the recorder for the run's clock
+     * @param onBoot called once with the booted machine
+     * @return the result
+     */
+    public static RunResult run(final Scenario scenario, final Strategy strategy,
+                                final Function<VirtualClock, TraceRecorder> traceFactory,
+                                final Consumer<ScenarioMachine> onBoot) {
         final ScenarioMachine machine = ScenarioMachine.boot(scenario, strategy, traceFactory);
+        onBoot.accept(machine);
         final VirtualClock clock = machine.clock();
         final TraceRecorder trace = machine.trace();
         final Hypervisor xen = machine.xen();

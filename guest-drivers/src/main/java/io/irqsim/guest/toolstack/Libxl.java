@@ -100,7 +100,9 @@ public final class Libxl {
                 return fail(bdf, domU, AttachStep.MAP_PIRQ, pirq, src, -1, true);
             }
             rc = flow.permit(this, domU, src, pirq);
-            step(flow.permitStep(), pirq, rc, "%s(d%d, %s %d) = %s", flow.permitStep().label(), domU.id(),
+            // the record carries what the call takes: XEN_DOMCTL_irq_permission a pirq, gsi_permission a GSI
+            step(flow.permitStep(), flow.permitStep() == AttachStep.GSI_PERMISSION ? src : pirq, rc,
+                "%s(d%d, %s %d) = %s", flow.permitStep().label(), domU.id(),
                 flow.permitStep() == AttachStep.GSI_PERMISSION ? "gsi" : "pirq",
                 flow.permitStep() == AttachStep.GSI_PERMISSION ? src : pirq, Errno.name(rc));
             if (rc != 0) {

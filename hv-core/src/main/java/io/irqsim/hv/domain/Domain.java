@@ -1,6 +1,7 @@
 package io.irqsim.hv.domain;
 
 import io.irqsim.hv.passthrough.HvmIrqDpci;
+import io.irqsim.hv.trace.EmulatedDeviceTrace;
 import io.irqsim.hw.apic.ApicBus;
 import io.irqsim.hw.apic.LocalApic;
 import io.irqsim.hw.apic.LocalApicRegisters;
@@ -63,7 +64,8 @@ public final class Domain {
         this.config = config;
         this.host = host;
         this.pirqs = new PirqTable(this, nrPirqs, nrIrqs);
-        this.apicBus = config.type().isHvmType() ? new ApicBus(host.trace()) : null;
+        final EmulatedDeviceTrace emulated = new EmulatedDeviceTrace(host.trace(), id);
+        this.apicBus = config.type().isHvmType() ? new ApicBus(emulated) : null;
         this.hvmIrq = config.type().isHvmType() ? new HvmIrq(this, nrGsis) : null;
         this.iommu = config.passthrough();
         for (int v = 0; v < config.vcpus(); v++) {
@@ -71,7 +73,7 @@ public final class Domain {
             final MmioBus bus = new MmioBus(host.trace());
             if (apicBus != null) {
                 // hvmloader / Xen's PVH MADT give vCPU n the APIC id 2n
-                vlapic = new LocalApic(v, 2 * v, false, host.trace());
+                vlapic = new LocalApic(v, 2 * v, false, emulated);
                 apicBus.attach(vlapic);
                 bus.map(LocalApicRegisters.DEFAULT_BASE, LocalApicRegisters.PAGE_SIZE, new TrappedMmio(this, LocalApicRegisters.DEFAULT_BASE, vlapic));
             }

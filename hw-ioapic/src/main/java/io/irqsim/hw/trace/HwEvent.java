@@ -52,6 +52,48 @@ public final class HwEvent {
     /** Highest code the hardware layer uses. */
     public static final int LAST_HW_EVENT = 63;
 
+    /**
+     * Set in argument a of an IO-APIC, LAPIC or APIC-bus event when the device is an emulated one
+     * a hypervisor gives a guest (a vIO-APIC, a vLAPIC), not the machine's: the hardware models
+     * are the same classes, so without it a guest's "IO-APIC 0 pin 36" would read like the
+     * physical chip's. Bits 40..55 of a then hold the guest's domain id ({@link #emulatedFor}).
+     * The device's own value (APIC id and pin, vector, address) stays in bits 0..31.
+     */
+    public static final long EMULATED = 1L << 32;
+    private static final int DOMAIN_SHIFT = 40;
+
+    /**
+     * @param domid the guest the emulated device belongs to
+     * @return the bits to OR into argument a of that device's events
+     */
+    public static long emulatedFor(final int domid) {
+        return EMULATED | ((long) (domid & 0xFFFF) << DOMAIN_SHIFT);
+    }
+
+    /**
+     * @param a argument a of an IO-APIC, LAPIC or APIC-bus event
+     * @return whether it came from a guest's emulated device
+     */
+    public static boolean isEmulated(final long a) {
+        return (a & EMULATED) != 0;
+    }
+
+    /**
+     * @param a argument a of an emulated device's event
+     * @return the domain id it carries
+     */
+    public static int emulatedDomain(final long a) {
+        return (int) ((a >>> DOMAIN_SHIFT) & 0xFFFF);
+    }
+
+    /**
+     * @param a argument a of an IO-APIC, LAPIC or APIC-bus event
+     * @return the device's own value in it, without the {@link #EMULATED} tag
+     */
+    public static long device(final long a) {
+        return a & 0xFFFF_FFFFL;
+    }
+
     private HwEvent() {
     }
 

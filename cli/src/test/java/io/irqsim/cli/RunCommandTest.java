@@ -1,0 +1,152 @@
+package io.irqsim.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+import picocli.CommandLine;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code irqsim run}: several scenarios in one call, JUnit XML, and state dumps. */
+class RunCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private record Result(int exit, String out, String err) {
+    }
+
+    private static Result run(final String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        final int exit = cl.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    private static String scenario(final String name) {
+        return Path.of("..", "scenarios", name).toString();
+    }
+
+    private Path write(final String name, final String text) throws Exception {
+        final Path f = dir.resolve(name);
+        Files.writeString(f, text);
+        return f;
+    }
+
+    @Test
+    void severalScenariosGiveOnePassOrFailLineEachAndASummary() throws Exception {
+        final Path bad = write("bad.yaml", "name: bad\nnot_a_key: 1\n");
+        final Result r = run("run", "-s", "pciback-setup-gsi", scenario("bridge.yaml"), scenario("default.yaml"));
+        final List<String> lines = List.of(r.out().split("\n"));
+        assertEquals(3, lines.size(), r.out());
+        assertTrue(lines.get(0).startsWith("PASS " + scenario("bridge.yaml") + " ("), lines.get(0));
+        assertTrue(lines.get(1).startsWith("PASS " + scenario("default.yaml") + " ("), lines.get(1));
+        assertEquals("2 scenarios: 2 passed, 0 failed", lines.get(2));
+        assertEquals(Main.EXIT_OK, r.exit());
+
+        final Result f = run("run", scenario("default.yaml"), bad.toString());
+        final List<String> fl = List.of(f.out().split("\n"));
+        assertTrue(fl.get(0).startsWith("FAIL " + scenario("default.yaml") + " (default, strategy status-quo): "),
+            fl.get(0));
+        assertTrue(fl.get(0).contains("irq_permission:-EPERM"), fl.get(0));
+        assertTrue(fl.get(1).startsWith("ERROR " + bad + ": "), fl.get(1));
+        assertEquals("2 scenarios: 0 passed, 1 failed, 1 error", fl.get(2));
+        assertEquals(Main.EXIT_USAGE, f.exit(), "a file that cannot be loaded is a usage error");
+    }
+
+    @Test
+    void aFailedScenarioAmongPassingOnesExitsOne() {
+        final Result r = run("run", scenario("bridge.yaml"), scenario("default.yaml"));
+        assertEquals(Main.EXIT_FAILED, r.exit(), r.out());
+        assertTrue(r.out().endsWith("2 scenarios: 1 passed, 1 failed\n") || r.out().endsWith("2 scenarios: 0 passed, 2 failed\n"),
+            r.out());
+    }
+
+    @Test
+    void junitXmlHasOneTestcasePerScenarioAndParses() throws Exception {
+        final Path xml = dir.resolve("out.xml");
+        final Result r = run("run", scenario("default.yaml"), scenario("default.yaml"), "--junit-xml", xml.toString());
+        assertEquals(Main.EXIT_FAILED, r.exit());
+        final Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml.toFile());
+        final Element suite = doc.getDocumentElement();
+        assertEquals("testsuite", suite.getTagName());
+        assertEquals("2", suite.getAttribute("tests"));
+        assertEquals("2", suite.getAttribute("failures"));
+        assertEquals("0", suite.getAttribute("errors"));
+        final NodeList cases = suite.getElementsByTagName("testcase");
+        assertEquals(2, cases.getLength());
+        final Element c = (Element) cases.item(0);
+        assertEquals(scenario("default.yaml"), c.getAttribute("name"));
+        assertEquals("irqsim.run", c.getAttribute("classname"));
+        final Element failure = (Element) c.getElementsByTagName("failure").item(0);
+        assertTrue(failure.getAttribute("message").contains("irq_permission:-EPERM"), failure.getAttribute("message"));
+        assertTrue(failure.getTextContent().startsWith("scenario default, strategy status-quo\n"), failure.getTextContent());
+    }
+
+    @Test
+    void junitXmlForOnePassingScenarioHasNoFailure() throws Exception {
+        final Path xml = dir.resolve("one.xml");
+        final Result r = run("run", "-s", "pciback-setup-gsi", "--no-timeline", "--junit-xml", xml.toString());
+        assertEquals(Main.EXIT_OK, r.exit(), r.err());
+        final Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml.toFile());
+        assertEquals("1", doc.getDocumentElement().getAttribute("tests"));
+        assertEquals("0", doc.getDocumentElement().getAttribute("failures"));
+        assertEquals(0, doc.getElementsByTagName("failure").getLength());
+        assertEquals("default scenario", ((Element) doc.getElementsByTagName("testcase").item(0)).getAttribute("name"));
+    }
+
+    @Test
+    void severalScenariosRefuseOptionsMadeForOne() {
+        final Result r = run("run", "--json", scenario("bridge.yaml"), scenario("default.yaml"));
+        assertEquals(Main.EXIT_USAGE, r.exit());
+        assertTrue(r.err().contains("take one scenario"), r.err());
+    }
+
+    @Test
+    void dumpStateShowsPhysicalAndGuestTablesApart() {
+        final Result r = run("run", "-s", "pciback-setup-gsi", "--no-timeline", "--dump-state");
+        assertEquals(Main.EXIT_OK, r.exit(), r.err());
+        final String out = r.out();
+        assertTrue(out.contains("physical IO-APIC 0 (APIC id 2, GSI 0-23, 24 pins"), out);
+        assertTrue(out.contains(" NR Dst Msk Trg IRR Pol Stat DstM DelM Vec"), out);
+        // the NIC's GSI 16: unmasked, level, Remote IRR clear after the last EOI, active low, vector 0x40
+        assertTrue(out.contains(" 10  00   0   1   0   1    0    0    0    40  GSI 16"), out);
+        assertTrue(out.contains("Xen IRQ descriptors (xl debug-keys i):"), out);
+        assertTrue(out.contains("   IRQ:  16 vec:40 IO-APIC-level   pin 0:16 in-flight=0"), out);
+        assertTrue(out.contains("d1: 16(-)"), out);
+        assertTrue(out.contains("d1 vIO-APIC 0 (emulated by Xen) (APIC id 0, GSI 0-47, 48 pins"), out);
+        assertTrue(out.contains("d1 vCPU 0 vLAPIC (emulated by Xen): TPR 0x00 PPR 0x00"), out);
+        assertTrue(out.contains("physical LAPIC of pCPU 0: TPR 0x00 PPR 0x00"), out);
+        assertTrue(out.contains("    pirq 16 -> irq 16"), out);
+        assertTrue(out.contains("d1 passthrough bindings (hvm_irq_dpci):\n    guest GSI 36 <- 00:05 INTA <- pirq 16 (irq 16)"),
+            out);
+    }
+
+    @Test
+    void dumpStateAtAVirtualTimeShowsTheStateThen() {
+        final Result r = run("run", "-s", "pciback-setup-gsi", "--no-timeline", "--dump-state-at", "5000",
+            "--dump-state-at", "999999999999");
+        assertEquals(Main.EXIT_OK, r.exit(), r.err());
+        assertTrue(r.out().contains("state at virtual time 5000 ns\n"), r.out());
+        assertTrue(r.out().contains("no state dump for --dump-state-at beyond the run's end"), r.out());
+    }
+
+    @Test
+    void dumpStateWithJsonIsAUsageError() {
+        final Result r = run("run", "--json", "--dump-state");
+        assertEquals(Main.EXIT_USAGE, r.exit());
+    }
+}
