@@ -36,14 +36,19 @@ import java.util.concurrent.Callable;
             + " of the command that caused them.",
         "",
         "Without --listen: one session on stdin/stdout until end of input (exit status 0).",
-        "With --listen: a server until Ctrl-C; every connection gets its own fresh machine."},
+        "With --listen: a server until Ctrl-C; every connection gets its own fresh machine. A TCP address other"
+            + " than a loopback one gets a warning (nothing authenticates a client); on a Unix socket path only a"
+            + " stale socket file is ever replaced. Out of file descriptors, the server pauses accepting for 1 s."},
     footer = {"",
         "Examples:",
         "  printf 'readl 0xfee00030\\n' | irqsim qtest",
         "  irqsim qtest --listen tcp::4444",
         "      then: nc 127.0.0.1 4444   or   socat - TCP:127.0.0.1:4444",
         "  irqsim qtest --listen unix:/tmp/irqsim-qtest.sock",
-        "      then: socat - UNIX-CONNECT:/tmp/irqsim-qtest.sock"})
+        "      then: socat - UNIX-CONNECT:/tmp/irqsim-qtest.sock",
+        "",
+        "Exit status: 0 at the end of standard input; with --listen, 130 when stopped by Ctrl-C (SIGINT), 143 by"
+            + " SIGTERM, 1 if the address cannot be bound; 2 on a usage error."})
 public final class QtestCommand implements Callable<Integer> {
 
     @Option(names = "--listen", paramLabel = "ADDRESS", converter = ListenAddressConverter.class,
@@ -85,20 +90,27 @@ public final class QtestCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final QtestServer server;
         try {
-            server = QtestServer.start(address);
+            server = QtestServer.start(address, line -> say(err, line));
         } catch (final IOException e) {
-            err.println("irqsim qtest: " + e.getMessage());
-            err.flush();
+            say(err, e.getMessage());
             return Main.EXIT_FAILED;
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return Main.EXIT_FAILED;
         }
         final UntilStopped guard = UntilStopped.install("irqsim-qtest", server::close);
-        err.println("irqsim qtest: listening on " + server.address()
-            + " (each connection gets its own machine; Ctrl-C stops)");
-        err.flush();
+        if (address.exposureWarning() != null) {
+            say(err, address.exposureWarning());
+        }
+        say(err, "listening on " + server.address() + " (each connection gets its own machine; Ctrl-C stops)");
         guard.await(server::awaitClose);
         return Main.EXIT_OK;
+    }
+
+    private static void say(final PrintWriter err, final String line) {
+        synchronized (err) {
+            err.println("irqsim qtest: " + line);
+            err.flush();
+        }
     }
 }

@@ -1,6 +1,8 @@
 package io.irqsim.dm.qtest;
 
+import io.irqsim.dm.AcceptBackoff;
 import io.irqsim.dm.ListenAddress;
+import io.irqsim.dm.UnixSocketFile;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -18,8 +20,8 @@ import io.netty.handler.codec.LineBasedFrameDecoder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The qtest protocol on a socket: TCP, or a Unix domain socket through Netty's native epoll
@@ -36,11 +38,14 @@ public final class QtestServer implements AutoCloseable {
     private final ListenAddress requested;
     private final EventLoopGroup group;
     private final Channel serverChannel;
+    private final UnixSocketFile socketFile;
 
-    private QtestServer(final ListenAddress requested, final EventLoopGroup group, final Channel serverChannel) {
+    private QtestServer(final ListenAddress requested, final EventLoopGroup group, final Channel serverChannel,
+                        final UnixSocketFile socketFile) {
         this.requested = requested;
         this.group = group;
         this.serverChannel = serverChannel;
+        this.socketFile = socketFile;
     }
 
     /**
@@ -53,10 +58,26 @@ public final class QtestServer implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public static QtestServer start(final ListenAddress address) throws IOException, InterruptedException {
+        return start(address, line -> { });
+    }
+
+    /**
+     * Starts listening.
+     *
+     * @param address where
+     * @param log where the server's own events go (a paused accept, when out of descriptors)
+     * @return the running server
+     * @throws IOException if the address cannot be bound (in use, bad host, no permission, Unix
+     *     sockets without the native transport, a path that exists and is not a stale socket)
+     * @throws InterruptedException if interrupted while binding
+     */
+    public static QtestServer start(final ListenAddress address, final Consumer<String> log)
+        throws IOException, InterruptedException {
         final boolean epoll = NativeEpoll.isAvailable();
         final IoHandlerFactory ioHandlers;
         final Class<? extends ServerChannel> channelType;
         final SocketAddress bindTo;
+        UnixSocketFile socketFile = null;
         if (address.isUnix()) {
             if (!epoll) {
                 throw new IOException("cannot listen on " + address + ": Unix sockets need Netty's native epoll"
@@ -64,7 +85,7 @@ public final class QtestServer implements AutoCloseable {
             }
             ioHandlers = NativeEpoll.ioHandlerFactory();
             channelType = NativeEpoll.unixServerChannel();
-            address.removeStaleSocket();
+            socketFile = UnixSocketFile.prepare(address.unixPath());
             bindTo = new DomainSocketAddress(address.unixPath().toFile());
         } else {
             ioHandlers = epoll ? NativeEpoll.ioHandlerFactory() : NioIoHandler.newFactory();
@@ -82,6 +103,7 @@ public final class QtestServer implements AutoCloseable {
                 .group(group)
                 .channel(channelType)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .handler(new AcceptBackoff(log, AcceptBackoff.PAUSE_MILLIS))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(final Channel ch) {
@@ -99,7 +121,10 @@ public final class QtestServer implements AutoCloseable {
                 final Throwable cause = bound.cause();
                 throw new IOException("cannot listen on " + address + ": " + cause.getMessage(), cause);
             }
-            return new QtestServer(address, group, bound.channel());
+            if (socketFile != null) {
+                socketFile.bound();
+            }
+            return new QtestServer(address, group, bound.channel(), socketFile);
         } catch (final IOException | InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -136,12 +161,8 @@ public final class QtestServer implements AutoCloseable {
     public void close() {
         serverChannel.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        if (requested.isUnix()) {
-            try {
-                Files.deleteIfExists(requested.unixPath());
-            } catch (final IOException e) {
-                // best effort: a stale socket file is removed by the next start
-            }
+        if (socketFile != null) {
+            socketFile.release(); // only if the file there is still the socket this server bound
         }
     }
 }
