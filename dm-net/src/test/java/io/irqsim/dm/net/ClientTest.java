@@ -58,6 +58,18 @@ class ClientTest {
         assertEquals(Features.EOI_NOTICE, client.negotiated().features());
     }
 
+    @Test
+    void aHelloReplyWithMaximumFrameZeroIsRefusedWithTheReason() {
+        final EmbeddedChannel c = new EmbeddedChannel(new DmCodec(DmFrameDecoder.Role.CLIENT),
+            DeviceModelClient.newHandler());
+        final CompletableFuture<Msg.Hello> hello = DeviceModelClient.over(c).hello(DeviceModelClient.Options.DEFAULT);
+        c.writeInbound(Unpooled.wrappedBuffer(Frames.bytes(new DmFrame(Opcodes.HELLO, REPLY | MO, 0, 1,
+            new Msg.Hello(1, 0, 0, 8, Features.EOI_NOTICE, 0)))));
+        final ExecutionException e = assertThrows(ExecutionException.class, hello::get);
+        assertEquals("the server's HELLO reply is invalid: maximum frame 0 (must be 256..65536)",
+            e.getCause().getMessage());
+    }
+
     @AfterAll
     static void save() {
         GOLDEN.save();

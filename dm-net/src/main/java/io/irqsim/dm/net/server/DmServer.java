@@ -62,6 +62,8 @@ public final class DmServer implements AutoCloseable {
     private final List<UnixSocketFile> socketFiles = new ArrayList<>();
     private volatile boolean closing;
     private volatile Throwable failure;
+    /** Done once the event loop has ended and its end has been judged (closed, or failed). */
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
     private DmServer(final EventLoopGroup group, final DmService service, final Consumer<String> log) {
         this.group = group;
@@ -242,7 +244,11 @@ public final class DmServer implements AutoCloseable {
      * @throws InterruptedException if interrupted while waiting
      */
     public void awaitClose() throws InterruptedException {
-        group.terminationFuture().await();
+        try {
+            stopped.get();
+        } catch (final ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /**
@@ -260,6 +266,7 @@ public final class DmServer implements AutoCloseable {
             failure = why;
             log("the server stopped unexpectedly: its event loop ended; every session is gone");
         }
+        stopped.complete(null);
     }
 
     private void log(final String line) {
