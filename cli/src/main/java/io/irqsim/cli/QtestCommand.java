@@ -88,6 +88,9 @@ public final class QtestCommand implements Callable<Integer> {
 
     private int serve(final ListenAddress address) {
         final PrintWriter err = spec.commandLine().getErr();
+        if (address.exposureWarning() != null) {
+            say(err, address.exposureWarning());
+        }
         final QtestServer server;
         try {
             server = QtestServer.start(address, line -> say(err, line));
@@ -99,9 +102,6 @@ public final class QtestCommand implements Callable<Integer> {
             return Main.EXIT_FAILED;
         }
         final UntilStopped guard = UntilStopped.install("irqsim-qtest", server::close);
-        if (address.exposureWarning() != null) {
-            say(err, address.exposureWarning());
-        }
         say(err, "listening on " + server.address() + " (each connection gets its own machine; Ctrl-C stops)");
         guard.await(server::awaitClose);
         return Main.EXIT_OK;

@@ -115,6 +115,11 @@ public final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         final PrintWriter err = spec.commandLine().getErr();
+        for (final ListenAddress a : listen) {
+            if (a.exposureWarning() != null) {
+                say(err, a.exposureWarning());
+            }
+        }
         final DmServer server;
         try {
             server = DmServer.start(() -> ScenarioMachine.boot(scenario, s), config, listen, line -> say(err, line));
@@ -135,11 +140,6 @@ public final class ServeCommand implements Callable<Integer> {
         });
         say(err, "scenario " + scenario.name() + ", strategy " + s.name() + "; guests: "
             + (guests.isEmpty() ? "none" : guests));
-        for (final ListenAddress a : listen) {
-            if (a.exposureWarning() != null) {
-                say(err, a.exposureWarning());
-            }
-        }
         say(err, "listening on " + String.join(", ", server.addresses()) + " (attach a model with 'irqsim devmodel"
             + " --connect ADDRESS'; Ctrl-C stops)");
         guard.await(server::awaitClose);
