@@ -1,6 +1,7 @@
 package io.irqsim.dm.net;
 
 import io.irqsim.dm.net.proto.DmFrame;
+import io.irqsim.dm.net.proto.DmFrameDecoder;
 import io.irqsim.dm.net.proto.ErrorCodes;
 import io.irqsim.dm.net.proto.Msg;
 import io.irqsim.dm.net.proto.Opcodes;
@@ -134,6 +135,71 @@ class ServerLimitsTest {
         assertEquals(10_000, after10000.get(kept - 1).session(), "the newest is kept");
         assertEquals(10_000 - kept + 1, after10000.get(0).session(), "the oldest kept");
         assertTrue(rig.service.sessions().isEmpty());
+    }
+
+    /** Answers every IOREQ in {@code frames} with 0 (STATUS: nothing pending); @return how many there were. */
+    private static int answerZero(final EmbeddedChannel ch, final List<Object> frames) {
+        int n = 0;
+        for (final Object o : frames) {
+            if (o instanceof DmFrame && ((DmFrame) o).type() == Opcodes.IOREQ && !((DmFrame) o).isReply()) {
+                ServerRig.send(ch, Frames.bytes(Frames.ioreqReply(((DmFrame) o).device(), ((DmFrame) o).id(), 0)));
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static long ioreqs(final List<Object> frames) {
+        return frames.stream().filter(o -> o instanceof DmFrame && ((DmFrame) o).type() == Opcodes.IOREQ).count();
+    }
+
+    @Test
+    void aGsiAModelStormedRecoversForTheNextModelAsWallTimePasses() {
+        rig = ServerRig.boot();
+        final EmbeddedChannel loop = new EmbeddedChannel(); // the server's event loop and its clock
+        loop.freezeTime();
+        rig.service.paceVirtualTime(loop.eventLoop(), Duration.ofMillis(1));
+        // a model storms its guest: INTx up, and every STATUS read answered 0, so the guest's
+        // handler finds nothing, EOIs, and the level line interrupts it again
+        final EmbeddedChannel storm = rig.connectFrozen();
+        ServerRig.attach(storm, "domU");
+        final int dev = ServerRig.only(ServerRig.exchange(storm, Frames.request(Opcodes.REGISTER_PCI, 0, 3,
+            Frames.nic(6)))).device();
+        ServerRig.send(storm, Frames.bytes(Frames.request(Opcodes.SET_INTX, dev, 4, new Msg.SetIntx(1))));
+        // one decoder for the whole storm (the guest takes the interrupt some 10,000 times)
+        final EmbeddedChannel model = new EmbeddedChannel(new DmFrameDecoder(DmFrameDecoder.Role.CLIENT));
+        int rounds = 0;
+        int n;
+        do {
+            storm.runPendingTasks();
+            io.netty.buffer.ByteBuf b;
+            while ((b = storm.readOutbound()) != null) {
+                model.writeInbound(b);
+            }
+            final List<Object> out = new java.util.ArrayList<>();
+            Object f;
+            while ((f = model.readInbound()) != null) {
+                out.add(f);
+            }
+            n = answerZero(storm, out);
+            rounds += n;
+        } while (n > 0 && rounds < 20_000);
+        List<Object> out;
+        assertTrue(rounds > 1_000, "the guest kept taking the interrupt: " + rounds);
+        storm.close(); // it goes away: its line is lowered
+        // the next model at the same GSI raises its line
+        final EmbeddedChannel next = rig.connectFrozen();
+        ServerRig.attach(next, "domU");
+        final int dev2 = ServerRig.only(ServerRig.exchange(next, Frames.request(Opcodes.REGISTER_PCI, 0, 3,
+            Frames.nic(6)))).device();
+        out = ServerRig.exchange(next, Frames.request(Opcodes.SET_INTX, dev2, 4, new Msg.SetIntx(1)));
+        long taken = ioreqs(out);
+        for (int ms = 0; ms < 20 && taken == 0; ms++) {
+            loop.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+            loop.runScheduledPendingTasks();
+            taken += ioreqs(ServerRig.decode(ServerRig.drain(next)));
+        }
+        assertTrue(taken > 0, "within 20 ms of wall time the guest takes the next model's interrupt (reads STATUS)");
     }
 
     @Test
