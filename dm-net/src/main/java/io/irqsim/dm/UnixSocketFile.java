@@ -12,8 +12,10 @@ import java.nio.file.Path;
 
 /**
  * The file of a Unix domain socket a server listens on: what may be removed before binding, and
- * what may be removed after. QEMU's {@code unix_listen_saddr} unlinks whatever is at the path
- * before binding; irqsim is more careful, since a path is easy to mistype:
+ * what may be removed after. QEMU's {@code unix_listen_saddr} ({@code util/qemu-sockets.c}, read at
+ * master commit 00064705) unlinks whatever is at the path before binding, and
+ * {@code socket_listen_cleanup} unlinks the path on the way out whatever is there by then; irqsim
+ * is more careful, since a path is easy to mistype and two servers may be given the same one:
  *
  * <ul>
  *   <li>before binding, only a <em>stale socket</em> is removed: a socket file ({@code S_IFSOCK})
