@@ -57,6 +57,11 @@ public final class QtestCommand implements Callable<Integer> {
             + " transport (Linux x86_64). PORT 0 picks a free port; the address bound is printed on stderr."})
     private ListenAddress listen;
 
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "64",
+        description = "With --listen: most connections open at once (each has its own machine); one more is told"
+            + " FAIL and closed (default: ${DEFAULT-VALUE}).")
+    private int maxConnections;
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -88,12 +93,16 @@ public final class QtestCommand implements Callable<Integer> {
 
     private int serve(final ListenAddress address) {
         final PrintWriter err = spec.commandLine().getErr();
+        if (maxConnections < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-connections " + maxConnections
+                + " is not 1.." + Integer.MAX_VALUE);
+        }
         if (address.exposureWarning() != null) {
             say(err, address.exposureWarning());
         }
         final QtestServer server;
         try {
-            server = QtestServer.start(address, line -> say(err, line));
+            server = QtestServer.start(address, maxConnections, line -> say(err, line));
         } catch (final IOException e) {
             say(err, e.getMessage());
             return Main.EXIT_FAILED;

@@ -5,7 +5,9 @@ import io.irqsim.dm.ListenAddress;
 import io.irqsim.dm.UnixSocketFile;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -20,6 +22,7 @@ import io.netty.handler.codec.LineBasedFrameDecoder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -58,21 +61,31 @@ public final class QtestServer implements AutoCloseable {
      * @throws InterruptedException if interrupted while binding
      */
     public static QtestServer start(final ListenAddress address) throws IOException, InterruptedException {
-        return start(address, line -> { });
+        return start(address, DEFAULT_MAX_CONNECTIONS, line -> { });
     }
+
+    /**
+     * Most connections open at once by default: each has a machine of its own (a few MiB), so the
+     * cap bounds the server's memory as well as its descriptors.
+     */
+    public static final int DEFAULT_MAX_CONNECTIONS = 64;
 
     /**
      * Starts listening.
      *
      * @param address where
+     * @param maxConnections most connections open at once; one more is told {@code FAIL} and closed
      * @param log where the server's own events go (a paused accept, when out of descriptors)
      * @return the running server
      * @throws IOException if the address cannot be bound (in use, bad host, no permission, Unix
      *     sockets without the native transport, a path that exists and is not a stale socket)
      * @throws InterruptedException if interrupted while binding
      */
-    public static QtestServer start(final ListenAddress address, final Consumer<String> log)
+    public static QtestServer start(final ListenAddress address, final int maxConnections, final Consumer<String> log)
         throws IOException, InterruptedException {
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("at least one connection, not " + maxConnections);
+        }
         final boolean epoll = NativeEpoll.isAvailable();
         final IoHandlerFactory ioHandlers;
         final Class<? extends ServerChannel> channelType;
@@ -105,8 +118,19 @@ public final class QtestServer implements AutoCloseable {
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .handler(new AcceptBackoff(log, AcceptBackoff.PAUSE_MILLIS))
                 .childHandler(new ChannelInitializer<Channel>() {
+                    private int open;
+
                     @Override
                     protected void initChannel(final Channel ch) {
+                        // on the server's one event loop: no other thread touches the count
+                        if (open >= maxConnections) {
+                            ch.writeAndFlush(Unpooled.copiedBuffer("FAIL the server holds its " + maxConnections
+                                + " connections; try again later\n", StandardCharsets.US_ASCII))
+                                .addListener(ChannelFutureListener.CLOSE);
+                            return;
+                        }
+                        open++;
+                        ch.closeFuture().addListener(f -> open--);
                         ch.pipeline().addLast(
                             new LineBasedFrameDecoder(QtestSession.MAX_LINE_LENGTH, true, true),
                             new QtestChannelHandler());
