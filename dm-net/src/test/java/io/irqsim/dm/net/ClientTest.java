@@ -59,6 +59,17 @@ class ClientTest {
     }
 
     @Test
+    void aClientWithNothingToSayPingsSoTheServersIdleTimeoutSparesIt() {
+        ch.pipeline().fireUserEventTriggered(io.netty.handler.timeout.IdleStateEvent.WRITER_IDLE_STATE_EVENT);
+        final List<DmFrame> out = sent();
+        assertEquals(1, out.size(), out.toString());
+        assertEquals(Opcodes.PING, out.get(0).type());
+        assertTrue(DeviceModelClient.KEEPALIVE.compareTo(
+            io.irqsim.dm.net.server.DmServerConfig.Limits.DEFAULT.idleTimeout().dividedBy(2)) < 0,
+            "well within the server's default idle timeout");
+    }
+
+    @Test
     void aHelloReplyWithMaximumFrameZeroIsRefusedWithTheReason() {
         final EmbeddedChannel c = new EmbeddedChannel(new DmCodec(DmFrameDecoder.Role.CLIENT),
             DeviceModelClient.newHandler());

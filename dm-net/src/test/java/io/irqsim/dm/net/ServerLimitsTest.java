@@ -77,6 +77,22 @@ class ServerLimitsTest {
     }
 
     @Test
+    void aClientTricklingAByteASecondIsClosedAtTheHandshakeTimeout() {
+        rig = ServerRig.boot();
+        final EmbeddedChannel ch = rig.connectFrozen();
+        final byte[] hello = Frames.bytes(Frames.hello(1));
+        int sent = 0;
+        while (ch.isOpen() && sent < hello.length) {
+            ServerRig.send(ch, new byte[] {hello[sent++]});
+            ch.advanceTimeBy(1, TimeUnit.SECONDS);
+            ch.runScheduledPendingTasks();
+        }
+        assertFalse(ch.isOpen(), "closed before the " + hello.length + "-byte HELLO was complete");
+        assertEquals(10, sent, "after 10 bytes, at 10 s");
+        assertEquals(ErrorCodes.TIMED_OUT, lastError(ServerRig.decode(ServerRig.drain(ch))).code());
+    }
+
+    @Test
     void anIdleTimeoutOfZeroMeansNone() {
         rig = ServerRig.boot(limits(DmServerConfig.Limits.DEFAULT.withTimeouts(Duration.ofSeconds(10), Duration.ZERO)));
         final EmbeddedChannel ch = rig.connectFrozen();

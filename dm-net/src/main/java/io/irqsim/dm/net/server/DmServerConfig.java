@@ -27,7 +27,7 @@ public record DmServerConfig(Duration ioreqTimeout, int maxFrame, int maxDevices
                              long features, long requiredFeatures, int maxSessionsPerDomain, Limits limits) {
 
     /** The longest any of the deadlines may be: a day (far from where nanoseconds overflow a long). */
-    public static final Duration MAX_TIMEOUT = Duration.ofDays(1);
+    public static final Duration MAX_TIMEOUT = Limits.MAX_TIMEOUT;
 
     /**
      * How long and how many: what keeps a connection that does nothing useful from staying forever,
@@ -43,6 +43,12 @@ public record DmServerConfig(Duration ioreqTimeout, int maxFrame, int maxDevices
      */
     public record Limits(Duration handshakeTimeout, Duration idleTimeout, int maxConnections, int maxNotices,
                          int keptReports) {
+
+        /**
+         * The longest a timeout may be (declared here, before {@link #DEFAULT}, so that this class
+         * initialises without the outer one, whichever is used first).
+         */
+        static final Duration MAX_TIMEOUT = Duration.ofDays(1);
 
         /** 10 s to say HELLO, 5 min idle, 256 connections, 64 notices, the last 64 reports. */
         public static final Limits DEFAULT = new Limits(Duration.ofSeconds(10), Duration.ofMinutes(5), 256, 64, 64);
