@@ -8,7 +8,7 @@ import io.irqsim.dm.net.proto.Opcodes;
 import io.irqsim.dm.net.server.DmServerConfig;
 import io.irqsim.hw.time.Timer;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.util.concurrent.ScheduledFuture;
+import io.irqsim.dm.net.server.VirtualTimePacer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -219,14 +219,32 @@ class ServerLimitsTest {
     }
 
     @Test
+    void withNoTimerArmedVirtualTimeCatchesUpEvery100MsOnly() {
+        rig = ServerRig.boot();
+        final EmbeddedChannel loop = new EmbeddedChannel();
+        loop.freezeTime();
+        final VirtualTimePacer pacer = rig.service.paceVirtualTime(loop.eventLoop(), Duration.ofMillis(1));
+        final long start = rig.machine.xen().platform().clock().now();
+        assertEquals(0, rig.machine.xen().platform().clock().armedTimers());
+        loop.advanceTimeBy(99, TimeUnit.MILLISECONDS);
+        loop.runScheduledPendingTasks();
+        assertEquals(start, rig.machine.xen().platform().clock().now(), "no wake-up in the first 99 ms");
+        loop.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        loop.runScheduledPendingTasks();
+        assertEquals(start + TimeUnit.MILLISECONDS.toNanos(100), rig.machine.xen().platform().clock().now());
+        pacer.stop();
+    }
+
+    @Test
     void aTimerArmedWhileServingFiresAsWallTimePasses() {
         rig = ServerRig.boot();
         final EmbeddedChannel loop = rig.connectFrozen(); // stands for the server's event loop and its clock
-        final ScheduledFuture<?> pacer = rig.service.paceVirtualTime(loop.eventLoop(), Duration.ofMillis(1));
+        final VirtualTimePacer pacer = rig.service.paceVirtualTime(loop.eventLoop(), Duration.ofMillis(1));
         final long start = rig.machine.xen().platform().clock().now();
         final boolean[] fired = {false};
         final Timer t = rig.machine.xen().platform().clock().newTimer("test", () -> fired[0] = true);
         t.armAfter(TimeUnit.MILLISECONDS.toNanos(5));
+        pacer.kick(); // as the server does after work on the machine
         loop.advanceTimeBy(4, TimeUnit.MILLISECONDS);
         loop.runScheduledPendingTasks();
         assertFalse(fired[0], "4 ms of wall time: not yet");
@@ -235,6 +253,6 @@ class ServerLimitsTest {
         assertTrue(fired[0], "5 ms: fired");
         assertEquals(TimeUnit.MILLISECONDS.toNanos(5), rig.machine.xen().platform().clock().now() - start,
             "virtual time moved with the loop's clock");
-        pacer.cancel(false);
+        pacer.stop();
     }
 }

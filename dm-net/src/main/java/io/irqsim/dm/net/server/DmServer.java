@@ -204,7 +204,9 @@ public final class DmServer implements AutoCloseable {
         final CompletableFuture<T> f = new CompletableFuture<>();
         loop.execute(() -> {
             try {
-                f.complete(work.apply(service));
+                final T result = work.apply(service);
+                service.afterWork();
+                f.complete(result);
             } catch (final RuntimeException | Error e) {
                 f.completeExceptionally(e);
             }
@@ -223,7 +225,9 @@ public final class DmServer implements AutoCloseable {
      */
     public <T> T call(final Function<DmService, T> work) {
         if (loop.inEventLoop()) {
-            return work.apply(service);
+            final T result = work.apply(service);
+            service.afterWork();
+            return result;
         }
         try {
             return submit(work).get(30, TimeUnit.SECONDS);

@@ -8,7 +8,6 @@ import io.irqsim.dm.net.proto.DmFrameDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -38,6 +37,7 @@ public final class DmService {
     private long endedCount;
     private int sessionCount;
     private long refusedFull;
+    private VirtualTimePacer pacer;
 
     /**
      * @param machine the booted scenario
@@ -148,11 +148,19 @@ public final class DmService {
      * limiter's recovery. Without it a served machine's time never moves.
      *
      * @param loop the machine's event loop (its ticker is the wall clock; an embedded loop's is virtual)
-     * @param tick how often time is brought up to date
-     * @return the periodic task, to cancel
+     * @param tick how often time is brought up to date while a timer is armed
+     * @return the pacer (to {@link VirtualTimePacer#stop})
      */
-    public ScheduledFuture<?> paceVirtualTime(final EventExecutor loop, final Duration tick) {
-        return VirtualTimePacer.start(loop, machine.xen(), tick);
+    public VirtualTimePacer paceVirtualTime(final EventExecutor loop, final Duration tick) {
+        pacer = VirtualTimePacer.start(loop, machine.xen(), tick);
+        return pacer;
+    }
+
+    /** Work on the machine was done (a model's frames handled, a task run): a timer may have been armed. */
+    void afterWork() {
+        if (pacer != null) {
+            pacer.kick();
+        }
     }
 
     DomainClaims claims(final Domain domain) {

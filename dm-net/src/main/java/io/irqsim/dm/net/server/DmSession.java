@@ -205,6 +205,7 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
     @Override
     public void channelReadComplete(final ChannelHandlerContext context) {
         reading = false;
+        service.afterWork();
         context.flush();
         if (!context.channel().isWritable()) {
             // the model does not read its replies: stop reading its requests until it catches up
