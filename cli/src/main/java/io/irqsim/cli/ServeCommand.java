@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
             + " 'irqsim devmodel --connect ADDRESS', the example NIC-like model.",
         "",
         "One thread owns the machine and serves every connection; the machine's virtual time follows the wall"
-            + " clock (1 ms tick), so its timers fire. There is no authentication: a TCP address without a host binds"
+            + " clock (to 1 ms while a timer is armed), so its timers fire. There is no authentication: a TCP address without a host binds"
             + " the loopback interface, a Unix socket is created mode 0600, and only a stale socket file is ever"
             + " replaced (not another server's, nor anything that is not a socket).",
         "",
