@@ -26,6 +26,19 @@ public final class Main implements Runnable {
     /** Exit status: usage error or unreadable/invalid input file. */
     public static final int EXIT_USAGE = 2;
 
+    /**
+     * Netty's own log, which it writes through java.util.logging (it refuses slf4j-nop), switched
+     * off: the commands report what matters in one line each; Netty would print stack traces to the
+     * user, and JUL's formatter loads time-zone data on first use, which fails with no descriptor
+     * left (an {@code Error} that ended {@code serve}'s event loop). Held here: JUL keeps loggers
+     * only weakly.
+     */
+    private static final java.util.logging.Logger NETTY_LOG = java.util.logging.Logger.getLogger("io.netty");
+
+    static {
+        NETTY_LOG.setLevel(java.util.logging.Level.OFF);
+    }
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 

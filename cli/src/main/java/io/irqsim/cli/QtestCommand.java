@@ -36,14 +36,19 @@ import java.util.concurrent.Callable;
             + " of the command that caused them.",
         "",
         "Without --listen: one session on stdin/stdout until end of input (exit status 0).",
-        "With --listen: a server until Ctrl-C; every connection gets its own fresh machine."},
+        "With --listen: a server until Ctrl-C; every connection gets its own fresh machine. A TCP address other"
+            + " than a loopback one gets a warning (nothing authenticates a client); on a Unix socket path only a"
+            + " stale socket file is ever replaced. Out of file descriptors, the server pauses accepting for 1 s."},
     footer = {"",
         "Examples:",
         "  printf 'readl 0xfee00030\\n' | irqsim qtest",
         "  irqsim qtest --listen tcp::4444",
         "      then: nc 127.0.0.1 4444   or   socat - TCP:127.0.0.1:4444",
         "  irqsim qtest --listen unix:/tmp/irqsim-qtest.sock",
-        "      then: socat - UNIX-CONNECT:/tmp/irqsim-qtest.sock"})
+        "      then: socat - UNIX-CONNECT:/tmp/irqsim-qtest.sock",
+        "",
+        "Exit status: 0 at the end of standard input; with --listen, 130 when stopped by Ctrl-C (SIGINT), 143 by"
+            + " SIGTERM, 1 if the address cannot be bound; 2 on a usage error."})
 public final class QtestCommand implements Callable<Integer> {
 
     @Option(names = "--listen", paramLabel = "ADDRESS", converter = ListenAddressConverter.class,
@@ -51,6 +56,11 @@ public final class QtestCommand implements Callable<Integer> {
             + " tcp::PORT (loopback), tcp:[::1]:PORT or unix:PATH. Unix sockets need Netty's native epoll"
             + " transport (Linux x86_64). PORT 0 picks a free port; the address bound is printed on stderr."})
     private ListenAddress listen;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "64",
+        description = "With --listen: most connections open at once (each has its own machine); one more is told"
+            + " FAIL and closed (default: ${DEFAULT-VALUE}).")
+    private int maxConnections;
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -83,22 +93,33 @@ public final class QtestCommand implements Callable<Integer> {
 
     private int serve(final ListenAddress address) {
         final PrintWriter err = spec.commandLine().getErr();
+        if (maxConnections < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-connections " + maxConnections
+                + " is not 1.." + Integer.MAX_VALUE);
+        }
+        if (address.exposureWarning() != null) {
+            say(err, address.exposureWarning());
+        }
         final QtestServer server;
         try {
-            server = QtestServer.start(address);
+            server = QtestServer.start(address, maxConnections, line -> say(err, line));
         } catch (final IOException e) {
-            err.println("irqsim qtest: " + e.getMessage());
-            err.flush();
+            say(err, e.getMessage());
             return Main.EXIT_FAILED;
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return Main.EXIT_FAILED;
         }
         final UntilStopped guard = UntilStopped.install("irqsim-qtest", server::close);
-        err.println("irqsim qtest: listening on " + server.address()
-            + " (each connection gets its own machine; Ctrl-C stops)");
-        err.flush();
+        say(err, "listening on " + server.address() + " (each connection gets its own machine; Ctrl-C stops)");
         guard.await(server::awaitClose);
         return Main.EXIT_OK;
+    }
+
+    private static void say(final PrintWriter err, final String line) {
+        synchronized (err) {
+            err.println("irqsim qtest: " + line);
+            err.flush();
+        }
     }
 }

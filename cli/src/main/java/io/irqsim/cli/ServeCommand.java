@@ -37,8 +37,15 @@ import java.util.concurrent.Callable;
             + " guest's accesses there, and raises INTx / ISA IRQ levels and MSIs. Try it with"
             + " 'irqsim devmodel --connect ADDRESS', the example NIC-like model.",
         "",
-        "One thread owns the machine and serves every connection. There is no authentication: a TCP address"
-            + " without a host binds the loopback interface, a Unix socket is created mode 0600.",
+        "One thread owns the machine and serves every connection; the machine's virtual time follows the wall"
+            + " clock (to 1 ms while a timer is armed), so its timers fire. There is no authentication: a TCP address without a host binds"
+            + " the loopback interface, a Unix socket is created mode 0600, and only a stale socket file is ever"
+            + " replaced (not another server's, nor anything that is not a socket).",
+        "",
+        "Limits: a connection must complete its HELLO in --handshake-timeout and then send a complete frame at"
+            + " least every --idle-timeout (the Java client PINGs when idle); at most --max-connections are open,"
+            + " one more gets SERVER_FULL; a model may send --max-notices ERROR notices. Out of file descriptors,"
+            + " the server pauses accepting for 1 s and goes on serving the connections it has.",
         "",
         "Commands on standard input, answered on standard output: 'state' (the interrupt state, as 'irqsim run"
             + " --dump-state'), 'timeline' (trace records since the last 'timeline'; needs --trace), 'help'."},
@@ -49,7 +56,8 @@ import java.util.concurrent.Callable;
         "  irqsim serve --strategy pciback-setup-gsi --listen tcp::5940   (the NIC passed through, for BIND_PT_IRQ)",
         "  irqsim serve --listen tcp::5940 --trace serve.trace            (then type 'timeline' or 'state')",
         "",
-        "Exit status: 0 when stopped, 1 if an address cannot be bound, 2 on a usage or scenario-file error."})
+        "Exit status: 130 when stopped by Ctrl-C (SIGINT), 143 by SIGTERM (128 + the signal, as a shell reports"
+            + " it), 1 if an address cannot be bound or the server failed, 2 on a usage or scenario-file error."})
 public final class ServeCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -70,8 +78,27 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--ioreq-timeout", paramLabel = "MS", defaultValue = "5000",
         description = "How long a model may take to answer a guest access before the access completes as unanswered"
-            + " (reads all ones) and the model is treated as gone (default: ${DEFAULT-VALUE}).")
+            + " (reads all ones) and the model is treated as gone, 1..86400000 (default: ${DEFAULT-VALUE}).")
     private long ioreqTimeoutMs;
+
+    @Option(names = "--handshake-timeout", paramLabel = "MS", defaultValue = "10000",
+        description = "How long a new connection may take to complete its HELLO, 1..86400000 (default: ${DEFAULT-VALUE}).")
+    private long handshakeTimeoutMs;
+
+    @Option(names = "--idle-timeout", paramLabel = "MS", defaultValue = "300000",
+        description = "How long a session may go without sending a complete frame, 0 (no limit)..86400000"
+            + " (default: ${DEFAULT-VALUE}).")
+    private long idleTimeoutMs;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "256",
+        description = "Most connections open at once, handshakes included; keep it below the file-descriptor limit"
+            + " (ulimit -n) (default: ${DEFAULT-VALUE}).")
+    private int maxConnections;
+
+    @Option(names = "--max-notices", paramLabel = "N", defaultValue = "64",
+        description = "ERROR notices a model may send in one session (each is logged) before the server ends it"
+            + " (default: ${DEFAULT-VALUE}).")
+    private int maxNotices;
 
     @Option(names = "--max-devices", paramLabel = "N", defaultValue = "16",
         description = "Most devices (ranges or PCI functions) one model may register (default: ${DEFAULT-VALUE}).")
@@ -89,13 +116,27 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() {
         final Scenario scenario = input.load();
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
+        final long maxMs = DmServerConfig.MAX_TIMEOUT.toMillis();
+        inRange("--ioreq-timeout", ioreqTimeoutMs, 1, maxMs);
+        inRange("--handshake-timeout", handshakeTimeoutMs, 1, maxMs);
+        inRange("--idle-timeout", idleTimeoutMs, 0, maxMs);
+        inRange("--max-connections", maxConnections, 1, Integer.MAX_VALUE);
+        inRange("--max-notices", maxNotices, 0, Integer.MAX_VALUE);
         final DmServerConfig config;
         try {
-            config = DmServerConfig.DEFAULT.withIoreqTimeout(Duration.ofMillis(ioreqTimeoutMs)).withMaxDevices(maxDevices);
+            config = DmServerConfig.DEFAULT.withIoreqTimeout(Duration.ofMillis(ioreqTimeoutMs)).withMaxDevices(maxDevices)
+                .withLimits(DmServerConfig.Limits.DEFAULT
+                    .withTimeouts(Duration.ofMillis(handshakeTimeoutMs), Duration.ofMillis(idleTimeoutMs))
+                    .withMaxConnections(maxConnections).withMaxNotices(maxNotices));
         } catch (final IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         final PrintWriter err = spec.commandLine().getErr();
+        for (final ListenAddress a : listen) {
+            if (a.exposureWarning() != null) {
+                say(err, a.exposureWarning());
+            }
+        }
         final DmServer server;
         try {
             server = DmServer.start(() -> trace == null ? ScenarioMachine.boot(scenario, s)
@@ -124,17 +165,20 @@ public final class ServeCommand implements Callable<Integer> {
         if (trace != null) {
             say(err, "recording the trace into " + trace);
         }
-        for (int i = 0; i < listen.size(); i++) {
-            final ListenAddress a = listen.get(i);
-            if (!a.isUnix() && !a.tcpAddress().getAddress().isLoopbackAddress()) {
-                say(err, "warning: " + a + " is reachable from other hosts, and the protocol has no authentication");
-            }
-        }
         say(err, "listening on " + String.join(", ", server.addresses()) + " (attach a model with 'irqsim devmodel"
             + " --connect ADDRESS'; Ctrl-C stops)");
         new ServeConsole(server, spec.commandLine().getOut(), trace != null).start(console);
         guard.await(server::awaitClose);
-        return Main.EXIT_OK;
+        // stopped by a signal, the JVM exits 128 + its number before this returns; here the server
+        // ended on its own, which it only does when its event loop failed
+        return server.failure() != null ? Main.EXIT_FAILED : Main.EXIT_OK;
+    }
+
+    private void inRange(final String option, final long value, final long min, final long max) {
+        if (value < min || value > max) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " " + value + " is not " + min + ".."
+                + max);
+        }
     }
 
     /**

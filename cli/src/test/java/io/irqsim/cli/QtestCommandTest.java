@@ -85,6 +85,22 @@ class QtestCommandTest {
     }
 
     @Test
+    void everyInterfaceGetsTheWarningServeGives() throws Exception {
+        // the port is taken on loopback, so binding every interface fails: nothing is ever exposed
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            for (final String host : new String[] {"0.0.0.0", "[::]"}) {
+                final StringWriter err = new StringWriter();
+                final CommandLine cl = Main.commandLine();
+                cl.setErr(new PrintWriter(err));
+                final String address = "tcp:" + host + ":" + taken.getLocalPort();
+                cl.execute("qtest", "--listen", address);
+                assertTrue(err.toString().startsWith("irqsim qtest: warning: " + address + " is reachable from other"
+                    + " hosts, and the protocol has no authentication\n"), err.toString());
+            }
+        }
+    }
+
+    @Test
     void listensOnTcpUntilInterrupted() throws Exception {
         final CompletableFuture<String> announced = new CompletableFuture<>();
         final Pattern listening = Pattern.compile("listening on tcp:127\\.0\\.0\\.1:(\\d+)");

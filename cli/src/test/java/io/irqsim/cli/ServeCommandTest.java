@@ -129,7 +129,54 @@ class ServeCommandTest {
         final CommandLine cl = cli();
         cl.setErr(new PrintWriter(err));
         assertEquals(Main.EXIT_USAGE, cl.execute("serve", "--listen", "tcp::0", "--ioreq-timeout", "0"));
-        assertTrue(err.toString().contains("the IOREQ deadline must be positive"), err.toString());
+        assertTrue(err.toString().contains("--ioreq-timeout 0 is not 1..86400000"), err.toString());
+    }
+
+    @Test
+    void aDeadlinePastWhatNanosecondsHoldIsAUsageErrorNotAStackTrace() {
+        final StringWriter err = new StringWriter();
+        final CommandLine cl = cli();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(Main.EXIT_USAGE, cl.execute("serve", "--listen", "tcp::0", "--ioreq-timeout", "9223372036855"));
+        assertEquals("irqsim: --ioreq-timeout 9223372036855 is not 1..86400000\nTry 'irqsim serve --help' for more"
+            + " information.\n", err.toString());
+    }
+
+    @Test
+    void theLimitsAreRangeChecked() {
+        for (final String[] bad : new String[][] {{"--handshake-timeout", "0"}, {"--idle-timeout", "-1"},
+            {"--max-connections", "0"}, {"--max-notices", "-1"}, {"--idle-timeout", "86400001"}}) {
+            final StringWriter err = new StringWriter();
+            final CommandLine cl = cli();
+            cl.setErr(new PrintWriter(err));
+            assertEquals(Main.EXIT_USAGE, cl.execute("serve", "--listen", "tcp::0", bad[0], bad[1]), String.join(" ", bad));
+            assertTrue(err.toString().startsWith("irqsim: " + bad[0] + " " + bad[1] + " is not "), err.toString());
+        }
+    }
+
+    @Test
+    void serveWarnsOfAnAddressReachableFromOtherHosts() throws Exception {
+        // the port is taken on loopback, so binding every interface fails: nothing is ever exposed
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            final StringWriter err = new StringWriter();
+            final CommandLine cl = cli();
+            cl.setErr(new PrintWriter(err));
+            assertEquals(Main.EXIT_FAILED, cl.execute("serve", "--listen", "tcp:0.0.0.0:" + taken.getLocalPort()));
+            assertTrue(err.toString().startsWith("irqsim serve: warning: tcp:0.0.0.0:" + taken.getLocalPort()
+                + " is reachable from other hosts, and the protocol has no authentication\n"), err.toString());
+        }
+    }
+
+    @Test
+    void devmodelSaysWhyAUnixSocketCannotBeReached(@TempDir final Path dir) {
+        assumeTrue(DmTransport.epollAvailable(), "Unix sockets need the native epoll transport");
+        final String missing = dir.resolve("missing").toString();
+        final StringWriter err = new StringWriter();
+        final CommandLine cl = cli();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(Main.EXIT_FAILED, cl.execute("devmodel", "--connect", "unix:" + missing));
+        assertEquals("irqsim devmodel: cannot connect to unix:" + missing + ": No such file or directory\n",
+            err.toString());
     }
 
     @Test

@@ -1,12 +1,8 @@
 package io.irqsim.dm;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 
 /**
@@ -84,20 +80,20 @@ public record ListenAddress(Path unixPath, String host, int port) {
     }
 
     /**
-     * Before binding a Unix address, removes a socket file an earlier run left behind, as QEMU's
-     * chardev does; never anything that is not a socket. Does nothing for TCP.
+     * The warning a server prints before listening here: a TCP address that is not a loopback one
+     * (a host's address, {@code 0.0.0.0}, {@code ::}) lets other hosts connect, and neither protocol
+     * authenticates a peer.
      *
-     * @throws IOException if the path exists and is not a socket, or cannot be removed
+     * @return the warning, or {@code null} for a loopback or Unix address
      */
-    public void removeStaleSocket() throws IOException {
-        if (unixPath == null || !Files.exists(unixPath, LinkOption.NOFOLLOW_LINKS)) {
-            return;
+    public String exposureWarning() {
+        if (isUnix()) {
+            return null;
         }
-        final BasicFileAttributes attrs = Files.readAttributes(unixPath, BasicFileAttributes.class,
-            LinkOption.NOFOLLOW_LINKS);
-        if (!attrs.isOther()) {
-            throw new IOException("cannot listen on unix:" + unixPath + ": the path exists and is not a socket");
+        final InetSocketAddress tcp = tcpAddress();
+        if (tcp.isUnresolved() || tcp.getAddress().isLoopbackAddress()) {
+            return null;
         }
-        Files.delete(unixPath);
+        return "warning: " + this + " is reachable from other hosts, and the protocol has no authentication";
     }
 }

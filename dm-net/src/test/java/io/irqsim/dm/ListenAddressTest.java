@@ -49,4 +49,16 @@ class ListenAddressTest {
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ListenAddress.parse(spec));
         assertTrue(e.getMessage().contains("'" + spec + "'"), e.getMessage());
     }
+
+    @Test
+    void everyAddressButLoopbackAndUnixGetsTheExposureWarning() {
+        org.junit.jupiter.api.Assertions.assertEquals("warning: tcp:0.0.0.0:4444 is reachable from other hosts, and the"
+            + " protocol has no authentication", ListenAddress.parse("tcp:0.0.0.0:4444").exposureWarning());
+        org.junit.jupiter.api.Assertions.assertEquals("warning: tcp:[::]:4444 is reachable from other hosts, and the"
+            + " protocol has no authentication", ListenAddress.parse("tcp:[::]:4444").exposureWarning());
+        for (final String quiet : new String[] {"tcp::4444", "tcp:4444", "tcp:127.0.0.1:4444", "tcp:[::1]:4444",
+            "unix:/tmp/x.sock"}) {
+            org.junit.jupiter.api.Assertions.assertNull(ListenAddress.parse(quiet).exposureWarning(), quiet);
+        }
+    }
 }

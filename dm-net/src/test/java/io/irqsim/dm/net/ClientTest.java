@@ -58,6 +58,29 @@ class ClientTest {
         assertEquals(Features.EOI_NOTICE, client.negotiated().features());
     }
 
+    @Test
+    void aClientWithNothingToSayPingsSoTheServersIdleTimeoutSparesIt() {
+        ch.pipeline().fireUserEventTriggered(io.netty.handler.timeout.IdleStateEvent.WRITER_IDLE_STATE_EVENT);
+        final List<DmFrame> out = sent();
+        assertEquals(1, out.size(), out.toString());
+        assertEquals(Opcodes.PING, out.get(0).type());
+        assertTrue(DeviceModelClient.KEEPALIVE.compareTo(
+            io.irqsim.dm.net.server.DmServerConfig.Limits.DEFAULT.idleTimeout().dividedBy(2)) < 0,
+            "well within the server's default idle timeout");
+    }
+
+    @Test
+    void aHelloReplyWithMaximumFrameZeroIsRefusedWithTheReason() {
+        final EmbeddedChannel c = new EmbeddedChannel(new DmCodec(DmFrameDecoder.Role.CLIENT),
+            DeviceModelClient.newHandler());
+        final CompletableFuture<Msg.Hello> hello = DeviceModelClient.over(c).hello(DeviceModelClient.Options.DEFAULT);
+        c.writeInbound(Unpooled.wrappedBuffer(Frames.bytes(new DmFrame(Opcodes.HELLO, REPLY | MO, 0, 1,
+            new Msg.Hello(1, 0, 0, 8, Features.EOI_NOTICE, 0)))));
+        final ExecutionException e = assertThrows(ExecutionException.class, hello::get);
+        assertEquals("the server's HELLO reply is invalid: maximum frame 0 (must be 256..65536)",
+            e.getCause().getMessage());
+    }
+
     @AfterAll
     static void save() {
         GOLDEN.save();

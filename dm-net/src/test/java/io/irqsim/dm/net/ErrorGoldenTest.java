@@ -62,7 +62,7 @@ class ErrorGoldenTest {
                              final Setup setup, final byte[] input, final Consumer<EmbeddedChannel> after,
                              final boolean closes, final int code) {
         rig = ServerRig.boot(config);
-        final EmbeddedChannel ch = rig.connect();
+        final EmbeddedChannel ch = rig.connectFrozen();
         if (setup != Setup.NONE) {
             ServerRig.handshake(ch);
         }
@@ -223,7 +223,51 @@ class ErrorGoldenTest {
             ch -> rig.service.shutdown(), true, ErrorCodes.SHUTTING_DOWN);
     }
 
+    @Test
+    void handshakeTimedOut() {
+        // the start of a HELLO, and nothing more: a client trickling its bytes, or a stray connection
+        final byte[] in = java.util.Arrays.copyOf(Frames.bytes(Frames.hello(1)), 10);
+        run("timed-out.handshake", "10 bytes of a HELLO, then nothing for 10 s", defaults(), Setup.NONE, in, ch -> {
+            ch.advanceTimeBy(9999, TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+            assertTrue(ch.isOpen(), "not yet at 9.999 s");
+            ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+        }, true, ErrorCodes.TIMED_OUT);
+    }
+
+    @Test
+    void serverFull() {
+        rig = ServerRig.boot(DmServerConfig.DEFAULT.withLimits(DmServerConfig.Limits.DEFAULT.withMaxConnections(1)));
+        final EmbeddedChannel first = rig.connectFrozen();
+        ServerRig.handshake(first);
+        final EmbeddedChannel second = rig.connectFrozen();
+        GOLDEN.check("server-full.in", "a second connection while the cap is 1: the input (none)", new byte[0]);
+        final byte[] out = ServerRig.drain(second);
+        GOLDEN.check("server-full.out", "a second connection while the cap is 1: the server's answer", out);
+        final DmFrame e = ServerRig.only(ServerRig.decode(out));
+        assertEquals(ErrorCodes.SERVER_FULL, ((Msg.Error) e.payload()).code());
+        assertFalse(second.isOpen(), "closed after SERVER_FULL");
+        assertEquals(1, rig.service.sessions().size(), "no session for it");
+        assertTrue(first.isOpen(), "the first connection goes on");
+        assertEquals(Opcodes.PING, ServerRig.only(ServerRig.exchange(first, Frames.ping(9))).type());
+    }
+
     // ---------------------------------------------------------------- message errors
+
+    @Test
+    void registerMmioOfTwoToTheSixtyThreeBytesIsABadValue() {
+        run("bad-value.mmio-length", "REGISTER_MMIO at 0 of 2^63 bytes", defaults(), Setup.ATTACHED,
+            Frames.bytes(Frames.request(Opcodes.REGISTER_MMIO, 0, 5, new Msg.RegisterMmio(0, Long.MIN_VALUE))), null,
+            false, ErrorCodes.BAD_VALUE);
+    }
+
+    @Test
+    void bindPtIrqToGuestDevice255IsABadValue() {
+        run("bad-value.pt-irq-device", "BIND_PT_IRQ of 00:03.0 to guest device 255", defaults(), Setup.ATTACHED,
+            Frames.bytes(Frames.request(Opcodes.BIND_PT_IRQ, 0, 5, new Msg.BindPtIrq(0, 0, 3 << 3, 255, 0))), null,
+            false, ErrorCodes.BAD_VALUE);
+    }
 
     @Test
     void unknownType() {
@@ -371,9 +415,11 @@ class ErrorGoldenTest {
 
     @Test
     void notAssigned() {
-        run("not-assigned", "BIND_PT_IRQ of 00:03.0, not assigned to domU (its attach failed under status-quo)",
+        final List<Object> out = run("not-assigned", "BIND_PT_IRQ of 00:03.0, not assigned to domU (its attach failed under status-quo)",
             defaults(), Setup.ATTACHED, Frames.bytes(Frames.request(Opcodes.BIND_PT_IRQ, 0, 5,
                 new Msg.BindPtIrq(0, 0, 3 << 3, 7, 0))), null, false, ErrorCodes.NOT_ASSIGNED);
+        assertEquals(0, ((Msg.Error) ((DmFrame) out.get(0)).payload()).errno(),
+            "no hypercall failed: errno 0, as for every code but HYPERVISOR");
     }
 
     @Test

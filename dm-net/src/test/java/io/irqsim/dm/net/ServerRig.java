@@ -57,6 +57,19 @@ final class ServerRig implements AutoCloseable {
         return new EmbeddedChannel(new DmCodec(DmFrameDecoder.Role.SERVER), service.newSession());
     }
 
+    /**
+     * @return a new connection set up as the server sets one up (a session, or SERVER_FULL past the
+     *     cap), its time frozen before the session's timers are armed: time moves only by
+     *     {@code advanceTimeBy}
+     */
+    EmbeddedChannel connectFrozen() {
+        final EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        service.initConnection(ch);
+        ch.runPendingTasks();
+        return ch;
+    }
+
     static void send(final EmbeddedChannel ch, final byte[] bytes) {
         ch.writeInbound(Unpooled.wrappedBuffer(bytes));
     }

@@ -194,6 +194,21 @@ class QtestServerTest {
     }
 
     @Test
+    void pastTheConnectionCapANewConnectionIsToldFailAndClosed() throws Exception {
+        try (QtestServer server = QtestServer.start(ListenAddress.parse("tcp:127.0.0.1:0"), 1, line -> { });
+             Client first = tcpClient(server)) {
+            assertEquals("OK little", first.ask("endianness"));
+            try (java.net.Socket second = new java.net.Socket()) {
+                second.connect(server.localAddress(), 5000);
+                second.setSoTimeout(5000);
+                assertEquals("FAIL the server holds its 1 connections; try again later\n",
+                    new String(second.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            assertEquals("OK little", first.ask("endianness"), "the first connection goes on");
+        }
+    }
+
+    @Test
     void eachConnectionHasItsOwnMachine() throws Exception {
         try (QtestServer server = QtestServer.start(ListenAddress.parse("tcp:127.0.0.1:0"));
              Client a = tcpClient(server);

@@ -21,6 +21,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -99,6 +102,9 @@ public final class DeviceModelClient implements AutoCloseable {
         this.handler = handler;
     }
 
+    /** How long a connected client stays silent before it sends a PING (a quarter of the server's default idle timeout). */
+    public static final java.time.Duration KEEPALIVE = java.time.Duration.ofSeconds(75);
+
     /**
      * Connects with the default options.
      *
@@ -140,6 +146,10 @@ public final class DeviceModelClient implements AutoCloseable {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(final Channel ch) {
+                        // a model with nothing to say still says PING now and then: the server ends a
+                        // session that sends no complete frame for its idle timeout (5 min by default)
+                        ch.pipeline().addLast("keepalive", new IdleStateHandler(0, KEEPALIVE.toSeconds(), 0,
+                            TimeUnit.SECONDS));
                         ch.pipeline().addLast("codec", new DmCodec(DmFrameDecoder.Role.CLIENT));
                         ch.pipeline().addLast("client", handler);
                     }
@@ -149,8 +159,7 @@ public final class DeviceModelClient implements AutoCloseable {
             }
             final ChannelFuture cf = b.connect(remote);
             if (!cf.awaitUninterruptibly(options.timeout().toMillis()) || !cf.isSuccess()) {
-                throw new IOException("cannot connect to " + address + ": "
-                    + (cf.cause() != null ? cf.cause().getMessage() : "timed out"), cf.cause());
+                throw new IOException("cannot connect to " + address + ": " + reason(cf.cause()), cf.cause());
             }
             final DeviceModelClient c = new DeviceModelClient(group, cf.channel(), handler);
             c.handshake(options);
@@ -204,10 +213,52 @@ public final class DeviceModelClient implements AutoCloseable {
         return request(Opcodes.HELLO, 0, new Msg.Hello(FrameDescriptor.MAJOR, FrameDescriptor.MINOR, options.maxFrame(),
             options.maxDevices(), options.features(), options.required()), false, f -> {
                 final Msg.Hello h = (Msg.Hello) f.payload();
+                final String bad = invalidHello(h, options);
+                if (bad != null) {
+                    throw new IllegalStateException("the server's HELLO reply is invalid: " + bad);
+                }
                 handler.negotiated = h;
                 channel.pipeline().get(DmCodec.class).decoder().setMaxFrameLength((int) h.maxFrame());
                 return h;
             });
+    }
+
+    /**
+     * Checks a server's HELLO reply as the server checks a model's HELLO: the same major, and
+     * limits each within the protocol's range and no larger than what the model offered.
+     *
+     * @return what is wrong, or {@code null}
+     */
+    static String invalidHello(final Msg.Hello h, final Options offered) {
+        if (h.major() != FrameDescriptor.MAJOR) {
+            return "version " + h.major() + "." + h.minor() + ", not " + FrameDescriptor.MAJOR + ".x";
+        }
+        final long maxFrame = Math.min(offered.maxFrame(), FrameDescriptor.MAX_MAX_FRAME);
+        if (h.maxFrame() < FrameDescriptor.MIN_MAX_FRAME || h.maxFrame() > maxFrame) {
+            return "maximum frame " + h.maxFrame() + " (must be " + FrameDescriptor.MIN_MAX_FRAME + ".." + maxFrame
+                + ")";
+        }
+        if (h.maxDevices() < 1 || h.maxDevices() > offered.maxDevices()) {
+            return "maximum devices " + h.maxDevices() + " (must be 1.." + offered.maxDevices() + ")";
+        }
+        if ((h.features() & ~offered.features()) != 0) {
+            return "features " + Features.toString(h.features()) + " were not all offered";
+        }
+        return null;
+    }
+
+    /**
+     * Says why a connection failed, never {@code null}: Netty reports a Unix socket path that does
+     * not exist as a {@code FileNotFoundException} without a message.
+     */
+    private static String reason(final Throwable cause) {
+        if (cause == null) {
+            return "timed out";
+        }
+        if (cause instanceof java.io.FileNotFoundException && cause.getMessage() == null) {
+            return "No such file or directory";
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 
     // ---------------------------------------------------------------- requests
@@ -671,6 +722,18 @@ public final class DeviceModelClient implements AutoCloseable {
         public void exceptionCaught(final ChannelHandlerContext context, final Throwable cause) {
             ended(new DmRemoteException(new Msg.Error(0, 0, 0, "local failure: " + cause)));
             context.close();
+        }
+
+        @Override
+        public void userEventTriggered(final ChannelHandlerContext context, final Object evt) {
+            if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.WRITER_IDLE) {
+                if (open && negotiated != null) {
+                    send(context.channel(), Opcodes.PING, 0, new Msg.Ping(0), false, new CompletableFuture<Long>(),
+                        f -> 0L);
+                }
+                return;
+            }
+            context.fireUserEventTriggered(evt);
         }
 
         @Override

@@ -32,6 +32,10 @@ public final class ErrorCodes {
     public static final int DEADLINE_EXPIRED = 0x000A;
     /** The server is shutting down. Fatal. */
     public static final int SHUTTING_DOWN = 0x000B;
+    /** No complete HELLO in time after connecting, or no complete frame for the idle timeout. Fatal. */
+    public static final int TIMED_OUT = 0x000C;
+    /** The server holds its maximum number of connections; sent instead of a session. Fatal. */
+    public static final int SERVER_FULL = 0x000D;
 
     /** No such message type in the negotiated version. */
     public static final int UNKNOWN_TYPE = 0x0100;
@@ -100,6 +104,8 @@ public final class ErrorCodes {
             case TOO_MANY_ERRORS: return "TOO_MANY_ERRORS";
             case DEADLINE_EXPIRED: return "DEADLINE_EXPIRED";
             case SHUTTING_DOWN: return "SHUTTING_DOWN";
+            case TIMED_OUT: return "TIMED_OUT";
+            case SERVER_FULL: return "SERVER_FULL";
             case UNKNOWN_TYPE: return "UNKNOWN_TYPE";
             case BAD_LENGTH: return "BAD_LENGTH";
             case RESERVED_NONZERO: return "RESERVED_NONZERO";
@@ -127,7 +133,7 @@ public final class ErrorCodes {
     public static int[] all() {
         return new int[] {BAD_MAGIC, VERSION_MISMATCH, FRAME_TOO_LONG, TRUNCATED, HANDSHAKE_REQUIRED,
             HANDSHAKE_REPEATED, BAD_HELLO, FEATURE_REQUIRED, TOO_MANY_ERRORS, DEADLINE_EXPIRED, SHUTTING_DOWN,
-            UNKNOWN_TYPE, BAD_LENGTH, RESERVED_NONZERO, BAD_FLAGS, BAD_VALUE, WRONG_DIRECTION, NOT_NEGOTIATED,
+            TIMED_OUT, SERVER_FULL, UNKNOWN_TYPE, BAD_LENGTH, RESERVED_NONZERO, BAD_FLAGS, BAD_VALUE, WRONG_DIRECTION, NOT_NEGOTIATED,
             NOT_ATTACHED, ALREADY_ATTACHED, NO_SUCH_DOMAIN, DOMAIN_REFUSED, NO_SUCH_DEVICE, OVERLAP, SLOT_BUSY, LIMIT,
             UNKNOWN_REPLY, HYPERVISOR, NOT_ASSIGNED, MODEL_FAULT};
     }

@@ -92,6 +92,11 @@ public final class PayloadCodec {
                 }
                 exact(type, false, length, 8);
                 zero(in, index + 6, 2, "BIND_PT_IRQ bytes 6..7");
+                if (in.getUnsignedByte(index + 4) > 31 || in.getUnsignedByte(index + 5) > 3) {
+                    // xen_pt_realize's values: a guest PCI device 0..31 and INTA..INTD
+                    throw new PayloadException(BAD_VALUE, "BIND_PT_IRQ guest device " + in.getUnsignedByte(index + 4)
+                        + " (must be 0..31), INTx " + in.getUnsignedByte(index + 5) + " (must be 0..3)");
+                }
                 return new Msg.BindPtIrq(in.getUnsignedShortLE(index), in.getUnsignedByte(index + 2),
                     in.getUnsignedByte(index + 3), in.getUnsignedByte(index + 4), in.getUnsignedByte(index + 5));
             case Opcodes.IOREQ:
@@ -164,6 +169,11 @@ public final class PayloadCodec {
         final long size = in.getLongLE(index + 8);
         if (size == 0) {
             throw new PayloadException(BAD_VALUE, "REGISTER_MMIO of an empty range");
+        }
+        if (size < 0) {
+            // 2^63 bytes and up: past any guest-physical address space (x86-64 has at most 2^52)
+            throw new PayloadException(BAD_VALUE, String.format("REGISTER_MMIO length 0x%x is 2^63 or more",
+                size));
         }
         if (Long.compareUnsigned(base + size - 1, base) < 0) {
             throw new PayloadException(BAD_VALUE, String.format("REGISTER_MMIO range 0x%x + 0x%x wraps past 2^64",

@@ -1,9 +1,9 @@
 package io.irqsim.dm.net.server;
 
 import io.irqsim.dm.net.DmTransport;
-import io.irqsim.dm.net.proto.DmCodec;
-import io.irqsim.dm.net.proto.DmFrameDecoder;
+import io.irqsim.dm.AcceptBackoff;
 import io.irqsim.dm.ListenAddress;
+import io.irqsim.dm.UnixSocketFile;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -56,13 +56,20 @@ public final class DmServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final EventLoop loop;
     private final DmService service;
+    private final Consumer<String> log;
     private final List<Channel> listeners = new ArrayList<>();
     private final List<ListenAddress> requested = new ArrayList<>();
+    private final List<UnixSocketFile> socketFiles = new ArrayList<>();
+    private volatile boolean closing;
+    private volatile Throwable failure;
+    /** Done once the event loop has ended and its end has been judged (closed, or failed). */
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
-    private DmServer(final EventLoopGroup group, final DmService service) {
+    private DmServer(final EventLoopGroup group, final DmService service, final Consumer<String> log) {
         this.group = group;
         this.loop = group.next();
         this.service = service;
+        this.log = log;
     }
 
     /**
@@ -98,13 +105,17 @@ public final class DmServer implements AutoCloseable {
                     // server runs, and cost every forwarded access a record; the boot is in it
                     m.trace().setEnabled(false);
                 }
-                return new DmService(m, config, log);
+                final DmService svc = new DmService(m, config, log);
+                // virtual time follows the wall clock while serving, so the machine's timers fire
+                svc.paceVirtualTime(group.next(), VirtualTimePacer.TICK);
+                return svc;
             }).get();
         } catch (final ExecutionException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("the machine did not boot: " + e.getCause(), e.getCause());
         }
-        final DmServer server = new DmServer(group, service);
+        final DmServer server = new DmServer(group, service, log);
+        group.terminationFuture().addListener(f -> server.terminated());
         try {
             for (final ListenAddress a : addresses) {
                 server.listen(a);
@@ -118,8 +129,9 @@ public final class DmServer implements AutoCloseable {
 
     private void listen(final ListenAddress address) throws IOException, InterruptedException {
         final SocketAddress bindTo;
+        UnixSocketFile socketFile = null;
         if (address.isUnix()) {
-            address.removeStaleSocket();
+            socketFile = UnixSocketFile.prepare(address.unixPath());
             bindTo = new DomainSocketAddress(address.unixPath().toFile());
         } else {
             final InetSocketAddress tcp = address.tcpAddress();
@@ -132,11 +144,11 @@ public final class DmServer implements AutoCloseable {
             .group(group)
             .channel(address.isUnix() ? DmTransport.unixServerChannel() : DmTransport.tcpServerChannel())
             .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+            .handler(new AcceptBackoff(this::log, AcceptBackoff.PAUSE_MILLIS))
             .childHandler(new ChannelInitializer<Channel>() {
                 @Override
                 protected void initChannel(final Channel ch) {
-                    ch.pipeline().addLast("codec", new DmCodec(DmFrameDecoder.Role.SERVER));
-                    ch.pipeline().addLast("session", service.newSession());
+                    service.initConnection(ch);
                 }
             });
         if (!address.isUnix()) {
@@ -147,7 +159,9 @@ public final class DmServer implements AutoCloseable {
         if (!bound.isSuccess()) {
             throw new IOException("cannot listen on " + address + ": " + bound.cause().getMessage(), bound.cause());
         }
-        if (address.isUnix()) {
+        if (socketFile != null) {
+            socketFile.bound();
+            socketFiles.add(socketFile);
             try {
                 Files.setPosixFilePermissions(address.unixPath(), PosixFilePermissions.fromString("rw-------"));
             } catch (final UnsupportedOperationException e) {
@@ -190,7 +204,9 @@ public final class DmServer implements AutoCloseable {
         final CompletableFuture<T> f = new CompletableFuture<>();
         loop.execute(() -> {
             try {
-                f.complete(work.apply(service));
+                final T result = work.apply(service);
+                service.afterWork();
+                f.complete(result);
             } catch (final RuntimeException | Error e) {
                 f.completeExceptionally(e);
             }
@@ -209,7 +225,9 @@ public final class DmServer implements AutoCloseable {
      */
     public <T> T call(final Function<DmService, T> work) {
         if (loop.inEventLoop()) {
-            return work.apply(service);
+            final T result = work.apply(service);
+            service.afterWork();
+            return result;
         }
         try {
             return submit(work).get(30, TimeUnit.SECONDS);
@@ -230,7 +248,33 @@ public final class DmServer implements AutoCloseable {
      * @throws InterruptedException if interrupted while waiting
      */
     public void awaitClose() throws InterruptedException {
-        group.terminationFuture().await();
+        try {
+            stopped.get();
+        } catch (final ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /**
+     * @return why the server stopped when nobody closed it (its event loop ended on an error), or
+     *     {@code null} if it was closed or still runs
+     */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** The event loop ended: by {@link #close}, or on its own, which is a failure. */
+    private void terminated() {
+        if (!closing) {
+            final Throwable why = new IllegalStateException("the server's event loop stopped unexpectedly");
+            failure = why;
+            log("the server stopped unexpectedly: its event loop ended; every session is gone");
+        }
+        stopped.complete(null);
+    }
+
+    private void log(final String line) {
+        log.accept(LogText.sanitize(line));
     }
 
     /**
@@ -239,6 +283,7 @@ public final class DmServer implements AutoCloseable {
      */
     @Override
     public void close() {
+        closing = true;
         if (!group.isShuttingDown()) {
             try {
                 submit(s -> {
@@ -255,14 +300,8 @@ public final class DmServer implements AutoCloseable {
             }
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        for (final ListenAddress a : requested) {
-            if (a.isUnix()) {
-                try {
-                    Files.deleteIfExists(a.unixPath());
-                } catch (final IOException e) {
-                    // best effort: the next start removes a stale socket file
-                }
-            }
+        for (final UnixSocketFile f : socketFiles) {
+            f.release(); // only if the file there is still the socket this server bound
         }
     }
 }

@@ -137,6 +137,13 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
     private final ArrayDeque<PendingIoreq> bySendTime = new ArrayDeque<>();
     /** The one timer of the session: due when the oldest pending IOREQ's deadline passes. */
     private ScheduledFuture<?> sweep;
+    /** Until HELLO: ends the session if it does not come in time. */
+    private ScheduledFuture<?> handshakeTimer;
+    /** After HELLO: ends the session when no complete frame came for the idle timeout (checked lazily). */
+    private ScheduledFuture<?> idleTimer;
+    /** When the last complete frame (valid or not) arrived, on the event loop's ticker. */
+    private long lastFrameAt;
+    private int notices;
     private long nextId = 1;
     /**
      * Whether the session is between a {@code channelRead} and its {@code channelReadComplete}:
@@ -173,6 +180,8 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
         this.ctx = context;
         this.peer = String.valueOf(context.channel().remoteAddress());
         service.started(this);
+        handshakeTimer = context.executor().schedule(this::handshakeTimedOut,
+            service.config().limits().handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -180,6 +189,9 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
         reading = true;
         if (state == State.ENDED) {
             return;
+        }
+        if (msg instanceof InvalidFrame || msg instanceof DmFrame) {
+            lastFrameAt = context.executor().ticker().nanoTime();
         }
         if (msg instanceof InvalidFrame) {
             invalid((InvalidFrame) msg);
@@ -193,6 +205,7 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
     @Override
     public void channelReadComplete(final ChannelHandlerContext context) {
         reading = false;
+        service.afterWork();
         context.flush();
         if (!context.channel().isWritable()) {
             // the model does not read its replies: stop reading its requests until it catches up
@@ -313,6 +326,11 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
         final int maxFrame = (int) Math.min(h.maxFrame(), c.maxFrame());
         final int minor = Math.min(h.minor(), FrameDescriptor.MINOR);
         state = State.OPEN;
+        cancelHandshakeTimer();
+        final long idle = c.limits().idleTimeout().toNanos();
+        if (idle > 0) {
+            idleTimer = ctx.executor().schedule(this::idleCheck, idle, TimeUnit.NANOSECONDS);
+        }
         ctx.write(f.reply(0, new Msg.Hello(FrameDescriptor.MAJOR, minor, maxFrame, maxDevices, agreed,
             c.requiredFeatures())));
         final DmCodec codec = ctx.pipeline().get(DmCodec.class);
@@ -347,6 +365,10 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
 
     private void notice(final DmFrame f) {
         final Msg.Error e = (Msg.Error) f.payload();
+        if (++notices > service.config().limits().maxNotices()) {
+            fatal(false, 0, 0, TOO_MANY_ERRORS, 0, notices + " ERROR notices: the server stops listening to the model");
+            return;
+        }
         service.log("session " + number + " (" + peer + "): the model reports " + e);
         if (!f.isModelOrigin() && f.id() != 0) {
             fail(f.id()); // it refused one of our IOREQs
@@ -488,7 +510,13 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
         final int index = d.regions.size();
         final String name = "dm" + number + ".dev" + d.id + ".mmio" + index;
         final ForwardedRegion region = new ForwardedRegion(this, d.id, index, Msg.SPACE_MMIO, r.base(), r.size(), name);
-        target.mapEmulated(r.base(), r.size(), region);
+        try {
+            target.mapEmulated(r.base(), r.size(), region);
+        } catch (final IllegalArgumentException e) {
+            // the guest's own map refused it (it overlaps a mapping that is not a model's claim)
+            refuse(f, OVERLAP, 0, e.getMessage());
+            return;
+        }
         claims.claimMmio(new DomainClaims.Claim(this, r.base(), last, name));
         d.regions.add(region);
         ok(f, d.id, new Msg.Registered(index));
@@ -701,7 +729,7 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
         final Msg.BindPtIrq b = (Msg.BindPtIrq) f.payload();
         final Bdf bdf = b.segment() == 0 ? new Bdf(b.bus(), b.devfn() >>> 3, b.devfn() & 7) : null;
         if (bdf == null || !target.assignedDevices().contains(bdf)) {
-            refuse(f, NOT_ASSIGNED, -Errno.ENODEV, String.format("%04x:%02x:%02x.%d is not assigned to %s", b.segment(),
+            refuse(f, NOT_ASSIGNED, 0, String.format("%04x:%02x:%02x.%d is not assigned to %s", b.segment(),
                 b.bus(), b.devfn() >>> 3, b.devfn() & 7, target));
             return;
         }
@@ -745,6 +773,39 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
         }
         ptBindings.add(bind);
         ok(f, 0, new Msg.PtIrqBound(map.pirq));
+    }
+
+    // ---------------------------------------------------------------- timeouts
+
+    private void handshakeTimedOut() {
+        handshakeTimer = null;
+        if (state == State.AWAIT_HELLO) {
+            fatal(false, 0, 0, TIMED_OUT, 0, "no HELLO within "
+                + service.config().limits().handshakeTimeout().toMillis() + " ms of connecting");
+        }
+    }
+
+    /** The idle timer: one per session, re-armed for what is left rather than on every frame. */
+    private void idleCheck() {
+        idleTimer = null;
+        if (state != State.OPEN) {
+            return;
+        }
+        final long limit = service.config().limits().idleTimeout().toNanos();
+        final long quiet = ctx.executor().ticker().nanoTime() - lastFrameAt;
+        if (quiet >= limit) {
+            fatal(false, 0, 0, TIMED_OUT, 0, "no complete frame for " + TimeUnit.NANOSECONDS.toMillis(limit)
+                + " ms (a model with nothing to say sends PING)");
+        } else {
+            idleTimer = ctx.executor().schedule(this::idleCheck, limit - quiet, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void cancelHandshakeTimer() {
+        if (handshakeTimer != null) {
+            handshakeTimer.cancel(false);
+            handshakeTimer = null;
+        }
     }
 
     // ---------------------------------------------------------------- IOREQs and EOIs out
@@ -891,10 +952,23 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
             return;
         }
         refused++;
+        // ended first: closing may be immediate, and what the decoder reports on the way (a frame
+        // cut short by the close) must not become the reason
+        end(ErrorCodes.name(code) + ": " + text);
         final int flags = request ? FrameDescriptor.FLAG_REPLY | FrameDescriptor.FLAG_MODEL_ORIGIN : 0;
         ctx.writeAndFlush(new DmFrame(Opcodes.ERROR, flags, device, id, new Msg.Error(code, refType, 0, text)))
             .addListener(ChannelFutureListener.CLOSE);
-        end(ErrorCodes.name(code) + ": " + text);
+    }
+
+    /**
+     * The one frame a connection past the cap gets instead of a session (then it is closed).
+     *
+     * @param max the cap
+     * @return a SERVER_FULL notice
+     */
+    static DmFrame serverFull(final int max) {
+        return new DmFrame(Opcodes.ERROR, 0, 0, 0, new Msg.Error(SERVER_FULL, 0, 0, "the server holds its " + max
+            + " connections; try again later"));
     }
 
     /** The server is shutting down: one SHUTTING_DOWN error, then the session ends and the connection closes. */
@@ -911,6 +985,11 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
         }
         state = State.ENDED;
         endReason = reason;
+        cancelHandshakeTimer();
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
         if (target != null) {
             target.removeGsiEoiListener(this);
             // 1. no new IOREQs: the ranges go (guest accesses there now read all ones)
