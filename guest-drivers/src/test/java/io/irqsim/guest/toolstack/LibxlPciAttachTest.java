@@ -81,7 +81,7 @@ class LibxlPciAttachTest {
 
     @Test
     void deviceNotSeizedByPcibackIsNotAssignable() {
-        // libxl__device_pci_assignable: the BDF is not bound to pciback
+        // libxl__device_pci_add: xc_test_assign_device passes, then libxl_pci_assignable: not bound to pciback
         final Setup s = new Setup(XenConfig.XEN_4_20, DomainType.PVH, PcistubVariants.SETUP_GSI,
             IrqFlows.GSI_PERMISSION, false);
         final long mark = s.rig.mark();
@@ -90,20 +90,21 @@ class LibxlPciAttachTest {
         assertFalse(r.ok());
         assertEquals(AttachStep.PCI_ASSIGNABLE, r.failedStep());
         assertEquals(-Errno.ENODEV, r.rc());
-        assertEquals(List.of(), s.steps(mark), "no hypercall was made");
+        assertEquals(List.of("test_assign_device:0"), s.steps(mark), "nothing after the test");
         assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
         assertNull(s.guest.pci().function(GUEST_BDF));
         assertEquals(new AttachResult(NIC, "guest", AttachStep.PCI_ASSIGNABLE, -Errno.ENODEV, -1, -1, null, -1), r);
     }
 
     @Test
-    void deviceAlreadyAssignedToAnotherGuestIsBusy() {
-        // XEN_DOMCTL_assign_device -> device_assigned: -EBUSY; the device stays with the first guest
+    void deviceAlreadyAssignedToAnotherGuestFailsTheAssignTest() {
+        // libxl__device_pci_add: XEN_DOMCTL_test_assign_device -> device_assigned -EBUSY, reported as -EINVAL,
+        // before the device model is asked for anything; the device stays with the first guest
         final Setup s = upstream();
         assertTrue(s.attach().ok());
         final LinuxDomU second = s.libxl.createHvmGuest("second", 1);
         final AttachResult r = s.libxl.pciAttach(second, NIC, SLOT);
-        assertEquals("assign_device:-EBUSY", r.label());
+        assertEquals("test_assign_device:-EINVAL", r.label());
         assertEquals("second", r.domain());
         assertSame(s.guest.domain(), s.rig.xen.deviceOwner(NIC));
         assertNull(second.pci().function(GUEST_BDF));
@@ -113,35 +114,41 @@ class LibxlPciAttachTest {
     // ------------------------------------------------------------------ each flow's calls
 
     @Test
-    void gsiPermissionFlowCallsPrivcmdMapPirqGsiGsiPermissionThenTheDeviceModelBinds() {
-        // libxl__arch_hvm_map_gsi (Xen 4.20): xc_pcidev_get_gsi, xc_physdev_map_pirq_gsi(-1),
-        // xc_domain_gsi_permission; then xen_pt_realize: map_pirq_gsi again (same pirq), xc_domain_bind_pt_pci_irq
+    void gsiPermissionFlowRunsTheDeviceModelFirstThenMapPirqGsiGsiPermissionAndAssignLast() {
+        // do_pci_add: xen_pt_realize first (map_pirq_gsi(-1) picks a pirq, bind_pt_irq); then pci_add_dm_done:
+        // libxl__arch_hvm_map_gsi (Xen 4.20: xc_pcidev_get_gsi, map_pirq_gsi(-1) returns the same pirq,
+        // xc_domain_gsi_permission) and xc_assign_device last
         final Setup s = upstream();
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("ok", r.label());
         final int pirq = r.pirq();
-        assertEquals(List.of("assign_device:0", "privcmd_gsi:16", "map_pirq:" + pirq, "gsi_permission:0",
-            "dm_map_pirq:" + pirq, "bind_pt_irq:0"), s.steps(mark));
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:" + pirq, "bind_pt_irq:0", "privcmd_gsi:16",
+            "map_pirq:" + pirq, "gsi_permission:0", "assign_device:0"), s.steps(mark));
+        assertFalse(r.intxDisabled());
         assertEquals(DefaultPlatform.NIC_GSI, r.gsi());
         assertTrue(pirq >= 16, "Xen picks a free pirq for the guest");
     }
 
     @Test
-    void gsiIrqPermissionFlowFailsOnIrqPermissionAndDeassigns() {
-        // status-quo: privcmd GSI 16, map_pirq(16) works, XEN_DOMCTL_irq_permission finds no dom0 pirq 16 -> -EPERM
+    void gsiIrqPermissionFlowFailsOnIrqPermissionAfterTheDeviceModelBoundIt() {
+        // status-quo: QEMU maps and binds pirq 16 first; then privcmd GSI 16, map_pirq(16) returns the same pirq,
+        // XEN_DOMCTL_irq_permission finds no dom0 pirq 16 -> -EPERM. Nothing was assigned and nothing is undone:
+        // the device stays on the guest's bus (device_pci_add_done only logs)
         final Setup s = new Setup(Strategies.byName("status-quo"));
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("irq_permission:-EPERM", r.label());
-        assertEquals(List.of("assign_device:0", "privcmd_gsi:16", "map_pirq:16", "irq_permission:-EPERM"),
-            s.steps(mark));
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:16", "bind_pt_irq:0", "privcmd_gsi:16", "map_pirq:16",
+            "irq_permission:-EPERM"), s.steps(mark));
         assertEquals(16, r.gsi());
         assertEquals(16, r.pirq(), "xc_physdev_map_pirq asks for pirq == index");
-        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC), "deassigned after the failure");
-        assertNull(r.guestBdf());
-        assertEquals(-1, r.guestGsi());
-        assertNull(s.guest.pci().function(GUEST_BDF));
+        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC), "xc_assign_device never ran");
+        assertEquals(GUEST_BDF, r.guestBdf());
+        assertEquals(HvmIrq.pciIntxGsi(SLOT, 0), r.guestGsi(), "QEMU's binding stays");
+        assertNotNull(s.guest.pci().function(GUEST_BDF));
+        assertNotNull(s.guest.driver(GUEST_BDF), "the guest probed the device it sees");
+        assertEquals(1, s.rig.linesContaining("00:03.0 stays on d1's PCI bus at 00:05.0"));
     }
 
     @Test
@@ -151,7 +158,12 @@ class LibxlPciAttachTest {
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("map_pirq:-ENOSYS", r.label());
-        assertEquals(List.of("assign_device:0", "sysfs_irq:24", "map_pirq:-ENOSYS"), s.steps(mark));
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:-ENOSYS", "sysfs_irq:24", "map_pirq:-ENOSYS"),
+            s.steps(mark));
+        assertTrue(r.intxDisabled(), "QEMU's own map failed first, which only disabled INTx");
+        assertEquals(AttachStep.DM_MAP_PIRQ, r.dmFailedStep());
+        assertEquals(-Errno.ENOSYS, r.dmRc());
+        assertTrue(s.rig.xen.platform().pci().function(NIC).isIntxDisabled(), "PCI_COMMAND_INTX_DISABLE set");
         assertEquals(24, r.gsi(), "the toolstack used dom0's irq number");
         assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
     }
@@ -163,8 +175,8 @@ class LibxlPciAttachTest {
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("ok", r.label());
-        assertEquals(List.of("assign_device:0", "sysfs_irq:16", "map_pirq:16", "irq_permission:0",
-            "dm_map_pirq:16", "bind_pt_irq:0"), s.steps(mark));
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:16", "bind_pt_irq:0", "sysfs_irq:16", "map_pirq:16",
+            "irq_permission:0", "assign_device:0"), s.steps(mark));
         assertEquals(16, r.gsi());
         assertEquals(16, r.pirq());
     }
@@ -177,18 +189,34 @@ class LibxlPciAttachTest {
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("privcmd_gsi:-ENOENT", r.label());
-        assertEquals(List.of("assign_device:0", "privcmd_gsi:-ENOENT"), s.steps(mark));
+        assertEquals(List.of("test_assign_device:0", "privcmd_gsi:-ENOENT", "privcmd_gsi:-ENOENT"), s.steps(mark),
+            "QEMU asks first (and leaves INTx disabled), then libxl__arch_hvm_map_gsi fails");
+        assertEquals(AttachStep.PRIVCMD_GSI, r.dmFailedStep());
         assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
     }
 
     @Test
-    void bindFailureInTheDeviceModelDeassigns() {
-        // hwdom-map-any-write: dom0's first masked write bound GSI 16 edge and exclusive -> bind_pt_irq -EBUSY
+    void bindFailureInTheDeviceModelDisablesIntxAndTheAttachStillSucceeds() {
+        // hwdom-map-any-write: dom0's first masked write bound GSI 16 edge and exclusive -> bind_pt_irq -EBUSY.
+        // xen_pt_realize: PCI_COMMAND_INTX_DISABLE, xc_physdev_unmap_pirq, realize succeeds; libxl goes on
         final Setup s = new Setup(Strategies.byName("hwdom-map-any-write"));
+        final long mark = s.rig.mark();
         final AttachResult r = s.attach();
-        assertEquals("bind_pt_irq:-EBUSY", r.label());
-        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
-        assertNull(s.guest.driver(GUEST_BDF), "the guest never saw the device appear");
+        assertTrue(r.ok());
+        assertTrue(r.intxDisabled());
+        assertEquals("attached, INTx disabled by QEMU (bind_pt_irq:-EBUSY)", r.label());
+        final List<String> steps = s.steps(mark);
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:16", "bind_pt_irq:-EBUSY", "dm_unmap_pirq:0"),
+            steps.subList(0, 4));
+        assertEquals("assign_device:0", steps.get(steps.size() - 1));
+        assertSame(s.guest.domain(), s.rig.xen.deviceOwner(NIC));
+        assertEquals(-1, r.guestGsi());
+        assertTrue(s.rig.xen.platform().pci().function(NIC).isIntxDisabled());
+        assertNotNull(s.guest.driver(GUEST_BDF), "the device is in the guest, without INTx");
+        final NicTestDevice nic = s.rig.devices.get(NIC);
+        nic.raise();
+        s.rig.xen.drain();
+        assertEquals(0, s.guest.driver(GUEST_BDF).handled(), "the device no longer drives its INTx line");
     }
 
     @Test
@@ -201,7 +229,8 @@ class LibxlPciAttachTest {
         final long mark = s.rig.mark();
         final AttachResult r = s.libxl.pciAttach(s.guest, host, SLOT);
         assertEquals("ok", r.label());
-        assertEquals(List.of("assign_device:0", "sysfs_irq:0"), s.steps(mark));
+        assertEquals(List.of("test_assign_device:0", "sysfs_irq:0", "assign_device:0"), s.steps(mark));
+        assertFalse(r.intxDisabled());
         assertEquals(-1, r.pirq());
         assertEquals(-1, r.guestGsi());
         assertEquals(0, s.guest.driver(GUEST_BDF).irq());
@@ -272,8 +301,12 @@ class LibxlPciAttachTest {
         assertEquals("ok", new AttachResult(NIC, "g", null, 0, 16, 16, GUEST_BDF, 36).label());
         assertEquals("irq_permission:-EPERM",
             new AttachResult(NIC, "g", AttachStep.IRQ_PERMISSION, -Errno.EPERM, 16, 16, null, -1).label());
-        assertEquals("bind_pt_irq:-EBUSY",
-            new AttachResult(NIC, "g", AttachStep.BIND_PT_IRQ, -Errno.EBUSY, 16, 17, null, -1).label());
+        assertEquals("assign_device:-EBUSY",
+            new AttachResult(NIC, "g", AttachStep.ASSIGN_DEVICE, -Errno.EBUSY, 16, 17, null, -1).label());
+        assertEquals("attached, INTx disabled by QEMU (bind_pt_irq:-EPERM)", new AttachResult(NIC, "g", null, 0, 16, -1,
+            GUEST_BDF, -1, AttachStep.BIND_PT_IRQ, -Errno.EPERM).label());
+        assertEquals("irq_permission:-EPERM", new AttachResult(NIC, "g", AttachStep.IRQ_PERMISSION, -Errno.EPERM, 16,
+            -1, GUEST_BDF, -1, AttachStep.BIND_PT_IRQ, -Errno.EPERM).label(), "libxl's failure comes first");
     }
 
     @Test
