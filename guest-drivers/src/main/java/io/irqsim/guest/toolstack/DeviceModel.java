@@ -120,7 +120,9 @@ public final class DeviceModel {
     }
 
     /**
-     * Presents a physical device at a guest slot and maps its BAR0.
+     * Presents a physical device at a guest slot and maps its BAR0 (QEMU {@code hw/xen/xen_pt.c}
+     * {@code xen_pt_register_regions} and {@code xen_pt_config_init}@v9.2.0, simplified: identity, pin and BAR0
+     * only; the BAR is mapped straight through as {@code xc_domain_memory_mapping} does).
      *
      * @param physical the physical function
      * @param slot the guest device number

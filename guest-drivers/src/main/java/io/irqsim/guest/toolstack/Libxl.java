@@ -55,7 +55,10 @@ public final class Libxl {
     }
 
     /**
-     * Creates and boots an HVM guest.
+     * Creates and boots an HVM guest ({@code tools/libs/light/libxl_create.c} domain creation, simplified: an HVM
+     * domain with an IOMMU context, a device model, the guest kernel booted). Not modelled: 4.18's libxl gives
+     * HVM guests {@code XEN_X86_EMU_USE_PIRQ} ({@code libxl_x86.c} {@code libxl__arch_domain_prepare_config}
+     * before commit 024e7131be); see docs/fidelity.md.
      *
      * @param name name
      * @param vcpus vCPUs

@@ -77,6 +77,199 @@ class LibxlPciAttachTest {
         return new Setup(Strategies.byName("pciback-setup-gsi"));
     }
 
+    /**
+     * A flow that answers like {@code base} except where a test overrides the n-th call: the device model
+     * calls {@link IrqFlow#source} and {@link IrqFlow#map} first, libxl's {@code pci_add_dm_done} second.
+     */
+    private static final class ScriptedFlow implements IrqFlow {
+        final IrqFlow base;
+        final java.util.Map<Integer, Integer> sources = new java.util.HashMap<>();
+        final java.util.Map<Integer, Integer> maps = new java.util.HashMap<>();
+        Runnable onPermit = () -> { };
+        int sourceCalls;
+        int mapCalls;
+
+        ScriptedFlow(final IrqFlow base) {
+            this.base = base;
+        }
+
+        @Override
+        public int source(final Libxl ctx, final Bdf bdf) {
+            final Integer v = sources.get(++sourceCalls);
+            return v != null ? v : base.source(ctx, bdf);
+        }
+
+        @Override
+        public AttachStep sourceStep() {
+            return base.sourceStep();
+        }
+
+        @Override
+        public int map(final Libxl ctx, final io.irqsim.hv.domain.Domain domU, final int source) {
+            final Integer v = maps.get(++mapCalls);
+            return v != null ? v : base.map(ctx, domU, source);
+        }
+
+        @Override
+        public int permit(final Libxl ctx, final io.irqsim.hv.domain.Domain domU, final int source, final int pirq) {
+            onPermit.run();
+            return base.permit(ctx, domU, source, pirq);
+        }
+
+        @Override
+        public AttachStep permitStep() {
+            return base.permitStep();
+        }
+
+        @Override
+        public String describe() {
+            return "scripted " + base.describe();
+        }
+    }
+
+    private static Setup scripted(final Strategy s, final ScriptedFlow flow) {
+        return new Setup(s.xen(), s.dom0Type(), s.pciback(), flow, true);
+    }
+
+
+    // ------------------------------------------------------------------ the order and its failure rules
+
+    @Test
+    void unreadableSysfsIrqFailsTheDeviceModelsDeviceAddBeforeLibxlDoesAnything() {
+        // xen_host_pci_device_get cannot read the irq: xen_pt_realize errors out, device_add fails, and
+        // pci_add_dm_done gets the error: nothing presented, nothing assigned
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.SYSFS_IRQ);
+        flow.sources.put(1, -Errno.ENOENT);
+        final Setup s = scripted(Strategies.byName("pv-dom0"), flow);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("device_add:-ENOENT", r.label());
+        assertEquals(List.of("test_assign_device:0", "device_add:-ENOENT"), s.steps(mark));
+        assertNull(r.guestBdf());
+        assertNull(s.guest.pci().function(GUEST_BDF));
+        assertNull(s.guest.driver(GUEST_BDF));
+        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
+    }
+
+    @Test
+    void libxlSkipsTheInterruptPartWhenItCannotReadTheSysfsIrq() {
+        // pci_add_dm_done: fopen(".../irq") fails -> goto out_no_irq: no map, no permission, assign anyway
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.SYSFS_IRQ);
+        flow.sources.put(2, -Errno.ENOENT);
+        final Setup s = scripted(Strategies.byName("pv-dom0"), flow);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("ok", r.label());
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:16", "bind_pt_irq:0", "sysfs_irq:-ENOENT",
+            "assign_device:0"), s.steps(mark));
+        assertSame(s.guest.domain(), s.rig.xen.deviceOwner(NIC));
+        assertEquals(16, r.pirq(), "QEMU's binding");
+    }
+
+    @Test
+    void privcmdGsiFailureInLibxlIsFatalEvenAfterTheDeviceModelBound() {
+        // libxl__arch_hvm_map_gsi: xc_pcidev_get_gsi < 0 -> ERROR_FAIL
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
+        flow.sources.put(2, -Errno.ENOENT);
+        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final AttachResult r = s.attach();
+        assertEquals("privcmd_gsi:-ENOENT", r.label());
+        assertFalse(r.intxDisabled(), "QEMU had bound INTx");
+        assertEquals(GUEST_BDF, r.guestBdf());
+        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
+    }
+
+    @Test
+    void libxlsPirqIsReportedWhenTheDeviceModelBoundNone() {
+        // QEMU's map fails (INTx disabled, no pirq); libxl maps pirq 16, then irq_permission fails
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_IRQ_PERMISSION);
+        flow.maps.put(1, -Errno.ENOSPC);
+        final Setup s = scripted(Strategies.byName("status-quo"), flow);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("irq_permission:-EPERM", r.label());
+        assertEquals(16, r.pirq(), "libxl's pirq");
+        assertEquals(-1, r.guestGsi());
+        assertEquals(AttachStep.DM_MAP_PIRQ, r.dmFailedStep());
+        assertEquals(-Errno.ENOSPC, r.dmRc());
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:-ENOSPC", "privcmd_gsi:16", "map_pirq:16",
+            "irq_permission:-EPERM"), s.steps(mark));
+    }
+
+    @Test
+    void libxlMapFailureIsFatal() {
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
+        flow.maps.put(2, -Errno.ENOSPC);
+        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final AttachResult r = s.attach();
+        assertEquals("map_pirq:-ENOSPC", r.label());
+        assertEquals(16, r.gsi());
+        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC), "xc_assign_device never ran");
+        assertEquals(1, s.rig.linesContaining("pci-attach 00:03.0 to d1 FAILED at map_pirq: -ENOSPC"));
+    }
+
+    @Test
+    void assignDeviceLastFailsWhenTheDeviceWasTakenMeanwhile() {
+        // xc_test_assign_device passed, but by xc_assign_device another guest holds the device: libxl fails
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
+        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final LinuxDomU other = s.libxl.createHvmGuest("other", 1);
+        flow.onPermit = () -> assertEquals(0, s.rig.xen.domctl().assignDevice(s.rig.d0, other.domain().id(), NIC));
+        final AttachResult r = s.attach();
+        assertEquals("assign_device:-EBUSY", r.label());
+        assertEquals(16, r.gsi());
+        assertSame(other.domain(), s.rig.xen.deviceOwner(NIC));
+    }
+
+    @Test
+    void deviceWithAPinButNoIrqGetsNoIntxAndIsNotDisabled() {
+        // sysfs irq 0: xen_pt_realize maps nothing (modelled as "no machine irq"), pci_add_dm_done skips
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.SYSFS_IRQ);
+        flow.sources.put(1, 0);
+        flow.sources.put(2, 0);
+        final Setup s = scripted(Strategies.byName("pv-dom0"), flow);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("ok", r.label());
+        assertFalse(r.intxDisabled());
+        assertEquals(-1, r.gsi());
+        assertEquals(-1, r.pirq());
+        assertEquals(List.of("test_assign_device:0", "sysfs_irq:0", "assign_device:0"), s.steps(mark));
+        assertFalse(s.rig.xen.platform().pci().function(NIC).isIntxDisabled());
+    }
+
+    @Test
+    void deviceModelCallsAreLoggedAsQemuAndLibxlsAsLibxl() {
+        final Setup s = new Setup(Strategies.byName("hwdom-map-any-write"));
+        s.attach();
+        final List<io.irqsim.guest.Timeline.Entry> e = s.rig.log.entries();
+        assertTrue(e.stream().anyMatch(x -> x.actor().equals("qemu") && x.text().startsWith("device model: bind_pt_irq")));
+        assertTrue(e.stream().anyMatch(x -> x.actor().equals("qemu") && x.text().startsWith("device model: unmap_pirq")));
+        assertTrue(e.stream().anyMatch(x -> x.actor().equals("qemu")
+            && x.text().equals("00:03.0: interrupt binding failed, PCI_COMMAND_INTX_DISABLE set; the device stays "
+            + "without INTx")));
+        assertTrue(e.stream().anyMatch(x -> x.actor().equals("libxl") && x.text().startsWith("xc_assign_device")));
+        assertTrue(e.stream().noneMatch(x -> x.actor().equals("libxl") && x.text().startsWith("device model")));
+    }
+
+    @Test
+    void onlyTheDeviceModelsCallsAreItsOwn() {
+        for (final AttachStep st : AttachStep.values()) {
+            final boolean dm = st == AttachStep.DM_MAP_PIRQ || st == AttachStep.BIND_PT_IRQ
+                || st == AttachStep.DM_UNMAP_PIRQ || st == AttachStep.DEVICE_ADD;
+            assertEquals(dm, st.byDeviceModel(), st.label());
+        }
+    }
+
+    @Test
+    void mapPirqAsksForPirqEqualToIndexWhileMapPirqGsiLetsXenPick() {
+        // xc_physdev_map_pirq: map.pirq = *pirq < 0 ? index : *pirq; xc_physdev_map_pirq_gsi passes -1 through
+        final Setup s = upstream();
+        assertEquals(17, IrqFlows.SYSFS_IRQ.map(s.libxl, s.guest.domain(), 17));
+        final LinuxDomU second = s.libxl.createHvmGuest("second", 1);
+        assertEquals(16, IrqFlows.GSI_PERMISSION.map(s.libxl, second.domain(), 17), "Xen's first free GSI pirq");
+    }
+
     // ------------------------------------------------------------------ failures before anything is assigned
 
     @Test
@@ -192,6 +385,7 @@ class LibxlPciAttachTest {
         assertEquals(List.of("test_assign_device:0", "privcmd_gsi:-ENOENT", "privcmd_gsi:-ENOENT"), s.steps(mark),
             "QEMU asks first (and leaves INTx disabled), then libxl__arch_hvm_map_gsi fails");
         assertEquals(AttachStep.PRIVCMD_GSI, r.dmFailedStep());
+        assertTrue(s.rig.xen.platform().pci().function(NIC).isIntxDisabled());
         assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
     }
 
