@@ -74,10 +74,10 @@ public final class DeviceModel {
             return new Realized(null, 0, -1, -1, AttachStep.DEVICE_ADD, source);
         }
         final PciFunction presented = present(physical, slot);
-        if (source == 0) {
-            return new Realized(presented, 0, -1, -1, null, 0); // "no pin interrupt"
-        }
-        if (source < 0) {
+        if (source <= 0) {
+            if (source == 0) {
+                return new Realized(presented, 0, -1, -1, null, 0); // "no pin interrupt"
+            }
             // the PVH-dom0 QEMU patch asks privcmd for the GSI; without one there is nothing to map
             ctx.step(ctx.flow().sourceStep(), physical.bdf().sbdf(), source, "device model: %s for %s = %s",
                 ctx.flow().sourceStep().label(), physical.bdf(), Errno.name(source));

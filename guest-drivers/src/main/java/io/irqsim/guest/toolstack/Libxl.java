@@ -184,7 +184,7 @@ public final class Libxl {
                               final int pirq, final DeviceModel.Realized dm) {
         log.log(ACTOR, "pci-attach %s to d%d FAILED at %s: %s", bdf, domU.id(), s.label(), Errno.name(rc));
         return dm == null ? new AttachResult(bdf, domU.name(), s, rc, gsi, pirq, null, -1)
-            : new AttachResult(bdf, domU.name(), s, rc, gsi, dm.pirq() >= 0 ? dm.pirq() : pirq, dm.presented().bdf(),
+            : new AttachResult(bdf, domU.name(), s, rc, gsi, dm.pirq() != -1 ? dm.pirq() : pirq, dm.presented().bdf(),
                 dm.guestGsi(), dm.failedStep(), dm.rc());
     }
 

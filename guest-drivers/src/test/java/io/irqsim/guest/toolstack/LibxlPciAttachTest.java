@@ -239,6 +239,80 @@ class LibxlPciAttachTest {
     }
 
     @Test
+    void privcmdGsiZeroInLibxlSkipsTheInterruptPart() {
+        // only a negative result is an error; 0 means "no interrupt" (pci_add_dm_done's irq == 0 case)
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
+        flow.sources.put(2, 0);
+        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("ok", r.label());
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:16", "bind_pt_irq:0", "privcmd_gsi:0",
+            "assign_device:0"), s.steps(mark));
+    }
+
+    @Test
+    void onlyANegativeMapResultIsAnError() {
+        // libxl and xen_pt_realize both test rc < 0: a map answering pirq 0 goes on (and bind_pt_irq refuses it)
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
+        flow.maps.put(1, 0);
+        flow.maps.put(2, 0);
+        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("attached, INTx disabled by QEMU (bind_pt_irq:-EPERM)", r.label());
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:0", "bind_pt_irq:-EPERM", "dm_unmap_pirq:-EINVAL",
+            "privcmd_gsi:16", "map_pirq:0", "gsi_permission:0", "assign_device:0"), s.steps(mark));
+        assertEquals(1, s.rig.linesContaining("device model: map_pirq(d1, 16) = pirq 0"));
+        assertEquals(1, s.rig.linesContaining("libxl: map_pirq(d1, 16) = pirq 0"));
+    }
+
+    @Test
+    void theDeviceModelsPirqIsReportedWhenLibxlFailsLater() {
+        // QEMU bound pirq 16; libxl's own map answers another pirq and its irq_permission fails
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_IRQ_PERMISSION);
+        flow.maps.put(2, 40);
+        final Setup s = scripted(Strategies.byName("status-quo"), flow);
+        final AttachResult r = s.attach();
+        assertEquals("irq_permission:-EPERM", r.label());
+        assertEquals(16, r.pirq(), "the pirq QEMU bound, not libxl's");
+        assertEquals(1, s.rig.linesContaining("irq_permission(d1, pirq 40) = -EPERM"));
+    }
+
+    @Test
+    void aDeviceWithoutPinIsNotAskedForItsIrqByTheDeviceModel() {
+        // xen_pt_realize: "no pin interrupt" before xen_host_pci_device_get's irq matters; only libxl reads sysfs
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.SYSFS_IRQ);
+        final Setup s = new Setup(XenConfig.XEN_4_18, DomainType.PV, PcistubVariants.ENABLE_ONLY, flow, false);
+        final Bdf host = new Bdf(0, 0, 0);
+        assertEquals(0, s.rig.dom0.pciback().seize(host));
+        assertEquals("ok", s.libxl.pciAttach(s.guest, host, SLOT).label());
+        assertEquals(1, flow.sourceCalls);
+    }
+
+    @Test
+    void theAttachIsAnnouncedAndTheLogNamesEachCallAndItsArguments() {
+        final Setup s = upstream();
+        final AttachResult r = s.attach();
+        assertEquals(1, s.rig.linesContaining("pci-attach 00:03.0 to d1 (guest) at guest slot 5"));
+        assertEquals(1, s.rig.linesContaining("device model: bind_pt_irq(d1, pirq " + r.pirq() + ", 00:05 INTA) = 0"));
+        assertEquals(1, s.rig.linesContaining("gsi_permission(d1, gsi 16) = 0"));
+        final Setup q = new Setup(Strategies.byName("status-quo"));
+        q.attach();
+        assertEquals(1, q.rig.linesContaining("irq_permission(d1, pirq 16) = -EPERM"));
+    }
+
+    @Test
+    void theDeviceModelsBusHasTheHostBridge() {
+        // QEMU's i440fx machine: 00:00.0 is the host bridge
+        final Setup s = upstream();
+        final PciFunction host = s.libxl.deviceModel(s.guest.domain()).bus().function(new Bdf(0, 0, 0));
+        assertNotNull(host);
+        assertEquals("i440fx", host.name());
+        assertEquals(0x1237, host.deviceId());
+    }
+
+    @Test
     void deviceModelCallsAreLoggedAsQemuAndLibxlsAsLibxl() {
         final Setup s = new Setup(Strategies.byName("hwdom-map-any-write"));
         s.attach();
