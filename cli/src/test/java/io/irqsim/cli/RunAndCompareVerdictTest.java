@@ -114,6 +114,18 @@ class RunAndCompareVerdictTest {
     }
 
     @Test
+    void aScenarioCanExpectAnAttachWithIntxDisabledByQemu() throws Exception {
+        final Path f = dir.resolve("intx.yaml");
+        Files.writeString(f, String.join("\n",
+            "description: dom0's first masked write binds GSI 16 edge and exclusive",
+            "strategy: hwdom-map-any-write",
+            "expect: {attach: 'attached, INTx disabled by QEMU (bind_pt_irq:-EBUSY)', delivered: 0}", ""));
+        final Out r = exec(new RunCommand(), "--no-timeline", f.toString());
+        assertEquals(Main.EXIT_OK, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("verdict: PASSED: every expectation held (2 of 2); delivery: 0 of 100"), r.out());
+    }
+
+    @Test
     void compareHasOneRowPerStrategyAndPassedThroughDevice() throws Exception {
         final Out r = exec(new CompareCommand(), "--json", threeDevices("expect: {attach: ok, delivered: 30}").toString());
         assertEquals(Main.EXIT_OK, r.status(), r.err());
