@@ -94,6 +94,9 @@ interface BenchTarget extends AutoCloseable {
                 if (!m.attach().ok()) {
                     return "the attach of " + m.device() + " to " + m.guest() + " failed at " + m.attach().label();
                 }
+                if (m.attach().intxDisabled()) {
+                    return m.device() + " is in " + m.guest() + " without INTx: " + m.attach().label();
+                }
                 return m.isDelivering() ? null
                     : "the guest driver of " + m.device() + " in " + m.guest() + " got no interrupt to handle it with";
             }

@@ -105,6 +105,15 @@ class BenchCommandTest {
     }
 
     @Test
+    void anAttachWithIntxDisabledByTheDeviceModelSaysSo() {
+        // hwdom-map-any-write: xen_pt_realize's bind_pt_irq fails, libxl succeeds, the device has no INTx
+        final Run r = bench("-n", "10", "--warmup", "0", "--strategy", "hwdom-map-any-write");
+        assertEquals(Main.EXIT_FAILED, r.status());
+        assertTrue(r.err().contains("00:03.0 is in domU without INTx: attached, INTx disabled by QEMU "
+            + "(bind_pt_irq:-EBUSY)"), r.err());
+    }
+
+    @Test
     void anAttachThatWorksButDeliversNothingIsAlsoStatusOne() {
         // early-pirq-map: permission passes, but the pin dom0 never unmasks is never configured
         final Run r = bench("-n", "10", "--warmup", "0", "--strategy", "early-pirq-map");

@@ -134,7 +134,10 @@ class KillTest {
             m2.fireSequence(100).get(60, TimeUnit.SECONDS);
             final long after = server.call(s -> s.machine().guest("domU").driver(new Bdf(0, SLOT, 0)).handled());
             assertEquals(100, after - before);
-            final int drivers = server.call(s -> s.machine().guest("domU").drivers().size());
+            // (the scenario's own passthrough attach, which fails under its strategy, leaves its device on the
+            // guest's bus with a driver of its own: count the drivers of this slot only)
+            final long drivers = server.call(s -> s.machine().guest("domU").drivers().stream()
+                .filter(d -> d.bdf().equals(new Bdf(0, SLOT, 0))).count());
             assertEquals(1, drivers, "no second hot-plug: the same function, the same driver");
             assertNull(c2.fatalError());
         } finally {

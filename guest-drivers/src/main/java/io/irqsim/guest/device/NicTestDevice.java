@@ -3,6 +3,8 @@ package io.irqsim.guest.device;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.pci.PciFunction;
 
+import java.util.function.LongSupplier;
+
 /**
  * A NIC-like PCI test device: one 4 KiB memory BAR with an interrupt status register, an
  * acknowledge register and a doorbell that makes it raise INTx, so scenarios, device models and
@@ -46,6 +48,10 @@ public final class NicTestDevice implements MmioDevice {
     private long raised;
     private long acked;
     private long coalesced;
+    private final LongSupplier clock;
+    private long pendingSince;
+    private long latencySum;
+    private long latencyMax;
 
     /**
      * Attaches the device model to a PCI function: declares BAR0 with this device behind it.
@@ -53,7 +59,19 @@ public final class NicTestDevice implements MmioDevice {
      * @param function the PCI function
      */
     public NicTestDevice(final PciFunction function) {
+        this(function, () -> 0L);
+    }
+
+    /**
+     * Attaches the device model to a PCI function, measuring how long each interrupt stays pending
+     * (from the raise that made it pending to the driver's acknowledge) in the given time.
+     *
+     * @param function the PCI function
+     * @param clock virtual time in ns
+     */
+    public NicTestDevice(final PciFunction function, final LongSupplier clock) {
         this.function = function;
+        this.clock = clock;
         function.defineBar(0, BAR_SIZE, false, this);
     }
 
@@ -65,6 +83,7 @@ public final class NicTestDevice implements MmioDevice {
             return;
         }
         pending = true;
+        pendingSince = clock.getAsLong();
         function.setInterruptRequest(true);
     }
 
@@ -72,6 +91,9 @@ public final class NicTestDevice implements MmioDevice {
         if (pending) {
             pending = false;
             acked++;
+            final long latency = clock.getAsLong() - pendingSince;
+            latencySum += latency;
+            latencyMax = Math.max(latencyMax, latency);
             function.setInterruptRequest(false);
         }
     }
@@ -119,6 +141,16 @@ public final class NicTestDevice implements MmioDevice {
     /** @return interrupts acknowledged by a driver */
     public long acked() {
         return acked;
+    }
+
+    /** @return mean time from a raise that made an interrupt pending to the driver's acknowledge, in ns (0 if none) */
+    public long meanLatencyNs() {
+        return acked == 0 ? 0 : latencySum / acked;
+    }
+
+    /** @return the longest such time, in ns */
+    public long maxLatencyNs() {
+        return latencyMax;
     }
 
     /** @return raises that found an interrupt still pending */

@@ -66,11 +66,11 @@ public final class InterruptDriver implements AutoCloseable {
     }
 
     /**
-     * @return whether the first passed-through device is attached and its guest driver has an
-     *     interrupt to handle it with (otherwise {@link #raiseAndWait()} always returns {@code false})
+     * @return whether the first passed-through device is attached with INTx bound by the device model and its
+     *     guest driver has an interrupt to handle it with (otherwise {@link #raiseAndWait()} always returns {@code false})
      */
     public boolean isDelivering() {
-        return attach.ok() && driver != null && driver.irq() > 0 && device != null;
+        return attach.ok() && !attach.intxDisabled() && driver != null && driver.irq() > 0 && device != null;
     }
 
     /**

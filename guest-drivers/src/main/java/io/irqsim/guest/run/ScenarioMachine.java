@@ -57,7 +57,7 @@ public final class ScenarioMachine {
         this.clock = new VirtualClock();
         this.trace = traceFactory.apply(clock);
         final Platform platform = Platform.build(scenario.platform(), clock, trace);
-        this.devices = attachDevices(platform);
+        this.devices = attachDevices(platform, clock);
         this.xen = Hypervisor.boot(platform, strategy.xen(), trace);
         this.timeline = new Timeline(clock, trace::recordCount);
         timeline.log("irqsim", "scenario %s, strategy %s: %s", scenario.name(), strategy.name(), strategy.summary());
@@ -103,14 +103,14 @@ public final class ScenarioMachine {
         return new ScenarioMachine(scenario, strategy, traceFactory);
     }
 
-    private static Map<Bdf, NicTestDevice> attachDevices(final Platform platform) {
+    private static Map<Bdf, NicTestDevice> attachDevices(final Platform platform, final VirtualClock clock) {
         final Map<Bdf, NicTestDevice> out = new LinkedHashMap<>();
         long bar = ScenarioRunner.BAR_BASE;
         for (final PciFunction f : platform.pci().functions()) {
             if (f.isBridge() || f.interruptPin() == 0) {
                 continue;
             }
-            final NicTestDevice dev = new NicTestDevice(f);
+            final NicTestDevice dev = new NicTestDevice(f, clock::now);
             platform.assignBar(f, 0, bar);
             bar += 0x10000;
             out.put(f.bdf(), dev);

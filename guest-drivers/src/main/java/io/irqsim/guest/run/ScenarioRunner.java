@@ -14,7 +14,9 @@ import io.irqsim.guest.toolstack.AttachResult;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.irq.HandlerType;
 import io.irqsim.hv.irq.IrqDesc;
+import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceReader;
+import io.irqsim.hv.trace.TraceRecord;
 import io.irqsim.hv.trace.TraceRecorder;
 import io.irqsim.hw.firmware.AcpiTables;
 import io.irqsim.hw.firmware.PciLinkDevice;
@@ -111,13 +113,17 @@ public final class ScenarioRunner {
         final long[] window = driveTraffic(scenario, xen, devices, log);
         xen.advanceTime(SETTLE_NS);
 
+        final TraceReader reader = trace.reader();
         final List<DeviceOutcome> outcomes = new ArrayList<>();
         final List<String> failures = new ArrayList<>();
         for (final Map.Entry<Bdf, AttachResult> e : attaches.entrySet()) {
-            final DeviceOutcome o = outcome(xen, dom0, e.getValue(), guestOf.get(e.getKey()), devices.get(e.getKey()));
+            final AttachResult a = e.getValue();
+            final DeviceOutcome o = outcome(xen, dom0, a, guestOf.get(e.getKey()), devices.get(e.getKey()), reader);
             outcomes.add(o);
-            if (!"ok".equals(o.attach())) {
+            if (!a.ok()) {
                 failures.add(String.format("attach of %s to %s failed at %s", o.device(), o.guest(), o.attach()));
+            } else if (a.intxDisabled()) {
+                failures.add(String.format("%s is in %s without INTx: %s", o.device(), o.guest(), o.attach()));
             } else if (o.delivered() < o.fired()) {
                 failures.add(String.format("%s: %d of %d interrupts did not reach %s's driver", o.device(),
                     o.fired() - o.delivered(), o.fired(), o.guest()));
@@ -142,7 +148,6 @@ public final class ScenarioRunner {
                 failures.add(String.format("expected %s %s, got %s", c.what(), c.expected(), c.actual()));
             }
         }
-        final TraceReader reader = trace.reader();
         final List<RunResult.TimelineLine> lines = TimelineRenderer.render(log.entries(), reader, window[0], window[1]);
         final RunResult result = new RunResult(scenario.name(), strategy.name(), outcomes, dom0Fired, dom0Handled,
             spurious, strategy.newInterface(), lines, checks, failures, trace.recordCount(), clock.now());
@@ -209,7 +214,7 @@ public final class ScenarioRunner {
     }
 
     private static DeviceOutcome outcome(final Hypervisor xen, final LinuxDom0 dom0, final AttachResult a,
-                                         final LinuxDomU guest, final NicTestDevice dev) {
+                                         final LinuxDomU guest, final NicTestDevice dev, final TraceReader trace) {
         final Platform platform = xen.platform();
         final PciFunction f = platform.pci().function(a.device());
         final String[] fw = firmwareView(platform, f);
@@ -217,6 +222,7 @@ public final class ScenarioRunner {
         String trig = "unset";
         String pol = "unset";
         boolean bound = false;
+        long forcedEois = 0;
         if (gsi >= 0) {
             final IrqDesc desc = xen.irqDescs().desc(gsi);
             if (desc != null && desc.handler() != HandlerType.NONE && desc.pin() >= 0) {
@@ -228,15 +234,29 @@ public final class ScenarioRunner {
                 for (int i = 0; i < desc.nrGuests(); i++) {
                     bound |= desc.guest(i) == dom0.domain();
                 }
+                forcedEois = countEoiTimeouts(trace, desc.irq());
             }
         }
         long delivered = 0;
-        if (a.ok() && a.guestBdf() != null) {
+        if (a.guestBdf() != null) { // a failed attach can leave the device on the guest's bus
             final NicTestDriver drv = guest.driver(a.guestBdf());
             delivered = drv == null ? 0 : drv.handled();
         }
-        return new DeviceOutcome(a.device(), a.domain(), a.label(), gsi, dev == null ? 0 : dev.raised(), delivered,
-            trig, pol, fw[1], fw[2], bound);
+        return new DeviceOutcome(a.device(), a.domain(), a.label(), a.intxDisabled(), gsi,
+            dev == null ? 0 : dev.raised(), delivered, dev == null ? 0 : dev.coalesced(), forcedEois,
+            dev == null ? 0 : dev.meanLatencyNs(), dev == null ? 0 : dev.maxLatencyNs(), trig, pol, fw[1], fw[2], bound);
+    }
+
+    /** {@code irq_guest_eoi_timer_fn} firings on one IRQ, as far as the trace holds them. */
+    private static long countEoiTimeouts(final TraceReader trace, final int irq) {
+        long n = 0;
+        for (long i = 0; i < trace.count(); i++) {
+            final TraceRecord r = trace.get(i);
+            if (r.event() == HvEvent.EOI_TIMEOUT && r.a() == irq) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**

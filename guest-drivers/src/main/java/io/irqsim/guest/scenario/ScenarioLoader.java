@@ -71,7 +71,8 @@ public final class ScenarioLoader {
     private static final Pattern OCTAL = Pattern.compile("[-+]?0[0-7_]+");
     private static final Pattern BUS_KEY = Pattern.compile("[0-9]{1,3}");
     private static final Pattern LINK_NAME = Pattern.compile("[A-Z_][A-Z0-9_]{0,3}");
-    private static final Pattern ATTACH = Pattern.compile("ok|[a-z][a-z0-9_]*:-E[A-Z0-9]+");
+    private static final Pattern ATTACH = Pattern.compile(
+        "ok|[a-z][a-z0-9_]*:-E[A-Z0-9]+|attached, INTx disabled by QEMU \\([a-z][a-z0-9_]*:-E[A-Z0-9]+\\)");
     private static final long U32_MAX = 0xFFFF_FFFFL;
     private static final int MAX_VCPUS = 128;
     private static final int MAX_APIC_ID = 0xFE;
@@ -799,7 +800,8 @@ public final class ScenarioLoader {
             final Node a = o.get("attach");
             attach = string(a);
             if (!ATTACH.matcher(attach).matches()) {
-                throw err(a, "'" + attach + "' is neither ok nor CALL:-ERRNO (e.g. irq_permission:-EPERM)");
+                throw err(a, "'" + attach + "' is neither ok nor CALL:-ERRNO (e.g. irq_permission:-EPERM) nor 'attached, INTx disabled by QEMU "
+                    + "(CALL:-ERRNO)'");
             }
         }
         final Long delivered = o.has("delivered") ? integer(o.get("delivered"), 0, Long.MAX_VALUE, false) : null;

@@ -16,7 +16,11 @@ import java.util.Set;
 
 /**
  * Every design from the seed thread (see {@code docs/strategies.md}), in the order the thread
- * discusses them.
+ * discusses them. Each pairs a Xen configuration with the toolstack of its time: libxl's
+ * {@code pci_add_dm_done} at RELEASE-4.18.0 (sysfs irq, {@code xc_physdev_map_pirq},
+ * {@code xc_domain_irq_permission}), the RFC series' libxl patch (the GSI from privcmd, then the same
+ * calls), or RELEASE-4.20.0 with a PVH dom0 ({@code libxl__arch_hvm_map_gsi}); QEMU's
+ * {@code xen_pt_realize} runs before it in every one ({@link io.irqsim.guest.toolstack.Libxl}).
  */
 public final class Strategies {
 
@@ -40,12 +44,12 @@ public final class Strategies {
             "the unmask writes the never-activated entry's low dword (vector 0) and Xen registers trigger/polarity "
                 + "from it and binds the GSI to dom0: attach works, but dom0's vLAPIC drops vector 0, dom0 never EOIs, "
                 + "and the guest's interrupts wait for the 1 ms irq_guest_eoi_timer_fn; tglx refused a driver "
-                + "calling unmask_irq"));
+                + "calling unmask_irq (paraphrased: his reply is in the wider thread)"));
         add(new Strategy("hwdom-map-any-write", "Xen maps a hardware-domain GSI on any RTE write, not only on unmask",
             XenConfig.RFC_BASELINE.withHwdomGsiMap(HwdomGsiMapPolicies.ON_ANY_WRITE).named("hwdom-map-any-write"),
             DomainType.PVH, PcistubVariants.ENABLE_ONLY, IrqFlows.GSI_IRQ_PERMISSION, false,
             "mp_register_gsi configures a pin once and Linux writes a meaningless masked entry first: permission "
-                + "passes but the pin is mis-programmed"));
+                + "passes but the pin is mis-programmed, and QEMU's bind_pt_irq fails, leaving the device without INTx"));
         add(new Strategy("early-pirq-map", "Xen maps the pirq on any RTE write, registers and binds on unmask",
             XenConfig.RFC_BASELINE.withHwdomGsiMap(HwdomGsiMapPolicies.PIRQ_EARLY).named("early-pirq-map"),
             DomainType.PVH, PcistubVariants.ENABLE_ONLY, IrqFlows.GSI_IRQ_PERMISSION, false,
@@ -66,7 +70,7 @@ public final class Strategies {
             XenConfig.RFC_BASELINE.named("pciback-enable-device"), DomainType.PVH,
             PcistubVariants.PCIBIOS_ENABLE_DEVICE, IrqFlows.GSI_IRQ_PERMISSION, false,
             "it is already called and finds the irq set up; dom0 writes no entry before request_irq, so Xen never "
-                + "maps the GSI: fails as status-quo"));
+                + "maps the GSI: fails as status-quo (Roger said as much in the wider thread; paraphrased)"));
         add(new Strategy("pciback-setup-gsi", "pciback calls setup_gsi only; the toolstack uses gsi_permission "
             + "(upstream)",
             XenConfig.XEN_4_20.named("pciback-setup-gsi"), DomainType.PVH, PcistubVariants.SETUP_GSI,

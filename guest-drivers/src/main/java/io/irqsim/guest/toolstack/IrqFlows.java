@@ -16,7 +16,8 @@ import java.util.function.BiFunction;
 public final class IrqFlows {
 
     /**
-     * Xen 4.18 / a PV dom0: the irq from sysfs (for a PV dom0 it equals the GSI),
+     * Xen 4.18 / a PV dom0 ({@code tools/libs/light/libxl_pci.c} {@code pci_add_dm_done}@RELEASE-4.18.0, and the
+     * pirq-notion branch at RELEASE-4.20.0): the irq from sysfs (for a PV dom0 it equals the GSI),
      * {@code xc_physdev_map_pirq(domid, irq, &irq)} (pirq requested equal to the irq), then
      * {@code xc_domain_irq_permission(domid, pirq)}.
      */
@@ -32,7 +33,8 @@ public final class IrqFlows {
         AttachStep.PRIVCMD_GSI, (ctx, bdf) -> ctx.dom0().privcmd().gsiFromIrq(bdf), false, AttachStep.IRQ_PERMISSION);
 
     /**
-     * Upstream (Xen 4.20, {@code libxl__arch_hvm_map_gsi}): the GSI from
+     * Upstream (Xen 4.20, {@code tools/libs/light/libxl_x86.c} {@code libxl__arch_hvm_map_gsi}@RELEASE-4.20.0): the
+     * GSI from
      * {@code IOCTL_PRIVCMD_PCIDEV_GET_GSI}, {@code xc_physdev_map_pirq_gsi(domid, gsi, -1)} (Xen picks
      * the pirq, and returns the existing one on the second call), then
      * {@code xc_domain_gsi_permission(domid, gsi, GRANT)}.
@@ -70,6 +72,10 @@ public final class IrqFlows {
             return sourceStep;
         }
 
+        /**
+         * {@code tools/libs/ctrl/xc_physdev.c} {@code xc_physdev_map_pirq} / {@code xc_physdev_map_pirq_gsi}@RELEASE-4.20.0
+         * (the same at RELEASE-4.18.0 for the former): {@code PHYSDEVOP_map_pirq} for the guest.
+         */
         @Override
         public int map(final Libxl ctx, final Domain domU, final int irq) {
             // xc_physdev_map_pirq asks for pirq == index; xc_physdev_map_pirq_gsi passes -1 (Xen picks)
@@ -79,6 +85,10 @@ public final class IrqFlows {
             return rc < 0 ? rc : map.pirq;
         }
 
+        /**
+         * {@code xc_domain_gsi_permission} ({@code XEN_DOMCTL_gsi_permission}, RELEASE-4.20.0) or
+         * {@code xc_domain_irq_permission} ({@code XEN_DOMCTL_irq_permission}, RELEASE-4.18.0).
+         */
         @Override
         public int permit(final Libxl ctx, final Domain domU, final int irq, final int pirq) {
             final Domain dom0 = ctx.dom0().domain();

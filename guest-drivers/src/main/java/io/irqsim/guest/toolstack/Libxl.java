@@ -8,8 +8,6 @@ import io.irqsim.hv.Errno;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.DomainConfig;
-import io.irqsim.hv.domain.HvmIrq;
-import io.irqsim.hv.passthrough.BindPtIrq;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciFunction;
 
@@ -18,10 +16,19 @@ import java.util.Map;
 
 /**
  * The toolstack in dom0 (libxl, {@code tools/libs/light/libxl_pci.c}): creates HVM guests with
- * their device models and attaches PCI devices: {@code assign_device}, then
- * {@code pci_add_dm_done}'s interrupt part (the {@link IrqFlow} of the design in force), then the
- * device model's map and {@code bind_pt_irq}, then the guest sees the device appear. Any failing
- * call aborts the attach with that call and its errno (and the device is deassigned again).
+ * their device models and attaches PCI devices in upstream's order (the same at RELEASE-4.18.0 and
+ * RELEASE-4.20.0; what differs per version is the {@link IrqFlow} of {@code pci_add_dm_done}):
+ * <ol>
+ *   <li>{@code libxl__device_pci_add}: {@code xc_test_assign_device}, then pciback must hold the device;</li>
+ *   <li>{@code do_pci_add} → {@code pci_add_qmp_device_add}: the device model's {@code xen_pt_realize}
+ *       ({@link DeviceModel#realize}: its own map_pirq and bind_pt_irq, whose failure only disables INTx);</li>
+ *   <li>{@code pci_add_dm_done}: BAR permissions (not modelled: passed-through BARs are mapped by the
+ *       device model), the flow's source, map and permission, and {@code xc_assign_device} last.</li>
+ * </ol>
+ * A failing libxl call ends the attach with that call and its errno. Nothing is undone: upstream's
+ * {@code device_pci_add_done} only logs and removes the xenstore entry, so a device the device model
+ * already presented stays on the guest's bus (and the guest sees it), with whatever INTx binding
+ * {@code xen_pt_realize} made.
  */
 public final class Libxl {
 
@@ -48,7 +55,10 @@ public final class Libxl {
     }
 
     /**
-     * Creates and boots an HVM guest.
+     * Creates and boots an HVM guest ({@code tools/libs/light/libxl_create.c} domain creation, simplified: an HVM
+     * domain with an IOMMU context, a device model, the guest kernel booted). Not modelled: 4.18's libxl gives
+     * HVM guests {@code XEN_X86_EMU_USE_PIRQ} ({@code libxl_x86.c} {@code libxl__arch_domain_prepare_config}
+     * before commit 024e7131be); see docs/fidelity.md.
      *
      * @param name name
      * @param vcpus vCPUs
@@ -66,7 +76,9 @@ public final class Libxl {
     }
 
     /**
-     * {@code libxl__device_pci_add} for an HVM guest.
+     * {@code libxl__device_pci_add} for an HVM guest ({@code tools/libs/light/libxl_pci.c}
+     * {@code libxl__device_pci_add}, {@code do_pci_add}, {@code pci_add_dm_done}@RELEASE-4.18.0 and
+     * RELEASE-4.20.0), in upstream's order; see the class comment.
      *
      * @param guest the guest's kernel
      * @param bdf the physical device
@@ -77,75 +89,114 @@ public final class Libxl {
         final Domain domU = guest.domain();
         final Domain d0 = dom0.domain();
         log.log(ACTOR, "pci-attach %s to d%d (%s) at guest slot %d", bdf, domU.id(), domU.name(), slot);
-        if (dom0.pciback().psdev(bdf) == null) {
-            return fail(bdf, domU, AttachStep.PCI_ASSIGNABLE, -Errno.ENODEV, -1, -1, false);
-        }
-        int rc = xen.domctl().assignDevice(d0, domU.id(), bdf);
-        step(AttachStep.ASSIGN_DEVICE, bdf.sbdf(), rc, "xc_assign_device(d%d, %s) = %s", domU.id(), bdf, Errno.name(rc));
+        int rc = xen.domctl().testAssignDevice(d0, domU.id(), bdf);
+        step(AttachStep.TEST_ASSIGN_DEVICE, bdf.sbdf(), rc, "xc_test_assign_device(d%d, %s) = %s", domU.id(), bdf,
+            Errno.name(rc));
         if (rc != 0) {
-            return fail(bdf, domU, AttachStep.ASSIGN_DEVICE, rc, -1, -1, false);
+            return fail(bdf, domU, AttachStep.TEST_ASSIGN_DEVICE, rc, -1, -1, null);
         }
+        if (dom0.pciback().psdev(bdf) == null) {
+            return fail(bdf, domU, AttachStep.PCI_ASSIGNABLE, -Errno.ENODEV, -1, -1, null);
+        }
+        // do_pci_add -> pci_add_qmp_device_add: QEMU's xen_pt_realize runs first
+        final PciFunction physical = xen.platform().pci().function(bdf);
+        final DeviceModel.Realized dm = deviceModels.get(domU).realize(this, physical, slot);
+        if (dm.failedStep() == AttachStep.DEVICE_ADD) {
+            return fail(bdf, domU, AttachStep.DEVICE_ADD, dm.rc(), -1, -1, null);
+        }
+        final Bdf guestBdf = dm.presented().bdf();
         // pci_add_dm_done
+        final AttachResult failed = addDmDone(domU, bdf, dm, guest);
+        if (failed != null) {
+            return failed;
+        }
+        guest.hotplug(dm.presented());
+        final int gsi = dm.machineIrq() > 0 ? dm.machineIrq() : -1;
+        return new AttachResult(bdf, domU.name(), null, 0, gsi, dm.pirq(), guestBdf, dm.guestGsi(), dm.failedStep(),
+            dm.rc());
+    }
+
+    /**
+     * {@code pci_add_dm_done}'s interrupt part and the assignment ({@code libxl_pci.c}
+     * {@code pci_add_dm_done}@RELEASE-4.18.0 / RELEASE-4.20.0): the flow's source (4.18 and a PV dom0: the
+     * sysfs irq, where an unreadable file skips the interrupt part; 4.20 with a PVH dom0:
+     * {@code libxl__arch_hvm_map_gsi}, where a missing GSI fails), map, permission, then
+     * {@code xc_assign_device}.
+     *
+     * @return the failed result, or {@code null} if every call succeeded
+     */
+    private AttachResult addDmDone(final Domain domU, final Bdf bdf, final DeviceModel.Realized dm,
+                                   final LinuxDomU guest) {
         final int src = flow.source(this, bdf);
         step(flow.sourceStep(), bdf.sbdf(), src, "%s for %s = %s", flow.sourceStep().label(), bdf, Errno.name(src));
-        if (src < 0) {
-            return fail(bdf, domU, flow.sourceStep(), src, -1, -1, true);
+        if (src < 0 && flow.sourceStep() != AttachStep.SYSFS_IRQ) {
+            return fail(bdf, domU, flow.sourceStep(), src, -1, -1, dm, guest);
         }
-        int pirq = -1;
         if (src > 0) {
-            pirq = flow.map(this, domU, src);
+            final int pirq = flow.map(this, domU, src);
             step(AttachStep.MAP_PIRQ, src, pirq, "map_pirq(d%d, %d) = %s", domU.id(), src,
                 pirq < 0 ? Errno.name(pirq) : "pirq " + pirq);
             if (pirq < 0) {
-                return fail(bdf, domU, AttachStep.MAP_PIRQ, pirq, src, -1, true);
+                return fail(bdf, domU, AttachStep.MAP_PIRQ, pirq, src, -1, dm, guest);
             }
-            rc = flow.permit(this, domU, src, pirq);
+            final int rc = flow.permit(this, domU, src, pirq);
+            final boolean gsiPermission = flow.permitStep() == AttachStep.GSI_PERMISSION;
             // the record carries what the call takes: XEN_DOMCTL_irq_permission a pirq, gsi_permission a GSI
-            step(flow.permitStep(), flow.permitStep() == AttachStep.GSI_PERMISSION ? src : pirq, rc,
-                "%s(d%d, %s %d) = %s", flow.permitStep().label(), domU.id(),
-                flow.permitStep() == AttachStep.GSI_PERMISSION ? "gsi" : "pirq",
-                flow.permitStep() == AttachStep.GSI_PERMISSION ? src : pirq, Errno.name(rc));
+            step(flow.permitStep(), gsiPermission ? src : pirq, rc, "%s(d%d, %s %d) = %s", flow.permitStep().label(),
+                domU.id(), gsiPermission ? "gsi" : "pirq", gsiPermission ? src : pirq, Errno.name(rc));
             if (rc != 0) {
-                return fail(bdf, domU, flow.permitStep(), rc, src, pirq, true);
+                return fail(bdf, domU, flow.permitStep(), rc, src, pirq, dm, guest);
             }
         }
-        // the device model: xen_pt_realize
-        final PciFunction physical = xen.platform().pci().function(bdf);
-        final PciFunction presented = deviceModels.get(domU).present(physical, slot);
-        int guestGsi = -1;
-        if (src > 0 && physical.interruptPin() != 0) {
-            final int dmPirq = flow.map(this, domU, src);
-            step(AttachStep.DM_MAP_PIRQ, src, dmPirq, "device model: map_pirq(d%d, %d) = %s", domU.id(), src,
-                dmPirq < 0 ? Errno.name(dmPirq) : "pirq " + dmPirq);
-            if (dmPirq < 0) {
-                return fail(bdf, domU, AttachStep.DM_MAP_PIRQ, dmPirq, src, pirq, true);
-            }
-            final int intx = physical.interruptPin() - 1;
-            rc = xen.domctl().bindPtIrq(d0, domU.id(), new BindPtIrq(dmPirq, 0, slot, intx));
-            step(AttachStep.BIND_PT_IRQ, dmPirq, rc, "device model: bind_pt_irq(d%d, pirq %d, 00:%02x INT%c) = %s",
-                domU.id(), dmPirq, slot, (char) ('A' + intx), Errno.name(rc));
-            if (rc != 0) {
-                return fail(bdf, domU, AttachStep.BIND_PT_IRQ, rc, src, dmPirq, true);
-            }
-            pirq = dmPirq;
-            guestGsi = HvmIrq.pciIntxGsi(slot, intx);
+        final int rc = xen.domctl().assignDevice(dom0.domain(), domU.id(), bdf);
+        step(AttachStep.ASSIGN_DEVICE, bdf.sbdf(), rc, "xc_assign_device(d%d, %s) = %s", domU.id(), bdf, Errno.name(rc));
+        if (rc != 0) {
+            return fail(bdf, domU, AttachStep.ASSIGN_DEVICE, rc, src, -1, dm, guest);
         }
-        guest.hotplug(presented);
-        return new AttachResult(bdf, domU.name(), null, 0, src, pirq, presented.bdf(), guestGsi);
+        return null;
     }
 
-    private void step(final AttachStep s, final long arg, final int rc, final String format, final Object... args) {
+    /**
+     * Records a toolstack or device-model call: a {@code toolstack_step} trace record and a timeline line.
+     *
+     * @param s the call
+     * @param arg its main argument
+     * @param rc its result
+     * @param format timeline text
+     * @param args its arguments
+     */
+    void step(final AttachStep s, final long arg, final int rc, final String format, final Object... args) {
         xen.trace().event(GuestEvent.TOOLSTACK_STEP, s.ordinal(), arg, rc);
-        log.log(s == AttachStep.DM_MAP_PIRQ || s == AttachStep.BIND_PT_IRQ ? "qemu" : ACTOR, format, args);
+        log.log(s.byDeviceModel() ? "qemu" : ACTOR, format, args);
+    }
+
+    /**
+     * A timeline line.
+     *
+     * @param actor who
+     * @param format text
+     * @param args its arguments
+     */
+    void log(final String actor, final String format, final Object... args) {
+        log.log(actor, format, args);
     }
 
     private AttachResult fail(final Bdf bdf, final Domain domU, final AttachStep s, final int rc, final int gsi,
-                              final int pirq, final boolean deassign) {
+                              final int pirq, final DeviceModel.Realized dm) {
         log.log(ACTOR, "pci-attach %s to d%d FAILED at %s: %s", bdf, domU.id(), s.label(), Errno.name(rc));
-        if (deassign) {
-            xen.domctl().deassignDevice(dom0.domain(), domU.id(), bdf);
-        }
-        return new AttachResult(bdf, domU.name(), s, rc, gsi, pirq, null, -1);
+        return dm == null ? new AttachResult(bdf, domU.name(), s, rc, gsi, pirq, null, -1)
+            : new AttachResult(bdf, domU.name(), s, rc, gsi, dm.pirq() != -1 ? dm.pirq() : pirq, dm.presented().bdf(),
+                dm.guestGsi(), dm.failedStep(), dm.rc());
+    }
+
+    /** A failure after the device model presented the device: it stays on the guest's bus, and the guest probes it. */
+    private AttachResult fail(final Bdf bdf, final Domain domU, final AttachStep s, final int rc, final int gsi,
+                              final int pirq, final DeviceModel.Realized dm, final LinuxDomU guest) {
+        final AttachResult r = fail(bdf, domU, s, rc, gsi, pirq, dm);
+        log.log(ACTOR, "%s stays on d%d's PCI bus at %s (device_pci_add_done removes nothing)", bdf, domU.id(),
+            dm.presented().bdf());
+        guest.hotplug(dm.presented());
+        return r;
     }
 
     /** @return the hypervisor */

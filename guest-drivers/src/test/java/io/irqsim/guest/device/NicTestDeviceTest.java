@@ -37,6 +37,31 @@ class NicTestDeviceTest {
     }
 
     @Test
+    void latencyRunsFromTheRaiseThatMadeItPendingToTheAcknowledge() {
+        final long[] now = {1_000};
+        final NicTestDevice timed = new NicTestDevice(
+            new PciFunction(new Bdf(0, 4, 0), "nic", 0x8086, 0x100e, 0x020000, 1, HwTrace.NONE), () -> now[0]);
+        timed.raise();
+        now[0] = 3_000;
+        timed.raise(); // coalesces: the pending interrupt still counts from 1000
+        now[0] = 11_000;
+        timed.write(NicTestDevice.REG_ACK, 4, NicTestDevice.STATUS_PENDING);
+        timed.raise();
+        now[0] = 15_000;
+        timed.write(NicTestDevice.REG_ACK, 4, NicTestDevice.STATUS_PENDING);
+        assertEquals(10_000, timed.maxLatencyNs());
+        assertEquals((10_000 + 4_000) / 2, timed.meanLatencyNs());
+        assertEquals(1, timed.coalesced());
+    }
+
+    @Test
+    void noAcknowledgeMeansNoLatency() {
+        dev.raise();
+        assertEquals(0, dev.meanLatencyNs());
+        assertEquals(0, dev.maxLatencyNs());
+    }
+
+    @Test
     void declaresA4KibMemoryBar0WithItselfBehindIt() {
         assertEquals(NicTestDevice.BAR_SIZE, function.barSize(0));
         assertSame(dev, function.barDevice(0));

@@ -16,11 +16,14 @@ class DefaultScenarioMatrixTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({
         // strategy,               attach,                fired, delivered, physical,    firmware,  dom0,  spurious, new
+        // (the toolstack's order is upstream's: QEMU's xen_pt_realize first, libxl's pci_add_dm_done after)
         "pv-dom0,                  ok,                    100,   100,       level/low,   level/low, false, 0,   false",
         "xen-4.18,                 map_pirq:-ENOSYS,      100,   0,         unset/unset, level/low, false, 0,   false",
         "status-quo,               irq_permission:-EPERM, 100,   0,         unset/unset, level/low, false, 0,   false",
         "pciback-unmask,           ok,                    100,   2,         level/low,   level/low, true,  0,   false",
-        "hwdom-map-any-write,      bind_pt_irq:-EBUSY,    100,   0,         edge/high,   level/low, true,  0,   false",
+        // QEMU's bind_pt_irq fails first (dom0 holds GSI 16 edge, exclusive): INTx disabled, the attach goes on
+        "hwdom-map-any-write,      'attached, INTx disabled by QEMU (bind_pt_irq:-EBUSY)', 100, 0, edge/high, level/low, "
+            + "true, 0, false",
         "early-pirq-map,           ok,                    100,   0,         unset/unset, level/low, false, 0,   false",
         "default-level-low,        ok,                    100,   100,       level/low,   level/low, false, 0,   false",
         "dom0-map-pirq-setup-gsi,  ok,                    100,   100,       level/low,   level/low, false, 0,   true",

@@ -218,7 +218,7 @@ class ScenarioLoaderErrorTest {
     @Test
     void expectAttachShape() {
         assertError("expect: {attach: EPERM}\n", "scenarios/x.yaml:1:18: expect.attach: 'EPERM' is neither ok nor"
-            + " CALL:-ERRNO (e.g. irq_permission:-EPERM)");
+            + " CALL:-ERRNO (e.g. irq_permission:-EPERM) nor 'attached, INTx disabled by QEMU (CALL:-ERRNO)'");
     }
 
     // ------------------------------------------------------------------ PCI addresses and cross references

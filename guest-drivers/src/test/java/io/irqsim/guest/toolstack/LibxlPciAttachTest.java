@@ -77,11 +77,278 @@ class LibxlPciAttachTest {
         return new Setup(Strategies.byName("pciback-setup-gsi"));
     }
 
+    /**
+     * A flow that answers like {@code base} except where a test overrides the n-th call: the device model
+     * calls {@link IrqFlow#source} and {@link IrqFlow#map} first, libxl's {@code pci_add_dm_done} second.
+     */
+    private static final class ScriptedFlow implements IrqFlow {
+        final IrqFlow base;
+        final java.util.Map<Integer, Integer> sources = new java.util.HashMap<>();
+        final java.util.Map<Integer, Integer> maps = new java.util.HashMap<>();
+        Runnable onPermit = () -> { };
+        int sourceCalls;
+        int mapCalls;
+
+        ScriptedFlow(final IrqFlow base) {
+            this.base = base;
+        }
+
+        @Override
+        public int source(final Libxl ctx, final Bdf bdf) {
+            final Integer v = sources.get(++sourceCalls);
+            return v != null ? v : base.source(ctx, bdf);
+        }
+
+        @Override
+        public AttachStep sourceStep() {
+            return base.sourceStep();
+        }
+
+        @Override
+        public int map(final Libxl ctx, final io.irqsim.hv.domain.Domain domU, final int source) {
+            final Integer v = maps.get(++mapCalls);
+            return v != null ? v : base.map(ctx, domU, source);
+        }
+
+        @Override
+        public int permit(final Libxl ctx, final io.irqsim.hv.domain.Domain domU, final int source, final int pirq) {
+            onPermit.run();
+            return base.permit(ctx, domU, source, pirq);
+        }
+
+        @Override
+        public AttachStep permitStep() {
+            return base.permitStep();
+        }
+
+        @Override
+        public String describe() {
+            return "scripted " + base.describe();
+        }
+    }
+
+    private static Setup scripted(final Strategy s, final ScriptedFlow flow) {
+        return new Setup(s.xen(), s.dom0Type(), s.pciback(), flow, true);
+    }
+
+
+    // ------------------------------------------------------------------ the order and its failure rules
+
+    @Test
+    void unreadableSysfsIrqFailsTheDeviceModelsDeviceAddBeforeLibxlDoesAnything() {
+        // xen_host_pci_device_get cannot read the irq: xen_pt_realize errors out, device_add fails, and
+        // pci_add_dm_done gets the error: nothing presented, nothing assigned
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.SYSFS_IRQ);
+        flow.sources.put(1, -Errno.ENOENT);
+        final Setup s = scripted(Strategies.byName("pv-dom0"), flow);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("device_add:-ENOENT", r.label());
+        assertEquals(List.of("test_assign_device:0", "device_add:-ENOENT"), s.steps(mark));
+        assertNull(r.guestBdf());
+        assertNull(s.guest.pci().function(GUEST_BDF));
+        assertNull(s.guest.driver(GUEST_BDF));
+        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
+    }
+
+    @Test
+    void libxlSkipsTheInterruptPartWhenItCannotReadTheSysfsIrq() {
+        // pci_add_dm_done: fopen(".../irq") fails -> goto out_no_irq: no map, no permission, assign anyway
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.SYSFS_IRQ);
+        flow.sources.put(2, -Errno.ENOENT);
+        final Setup s = scripted(Strategies.byName("pv-dom0"), flow);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("ok", r.label());
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:16", "bind_pt_irq:0", "sysfs_irq:-ENOENT",
+            "assign_device:0"), s.steps(mark));
+        assertSame(s.guest.domain(), s.rig.xen.deviceOwner(NIC));
+        assertEquals(16, r.pirq(), "QEMU's binding");
+    }
+
+    @Test
+    void privcmdGsiFailureInLibxlIsFatalEvenAfterTheDeviceModelBound() {
+        // libxl__arch_hvm_map_gsi: xc_pcidev_get_gsi < 0 -> ERROR_FAIL
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
+        flow.sources.put(2, -Errno.ENOENT);
+        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final AttachResult r = s.attach();
+        assertEquals("privcmd_gsi:-ENOENT", r.label());
+        assertFalse(r.intxDisabled(), "QEMU had bound INTx");
+        assertEquals(GUEST_BDF, r.guestBdf());
+        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
+    }
+
+    @Test
+    void libxlsPirqIsReportedWhenTheDeviceModelBoundNone() {
+        // QEMU's map fails (INTx disabled, no pirq); libxl maps pirq 16, then irq_permission fails
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_IRQ_PERMISSION);
+        flow.maps.put(1, -Errno.ENOSPC);
+        final Setup s = scripted(Strategies.byName("status-quo"), flow);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("irq_permission:-EPERM", r.label());
+        assertEquals(16, r.pirq(), "libxl's pirq");
+        assertEquals(-1, r.guestGsi());
+        assertEquals(AttachStep.DM_MAP_PIRQ, r.dmFailedStep());
+        assertEquals(-Errno.ENOSPC, r.dmRc());
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:-ENOSPC", "privcmd_gsi:16", "map_pirq:16",
+            "irq_permission:-EPERM"), s.steps(mark));
+    }
+
+    @Test
+    void libxlMapFailureIsFatal() {
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
+        flow.maps.put(2, -Errno.ENOSPC);
+        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final AttachResult r = s.attach();
+        assertEquals("map_pirq:-ENOSPC", r.label());
+        assertEquals(16, r.gsi());
+        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC), "xc_assign_device never ran");
+        assertEquals(1, s.rig.linesContaining("pci-attach 00:03.0 to d1 FAILED at map_pirq: -ENOSPC"));
+    }
+
+    @Test
+    void assignDeviceLastFailsWhenTheDeviceWasTakenMeanwhile() {
+        // xc_test_assign_device passed, but by xc_assign_device another guest holds the device: libxl fails
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
+        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final LinuxDomU other = s.libxl.createHvmGuest("other", 1);
+        flow.onPermit = () -> assertEquals(0, s.rig.xen.domctl().assignDevice(s.rig.d0, other.domain().id(), NIC));
+        final AttachResult r = s.attach();
+        assertEquals("assign_device:-EBUSY", r.label());
+        assertEquals(16, r.gsi());
+        assertSame(other.domain(), s.rig.xen.deviceOwner(NIC));
+    }
+
+    @Test
+    void deviceWithAPinButNoIrqGetsNoIntxAndIsNotDisabled() {
+        // sysfs irq 0: xen_pt_realize maps nothing (modelled as "no machine irq"), pci_add_dm_done skips
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.SYSFS_IRQ);
+        flow.sources.put(1, 0);
+        flow.sources.put(2, 0);
+        final Setup s = scripted(Strategies.byName("pv-dom0"), flow);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("ok", r.label());
+        assertFalse(r.intxDisabled());
+        assertEquals(-1, r.gsi());
+        assertEquals(-1, r.pirq());
+        assertEquals(List.of("test_assign_device:0", "sysfs_irq:0", "assign_device:0"), s.steps(mark));
+        assertFalse(s.rig.xen.platform().pci().function(NIC).isIntxDisabled());
+    }
+
+    @Test
+    void privcmdGsiZeroInLibxlSkipsTheInterruptPart() {
+        // only a negative result is an error; 0 means "no interrupt" (pci_add_dm_done's irq == 0 case)
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
+        flow.sources.put(2, 0);
+        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("ok", r.label());
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:16", "bind_pt_irq:0", "privcmd_gsi:0",
+            "assign_device:0"), s.steps(mark));
+    }
+
+    @Test
+    void onlyANegativeMapResultIsAnError() {
+        // libxl and xen_pt_realize both test rc < 0: a map answering pirq 0 goes on (and bind_pt_irq refuses it)
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
+        flow.maps.put(1, 0);
+        flow.maps.put(2, 0);
+        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("attached, INTx disabled by QEMU (bind_pt_irq:-EPERM)", r.label());
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:0", "bind_pt_irq:-EPERM", "dm_unmap_pirq:-EINVAL",
+            "privcmd_gsi:16", "map_pirq:0", "gsi_permission:0", "assign_device:0"), s.steps(mark));
+        assertEquals(1, s.rig.linesContaining("device model: map_pirq(d1, 16) = pirq 0"));
+        assertEquals(1, s.rig.linesContaining("libxl: map_pirq(d1, 16) = pirq 0"));
+    }
+
+    @Test
+    void theDeviceModelsPirqIsReportedWhenLibxlFailsLater() {
+        // QEMU bound pirq 16; libxl's own map answers another pirq and its irq_permission fails
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_IRQ_PERMISSION);
+        flow.maps.put(2, 40);
+        final Setup s = scripted(Strategies.byName("status-quo"), flow);
+        final AttachResult r = s.attach();
+        assertEquals("irq_permission:-EPERM", r.label());
+        assertEquals(16, r.pirq(), "the pirq QEMU bound, not libxl's");
+        assertEquals(1, s.rig.linesContaining("irq_permission(d1, pirq 40) = -EPERM"));
+    }
+
+    @Test
+    void aDeviceWithoutPinIsNotAskedForItsIrqByTheDeviceModel() {
+        // xen_pt_realize: "no pin interrupt" before xen_host_pci_device_get's irq matters; only libxl reads sysfs
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.SYSFS_IRQ);
+        final Setup s = new Setup(XenConfig.XEN_4_18, DomainType.PV, PcistubVariants.ENABLE_ONLY, flow, false);
+        final Bdf host = new Bdf(0, 0, 0);
+        assertEquals(0, s.rig.dom0.pciback().seize(host));
+        assertEquals("ok", s.libxl.pciAttach(s.guest, host, SLOT).label());
+        assertEquals(1, flow.sourceCalls);
+    }
+
+    @Test
+    void theAttachIsAnnouncedAndTheLogNamesEachCallAndItsArguments() {
+        final Setup s = upstream();
+        final AttachResult r = s.attach();
+        assertEquals(1, s.rig.linesContaining("pci-attach 00:03.0 to d1 (guest) at guest slot 5"));
+        assertEquals(1, s.rig.linesContaining("device model: bind_pt_irq(d1, pirq " + r.pirq() + ", 00:05 INTA) = 0"));
+        assertEquals(1, s.rig.linesContaining("gsi_permission(d1, gsi 16) = 0"));
+        final Setup q = new Setup(Strategies.byName("status-quo"));
+        q.attach();
+        assertEquals(1, q.rig.linesContaining("irq_permission(d1, pirq 16) = -EPERM"));
+    }
+
+    @Test
+    void theDeviceModelsBusHasTheHostBridge() {
+        // QEMU's i440fx machine: 00:00.0 is the host bridge
+        final Setup s = upstream();
+        final PciFunction host = s.libxl.deviceModel(s.guest.domain()).bus().function(new Bdf(0, 0, 0));
+        assertNotNull(host);
+        assertEquals("i440fx", host.name());
+        assertEquals(0x1237, host.deviceId());
+    }
+
+    @Test
+    void deviceModelCallsAreLoggedAsQemuAndLibxlsAsLibxl() {
+        final Setup s = new Setup(Strategies.byName("hwdom-map-any-write"));
+        s.attach();
+        final List<io.irqsim.guest.Timeline.Entry> e = s.rig.log.entries();
+        assertTrue(e.stream().anyMatch(x -> x.actor().equals("qemu") && x.text().startsWith("device model: bind_pt_irq")));
+        assertTrue(e.stream().anyMatch(x -> x.actor().equals("qemu") && x.text().startsWith("device model: unmap_pirq")));
+        assertTrue(e.stream().anyMatch(x -> x.actor().equals("qemu")
+            && x.text().equals("00:03.0: interrupt binding failed, PCI_COMMAND_INTX_DISABLE set; the device stays "
+            + "without INTx")));
+        assertTrue(e.stream().anyMatch(x -> x.actor().equals("libxl") && x.text().startsWith("xc_assign_device")));
+        assertTrue(e.stream().noneMatch(x -> x.actor().equals("libxl") && x.text().startsWith("device model")));
+    }
+
+    @Test
+    void onlyTheDeviceModelsCallsAreItsOwn() {
+        for (final AttachStep st : AttachStep.values()) {
+            final boolean dm = st == AttachStep.DM_MAP_PIRQ || st == AttachStep.BIND_PT_IRQ
+                || st == AttachStep.DM_UNMAP_PIRQ || st == AttachStep.DEVICE_ADD;
+            assertEquals(dm, st.byDeviceModel(), st.label());
+        }
+    }
+
+    @Test
+    void mapPirqAsksForPirqEqualToIndexWhileMapPirqGsiLetsXenPick() {
+        // xc_physdev_map_pirq: map.pirq = *pirq < 0 ? index : *pirq; xc_physdev_map_pirq_gsi passes -1 through
+        final Setup s = upstream();
+        assertEquals(17, IrqFlows.SYSFS_IRQ.map(s.libxl, s.guest.domain(), 17));
+        final LinuxDomU second = s.libxl.createHvmGuest("second", 1);
+        assertEquals(16, IrqFlows.GSI_PERMISSION.map(s.libxl, second.domain(), 17), "Xen's first free GSI pirq");
+    }
+
     // ------------------------------------------------------------------ failures before anything is assigned
 
     @Test
     void deviceNotSeizedByPcibackIsNotAssignable() {
-        // libxl__device_pci_assignable: the BDF is not bound to pciback
+        // libxl__device_pci_add: xc_test_assign_device passes, then libxl_pci_assignable: not bound to pciback
         final Setup s = new Setup(XenConfig.XEN_4_20, DomainType.PVH, PcistubVariants.SETUP_GSI,
             IrqFlows.GSI_PERMISSION, false);
         final long mark = s.rig.mark();
@@ -90,20 +357,21 @@ class LibxlPciAttachTest {
         assertFalse(r.ok());
         assertEquals(AttachStep.PCI_ASSIGNABLE, r.failedStep());
         assertEquals(-Errno.ENODEV, r.rc());
-        assertEquals(List.of(), s.steps(mark), "no hypercall was made");
+        assertEquals(List.of("test_assign_device:0"), s.steps(mark), "nothing after the test");
         assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
         assertNull(s.guest.pci().function(GUEST_BDF));
         assertEquals(new AttachResult(NIC, "guest", AttachStep.PCI_ASSIGNABLE, -Errno.ENODEV, -1, -1, null, -1), r);
     }
 
     @Test
-    void deviceAlreadyAssignedToAnotherGuestIsBusy() {
-        // XEN_DOMCTL_assign_device -> device_assigned: -EBUSY; the device stays with the first guest
+    void deviceAlreadyAssignedToAnotherGuestFailsTheAssignTest() {
+        // libxl__device_pci_add: XEN_DOMCTL_test_assign_device -> device_assigned -EBUSY, reported as -EINVAL,
+        // before the device model is asked for anything; the device stays with the first guest
         final Setup s = upstream();
         assertTrue(s.attach().ok());
         final LinuxDomU second = s.libxl.createHvmGuest("second", 1);
         final AttachResult r = s.libxl.pciAttach(second, NIC, SLOT);
-        assertEquals("assign_device:-EBUSY", r.label());
+        assertEquals("test_assign_device:-EINVAL", r.label());
         assertEquals("second", r.domain());
         assertSame(s.guest.domain(), s.rig.xen.deviceOwner(NIC));
         assertNull(second.pci().function(GUEST_BDF));
@@ -113,35 +381,41 @@ class LibxlPciAttachTest {
     // ------------------------------------------------------------------ each flow's calls
 
     @Test
-    void gsiPermissionFlowCallsPrivcmdMapPirqGsiGsiPermissionThenTheDeviceModelBinds() {
-        // libxl__arch_hvm_map_gsi (Xen 4.20): xc_pcidev_get_gsi, xc_physdev_map_pirq_gsi(-1),
-        // xc_domain_gsi_permission; then xen_pt_realize: map_pirq_gsi again (same pirq), xc_domain_bind_pt_pci_irq
+    void gsiPermissionFlowRunsTheDeviceModelFirstThenMapPirqGsiGsiPermissionAndAssignLast() {
+        // do_pci_add: xen_pt_realize first (map_pirq_gsi(-1) picks a pirq, bind_pt_irq); then pci_add_dm_done:
+        // libxl__arch_hvm_map_gsi (Xen 4.20: xc_pcidev_get_gsi, map_pirq_gsi(-1) returns the same pirq,
+        // xc_domain_gsi_permission) and xc_assign_device last
         final Setup s = upstream();
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("ok", r.label());
         final int pirq = r.pirq();
-        assertEquals(List.of("assign_device:0", "privcmd_gsi:16", "map_pirq:" + pirq, "gsi_permission:0",
-            "dm_map_pirq:" + pirq, "bind_pt_irq:0"), s.steps(mark));
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:" + pirq, "bind_pt_irq:0", "privcmd_gsi:16",
+            "map_pirq:" + pirq, "gsi_permission:0", "assign_device:0"), s.steps(mark));
+        assertFalse(r.intxDisabled());
         assertEquals(DefaultPlatform.NIC_GSI, r.gsi());
         assertTrue(pirq >= 16, "Xen picks a free pirq for the guest");
     }
 
     @Test
-    void gsiIrqPermissionFlowFailsOnIrqPermissionAndDeassigns() {
-        // status-quo: privcmd GSI 16, map_pirq(16) works, XEN_DOMCTL_irq_permission finds no dom0 pirq 16 -> -EPERM
+    void gsiIrqPermissionFlowFailsOnIrqPermissionAfterTheDeviceModelBoundIt() {
+        // status-quo: QEMU maps and binds pirq 16 first; then privcmd GSI 16, map_pirq(16) returns the same pirq,
+        // XEN_DOMCTL_irq_permission finds no dom0 pirq 16 -> -EPERM. Nothing was assigned and nothing is undone:
+        // the device stays on the guest's bus (device_pci_add_done only logs)
         final Setup s = new Setup(Strategies.byName("status-quo"));
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("irq_permission:-EPERM", r.label());
-        assertEquals(List.of("assign_device:0", "privcmd_gsi:16", "map_pirq:16", "irq_permission:-EPERM"),
-            s.steps(mark));
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:16", "bind_pt_irq:0", "privcmd_gsi:16", "map_pirq:16",
+            "irq_permission:-EPERM"), s.steps(mark));
         assertEquals(16, r.gsi());
         assertEquals(16, r.pirq(), "xc_physdev_map_pirq asks for pirq == index");
-        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC), "deassigned after the failure");
-        assertNull(r.guestBdf());
-        assertEquals(-1, r.guestGsi());
-        assertNull(s.guest.pci().function(GUEST_BDF));
+        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC), "xc_assign_device never ran");
+        assertEquals(GUEST_BDF, r.guestBdf());
+        assertEquals(HvmIrq.pciIntxGsi(SLOT, 0), r.guestGsi(), "QEMU's binding stays");
+        assertNotNull(s.guest.pci().function(GUEST_BDF));
+        assertNotNull(s.guest.driver(GUEST_BDF), "the guest probed the device it sees");
+        assertEquals(1, s.rig.linesContaining("00:03.0 stays on d1's PCI bus at 00:05.0"));
     }
 
     @Test
@@ -152,7 +426,12 @@ class LibxlPciAttachTest {
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("map_pirq:-ENOSYS", r.label());
-        assertEquals(List.of("assign_device:0", "sysfs_irq:16", "map_pirq:-ENOSYS"), s.steps(mark));
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:-ENOSYS", "sysfs_irq:16", "map_pirq:-ENOSYS"),
+            s.steps(mark));
+        assertTrue(r.intxDisabled(), "QEMU's own map failed first, which only disabled INTx");
+        assertEquals(AttachStep.DM_MAP_PIRQ, r.dmFailedStep());
+        assertEquals(-Errno.ENOSYS, r.dmRc());
+        assertTrue(s.rig.xen.platform().pci().function(NIC).isIntxDisabled(), "PCI_COMMAND_INTX_DISABLE set");
         assertEquals(16, r.gsi(), "the toolstack used dom0's irq number");
         assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
     }
@@ -164,8 +443,8 @@ class LibxlPciAttachTest {
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("ok", r.label());
-        assertEquals(List.of("assign_device:0", "sysfs_irq:16", "map_pirq:16", "irq_permission:0",
-            "dm_map_pirq:16", "bind_pt_irq:0"), s.steps(mark));
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:16", "bind_pt_irq:0", "sysfs_irq:16", "map_pirq:16",
+            "irq_permission:0", "assign_device:0"), s.steps(mark));
         assertEquals(16, r.gsi());
         assertEquals(16, r.pirq());
     }
@@ -178,18 +457,35 @@ class LibxlPciAttachTest {
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("privcmd_gsi:-EPERM", r.label());
-        assertEquals(List.of("assign_device:0", "privcmd_gsi:-EPERM"), s.steps(mark));
+        assertEquals(List.of("test_assign_device:0", "privcmd_gsi:-EPERM", "privcmd_gsi:-EPERM"), s.steps(mark),
+            "QEMU asks first (and leaves INTx disabled), then libxl__arch_hvm_map_gsi fails");
+        assertEquals(AttachStep.PRIVCMD_GSI, r.dmFailedStep());
+        assertTrue(s.rig.xen.platform().pci().function(NIC).isIntxDisabled());
         assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
     }
 
     @Test
-    void bindFailureInTheDeviceModelDeassigns() {
-        // hwdom-map-any-write: dom0's first masked write bound GSI 16 edge and exclusive -> bind_pt_irq -EBUSY
+    void bindFailureInTheDeviceModelDisablesIntxAndTheAttachStillSucceeds() {
+        // hwdom-map-any-write: dom0's first masked write bound GSI 16 edge and exclusive -> bind_pt_irq -EBUSY.
+        // xen_pt_realize: PCI_COMMAND_INTX_DISABLE, xc_physdev_unmap_pirq, realize succeeds; libxl goes on
         final Setup s = new Setup(Strategies.byName("hwdom-map-any-write"));
+        final long mark = s.rig.mark();
         final AttachResult r = s.attach();
-        assertEquals("bind_pt_irq:-EBUSY", r.label());
-        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
-        assertNull(s.guest.driver(GUEST_BDF), "the guest never saw the device appear");
+        assertTrue(r.ok());
+        assertTrue(r.intxDisabled());
+        assertEquals("attached, INTx disabled by QEMU (bind_pt_irq:-EBUSY)", r.label());
+        final List<String> steps = s.steps(mark);
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:16", "bind_pt_irq:-EBUSY", "dm_unmap_pirq:0"),
+            steps.subList(0, 4));
+        assertEquals("assign_device:0", steps.get(steps.size() - 1));
+        assertSame(s.guest.domain(), s.rig.xen.deviceOwner(NIC));
+        assertEquals(-1, r.guestGsi());
+        assertTrue(s.rig.xen.platform().pci().function(NIC).isIntxDisabled());
+        assertNotNull(s.guest.driver(GUEST_BDF), "the device is in the guest, without INTx");
+        final NicTestDevice nic = s.rig.devices.get(NIC);
+        nic.raise();
+        s.rig.xen.drain();
+        assertEquals(0, s.guest.driver(GUEST_BDF).handled(), "the device no longer drives its INTx line");
     }
 
     @Test
@@ -202,7 +498,8 @@ class LibxlPciAttachTest {
         final long mark = s.rig.mark();
         final AttachResult r = s.libxl.pciAttach(s.guest, host, SLOT);
         assertEquals("ok", r.label());
-        assertEquals(List.of("assign_device:0", "sysfs_irq:0"), s.steps(mark));
+        assertEquals(List.of("test_assign_device:0", "sysfs_irq:0", "assign_device:0"), s.steps(mark));
+        assertFalse(r.intxDisabled());
         assertEquals(-1, r.pirq());
         assertEquals(-1, r.guestGsi());
         assertEquals(0, s.guest.driver(GUEST_BDF).irq());
@@ -273,8 +570,12 @@ class LibxlPciAttachTest {
         assertEquals("ok", new AttachResult(NIC, "g", null, 0, 16, 16, GUEST_BDF, 36).label());
         assertEquals("irq_permission:-EPERM",
             new AttachResult(NIC, "g", AttachStep.IRQ_PERMISSION, -Errno.EPERM, 16, 16, null, -1).label());
-        assertEquals("bind_pt_irq:-EBUSY",
-            new AttachResult(NIC, "g", AttachStep.BIND_PT_IRQ, -Errno.EBUSY, 16, 17, null, -1).label());
+        assertEquals("assign_device:-EBUSY",
+            new AttachResult(NIC, "g", AttachStep.ASSIGN_DEVICE, -Errno.EBUSY, 16, 17, null, -1).label());
+        assertEquals("attached, INTx disabled by QEMU (bind_pt_irq:-EPERM)", new AttachResult(NIC, "g", null, 0, 16, -1,
+            GUEST_BDF, -1, AttachStep.BIND_PT_IRQ, -Errno.EPERM).label());
+        assertEquals("irq_permission:-EPERM", new AttachResult(NIC, "g", AttachStep.IRQ_PERMISSION, -Errno.EPERM, 16,
+            -1, GUEST_BDF, -1, AttachStep.BIND_PT_IRQ, -Errno.EPERM).label(), "libxl's failure comes first");
     }
 
     @Test

@@ -9,11 +9,17 @@ import io.irqsim.hv.passthrough.PirqDpci;
  */
 public final class Pirq {
 
+    /** {@code IRQ_UNBOUND}: no emulated IRQ behind the pirq ({@code arch.hvm.emuirq}). */
+    public static final int EMUIRQ_UNBOUND = -1;
+    /** {@code IRQ_PT}: an HVM guest bound an event channel to a passed-through pirq. */
+    public static final int EMUIRQ_PT = -2;
+
     private final Domain domain;
     private final int pirq;
     private int irq;
     private boolean masked;
     private boolean evtchnBound;
+    private int emuirq = EMUIRQ_UNBOUND;
     private final PirqDpci dpci;
 
     Pirq(final Domain domain, final int pirq) {
@@ -60,6 +66,16 @@ public final class Pirq {
     /** @param bound new value */
     public void setEvtchnBound(final boolean bound) {
         this.evtchnBound = bound;
+    }
+
+    /** @return {@code arch.hvm.emuirq}: {@link #EMUIRQ_UNBOUND}, {@link #EMUIRQ_PT} or an emulated GSI */
+    public int emuirq() {
+        return emuirq;
+    }
+
+    /** @param emuirq new {@code arch.hvm.emuirq} */
+    public void setEmuirq(final int emuirq) {
+        this.emuirq = emuirq;
     }
 
     /** @return the passthrough state ({@code pirq->arch.hvm.dpci}) */

@@ -116,7 +116,15 @@ public final class DmOps extends HypercallBase {
             if (link < 0 || link > 3 || isaIrq < 0 || isaIrq > 15) {
                 rc = -Errno.EINVAL;
             } else {
+                final int old = d.hvmIrq().pciLinkRoute(link);
                 d.hvmIrq().setPciLinkRoute(link, isaIrq);
+                if (old != isaIrq && d.dpci() != null) {
+                    final int[] routes = new int[4];
+                    for (int i = 0; i < 4; i++) {
+                        routes[i] = d.hvmIrq().pciLinkRoute(i);
+                    }
+                    d.dpci().pciLinkRouteChanged(old, routes);
+                }
             }
         }
         return leave(caller, HypercallOp.DMOP_SET_PCI_LINK_ROUTE, link << 8 | isaIrq, rc);

@@ -223,4 +223,32 @@ public final class DomctlOps extends HypercallBase {
         }
         return leave(caller, HypercallOp.DOMCTL_DEASSIGN_DEVICE, bdf.sbdf(), rc);
     }
+
+    /**
+     * {@code XEN_DOMCTL_test_assign_device} (Xen {@code xen/drivers/passthrough/pci.c}
+     * {@code iommu_do_pci_domctl}@RELEASE-4.18.0, same at RELEASE-4.20.0): whether a device could be given
+     * to a domain. {@code device_assigned} finds it missing (-ENODEV) or held by a guest (-EBUSY), and
+     * the test reports either as -EINVAL ("already assigned, or non-existent").
+     *
+     * @param caller calling domain
+     * @param domid target
+     * @param bdf the device
+     * @return 0, -ESRCH, -EPERM, -EINVAL (self-assignment, device missing or already assigned)
+     */
+    public int testAssignDevice(final Domain caller, final int domid, final Bdf bdf) {
+        enter(caller);
+        int rc;
+        final Domain d = target(domid);
+        if (d == null) {
+            rc = -Errno.ESRCH;
+        } else if (!Xsm.priv(caller)) {
+            rc = -Errno.EPERM;
+        } else if (d == caller || xen.platform().pci().function(bdf) == null
+            || xen.deviceOwner(bdf) != xen.hardwareDomain()) {
+            rc = -Errno.EINVAL;
+        } else {
+            rc = 0;
+        }
+        return leave(caller, HypercallOp.DOMCTL_TEST_ASSIGN_DEVICE, bdf.sbdf(), rc);
+    }
 }

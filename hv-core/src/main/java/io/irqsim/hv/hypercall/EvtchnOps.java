@@ -25,25 +25,33 @@ public final class EvtchnOps extends HypercallBase {
      * @param caller calling domain
      * @param pirq its pirq
      * @param willShare {@code BIND_PIRQ__WILL_SHARE}
-     * @return 0, -EINVAL (pirq out of range), -EPERM (not mapped to an IRQ the caller may use:
+     * @return 0, -EINVAL (pirq out of range), -EPERM (PV: not mapped to an IRQ the caller may use:
      *     {@code pirq_access_permitted}), -EEXIST (already bound), -EBUSY, -ENOSYS (HVM-type caller without pirqs)
      */
     public int bindPirq(final Domain caller, final int pirq, final boolean willShare) {
         enter(caller);
         final Pirq p = caller.pirqs().get(pirq);
+        // evtchn_bind_pirq (xen/common/event_channel.c@RELEASE-4.18.0): an HVM domain is neither checked with
+        // pirq_access_permitted nor bound with pirq_guest_bind (its passthrough pirqs are bound by
+        // pt_irq_create_bind); arch_evtchn_bind_pirq then marks a mapped pirq IRQ_PT
+        final boolean hvm = caller.type().isHvmType();
         final int rc;
         if (!caller.hasPirqNotion()) {
             rc = -Errno.ENOSYS;
         } else if (pirq < 0 || pirq >= caller.pirqs().nrPirqs()) {
             rc = -Errno.EINVAL;
-        } else if (p == null || xen.pirqMapping().pirqAccessPermitted(caller, pirq) == 0) {
+        } else if (!hvm && (p == null || xen.pirqMapping().pirqAccessPermitted(caller, pirq) == 0)) {
             rc = -Errno.EPERM;
-        } else if (p.isEvtchnBound()) {
+        } else if (p != null && p.isEvtchnBound()) {
             rc = -Errno.EEXIST;
         } else {
-            final int r = xen.guestIrqs().pirqGuestBind(caller, p, willShare);
+            final Pirq info = p != null ? p : caller.pirqs().getOrCreate(pirq);
+            final int r = hvm ? 0 : xen.guestIrqs().pirqGuestBind(caller, info, willShare);
             if (r == 0) {
-                p.setEvtchnBound(true);
+                info.setEvtchnBound(true);
+                if (hvm && info.irq() > 0) {
+                    info.setEmuirq(Pirq.EMUIRQ_PT); // arch_evtchn_bind_pirq: map_domain_emuirq_pirq(IRQ_PT)
+                }
             }
             rc = r;
         }
@@ -65,7 +73,14 @@ public final class EvtchnOps extends HypercallBase {
             return -Errno.EINVAL;
         }
         p.setEvtchnBound(false);
-        xen.guestIrqs().pirqGuestUnbind(caller, p);
+        if (caller.type().isHvmType()) {
+            // evtchn_close: no pirq_guest_unbind for an HVM domain; unmap_domain_pirq_emuirq for a mapped pirq
+            if (p.irq() > 0) {
+                p.setEmuirq(Pirq.EMUIRQ_UNBOUND);
+            }
+        } else {
+            xen.guestIrqs().pirqGuestUnbind(caller, p);
+        }
         xen.drain();
         return 0;
     }

@@ -23,6 +23,7 @@ public final class HvmIrqDpci {
 
     private final List<List<Girq>> girqs;
     private final int[] linkCount = new int[4];
+    private int isairqMap;
 
     /**
      * @param nrGsis guest GSIs
@@ -48,6 +49,33 @@ public final class HvmIrqDpci {
      */
     public int linkCount(final int link) {
         return linkCount[link];
+    }
+
+    /**
+     * @param isairq 0..15
+     * @return whether {@code isairq_map} has it: a bound INTx line reaches it through a PCI link
+     */
+    public boolean isairqMapped(final int isairq) {
+        return (isairqMap & 1 << isairq) != 0;
+    }
+
+    /**
+     * The pass-through fixup of {@code hvm_set_pci_link_route} ({@code xen/arch/x86/hvm/irq.c}@RELEASE-4.18.0):
+     * a link moved from {@code oldIsaIrq}: clear that bit, then set the ISA IRQ of every link that has a
+     * bound INTx line. Called only when the route changed.
+     *
+     * @param oldIsaIrq the link's previous ISA IRQ (0 = none)
+     * @param routes the four links' ISA IRQs after the change
+     */
+    public void pciLinkRouteChanged(final int oldIsaIrq, final int[] routes) {
+        if (oldIsaIrq != 0) {
+            isairqMap &= ~(1 << oldIsaIrq);
+        }
+        for (int i = 0; i < 4; i++) {
+            if (linkCount[i] != 0 && routes[i] != 0) {
+                isairqMap |= 1 << routes[i];
+            }
+        }
     }
 
     void addLink(final int link, final int delta) {

@@ -22,6 +22,9 @@ import java.util.List;
  */
 public final class Passthrough {
 
+    /** {@code NR_ISAIRQS}. */
+    private static final int ISA_IRQS = 16;
+
     private final GuestIrqs guestIrqs;
     private final WorkQueue queue;
     private final TraceRecorder trace;
@@ -189,7 +192,9 @@ public final class Passthrough {
     }
 
     /**
-     * {@code hvm_dirq_assist}: asserts every guest INTx the pirq drives (or the hardware domain's
+     * {@code hvm_dirq_assist} ({@code xen/drivers/passthrough/x86/hvm.c}@RELEASE-4.18.0, same at
+     * RELEASE-4.20.0): if the guest took the pirq as an event channel ({@link #hvmDomainUsePirq}), sends
+     * it the pirq event first; then asserts every guest INTx the pirq drives (or the hardware domain's
      * GSI), counting the guest EOIs to wait for.
      *
      * @param pd the pirq's passthrough state
@@ -201,6 +206,10 @@ public final class Passthrough {
         }
         pd.setMasked(false);
         trace.setContext(trace.contextCpu(), d.id());
+        if (hvmDomainUsePirq(d, pd.pirq())) {
+            trace.event(HvEvent.EVTCHN_PIRQ, pd.pirq().pirq(), pd.pirq().irq(), 1); // send_guest_pirq
+            d.sendPirqEvent(pd.pirq().pirq());
+        }
         int asserted = 0;
         final List<PirqDpci.Digl> digls = pd.digls();
         for (int i = 0; i < digls.size(); i++) {
@@ -220,8 +229,24 @@ public final class Passthrough {
     }
 
     /**
-     * {@code hvm_dpci_eoi}: the guest EOI'd a GSI; deassert what drove it and, when no guest EOI
-     * is pending any more, EOI the physical interrupt.
+     * {@code hvm_domain_use_pirq} ({@code xen/arch/x86/hvm/irq.c}@RELEASE-4.18.0): an HVM-type domain whose
+     * pirq has an emulated IRQ behind it, i.e. one that bound an event channel to it
+     * ({@code arch_evtchn_bind_pirq} sets {@code IRQ_PT}). Only guests with {@code XENFEAT_hvm_pirqs} can.
+     *
+     * @param d the domain
+     * @param p its pirq, or {@code null}
+     * @return whether the guest takes this pirq as an event channel
+     */
+    static boolean hvmDomainUsePirq(final Domain d, final Pirq p) {
+        return d.type().isHvmType() && p != null && p.emuirq() != Pirq.EMUIRQ_UNBOUND;
+    }
+
+    /**
+     * {@code hvm_dpci_eoi} ({@code xen/drivers/passthrough/x86/hvm.c}@RELEASE-4.18.0, same at RELEASE-4.20.0):
+     * the guest EOI'd a GSI. The hardware domain: {@code hvm_gsi_eoi}, which needs only the pirq to
+     * exist. A guest GSI below 16: {@code hvm_dpci_isairq_eoi}, for INTx lines that reach it through a
+     * PCI link. Otherwise {@code __hvm_dpci_eoi} for every binding of the GSI: deassert the INTx unless
+     * the guest takes the pirq as an event channel, then {@code hvm_pirq_eoi}.
      *
      * @param d the domain
      * @param guestGsi the guest GSI whose vector was EOI'd
@@ -231,13 +256,17 @@ public final class Passthrough {
             return;
         }
         if (d.isHardwareDomain()) {
-            // hvm_gsi_eoi
+            // hvm_gsi_eoi: "Check if GSI is actually mapped" tests pirq_dpci(pirq), i.e. that the pirq exists
             final Pirq p = d.pirqs().get(guestGsi);
-            if (p == null || !p.dpci().has(PirqDpci.MAPPED)) {
+            if (p == null) {
                 return;
             }
             d.hvmIrq().gsiDeassert(guestGsi);
             hvmPirqEoi(d, p, guestGsi);
+            return;
+        }
+        if (guestGsi < ISA_IRQS) {
+            hvmDpciIsairqEoi(d, guestGsi);
             return;
         }
         final HvmIrqDpci dpci = d.dpci();
@@ -247,10 +276,40 @@ public final class Passthrough {
         final List<HvmIrqDpci.Girq> list = dpci.girqs(guestGsi);
         for (int i = 0; i < list.size(); i++) {
             final HvmIrqDpci.Girq g = list.get(i);
-            d.hvmIrq().pciIntxDeassert(g.device(), g.intx());
             final Pirq p = d.pirqs().get(g.pirq());
+            if (!hvmDomainUsePirq(d, p)) {
+                d.hvmIrq().pciIntxDeassert(g.device(), g.intx());
+            }
             if (p != null) {
                 hvmPirqEoi(d, p, guestGsi);
+            }
+        }
+    }
+
+    /**
+     * {@code hvm_dpci_isairq_eoi} ({@code xen/drivers/passthrough/x86/hvm.c}@RELEASE-4.18.0): a guest EOI of
+     * an ISA IRQ that a PCI link routes bound INTx lines to ({@code isairq_map}): for every passthrough
+     * pirq, deassert each of its lines whose link goes to that IRQ and count one guest EOI; the last one
+     * EOIs the physical IRQ.
+     */
+    private void hvmDpciIsairqEoi(final Domain d, final int isairq) {
+        final HvmIrqDpci dpci = d.dpci();
+        if (dpci == null || !dpci.isairqMapped(isairq)) {
+            return;
+        }
+        for (int i = 0; i < d.pirqs().nrPirqs(); i++) {
+            final Pirq p = d.pirqs().get(i);
+            final PirqDpci pd = p == null ? null : p.dpci();
+            if (pd == null || pd.flags() == 0) {
+                continue; // pt_pirq_iterate visits bound pirqs only
+            }
+            final List<PirqDpci.Digl> digls = pd.digls();
+            for (int j = 0; j < digls.size(); j++) {
+                final PirqDpci.Digl g = digls.get(j);
+                if (d.hvmIrq().pciLinkRoute(HvmIrq.pciIntxLink(g.device(), g.intx())) == isairq) {
+                    d.hvmIrq().pciIntxDeassert(g.device(), g.intx());
+                    hvmPirqEoi(d, p, isairq);
+                }
             }
         }
     }

@@ -25,6 +25,8 @@ public enum HypercallOp {
     DOMCTL_ASSIGN_DEVICE(20, "domctl_assign_device"),
     /** {@code XEN_DOMCTL_deassign_device}. */
     DOMCTL_DEASSIGN_DEVICE(21, "domctl_deassign_device"),
+    /** {@code XEN_DOMCTL_test_assign_device}. */
+    DOMCTL_TEST_ASSIGN_DEVICE(22, "domctl_test_assign_device"),
     /** {@code XEN_DMOP_set_pci_intx_level}. */
     DMOP_SET_PCI_INTX_LEVEL(32, "dm_op_set_pci_intx_level"),
     /** {@code XEN_DMOP_set_isa_irq_level}. */
