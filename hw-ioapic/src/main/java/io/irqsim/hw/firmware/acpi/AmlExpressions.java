@@ -176,8 +176,10 @@ final class AmlExpressions {
                 return v;
             }
             case 0x97: case 0x98: return toDecOrHexString(f, s, end, op == 0x97);
-            case 0x99: { // ToInteger
-                final AmlObject v = new AmlObject.Int(AmlConvert.toInteger(evalTermArg(f, s, end), in.int32(), s));
+            case 0x99: { // ToInteger: a string is decimal unless it starts with 0x (ACPI 6.5, 19.6.141)
+                final AmlObject src = evalTermArg(f, s, end);
+                final AmlObject v = new AmlObject.Int(src instanceof AmlObject.Str str ? explicitInteger(str.value())
+                    : AmlConvert.toInteger(src, in.int32(), s));
                 store(f, target(f, s, end), v, s);
                 return v;
             }
@@ -688,7 +690,7 @@ final class AmlExpressions {
         if (v instanceof AmlObject.Str str) {
             r = str.value();
         } else if (v instanceof AmlObject.Int i) {
-            r = dec ? Long.toUnsignedString(i.value()) : "0x" + Long.toHexString(i.value()).toUpperCase();
+            r = dec ? Long.toUnsignedString(i.value()) : String.format(in.int32() ? "%08X" : "%016X", i.value());
         } else {
             final StringBuilder sb = new StringBuilder();
             for (final byte b : AmlConvert.toBuffer(v, in.int32(), s)) {
@@ -738,5 +740,17 @@ final class AmlExpressions {
     /** @return {@code v} read as unsigned, at most {@code max} */
     private static long clamp(final long v, final long max) {
         return v < 0 || v > max ? max : v;
+    }
+
+    private long explicitInteger(final String str) {
+        final String t = str.strip();
+        if (t.startsWith("0x") || t.startsWith("0X")) {
+            return AmlConvert.toInteger(new AmlObject.Str(t), in.int32(), null);
+        }
+        long v = 0;
+        for (int i = 0; i < t.length() && Character.isDigit(t.charAt(i)); i++) {
+            v = v * 10 + (t.charAt(i) - '0');
+        }
+        return mask(v);
     }
 }
