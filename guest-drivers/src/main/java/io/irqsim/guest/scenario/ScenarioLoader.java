@@ -224,7 +224,26 @@ public final class ScenarioLoader {
             throw new ScenarioException(source, at.keyLine, at.keyColumn, "platform",
                 "the platform is inconsistent: " + e.getMessage(), e);
         }
-        return spec;
+        return withAcpidump(root.get("firmware"), spec);
+    }
+
+    /** {@code firmware: {acpidump: PATH}}: the machine of a real firmware, the scenario's PCI devices (docs/firmware.md). */
+    private PlatformSpec withAcpidump(final Node fn, final PlatformSpec spec) {
+        final Obj f = fn == null ? null : obj(fn, ScenarioKeys.FIRMWARE);
+        if (f == null || !f.has("acpidump")) {
+            return spec;
+        }
+        final java.nio.file.Path given = java.nio.file.Path.of(nonEmptyString(f.get("acpidump")));
+        final java.nio.file.Path parent = java.nio.file.Path.of(source).toAbsolutePath().getParent();
+        final java.nio.file.Path dump = given.isAbsolute() || parent == null ? given : parent.resolve(given);
+        try {
+            final PlatformSpec built = io.irqsim.hw.firmware.acpi.FirmwarePlatform.spec(
+                io.irqsim.hw.firmware.acpi.AcpiFirmware.read(dump), spec).spec();
+            Platform.build(built, new VirtualClock(), HwTrace.NONE);
+            return built;
+        } catch (io.irqsim.hw.firmware.acpi.AcpiInputException | IllegalArgumentException e) {
+            throw errAt("firmware.acpidump", e.getMessage());
+        }
     }
 
     private List<PlatformSpec.CpuSpec> cpus(final Node n) {

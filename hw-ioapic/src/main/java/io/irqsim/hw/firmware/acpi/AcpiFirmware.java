@@ -119,7 +119,42 @@ public record AcpiFirmware(List<AcpiTable> tables, MadtReader.Madt madt, Fadt fa
         final PciRoutingReader.Result routing = PciRoutingReader.read(aml);
         warnings.addAll(aml.warnings());
         warnings.addAll(routing.warnings());
-        return new AcpiFirmware(dump.tables(), madt, fadt, ioapics(madt, pins), routing, aml.namespace(), warnings);
+        final List<IoApic> ioapics = cover(ioapics(madt, pins), routing, pins, warnings);
+        return new AcpiFirmware(dump.tables(), madt, fadt, ioapics, routing, aml.namespace(), warnings);
+    }
+
+    /**
+     * Grows the last IO-APIC to the highest GSI a {@code _PRT} or link device names, when its pin
+     * count was only assumed: firmware knows its IO-APICs' sizes, the MADT just does not say them.
+     */
+    private static List<IoApic> cover(final List<IoApic> ioapics, final PciRoutingReader.Result routing,
+                                      final Map<Integer, Integer> pins, final List<String> warnings) {
+        if (ioapics.isEmpty()) {
+            return ioapics;
+        }
+        long max = -1;
+        for (final PciRoutingReader.Prt p : routing.prt()) {
+            if (!p.isLink()) {
+                max = Math.max(max, p.sourceIndex());
+            }
+        }
+        for (final PciRoutingReader.Link l : routing.links()) {
+            if (l.extended()) {
+                for (final int g : l.possible()) {
+                    max = Math.max(max, g);
+                }
+            }
+        }
+        final IoApic last = ioapics.get(ioapics.size() - 1);
+        if (max < last.gsiBase() + last.pins() || pins.containsKey(last.id()) || max >= last.gsiBase() + MAX_PINS) {
+            return ioapics;
+        }
+        final List<IoApic> out = new ArrayList<>(ioapics);
+        final int n = (int) (max - last.gsiBase() + 1);
+        out.set(out.size() - 1, new IoApic(last.id(), last.address(), last.gsiBase(), n));
+        warnings.add(String.format("IO-APIC id %d: the firmware routes GSI %d, past the %d pins assumed;"
+            + " assuming %d pins (GSI %d-%d)", last.id(), max, last.pins(), n, last.gsiBase(), max));
+        return out;
     }
 
     private static List<IoApic> ioapics(final MadtReader.Madt madt, final Map<Integer, Integer> pins) {
