@@ -172,8 +172,9 @@ public final class FirmwarePlatform {
             }
             out.computeIfAbsent(bus, k -> new ArrayList<>()).add(e);
         }
-        for (final String b : unplaced) {
-            warnings.add(b + "._PRT: the scenario has no PCI bridge at that address, so its bus is unknown: not used");
+        if (!unplaced.isEmpty()) {
+            warnings.add("_PRT of " + String.join(", ", unplaced) + " not used: the scenario has no PCI bridge at"
+                + " that address, so the bus behind it is unknown");
         }
         return out;
     }
