@@ -236,9 +236,17 @@ public final class ScenarioLoader {
         final java.nio.file.Path given = java.nio.file.Path.of(nonEmptyString(f.get("acpidump")));
         final java.nio.file.Path parent = java.nio.file.Path.of(source).toAbsolutePath().getParent();
         final java.nio.file.Path dump = given.isAbsolute() || parent == null ? given : parent.resolve(given);
+        final Map<String, Long> fields = new HashMap<>();
+        if (f.has("fields")) {
+            final Node fl = f.get("fields");
+            if (fl.kind != Kind.MAP) {
+                throw err(fl, "expected a mapping of OperationRegion field paths to values, got " + describe(fl));
+            }
+            fl.fields.forEach((path, v) -> fields.put(path, integer(v, 0, Long.MAX_VALUE, true)));
+        }
         try {
             final PlatformSpec built = io.irqsim.hw.firmware.acpi.FirmwarePlatform.spec(
-                io.irqsim.hw.firmware.acpi.AcpiFirmware.read(dump), spec).spec();
+                io.irqsim.hw.firmware.acpi.AcpiFirmware.read(dump, fields, Map.of()), spec).spec();
             Platform.build(built, new VirtualClock(), HwTrace.NONE);
             return built;
         } catch (io.irqsim.hw.firmware.acpi.AcpiInputException | IllegalArgumentException e) {

@@ -58,6 +58,17 @@ class FirmwareScenarioTest {
     }
 
     @Test
+    void suppliedFieldValueIsWhatTheLinkReports() throws Exception {
+        final Path yaml = dir.resolve("fields.yaml");
+        // \_SB.LNKA._CRS reads PIRA of the DL360's ISA bridge; 0x0B routes it to IRQ 11
+        Files.writeString(yaml, "firmware:\n  acpidump: dl360.acpi\n  fields: {'\\_SB.PCI0.IBRG.PIRA': 0x0B}\n");
+        final Scenario s = ScenarioLoader.load(yaml, STRATEGIES);
+        final PlatformSpec.LinkSpec lnka = s.platform().firmware().links().stream()
+            .filter(l -> l.name().equals("LNKA")).findFirst().orElseThrow();
+        assertEquals(11, lnka.current());
+    }
+
+    @Test
     void missingDumpIsAScenarioErrorAtTheKey() throws Exception {
         final Path yaml = dir.resolve("missing.yaml");
         Files.writeString(yaml, "firmware:\n  acpidump: nowhere.acpi\n");
