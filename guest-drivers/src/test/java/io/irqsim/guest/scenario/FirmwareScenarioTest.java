@@ -49,6 +49,8 @@ class FirmwareScenarioTest {
             "traffic:",
             "  - {device: '00:1d.0', count: 3}",
             ""));
+        assertEquals(List.of(), new MiniSchemaValidator(ScenarioSchemaTest.schema()).validate(
+            new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(Files.readString(yaml))));
         final Scenario s = ScenarioLoader.load(yaml, STRATEGIES);
         assertEquals(2, s.platform().ioapics().size());
         assertEquals(8, s.platform().cpus().size());

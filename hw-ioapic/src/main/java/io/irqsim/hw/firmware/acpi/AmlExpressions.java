@@ -14,27 +14,11 @@ import java.util.List;
 final class AmlExpressions {
 
     private final AmlInterpreter in;
-
-    /** Where a result goes ({@code Target}, {@code SuperName}). */
-    private sealed interface Target {
-    }
-
-    private record LocalT(int index) implements Target {
-    }
-
-    private record ArgT(int index) implements Target {
-    }
-
-    private record NodeT(AmlNode node) implements Target {
-    }
-
-    private record RefT(AmlObject ref) implements Target {
-    }
-
-    private enum NullT implements Target { NULL, DEBUG }
+    private final AmlTargets targets;
 
     AmlExpressions(final AmlInterpreter in) {
         this.in = in;
+        this.targets = new AmlTargets(in, this);
     }
 
     private long ones() {
@@ -65,7 +49,7 @@ final class AmlExpressions {
         throw s.error(at, "expected an integer operand, found " + describe(o));
     }
 
-    private static String describe(final AmlObject o) {
+    static String describe(final AmlObject o) {
         if (o instanceof AmlObject.NodeRef r) {
             return "a reference to " + r.node().path();
         }
@@ -107,20 +91,20 @@ final class AmlExpressions {
             case 0x13: return pkg(f, s, end, true);
             case 0x70: { // Store
                 final AmlObject v = evalTermArg(f, s, end);
-                store(f, target(f, s, end), v, s);
+                targets.store(f, targets.target(f, s, end), v, s);
                 return v;
             }
             case 0x71: // RefOf
-                return reference(f, target(f, s, end), s, start);
+                return targets.reference(f, targets.target(f, s, end), s, start);
             case 0x72: case 0x74: case 0x77: case 0x79: case 0x7A: case 0x7B: case 0x7C: case 0x7D: case 0x7E:
             case 0x7F: case 0x85:
                 return binary(f, s, end, op, start);
             case 0x73: return concat(f, s, end);
             case 0x75: case 0x76: { // Increment, Decrement
-                final Target t = target(f, s, end);
-                final long v = integer(read(f, t, s, start), s, start);
+                final AmlTargets.Target t = targets.target(f, s, end);
+                final long v = integer(targets.read(f, t, s, start), s, start);
                 final AmlObject r = new AmlObject.Int(mask(op == 0x75 ? v + 1 : v - 1));
-                store(f, t, r, s);
+                targets.store(f, t, r, s);
                 return r;
             }
             case 0x78: { // Divide
@@ -129,11 +113,11 @@ final class AmlExpressions {
                 if (b == 0) {
                     throw s.error(start, "Divide by zero");
                 }
-                final Target rem = target(f, s, end);
-                final Target quo = target(f, s, end);
+                final AmlTargets.Target rem = targets.target(f, s, end);
+                final AmlTargets.Target quo = targets.target(f, s, end);
                 final AmlObject q = new AmlObject.Int(Long.divideUnsigned(a, b));
-                store(f, rem, new AmlObject.Int(Long.remainderUnsigned(a, b)), s);
-                store(f, quo, q, s);
+                targets.store(f, rem, new AmlObject.Int(Long.remainderUnsigned(a, b)), s);
+                targets.store(f, quo, q, s);
                 return q;
             }
             case 0x80: return unary(f, s, end, v -> mask(~v));
@@ -142,11 +126,11 @@ final class AmlExpressions {
             case 0x83: return derefOf(f, s, end, start);
             case 0x84: return concatRes(f, s, end);
             case 0x86: { // Notify
-                target(f, s, end);
+                targets.target(f, s, end);
                 evalTermArg(f, s, end);
                 return new AmlObject.Int(0);
             }
-            case 0x87: return new AmlObject.Int(sizeOf(read(f, target(f, s, end), s, start), s, start));
+            case 0x87: return new AmlObject.Int(sizeOf(targets.read(f, targets.target(f, s, end), s, start), s, start));
             case 0x88: return index(f, s, end, start);
             case 0x89: return match(f, s, end, start);
             case 0x8A: return createField(f, s, end, start, 32, true);
@@ -155,8 +139,8 @@ final class AmlExpressions {
             case 0x8D: return createField(f, s, end, start, 1, false);
             case 0x8F: return createField(f, s, end, start, 64, true);
             case 0x8E: { // ObjectType
-                final Target t = target(f, s, end);
-                return new AmlObject.Int(objectType(f, t));
+                final AmlTargets.Target t = targets.target(f, s, end);
+                return new AmlObject.Int(targets.objectType(f, t));
             }
             case 0x90: case 0x91: {
                 final long a = evalInteger(f, s, end);
@@ -172,7 +156,7 @@ final class AmlExpressions {
             }
             case 0x96: { // ToBuffer
                 final AmlObject v = new AmlObject.Buf(AmlConvert.toBuffer(evalTermArg(f, s, end), in.int32(), s).clone());
-                store(f, target(f, s, end), v, s);
+                targets.store(f, targets.target(f, s, end), v, s);
                 return v;
             }
             case 0x97: case 0x98: return toDecOrHexString(f, s, end, op == 0x97);
@@ -180,17 +164,17 @@ final class AmlExpressions {
                 final AmlObject src = evalTermArg(f, s, end);
                 final AmlObject v = new AmlObject.Int(src instanceof AmlObject.Str str ? explicitInteger(str.value())
                     : AmlConvert.toInteger(src, in.int32(), s));
-                store(f, target(f, s, end), v, s);
+                targets.store(f, targets.target(f, s, end), v, s);
                 return v;
             }
             case 0x9C: return toStringOp(f, s, end);
             case 0x9D: { // CopyObject
                 final AmlObject v = evalTermArg(f, s, end);
-                final Target t = target(f, s, end);
-                if (t instanceof NodeT n) {
+                final AmlTargets.Target t = targets.target(f, s, end);
+                if (t instanceof AmlTargets.NodeT n) {
                     n.node().setObject(v);
                 } else {
-                    store(f, t, v, s);
+                    targets.store(f, t, v, s);
                 }
                 return v;
             }
@@ -212,18 +196,18 @@ final class AmlExpressions {
             case 0x12: { // CondRefOf
                 final int at = s.pos();
                 AmlNode node = null;
-                Target t = null;
+                AmlTargets.Target t = null;
                 if (AmlStream.isNameStart(s.peek(end))) {
                     node = in.namespace().lookup(s.nameString(end), f.scope);
                 } else {
                     s.seek(at);
-                    t = target(f, s, end);
+                    t = targets.target(f, s, end);
                 }
-                final Target dst = target(f, s, end);
+                final AmlTargets.Target dst = targets.target(f, s, end);
                 if (node == null && t == null || node != null && node.object() instanceof AmlObject.ExternalDecl) {
                     return bool(false);
                 }
-                store(f, dst, node != null ? new AmlObject.NodeRef(node.target()) : reference(f, t, s, start), s);
+                targets.store(f, dst, node != null ? new AmlObject.NodeRef(node.target()) : targets.reference(f, t, s, start), s);
                 return bool(true);
             }
             case 0x13: { // CreateField
@@ -238,14 +222,14 @@ final class AmlExpressions {
                 evalTermArg(f, s, end);
                 return new AmlObject.Int(0);
             case 0x23: // Acquire: always succeeds, nothing else runs
-                target(f, s, end);
+                targets.target(f, s, end);
                 s.u16(end);
                 return new AmlObject.Int(0);
             case 0x24: case 0x26: case 0x27: // Signal, Reset, Release
-                target(f, s, end);
+                targets.target(f, s, end);
                 return new AmlObject.Int(0);
             case 0x25: // Wait
-                target(f, s, end);
+                targets.target(f, s, end);
                 evalTermArg(f, s, end);
                 return new AmlObject.Int(0);
             case 0x28: return unary(f, s, end, AmlExpressions::fromBcd);
@@ -310,177 +294,6 @@ final class AmlExpressions {
             throw s.error(at, node.path() + " is an External method no table defines");
         }
         return in.invoke(node.target(), args, s);
-    }
-
-    private Target target(final AmlInterpreter.Frame f, final AmlStream s, final int end) {
-        final int at = s.pos();
-        final int op = s.peek(end);
-        if (op == 0x00) {
-            s.u8(end);
-            return NullT.NULL;
-        }
-        if (op >= 0x60 && op <= 0x67) {
-            s.u8(end);
-            return new LocalT(op - 0x60);
-        }
-        if (op >= 0x68 && op <= 0x6E) {
-            s.u8(end);
-            return new ArgT(op - 0x68);
-        }
-        if (op == 0x5B) {
-            s.u8(end);
-            if (s.peek(end) == 0x31) {
-                s.u8(end);
-                return NullT.DEBUG;
-            }
-            s.seek(at);
-            return new RefT(evalTermArg(f, s, end));
-        }
-        if (AmlStream.isNameStart(op)) {
-            final String name = s.nameString(end);
-            final AmlNode node = in.namespace().lookup(name, f.scope);
-            if (node == null) {
-                throw s.error(at, name + " does not exist in the namespace");
-            }
-            return new NodeT(node.target());
-        }
-        return new RefT(evalTermArg(f, s, end));
-    }
-
-    private AmlObject read(final AmlInterpreter.Frame f, final Target t, final AmlStream s, final int at) {
-        if (t instanceof LocalT l) {
-            final AmlObject v = f.locals[l.index()];
-            if (v == null) {
-                throw s.error(at, "Local" + l.index() + " is read before anything is stored in it");
-            }
-            return v;
-        }
-        if (t instanceof ArgT a) {
-            final AmlObject v = f.args[a.index()];
-            if (v == null) {
-                throw s.error(at, "Arg" + a.index() + " was not passed");
-            }
-            return v instanceof AmlObject.NodeRef || v instanceof AmlObject.ElementRef ? deref(v, s, at) : v;
-        }
-        if (t instanceof NodeT n) {
-            return in.value(n.node(), s);
-        }
-        if (t instanceof RefT r) {
-            return r.ref() instanceof AmlObject.NodeRef || r.ref() instanceof AmlObject.ElementRef
-                ? deref(r.ref(), s, at) : r.ref();
-        }
-        return AmlObject.Debug.INSTANCE;
-    }
-
-    private AmlObject reference(final AmlInterpreter.Frame f, final Target t, final AmlStream s, final int at) {
-        if (t instanceof NodeT n) {
-            return new AmlObject.NodeRef(n.node());
-        }
-        if (t instanceof RefT r) {
-            return r.ref();
-        }
-        return read(f, t, s, at);
-    }
-
-    private int objectType(final AmlInterpreter.Frame f, final Target t) {
-        if (t instanceof NodeT n) {
-            return n.node().object().objectType();
-        }
-        final AmlObject v = t instanceof LocalT l ? f.locals[l.index()] : t instanceof ArgT a ? f.args[a.index()]
-            : t instanceof RefT r ? r.ref() : AmlObject.Debug.INSTANCE;
-        return v == null ? 0 : v instanceof AmlObject.NodeRef r ? r.node().object().objectType() : v.objectType();
-    }
-
-    AmlObject deref(final AmlObject ref, final AmlStream s, final int at) {
-        if (ref instanceof AmlObject.NodeRef r) {
-            return in.value(r.node(), s);
-        }
-        if (ref instanceof AmlObject.ElementRef e) {
-            if (e.container() instanceof AmlObject.Pkg p) {
-                final AmlObject el = p.elements().get(e.index());
-                if (el instanceof AmlObject.NameRef nr) {
-                    final AmlNode n = in.namespace().lookup(nr.name(), nr.scope());
-                    return n == null ? el : new AmlObject.NodeRef(n.target());
-                }
-                return el;
-            }
-            if (e.container() instanceof AmlObject.Buf b) {
-                return new AmlObject.Int(b.data()[e.index()] & 0xFF);
-            }
-            if (e.container() instanceof AmlObject.Str str) {
-                return new AmlObject.Int(str.value().charAt(e.index()));
-            }
-        }
-        if (ref instanceof AmlObject.Str str) {
-            final AmlNode n = in.namespace().lookup(AmlNamespace.internal(str.value()), in.namespace().root());
-            if (n != null) {
-                return in.value(n, s);
-            }
-        }
-        throw s.error(at, "DerefOf needs a reference, found " + describe(ref));
-    }
-
-    private void store(final AmlInterpreter.Frame f, final Target t, final AmlObject v, final AmlStream s) {
-        if (t instanceof LocalT l) {
-            f.locals[l.index()] = v;
-        } else if (t instanceof ArgT a) {
-            final AmlObject cur = f.args[a.index()];
-            if (cur instanceof AmlObject.NodeRef || cur instanceof AmlObject.ElementRef) {
-                storeRef(cur, v, s);
-            } else {
-                f.args[a.index()] = v;
-            }
-        } else if (t instanceof NodeT n) {
-            storeNode(n.node(), v, s);
-        } else if (t instanceof RefT r) {
-            storeRef(r.ref(), v, s);
-        }
-    }
-
-    private void storeRef(final AmlObject ref, final AmlObject v, final AmlStream s) {
-        if (ref instanceof AmlObject.NodeRef r) {
-            storeNode(r.node(), v, s);
-        } else if (ref instanceof AmlObject.ElementRef e) {
-            if (e.container() instanceof AmlObject.Pkg p) {
-                p.elements().set(e.index(), v);
-            } else if (e.container() instanceof AmlObject.Buf b) {
-                b.data()[e.index()] = (byte) AmlConvert.toInteger(v, in.int32(), s);
-            }
-        } else {
-            throw s.error("cannot store into " + describe(ref));
-        }
-    }
-
-    private void storeNode(final AmlNode node, final AmlObject v, final AmlStream s) {
-        final AmlObject o = node.object();
-        if (o instanceof AmlObject.FieldUnit fu) {
-            if (!(v instanceof AmlObject.Buf b && b.data().length > 8)) {
-                in.writeField(fu, AmlConvert.toInteger(v, in.int32(), s));
-            }
-        } else if (o instanceof AmlObject.BufferField bf) {
-            if (bf.bitLength() <= 64) {
-                AmlConvert.writeBits(bf.buffer().data(), bf.bitOffset(), bf.bitLength(),
-                    AmlConvert.toInteger(v, in.int32(), s));
-            } else {
-                final byte[] src = AmlConvert.toBuffer(v, in.int32(), s);
-                for (int i = 0; i < bf.bitLength(); i++) {
-                    AmlConvert.writeBits(bf.buffer().data(), bf.bitOffset() + i, 1, AmlConvert.readBits(src, i, 1));
-                }
-            }
-        } else if (o instanceof AmlObject.Int && !(v instanceof AmlObject.Pkg)) {
-            node.setObject(new AmlObject.Int(AmlConvert.toInteger(v, in.int32(), s)));
-        } else if (o instanceof AmlObject.Str && !(v instanceof AmlObject.Pkg)) {
-            node.setObject(new AmlObject.Str(AmlConvert.toStr(v, in.int32(), s)));
-        } else if (o instanceof AmlObject.Buf b && !(v instanceof AmlObject.Pkg)) {
-            final byte[] src = AmlConvert.toBuffer(v, in.int32(), s);
-            Arrays.fill(b.data(), (byte) 0);
-            System.arraycopy(src, 0, b.data(), 0, Math.min(src.length, b.data().length));
-        } else if (o instanceof AmlObject.Method || o instanceof AmlObject.NativeMethod
-            || o instanceof AmlObject.Named) {
-            throw s.error("cannot store into " + node.path() + ", a " + AmlConvert.typeName(o));
-        } else {
-            node.setObject(v);
-        }
     }
 
     // ------------------------------------------------------------------ data
@@ -550,14 +363,14 @@ final class AmlExpressions {
             }
         };
         final AmlObject v = new AmlObject.Int(mask(r));
-        store(f, target(f, s, end), v, s);
+        targets.store(f, targets.target(f, s, end), v, s);
         return v;
     }
 
     private AmlObject unary(final AmlInterpreter.Frame f, final AmlStream s, final int end,
                             final java.util.function.LongUnaryOperator fn) {
         final AmlObject v = new AmlObject.Int(mask(fn.applyAsLong(evalInteger(f, s, end))));
-        store(f, target(f, s, end), v, s);
+        targets.store(f, targets.target(f, s, end), v, s);
         return v;
     }
 
@@ -575,7 +388,7 @@ final class AmlExpressions {
             System.arraycopy(y, 0, out, x.length, y.length);
             r = new AmlObject.Buf(out);
         }
-        store(f, target(f, s, end), r, s);
+        targets.store(f, targets.target(f, s, end), r, s);
         return r;
     }
 
@@ -589,12 +402,12 @@ final class AmlExpressions {
         System.arraycopy(b, 0, out, la, lb);
         out[la + lb] = 0x79;
         final AmlObject r = new AmlObject.Buf(out);
-        store(f, target(f, s, end), r, s);
+        targets.store(f, targets.target(f, s, end), r, s);
         return r;
     }
 
     private AmlObject derefOf(final AmlInterpreter.Frame f, final AmlStream s, final int end, final int at) {
-        return deref(evalTermArg(f, s, end), s, at);
+        return targets.deref(evalTermArg(f, s, end), s, at);
     }
 
     private static long sizeOf(final AmlObject v, final AmlStream s, final int at) {
@@ -613,7 +426,7 @@ final class AmlExpressions {
     private AmlObject index(final AmlInterpreter.Frame f, final AmlStream s, final int end, final int at) {
         AmlObject src = evalTermArg(f, s, end);
         if (src instanceof AmlObject.NodeRef || src instanceof AmlObject.ElementRef) {
-            src = deref(src, s, at);
+            src = targets.deref(src, s, at);
         }
         final long i = evalInteger(f, s, end);
         final long size = sizeOf(src, s, at);
@@ -622,7 +435,7 @@ final class AmlExpressions {
                 + AmlConvert.typeName(src));
         }
         final AmlObject ref = new AmlObject.ElementRef(src, (int) i);
-        store(f, target(f, s, end), ref, s);
+        targets.store(f, targets.target(f, s, end), ref, s);
         return ref;
     }
 
@@ -702,7 +515,7 @@ final class AmlExpressions {
             r = sb.toString();
         }
         final AmlObject out = new AmlObject.Str(r);
-        store(f, target(f, s, end), out, s);
+        targets.store(f, targets.target(f, s, end), out, s);
         return out;
     }
 
@@ -714,7 +527,7 @@ final class AmlExpressions {
             sb.append((char) (b[i] & 0xFF));
         }
         final AmlObject out = new AmlObject.Str(sb.toString());
-        store(f, target(f, s, end), out, s);
+        targets.store(f, targets.target(f, s, end), out, s);
         return out;
     }
 
@@ -733,7 +546,7 @@ final class AmlExpressions {
             final int to = (int) clamp(from + clamp(len, Integer.MAX_VALUE), b.length);
             out = new AmlObject.Buf(Arrays.copyOfRange(b, from, to));
         }
-        store(f, target(f, s, end), out, s);
+        targets.store(f, targets.target(f, s, end), out, s);
         return out;
     }
 
