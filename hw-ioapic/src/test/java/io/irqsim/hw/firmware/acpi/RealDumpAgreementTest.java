@@ -33,7 +33,7 @@ class RealDumpAgreementTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"ProLiant-DL360-G5", "Acer-C720-Peppy", "Gigabyte-M68M-S2P", "Gigabyte-970A-DS3P",
-        "Intel-DG965LV"})
+        "Intel-DG965LV", "Google-Fizz", "ASRock-X570-Taichi"})
     void madtSciAndHostBridgePrtAgreeWithAcpica(final String name) throws IOException {
         final String expected;
         try (InputStream in = getClass().getResourceAsStream("/firmware/real/" + name + ".expected")) {
