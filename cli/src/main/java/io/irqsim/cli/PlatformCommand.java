@@ -22,7 +22,9 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code irqsim platform}: describes the built-in default platform and walks one level-triggered
- * PCI interrupt through the bare hardware (no hypervisor), the way a kernel would, checking each step.
+ * PCI interrupt through the bare hardware (no hypervisor), the way a kernel would, checking each step;
+ * with {@code --firmware DUMP}, prints what irqsim reads from a real machine's ACPI tables instead
+ * ({@link FirmwareReport}).
  */
 @Command(name = "platform", mixinStandardHelpOptions = true,
     description = {"Describe the built-in default platform and self-check its bare interrupt path.",
