@@ -244,9 +244,22 @@ public final class ScenarioLoader {
             }
             fl.fields.forEach((path, v) -> fields.put(path, integer(v, 0, Long.MAX_VALUE, true)));
         }
+        final Map<Integer, Integer> pins = new HashMap<>();
+        if (f.has("ioapicPins")) {
+            final Node pn = f.get("ioapicPins");
+            if (pn.kind != Kind.MAP) {
+                throw err(pn, "expected a mapping of IO-APIC id to pin count, got " + describe(pn));
+            }
+            for (final Map.Entry<String, Node> e : pn.fields.entrySet()) {
+                if (!e.getKey().matches("\\d{1,3}")) {
+                    throw err(e.getValue(), "'" + e.getKey() + "' is not an IO-APIC id (0..255)");
+                }
+                pins.put(Integer.parseInt(e.getKey()), int32(e.getValue(), 1, 240, false));
+            }
+        }
         try {
             final PlatformSpec built = io.irqsim.hw.firmware.acpi.FirmwarePlatform.spec(
-                io.irqsim.hw.firmware.acpi.AcpiFirmware.read(dump, fields, Map.of()), spec).spec();
+                io.irqsim.hw.firmware.acpi.AcpiFirmware.read(dump, fields, pins), spec).spec();
             Platform.build(built, new VirtualClock(), HwTrace.NONE);
             return built;
         } catch (io.irqsim.hw.firmware.acpi.AcpiInputException | IllegalArgumentException e) {

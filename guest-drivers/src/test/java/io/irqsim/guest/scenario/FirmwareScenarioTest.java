@@ -71,6 +71,25 @@ class FirmwareScenarioTest {
     }
 
     @Test
+    void ioapicPinsOverrideTheInferredCount() throws Exception {
+        final Path yaml = dir.resolve("pins.yaml");
+        Files.writeString(yaml, "firmware:\n  acpidump: dl360.acpi\n  ioapicPins: {9: 32}\n");
+        assertEquals(List.of(), new MiniSchemaValidator(ScenarioSchemaTest.schema()).validate(
+            new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(Files.readString(yaml))));
+        final Scenario s = ScenarioLoader.load(yaml, STRATEGIES);
+        assertEquals(24, s.platform().ioapics().get(0).pins());
+        assertEquals(32, s.platform().ioapics().get(1).pins());
+    }
+
+    @Test
+    void ioapicPinsKeyMustBeAnId() throws Exception {
+        final Path yaml = dir.resolve("badpins.yaml");
+        Files.writeString(yaml, "firmware:\n  acpidump: dl360.acpi\n  ioapicPins: {first: 32}\n");
+        final ScenarioException e = assertThrows(ScenarioException.class, () -> ScenarioLoader.load(yaml, STRATEGIES));
+        assertTrue(e.getMessage().contains("'first' is not an IO-APIC id"), e.getMessage());
+    }
+
+    @Test
     void missingDumpIsAScenarioErrorAtTheKey() throws Exception {
         final Path yaml = dir.resolve("missing.yaml");
         Files.writeString(yaml, "firmware:\n  acpidump: nowhere.acpi\n");
