@@ -69,8 +69,9 @@ public final class Main implements Runnable {
         final CommandLine cl = new CommandLine(new Main());
         cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILED);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (ex instanceof ScenarioException || ex instanceof java.io.UncheckedIOException) {
-                // a bad scenario file or an unwritable output: a clear message, not a stack trace
+            if (ex instanceof ScenarioException || ex instanceof java.io.UncheckedIOException
+                || ex instanceof io.irqsim.hw.firmware.acpi.AcpiInputException) {
+                // a bad scenario file, unreadable firmware tables or an unwritable output: a clear message, not a stack trace
                 commandLine.getErr().println("irqsim: " + ex.getMessage());
                 return EXIT_USAGE;
             }

@@ -14,26 +14,53 @@ import io.irqsim.hw.trace.HwTrace;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import io.irqsim.hw.firmware.acpi.AcpiFirmware;
+
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
  * {@code irqsim platform}: describes the built-in default platform and walks one level-triggered
- * PCI interrupt through the bare hardware (no hypervisor), the way a kernel would, checking each step.
+ * PCI interrupt through the bare hardware (no hypervisor), the way a kernel would, checking each step;
+ * with {@code --firmware DUMP}, prints what irqsim reads from a real machine's ACPI tables instead
+ * ({@link FirmwareReport}).
  */
 @Command(name = "platform", mixinStandardHelpOptions = true,
     description = {"Describe the built-in default platform and self-check its bare interrupt path.",
         "Without a hypervisor:",
-        "program the NIC's IO-APIC entry through MMIO, assert its INTx, acknowledge and EOI on CPU 0."})
+        "program the NIC's IO-APIC entry through MMIO, assert its INTx, acknowledge and EOI on CPU 0.",
+        "With --firmware DUMP: print what irqsim reads from a real machine's ACPI tables instead",
+        "(IO-APICs, overrides, SCI, every _PRT, link devices, evaluations that needed a default; docs/firmware.md)."})
 public final class PlatformCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--firmware", paramLabel = "DUMP",
+        description = "acpidump output (or a binary table from acpixtract) of a real machine: print what irqsim reads.")
+    private Path firmware;
+
+    @CommandLine.Option(names = "--json", description = "With --firmware: print JSON (ioapics, overrides, sci, prt,"
+        + " links, warnings).")
+    private boolean json;
+
     @Override
     public Integer call() {
         final PrintWriter out = spec.commandLine().getOut();
         try {
+            if (firmware != null) {
+                final AcpiFirmware fw = AcpiFirmware.read(firmware);
+                if (json) {
+                    out.println(Json.write(FirmwareReport.json(fw)));
+                } else {
+                    FirmwareReport.text(fw, firmware.toString(), out);
+                }
+                return Main.EXIT_OK;
+            }
+            if (json) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--json needs --firmware");
+            }
             return selfCheck(out);
         } finally {
             out.flush();

@@ -5,6 +5,7 @@ import io.irqsim.guest.run.ScenarioRunner;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.guest.scenario.ScenarioException;
 import io.irqsim.guest.strategy.Strategy;
+import io.irqsim.hw.firmware.acpi.AcpiInputException;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -52,7 +53,7 @@ final class RunBatch {
     private RunBatch() {
     }
 
-    static int run(final List<Path> files, final String strategy, final Path junitXml,
+    static int run(final List<Path> files, final String strategy, final Path firmware, final Path junitXml,
                    final CommandLine.Model.CommandSpec spec) {
         final PrintWriter out = spec.commandLine().getOut();
         final List<Outcome> outcomes = new ArrayList<>();
@@ -60,10 +61,10 @@ final class RunBatch {
             final long started = System.nanoTime();
             Outcome o;
             try {
-                final Scenario scenario = ScenarioInput.of(f).load();
+                final Scenario scenario = ScenarioInput.of(f, firmware).load();
                 final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
                 o = Outcome.of(f.toString(), ScenarioRunner.run(scenario, s), (System.nanoTime() - started) / 1e9);
-            } catch (final ScenarioException e) {
+            } catch (final ScenarioException | AcpiInputException e) {
                 o = Outcome.error(f.toString(), e.getMessage());
             }
             outcomes.add(o);

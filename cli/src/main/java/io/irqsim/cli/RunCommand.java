@@ -49,6 +49,9 @@ public final class RunCommand implements Callable<Integer> {
         description = "Design to run (default: the scenario's, else status-quo). See 'irqsim strategies'.")
     private String strategy;
 
+    @Option(names = "--firmware", paramLabel = "DUMP", description = ScenarioInput.FIRMWARE_HELP)
+    private Path firmware;
+
     @Option(names = "--trace", paramLabel = "FILE",
         description = "Write the binary trace of the run to FILE (decode with 'irqsim trace dump FILE').")
     private Path trace;
@@ -79,7 +82,7 @@ public final class RunCommand implements Callable<Integer> {
                     "--json, --trace and --dump-state take one scenario; with several, each gets a PASS/FAIL line");
             }
             if (files.size() > 1) {
-                return RunBatch.run(files, strategy, junitXml, spec);
+                return RunBatch.run(files, strategy, firmware, junitXml, spec);
             }
         }
         if ((dumpState || !dumpStateAt.isEmpty()) && json) {
@@ -90,7 +93,7 @@ public final class RunCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--dump-state-at: negative time " + ns);
             }
         }
-        final ScenarioInput input = ScenarioInput.of(files.isEmpty() ? null : files.get(0));
+        final ScenarioInput input = ScenarioInput.of(files.isEmpty() ? null : files.get(0), firmware);
         final Scenario scenario = input.load();
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
         final long started = System.nanoTime();

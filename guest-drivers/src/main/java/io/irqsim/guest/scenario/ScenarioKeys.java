@@ -45,7 +45,7 @@ final class ScenarioKeys {
         m.put(WIRING, List.of("intx", "isa"));
         m.put(INTX, List.of("slot", "pin", "gsi", "kind"));
         m.put(ISA, List.of("irq", "gsi", "kind"));
-        m.put(FIRMWARE, List.of("overrides", "prt", "links", "sciGsi"));
+        m.put(FIRMWARE, List.of("overrides", "prt", "links", "sciGsi", "acpidump", "fields", "ioapicPins"));
         m.put(OVERRIDE, List.of("irq", "gsi", "trigger", "polarity"));
         m.put(PRT_ENTRY, List.of("device", "pin", "link", "gsi"));
         m.put(LINK, List.of("name", "possible", "trigger", "polarity", "shareable", "extended", "current"));

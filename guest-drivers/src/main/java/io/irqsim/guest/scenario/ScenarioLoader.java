@@ -225,7 +225,47 @@ public final class ScenarioLoader {
             throw new ScenarioException(source, at.keyLine, at.keyColumn, "platform",
                 "the platform is inconsistent: " + e.getMessage(), e);
         }
-        return spec;
+        return withAcpidump(root.get("firmware"), spec);
+    }
+
+    /** {@code firmware: {acpidump: PATH}}: the machine of a real firmware, the scenario's PCI devices (docs/firmware.md). */
+    private PlatformSpec withAcpidump(final Node fn, final PlatformSpec spec) {
+        final Obj f = fn == null ? null : obj(fn, ScenarioKeys.FIRMWARE);
+        if (f == null || !f.has("acpidump")) {
+            return spec;
+        }
+        final java.nio.file.Path given = java.nio.file.Path.of(nonEmptyString(f.get("acpidump")));
+        final java.nio.file.Path parent = java.nio.file.Path.of(source).toAbsolutePath().getParent();
+        final java.nio.file.Path dump = given.isAbsolute() || parent == null ? given : parent.resolve(given);
+        final Map<String, Long> fields = new HashMap<>();
+        if (f.has("fields")) {
+            final Node fl = f.get("fields");
+            if (fl.kind != Kind.MAP) {
+                throw err(fl, "expected a mapping of OperationRegion field paths to values, got " + describe(fl));
+            }
+            fl.fields.forEach((path, v) -> fields.put(path, integer(v, 0, Long.MAX_VALUE, true)));
+        }
+        final Map<Integer, Integer> pins = new HashMap<>();
+        if (f.has("ioapicPins")) {
+            final Node pn = f.get("ioapicPins");
+            if (pn.kind != Kind.MAP) {
+                throw err(pn, "expected a mapping of IO-APIC id to pin count, got " + describe(pn));
+            }
+            for (final Map.Entry<String, Node> e : pn.fields.entrySet()) {
+                if (!e.getKey().matches("\\d{1,3}")) {
+                    throw err(e.getValue(), "'" + e.getKey() + "' is not an IO-APIC id (0..255)");
+                }
+                pins.put(Integer.parseInt(e.getKey()), int32(e.getValue(), 1, 240, false));
+            }
+        }
+        try {
+            final PlatformSpec built = io.irqsim.hw.firmware.acpi.FirmwarePlatform.spec(
+                io.irqsim.hw.firmware.acpi.AcpiFirmware.read(dump, fields, pins), spec).spec();
+            Platform.build(built, new VirtualClock(), HwTrace.NONE);
+            return built;
+        } catch (io.irqsim.hw.firmware.acpi.AcpiInputException | IllegalArgumentException e) {
+            throw errAt("firmware.acpidump", e.getMessage());
+        }
     }
 
     private List<PlatformSpec.CpuSpec> cpus(final Node n) {

@@ -102,7 +102,7 @@ class ScenarioLoaderErrorTest {
             "scenarios/x.yaml:2:26: platform.pci[0].vendorId: unknown key 'vendorId' (did you mean 'vendor'?);"
                 + " allowed here: bdf, name, vendor, device, class, pin, bridgeTo");
         assertError("firmware: {sciGSI: 9}\n", "scenarios/x.yaml:1:12: firmware.sciGSI: unknown key 'sciGSI'"
-            + " (did you mean 'sciGsi'?); allowed here: overrides, prt, links, sciGsi");
+            + " (did you mean 'sciGsi'?); allowed here: overrides, prt, links, sciGsi, acpidump, fields, ioapicPins");
     }
 
     @Test

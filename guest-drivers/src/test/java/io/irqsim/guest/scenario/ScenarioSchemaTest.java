@@ -42,7 +42,7 @@ class ScenarioSchemaTest {
         }
     }
 
-    private static JsonNode schema() throws IOException {
+    static JsonNode schema() throws IOException {
         return JSON.readTree(resourceBytes(ScenarioLoader.SCHEMA_RESOURCE));
     }
 
@@ -103,6 +103,8 @@ class ScenarioSchemaTest {
         collectKeys(YAML.readTree(text), "", used);
         final Map<String, Set<String>> accepted = new TreeMap<>();
         ScenarioLoader.acceptedKeys().forEach((template, keys) -> accepted.put(template, new TreeSet<>(keys)));
+        // firmware.acpidump replaces the machine with a real dump's: FirmwareScenarioTest covers it, fields, ioapicPins
+        accepted.get("firmware").removeAll(Set.of("acpidump", "fields", "ioapicPins"));
         assertEquals(accepted, used);
         // is valid for the schema and for the loader, and the loader read what it says
         assertEquals(List.of(), new MiniSchemaValidator(schema()).validate(YAML.readTree(text)));

@@ -1,0 +1,121 @@
+package io.irqsim.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code irqsim platform --firmware DUMP [--json]} and {@code irqsim run --firmware DUMP} on the HP
+ * ProLiant DL360 G5's {@code acpidump} output (hw-ioapic's test resources, origin in their README).
+ */
+class FirmwareCommandTest {
+
+    @TempDir
+    static Path dir;
+    private static Path dump;
+
+    @BeforeAll
+    static void unpack() throws Exception {
+        dump = dir.resolve("dl360.acpi");
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(
+            Path.of("../hw-ioapic/src/test/resources/firmware/real/ProLiant-DL360-G5.acpi.gz")))) {
+            Files.write(dump, in.readAllBytes());
+        }
+    }
+
+    private record Run(int status, String out, String err) {
+    }
+
+    private static Run run(final String... args) {
+        final CommandLine cl = Main.commandLine();
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        final int status = cl.execute(args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    @Test
+    void jsonHasExactlyTheFieldsOfTheIssue() throws Exception {
+        final Run r = run("platform", "--firmware", dump.toString(), "--json");
+        assertEquals(Main.EXIT_OK, r.status(), r.err());
+        final JsonNode root = new ObjectMapper().readTree(r.out());
+        assertEquals(List.of("ioapics", "overrides", "sci", "prt", "links", "warnings"),
+            iterable(root.fieldNames()));
+        assertEquals(List.of("id", "address", "gsiBase", "pins"), iterable(root.get("ioapics").get(0).fieldNames()));
+        assertEquals(9, root.get("ioapics").get(1).get("id").asInt());
+        assertEquals(24, root.get("ioapics").get(1).get("gsiBase").asInt());
+        final JsonNode sciOverride = root.get("overrides").get(1);
+        assertEquals(List.of("bus", "irq", "gsi", "polarity", "trigger"), iterable(sciOverride.fieldNames()));
+        assertEquals("high", sciOverride.get("polarity").asText());
+        assertEquals("level", sciOverride.get("trigger").asText());
+        assertEquals(9, root.get("sci").asInt());
+        final JsonNode prt0 = root.get("prt").get(0);
+        assertEquals("\\_SB.PCI0", prt0.get("bridge").asText());
+        assertEquals(29, prt0.get("device").asInt());
+        assertEquals(16, prt0.get("gsi").asInt());
+        final JsonNode link = root.get("links").get(0);
+        assertEquals(List.of("path", "possible", "current", "trigger", "polarity", "shareable"),
+            iterable(link.fieldNames()));
+        assertEquals("\\_SB.LNKA", link.get("path").asText());
+        assertTrue(root.get("warnings").toString().contains("\\\\_SB.LNKA._CRS needed a default"),
+            root.get("warnings").toString());
+    }
+
+    private static List<String> iterable(final java.util.Iterator<String> it) {
+        final List<String> out = new java.util.ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
+    }
+
+    @Test
+    void textListsIoApicsOverridesSciAndThePrtPerBridge() {
+        final Run r = run("platform", "--firmware", dump.toString());
+        assertEquals(Main.EXIT_OK, r.status(), r.err());
+        assertTrue(r.out().contains("IO-APIC id 9 at 0xfec80000: GSI 24-47 (24 pins)"), r.out());
+        assertTrue(r.out().contains("override: bus 0 IRQ 9 -> GSI 9, polarity high, trigger level"), r.out());
+        assertTrue(r.out().contains("FADT: SCI_INT 9 (GSI 9)"), r.out());
+        assertTrue(r.out().contains("\\_SB.PCI0._PRT:\n  device 29 INTA -> GSI 16"), r.out());
+    }
+
+    @Test
+    void truncatedDumpExitsTwoNamingTableAndOffset() throws Exception {
+        final String text = Files.readString(dump);
+        final Path cut = dir.resolve("cut.acpi");
+        Files.writeString(cut, text.substring(0, text.indexOf("    0040:", text.indexOf("APIC @"))));
+        final Run r = run("platform", "--firmware", cut.toString());
+        assertEquals(Main.EXIT_USAGE, r.status());
+        assertTrue(r.err().startsWith("irqsim: APIC at offset 0x40: truncated"), r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+    }
+
+    @Test
+    void jsonWithoutFirmwareIsAUsageError() {
+        assertEquals(Main.EXIT_USAGE, run("platform", "--json").status());
+    }
+
+    @Test
+    void runBootsTheDefaultScenarioOnTheFirmwareAndShowsAcpiPciIrqEnable() {
+        final Run r = run("run", "--firmware", dump.toString(), "--strategy", "pciback-setup-gsi");
+        // 00:1d.0 is the first device the DL360's host bridge _PRT routes INTA for: GSI 16 (acpiexec agrees)
+        assertTrue(r.out().contains("00:1d.0: PCI INTA -> GSI 16 (level, low)"), r.out());
+        assertTrue(r.out().contains("IO-APIC: 2 chip(s)"), r.out());
+        assertEquals(Main.EXIT_OK, r.status(), r.out());
+    }
+}

@@ -1,0 +1,66 @@
+package io.irqsim.hw.firmware.acpi;
+
+import io.irqsim.hw.firmware.InterruptSourceOverride;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** MADT entry decoding (ACPI 6.5, 5.2.12) and its errors, on tables built byte by byte here. */
+class MadtReaderTest {
+
+    private static AcpiTable madt(final int... entryBytes) {
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(new byte[] {0x00, 0x00, (byte) 0xE0, (byte) 0xFE, 0x01, 0x00, 0x00, 0x00});
+        for (final int b : entryBytes) {
+            body.write(b);
+        }
+        final byte[] b = body.toByteArray();
+        return new AcpiTable("APIC", AcpiDumpReaderTest.table("APIC", 36 + b.length, b));
+    }
+
+    @Test
+    void everyEntryTypeIrqsimReads() {
+        final MadtReader.Madt m = MadtReader.read(madt(
+            0, 8, 1, 0, 1, 0, 0, 0,                      // LAPIC uid 1 id 0 enabled
+            0, 8, 2, 1, 2, 0, 0, 0,                      // LAPIC uid 2 id 1 online-capable only
+            1, 12, 2, 0, 0, 0, (byte) 0xC0, (byte) 0xFE, 0, 0, 0, 0,   // IO-APIC 2 at FEC00000 base 0
+            1, 12, 3, 0, 0, 0x10, (byte) 0xC0, (byte) 0xFE, 24, 0, 0, 0, // IO-APIC 3 at FEC01000 base 24
+            2, 10, 0, 9, 20, 0, 0, 0, 0x0F, 0,           // ISO IRQ9 -> GSI20 level/low
+            3, 8, 0x0D, 0, 5, 0, 0, 0,                   // NMI source GSI 5
+            4, 6, (byte) 0xFF, 0x05, 0, 1,               // LAPIC NMI all, LINT1
+            9, 16, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0, // x2APIC id 256 uid 7
+            0x7F, 4, 0, 0));                             // unknown type: skipped
+        assertEquals(0xFEE00000L, m.localApicAddress());
+        assertEquals(List.of(new MadtReader.LocalApic(1, 0, true, false, false),
+            new MadtReader.LocalApic(2, 1, false, true, false),
+            new MadtReader.LocalApic(7, 256, true, false, true)), m.localApics());
+        assertEquals(List.of(new MadtReader.IoApic(2, 0xFEC00000L, 0), new MadtReader.IoApic(3, 0xFEC01000L, 24)),
+            m.ioApics());
+        assertEquals(List.of(new InterruptSourceOverride(0, 9, 20, 0x0F)), m.overrides());
+        assertEquals(List.of(new MadtReader.NmiSource(0x0D, 5)), m.nmiSources());
+        assertEquals(List.of(new MadtReader.LocalApicNmi(0xFF, 5, 1)), m.localApicNmis());
+    }
+
+    @Test
+    void entryRunningPastTheTableNamesItsOffset() {
+        final AcpiInputException e = assertThrows(AcpiInputException.class,
+            () -> MadtReader.read(madt(1, 12, 2, 0, 0, 0)));
+        assertEquals("APIC (TESTTBL) at offset 0x2c: MADT entry of type 1 and length 12 runs past the end of the 50-byte"
+            + " table", e.getMessage());
+    }
+
+    @Test
+    void entryShorterThanItsTypeNeeds() {
+        final AcpiInputException e = assertThrows(AcpiInputException.class, () -> MadtReader.read(madt(2, 6, 0, 0, 0, 0)));
+        assertEquals("APIC (TESTTBL) at offset 0x2c: MADT entry of type 2 has length 6, the type needs 10", e.getMessage());
+    }
+
+    @Test
+    void zeroLengthEntryWouldLoopForever() {
+        assertThrows(AcpiInputException.class, () -> MadtReader.read(madt(0, 0, 0, 0)));
+    }
+}
