@@ -4,13 +4,21 @@ import io.irqsim.guest.run.RunResult;
 import io.irqsim.guest.run.ScenarioRunner;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.guest.strategy.Strategy;
+import io.irqsim.hv.trace.TraceFormat;
 import io.irqsim.hv.trace.TraceRecorder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 
 /**
@@ -40,7 +48,9 @@ public final class RunCommand implements Callable<Integer> {
     private String strategy;
 
     @Option(names = "--trace", paramLabel = "FILE",
-        description = "Write the binary trace of the run to FILE (decode with 'irqsim trace dump FILE').")
+        description = {"Write the binary trace of the run to FILE (decode with 'irqsim trace dump FILE'): a new or "
+            + "regular file, truncated in place; a directory, device, FIFO or symbolic link is refused. '-' writes "
+            + "the trace to standard output after the run, and the report to standard error."})
     private Path trace;
 
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
@@ -53,9 +63,16 @@ public final class RunCommand implements Callable<Integer> {
     public Integer call() {
         final Scenario scenario = input.load();
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
-        final RunResult r = trace == null ? ScenarioRunner.run(scenario, s)
-            : ScenarioRunner.run(scenario, s, clock -> TraceRecorder.mappedFile(trace, clock));
-        final PrintWriter out = spec.commandLine().getOut();
+        final boolean traceToStdout = trace != null && "-".equals(trace.toString());
+        final RunResult r;
+        if (trace == null) {
+            r = ScenarioRunner.run(scenario, s);
+        } else if (traceToStdout) {
+            r = runTracingToStandardOutput(scenario, s);
+        } else {
+            r = ScenarioRunner.run(scenario, s, clock -> TraceRecorder.mappedFile(trace, clock));
+        }
+        final PrintWriter out = traceToStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
         if (json) {
             out.println(Json.write(r));
             out.flush();
@@ -67,5 +84,37 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         return r.passed() ? Main.EXIT_OK : Main.EXIT_FAILED;
+    }
+
+    /**
+     * Records into a private temporary file, then copies its header and records (not the chunk
+     * padding after them) to standard output and deletes it.
+     */
+    private static RunResult runTracingToStandardOutput(final Scenario scenario, final Strategy s) {
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile("irqsim-", ".trace");
+            final Path file = tmp;
+            final RunResult r = ScenarioRunner.run(scenario, s, clock -> TraceRecorder.mappedFile(file, clock));
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ)) {
+                final long length = TraceFormat.recordOffset(r.traceRecords());
+                final WritableByteChannel stdout = Channels.newChannel(System.out);
+                for (long at = 0; at < length; ) {
+                    at += ch.transferTo(at, length - at, stdout);
+                }
+                System.out.flush();
+            }
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the trace to standard output: " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // a temporary file left behind is harmless
+                }
+            }
+        }
     }
 }
