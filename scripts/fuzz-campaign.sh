@@ -16,7 +16,7 @@ echo "campaign $target for $duration, log $log"
 start=$(date +%s)
 status=0
 JAZZER_FUZZ=1 JAZZER_MAX_DURATION="$duration" nice -n 10 ./mvnw -B -q test -pl "$module" -am \
-    -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false >"$log" 2>&1 || status=$?
+    -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false -Djazzer.hooks=true >"$log" 2>&1 || status=$?
 end=$(date +%s)
 grep -E '^#[0-9]+ +DONE|^Done [0-9]+ runs' "$log" | tail -2 || true
 echo "$target: exit $status after $((end - start)) s"

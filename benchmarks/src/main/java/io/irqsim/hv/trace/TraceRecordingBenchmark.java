@@ -20,7 +20,11 @@ import java.nio.file.Path;
  * {@code traceBytes} of records: the cost of one record must not depend on how long the trace is
  * (it did: the header count written through Chronicle's chunk mapping made every record past the
  * first 1 MiB chunk switch chunks twice). Each invocation appends {@value #BATCH} records, then
- * truncates back to the starting length, so the file stays at its size however long JMH runs.
+ * truncates back to where it started, so the file stays at its size however long JMH runs. The
+ * batch starts {@value #PAST_THE_MARK} records past {@code traceBytes}, so that it never straddles
+ * one of Chronicle's 1 MiB chunk boundaries (the sizes are multiples of 1 MiB): an append-only
+ * recorder crosses each boundary once, where truncating back across one would cross it twice per
+ * batch and measure the benchmark's rewinding instead of recording.
  *
  * <p>The default sizes run in the build's smoke test; a 1 GiB trace is a manual run:
  * {@code java -jar benchmarks/target/benchmarks.jar TraceRecordingBenchmark -p traceBytes=1073741824}
@@ -31,6 +35,8 @@ public class TraceRecordingBenchmark extends AbstractIrqsimBenchmark {
 
     /** Records per invocation. */
     static final int BATCH = 64;
+    /** Records between {@code traceBytes} and the start of every batch (5 KiB). */
+    static final int PAST_THE_MARK = 128;
 
     /** Length of the trace the records are appended to, in bytes (1 KiB, 1 MiB, 64 MiB). */
     @Param({"1024", "1048576", "67108864"})
@@ -46,7 +52,8 @@ public class TraceRecordingBenchmark extends AbstractIrqsimBenchmark {
     public void setup() throws IOException {
         file = Files.createTempFile("irqsim-bench-", ".trace");
         recorder = TraceRecorder.mappedFile(file, new VirtualClock());
-        keep = Math.max(0, (Long.parseLong(traceBytes) - TraceFormat.HEADER_SIZE) / TraceFormat.RECORD_SIZE);
+        keep = Math.max(0, (Long.parseLong(traceBytes) - TraceFormat.HEADER_SIZE) / TraceFormat.RECORD_SIZE)
+            + PAST_THE_MARK;
         for (long i = 0; i < keep; i++) {
             recorder.event(HwEvent.IOAPIC_RTE_WRITE, i, 0, 0);
         }
