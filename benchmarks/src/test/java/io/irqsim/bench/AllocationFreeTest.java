@@ -4,6 +4,7 @@ import io.irqsim.dm.net.ForwardedReadBenchmark;
 import io.irqsim.dm.net.ModelInterruptBenchmark;
 import io.irqsim.hv.InjectionBenchmark;
 import io.irqsim.hv.VioapicTrapBenchmark;
+import io.irqsim.hv.trace.TraceRecordingBenchmark;
 import io.irqsim.hw.apic.LocalApicBenchmark;
 import io.irqsim.hw.ioapic.IoApicRteWriteBenchmark;
 import io.irqsim.hw.mmio.MmioBusBenchmark;
@@ -55,7 +56,7 @@ class AllocationFreeTest {
 
     /** Every benchmark class; {@link #everyBenchmarkClassIsChecked} keeps this list complete. */
     static final List<Class<?>> BENCHMARKS = List.of(IoApicRteWriteBenchmark.class, LocalApicBenchmark.class,
-        MmioBusBenchmark.class, VioapicTrapBenchmark.class, InjectionBenchmark.class);
+        MmioBusBenchmark.class, VioapicTrapBenchmark.class, InjectionBenchmark.class, TraceRecordingBenchmark.class);
 
     /**
      * The benchmark classes this test leaves out, with why: what they measure crosses sockets and

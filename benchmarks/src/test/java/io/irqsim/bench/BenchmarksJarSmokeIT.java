@@ -72,6 +72,12 @@ class BenchmarksJarSmokeIT {
         throws IOException, InterruptedException {
         final List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        // another JMH run on the machine holds /tmp/jmh.lock for as long as it runs; this smoke run
+        // measures nothing, so it neither needs nor takes the lock, and keeps its temporary files
+        // (JMH's and the trace benchmark's) in this build's own directory
+        cmd.add("-Djmh.ignoreLock=true");
+        final Path tmp = Files.createDirectories(output.toAbsolutePath().getParent().resolve("jmh-tmp"));
+        cmd.add("-Djava.io.tmpdir=" + tmp);
         cmd.add("-jar");
         cmd.add(jar.toString());
         cmd.addAll(List.of(jmhArgs));

@@ -6,18 +6,27 @@ import io.irqsim.guest.run.ScenarioRunner;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.guest.strategy.Strategy;
 import io.irqsim.hv.debug.StateDump;
+import io.irqsim.hv.trace.TraceFormat;
 import io.irqsim.hv.trace.TraceRecorder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * {@code irqsim run}: boots the scenario, attaches its devices, drives its interrupts, prints what
@@ -53,7 +62,9 @@ public final class RunCommand implements Callable<Integer> {
     private Path firmware;
 
     @Option(names = "--trace", paramLabel = "FILE",
-        description = "Write the binary trace of the run to FILE (decode with 'irqsim trace dump FILE').")
+        description = {"Write the binary trace of the run to FILE (decode with 'irqsim trace dump FILE'): a new or "
+            + "regular file, truncated in place; a directory, device, FIFO or symbolic link is refused. '-' writes "
+            + "the trace to standard output after the run, and the report to standard error."})
     private Path trace;
 
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
@@ -96,18 +107,19 @@ public final class RunCommand implements Callable<Integer> {
         final ScenarioInput input = ScenarioInput.of(files.isEmpty() ? null : files.get(0), firmware);
         final Scenario scenario = input.load();
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
-        final long started = System.nanoTime();
+        final boolean traceToStdout = trace != null && "-".equals(trace.toString());
         final AtomicReference<ScenarioMachine> machine = new AtomicReference<>();
         final List<String> dumps = new ArrayList<>();
-        final RunResult r = ScenarioRunner.run(scenario, s,
-            trace == null ? clock -> TraceRecorder.inMemory(clock, 1 << 16) : clock -> TraceRecorder.mappedFile(trace, clock),
-            m -> {
-                machine.set(m);
-                for (final long ns : dumpStateAt) {
-                    m.clock().newTimer("dump-state-at", () -> dumps.add(StateDump.of(m.xen()))).armAt(ns);
-                }
-            });
-        final PrintWriter out = spec.commandLine().getOut();
+        final Consumer<ScenarioMachine> onBoot = m -> {
+            machine.set(m);
+            for (final long ns : dumpStateAt) {
+                m.clock().newTimer("dump-state-at", () -> dumps.add(StateDump.of(m.xen()))).armAt(ns);
+            }
+        };
+        final RunResult r = traceToStdout ? runTracingToStandardOutput(scenario, s, onBoot)
+            : ScenarioRunner.run(scenario, s, trace == null ? clock -> TraceRecorder.inMemory(clock, 1 << 16)
+                : clock -> TraceRecorder.mappedFile(trace, clock), onBoot);
+        final PrintWriter out = traceToStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
         if (json) {
             out.println(Json.write(r));
             out.flush();
@@ -135,5 +147,38 @@ public final class RunCommand implements Callable<Integer> {
             JunitXml.write(junitXml, List.of(RunBatch.Outcome.of(name, r, (System.nanoTime() - started) / 1e9)));
         }
         return r.passed() ? Main.EXIT_OK : Main.EXIT_FAILED;
+    }
+
+    /**
+     * Records into a private temporary file, then copies its header and records (not the chunk
+     * padding after them) to standard output and deletes it.
+     */
+    private static RunResult runTracingToStandardOutput(final Scenario scenario, final Strategy s,
+                                                        final Consumer<ScenarioMachine> onBoot) {
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile("irqsim-", ".trace");
+            final Path file = tmp;
+            final RunResult r = ScenarioRunner.run(scenario, s, clock -> TraceRecorder.mappedFile(file, clock), onBoot);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ)) {
+                final long length = TraceFormat.recordOffset(r.traceRecords());
+                final WritableByteChannel stdout = Channels.newChannel(System.out);
+                for (long at = 0; at < length; ) {
+                    at += ch.transferTo(at, length - at, stdout);
+                }
+                System.out.flush();
+            }
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the trace to standard output: " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // a temporary file left behind is harmless
+                }
+            }
+        }
     }
 }

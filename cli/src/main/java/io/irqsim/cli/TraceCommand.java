@@ -8,6 +8,7 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -70,9 +71,6 @@ public final class TraceCommand implements Runnable {
             "written."})
     public static final class Dump implements Callable<Integer> {
 
-        /** Largest trace file read: {@code TraceReader} holds the whole file in one byte array. */
-        static final long MAX_FILE = Integer.MAX_VALUE - 8;
-
         @CommandLine.Spec
         private CommandLine.Model.CommandSpec spec;
 
@@ -92,46 +90,36 @@ public final class TraceCommand implements Runnable {
         @Override
         public Integer call() {
             final PrintWriter err = spec.commandLine().getErr();
-            final TraceReader trace;
-            try {
-                trace = read(file);
-            } catch (final IOException | IllegalArgumentException e) {
-                return fail(err, file, e);
-            }
-            if (output == null || "-".equals(output.toString())) {
-                final PrintWriter out = spec.commandLine().getOut();
-                try {
-                    format.write(trace, out);
-                } catch (final IOException e) {
-                    throw new IllegalStateException("a PrintWriter does not throw", e);
+            // the header is checked before OUT is opened, so a bad input never creates or truncates
+            // it; the records are then streamed (TraceReader reads a window at a time)
+            try (TraceReader trace = TraceReader.open(file)) {
+                if (output == null || "-".equals(output.toString())) {
+                    return toStandardOutput(trace, spec.commandLine().getOut(), err);
                 }
-                out.flush();
-                if (out.checkError()) {
-                    // closed pipe, full disk: a PrintWriter only says so through checkError
-                    err.println("irqsim: standard output: write error");
-                    err.flush();
-                    return Main.EXIT_FAILED;
+                try (Writer w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
+                    format.write(trace, w);
+                } catch (final IOException e) {
+                    return fail(err, output, e);
                 }
                 return Main.EXIT_OK;
+            } catch (final IOException | IllegalArgumentException | UncheckedIOException e) {
+                return fail(err, file, e);
             }
-            try (Writer w = Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
-                format.write(trace, w);
-            } catch (final IOException e) {
-                return fail(err, output, e);
-            }
-            return Main.EXIT_OK;
         }
 
-        private static TraceReader read(final Path file) throws IOException {
-            if (Files.isDirectory(file)) {
-                throw new IOException("is a directory, not a trace file");
+        private int toStandardOutput(final TraceReader trace, final PrintWriter out, final PrintWriter err) {
+            try {
+                format.write(trace, new StopOnError(out));
+            } catch (final IOException e) {
+                // StopOnError: the PrintWriter swallowed a write error (a closed pipe, a full disk)
             }
-            if (Files.size(file) > MAX_FILE) {
-                // TraceReader holds the whole file in one array
-                throw new IOException("too large: " + Files.size(file) + " bytes (traces up to " + MAX_FILE
-                    + " bytes can be read)");
+            out.flush();
+            if (out.checkError()) {
+                err.println("irqsim: standard output: write error");
+                err.flush();
+                return Main.EXIT_FAILED;
             }
-            return TraceReader.open(file);
+            return Main.EXIT_OK;
         }
 
         private static int fail(final PrintWriter err, final Path file, final Exception e) {
@@ -155,6 +143,67 @@ public final class TraceCommand implements Runnable {
                 return f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
             }
             return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        }
+    }
+
+    /**
+     * Writes through a {@link PrintWriter} and turns the error it only reports through
+     * {@link PrintWriter#checkError} into an {@link IOException} (looked at every
+     * {@value #CHECK_EVERY} writes), so a dump into a closed pipe stops instead of decoding the
+     * rest of the trace for nobody.
+     */
+    static final class StopOnError extends Writer {
+        static final int CHECK_EVERY = 4096;
+        private final PrintWriter out;
+        private int writes;
+
+        StopOnError(final PrintWriter out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(final char[] buf, final int off, final int len) throws IOException {
+            out.write(buf, off, len);
+            check();
+        }
+
+        @Override
+        public void write(final String str, final int off, final int len) throws IOException {
+            out.write(str, off, len);
+            check();
+        }
+
+        @Override
+        public Writer append(final CharSequence csq) throws IOException {
+            out.append(csq);
+            check();
+            return this;
+        }
+
+        @Override
+        public Writer append(final char c) throws IOException {
+            out.append(c);
+            check();
+            return this;
+        }
+
+        private void check() throws IOException {
+            if (++writes == CHECK_EVERY) {
+                writes = 0;
+                if (out.checkError()) {
+                    throw new IOException("write error");
+                }
+            }
+        }
+
+        @Override
+        public void flush() {
+            out.flush();
+        }
+
+        @Override
+        public void close() {
+            out.flush();
         }
     }
 

@@ -350,13 +350,21 @@ public final class Hypervisor implements DomainHost, GuestIrqDispatch, HwdomGsiM
      * Moves virtual time forward, firing timers (guest-EOI timeouts, storm-guard deferrals) and
      * running the work they cause.
      *
-     * @param ns nanoseconds
+     * @param ns nanoseconds, at least 0; a step past {@link Long#MAX_VALUE} ns of virtual time
+     *     stops there (a scenario's huge interval cannot wrap the clock round or spin)
+     * @throws IllegalArgumentException if {@code ns} is negative
      */
     public void advanceTime(final long ns) {
+        if (ns < 0) {
+            throw new IllegalArgumentException("time cannot go back (" + ns + " ns)");
+        }
         trace.setContext(0, TraceFormat.DOMID_XEN);
         final VirtualClock clock = platform.clock();
-        final long target = clock.now() + ns;
-        while (clock.nextDeadline() <= target) {
+        final long now = clock.now();
+        final long target = ns > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + ns;
+        // armedTimers, not nextDeadline alone: with no timer armed nextDeadline is Long.MAX_VALUE,
+        // which a target of Long.MAX_VALUE would otherwise reach forever
+        while (clock.armedTimers() > 0 && clock.nextDeadline() <= target) {
             clock.advanceTo(clock.nextDeadline());
             drain();
         }

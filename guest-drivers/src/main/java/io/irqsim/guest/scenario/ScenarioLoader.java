@@ -3,6 +3,8 @@ package io.irqsim.guest.scenario;
 import com.fasterxml.jackson.core.JsonToken;
 import io.irqsim.guest.scenario.YamlTree.Kind;
 import io.irqsim.guest.scenario.YamlTree.Node;
+import io.irqsim.hv.Errno;
+import io.irqsim.hv.domain.DomainConfig;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hw.firmware.InterruptSourceOverride;
 import io.irqsim.hw.firmware.IrqPolarity;
@@ -71,10 +73,19 @@ public final class ScenarioLoader {
     private static final Pattern OCTAL = Pattern.compile("[-+]?0[0-7_]+");
     private static final Pattern BUS_KEY = Pattern.compile("[0-9]{1,3}");
     private static final Pattern LINK_NAME = Pattern.compile("[A-Z_][A-Z0-9_]{0,3}");
+    /** An expected attach outcome; group 1 or 2 is the errno of a failed call. */
     private static final Pattern ATTACH = Pattern.compile(
-        "ok|[a-z][a-z0-9_]*:-E[A-Z0-9]+|attached, INTx disabled by QEMU \\([a-z][a-z0-9_]*:-E[A-Z0-9]+\\)");
+        "ok|[a-z][a-z0-9_]*:(-E[A-Z0-9]+)|attached, INTx disabled by QEMU \\([a-z][a-z0-9_]*:(-E[A-Z0-9]+)\\)");
     private static final long U32_MAX = 0xFFFF_FFFFL;
-    private static final int MAX_VCPUS = 128;
+    private static final int MAX_VCPUS = DomainConfig.MAX_VCPUS;
+    /** Longest virtual time between two interrupts of a traffic entry: 1 s (count x interval fits a long). */
+    static final long MAX_INTERVAL_NS = 1_000_000_000L;
+    /**
+     * Largest scenario file read, in bytes (the built-in examples are under 4 KiB): checked before
+     * the file is read, so /dev/zero or a 3 GB file costs nothing, and small enough that SnakeYAML's
+     * scanner, slower than linear on one huge quoted scalar, stays fast.
+     */
+    public static final int MAX_FILE_BYTES = 256 << 10;
     private static final int MAX_APIC_ID = 0xFE;
     private static final int BRIDGE_CLASS = 0x060400;
     private static final int UNCLASSIFIED = 0xFF0000;
@@ -83,6 +94,20 @@ public final class ScenarioLoader {
     private static final int DEFAULT_GUEST_VCPUS = 1;
     private static final int DEFAULT_COUNT = 100;
     private static final long DEFAULT_INTERVAL_NS = 10_000;
+
+    /** The errno names Xen's hypercalls return ({@link Errno#name}), as {@code expect.attach} writes them. */
+    static final List<String> ERRNO_NAMES = errnoNames();
+
+    private static List<String> errnoNames() {
+        final List<String> out = new ArrayList<>();
+        for (int e = 1; e < 4096; e++) {
+            final String n = Errno.name(-e);
+            if (n.startsWith("-E")) {
+                out.add(n);
+            }
+        }
+        return List.copyOf(out);
+    }
 
     private final String source;
     private final YamlTree tree;
@@ -106,6 +131,18 @@ public final class ScenarioLoader {
     public static Scenario load(final Path file, final Set<String> knownStrategies) {
         final String text;
         try {
+            if (Files.isDirectory(file)) {
+                throw new ScenarioException(file.toString(), 0, 0, "", "cannot read the file: it is a directory", null);
+            }
+            if (Files.exists(file) && !Files.isRegularFile(file)) {
+                throw new ScenarioException(file.toString(), 0, 0, "",
+                    "cannot read the file: not a regular file (a device, FIFO or socket)", null);
+            }
+            final long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw new ScenarioException(file.toString(), 0, 0, "", "the file is " + size + " bytes; a scenario "
+                    + "file may be at most " + MAX_FILE_BYTES + " bytes", null);
+            }
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ScenarioException(file.toString(), 0, 0, "", "cannot read the file: no such file", e);
@@ -128,12 +165,20 @@ public final class ScenarioLoader {
      * @throws ScenarioException if the text is not a valid scenario
      */
     public static Scenario parse(final String yaml, final String sourceName, final Set<String> knownStrategies) {
+        if (yaml.length() > MAX_FILE_BYTES) {
+            throw new ScenarioException(sourceName, 0, 0, "", "the document is " + yaml.length() + " characters; a "
+                + "scenario may be at most " + MAX_FILE_BYTES, null);
+        }
         final YamlTree tree = YamlTree.parse(yaml, sourceName);
         if (tree.root == null) {
             throw new ScenarioException(sourceName, 1, 1, "",
                 "the file is empty (no YAML document); write {} for the built-in default scenario", null);
         }
-        return new ScenarioLoader(sourceName, tree, knownStrategies).scenario();
+        final Scenario scenario = new ScenarioLoader(sourceName, tree, knownStrategies).scenario();
+        // the loader's checks say most things in the format's own words; the schema has the last
+        // word on shape, types and ranges, so a file the published schema refuses never loads
+        ScenarioSchema.check(tree, sourceName);
+        return scenario;
     }
 
     /** @return the JSON Schema (draft 2020-12) of the format */
@@ -793,7 +838,7 @@ public final class ScenarioLoader {
                 final Obj o = obj(item, ScenarioKeys.TRAFFIC);
                 final Bdf bdf = bdf(o.require("device"));
                 final int count = o.has("count") ? int32(o.get("count"), 0, Integer.MAX_VALUE, false) : DEFAULT_COUNT;
-                final long interval = o.has("intervalNs") ? integer(o.get("intervalNs"), 0, Long.MAX_VALUE, false)
+                final long interval = o.has("intervalNs") ? integer(o.get("intervalNs"), 0, MAX_INTERVAL_NS, false)
                     : DEFAULT_INTERVAL_NS;
                 out.add(new Scenario.TrafficSpec(bdf, count, interval));
             }
@@ -839,9 +884,15 @@ public final class ScenarioLoader {
         if (o.has("attach")) {
             final Node a = o.get("attach");
             attach = string(a);
-            if (!ATTACH.matcher(attach).matches()) {
-                throw err(a, "'" + attach + "' is neither ok nor CALL:-ERRNO (e.g. irq_permission:-EPERM) nor 'attached, INTx disabled by QEMU "
-                    + "(CALL:-ERRNO)'");
+            final java.util.regex.Matcher m = ATTACH.matcher(attach);
+            if (!m.matches()) {
+                throw err(a, "'" + attach + "' is neither ok nor CALL:-ERRNO (e.g. irq_permission:-EPERM) nor 'attached, INTx"
+                    + " disabled by QEMU (CALL:-ERRNO)'");
+            }
+            final String errno = m.group(1) != null ? m.group(1) : m.group(2);
+            if (errno != null && !ERRNO_NAMES.contains(errno)) {
+                throw err(a, "unknown errno " + errno + didYouMean(errno, ERRNO_NAMES) + "; Xen returns "
+                    + String.join(", ", ERRNO_NAMES));
             }
         }
         final Long delivered = o.has("delivered") ? integer(o.get("delivered"), 0, Long.MAX_VALUE, false) : null;

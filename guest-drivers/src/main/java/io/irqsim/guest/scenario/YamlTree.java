@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import org.yaml.snakeyaml.LoaderOptions;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -33,7 +34,24 @@ final class YamlTree {
     private static final YAMLFactory FACTORY = YAMLFactory.builder()
         .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
         .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
+        .loaderOptions(loaderOptions())
         .build();
+
+    /** Deepest nesting of mappings and lists accepted (a scenario needs 6). */
+    static final int MAX_DEPTH = 32;
+
+    /**
+     * SnakeYAML's own limits, set to the scenario format's: the document's size (so the scanner
+     * stops at the file limit, not at SnakeYAML's 3 MiB default after quadratic work on one huge
+     * scalar) and its nesting (a little above {@link #MAX_DEPTH}, which this class reports with a
+     * position first).
+     */
+    private static LoaderOptions loaderOptions() {
+        final LoaderOptions o = new LoaderOptions();
+        o.setCodePointLimit(ScenarioLoader.MAX_FILE_BYTES);
+        o.setNestingDepthLimit(MAX_DEPTH + 8);
+        return o;
+    }
 
     /** What a node holds. */
     enum Kind {
@@ -116,7 +134,7 @@ final class YamlTree {
             if (first == null) {
                 return new YamlTree(null, Collections.emptyMap());
             }
-            final Node root = read(p, source, "", null, byPath);
+            final Node root = read(p, source, "", null, byPath, 0);
             final JsonToken next = p.nextToken();
             if (next != null) {
                 final JsonLocation at = p.currentTokenLocation();
@@ -127,6 +145,10 @@ final class YamlTree {
             return new YamlTree(root.isNull() ? null : root, byPath);
         } catch (StreamReadException e) {
             throw malformed(source, e);
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            // a Jackson limit (length of a number or a name): say which without naming Jackson's classes
+            throw new ScenarioException(source, 0, 0, "", "the YAML exceeds a parser limit: "
+                + String.valueOf(e.getOriginalMessage()).replaceAll(" ?\\(.*\\)", ""), e);
         } catch (IOException e) {
             // parsing a String: only StreamReadException is expected, but keep the contract
             throw new ScenarioException(source, 0, 0, "", "cannot read the YAML: " + e.getMessage(), e);
@@ -134,9 +156,18 @@ final class YamlTree {
     }
 
     private static Node read(final JsonParser p, final String source, final String path, final JsonLocation keyAt,
-                             final Map<String, Node> byPath) throws IOException {
+                             final Map<String, Node> byPath, final int depth) throws IOException {
         final JsonToken t = p.currentToken();
         final JsonLocation at = p.currentTokenLocation();
+        final String tag = p instanceof YAMLParser y ? y.getTypeId() : null;
+        if (tag != null) {
+            throw new ScenarioException(source, at.getLineNr(), at.getColumnNr(), path, "YAML tags (" + (tag.startsWith("tag:") ? "" : "!") + abbreviate(tag)
+                + ") are not supported: write the value without one", null);
+        }
+        if (depth >= MAX_DEPTH && (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY)) {
+            throw new ScenarioException(source, at.getLineNr(), at.getColumnNr(), abbreviate(path),
+                "nested more than " + MAX_DEPTH + " mappings and lists deep; a scenario needs a handful", null);
+        }
         final Node node;
         if (t == JsonToken.START_OBJECT) {
             final Map<String, Node> fields = new LinkedHashMap<>();
@@ -152,7 +183,7 @@ final class YamlTree {
                         "duplicate key '" + name + "' (first given at line " + first.getLineNr() + ")", null);
                 }
                 p.nextToken();
-                fields.put(name, read(p, source, childPath, nameAt, byPath));
+                fields.put(name, read(p, source, childPath, nameAt, byPath, depth + 1));
             }
             if (k != JsonToken.END_OBJECT) {
                 throw new IllegalStateException("YAML parser gave " + k + " inside a mapping");
@@ -165,7 +196,7 @@ final class YamlTree {
                 if (k == null) {
                     throw new IllegalStateException("YAML parser ended inside a list");
                 }
-                items.add(read(p, source, path + "[" + items.size() + "]", null, byPath));
+                items.add(read(p, source, path + "[" + items.size() + "]", null, byPath, depth + 1));
             }
             node = new Node(Kind.LIST, path, at, keyAt, t, null, null, null, Collections.unmodifiableList(items));
         } else {
@@ -180,6 +211,10 @@ final class YamlTree {
         }
         byPath.put(path, node);
         return node;
+    }
+
+    private static String abbreviate(final String s) {
+        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
     }
 
     private static ScenarioException malformed(final String source, final StreamReadException e) {

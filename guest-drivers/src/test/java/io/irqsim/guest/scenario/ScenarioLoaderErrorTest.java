@@ -159,7 +159,7 @@ class ScenarioLoaderErrorTest {
             "scenarios/x.yaml:2:34: platform.pci[0].vendor: 0x10000 is out of range: must be 0x0..0xffff");
         assertError("platform:\n  ioapics: [{id: 2, address: 0xfec00000, gsiBase: 0, pins: 121}]\n",
             "scenarios/x.yaml:2:60: platform.ioapics[0].pins: 121 is out of range: must be 1..120");
-        assertError("dom0: {vcpus: 0}\n", "scenarios/x.yaml:1:15: dom0.vcpus: 0 is out of range: must be 1..128");
+        assertError("dom0: {vcpus: 0}\n", "scenarios/x.yaml:1:15: dom0.vcpus: 0 is out of range: must be 1..64");
         assertError("expect: {delivered: 99999999999999999999}\n", "scenarios/x.yaml:1:21: expect.delivered:"
             + " 99999999999999999999 is out of range: must be 0 or more");
     }
@@ -176,7 +176,7 @@ class ScenarioLoaderErrorTest {
         assertError("traffic: [{device: \"00:03.0\", count: -1}]\n",
             "scenarios/x.yaml:1:38: traffic[0].count: -1 is out of range: must be 0 or more");
         assertError("traffic: [{device: \"00:03.0\", intervalNs: -5}]\n",
-            "scenarios/x.yaml:1:43: traffic[0].intervalNs: -5 is out of range: must be 0 or more");
+            "scenarios/x.yaml:1:43: traffic[0].intervalNs: -5 is out of range: must be 0..1000000000");
     }
 
     @Test

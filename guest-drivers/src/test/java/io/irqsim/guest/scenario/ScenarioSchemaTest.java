@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -91,8 +92,8 @@ class ScenarioSchemaTest {
     @ParameterizedTest
     @MethodSource("examples")
     void everyExampleIsValidAgainstTheSchema(final String name) throws IOException {
-        final JsonNode doc = YAML.readTree(ScenarioFiles.example(name).toFile());
-        assertEquals(List.of(), new MiniSchemaValidator(schema()).validate(doc), name);
+        final String text = Files.readString(ScenarioFiles.example(name));
+        ScenarioSchema.check(YamlTree.parse(text, name), name);
     }
 
     @Test
@@ -107,7 +108,7 @@ class ScenarioSchemaTest {
         accepted.get("firmware").removeAll(Set.of("acpidump", "fields", "ioapicPins"));
         assertEquals(accepted, used);
         // is valid for the schema and for the loader, and the loader read what it says
-        assertEquals(List.of(), new MiniSchemaValidator(schema()).validate(YAML.readTree(text)));
+        ScenarioSchema.check(YamlTree.parse(text, "every-key.yaml"), "every-key.yaml");
         final Scenario s = ScenarioLoader.parse(text, "every-key.yaml", STRATEGIES);
         assertEquals("every-key", s.name());
         assertEquals(2, s.platform().ioapics().size());
@@ -124,21 +125,49 @@ class ScenarioSchemaTest {
         assertEquals(new Scenario.Expectations("ok", 10L, 0L, false, "level", "low"), s.expect());
     }
 
+    private static String refusal(final String yaml) {
+        try {
+            ScenarioSchema.check(YamlTree.parse(yaml, "t.yaml"), "t.yaml");
+            return null;
+        } catch (final ScenarioException e) {
+            return e.getMessage();
+        }
+    }
+
     @Test
-    void theValidatorRejectsWhatTheSchemaForbids() throws IOException {
-        final MiniSchemaValidator v = new MiniSchemaValidator(schema());
-        assertFalse(v.validate(YAML.readTree("colour: red\n")).isEmpty());
-        assertFalse(v.validate(YAML.readTree("platform: {pci: [{bdf: \"00:03.0\", vendor: 1, device: 2, pin: INTE}]}"))
-            .isEmpty());
-        assertFalse(v.validate(YAML.readTree("guests: [{name: a, passthrough: [{device: \"00:03.0\", slot: 32}]}]"))
-            .isEmpty());
-        assertFalse(v.validate(YAML.readTree("firmware: {prt: {0: [{device: 3, pin: INTA, link: LNKA, gsi: 16}]}}"))
-            .isEmpty());
-        assertFalse(v.validate(YAML.readTree("firmware: {prt: {bus0: []}}")).isEmpty());
-        assertFalse(v.validate(YAML.readTree("platform: {cpus: 0}")).isEmpty());
-        assertFalse(v.validate(YAML.readTree("expect: {attach: EPERM}")).isEmpty());
-        assertTrue(v.validate(YAML.readTree("platform: {cpus: [{apicId: 3}]}")).isEmpty());
-        assertTrue(v.validate(YAML.readTree("{}")).isEmpty());
+    void theValidatorRejectsWhatTheSchemaForbids() {
+        for (final String bad : List.of("colour: red\n",
+            "platform: {pci: [{bdf: \"00:03.0\", vendor: 1, device: 2, pin: INTE}]}",
+            "guests: [{name: a, passthrough: [{device: \"00:03.0\", slot: 32}]}]",
+            "firmware: {prt: {0: [{device: 3, pin: INTA, link: LNKA, gsi: 16}]}}",
+            "firmware: {prt: {bus0: []}}",
+            "platform: {cpus: 0}",
+            "expect: {attach: EPERM}",
+            "expect: {attach: \"irq_permission:-EFOO\"}",
+            "dom0: {vcpus: 65}",
+            "traffic: [{device: \"00:03.0\", intervalNs: 0x7fffffffffffffff}]")) {
+            assertNotNull(refusal(bad), bad);
+        }
+        assertNull(refusal("platform: {cpus: [{apicId: 3}]}"));
+        assertNull(refusal("{}"));
+        assertNull(refusal("dom0: {vcpus: 64}"));
+    }
+
+    /** The schema carries the domain's limits: one number, checked here against the code that enforces it. */
+    @Test
+    void theSchemaCarriesTheDomainLimits() throws IOException {
+        final JsonNode defs = schema().get("$defs");
+        assertEquals(io.irqsim.hv.domain.DomainConfig.MAX_VCPUS, defs.get("vcpus").get("maximum").asInt());
+        final JsonNode traffic = schema().at("/properties/traffic/items/properties/intervalNs");
+        assertEquals(ScenarioLoader.MAX_INTERVAL_NS, traffic.get("maximum").asLong());
+        final String attach = schema().at("/properties/expect/properties/attach/pattern").asText();
+        final String prefix = "^(ok|[a-z][a-z0-9_]*:-(";
+        assertTrue(attach.startsWith(prefix) && attach.endsWith("))$"), attach);
+        final List<String> names = new ArrayList<>();
+        for (final String n : attach.substring(prefix.length(), attach.length() - 3).split("\\|")) {
+            names.add("-" + n);
+        }
+        assertEquals(ScenarioLoader.ERRNO_NAMES, names, "the errno names the schema allows are the ones Xen returns");
     }
 
     // ------------------------------------------------------------------ helpers

@@ -14,12 +14,15 @@ package io.irqsim.hv.domain;
 public record DomainConfig(String name, DomainType type, int vcpus, boolean hardwareDomain, boolean privileged,
                            boolean passthrough, boolean pirqNotion) {
 
+    /** Most vCPUs a domain may have (the scenario schema's {@code vcpus} maximum is this). */
+    public static final int MAX_VCPUS = 64;
+
     /**
      * @throws IllegalArgumentException on an impossible combination
      */
     public DomainConfig {
-        if (vcpus < 1 || vcpus > 64) {
-            throw new IllegalArgumentException("domain " + name + ": " + vcpus + " vCPUs is outside 1..64");
+        if (vcpus < 1 || vcpus > MAX_VCPUS) {
+            throw new IllegalArgumentException("domain " + name + ": " + vcpus + " vCPUs is outside 1.." + MAX_VCPUS);
         }
         if (hardwareDomain && type == DomainType.HVM) {
             throw new IllegalArgumentException("domain " + name + ": the hardware domain is PV or PVH, not HVM");

@@ -5,11 +5,17 @@ import io.irqsim.hw.trace.HwTrace;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.MappedBytes;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * Records fixed-size binary trace records ({@link TraceFormat}) into a Chronicle Bytes buffer,
@@ -17,7 +23,11 @@ import java.nio.file.Path;
  * into, and the hypervisor's own recorder; each record is stamped with the virtual time and the
  * current context (physical CPU, domain) that the hypervisor sets as it runs.
  *
- * <p>Recording allocates nothing (apart from the buffer growing by whole chunks). Not thread-safe:
+ * <p>Recording allocates nothing (apart from the buffer growing by whole chunks) and costs the
+ * same however long the trace is. The header's record count moves with every record, so a
+ * memory-mapped trace is readable at any moment, even if the writer dies; in a file it lives in a
+ * mapping of its own ({@link #countCell}), because writing it through Chronicle's chunked mapping
+ * would switch chunks twice per record once the trace passes the first chunk. Not thread-safe:
  * the machine thread owns it.
  */
 public final class TraceRecorder implements HwTrace, AutoCloseable {
@@ -25,16 +35,22 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
     private final Bytes<?> bytes;
     private final VirtualClock clock;
     private final boolean mapped;
+    /**
+     * The header's record count in a file: a mapping of the header alone, so updating it never
+     * touches Chronicle's current chunk; {@code null} in memory, where {@link #bytes} takes it.
+     */
+    private final ByteBuffer countCell;
     private long count;
     private int cpu = TraceFormat.NO_CPU;
     private int domain = TraceFormat.DOMID_XEN;
     private boolean enabled = true;
     private boolean closed;
 
-    private TraceRecorder(final Bytes<?> bytes, final VirtualClock clock, final boolean mapped) {
+    private TraceRecorder(final Bytes<?> bytes, final VirtualClock clock, final ByteBuffer countCell) {
         this.bytes = bytes;
         this.clock = clock;
-        this.mapped = mapped;
+        this.mapped = countCell != null;
+        this.countCell = countCell;
         bytes.writeLong(TraceFormat.MAGIC);
         bytes.writeInt(TraceFormat.VERSION);
         bytes.writeInt(TraceFormat.RECORD_SIZE);
@@ -51,30 +67,70 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
      */
     public static TraceRecorder inMemory(final VirtualClock clock, final int initialRecords) {
         final long capacity = TraceFormat.HEADER_SIZE + (long) Math.max(initialRecords, 16) * TraceFormat.RECORD_SIZE;
-        return new TraceRecorder(Bytes.allocateElasticDirect(capacity), clock, false);
+        return new TraceRecorder(Bytes.allocateElasticDirect(capacity), clock, null);
     }
 
     /**
-     * A recorder into a memory-mapped file (created or truncated). The file grows in chunks, so
-     * it may be longer than the records: the header's record count says where they end.
+     * A recorder into a memory-mapped file. A regular file already there is truncated in place
+     * (never deleted first); anything else at the path (a directory, a device node, a FIFO, a
+     * socket, a symbolic link) is refused, so a trace never replaces or writes through it. The file
+     * grows in chunks, so it may be longer than the records: the header's record count says where
+     * they end.
      *
      * @param file the trace file
      * @param clock virtual time source
      * @return the recorder
-     * @throws UncheckedIOException if the file cannot be created or mapped
+     * @throws UncheckedIOException naming the file and the reason if it is refused or cannot be
+     *     created or mapped
      */
     public static TraceRecorder mappedFile(final Path file, final VirtualClock clock) {
         try {
-            Files.deleteIfExists(file);
+            refuseAnythingButARegularFile(file);
             final Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            final File f = file.toFile();
-            return new TraceRecorder(MappedBytes.mappedBytes(f, 1 << 20), clock, true);
+            final ByteBuffer countCell;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
+                // a mapping outlives its channel
+                countCell = ch.map(FileChannel.MapMode.READ_WRITE, 0, TraceFormat.HEADER_SIZE)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            }
+            return new TraceRecorder(MappedBytes.mappedBytes(file.toFile(), 1 << 20), clock, countCell);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create trace file " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write trace file " + file + ": " + reason(e), e);
         }
+    }
+
+    /**
+     * @param file where a trace is to be written
+     * @throws IOException saying why, if something other than a regular file is there
+     */
+    private static void refuseAnythingButARegularFile(final Path file) throws IOException {
+        final BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return; // created
+        }
+        if (a.isSymbolicLink()) {
+            throw new IOException("is a symbolic link (give the path of a regular file)");
+        }
+        if (a.isDirectory()) {
+            throw new IOException("is a directory");
+        }
+        if (!a.isRegularFile()) {
+            throw new IOException("is not a regular file (a device, FIFO or socket); traces are written to regular "
+                + "files only");
+        }
+    }
+
+    private static String reason(final IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /**
@@ -142,9 +198,17 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
         out.writeLong(b);
         out.writeLong(c);
         count++;
-        // the header's count moves with every record so that a memory-mapped trace is readable
-        // (by irqsim trace dump) at any moment, even if the writer dies
-        out.writeLong(TraceFormat.COUNT_OFFSET, count);
+        writeCount();
+    }
+
+    /** The header's count, in the file's own header mapping or in memory (see the class comment). */
+    private void writeCount() {
+        final ByteBuffer cell = countCell;
+        if (cell != null) {
+            cell.putLong(TraceFormat.COUNT_OFFSET, count);
+        } else {
+            bytes.writeLong(TraceFormat.COUNT_OFFSET, count);
+        }
     }
 
     /**
@@ -153,12 +217,26 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
      * then writes into memory it already has instead of growing without bound. Allocates nothing.
      */
     public void clear() {
+        truncate(0);
+    }
+
+    /**
+     * Discards every record after the first {@code records} and goes on writing after them,
+     * keeping the buffer (a benchmark holds a trace at one length this way). Allocates nothing.
+     *
+     * @param records how many records to keep, at most {@link #recordCount()}
+     * @throws IllegalArgumentException if {@code records} is negative or more than there are
+     */
+    public void truncate(final long records) {
+        if (records < 0 || records > count) {
+            throw new IllegalArgumentException("cannot keep " + records + " of " + count + " records");
+        }
         if (closed) {
             return;
         }
-        bytes.writePosition(TraceFormat.HEADER_SIZE);
-        count = 0;
-        bytes.writeLong(TraceFormat.COUNT_OFFSET, 0);
+        bytes.writePosition(TraceFormat.recordOffset(records));
+        count = records;
+        writeCount();
     }
 
     /** @return records written */
@@ -211,6 +289,9 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
+            if (countCell instanceof java.nio.MappedByteBuffer m) {
+                m.force();
+            }
             bytes.releaseLast();
         }
     }

@@ -8,54 +8,92 @@ import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.time.VirtualClock;
 import io.irqsim.hw.trace.HwEvent;
 import io.irqsim.hw.trace.HwTrace;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.EdgeCasesMode;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.lifecycle.AfterContainer;
-
-import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Random-operation fuzzing of one IO-APIC + ApicBus + two LAPICs (IoApic class comment, 82093AA
- * 3.2, QEMU ioapic.c semantics as the oracle). 1000 tries x 1000 operations: MMIO accesses at
- * random offsets in and slightly beyond the window with sizes 1/2/3/4/8/16, kernel-style
- * IOREGSEL/IOWIN pairs, pin level changes, LAPIC INTA/EOI/TPR/SVR writes, IO-APIC EOI register
- * writes and virtual-clock advances, on the ICH (0x20) and 82093AA (0x11) profiles with 24 and 48
- * pins (plus Xen's 32-bit-IOREGSEL logical-input profile).
+ * One IO-APIC + ApicBus + two LAPICs driven by random operations and checked against a shadow
+ * model (IoApic class comment, 82093AA 3.2, QEMU ioapic.c semantics as the oracle). Shared by the
+ * seeded random-operation test ({@link IoApicLapicRandomOperationsTest}) and the coverage-guided
+ * fuzz target ({@link IoApicLapicMmioFuzzTest}); both draw their operations through {@link Choices}.
  *
- * <p>A shadow model tracks every writable bit the operations wrote (byte lanes, 8-byte split,
+ * <p>The shadow tracks every writable bit the operations wrote (byte lanes, 8-byte split,
  * IOREGSEL width) and predicts every read. Read-only bits may only move by the model's own rules,
  * checked against evidence from outside the IO-APIC: Remote IRR only rises when a LAPIC accepted
  * the entry's vector as a level interrupt, only falls with an EOI for its vector (APIC-bus message
  * or EOI-register write) or a write that made the entry edge, never sits on an edge entry;
  * delivery status only rises with a storm deferral on an EOI and only falls when the clock
  * advances. IOAPICVER never changes, reserved indexes read 0, and reset() restores 0x10000 in
- * every entry, IOREGSEL 0 and the initial ID. Deterministic: fixed seed, no edge-case mixing.
+ * every entry, IOREGSEL 0 and the initial ID.
  */
-class IoApicLapicFuzzPropertiesTest {
+final class IoApicShadowPlatform {
 
-    private static final int OPS_PER_TRY = 1000;
-    private static final AtomicLong OPERATIONS = new AtomicLong();
-    private static final AtomicLong REMOTE_IRR_RISES = new AtomicLong();
-    private static final AtomicLong REMOTE_IRR_EOI_CLEARS = new AtomicLong();
-    private static final AtomicLong REMOTE_IRR_EDGE_CLEARS = new AtomicLong();
-    private static final AtomicLong READS_PREDICTED = new AtomicLong();
-    private static final AtomicLong MASKED_EDGES = new AtomicLong();
-    private static final AtomicLong ACKNOWLEDGED = new AtomicLong();
-    /** Set when a try failed: the coverage check below then has nothing to add. */
-    private static volatile boolean failed;
-    private static final long BASE = IoApicRig.BASE;
+    static final long BASE = IoApicRig.BASE;
+
+    private IoApicShadowPlatform() {
+    }
+
+    /** The models the operations run on: ICH and 82093AA with 24 and 48 pins, and Xen's vIO-APIC. */
+    static final IoApicModel[] MODELS = {IoApicModel.ich(24), IoApicModel.ich(48), IoApicModel.i82093aa(24),
+        IoApicModel.i82093aa(48), IoApicModel.xenVioapic(48)};
+
+    /** Where operations draw their choices from: a seeded {@link java.util.Random} or a fuzzer's input. */
+    interface Choices {
+        /** @return an int in [lo, hi] */
+        int between(int lo, int hi);
+
+        /** @return any int */
+        int anyInt();
+
+        /** @return any long */
+        long anyLong();
+
+        /** @return true or false */
+        default boolean bool() {
+            return between(0, 1) == 1;
+        }
+
+        /** @return one of the values */
+        default int oneOf(final int... values) {
+            return values[between(0, values.length - 1)];
+        }
+
+        /** @return one of the values */
+        default long oneOf(final long... values) {
+            return values[between(0, values.length - 1)];
+        }
+
+        /**
+         * @param weights relative weights
+         * @return an index into weights, drawn with those frequencies
+         */
+        default int weighted(final int... weights) {
+            int total = 0;
+            for (final int w : weights) {
+                total += w;
+            }
+            int pick = between(0, total - 1);
+            for (int i = 0; i < weights.length; i++) {
+                pick -= weights[i];
+                if (pick < 0) {
+                    return i;
+                }
+            }
+            return weights.length - 1;
+        }
+    }
+
+    /** Run-wide counts of the states the invariants are about, to show the run reached them. */
+    static final class Counters {
+        long operations;
+        long remoteIrrRises;
+        long remoteIrrEoiClears;
+        long remoteIrrEdgeClears;
+        long readsPredicted;
+        long maskedEdges;
+        long acknowledged;
+    }
 
     // ---------------------------------------------------------------- operations
 
@@ -101,131 +139,121 @@ class IoApicLapicFuzzPropertiesTest {
 
     // ---------------------------------------------------------------- generators
 
-    @Provide
-    Arbitrary<IoApicModel> models() {
-        return Arbitraries.of(IoApicModel.ich(24), IoApicModel.ich(48), IoApicModel.i82093aa(24),
-            IoApicModel.i82093aa(48), IoApicModel.xenVioapic(48));
+    /**
+     * @param c choices
+     * @return one operation: MMIO, kernel pairs and pin changes most often, then INTA/EOI, then
+     *     TPR/SVR writes, EOI-register writes and clock advances
+     */
+    static Op nextOp(final Choices c) {
+        switch (c.weighted(20, 18, 22, 10, 10, 2, 1, 5, 3)) {
+            case 0:
+                return mmio(c);
+            case 1:
+                return kernel(c);
+            case 2:
+                return new Line(c.weighted(3, 1) == 0 ? c.between(0, 3) : c.between(0, 47), c.bool());
+            case 3:
+                return new Ack(c.between(0, 1));
+            case 4:
+                return new LapicEoi(c.between(0, 1));
+            case 5:
+                return new Tpr(c.between(0, 1), c.between(0, 0xFF));
+            case 6:
+                return new Svr(c.between(0, 1), c.oneOf(0x1FF, 0xFF, 0x11FF, 0x1E7));
+            case 7:
+                return new EoiRegister(vector(c));
+            default:
+                return new Advance(c.bool()
+                    ? c.oneOf(0L, 1L, 1_000L, 1_000_000L, IoApic.STORM_DEFER_NS)
+                    : c.between(0, (int) (2 * IoApic.STORM_DEFER_NS)));
+        }
     }
 
-    @Provide
-    Arbitrary<List<Op>> operations() {
-        return Arbitraries.<Op>frequencyOf(
-            Tuple.of(20, mmio()),
-            Tuple.of(18, kernel()),
-            Tuple.of(22, line()),
-            Tuple.of(10, cpu().map(Ack::new)),
-            Tuple.of(10, cpu().map(LapicEoi::new)),
-            Tuple.of(2, Combinators.combine(cpu(), Arbitraries.integers().between(0, 0xFF)).as(Tpr::new)),
-            Tuple.of(1, Combinators.combine(cpu(), Arbitraries.of(0x1FF, 0xFF, 0x11FF, 0x1E7)).as(Svr::new)),
-            Tuple.of(5, vector().map(EoiRegister::new)),
-            Tuple.of(3, Arbitraries.oneOf(
-                Arbitraries.of(0L, 1L, 1_000L, 1_000_000L, IoApic.STORM_DEFER_NS),
-                Arbitraries.longs().between(0, 2 * IoApic.STORM_DEFER_NS)).map(Advance::new))
-        ).list().ofSize(OPS_PER_TRY);
+    private static int vector(final Choices c) {
+        switch (c.weighted(6, 1, 1)) {
+            case 0:
+                return c.oneOf(0x30, 0x31, 0x40, 0x41, 0x90);
+            case 1:
+                return c.oneOf(0x05, 0x00);
+            default:
+                return c.between(0, 0xFF);
+        }
     }
 
-    private static Arbitrary<Integer> cpu() {
-        return Arbitraries.integers().between(0, 1);
+    private static Mmio mmio(final Choices c) {
+        final boolean write = c.bool();
+        final int offset = c.weighted(6, 4) == 0
+            ? c.oneOf(0x00, 0x01, 0x02, 0x03, 0x10, 0x11, 0x12, 0x13, 0x14, 0x18, 0x40, 0x41, 0x42, 0x44, 0x20,
+                0x08, 0xFC, 0xF8)
+            : c.between(0, 0x11F);
+        final int size = c.weighted(5, 1) == 0 ? c.oneOf(1, 2, 4, 8) : c.oneOf(3, 16);
+        final long value;
+        switch (c.between(0, 3)) {
+            case 0:
+                value = c.between(0, 0x80);
+                break;
+            case 1:
+                value = rteLow(c) & 0xFFFF_FFFFL;
+                break;
+            case 2:
+                value = rteHigh(c) & 0xFFFF_FFFFL;
+                break;
+            default:
+                value = c.anyLong();
+                break;
+        }
+        return new Mmio(write, offset, size, value);
     }
 
-    private static Arbitrary<Integer> vector() {
-        return Arbitraries.frequencyOf(
-            Tuple.of(6, Arbitraries.of(0x30, 0x31, 0x40, 0x41, 0x90)),
-            Tuple.of(1, Arbitraries.of(0x05, 0x00)),
-            Tuple.of(1, Arbitraries.integers().between(0, 0xFF)));
-    }
-
-    private static Arbitrary<Mmio> mmio() {
-        final Arbitrary<Integer> offset = Arbitraries.frequencyOf(
-            Tuple.of(6, Arbitraries.of(0x00, 0x01, 0x02, 0x03, 0x10, 0x11, 0x12, 0x13, 0x14, 0x18,
-                0x40, 0x41, 0x42, 0x44, 0x20, 0x08, 0xFC, 0xF8)),
-            Tuple.of(4, Arbitraries.integers().between(0, 0x11F)));
-        final Arbitrary<Integer> size = Arbitraries.frequencyOf(
-            Tuple.of(5, Arbitraries.of(1, 2, 4, 8)),
-            Tuple.of(1, Arbitraries.of(3, 16)));
-        final Arbitrary<Long> value = Arbitraries.oneOf(
-            Arbitraries.integers().between(0, 0x80).map(Integer::longValue),
-            rteLow().map(v -> v & 0xFFFF_FFFFL),
-            rteHigh().map(v -> v & 0xFFFF_FFFFL),
-            Arbitraries.longs());
-        return Combinators.combine(Arbitraries.of(true, false), offset, size, value).as(Mmio::new);
-    }
-
-    private static Arbitrary<Kernel> kernel() {
-        final Arbitrary<Integer> index = Arbitraries.frequencyOf(
-            Tuple.of(2, Arbitraries.integers().between(0, 0x0F)),
-            Tuple.of(8, Arbitraries.integers().between(0x10, 0x17)), // pins 0..3: where the lines move most
-            Tuple.of(4, Arbitraries.integers().between(0x10, 0x10 + 2 * 48 + 1)),
-            Tuple.of(1, Arbitraries.integers().between(0x70, 0x1FF)),
-            Tuple.of(1, Arbitraries.integers()));
-        final Arbitrary<Integer> value = Arbitraries.oneOf(rteLow(), rteHigh(), Arbitraries.integers());
-        return Combinators.combine(Arbitraries.of(true, true, false), index, value).as(Kernel::new);
+    private static Kernel kernel(final Choices c) {
+        final boolean write = c.between(0, 2) != 0;
+        final int index;
+        switch (c.weighted(2, 8, 4, 1, 1)) {
+            case 0:
+                index = c.between(0, 0x0F);
+                break;
+            case 1:
+                index = c.between(0x10, 0x17); // pins 0..3: where the lines move most
+                break;
+            case 2:
+                index = c.between(0x10, 0x10 + 2 * 48 + 1);
+                break;
+            case 3:
+                index = c.between(0x70, 0x1FF);
+                break;
+            default:
+                index = c.anyInt();
+                break;
+        }
+        final int pick = c.between(0, 2);
+        final int value = pick == 0 ? rteLow(c) : pick == 1 ? rteHigh(c) : c.anyInt();
+        return new Kernel(write, index, value);
     }
 
     /** A plausible low dword: mostly valid vectors and modes, any trigger/polarity/mask, stray RO and reserved bits. */
-    private static Arbitrary<Integer> rteLow() {
-        final Arbitrary<Integer> mode = Arbitraries.frequencyOf(
-            Tuple.of(8, Arbitraries.just(Rte.DM_FIXED)),
-            Tuple.of(3, Arbitraries.just(Rte.DM_LOWEST_PRIORITY)),
-            Tuple.of(2, Arbitraries.of(Rte.DM_SMI, Rte.DM_NMI, Rte.DM_INIT, Rte.DM_EXTINT, 3, 6)));
-        final Arbitrary<Integer> flags = Arbitraries.integers().between(0, 0x1F); // dstm, dlvs, pol, rirr, trig
-        final Arbitrary<Integer> extra = Arbitraries.frequencyOf(
-            Tuple.of(4, Arbitraries.just(0)),
-            Tuple.of(1, Arbitraries.integers().between(0, 0x7FFF)));
-        return Combinators.combine(vector(), mode, flags, Arbitraries.of(true, false, false), extra)
-            .as((v, m, f, masked, x) -> v | m << 8 | f << 11 | (masked ? 1 << 16 : 0) | x << 17);
+    private static int rteLow(final Choices c) {
+        final int v = vector(c);
+        final int m;
+        switch (c.weighted(8, 3, 2)) {
+            case 0:
+                m = Rte.DM_FIXED;
+                break;
+            case 1:
+                m = Rte.DM_LOWEST_PRIORITY;
+                break;
+            default:
+                m = c.oneOf(Rte.DM_SMI, Rte.DM_NMI, Rte.DM_INIT, Rte.DM_EXTINT, 3, 6);
+                break;
+        }
+        final int f = c.between(0, 0x1F); // dstm, dlvs, pol, rirr, trig
+        final boolean masked = c.between(0, 2) == 0;
+        final int x = c.weighted(4, 1) == 0 ? 0 : c.between(0, 0x7FFF);
+        return v | m << 8 | f << 11 | (masked ? 1 << 16 : 0) | x << 17;
     }
 
     /** A plausible high dword: destination 0, 1, both (logical 3), broadcast, or anything. */
-    private static Arbitrary<Integer> rteHigh() {
-        return Arbitraries.frequencyOf(
-            Tuple.of(6, Arbitraries.of(0x00, 0x01, 0x03, 0xFF).map(d -> d << 24)),
-            Tuple.of(1, Arbitraries.integers()));
-    }
-
-    private static Arbitrary<Line> line() {
-        final Arbitrary<Integer> pin = Arbitraries.frequencyOf(
-            Tuple.of(3, Arbitraries.integers().between(0, 3)),
-            Tuple.of(1, Arbitraries.integers().between(0, 47)));
-        return Combinators.combine(pin, Arbitraries.of(true, false)).as(Line::new);
-    }
-
-    // ---------------------------------------------------------------- the property
-
-    // IoApic class comment + 82093AA 3.2: random guest and device activity never breaks the register model
-    @Property(tries = 1000, seed = "20240611", shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)
-    void randomOperationsKeepTheRegisterModelConsistent(
-            @ForAll("models") final IoApicModel model,
-            @ForAll @IntRange(min = 0, max = 15) final int initialId,
-            @ForAll("operations") final List<Op> ops) {
-        final Platform p = new Platform(model, initialId);
-        try {
-            for (int i = 0; i < ops.size(); i++) {
-                p.apply(ops.get(i), i);
-            }
-            OPERATIONS.addAndGet(ops.size());
-            MASKED_EDGES.addAndGet(p.ioapic.maskedEdgesDropped());
-            ACKNOWLEDGED.addAndGet(p.lapics[0].acknowledgedCount() + p.lapics[1].acknowledgedCount());
-            p.checkResetRestoresPowerOnState();
-        } catch (final RuntimeException | AssertionError e) {
-            failed = true;
-            throw e;
-        }
-    }
-
-    /** The run threw at least a million operations and reached the states the invariants are about. */
-    @AfterContainer
-    static void atLeastAMillionOperationsReachedEveryInterestingState() {
-        if (failed || OPERATIONS.get() == 0) {
-            return; // the property itself reported the failure, or a test filter left it out of this run
-        }
-        assertTrue(OPERATIONS.get() >= 1_000_000L, "only " + OPERATIONS.get() + " operations ran");
-        assertTrue(REMOTE_IRR_RISES.get() > 1000, "Remote IRR rose " + REMOTE_IRR_RISES.get() + " times");
-        assertTrue(REMOTE_IRR_EOI_CLEARS.get() > 300, "EOI cleared Remote IRR " + REMOTE_IRR_EOI_CLEARS.get() + " times");
-        assertTrue(REMOTE_IRR_EDGE_CLEARS.get() > 300, "edge switch cleared Remote IRR " + REMOTE_IRR_EDGE_CLEARS.get());
-        assertTrue(READS_PREDICTED.get() > 100_000, "only " + READS_PREDICTED.get() + " reads predicted");
-        assertTrue(MASKED_EDGES.get() > 1000, "masked edges dropped " + MASKED_EDGES.get());
-        assertTrue(ACKNOWLEDGED.get() > 3000, "interrupts acknowledged " + ACKNOWLEDGED.get());
+    private static int rteHigh(final Choices c) {
+        return c.weighted(6, 1) == 0 ? c.oneOf(0x00, 0x01, 0x03, 0xFF) << 24 : c.anyInt();
     }
 
     // ---------------------------------------------------------------- the platform and its shadow
@@ -269,6 +297,7 @@ class IoApicLapicFuzzPropertiesTest {
     }
 
     static final class Platform {
+        final Counters counters;
         final IoApicModel model;
         final int pins;
         final int initialId;
@@ -292,7 +321,8 @@ class IoApicLapicFuzzPropertiesTest {
         /** Vectors this operation wrote to the EOI register (per the shadow's decoding). */
         final boolean[] eoiRegisterVector = new boolean[256];
 
-        Platform(final IoApicModel model, final int initialId) {
+        Platform(final IoApicModel model, final int initialId, final Counters counters) {
+            this.counters = counters;
             this.model = model;
             this.pins = model.pins();
             this.initialId = initialId;
@@ -340,7 +370,7 @@ class IoApicLapicFuzzPropertiesTest {
                     final long expected = expectedRead(m.offset(), m.size());
                     assertEquals(expected, bus.read(BASE + m.offset(), m.size()),
                         () -> "step " + step + ": " + m);
-                    READS_PREDICTED.incrementAndGet();
+                    counters.readsPredicted++;
                 }
             } else if (op instanceof Kernel k) {
                 shadowWrite(IoApicRegisters.IOREGSEL, 4, k.index() & 0xFFFF_FFFFL);
@@ -351,7 +381,7 @@ class IoApicLapicFuzzPropertiesTest {
                 } else {
                     final long expected = expectedRead(IoApicRegisters.IOWIN, 4);
                     assertEquals(expected, bus.read(BASE + IoApicRegisters.IOWIN, 4), () -> "step " + step + ": " + k);
-                    READS_PREDICTED.incrementAndGet();
+                    counters.readsPredicted++;
                 }
             } else if (op instanceof Line l) {
                 ioapic.setInput(l.pin() % pins, l.high());
@@ -486,14 +516,18 @@ class IoApicLapicFuzzPropertiesTest {
                     assertTrue(trace.levelAccepted[Rte.vector(now)],
                         () -> "step " + step + " " + op + ": Remote IRR rose on pin " + p
                             + " but no LAPIC accepted its vector as level");
-                    REMOTE_IRR_RISES.incrementAndGet();
+                    counters.remoteIrrRises++;
                 }
                 if (Rte.remoteIrr(was) && !Rte.remoteIrr(now)) {
                     final boolean edgeSwitch = wrotePin[pin] && !Rte.isLevel(shadowRte[pin]);
                     assertTrue(eoiForPin || edgeSwitch,
                         () -> "step " + step + " " + op + ": Remote IRR fell on pin " + p
                             + " without an EOI for its vector or a write making it edge");
-                    (edgeSwitch ? REMOTE_IRR_EDGE_CLEARS : REMOTE_IRR_EOI_CLEARS).incrementAndGet();
+                    if (edgeSwitch) {
+                        counters.remoteIrrEdgeClears++;
+                    } else {
+                        counters.remoteIrrEoiClears++;
+                    }
                 }
                 if (!Rte.isDeliveryPending(was) && Rte.isDeliveryPending(now)) {
                     assertTrue(trace.stormDefer[pin] && eoiForPin,
@@ -530,6 +564,19 @@ class IoApicLapicFuzzPropertiesTest {
         long kernelRead(final int index) {
             bus.write(BASE + IoApicRegisters.IOREGSEL, 4, index);
             return bus.read(BASE + IoApicRegisters.IOWIN, 4);
+        }
+
+        /**
+         * Ends a run: adds its operation, masked-edge and acknowledge counts to the counters, then
+         * checks that reset restores the power-on state.
+         *
+         * @param operations how many operations the run applied
+         */
+        void finish(final long operations) {
+            counters.operations += operations;
+            counters.maskedEdges += ioapic.maskedEdgesDropped();
+            counters.acknowledged += lapics[0].acknowledgedCount() + lapics[1].acknowledgedCount();
+            checkResetRestoresPowerOnState();
         }
 
         void checkResetRestoresPowerOnState() {

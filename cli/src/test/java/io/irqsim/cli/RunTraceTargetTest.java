@@ -1,0 +1,81 @@
+package io.irqsim.cli;
+
+import io.irqsim.hv.trace.TraceReader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code irqsim run --trace PATH} writes only to a regular file: whatever else is at PATH (a
+ * directory, a FIFO, a symbolic link) is refused with one line on standard error, exit 2, and left
+ * as it was.
+ */
+class RunTraceTargetTest {
+
+    @TempDir
+    Path dir;
+
+    private record Result(int exit, String out, String err) {
+    }
+
+    private static Result run(final String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        final int exit = cl.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void anEmptyDirectoryIsRefusedAndKept() throws Exception {
+        final Path d = Files.createDirectory(dir.resolve("empty"));
+        final Result r = run("run", "--trace", d.toString());
+        assertEquals(Main.EXIT_USAGE, r.exit());
+        assertEquals("irqsim: cannot write trace file " + d + ": is a directory\n", r.err());
+        assertTrue(Files.isDirectory(d));
+    }
+
+    @Test
+    void aFifoIsRefusedAndKept() throws Exception {
+        final Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        final Result r = run("run", "--trace", fifo.toString());
+        assertEquals(Main.EXIT_USAGE, r.exit());
+        assertEquals("irqsim: cannot write trace file " + fifo + ": is not a regular file (a device, FIFO or socket); "
+            + "traces are written to regular files only\n", r.err());
+        assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo));
+    }
+
+    @Test
+    void aSymbolicLinkIsRefusedAndItsTargetKept() throws Exception {
+        final Path target = Files.writeString(dir.resolve("notes.txt"), "mine");
+        final Path link = Files.createSymbolicLink(dir.resolve("link.trace"), target);
+        final Result r = run("run", "--trace", link.toString());
+        assertEquals(Main.EXIT_USAGE, r.exit());
+        assertTrue(r.err().startsWith("irqsim: cannot write trace file " + link + ": is a symbolic link"), r.err());
+        assertFalse(r.err().contains("\tat "), "a stack trace");
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals("mine", Files.readString(target));
+    }
+
+    @Test
+    void aRegularFileGetsTheTrace() throws Exception {
+        final Path f = Files.writeString(dir.resolve("old.trace"), "x".repeat(5000));
+        final Result r = run("run", "--no-timeline", "--trace", f.toString());
+        assertTrue(r.out().contains("records in " + f), r.out());
+        try (TraceReader t = TraceReader.open(f)) {
+            assertTrue(t.count() > 100);
+        }
+    }
+}
