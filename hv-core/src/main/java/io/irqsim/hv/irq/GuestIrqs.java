@@ -27,6 +27,14 @@ public final class GuestIrqs {
 
     /** The guest-EOI timeout after which Xen forces the physical EOI ({@code irq_guest_eoi_timer_fn}): 1 ms. */
     public static final long EOI_TIMEOUT_NS = 1_000_000L;
+    /**
+     * Guest interrupts one IRQ may take per quantum before {@code do_IRQ} disables it
+     * ({@code irq_ratelimit_threshold}, default 10000, {@code xen/arch/x86/irq.c@RELEASE-4.18.0}
+     * and {@code @RELEASE-4.20.0}).
+     */
+    public static final int IRQ_RATELIMIT_THRESHOLD = 10_000;
+    /** The rate limiter's quantum and re-enable delay: {@code MILLISECS(10)} in {@code do_IRQ}. */
+    public static final long IRQ_RATELIMIT_INTERVAL_NS = 10_000_000L;
 
     private final IrqDescTable descs;
     private final IoApicRouting routing;
@@ -35,7 +43,11 @@ public final class GuestIrqs {
     private final XenConfig config;
     private final GuestIrqDispatch dispatch;
     private final List<PhysicalCpu> cpus = new ArrayList<>();
+    private final io.irqsim.hw.time.Timer ratelimitTimer;
+    /** {@code irq_ratelimit_list}: IRQs disabled by the rate limiter, newest first ({@code list_add}). */
+    private IrqDesc ratelimitHead;
     private long spurious;
+    private long ratelimited;
 
     /**
      * @param platform the machine
@@ -57,6 +69,7 @@ public final class GuestIrqs {
         this.config = config;
         this.dispatch = dispatch;
         mapping.setGuestIrqs(this);
+        this.ratelimitTimer = clock.newTimer("irq_ratelimit", this::ratelimitTimerFn);
         for (int i = 0; i < platform.cpuCount(); i++) {
             final PhysicalCpu cpu = new PhysicalCpu(i, platform.lapic(i), this, trace);
             platform.lapic(i).setInterruptListener(apic -> queue.schedule(cpu));
@@ -77,6 +90,11 @@ public final class GuestIrqs {
         return spurious;
     }
 
+    /** @return guest interrupts {@code irq_ratelimit} dropped (each one disabled or kept disabled its IRQ) */
+    public long ratelimitedCount() {
+        return ratelimited;
+    }
+
     private AckType ackTypeFor(final IrqDesc d) {
         switch (d.handler()) {
             case IOAPIC_LEVEL:
@@ -88,6 +106,11 @@ public final class GuestIrqs {
 
     // ---------------------------------------------------------------- do_IRQ
 
+    /**
+     * {@code do_IRQ} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0}, same at {@code RELEASE-4.20.0}):
+     * the vector's IRQ is acked on its controller; an IRQ bound to guests goes through
+     * {@code irq_ratelimit} and then {@code do_IRQ_guest}; one with no handler is completed at once.
+     */
     void doIrq(final PhysicalCpu cpu, final int vector) {
         final int irq = descs.irqForVector(vector);
         final IrqDesc d = descs.desc(irq);
@@ -106,7 +129,67 @@ public final class GuestIrqs {
             end(d);
             return;
         }
+        if (rateLimit(d)) {
+            end(d); // "goto out": the controller's end runs, no guest sees the interrupt
+            return;
+        }
         doIrqGuest(d);
+    }
+
+    /**
+     * {@code do_IRQ}'s rate limiter ({@code xen/arch/x86/irq.c@RELEASE-4.18.0}, same at
+     * {@code RELEASE-4.20.0}): {@code desc->rl_cnt++ >= irq_ratelimit_threshold}; if the quantum
+     * that began at {@code rl_quantum_start} is less than 10 ms old, the controller's
+     * {@code disable} runs (masks a level IO-APIC pin; {@code irq_disable_none} for an edge one),
+     * the IRQ goes on {@code irq_ratelimit_list} (the timer is set 10 ms ahead when the list was
+     * empty) and the interrupt is dropped. Otherwise the count restarts and a new quantum begins
+     * now. {@code IRQ_DISABLED} is not touched.
+     *
+     * @return whether the interrupt was dropped
+     */
+    private boolean rateLimit(final IrqDesc d) {
+        if (d.rlCnt++ < IRQ_RATELIMIT_THRESHOLD) {
+            return false;
+        }
+        final long now = clock.now();
+        if (now >= d.rlQuantumStart + IRQ_RATELIMIT_INTERVAL_NS) {
+            d.rlCnt = 0;
+            d.rlQuantumStart = now;
+            return false;
+        }
+        if (d.handler() == HandlerType.IOAPIC_LEVEL) {
+            routing.mask(d); // ioapic_level_type.disable = mask_IO_APIC_irq
+        }
+        if (!d.rlListed) {
+            if (ratelimitHead == null) {
+                ratelimitTimer.armAfter(IRQ_RATELIMIT_INTERVAL_NS);
+            }
+            d.rlListed = true;
+            d.rlNext = ratelimitHead;
+            ratelimitHead = d;
+        }
+        ratelimited++;
+        trace.event(HvEvent.IRQ_RATELIMIT, d.irq(), d.rlCnt, now - d.rlQuantumStart);
+        return true;
+    }
+
+    /**
+     * {@code irq_ratelimit_timer_fn} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0}, same at
+     * {@code RELEASE-4.20.0}): every IRQ on the list gets its controller's {@code enable}
+     * ({@code unmask_IO_APIC_irq}) and leaves the list. A still-asserted level line is then
+     * delivered again.
+     */
+    private void ratelimitTimerFn() {
+        IrqDesc d = ratelimitHead;
+        ratelimitHead = null;
+        while (d != null) {
+            final IrqDesc next = d.rlNext;
+            d.rlNext = null;
+            d.rlListed = false;
+            trace.event(HvEvent.IRQ_RATELIMIT_END, d.irq(), 0, 0);
+            routing.unmask(d);
+            d = next;
+        }
     }
 
     /** The controller's ack: edge and MSI EOI the LAPIC now; level depends on the ack mode. */

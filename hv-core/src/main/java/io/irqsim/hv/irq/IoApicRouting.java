@@ -62,18 +62,17 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * Boot: enables every LAPIC (with EOI-broadcast suppression when every IO-APIC has an EOI
-     * register and the LAPICs support it, as Xen's {@code directed_eoi_enabled}), then programs
-     * the ISA IRQs' pins, masked, from the MADT ({@code setup_IO_APIC_irqs}): an ISA IRQ goes to the
-     * GSI its override names, or the GSI of the same number; pins without an ISA IRQ stay unset.
+     * Boot: enables every LAPIC, with EOI-broadcast suppression when the boot LAPIC's version
+     * register advertises it ({@code verify_local_APIC}, {@code xen/arch/x86/apic.c@RELEASE-4.18.0}
+     * and {@code @RELEASE-4.20.0}: {@code APIC_LVR_DIRECTED_EOI} alone sets
+     * {@code directed_eoi_enabled} and the "old" ack; the IO-APICs' versions are not looked at),
+     * then programs the ISA IRQs' pins, masked, from the MADT ({@code setup_IO_APIC_irqs}): an ISA
+     * IRQ goes to the GSI its override names, or the GSI of the same number; pins without an ISA
+     * IRQ stay unset.
      */
     public void boot() {
-        boolean allEoir = true;
-        for (final IoApic io : platform.ioapics()) {
-            allEoir &= io.model().hasEoiRegister();
-        }
         final int version = platform.lapic(0).readRegister(LocalApicRegisters.VERSION);
-        directedEoi = allEoir && (version & LocalApicRegisters.VERSION_DIRECTED_EOI) != 0;
+        directedEoi = (version & LocalApicRegisters.VERSION_DIRECTED_EOI) != 0;
         for (int cpu = 0; cpu < platform.cpuCount(); cpu++) {
             final int svr = 0xFF | LocalApicRegisters.SVR_ENABLE
                 | (directedEoi ? LocalApicRegisters.SVR_SUPPRESS_EOI_BROADCAST : 0);
@@ -268,7 +267,11 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * Directed EOI: writes the vector to the IO-APIC's EOI register ({@code __io_apic_eoi}).
+     * Directed EOI of an IRQ's pin ({@code __io_apic_eoi}, {@code xen/arch/x86/io_apic.c@RELEASE-4.18.0},
+     * same at {@code RELEASE-4.20.0}): an IO-APIC of version 0x20 or later
+     * ({@code ioapic_has_eoi_reg}) gets the vector in its EOI register; an older one gets the
+     * entry flipped to edge and back to level, masked meanwhile (and unmasked again if it was
+     * unmasked), each step a whole-entry write.
      *
      * @param d descriptor
      */
@@ -276,7 +279,22 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
         if (d.pin() < 0) {
             return;
         }
-        bus.write(platform.ioapicAddress(d.ioapic()) + IoApicRegisters.EOIR, 4, d.vector());
+        final long base = platform.ioapicAddress(d.ioapic());
+        if (platform.ioapics().get(d.ioapic()).model().hasEoiRegister()) {
+            bus.write(base + IoApicRegisters.EOIR, 4, d.vector());
+            return;
+        }
+        long entry = readEntry(d.ioapic(), d.pin());
+        final boolean unmaskAfter = !Rte.isMasked(entry);
+        if (unmaskAfter) {
+            entry = Rte.withMask(entry, true);
+            writeEntry(d.ioapic(), d.pin(), entry);
+        }
+        writeEntry(d.ioapic(), d.pin(), entry & ~Rte.TRIGGER_LEVEL);
+        writeEntry(d.ioapic(), d.pin(), entry | Rte.TRIGGER_LEVEL);
+        if (unmaskAfter) {
+            writeEntry(d.ioapic(), d.pin(), Rte.withMask(entry, false));
+        }
     }
 
     /**
