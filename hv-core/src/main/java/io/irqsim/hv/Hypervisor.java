@@ -74,7 +74,7 @@ public final class Hypervisor implements DomainHost, GuestIrqDispatch, HwdomGsiM
         this.trace = trace;
         this.descs = new IrqDescTable(platform.gsiCount());
         this.routing = new IoApicRouting(platform, descs, trace);
-        this.pirqMapping = new PirqMapping(descs, trace);
+        this.pirqMapping = new PirqMapping(descs, trace, config.allocatePirqReturnsExisting());
         this.guestIrqs = new GuestIrqs(platform, descs, routing, pirqMapping, queue, trace, config, this);
         this.passthrough = new Passthrough(guestIrqs, queue, trace);
         this.physdev = new PhysdevOps(this);

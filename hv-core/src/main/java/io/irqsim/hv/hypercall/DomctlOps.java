@@ -69,15 +69,18 @@ public final class DomctlOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DOMCTL_gsi_permission} (Xen 4.20): permission on a GSI, checked against the
-     * caller's rights on the GSI's IRQ; no pirq mapping needed. {@code -ENOSYS} where the design
-     * in force predates it.
+     * {@code XEN_DOMCTL_gsi_permission} ({@code xen/arch/x86/domctl.c:arch_do_domctl@RELEASE-4.20.0}):
+     * permission on a GSI, checked against the caller's rights on the GSI's IRQ; no pirq mapping
+     * needed. Flags other than the action bit give -EINVAL; {@code gsi_2_irq}'s error is returned
+     * as is (its {@code irq ?: -EINVAL} makes GSI 2 under the IRQ0 override -EINVAL, so the
+     * {@code ret = irq ?: -EACCES} branch cannot yield -EACCES); the XSM hook is the dummy
+     * policy's (always 0). {@code -ENOSYS} where the design in force predates the sub-op.
      *
      * @param caller calling domain
      * @param domid target
      * @param gsi GSI
      * @param flags {@link #GSI_GRANT} or {@link #GSI_REVOKE}
-     * @return 0, -ESRCH, -EPERM (not privileged), -ENOSYS, -EINVAL, -ERANGE, -EACCES, -EPERM (caller lacks the IRQ)
+     * @return 0, -ESRCH, -EPERM (not privileged), -ENOSYS, -EINVAL, -ERANGE, -EPERM (caller lacks the IRQ)
      */
     public int gsiPermission(final Domain caller, final int domid, final int gsi, final int flags) {
         enter(caller);
@@ -93,8 +96,8 @@ public final class DomctlOps extends HypercallBase {
             rc = -Errno.EINVAL;
         } else {
             final int irq = xen.ioapicRouting().gsiToIrq(gsi);
-            if (irq <= 0) {
-                rc = irq == 0 ? -Errno.EACCES : irq;
+            if (irq < 0) {
+                rc = irq;
             } else {
                 final boolean held = xen.pirqMapping().irqAccessPermitted(caller, irq);
                 xen.trace().event(HvEvent.PERMISSION_CHECK, irq, HvEvent.CHECK_IRQ_ACCESS, held ? 1 : 0);

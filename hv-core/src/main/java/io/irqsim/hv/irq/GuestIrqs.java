@@ -246,8 +246,14 @@ public final class GuestIrqs {
     // ---------------------------------------------------------------- bind / unbind / EOI
 
     /**
-     * {@code pirq_guest_bind}: binds the pirq's IRQ to {@code dom}. The first binding sets up the
-     * guest action and starts the IRQ (unmasks its pin).
+     * {@code pirq_guest_bind} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0}, same at
+     * {@code RELEASE-4.20.0}): binds the pirq's IRQ to {@code dom}. The first binding sets up the
+     * guest action ({@code shareable = will_share}, {@code irq_acktype}) and starts the IRQ
+     * (clears {@code IRQ_DISABLED}, unmasks its pin); a later one needs both sides to share
+     * ({@code -EBUSY}) and room in the action ({@code irq_max_guests}, or 1 for a non-sharing
+     * binder). There is no check that {@code dom} is already in the action: callers
+     * ({@code pt_irq_create_bind}'s MAPPED flag, {@code evtchn_bind_pirq}) keep a domain from
+     * binding twice.
      *
      * @param dom the domain
      * @param p its pirq
@@ -264,8 +270,6 @@ public final class GuestIrqs {
         if (d == null || irq <= 0) {
             rc = -Errno.EINVAL;
         } else if (d.isGuest() && (!willShare || !d.isShareable())) {
-            rc = -Errno.EBUSY;
-        } else if (d.isGuest() && d.isBound(dom)) {
             rc = -Errno.EBUSY;
         } else if (d.nrGuests() >= (willShare ? IrqDesc.MAX_GUESTS : 1)) {
             rc = -Errno.EBUSY;

@@ -219,11 +219,13 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * {@code gsi_2_irq} ({@code io_apic.c}): the IRQ of a GSI, honouring ISA overrides (the GSI an
-     * ISA IRQ was moved to belongs to that ISA IRQ: with IRQ0&rarr;GSI2, GSI 2 is IRQ 0).
+     * {@code gsi_2_irq} ({@code xen/arch/x86/io_apic.c@RELEASE-4.20.0}): the IRQ of a GSI,
+     * honouring ISA overrides (the GSI an ISA IRQ was moved to belongs to that ISA IRQ: with
+     * IRQ0&rarr;GSI2, GSI 2 is IRQ 0), and {@code irq ?: -EINVAL}: a GSI whose IRQ is 0 (GSI 2 under
+     * that override, or GSI 0) gives -EINVAL.
      *
      * @param gsi GSI
-     * @return the IRQ, -ERANGE beyond the highest GSI, -EINVAL if no IO-APIC has it
+     * @return the IRQ (&gt; 0), -ERANGE beyond the highest GSI, -EINVAL if no IO-APIC has it or its IRQ is 0
      */
     public int gsiToIrq(final int gsi) {
         if (gsi < 0 || gsi >= descs.nrIrqsGsi()) {
@@ -233,7 +235,8 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
             return -Errno.EINVAL;
         }
         final InterruptSourceOverride iso = platform.firmware().madt().overrideTo(gsi);
-        return iso != null ? iso.source() : gsi;
+        final int irq = iso != null ? iso.source() : gsi;
+        return irq != 0 ? irq : -Errno.EINVAL;
     }
 
     // ---------------------------------------------------------------- controller methods
