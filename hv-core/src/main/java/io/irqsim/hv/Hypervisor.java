@@ -295,7 +295,7 @@ public final class Hypervisor implements DomainHost, GuestIrqDispatch, HwdomGsiM
         return pirqMapping.allocateAndMapGsiPirq(hwdom, hwdom, gsi, gsi);
     }
 
-    /** {@code vioapic_hwdom_map_gsi} ({@code xen/arch/x86/hvm/vioapic.c}). */
+    /** {@code xen/arch/x86/hvm/vioapic.c:vioapic_hwdom_map_gsi@RELEASE-4.18.0/4.20.0}: mp_register_gsi (-EEXIST is 0), allocate_and_map_gsi_pirq, pt_irq_create_bind, unmap on bind failure. */
     private int hwdomMap(final Domain hwdom, final int gsi, final boolean level, final boolean activeLow,
                          final boolean mapPirqStep) {
         int rc = routing.mpRegisterGsi(gsi, level, activeLow);
@@ -345,7 +345,7 @@ public final class Hypervisor implements DomainHost, GuestIrqDispatch, HwdomGsiM
     }
 
     /**
-     * Moves virtual time forward, firing timers (guest-EOI timeouts, storm-guard deferrals) and
+     * Moves virtual time forward, firing timers (guest-EOI timeouts, {@code irq_ratelimit} re-enables) and
      * running the work they cause.
      *
      * @param ns nanoseconds

@@ -37,7 +37,7 @@ public final class DomctlOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DOMCTL_irq_permission}: the pirq is one of the <em>caller's</em>; it must map to
+     * {@code XEN_DOMCTL_irq_permission} ({@code xen/common/domctl.c:do_domctl@RELEASE-4.18.0/4.20.0}): the pirq is one of the <em>caller's</em>; it must map to
      * an IRQ the caller holds (resolution configurable: {@link io.irqsim.hv.policy.IrqPermissionPolicy}).
      *
      * @param caller calling domain
@@ -112,7 +112,7 @@ public final class DomctlOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DOMCTL_bind_pt_irq} for {@code PT_IRQ_TYPE_PCI}.
+     * {@code XEN_DOMCTL_bind_pt_irq} for {@code PT_IRQ_TYPE_PCI} ({@code xen/arch/x86/domctl.c:arch_do_domctl@RELEASE-4.18.0/4.20.0}).
      *
      * @param caller calling domain (control domain or the target's device model)
      * @param domid target
@@ -150,7 +150,7 @@ public final class DomctlOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DOMCTL_unbind_pt_irq}.
+     * {@code XEN_DOMCTL_unbind_pt_irq} ({@code xen/arch/x86/domctl.c:arch_do_domctl@RELEASE-4.18.0/4.20.0}).
      *
      * @param caller calling domain
      * @param domid target
@@ -168,7 +168,8 @@ public final class DomctlOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DOMCTL_assign_device}: gives a PCI device to a domain; it must exist and belong
+     * {@code XEN_DOMCTL_assign_device} ({@code xen/drivers/passthrough/pci.c:iommu_do_pci_domctl@RELEASE-4.18.0/4.20.0},
+     * {@code assign_device}): gives a PCI device to a domain; it must exist and belong
      * to the hardware domain ({@code device_assigned}: a device a guest holds, even the target
      * itself, is busy).
      *
@@ -200,7 +201,8 @@ public final class DomctlOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DOMCTL_deassign_device}: returns a device to the hardware domain.
+     * {@code XEN_DOMCTL_deassign_device} ({@code xen/drivers/passthrough/pci.c:iommu_do_pci_domctl@RELEASE-4.18.0/4.20.0},
+     * {@code deassign_device}): returns a device to the hardware domain.
      *
      * @param caller calling domain
      * @param domid the domain holding it

@@ -95,6 +95,7 @@ public final class GuestIrqs {
         return ratelimited;
     }
 
+    /** {@code xen/arch/x86/irq.c:irq_acktype@RELEASE-4.18.0/4.20.0}: level IO-APIC IRQs need the guests' EOI (UNMASK with directed EOI, EOI otherwise); edge and MSI none. */
     private AckType ackTypeFor(final IrqDesc d) {
         switch (d.handler()) {
             case IOAPIC_LEVEL:
@@ -192,7 +193,11 @@ public final class GuestIrqs {
         }
     }
 
-    /** The controller's ack: edge and MSI EOI the LAPIC now; level depends on the ack mode. */
+    /**
+     * The controller's ack ({@code xen/arch/x86/io_apic.c:ack_edge_ioapic_irq},
+     * {@code mask_and_ack_level_ioapic_irq} / {@code irq_complete_move}@RELEASE-4.18.0/4.20.0): edge and MSI EOI the
+     * LAPIC now; level depends on the ack mode.
+     */
     private void ack(final PhysicalCpu cpu, final IrqDesc d) {
         d.setAckCpu(cpu.index());
         if (d.handler() == HandlerType.IOAPIC_LEVEL && !routing.directedEoi()) {
@@ -202,7 +207,10 @@ public final class GuestIrqs {
         }
     }
 
-    /** The controller's end: completes a level IRQ at the IO-APIC. */
+    /**
+     * The controller's end ({@code xen/arch/x86/io_apic.c:end_level_ioapic_irq_old} with directed EOI,
+     * {@code end_level_ioapic_irq_new} otherwise@RELEASE-4.18.0/4.20.0): completes a level IRQ at the IO-APIC.
+     */
     private void end(final IrqDesc d) {
         if (d.handler() != HandlerType.IOAPIC_LEVEL) {
             return;
@@ -222,6 +230,11 @@ public final class GuestIrqs {
         }
     }
 
+    /**
+     * {@code xen/arch/x86/irq.c:do_IRQ_guest@RELEASE-4.18.0/4.20.0}: every bound guest whose pirq is not yet masked
+     * counts in flight; HVM guests take it through {@code hvm_do_IRQ_dpci}, others by
+     * {@code send_guest_pirq}; the 1 ms EOI timer is (re)armed for acked types.
+     */
     private void doIrqGuest(final IrqDesc d) {
         final int irq = d.irq();
         final AckType ack = d.ackType();
@@ -294,7 +307,7 @@ public final class GuestIrqs {
     }
 
     /**
-     * {@code pirq_guest_unbind}: removes {@code dom}; a guest EOI it still owed is completed; the
+     * {@code pirq_guest_unbind} / {@code __pirq_guest_unbind} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0}): removes {@code dom}; a guest EOI it still owed is completed; the
      * last guest leaving shuts the IRQ down (masks its pin).
      *
      * @param dom the domain
@@ -318,7 +331,7 @@ public final class GuestIrqs {
     }
 
     /**
-     * {@code pirq_guest_eoi} / {@code desc_guest_eoi}: one guest finished with the interrupt; the
+     * {@code pirq_guest_eoi} / {@code desc_guest_eoi} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0}): one guest finished with the interrupt; the
      * last one completes it physically.
      *
      * @param dom the domain
@@ -333,7 +346,7 @@ public final class GuestIrqs {
         guestDone(d, p);
     }
 
-    /** One guest no longer owes an EOI ({@code desc_guest_eoi}); the last one completes the IRQ. */
+    /** One guest no longer owes an EOI ({@code xen/arch/x86/irq.c:desc_guest_eoi@RELEASE-4.18.0/4.20.0}); the last one completes the IRQ. */
     private void guestDone(final IrqDesc d, final Pirq p) {
         p.setMasked(false);
         d.setInFlight(d.inFlight() - 1);
@@ -343,6 +356,7 @@ public final class GuestIrqs {
         }
     }
 
+    /** {@code xen/arch/x86/irq.c:irq_guest_eoi_timer_fn@RELEASE-4.18.0/4.20.0}: every guest's EOI is taken as done and the IRQ ended. */
     private void eoiTimeout(final IrqDesc d) {
         if (!d.isGuest() || d.inFlight() == 0) {
             return;

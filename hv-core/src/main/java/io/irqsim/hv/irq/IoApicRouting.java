@@ -133,7 +133,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * {@code mp_register_gsi} ({@code xen/arch/x86/mpparse.c}): programs the GSI's pin with the
+     * {@code mp_register_gsi} ({@code xen/arch/x86/mpparse.c@RELEASE-4.18.0/4.20.0}): programs the GSI's pin with the
      * given trigger and polarity, once. A GSI whose IRQ is already live, or whose pin was
      * programmed before, gives {@code -EEXIST} and keeps its first configuration.
      *
@@ -173,7 +173,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * {@code io_apic_set_pci_routing}: assigns a vector, picks the level or edge controller and
+     * {@code io_apic_set_pci_routing} ({@code xen/arch/x86/io_apic.c@RELEASE-4.18.0/4.20.0}): assigns a vector, picks the level or edge controller and
      * writes the entry, masked. The pin stays masked until a guest binds the IRQ.
      */
     private int ioApicSetPciRouting(final int ioapic, final int pin, final int irq, final boolean level,
@@ -194,7 +194,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
 
     /**
      * @param irq IRQ
-     * @return its vector, assigning one if needed ({@code assign_irq_vector}), or -ENOSPC
+     * @return its vector, assigning one if needed ({@code xen/arch/x86/irq.c:assign_irq_vector@RELEASE-4.18.0/4.20.0}, simplified: one vector space, CPU 0), or -ENOSPC
      */
     public int assignIrqVector(final int irq) {
         final IrqDesc d = descs.desc(irq);
@@ -242,7 +242,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     // ---------------------------------------------------------------- controller methods
 
     /**
-     * Unmasks an IRQ's pin ({@code unmask_IO_APIC_irq}, the controller's startup/enable).
+     * Unmasks an IRQ's pin ({@code xen/arch/x86/io_apic.c:unmask_IO_APIC_irq@RELEASE-4.18.0/4.20.0}, the controller's startup/enable).
      *
      * @param d descriptor
      */
@@ -251,7 +251,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * Masks an IRQ's pin ({@code mask_IO_APIC_irq}).
+     * Masks an IRQ's pin ({@code xen/arch/x86/io_apic.c:mask_IO_APIC_irq@RELEASE-4.18.0/4.20.0}, the level controller's disable/shutdown).
      *
      * @param d descriptor
      */
@@ -301,7 +301,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * Writes a LAPIC EOI on a CPU ({@code ack_APIC_irq}).
+     * Writes a LAPIC EOI on a CPU ({@code xen/arch/x86/include/asm/apic.h:ack_APIC_irq@RELEASE-4.18.0/4.20.0}).
      *
      * @param cpu CPU
      */
@@ -312,7 +312,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     // ---------------------------------------------------------------- MMIO programming
 
     /**
-     * Writes a whole entry, high dword first ({@code __ioapic_write_entry}).
+     * Writes a whole entry, high dword first ({@code xen/arch/x86/io_apic.c:__ioapic_write_entry@RELEASE-4.18.0/4.20.0}).
      *
      * @param ioapic IO-APIC index
      * @param pin pin
@@ -323,7 +323,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * Reads an entry through MMIO ({@code __ioapic_read_entry}).
+     * Reads an entry through MMIO ({@code xen/arch/x86/io_apic.c:__ioapic_read_entry@RELEASE-4.18.0/4.20.0}).
      *
      * @param ioapic IO-APIC index
      * @param pin pin

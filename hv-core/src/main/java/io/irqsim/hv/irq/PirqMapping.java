@@ -49,7 +49,7 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     }
 
     /**
-     * {@code pirq_access_permitted(d, pirq)}.
+     * {@code pirq_access_permitted(d, pirq)} ({@code xen/include/xen/iocap.h@RELEASE-4.18.0/4.20.0}).
      *
      * @param d domain
      * @param pirq a pirq of {@code d}
@@ -64,7 +64,7 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     }
 
     /**
-     * {@code irq_permit_access} / {@code irq_deny_access}.
+     * {@code irq_permit_access} / {@code irq_deny_access} ({@code xen/include/xen/iocap.h@RELEASE-4.18.0/4.20.0}, rangeset add/remove).
      *
      * @param d domain
      * @param irq IRQ
@@ -114,7 +114,8 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     }
 
     /**
-     * The MSI branch of {@code physdev_map_pirq}: creates a dynamic IRQ with the MSI controller
+     * The MSI branch of {@code physdev_map_pirq} ({@code xen/arch/x86/irq.c:allocate_and_map_msi_pirq@RELEASE-4.18.0/4.20.0},
+     * simplified: one vector, no MSI table): creates a dynamic IRQ with the MSI controller
      * and maps a pirq to it.
      *
      * @param caller the calling domain
@@ -170,7 +171,7 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     }
 
     /**
-     * {@code get_free_pirq}: for a GSI the lowest free pirq in [16, nr_irqs_gsi), else the highest
+     * {@code xen/arch/x86/irq.c:get_free_pirq@RELEASE-4.18.0/4.20.0}: for a GSI the lowest free pirq in [16, nr_irqs_gsi), else the highest
      * free one above; for MSI the highest free one above nr_irqs_gsi.
      *
      * @param d domain
