@@ -171,8 +171,9 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     }
 
     /**
-     * {@code xen/arch/x86/irq.c:get_free_pirq@RELEASE-4.18.0/4.20.0}: for a GSI the lowest free pirq in [16, nr_irqs_gsi), else the highest
-     * free one above; for MSI the highest free one above nr_irqs_gsi.
+     * {@code xen/arch/x86/irq.c:get_free_pirq@RELEASE-4.18.0/4.20.0}: for a GSI the lowest free
+     * pirq in [16, nr_irqs_gsi), else the highest free one above; for MSI the highest free one
+     * above nr_irqs_gsi.
      *
      * @param d domain
      * @param gsi GSI (true) or MSI
@@ -201,7 +202,7 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     }
 
     /**
-     * {@code map_domain_pirq(d, pirq, irq)}: the caller must hold the IRQ; a conflicting existing
+     * {@code map_domain_pirq(d, pirq, irq)} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0}): the caller must hold the IRQ; a conflicting existing
      * mapping is silently kept (returns 0, as Xen does); mapping grants {@code d} the IRQ.
      *
      * @param caller the calling domain
@@ -234,7 +235,7 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     }
 
     /**
-     * {@code unmap_domain_pirq(d, pirq)}: forces a guest binding off, removes the mapping and
+     * {@code unmap_domain_pirq(d, pirq)} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0}): forces a guest binding off, removes the mapping and
      * revokes {@code d}'s access to the IRQ.
      *
      * @param d domain

@@ -138,6 +138,43 @@ class IrqRatelimitTest {
         assertEquals(0, rig.xen.guestIrqs().ratelimitedCount());
     }
 
+    // ioapic_edge_type.disable = irq_disable_none: an edge IRQ is not masked, each interrupt inside the
+    // quantum is dropped, and the descriptor goes on the list once
+    @Test
+    void anEdgeIrqIsNotMaskedButItsInterruptsAreDroppedUntilTheQuantumEnds() {
+        final Rig pv = Rig.boot(XenConfig.XEN_4_18);
+        final Domain pvDom0 = pv.pvDom0();
+        final PciFunction dev = pv.device(DefaultPlatform.NIC);
+        final io.irqsim.hv.hypercall.PhysdevOps.MapPirq map = new io.irqsim.hv.hypercall.PhysdevOps.MapPirq(
+            Domain.DOMID_SELF, io.irqsim.hv.hypercall.PhysdevOps.MAP_PIRQ_TYPE_GSI, GSI, GSI);
+        assertEquals(0, pv.xen.physdev().mapPirq(pvDom0, map));
+        assertEquals(0, pv.xen.physdev().setupGsi(pvDom0, GSI, 0, 1)); // edge, active low
+        assertEquals(0, pv.xen.evtchn().bindPirq(pvDom0, map.pirq, true));
+        final int[] events = new int[1];
+        pvDom0.setKernel(new io.irqsim.hv.domain.GuestKernel() {
+            @Override
+            public void pirqEvent(final io.irqsim.hv.domain.Vcpu vcpu, final int pirq) {
+                events[0]++;
+            }
+        });
+        for (int i = 0; i < 10_002; i++) {
+            dev.setInterruptRequest(true); // the falling edge of the active-low line
+            pv.xen.drain();
+            dev.setInterruptRequest(false);
+            pv.xen.drain();
+        }
+        assertEquals(10_000, events[0]);
+        assertEquals(2, pv.xen.guestIrqs().ratelimitedCount(), "the 10,001st and 10,002nd dropped");
+        assertFalse(Rte.isMasked(pv.physRte(GSI)), "irq_disable_none: the pin stays unmasked");
+        assertTrue(pv.xen.irqDescs().desc(GSI).isRateLimited());
+        assertEquals(1, pv.xen.platform().clock().armedTimers(), "the ratelimit timer only (edge: ACKTYPE_NONE, no EOI timer)");
+        pv.xen.advanceTime(TEN_MS);
+        assertFalse(pv.xen.irqDescs().desc(GSI).isRateLimited());
+        dev.setInterruptRequest(true);
+        pv.xen.drain();
+        assertEquals(10_001, events[0], "a new quantum: delivered again");
+    }
+
     // do_IRQ: only IRQ_GUEST descriptors are rate limited; the count is per IRQ
     @Test
     void theCountIsPerIrq() {
