@@ -75,7 +75,7 @@ public final class Hypervisor implements DomainHost, GuestIrqDispatch, HwdomGsiM
         this.trace = trace;
         this.descs = new IrqDescTable(platform.gsiCount());
         this.routing = new IoApicRouting(platform, descs, trace);
-        this.pirqMapping = new PirqMapping(descs, trace);
+        this.pirqMapping = new PirqMapping(descs, trace, config.allocatePirqReturnsExisting());
         this.guestIrqs = new GuestIrqs(platform, descs, routing, pirqMapping, queue, trace, config, this);
         this.passthrough = new Passthrough(guestIrqs, queue, trace);
         this.physdev = new PhysdevOps(this);
@@ -297,7 +297,7 @@ public final class Hypervisor implements DomainHost, GuestIrqDispatch, HwdomGsiM
         return pirqMapping.allocateAndMapGsiPirq(hwdom, hwdom, gsi, gsi);
     }
 
-    /** {@code vioapic_hwdom_map_gsi} ({@code xen/arch/x86/hvm/vioapic.c}). */
+    /** {@code xen/arch/x86/hvm/vioapic.c:vioapic_hwdom_map_gsi@RELEASE-4.18.0/4.20.0}: mp_register_gsi (-EEXIST is 0), allocate_and_map_gsi_pirq, pt_irq_create_bind, unmap on bind failure. */
     private int hwdomMap(final Domain hwdom, final int gsi, final boolean level, final boolean activeLow,
                          final boolean mapPirqStep) {
         int rc = routing.mpRegisterGsi(gsi, level, activeLow);
@@ -347,7 +347,7 @@ public final class Hypervisor implements DomainHost, GuestIrqDispatch, HwdomGsiM
     }
 
     /**
-     * Moves virtual time forward, firing timers (guest-EOI timeouts, storm-guard deferrals) and
+     * Moves virtual time forward, firing timers (guest-EOI timeouts, {@code irq_ratelimit} re-enables) and
      * running the work they cause.
      *
      * @param ns nanoseconds, at least 0; a step past {@link Long#MAX_VALUE} ns of virtual time

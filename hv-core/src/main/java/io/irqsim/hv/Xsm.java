@@ -11,7 +11,7 @@ public final class Xsm {
     }
 
     /**
-     * {@code XSM_PRIV}: the caller is a control domain.
+     * {@code XSM_PRIV} ({@code xen/include/xsm/dummy.h:xsm_default_action@RELEASE-4.18.0/4.20.0}): the caller is a control domain.
      *
      * @param caller calling domain
      * @return whether allowed
@@ -21,7 +21,7 @@ public final class Xsm {
     }
 
     /**
-     * {@code XSM_DM_PRIV}: a control domain, or the target's device-model domain ({@code is_priv_for}).
+     * {@code XSM_DM_PRIV} ({@code xen/include/xsm/dummy.h:xsm_default_action@RELEASE-4.18.0/4.20.0}): a control domain, or the target's device-model domain ({@code is_priv_for}).
      *
      * @param caller calling domain
      * @param target the domain acted on

@@ -80,16 +80,28 @@ public final class Rig implements AutoCloseable {
 
     /**
      * The default platform with its IO-APIC replaced by one of another version (0x11: no EOI
-     * register, so Xen cannot use directed EOI and falls back to the "new" ack mode).
+     * register; Xen still uses directed EOI if the LAPICs offer it, faking the IO-APIC EOI with an
+     * edge/level flip, {@code __io_apic_eoi}).
      *
      * @param version IO-APIC version
+     * @param directedEoi whether the LAPICs advertise EOI-broadcast suppression
      * @return the description
      */
-    public static PlatformSpec defaultPlatformWithIoApicVersion(final int version) {
+    public static PlatformSpec defaultPlatformWithIoApicVersion(final int version, final boolean directedEoi) {
         final PlatformSpec d = DefaultPlatform.spec();
         final PlatformSpec.IoApicSpec io = d.ioapics().get(0);
         return new PlatformSpec(List.of(new PlatformSpec.IoApicSpec(io.id(), io.address(), io.gsiBase(), io.pins(),
-            version)), d.cpus(), d.pci(), d.intxWiring(), d.isaWiring(), d.firmware(), d.directedEoi());
+            version)), d.cpus(), d.pci(), d.intxWiring(), d.isaWiring(), d.firmware(), directedEoi);
+    }
+
+    /**
+     * A machine on which Xen uses the "new" ack mode: LAPICs without EOI-broadcast suppression
+     * ({@code verify_local_APIC} leaves {@code directed_eoi_enabled} false), an 82093AA IO-APIC.
+     *
+     * @return the description
+     */
+    public static PlatformSpec newAckPlatform() {
+        return defaultPlatformWithIoApicVersion(IoApicRegisters.VERSION_11, false);
     }
 
     /**

@@ -25,7 +25,7 @@ public final class HvmIrq {
     }
 
     /**
-     * The guest GSI a virtual PCI device's INTx reaches ({@code hvm_pci_intx_gsi}).
+     * The guest GSI a virtual PCI device's INTx reaches ({@code hvm_pci_intx_gsi}, {@code xen/arch/x86/include/asm/hvm/irq.h@RELEASE-4.18.0/4.20.0}).
      *
      * @param device device 0..31
      * @param intx 0..3
@@ -36,7 +36,7 @@ public final class HvmIrq {
     }
 
     /**
-     * The PCI link a virtual PCI device's INTx uses ({@code hvm_pci_intx_link}).
+     * The PCI link a virtual PCI device's INTx uses ({@code hvm_pci_intx_link}, {@code xen/arch/x86/include/asm/hvm/irq.h@RELEASE-4.18.0/4.20.0}).
      *
      * @param device device
      * @param intx 0..3
@@ -47,7 +47,7 @@ public final class HvmIrq {
     }
 
     /**
-     * {@code hvm_isa_irq_to_gsi}: ISA IRQ 0 is GSI 2, the rest are identity.
+     * {@code hvm_isa_irq_to_gsi} ({@code xen/arch/x86/include/asm/hvm/irq.h@RELEASE-4.18.0/4.20.0}): ISA IRQ 0 is GSI 2, the rest are identity.
      *
      * @param isaIrq ISA IRQ
      * @return GSI
@@ -70,7 +70,7 @@ public final class HvmIrq {
     }
 
     /**
-     * {@code hvm_pci_intx_assert}.
+     * {@code hvm_pci_intx_assert} ({@code xen/arch/x86/hvm/irq.c@RELEASE-4.18.0/4.20.0}).
      *
      * @param device virtual device 0..31
      * @param intx 0..3
@@ -92,7 +92,7 @@ public final class HvmIrq {
     }
 
     /**
-     * {@code hvm_pci_intx_deassert}.
+     * {@code hvm_pci_intx_deassert} ({@code xen/arch/x86/hvm/irq.c@RELEASE-4.18.0/4.20.0}).
      *
      * @param device virtual device 0..31
      * @param intx 0..3
@@ -124,7 +124,7 @@ public final class HvmIrq {
     }
 
     /**
-     * {@code hvm_isa_irq_assert}.
+     * {@code hvm_isa_irq_assert} ({@code xen/arch/x86/hvm/irq.c@RELEASE-4.18.0/4.20.0}).
      *
      * @param isaIrq 0..15
      */
@@ -137,7 +137,7 @@ public final class HvmIrq {
     }
 
     /**
-     * {@code hvm_isa_irq_deassert}.
+     * {@code hvm_isa_irq_deassert} ({@code xen/arch/x86/hvm/irq.c@RELEASE-4.18.0/4.20.0}).
      *
      * @param isaIrq 0..15
      */
@@ -150,7 +150,7 @@ public final class HvmIrq {
     }
 
     /**
-     * {@code hvm_set_pci_link_route}: moves a link to another ISA IRQ (0 = none), carrying an
+     * {@code hvm_set_pci_link_route} ({@code xen/arch/x86/hvm/irq.c@RELEASE-4.18.0/4.20.0}): moves a link to another ISA IRQ (0 = none), carrying an
      * assertion in progress with it.
      *
      * @param link 0..3
@@ -182,7 +182,7 @@ public final class HvmIrq {
     }
 
     /**
-     * {@code hvm_gsi_assert} for the hardware domain's identity-mapped GSIs: a level GSI is
+     * {@code hvm_gsi_assert} ({@code xen/arch/x86/hvm/irq.c@RELEASE-4.18.0/4.20.0}) for the hardware domain's identity-mapped GSIs: a level GSI is
      * asserted once (count pinned to 1); an edge GSI sends an edge every time.
      *
      * @param gsi GSI
@@ -206,7 +206,7 @@ public final class HvmIrq {
     }
 
     /**
-     * {@code hvm_gsi_deassert}: level GSIs only.
+     * {@code hvm_gsi_deassert} ({@code xen/arch/x86/hvm/irq.c@RELEASE-4.18.0/4.20.0}): level GSIs only.
      *
      * @param gsi GSI
      */

@@ -27,7 +27,7 @@ public final class DmOps extends HypercallBase {
         return domid == Domain.DOMID_SELF ? null : xen.lookup(null, domid);
     }
 
-    /** {@code dm_op}'s checks, in Xen's order. */
+    /** {@code xen/arch/x86/hvm/dm.c:dm_op@RELEASE-4.18.0/4.20.0}'s checks, in Xen's order. */
     private int check(final Domain caller, final Domain d) {
         if (d == null) {
             return -Errno.ESRCH;
@@ -45,7 +45,7 @@ public final class DmOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DMOP_set_pci_intx_level}.
+     * {@code XEN_DMOP_set_pci_intx_level} ({@code xen/arch/x86/hvm/dm.c:set_pci_intx_level@RELEASE-4.18.0/4.20.0}).
      *
      * @param caller calling domain
      * @param domid target
@@ -75,7 +75,7 @@ public final class DmOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DMOP_set_isa_irq_level}.
+     * {@code XEN_DMOP_set_isa_irq_level} ({@code xen/arch/x86/hvm/dm.c:set_isa_irq_level@RELEASE-4.18.0/4.20.0}).
      *
      * @param caller calling domain
      * @param domid target
@@ -100,7 +100,8 @@ public final class DmOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DMOP_set_pci_link_route}.
+     * {@code XEN_DMOP_set_pci_link_route} ({@code xen/arch/x86/hvm/dm.c:dm_op@RELEASE-4.18.0/4.20.0} &rarr;
+     * {@code hvm_set_pci_link_route}).
      *
      * @param caller calling domain
      * @param domid target
@@ -131,7 +132,8 @@ public final class DmOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DMOP_inject_msi}: an MSI write into the guest's vLAPICs.
+     * {@code XEN_DMOP_inject_msi} ({@code xen/arch/x86/hvm/dm.c:dm_op@RELEASE-4.18.0/4.20.0} &rarr;
+     * {@code hvm_inject_msi}): an MSI write into the guest's vLAPICs.
      *
      * @param caller calling domain
      * @param domid target

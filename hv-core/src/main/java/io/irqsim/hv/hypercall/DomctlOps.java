@@ -37,7 +37,7 @@ public final class DomctlOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DOMCTL_irq_permission}: the pirq is one of the <em>caller's</em>; it must map to
+     * {@code XEN_DOMCTL_irq_permission} ({@code xen/common/domctl.c:do_domctl@RELEASE-4.18.0/4.20.0}): the pirq is one of the <em>caller's</em>; it must map to
      * an IRQ the caller holds (resolution configurable: {@link io.irqsim.hv.policy.IrqPermissionPolicy}).
      *
      * @param caller calling domain
@@ -69,15 +69,18 @@ public final class DomctlOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DOMCTL_gsi_permission} (Xen 4.20): permission on a GSI, checked against the
-     * caller's rights on the GSI's IRQ; no pirq mapping needed. {@code -ENOSYS} where the design
-     * in force predates it.
+     * {@code XEN_DOMCTL_gsi_permission} ({@code xen/arch/x86/domctl.c:arch_do_domctl@RELEASE-4.20.0}):
+     * permission on a GSI, checked against the caller's rights on the GSI's IRQ; no pirq mapping
+     * needed. Flags other than the action bit give -EINVAL; {@code gsi_2_irq}'s error is returned
+     * as is (its {@code irq ?: -EINVAL} makes GSI 2 under the IRQ0 override -EINVAL, so the
+     * {@code ret = irq ?: -EACCES} branch cannot yield -EACCES); the XSM hook is the dummy
+     * policy's (always 0). {@code -ENOSYS} where the design in force predates the sub-op.
      *
      * @param caller calling domain
      * @param domid target
      * @param gsi GSI
      * @param flags {@link #GSI_GRANT} or {@link #GSI_REVOKE}
-     * @return 0, -ESRCH, -EPERM (not privileged), -ENOSYS, -EINVAL, -ERANGE, -EACCES, -EPERM (caller lacks the IRQ)
+     * @return 0, -ESRCH, -EPERM (not privileged), -ENOSYS, -EINVAL, -ERANGE, -EPERM (caller lacks the IRQ)
      */
     public int gsiPermission(final Domain caller, final int domid, final int gsi, final int flags) {
         enter(caller);
@@ -93,8 +96,8 @@ public final class DomctlOps extends HypercallBase {
             rc = -Errno.EINVAL;
         } else {
             final int irq = xen.ioapicRouting().gsiToIrq(gsi);
-            if (irq <= 0) {
-                rc = irq == 0 ? -Errno.EACCES : irq;
+            if (irq < 0) {
+                rc = irq;
             } else {
                 final boolean held = xen.pirqMapping().irqAccessPermitted(caller, irq);
                 xen.trace().event(HvEvent.PERMISSION_CHECK, irq, HvEvent.CHECK_IRQ_ACCESS, held ? 1 : 0);
@@ -109,7 +112,7 @@ public final class DomctlOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DOMCTL_bind_pt_irq} for {@code PT_IRQ_TYPE_PCI}.
+     * {@code XEN_DOMCTL_bind_pt_irq} for {@code PT_IRQ_TYPE_PCI} ({@code xen/arch/x86/domctl.c:arch_do_domctl@RELEASE-4.18.0/4.20.0}).
      *
      * @param caller calling domain (control domain or the target's device model)
      * @param domid target
@@ -147,7 +150,7 @@ public final class DomctlOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DOMCTL_unbind_pt_irq}.
+     * {@code XEN_DOMCTL_unbind_pt_irq} ({@code xen/arch/x86/domctl.c:arch_do_domctl@RELEASE-4.18.0/4.20.0}).
      *
      * @param caller calling domain
      * @param domid target
@@ -165,7 +168,8 @@ public final class DomctlOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DOMCTL_assign_device}: gives a PCI device to a domain; it must exist and belong
+     * {@code XEN_DOMCTL_assign_device} ({@code xen/drivers/passthrough/pci.c:iommu_do_pci_domctl@RELEASE-4.18.0/4.20.0},
+     * {@code assign_device}): gives a PCI device to a domain; it must exist and belong
      * to the hardware domain ({@code device_assigned}: a device a guest holds, even the target
      * itself, is busy).
      *
@@ -197,7 +201,8 @@ public final class DomctlOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DOMCTL_deassign_device}: returns a device to the hardware domain.
+     * {@code XEN_DOMCTL_deassign_device} ({@code xen/drivers/passthrough/pci.c:iommu_do_pci_domctl@RELEASE-4.18.0/4.20.0},
+     * {@code deassign_device}): returns a device to the hardware domain.
      *
      * @param caller calling domain
      * @param domid the domain holding it

@@ -20,7 +20,8 @@ public final class EvtchnOps extends HypercallBase {
     }
 
     /**
-     * {@code EVTCHNOP_bind_pirq}.
+     * {@code EVTCHNOP_bind_pirq} ({@code xen/common/event_channel.c:evtchn_bind_pirq@RELEASE-4.18.0/4.20.0}):
+     * range, {@code pirq_access_permitted}, already bound, then {@code pirq_guest_bind}.
      *
      * @param caller calling domain
      * @param pirq its pirq
@@ -60,7 +61,8 @@ public final class EvtchnOps extends HypercallBase {
     }
 
     /**
-     * {@code EVTCHNOP_close} on a pirq channel.
+     * {@code EVTCHNOP_close} on a pirq channel ({@code xen/common/event_channel.c:evtchn_close@RELEASE-4.18.0/4.20.0}:
+     * {@code pirq_guest_unbind}).
      *
      * @param caller calling domain
      * @param pirq its pirq

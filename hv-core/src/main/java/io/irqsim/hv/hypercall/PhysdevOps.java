@@ -57,7 +57,9 @@ public final class PhysdevOps extends HypercallBase {
     }
 
     /**
-     * {@code PHYSDEVOP_map_pirq}.
+     * {@code PHYSDEVOP_map_pirq} ({@code xen/arch/x86/physdev.c:physdev_map_pirq@RELEASE-4.18.0/4.20.0}, after
+     * {@code xen/arch/x86/hvm/hypercall.c:hvm_physdev_op}'s filter): {@code xsm_map_domain_pirq}
+     * (XSM_DM_PRIV), then the GSI or MSI branch.
      *
      * @param caller calling domain
      * @param arg in/out argument
@@ -88,7 +90,7 @@ public final class PhysdevOps extends HypercallBase {
     }
 
     /**
-     * {@code PHYSDEVOP_unmap_pirq}.
+     * {@code PHYSDEVOP_unmap_pirq} ({@code xen/arch/x86/physdev.c:physdev_unmap_pirq@RELEASE-4.18.0/4.20.0}).
      *
      * @param caller calling domain
      * @param domid target
@@ -112,7 +114,7 @@ public final class PhysdevOps extends HypercallBase {
     }
 
     /**
-     * {@code PHYSDEVOP_setup_gsi}: registers a GSI's trigger and polarity ({@code mp_register_gsi});
+     * {@code PHYSDEVOP_setup_gsi} ({@code xen/arch/x86/physdev.c:do_physdev_op@RELEASE-4.18.0/4.20.0}): registers a GSI's trigger and polarity ({@code mp_register_gsi});
      * creates no mapping and binds nothing.
      *
      * @param caller calling domain
@@ -137,7 +139,8 @@ public final class PhysdevOps extends HypercallBase {
     }
 
     /**
-     * {@code PHYSDEVOP_eoi}: a PV guest EOIs a pirq ({@code pirq_guest_eoi}).
+     * {@code PHYSDEVOP_eoi} ({@code xen/arch/x86/physdev.c:do_physdev_op@RELEASE-4.18.0/4.20.0}): a PV guest EOIs a
+     * pirq ({@code pirq_guest_eoi}).
      *
      * @param caller calling domain
      * @param pirq its pirq
@@ -158,7 +161,7 @@ public final class PhysdevOps extends HypercallBase {
         return leave(caller, HypercallOp.PHYSDEVOP_EOI, pirq, rc);
     }
 
-    /** {@code hvm_physdev_op}'s check for map/unmap: PV callers and callers with pirqs always pass. */
+    /** {@code xen/arch/x86/hvm/hypercall.c:hvm_physdev_op@RELEASE-4.18.0/4.20.0}'s check for map/unmap: PV callers and callers with pirqs always pass. */
     private boolean mapAllowedFor(final Domain caller, final Domain target) {
         if (!caller.type().isHvmType() || caller.hasPirqNotion()) {
             return true;

@@ -27,6 +27,14 @@ public final class GuestIrqs {
 
     /** The guest-EOI timeout after which Xen forces the physical EOI ({@code irq_guest_eoi_timer_fn}): 1 ms. */
     public static final long EOI_TIMEOUT_NS = 1_000_000L;
+    /**
+     * Guest interrupts one IRQ may take per quantum before {@code do_IRQ} disables it
+     * ({@code irq_ratelimit_threshold}, default 10000, {@code xen/arch/x86/irq.c@RELEASE-4.18.0}
+     * and {@code @RELEASE-4.20.0}).
+     */
+    public static final int IRQ_RATELIMIT_THRESHOLD = 10_000;
+    /** The rate limiter's quantum and re-enable delay: {@code MILLISECS(10)} in {@code do_IRQ}. */
+    public static final long IRQ_RATELIMIT_INTERVAL_NS = 10_000_000L;
 
     private final IrqDescTable descs;
     private final IoApicRouting routing;
@@ -35,7 +43,11 @@ public final class GuestIrqs {
     private final XenConfig config;
     private final GuestIrqDispatch dispatch;
     private final List<PhysicalCpu> cpus = new ArrayList<>();
+    private final io.irqsim.hw.time.Timer ratelimitTimer;
+    /** {@code irq_ratelimit_list}: IRQs disabled by the rate limiter, newest first ({@code list_add}). */
+    private IrqDesc ratelimitHead;
     private long spurious;
+    private long ratelimited;
 
     /**
      * @param platform the machine
@@ -57,6 +69,7 @@ public final class GuestIrqs {
         this.config = config;
         this.dispatch = dispatch;
         mapping.setGuestIrqs(this);
+        this.ratelimitTimer = clock.newTimer("irq_ratelimit", this::ratelimitTimerFn);
         for (int i = 0; i < platform.cpuCount(); i++) {
             final PhysicalCpu cpu = new PhysicalCpu(i, platform.lapic(i), this, trace);
             platform.lapic(i).setInterruptListener(apic -> queue.schedule(cpu));
@@ -77,6 +90,12 @@ public final class GuestIrqs {
         return spurious;
     }
 
+    /** @return guest interrupts {@code irq_ratelimit} dropped (each one disabled or kept disabled its IRQ) */
+    public long ratelimitedCount() {
+        return ratelimited;
+    }
+
+    /** {@code xen/arch/x86/irq.c:irq_acktype@RELEASE-4.18.0/4.20.0}: level IO-APIC IRQs need the guests' EOI (UNMASK with directed EOI, EOI otherwise); edge and MSI none. */
     private AckType ackTypeFor(final IrqDesc d) {
         switch (d.handler()) {
             case IOAPIC_LEVEL:
@@ -88,6 +107,11 @@ public final class GuestIrqs {
 
     // ---------------------------------------------------------------- do_IRQ
 
+    /**
+     * {@code do_IRQ} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0}, same at {@code RELEASE-4.20.0}):
+     * the vector's IRQ is acked on its controller; an IRQ bound to guests goes through
+     * {@code irq_ratelimit} and then {@code do_IRQ_guest}; one with no handler is completed at once.
+     */
     void doIrq(final PhysicalCpu cpu, final int vector) {
         final int irq = descs.irqForVector(vector);
         final IrqDesc d = descs.desc(irq);
@@ -106,10 +130,74 @@ public final class GuestIrqs {
             end(d);
             return;
         }
+        if (rateLimit(d)) {
+            end(d); // "goto out": the controller's end runs, no guest sees the interrupt
+            return;
+        }
         doIrqGuest(d);
     }
 
-    /** The controller's ack: edge and MSI EOI the LAPIC now; level depends on the ack mode. */
+    /**
+     * {@code do_IRQ}'s rate limiter ({@code xen/arch/x86/irq.c@RELEASE-4.18.0}, same at
+     * {@code RELEASE-4.20.0}): {@code desc->rl_cnt++ >= irq_ratelimit_threshold}; if the quantum
+     * that began at {@code rl_quantum_start} is less than 10 ms old, the controller's
+     * {@code disable} runs (masks a level IO-APIC pin; {@code irq_disable_none} for an edge one),
+     * the IRQ goes on {@code irq_ratelimit_list} (the timer is set 10 ms ahead when the list was
+     * empty) and the interrupt is dropped. Otherwise the count restarts and a new quantum begins
+     * now. {@code IRQ_DISABLED} is not touched.
+     *
+     * @return whether the interrupt was dropped
+     */
+    private boolean rateLimit(final IrqDesc d) {
+        if (d.rlCnt++ < IRQ_RATELIMIT_THRESHOLD) {
+            return false;
+        }
+        final long now = clock.now();
+        if (now >= d.rlQuantumStart + IRQ_RATELIMIT_INTERVAL_NS) {
+            d.rlCnt = 0;
+            d.rlQuantumStart = now;
+            return false;
+        }
+        if (d.handler() == HandlerType.IOAPIC_LEVEL) {
+            routing.mask(d); // ioapic_level_type.disable = mask_IO_APIC_irq
+        }
+        if (!d.rlListed) {
+            if (ratelimitHead == null) {
+                ratelimitTimer.armAfter(IRQ_RATELIMIT_INTERVAL_NS);
+            }
+            d.rlListed = true;
+            d.rlNext = ratelimitHead;
+            ratelimitHead = d;
+        }
+        ratelimited++;
+        trace.event(HvEvent.IRQ_RATELIMIT, d.irq(), d.rlCnt, now - d.rlQuantumStart);
+        return true;
+    }
+
+    /**
+     * {@code irq_ratelimit_timer_fn} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0}, same at
+     * {@code RELEASE-4.20.0}): every IRQ on the list gets its controller's {@code enable}
+     * ({@code unmask_IO_APIC_irq}) and leaves the list. A still-asserted level line is then
+     * delivered again.
+     */
+    private void ratelimitTimerFn() {
+        IrqDesc d = ratelimitHead;
+        ratelimitHead = null;
+        while (d != null) {
+            final IrqDesc next = d.rlNext;
+            d.rlNext = null;
+            d.rlListed = false;
+            trace.event(HvEvent.IRQ_RATELIMIT_END, d.irq(), 0, 0);
+            routing.unmask(d);
+            d = next;
+        }
+    }
+
+    /**
+     * The controller's ack ({@code xen/arch/x86/io_apic.c:ack_edge_ioapic_irq},
+     * {@code mask_and_ack_level_ioapic_irq} / {@code irq_complete_move}@RELEASE-4.18.0/4.20.0): edge and MSI EOI the
+     * LAPIC now; level depends on the ack mode.
+     */
     private void ack(final PhysicalCpu cpu, final IrqDesc d) {
         d.setAckCpu(cpu.index());
         if (d.handler() == HandlerType.IOAPIC_LEVEL && !routing.directedEoi()) {
@@ -119,7 +207,10 @@ public final class GuestIrqs {
         }
     }
 
-    /** The controller's end: completes a level IRQ at the IO-APIC. */
+    /**
+     * The controller's end ({@code xen/arch/x86/io_apic.c:end_level_ioapic_irq_old} with directed EOI,
+     * {@code end_level_ioapic_irq_new} otherwise@RELEASE-4.18.0/4.20.0): completes a level IRQ at the IO-APIC.
+     */
     private void end(final IrqDesc d) {
         if (d.handler() != HandlerType.IOAPIC_LEVEL) {
             return;
@@ -139,6 +230,11 @@ public final class GuestIrqs {
         }
     }
 
+    /**
+     * {@code xen/arch/x86/irq.c:do_IRQ_guest@RELEASE-4.18.0/4.20.0}: every bound guest whose pirq is not yet masked
+     * counts in flight; HVM guests take it through {@code hvm_do_IRQ_dpci}, others by
+     * {@code send_guest_pirq}; the 1 ms EOI timer is (re)armed for acked types.
+     */
     private void doIrqGuest(final IrqDesc d) {
         final int irq = d.irq();
         final AckType ack = d.ackType();
@@ -163,8 +259,14 @@ public final class GuestIrqs {
     // ---------------------------------------------------------------- bind / unbind / EOI
 
     /**
-     * {@code pirq_guest_bind}: binds the pirq's IRQ to {@code dom}. The first binding sets up the
-     * guest action and starts the IRQ (unmasks its pin).
+     * {@code pirq_guest_bind} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0}, same at
+     * {@code RELEASE-4.20.0}): binds the pirq's IRQ to {@code dom}. The first binding sets up the
+     * guest action ({@code shareable = will_share}, {@code irq_acktype}) and starts the IRQ
+     * (clears {@code IRQ_DISABLED}, unmasks its pin); a later one needs both sides to share
+     * ({@code -EBUSY}) and room in the action ({@code irq_max_guests}, or 1 for a non-sharing
+     * binder). There is no check that {@code dom} is already in the action: callers
+     * ({@code pt_irq_create_bind}'s MAPPED flag, {@code evtchn_bind_pirq}) keep a domain from
+     * binding twice.
      *
      * @param dom the domain
      * @param p its pirq
@@ -181,8 +283,6 @@ public final class GuestIrqs {
         if (d == null || irq <= 0) {
             rc = -Errno.EINVAL;
         } else if (d.isGuest() && (!willShare || !d.isShareable())) {
-            rc = -Errno.EBUSY;
-        } else if (d.isGuest() && d.isBound(dom)) {
             rc = -Errno.EBUSY;
         } else if (d.nrGuests() >= (willShare ? IrqDesc.MAX_GUESTS : 1)) {
             rc = -Errno.EBUSY;
@@ -207,7 +307,7 @@ public final class GuestIrqs {
     }
 
     /**
-     * {@code pirq_guest_unbind}: removes {@code dom}; a guest EOI it still owed is completed; the
+     * {@code pirq_guest_unbind} / {@code __pirq_guest_unbind} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0}): removes {@code dom}; a guest EOI it still owed is completed; the
      * last guest leaving shuts the IRQ down (masks its pin).
      *
      * @param dom the domain
@@ -231,7 +331,7 @@ public final class GuestIrqs {
     }
 
     /**
-     * {@code pirq_guest_eoi} / {@code desc_guest_eoi}: one guest finished with the interrupt; the
+     * {@code pirq_guest_eoi} / {@code desc_guest_eoi} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0}): one guest finished with the interrupt; the
      * last one completes it physically.
      *
      * @param dom the domain
@@ -246,7 +346,7 @@ public final class GuestIrqs {
         guestDone(d, p);
     }
 
-    /** One guest no longer owes an EOI ({@code desc_guest_eoi}); the last one completes the IRQ. */
+    /** One guest no longer owes an EOI ({@code xen/arch/x86/irq.c:desc_guest_eoi@RELEASE-4.18.0/4.20.0}); the last one completes the IRQ. */
     private void guestDone(final IrqDesc d, final Pirq p) {
         p.setMasked(false);
         d.setInFlight(d.inFlight() - 1);
@@ -256,6 +356,7 @@ public final class GuestIrqs {
         }
     }
 
+    /** {@code xen/arch/x86/irq.c:irq_guest_eoi_timer_fn@RELEASE-4.18.0/4.20.0}: every guest's EOI is taken as done and the IRQ ended. */
     private void eoiTimeout(final IrqDesc d) {
         if (!d.isGuest() || d.inFlight() == 0) {
             return;

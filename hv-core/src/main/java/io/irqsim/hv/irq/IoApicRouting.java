@@ -62,18 +62,17 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * Boot: enables every LAPIC (with EOI-broadcast suppression when every IO-APIC has an EOI
-     * register and the LAPICs support it, as Xen's {@code directed_eoi_enabled}), then programs
-     * the ISA IRQs' pins, masked, from the MADT ({@code setup_IO_APIC_irqs}): an ISA IRQ goes to the
-     * GSI its override names, or the GSI of the same number; pins without an ISA IRQ stay unset.
+     * Boot: enables every LAPIC, with EOI-broadcast suppression when the boot LAPIC's version
+     * register advertises it ({@code verify_local_APIC}, {@code xen/arch/x86/apic.c@RELEASE-4.18.0}
+     * and {@code @RELEASE-4.20.0}: {@code APIC_LVR_DIRECTED_EOI} alone sets
+     * {@code directed_eoi_enabled} and the "old" ack; the IO-APICs' versions are not looked at),
+     * then programs the ISA IRQs' pins, masked, from the MADT ({@code setup_IO_APIC_irqs}): an ISA
+     * IRQ goes to the GSI its override names, or the GSI of the same number; pins without an ISA
+     * IRQ stay unset.
      */
     public void boot() {
-        boolean allEoir = true;
-        for (final IoApic io : platform.ioapics()) {
-            allEoir &= io.model().hasEoiRegister();
-        }
         final int version = platform.lapic(0).readRegister(LocalApicRegisters.VERSION);
-        directedEoi = allEoir && (version & LocalApicRegisters.VERSION_DIRECTED_EOI) != 0;
+        directedEoi = (version & LocalApicRegisters.VERSION_DIRECTED_EOI) != 0;
         for (int cpu = 0; cpu < platform.cpuCount(); cpu++) {
             final int svr = 0xFF | LocalApicRegisters.SVR_ENABLE
                 | (directedEoi ? LocalApicRegisters.SVR_SUPPRESS_EOI_BROADCAST : 0);
@@ -134,7 +133,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * {@code mp_register_gsi} ({@code xen/arch/x86/mpparse.c}): programs the GSI's pin with the
+     * {@code mp_register_gsi} ({@code xen/arch/x86/mpparse.c@RELEASE-4.18.0/4.20.0}): programs the GSI's pin with the
      * given trigger and polarity, once. A GSI whose IRQ is already live, or whose pin was
      * programmed before, gives {@code -EEXIST} and keeps its first configuration.
      *
@@ -174,7 +173,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * {@code io_apic_set_pci_routing}: assigns a vector, picks the level or edge controller and
+     * {@code io_apic_set_pci_routing} ({@code xen/arch/x86/io_apic.c@RELEASE-4.18.0/4.20.0}): assigns a vector, picks the level or edge controller and
      * writes the entry, masked. The pin stays masked until a guest binds the IRQ.
      */
     private int ioApicSetPciRouting(final int ioapic, final int pin, final int irq, final boolean level,
@@ -195,7 +194,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
 
     /**
      * @param irq IRQ
-     * @return its vector, assigning one if needed ({@code assign_irq_vector}), or -ENOSPC
+     * @return its vector, assigning one if needed ({@code xen/arch/x86/irq.c:assign_irq_vector@RELEASE-4.18.0/4.20.0}, simplified: one vector space, CPU 0), or -ENOSPC
      */
     public int assignIrqVector(final int irq) {
         final IrqDesc d = descs.desc(irq);
@@ -220,11 +219,13 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * {@code gsi_2_irq} ({@code io_apic.c}): the IRQ of a GSI, honouring ISA overrides (the GSI an
-     * ISA IRQ was moved to belongs to that ISA IRQ: with IRQ0&rarr;GSI2, GSI 2 is IRQ 0).
+     * {@code gsi_2_irq} ({@code xen/arch/x86/io_apic.c@RELEASE-4.20.0}): the IRQ of a GSI,
+     * honouring ISA overrides (the GSI an ISA IRQ was moved to belongs to that ISA IRQ: with
+     * IRQ0&rarr;GSI2, GSI 2 is IRQ 0), and {@code irq ?: -EINVAL}: a GSI whose IRQ is 0 (GSI 2 under
+     * that override, or GSI 0) gives -EINVAL.
      *
      * @param gsi GSI
-     * @return the IRQ, -ERANGE beyond the highest GSI, -EINVAL if no IO-APIC has it
+     * @return the IRQ (&gt; 0), -ERANGE beyond the highest GSI, -EINVAL if no IO-APIC has it or its IRQ is 0
      */
     public int gsiToIrq(final int gsi) {
         if (gsi < 0 || gsi >= descs.nrIrqsGsi()) {
@@ -234,13 +235,14 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
             return -Errno.EINVAL;
         }
         final InterruptSourceOverride iso = platform.firmware().madt().overrideTo(gsi);
-        return iso != null ? iso.source() : gsi;
+        final int irq = iso != null ? iso.source() : gsi;
+        return irq != 0 ? irq : -Errno.EINVAL;
     }
 
     // ---------------------------------------------------------------- controller methods
 
     /**
-     * Unmasks an IRQ's pin ({@code unmask_IO_APIC_irq}, the controller's startup/enable).
+     * Unmasks an IRQ's pin ({@code xen/arch/x86/io_apic.c:unmask_IO_APIC_irq@RELEASE-4.18.0/4.20.0}, the controller's startup/enable).
      *
      * @param d descriptor
      */
@@ -249,7 +251,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * Masks an IRQ's pin ({@code mask_IO_APIC_irq}).
+     * Masks an IRQ's pin ({@code xen/arch/x86/io_apic.c:mask_IO_APIC_irq@RELEASE-4.18.0/4.20.0}, the level controller's disable/shutdown).
      *
      * @param d descriptor
      */
@@ -268,7 +270,11 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * Directed EOI: writes the vector to the IO-APIC's EOI register ({@code __io_apic_eoi}).
+     * Directed EOI of an IRQ's pin ({@code __io_apic_eoi}, {@code xen/arch/x86/io_apic.c@RELEASE-4.18.0},
+     * same at {@code RELEASE-4.20.0}): an IO-APIC of version 0x20 or later
+     * ({@code ioapic_has_eoi_reg}) gets the vector in its EOI register; an older one gets the
+     * entry flipped to edge and back to level, masked meanwhile (and unmasked again if it was
+     * unmasked), each step a whole-entry write.
      *
      * @param d descriptor
      */
@@ -276,11 +282,26 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
         if (d.pin() < 0) {
             return;
         }
-        bus.write(platform.ioapicAddress(d.ioapic()) + IoApicRegisters.EOIR, 4, d.vector());
+        final long base = platform.ioapicAddress(d.ioapic());
+        if (platform.ioapics().get(d.ioapic()).model().hasEoiRegister()) {
+            bus.write(base + IoApicRegisters.EOIR, 4, d.vector());
+            return;
+        }
+        long entry = readEntry(d.ioapic(), d.pin());
+        final boolean unmaskAfter = !Rte.isMasked(entry);
+        if (unmaskAfter) {
+            entry = Rte.withMask(entry, true);
+            writeEntry(d.ioapic(), d.pin(), entry);
+        }
+        writeEntry(d.ioapic(), d.pin(), entry & ~Rte.TRIGGER_LEVEL);
+        writeEntry(d.ioapic(), d.pin(), entry | Rte.TRIGGER_LEVEL);
+        if (unmaskAfter) {
+            writeEntry(d.ioapic(), d.pin(), Rte.withMask(entry, false));
+        }
     }
 
     /**
-     * Writes a LAPIC EOI on a CPU ({@code ack_APIC_irq}).
+     * Writes a LAPIC EOI on a CPU ({@code xen/arch/x86/include/asm/apic.h:ack_APIC_irq@RELEASE-4.18.0/4.20.0}).
      *
      * @param cpu CPU
      */
@@ -291,7 +312,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     // ---------------------------------------------------------------- MMIO programming
 
     /**
-     * Writes a whole entry, high dword first ({@code __ioapic_write_entry}).
+     * Writes a whole entry, high dword first ({@code xen/arch/x86/io_apic.c:__ioapic_write_entry@RELEASE-4.18.0/4.20.0}).
      *
      * @param ioapic IO-APIC index
      * @param pin pin
@@ -302,7 +323,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * Reads an entry through MMIO ({@code __ioapic_read_entry}).
+     * Reads an entry through MMIO ({@code xen/arch/x86/io_apic.c:__ioapic_read_entry@RELEASE-4.18.0/4.20.0}).
      *
      * @param ioapic IO-APIC index
      * @param pin pin

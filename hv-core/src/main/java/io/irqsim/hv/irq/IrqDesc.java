@@ -29,6 +29,12 @@ public final class IrqDesc {
     private int ackCpu = -1;
     private Timer eoiTimer;
 
+    // irq_ratelimit (struct irq_desc rl_cnt, rl_quantum_start, rl_link)
+    int rlCnt;
+    long rlQuantumStart;
+    boolean rlListed;
+    IrqDesc rlNext;
+
     IrqDesc(final int irq) {
         this.irq = irq;
     }
@@ -167,6 +173,11 @@ public final class IrqDesc {
 
     void setEoiTimer(final Timer timer) {
         this.eoiTimer = timer;
+    }
+
+    /** @return whether {@code irq_ratelimit} has this IRQ disabled until its timer ({@code rl_link} on the list) */
+    public boolean isRateLimited() {
+        return rlListed;
     }
 
     @Override

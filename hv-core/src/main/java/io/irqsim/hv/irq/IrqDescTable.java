@@ -64,7 +64,7 @@ public final class IrqDescTable {
     }
 
     /**
-     * Allocates a dynamic IRQ ({@code create_irq}).
+     * Allocates a dynamic IRQ ({@code xen/arch/x86/irq.c:create_irq@RELEASE-4.18.0/4.20.0}, lowest free above the GSIs).
      *
      * @return the IRQ, or -ENOSPC as a negative number
      */

@@ -71,7 +71,7 @@ public final class PhysicalCpu extends WorkItem {
 
     /**
      * Marks an IRQ's deferred EOI ready and pops every ready entry from the top, one LAPIC EOI
-     * each ({@code set_eoi_ready} + {@code flush_ready_eoi}).
+     * each ({@code xen/arch/x86/irq.c:set_eoi_ready} + {@code flush_ready_eoi}@RELEASE-4.18.0/4.20.0).
      *
      * @param irq the IRQ
      * @param routing does the LAPIC EOI

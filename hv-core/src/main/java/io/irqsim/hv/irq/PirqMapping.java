@@ -19,15 +19,19 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
 
     private final IrqDescTable descs;
     private final TraceRecorder trace;
+    private final boolean returnsExisting;
     private GuestIrqs guestIrqs;
 
     /**
      * @param descs IRQ descriptors
      * @param trace trace
+     * @param returnsExisting whether {@code allocate_pirq} has commit 0d2b87b5ad (Xen 4.19 and
+     *     later): see {@link io.irqsim.hv.policy.XenConfig#allocatePirqReturnsExisting()}
      */
-    public PirqMapping(final IrqDescTable descs, final TraceRecorder trace) {
+    public PirqMapping(final IrqDescTable descs, final TraceRecorder trace, final boolean returnsExisting) {
         this.descs = descs;
         this.trace = trace;
+        this.returnsExisting = returnsExisting;
     }
 
     void setGuestIrqs(final GuestIrqs guestIrqs) {
@@ -45,7 +49,7 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     }
 
     /**
-     * {@code pirq_access_permitted(d, pirq)}.
+     * {@code pirq_access_permitted(d, pirq)} ({@code xen/include/xen/iocap.h@RELEASE-4.18.0/4.20.0}).
      *
      * @param d domain
      * @param pirq a pirq of {@code d}
@@ -60,7 +64,7 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     }
 
     /**
-     * {@code irq_permit_access} / {@code irq_deny_access}.
+     * {@code irq_permit_access} / {@code irq_deny_access} ({@code xen/include/xen/iocap.h@RELEASE-4.18.0/4.20.0}, rangeset add/remove).
      *
      * @param d domain
      * @param irq IRQ
@@ -79,8 +83,10 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     }
 
     /**
-     * {@code allocate_and_map_gsi_pirq(d, index, &pirq)} as in Xen 4.19 and later (an existing
-     * mapping is returned for an "allocate" request, commit 0d2b87b5ad).
+     * {@code allocate_and_map_gsi_pirq(d, index, &pirq)} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0}
+     * and {@code @RELEASE-4.20.0}): the index must be below {@code nr_irqs_gsi}; it is read as a
+     * pirq of the caller, and a hardware-domain caller without such a pirq names the IRQ directly;
+     * then {@code allocate_pirq} and {@code map_domain_pirq}.
      *
      * @param caller the calling domain
      * @param d the domain to map into
@@ -108,7 +114,8 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     }
 
     /**
-     * The MSI branch of {@code physdev_map_pirq}: creates a dynamic IRQ with the MSI controller
+     * The MSI branch of {@code physdev_map_pirq} ({@code xen/arch/x86/irq.c:allocate_and_map_msi_pirq@RELEASE-4.18.0/4.20.0},
+     * simplified: one vector, no MSI table): creates a dynamic IRQ with the MSI controller
      * and maps a pirq to it.
      *
      * @param caller the calling domain
@@ -137,6 +144,14 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
         return rc == 0 ? pirq : rc;
     }
 
+    /**
+     * {@code allocate_pirq} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0} and {@code @RELEASE-4.20.0}):
+     * for an "any pirq" request ({@code pirq < 0}) an IRQ already mapped gives {@code -EBUSY} if
+     * its pirq is negative (being unmapped), its current pirq from 4.19 (commit 0d2b87b5ad), and
+     * the request's own -1 in 4.18, which the caller returns as {@code -EPERM}; an unmapped IRQ
+     * gets {@code get_free_pirq}. A specific pirq must match an existing mapping
+     * ({@code -EEXIST}).
+     */
     private int allocatePirq(final Domain d, final int irq, final int requested, final boolean gsi) {
         final int current = d.pirqs().irqToPirq(irq);
         if (requested < 0) {
@@ -144,7 +159,7 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
                 return -Errno.EBUSY;
             }
             if (current > 0) {
-                return current;
+                return returnsExisting ? current : requested; // 4.18: "pirq" is still the caller's -1
             }
             final int free = getFreePirq(d, gsi);
             return free < 0 ? -Errno.ENOSPC : free;
@@ -156,8 +171,9 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     }
 
     /**
-     * {@code get_free_pirq}: for a GSI the lowest free pirq in [16, nr_irqs_gsi), else the highest
-     * free one above; for MSI the highest free one above nr_irqs_gsi.
+     * {@code xen/arch/x86/irq.c:get_free_pirq@RELEASE-4.18.0/4.20.0}: for a GSI the lowest free
+     * pirq in [16, nr_irqs_gsi), else the highest free one above; for MSI the highest free one
+     * above nr_irqs_gsi.
      *
      * @param d domain
      * @param gsi GSI (true) or MSI
@@ -186,7 +202,7 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     }
 
     /**
-     * {@code map_domain_pirq(d, pirq, irq)}: the caller must hold the IRQ; a conflicting existing
+     * {@code map_domain_pirq(d, pirq, irq)} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0}): the caller must hold the IRQ; a conflicting existing
      * mapping is silently kept (returns 0, as Xen does); mapping grants {@code d} the IRQ.
      *
      * @param caller the calling domain
@@ -219,7 +235,7 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     }
 
     /**
-     * {@code unmap_domain_pirq(d, pirq)}: forces a guest binding off, removes the mapping and
+     * {@code unmap_domain_pirq(d, pirq)} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0}): forces a guest binding off, removes the mapping and
      * revokes {@code d}'s access to the IRQ.
      *
      * @param d domain

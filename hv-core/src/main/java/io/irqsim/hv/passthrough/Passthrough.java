@@ -41,7 +41,7 @@ public final class Passthrough {
     }
 
     /**
-     * {@code pt_irq_create_bind(d, PT_IRQ_TYPE_PCI)}: for a domU, records the guest INTx the pirq
+     * {@code pt_irq_create_bind(d, PT_IRQ_TYPE_PCI)} ({@code xen/drivers/passthrough/x86/hvm.c@RELEASE-4.18.0/4.20.0}): for a domU, records the guest INTx the pirq
      * drives; for the hardware domain, binds the GSI to the same GSI of its vIO-APIC (shareable
      * if level, and no guest EOI expected if edge). The first binding of the pirq binds the
      * physical IRQ to the domain ({@code pirq_guest_bind}).
@@ -118,7 +118,7 @@ public final class Passthrough {
     }
 
     /**
-     * {@code pt_irq_destroy_bind(d, PT_IRQ_TYPE_PCI)}: removes the guest INTx binding; when the
+     * {@code pt_irq_destroy_bind(d, PT_IRQ_TYPE_PCI)} ({@code xen/drivers/passthrough/x86/hvm.c@RELEASE-4.18.0/4.20.0}): removes the guest INTx binding; when the
      * pirq drives nothing any more, unbinds the physical IRQ.
      *
      * @param d the domain
@@ -174,7 +174,7 @@ public final class Passthrough {
     }
 
     /**
-     * {@code hvm_do_IRQ_dpci}: a physical interrupt for a bound pirq; the softirq will assert
+     * {@code hvm_do_IRQ_dpci} ({@code xen/drivers/passthrough/x86/hvm.c@RELEASE-4.18.0/4.20.0}): a physical interrupt for a bound pirq; the softirq will assert
      * the guest's lines.
      *
      * @param d the domain
@@ -314,7 +314,7 @@ public final class Passthrough {
         }
     }
 
-    /** {@code hvm_pirq_eoi}: one pending guest EOI done; the last one EOIs the physical IRQ. */
+    /** {@code hvm_pirq_eoi} ({@code xen/drivers/passthrough/x86/hvm.c@RELEASE-4.18.0/4.20.0}): one pending guest EOI done; the last one EOIs the physical IRQ. */
     private void hvmPirqEoi(final Domain d, final Pirq p, final int guestGsi) {
         final PirqDpci pd = p.dpci();
         pd.setPending((pd.pending() - 1) & 0xFFFF); // a u16 in Xen: an unexpected EOI wraps and blocks

@@ -8,7 +8,7 @@ import io.irqsim.hv.domain.Domain;
 public interface IrqPermissionPolicy {
 
     /**
-     * Xen ({@code xen/common/domctl.c}): {@code pirq_access_permitted(current->domain, pirq)}; a
+     * Xen ({@code xen/common/domctl.c:do_domctl@RELEASE-4.18.0/4.20.0}): {@code pirq_access_permitted(current->domain, pirq)}; a
      * caller without a mapping for the pirq gets 0, which the domctl turns into {@code -EPERM}.
      */
     IrqPermissionPolicy PIRQ = new IrqPermissionPolicy() {

@@ -64,6 +64,11 @@ public final class HvEvent {
     public static final int SPURIOUS_IRQ = 90;
     /** A guest wrote a level entry to edge while Remote IRR was set (Linux's EOI for IO-APICs without an EOI register): a = GSI. */
     public static final int VIOAPIC_EDGE_EOI = 91;
+    /** {@code do_IRQ}'s {@code irq_ratelimit} disabled a guest IRQ: a = irq, b = interrupts counted in the quantum,
+     *  c = virtual ns since the quantum started. */
+    public static final int IRQ_RATELIMIT = 120;
+    /** {@code irq_ratelimit_timer_fn} re-enabled a rate-limited IRQ: a = irq. */
+    public static final int IRQ_RATELIMIT_END = 121;
 
     /** {@link #PERMISSION_CHECK} kind: {@code pirq_access_permitted(caller, pirq)}. */
     public static final int CHECK_PIRQ_ACCESS = 1;
@@ -119,6 +124,8 @@ public final class HvEvent {
             case EVTCHN_PIRQ: return "send_guest_pirq";
             case SPURIOUS_IRQ: return "spurious_irq";
             case VIOAPIC_EDGE_EOI: return "vioapic_edge_eoi";
+            case IRQ_RATELIMIT: return "irq_ratelimit";
+            case IRQ_RATELIMIT_END: return "irq_ratelimit_timer_fn";
             default: return null;
         }
     }

@@ -222,6 +222,25 @@ class PhysdevOpsTest {
             assertEquals(1, domu.pirqs().mapped().size());
         }
 
+        // irq.c allocate_pirq@RELEASE-4.18.0 (before 0d2b87b5ad): "already mapped" leaves pirq at the
+        // caller's -1, which allocate_and_map_gsi_pirq returns: -1 = -EPERM, the mapping untouched
+        @Test
+        void allocateRequestForAnAlreadyMappedIrqFailsWithEpermIn418() {
+            final Rig rig = Rig.boot(XenConfig.XEN_4_18);
+            final Domain dom0 = rig.pvDom0();
+            final Domain domu = rig.hvmGuest("domU");
+            final PhysdevOps.MapPirq first = gsiMap(domu.id(), GSI, -1);
+            assertEquals(0, rig.xen.physdev().mapPirq(dom0, first));
+            assertTrue(first.pirq > 0);
+            final PhysdevOps.MapPirq second = gsiMap(domu.id(), GSI, -1);
+            assertEquals(-Errno.EPERM, rig.xen.physdev().mapPirq(dom0, second));
+            assertEquals(-1, second.pirq, "no pirq handed back");
+            assertEquals(GSI, domu.pirqs().pirqToIrq(first.pirq), "the first mapping stays");
+            assertEquals(1, domu.pirqs().mapped().size());
+            // naming the pirq it already has is still fine in 4.18
+            assertEquals(0, rig.xen.physdev().mapPirq(dom0, gsiMap(domu.id(), GSI, first.pirq)));
+        }
+
         // map_domain_pirq: a conflicting existing mapping is kept and 0 returned (logs only, D4 4.6)
         @Test
         void requestedPirqAlreadyUsedByAnotherIrqIsSilentlyKept() {

@@ -10,7 +10,6 @@ import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceRecord;
 import io.irqsim.hw.ioapic.IoApic;
-import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.pci.PciFunction;
 import io.irqsim.hw.platform.DefaultPlatform;
@@ -86,7 +85,7 @@ class PvDom0PirqEventTest {
     // ACKTYPE_EOI: the deferred LAPIC EOI is flushed at PHYSDEVOP_eoi
     @Test
     void pirqEventPerInterruptCompletedByPhysdevEoiNewAck() {
-        eventPathNTimes(Rig.defaultPlatformWithIoApicVersion(IoApicRegisters.VERSION_11));
+        eventPathNTimes(Rig.newAckPlatform());
     }
 
     // send_guest_pirq with no event channel bound for the pirq delivers nothing

@@ -9,7 +9,6 @@ import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceRecord;
 import io.irqsim.hw.ioapic.IoApic;
-import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.pci.PciFunction;
 import io.irqsim.hw.platform.DefaultPlatform;
@@ -70,7 +69,7 @@ class GuestEoiTimeoutTest {
     // ACKTYPE_EOI: the timer sets the deferred LAPIC EOI ready (set_eoi_ready)
     @Test
     void guestThatNeverEoisIsTimedOutAfterOneMillisecondNewAck() {
-        guestThatNeverEoisIsTimedOut(Rig.defaultPlatformWithIoApicVersion(IoApicRegisters.VERSION_11));
+        guestThatNeverEoisIsTimedOut(Rig.newAckPlatform());
     }
 
     // desc_guest_eoi stops the timer: a guest EOI in time means no forced EOI later

@@ -103,10 +103,51 @@ class LevelPassthroughTest {
         assertedNTimes(DefaultPlatform.spec(), true);
     }
 
+    // apic.c verify_local_APIC@RELEASE-4.18.0: the LAPIC's APIC_LVR_DIRECTED_EOI alone enables directed
+    // EOI; io_apic.c __io_apic_eoi fakes the IO-APIC EOI on a version 0x11 part with an edge/level flip
+    @Test
+    void directedEoiOnAnIoApicWithoutEoiRegisterCompletesByTheEdgeLevelFlip() {
+        assertedNTimes(Rig.defaultPlatformWithIoApicVersion(IoApicRegisters.VERSION_11, true), true);
+    }
+
+    // __io_apic_eoi without an EOI register: masked, edge, level, unmasked; every step a whole-entry write
+    @Test
+    void theFakedIoApicEoiMasksFlipsTheTriggerAndUnmasks() {
+        final Rig rig = Rig.boot(Rig.defaultPlatformWithIoApicVersion(IoApicRegisters.VERSION_11, true),
+            XenConfig.XEN_4_20);
+        final Domain dom0 = rig.pvhDom0();
+        final Domain domu = rig.hvmGuest("domU");
+        final PciFunction nic = rig.device(DefaultPlatform.NIC);
+        rig.passThrough(dom0, domu, DefaultPlatform.NIC, GSI, 5);
+        final GuestDriver drv = GuestDriver.attach(domu, nic);
+        final List<Long> written = new ArrayList<>();
+        nic.setInterruptRequest(true);
+        drv.inService = () -> {
+            written.clear();
+            rig.phys().setHooks(new io.irqsim.hw.ioapic.IoApicHooks() {
+                @Override
+                public void rteWritten(final IoApic io, final int pin, final long old, final long rte, final boolean top) {
+                    if (pin == GSI && !top) {
+                        written.add(rte);
+                    }
+                }
+            });
+        };
+        rig.xen.drain();
+        assertEquals(1, drv.handled);
+        assertEquals(4, written.size(), written.toString());
+        assertTrue(Rte.isMasked(written.get(0)) && Rte.isLevel(written.get(0)), "masked first");
+        assertTrue(Rte.isMasked(written.get(1)) && !Rte.isLevel(written.get(1)), "then edge: Remote IRR cleared");
+        assertFalse(Rte.remoteIrr(written.get(1)));
+        assertTrue(Rte.isMasked(written.get(2)) && Rte.isLevel(written.get(2)), "then level again");
+        assertFalse(Rte.isMasked(written.get(3)), "unmasked last");
+        assertEquals(0, rig.xen.platform().lapic(0).eoiBroadcastCount(), "no broadcast: directed EOI");
+    }
+
     // new ack: the LAPIC EOI waits in pending_eoi until desc_guest_eoi -> flush_ready_eoi
     @Test
     void levelInterruptReachesTheGuestEachTimeWithTheLapicEoiDeferredNewAck() {
-        assertedNTimes(Rig.defaultPlatformWithIoApicVersion(IoApicRegisters.VERSION_11), false);
+        assertedNTimes(Rig.newAckPlatform(), false);
     }
 
     // the line is held off between the physical interrupt and the guest EOI: a device that drops
@@ -120,7 +161,7 @@ class LevelPassthroughTest {
     // the same with the new ack: Remote IRR stays set until the deferred LAPIC EOI
     @Test
     void reassertionBeforeTheGuestEoiIsHeldOffUntilThenNewAck() {
-        reassertionHeldOff(Rig.defaultPlatformWithIoApicVersion(IoApicRegisters.VERSION_11));
+        reassertionHeldOff(Rig.newAckPlatform());
     }
 
     void reassertionHeldOff(final PlatformSpec spec) {

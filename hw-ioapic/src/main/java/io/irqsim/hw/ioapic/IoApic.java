@@ -26,7 +26,10 @@ import static io.irqsim.hw.ioapic.IoApicRegisters.VER_MRE_SHIFT;
  * <h2>MMIO window (256 bytes, {@link IoApicRegisters#WINDOW_SIZE})</h2>
  * The window holds three 32-bit registers, IOREGSEL at 0x00, IOWIN at 0x10 and (version 0x20)
  * the EOI register at 0x40. Every access the {@link io.irqsim.hw.mmio.MmioBus} lets through
- * (sizes 1, 2, 4 and 8, naturally aligned) has one defined result:
+ * (sizes 1, 2, 4 and 8, naturally aligned) has one defined result, which depends on the profile.
+ *
+ * <p>Physical parts, QEMU and KVM ({@link IoApicModel.Implementation#HARDWARE}, {@code QEMU},
+ * {@code KVM}):
  * <ul>
  *   <li>4 bytes on a register: the register, as the datasheet defines it;</li>
  *   <li>1 or 2 bytes: byte lanes of the containing register. Reads return those bytes; writes
@@ -35,9 +38,18 @@ import static io.irqsim.hw.ioapic.IoApicRegisters.VER_MRE_SHIFT;
  *   <li>8 bytes: two 4-byte accesses, low dword then high dword (QEMU's memory core splits the
  *       same way), so an 8-byte write to 0x10 writes IOWIN and drops the upper half at 0x14;</li>
  *   <li>offsets inside the window that hold no register, and the EOI register on a version 0x11
- *       part: reads return 0, writes are ignored (QEMU, KVM, Xen); traced;</li>
+ *       part: reads return 0, writes are ignored; traced;</li>
  *   <li>the EOI register acts only on a write that includes byte 0x40 (the vector, bits 7:0);
  *       reads return 0.</li>
+ * </ul>
+ * Xen's vIO-APIC ({@link IoApicModel#xenAccessDecode()}; {@code vioapic_read},
+ * {@code vioapic_write}, {@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.18.0} and
+ * {@code @RELEASE-4.20.0}): {@code addr & 0xff} is decoded exactly, the size is ignored.
+ * <ul>
+ *   <li>0x00 and 0x10 only: a read returns the whole 32-bit register, cut to the access size; a
+ *       write of any size replaces the whole register with the value written (zero-extended,
+ *       cut to 32 bits), so a byte write to 0x00 sets IOREGSEL to that byte;</li>
+ *   <li>every other offset, including 0x01..0x03 and 0x11..0x13: reads 0, writes ignored (traced).</li>
  * </ul>
  * IOREGSEL stores {@link IoApicModel#ioregselBits()} bits. Indirect registers: IOAPICID (bits
  * 27:24 writable), IOAPICVER (read-only), IOAPICARB (read-only, mirrors the ID as in QEMU and
@@ -49,20 +61,29 @@ import static io.irqsim.hw.ioapic.IoApicRegisters.VER_MRE_SHIFT;
  * electrical and the RTE polarity bit decides what "asserted" is; otherwise it is a logical
  * assert. Edge pins deliver on an inactive-to-active transition while unmasked; an edge on a
  * masked pin is dropped (82093AA; QEMU {@code ioapic_set_irq}). Level pins deliver while asserted,
- * unmasked and Remote IRR clear; Remote IRR is set when a LAPIC accepts the message and cleared by
- * an EOI for the vector (broadcast, or the EOI register), after which a still-asserted line is
- * delivered again. After {@link #STORM_MAX_SUCCESSIVE} back-to-back re-deliveries the next one is
- * deferred by {@link #STORM_DEFER_NS} of virtual time, with delivery status set meanwhile (QEMU
- * {@code ioapic_eoi_broadcast}, KVM {@code IOAPIC_SUCCESSIVE_IRQ_MAX_COUNT}). Every redirection
- * entry write re-evaluates the pin (QEMU {@code ioapic_service}), and an entry that becomes edge
- * loses Remote IRR (QEMU {@code ioapic_fix_edge_remote_irr}, Xen {@code vioapic_write_redirent}).
+ * unmasked and Remote IRR clear. Remote IRR is set when a LAPIC accepts the message (hardware,
+ * QEMU, KVM) or, in Xen's vIO-APIC, before the message is sent whether or not a LAPIC accepts it
+ * ({@code vioapic_irq_positive_edge}, {@code vioapic_write_redirent}, {@code vioapic_update_EOI}).
+ * It is cleared by an EOI for the vector (broadcast, or the EOI register), after which a
+ * still-asserted line is delivered again. Only the QEMU and KVM profiles
+ * ({@link IoApicModel#hasStormGuard()}) throttle that: the {@link #STORM_MAX_SUCCESSIVE}th
+ * back-to-back re-delivery is deferred by {@link #STORM_DEFER_NS} of virtual time (QEMU
+ * {@code ioapic_eoi_broadcast}, KVM {@code kvm_ioapic_update_eoi_one}); neither sets delivery
+ * status meanwhile, and a redirection-entry write in the meantime services the pin at once.
+ * Every redirection entry write re-evaluates the pin (QEMU {@code ioapic_service}), and an entry
+ * that becomes edge loses Remote IRR (QEMU {@code ioapic_fix_edge_remote_irr}, Xen
+ * {@code vioapic_write_redirent}); Xen skips both for GSI 0 ({@code vlapic_adjust_i8259_target}
+ * instead) and clears delivery status on every low-dword write.
  *
  * <p>Not thread-safe: the machine is confined to one thread. The MMIO, interrupt and EOI paths
  * allocate nothing.
  */
 public final class IoApic implements MmioDevice, EoiListener {
 
-    /** Back-to-back EOI re-deliveries tolerated before the storm guard defers one (QEMU, KVM). */
+    /**
+     * The back-to-back EOI re-delivery the storm guard defers (QEMU {@code SUCCESSIVE_IRQ_MAX_COUNT},
+     * KVM {@code IOAPIC_SUCCESSIVE_IRQ_MAX_COUNT}: the counter reaching 10,000 defers that one).
+     */
     public static final int STORM_MAX_SUCCESSIVE = 10_000;
     /** How long the storm guard defers a re-delivery: 10 ms (QEMU {@code NANOSECONDS_PER_SECOND / 100}). */
     public static final long STORM_DEFER_NS = 10_000_000L;
@@ -167,6 +188,9 @@ public final class IoApic implements MmioDevice, EoiListener {
 
     @Override
     public long read(final long offset, final int size) {
+        if (model.xenAccessDecode()) {
+            return xenRead(offset, size);
+        }
         if (size == 8) {
             return (readDwordLanes(offset, 4) & 0xFFFF_FFFFL) | (readDwordLanes(offset + 4, 4) << 32);
         }
@@ -175,6 +199,10 @@ public final class IoApic implements MmioDevice, EoiListener {
 
     @Override
     public void write(final long offset, final int size, final long value) {
+        if (model.xenAccessDecode()) {
+            xenWrite(offset, size, value);
+            return;
+        }
         if (size == 8) {
             writeDwordLanes(offset, 4, value & 0xFFFF_FFFFL);
             writeDwordLanes(offset + 4, 4, value >>> 32);
@@ -225,6 +253,54 @@ public final class IoApic implements MmioDevice, EoiListener {
                 return;
             default:
                 ignored(offset, size, true, value);
+        }
+    }
+
+    /**
+     * Xen {@code vioapic_read} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, same at
+     * {@code RELEASE-4.18.0}): {@code switch (addr & 0xff)} on 0x00 and 0x10 only; the 32-bit
+     * result is returned whatever the size (the emulator keeps {@code size} bytes of it).
+     */
+    private long xenRead(final long offset, final int size) {
+        final long result;
+        switch ((int) (offset & 0xFF)) {
+            case IOREGSEL:
+                result = ioregsel & 0xFFFF_FFFFL;
+                break;
+            case IOWIN:
+                result = readIndirect(selectedIndex()) & 0xFFFF_FFFFL;
+                break;
+            default:
+                ignored(offset, size, false, 0);
+                return 0;
+        }
+        return result & MmioDevice.allOnes(size);
+    }
+
+    /**
+     * Xen {@code vioapic_write} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, same at
+     * {@code RELEASE-4.18.0}): {@code ioregsel = val} at 0x00, {@code vioapic_write_indirect(val)}
+     * (a {@code uint32_t}) at 0x10, nothing elsewhere; the size is not looked at, so a byte write
+     * replaces the whole register. {@code VIOAPIC_REG_EOI} is compiled only for version 0x20.
+     */
+    private void xenWrite(final long offset, final int size, final long value) {
+        final long v = value & MmioDevice.allOnes(size);
+        switch ((int) (offset & 0xFF)) {
+            case IOREGSEL:
+                ioregsel = (int) (v & ioregselMask);
+                return;
+            case IOWIN:
+                writeIndirect(selectedIndex(), (int) v);
+                return;
+            case EOIR:
+                if (model.hasEoiRegister()) {
+                    eoi((int) (v & 0xFF));
+                    return;
+                }
+                ignored(offset, size, true, v);
+                return;
+            default:
+                ignored(offset, size, true, v);
         }
     }
 
@@ -289,6 +365,13 @@ public final class IoApic implements MmioDevice, EoiListener {
         return (int) (rel >> 1);
     }
 
+    /**
+     * A redirection-table dword write: QEMU {@code ioapic_mem_write} (read-only bits restored,
+     * {@code ioapic_fix_edge_remote_irr}, {@code ioapic_service}); for the Xen profile
+     * {@code vioapic_write_redirent} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, same at
+     * {@code RELEASE-4.18.0}): a low-dword write keeps Remote IRR and clears delivery status, and
+     * GSI 0 neither loses Remote IRR on edge nor is re-delivered.
+     */
     private void writeRedirent(final int pin, final boolean topWord, final int value) {
         final long old = rte[pin];
         long entry;
@@ -296,9 +379,11 @@ public final class IoApic implements MmioDevice, EoiListener {
             entry = (old & 0xFFFF_FFFFL) | ((value & 0xFFFF_FFFFL) << 32);
         } else {
             entry = (old & 0xFFFF_FFFF_0000_0000L) | (value & 0xFFFF_FFFFL);
-            entry = (entry & ~Rte.RO_BITS) | (old & Rte.RO_BITS);
+            final long kept = model.xenAccessDecode() ? Rte.REMOTE_IRR : Rte.RO_BITS;
+            entry = (entry & ~Rte.RO_BITS) | (old & kept);
         }
-        if (!Rte.isLevel(entry)) {
+        final boolean xenGsi0 = model.xenAccessDecode() && gsiBase + pin == 0;
+        if (!Rte.isLevel(entry) && !xenGsi0) {
             entry &= ~Rte.REMOTE_IRR;
         }
         rte[pin] = entry;
@@ -308,7 +393,9 @@ public final class IoApic implements MmioDevice, EoiListener {
         }
         successiveEois[pin] = 0;
         trace.event(HwEvent.IOAPIC_RTE_WRITE, traceId(pin), old, entry);
-        serviceLevel(pin);
+        if (!xenGsi0) {
+            serviceLevel(pin);
+        }
         hooks.rteWritten(this, pin, old, entry, topWord);
     }
 
@@ -368,18 +455,27 @@ public final class IoApic implements MmioDevice, EoiListener {
         }
     }
 
-    /** A level entry is delivered while asserted, unmasked, not waiting for an EOI and not deferred. */
+    /** A level entry is delivered while asserted, unmasked and not waiting for an EOI. */
     private boolean levelReady(final int pin) {
         final long entry = rte[pin];
-        return Rte.isLevel(entry) && !Rte.isMasked(entry) && !Rte.remoteIrr(entry)
-            && !Rte.isDeliveryPending(entry) && isAsserted(pin);
+        return Rte.isLevel(entry) && !Rte.isMasked(entry) && !Rte.remoteIrr(entry) && isAsserted(pin);
     }
 
+    /**
+     * Sends the pin's message. Hardware, QEMU ({@code ioapic_service}) and KVM set Remote IRR for
+     * a level message a LAPIC accepted; Xen ({@code vioapic_irq_positive_edge},
+     * {@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}) sets it for every level entry before
+     * {@code vioapic_deliver}, whether or not a vLAPIC takes the message.
+     */
     private void deliver(final int pin) {
-        final long entry = rte[pin];
+        long entry = rte[pin];
         final int mode = Rte.deliveryMode(entry);
         // SMI, NMI, INIT and ExtINT are edge-only: the trigger bit does not apply to them
         final boolean level = Rte.isLevel(entry) && (mode == Rte.DM_FIXED || mode == Rte.DM_LOWEST_PRIORITY);
+        if (model.xenAccessDecode() && Rte.isLevel(entry)) {
+            entry |= Rte.REMOTE_IRR;
+            rte[pin] = entry;
+        }
         final int accepted = sink.sendInterrupt(Rte.vector(entry), mode, Rte.isLogical(entry),
             Rte.destination(entry), level);
         if (level && accepted > 0) {
@@ -422,10 +518,10 @@ public final class IoApic implements MmioDevice, EoiListener {
             successiveEois[pin] = 0;
             return;
         }
-        if (++successiveEois[pin] > STORM_MAX_SUCCESSIVE) {
+        if (model.hasStormGuard() && ++successiveEois[pin] >= STORM_MAX_SUCCESSIVE) {
+            // QEMU ioapic_eoi_broadcast / KVM kvm_ioapic_update_eoi_one: defer, no delivery status
             successiveEois[pin] = 0;
             stormDeferrals++;
-            rte[pin] |= Rte.DELIVERY_STATUS;
             stormTimers[pin].armAfter(STORM_DEFER_NS);
             trace.event(HwEvent.IOAPIC_STORM_DEFER, traceId(pin), vector, STORM_DEFER_NS);
         } else {
@@ -433,8 +529,8 @@ public final class IoApic implements MmioDevice, EoiListener {
         }
     }
 
+    /** QEMU {@code delayed_ioapic_service_cb}, KVM {@code kvm_ioapic_eoi_inject_work}: service the pin again. */
     private void stormTimerFired(final int pin) {
-        rte[pin] &= ~Rte.DELIVERY_STATUS;
         serviceLevel(pin);
     }
 

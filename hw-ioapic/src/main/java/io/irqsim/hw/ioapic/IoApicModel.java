@@ -10,8 +10,35 @@ package io.irqsim.hw.ioapic;
  * @param electricalInputs {@code true}: a pin sees an electrical level and the RTE polarity bit
  *     decides what is asserted (real hardware); {@code false}: inputs are logical assert/deassert
  *     and the polarity bit is stored only (QEMU, KVM and Xen's vIO-APIC)
+ * @param implementation whose register model this is: the parts where implementations differ
+ *     beyond the fields above (access decoding, Remote IRR, the EOI storm guard)
  */
-public record IoApicModel(int version, int pins, int ioregselBits, boolean electricalInputs) {
+public record IoApicModel(int version, int pins, int ioregselBits, boolean electricalInputs,
+                          Implementation implementation) {
+
+    /** Whose IO-APIC a profile models. */
+    public enum Implementation {
+        /**
+         * A physical part (82093AA, ICH): byte lanes, Remote IRR set when a LAPIC accepts, no
+         * storm guard (nothing in the datasheets defers an EOI re-delivery).
+         */
+        HARDWARE,
+        /**
+         * QEMU's userspace IO-APIC ({@code hw/intc/ioapic.c@v9.2.0}): the EOI storm guard
+         * ({@code ioapic_eoi_broadcast}, {@code SUCCESSIVE_IRQ_MAX_COUNT}).
+         */
+        QEMU,
+        /**
+         * KVM's in-kernel IO-APIC ({@code arch/x86/kvm/ioapic.c@v6.12}): the EOI storm guard
+         * ({@code kvm_ioapic_update_eoi_one}, {@code IOAPIC_SUCCESSIVE_IRQ_MAX_COUNT}).
+         */
+        KVM,
+        /**
+         * Xen's vIO-APIC ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}): exact offset decode
+         * with the access size ignored, Remote IRR set before delivery, no storm guard.
+         */
+        XEN
+    }
 
     /** Largest pin count an 8-bit IOREGSEL can address: indexes 0x10..0xFF. */
     public static final int MAX_PINS = (0x100 - IoApicRegisters.REDTBL_BASE) / 2;
@@ -23,6 +50,7 @@ public record IoApicModel(int version, int pins, int ioregselBits, boolean elect
      *     IOREGSEL width other than 8 or 32
      */
     public IoApicModel {
+        java.util.Objects.requireNonNull(implementation, "implementation");
         if (version != IoApicRegisters.VERSION_11 && version != IoApicRegisters.VERSION_20) {
             throw new IllegalArgumentException(String.format(
                 "IO-APIC version 0x%x is not modelled: use 0x11 or 0x20", version));
@@ -33,6 +61,18 @@ public record IoApicModel(int version, int pins, int ioregselBits, boolean elect
         if (ioregselBits != 8 && ioregselBits != 32) {
             throw new IllegalArgumentException("IOREGSEL width must be 8 or 32 bits, not " + ioregselBits);
         }
+    }
+
+    /**
+     * A physical part's profile ({@link Implementation#HARDWARE}).
+     *
+     * @param version IOAPICVER bits 7:0
+     * @param pins number of redirection entries
+     * @param ioregselBits 8 or 32
+     * @param electricalInputs whether pins see electrical levels
+     */
+    public IoApicModel(final int version, final int pins, final int ioregselBits, final boolean electricalInputs) {
+        this(version, pins, ioregselBits, electricalInputs, Implementation.HARDWARE);
     }
 
     /**
@@ -63,7 +103,49 @@ public record IoApicModel(int version, int pins, int ioregselBits, boolean elect
      * @return the profile
      */
     public static IoApicModel xenVioapic(final int pins) {
-        return new IoApicModel(IoApicRegisters.VERSION_11, pins, 32, false);
+        return new IoApicModel(IoApicRegisters.VERSION_11, pins, 32, false, Implementation.XEN);
+    }
+
+    /**
+     * QEMU's IO-APIC ({@code hw/intc/ioapic.c@v9.2.0}): version 0x20 by default
+     * ({@code IOAPIC_VER_DEF}), 8-bit IOREGSEL ({@code uint8_t ioregsel}), logical inputs, the
+     * EOI storm guard.
+     *
+     * @param pins pin count (QEMU's {@code IOAPIC_NUM_PINS} is 24)
+     * @return the profile
+     */
+    public static IoApicModel qemu(final int pins) {
+        return new IoApicModel(IoApicRegisters.VERSION_20, pins, 8, false, Implementation.QEMU);
+    }
+
+    /**
+     * KVM's in-kernel IO-APIC ({@code arch/x86/kvm/ioapic.c@v6.12}): version 0x11
+     * ({@code IOAPIC_VERSION_ID}), 8-bit IOREGSEL ({@code ioapic_mmio_write} keeps
+     * {@code data & 0xFF}), logical inputs, the EOI storm guard.
+     *
+     * @param pins pin count (KVM's {@code IOAPIC_NUM_PINS} is 24)
+     * @return the profile
+     */
+    public static IoApicModel kvm(final int pins) {
+        return new IoApicModel(IoApicRegisters.VERSION_11, pins, 8, false, Implementation.KVM);
+    }
+
+    /**
+     * @return whether EOI re-deliveries of a still-asserted level line are throttled after
+     *     {@link IoApic#STORM_MAX_SUCCESSIVE} in a row (QEMU and KVM only; neither a physical part
+     *     nor Xen's {@code vioapic_update_EOI} has such a guard)
+     */
+    public boolean hasStormGuard() {
+        return implementation == Implementation.QEMU || implementation == Implementation.KVM;
+    }
+
+    /**
+     * @return whether MMIO accesses are decoded as Xen's {@code vioapic_read}/{@code vioapic_write}
+     *     do: {@code addr & 0xff} must be exactly 0x00 or 0x10, the access size is ignored and a
+     *     write replaces the whole register
+     */
+    public boolean xenAccessDecode() {
+        return implementation == Implementation.XEN;
     }
 
     /** @return whether the EOI register at 0x40 exists */

@@ -83,20 +83,6 @@ class IoApicMmioAccessTest {
         assertEquals(0xCD, rig.bus.read(IOREGSEL, 4));
     }
 
-    // IoApic byte-lane read-modify-write on the 32-bit (Xen) IOREGSEL: a lane write keeps the other lanes
-    @Test
-    void thirtyTwoBitIoregselByteWritesReplaceOnlyTheirLanes() {
-        final IoApicRig r = new IoApicRig(IoApicModel.xenVioapic(48));
-        r.bus.write(IOREGSEL, 4, 0x1122_3344L);
-        r.bus.write(IOREGSEL + 1, 1, 0xAA);
-        assertEquals(0x1122_AA44L, r.bus.read(IOREGSEL, 4));
-        r.bus.write(IOREGSEL + 2, 2, 0xBEEF);
-        assertEquals(0xBEEF_AA44L, r.bus.read(IOREGSEL, 4));
-        assertEquals(0xBE, r.bus.read(IOREGSEL + 3, 1));
-        assertEquals(0xAA44, r.bus.read(IOREGSEL, 2));
-        assertEquals(0xBEEF, r.bus.read(IOREGSEL + 2, 2));
-    }
-
     // ---------------------------------------------------------------- IOWIN byte lanes
 
     // ICH 82801AA 8.5.3 ("can be accessed in byte quantities"): IOWIN sub-dword reads return the addressed lanes

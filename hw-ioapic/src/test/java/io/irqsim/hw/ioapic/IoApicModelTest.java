@@ -30,8 +30,38 @@ class IoApicModelTest {
     @Test
     void xenProfileHas32BitIoregselAndLogicalInputs() {
         final IoApicModel m = IoApicModel.xenVioapic(IoApicRegisters.HVM_GUEST_PINS);
-        assertEquals(new IoApicModel(0x11, 48, 32, false), m);
+        assertEquals(new IoApicModel(0x11, 48, 32, false, IoApicModel.Implementation.XEN), m);
         assertFalse(m.hasEoiRegister());
+        assertTrue(m.xenAccessDecode());
+        assertFalse(m.hasStormGuard(), "vioapic_update_EOI re-delivers without a guard");
+    }
+
+    // QEMU hw/intc/ioapic.c@v9.2.0: IOAPIC_VER_DEF 0x20, uint8_t ioregsel, SUCCESSIVE_IRQ_MAX_COUNT guard
+    @Test
+    void qemuProfileIsVersion20WithAnEightBitIoregselAndTheStormGuard() {
+        final IoApicModel m = IoApicModel.qemu(24);
+        assertEquals(new IoApicModel(0x20, 24, 8, false, IoApicModel.Implementation.QEMU), m);
+        assertTrue(m.hasStormGuard());
+        assertFalse(m.xenAccessDecode());
+    }
+
+    // KVM arch/x86/kvm/ioapic.c@v6.12: IOAPIC_VERSION_ID 0x11, "data & 0xFF" IOREGSEL, IOAPIC_SUCCESSIVE_IRQ_MAX_COUNT guard
+    @Test
+    void kvmProfileIsVersion11WithAnEightBitIoregselAndTheStormGuard() {
+        final IoApicModel m = IoApicModel.kvm(24);
+        assertEquals(new IoApicModel(0x11, 24, 8, false, IoApicModel.Implementation.KVM), m);
+        assertTrue(m.hasStormGuard());
+        assertFalse(m.xenAccessDecode());
+    }
+
+    // 82093AA/ICH datasheets: a physical part has neither the guard nor Xen's decode
+    @Test
+    void physicalPartsHaveNoStormGuard() {
+        assertFalse(IoApicModel.ich(24).hasStormGuard());
+        assertFalse(IoApicModel.i82093aa(24).hasStormGuard());
+        assertFalse(IoApicModel.ich(24).xenAccessDecode());
+        assertEquals(IoApicModel.Implementation.HARDWARE, new IoApicModel(0x20, 24, 8, true).implementation());
+        assertThrows(NullPointerException.class, () -> new IoApicModel(0x20, 24, 8, true, null));
     }
 
     // QEMU ioapic_realize: only versions 0x11 and 0x20 are modelled

@@ -17,15 +17,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * model (IoApic class comment, 82093AA 3.2, QEMU ioapic.c semantics as the oracle). Shared by the
  * seeded random-operation test ({@link IoApicLapicRandomOperationsTest}) and the coverage-guided
  * fuzz target ({@link IoApicLapicMmioFuzzTest}); both draw their operations through {@link Choices}.
+ * Profiles: ICH (0x20) and 82093AA (0x11) with 24 and 48 pins, and the QEMU (0x20) and KVM (0x11)
+ * logical-input profiles with their storm guard. Xen's vIO-APIC decodes accesses differently
+ * (exact offsets, size ignored) and is pinned by {@code XenVioapicAccessTest} instead.
  *
  * <p>The shadow tracks every writable bit the operations wrote (byte lanes, 8-byte split,
  * IOREGSEL width) and predicts every read. Read-only bits may only move by the model's own rules,
  * checked against evidence from outside the IO-APIC: Remote IRR only rises when a LAPIC accepted
  * the entry's vector as a level interrupt, only falls with an EOI for its vector (APIC-bus message
  * or EOI-register write) or a write that made the entry edge, never sits on an edge entry;
- * delivery status only rises with a storm deferral on an EOI and only falls when the clock
- * advances. IOAPICVER never changes, reserved indexes read 0, and reset() restores 0x10000 in
- * every entry, IOREGSEL 0 and the initial ID.
+ * delivery status never rises (no modelled implementation sets it: QEMU and KVM defer storms
+ * without it). IOAPICVER never changes, reserved indexes read 0, and reset() restores 0x10000 in
+ * every entry, IOREGSEL 0 and the initial ID. Deterministic: fixed seed, no edge-case mixing.
  */
 final class IoApicShadowPlatform {
 
@@ -36,7 +39,7 @@ final class IoApicShadowPlatform {
 
     /** The models the operations run on: ICH and 82093AA with 24 and 48 pins, and Xen's vIO-APIC. */
     static final IoApicModel[] MODELS = {IoApicModel.ich(24), IoApicModel.ich(48), IoApicModel.i82093aa(24),
-        IoApicModel.i82093aa(48), IoApicModel.xenVioapic(48)};
+        IoApicModel.i82093aa(48), IoApicModel.qemu(24), IoApicModel.kvm(24)};
 
     /** Where operations draw their choices from: a seeded {@link java.util.Random} or a fuzzer's input. */
     interface Choices {
@@ -261,14 +264,13 @@ final class IoApicShadowPlatform {
     /**
      * Per-operation record of the evidence a read-only bit may change on: what the LAPICs accepted
      * and which EOI messages crossed the APIC bus (reported by the LAPICs and the bus, not by the
-     * IO-APIC under test), plus the IO-APIC's storm deferrals.
+     * IO-APIC under test).
      */
     static final class FuzzTrace implements HwTrace {
         /** Vectors a LAPIC accepted as level-triggered during the operation. */
         final boolean[] levelAccepted = new boolean[256];
         /** Vectors of EOI messages on the APIC bus during the operation. */
         final boolean[] busEoi = new boolean[256];
-        final boolean[] stormDefer = new boolean[IoApicModel.MAX_PINS];
 
         @Override
         public void event(final int event, final long a, final long b, final long c) {
@@ -281,9 +283,6 @@ final class IoApicShadowPlatform {
                 case HwEvent.APIC_BUS_EOI:
                     busEoi[(int) (a & 0xFF)] = true;
                     break;
-                case HwEvent.IOAPIC_STORM_DEFER:
-                    stormDefer[(int) (a & 0xFF)] = true;
-                    break;
                 default:
                     break;
             }
@@ -292,7 +291,6 @@ final class IoApicShadowPlatform {
         void clear(final int pins) {
             java.util.Arrays.fill(levelAccepted, false);
             java.util.Arrays.fill(busEoi, false);
-            java.util.Arrays.fill(stormDefer, 0, pins, false);
         }
     }
 
@@ -529,13 +527,8 @@ final class IoApicShadowPlatform {
                         counters.remoteIrrEoiClears++;
                     }
                 }
-                if (!Rte.isDeliveryPending(was) && Rte.isDeliveryPending(now)) {
-                    assertTrue(trace.stormDefer[pin] && eoiForPin,
-                        () -> "step " + step + " " + op + ": delivery status rose on pin " + p + " without a storm deferral");
-                }
-                if (Rte.isDeliveryPending(was) && !Rte.isDeliveryPending(now)) {
-                    assertTrue(op instanceof Advance,
-                        () -> "step " + step + " " + op + ": delivery status fell on pin " + p + " without the clock moving");
+                if (Rte.isDeliveryPending(now)) {
+                    throw new AssertionError("step " + step + " " + op + ": delivery status set on pin " + p);
                 }
             }
             assertEquals(version, ioapic.readIndirect(IoApicRegisters.REG_VER), "IOAPICVER never changes");

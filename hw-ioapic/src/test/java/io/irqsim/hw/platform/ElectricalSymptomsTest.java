@@ -125,35 +125,20 @@ class ElectricalSymptomsTest {
         assertFalse(nic.interruptRequest(), "the device never asked for any of them");
     }
 
-    // QEMU ioapic_eoi_broadcast / KVM IOAPIC_SUCCESSIVE_IRQ_MAX_COUNT: the storm guard defers by 10 ms of virtual time
+    // ICH/82093AA datasheets: nothing in the part throttles EOI re-delivery (the 10 ms storm guard is
+    // QEMU's ioapic_eoi_broadcast and KVM's kvm_ioapic_update_eoi_one, not hardware's); Xen's
+    // irq_ratelimit in do_IRQ is what bounds such a storm on a real machine (hv-core)
     @Test
-    void wrongPolarityStormIsDeferredByTheStormGuardAfterMaxSuccessiveRedeliveries() {
+    void wrongPolarityStormOnAPhysicalIoApicIsNotThrottledByThePart() {
         m.program(NIC_GSI, entry(VEC16, true, false, 0));
-        for (int i = 0; i < IoApic.STORM_MAX_SUCCESSIVE; i++) {
+        for (int i = 0; i < 2 * IoApic.STORM_MAX_SUCCESSIVE; i++) {
             assertEquals(VEC16, m.take(0));
             m.eoi(0);
         }
-        assertEquals(1 + IoApic.STORM_MAX_SUCCESSIVE, m.delivered(), "every EOI so far re-delivered");
+        assertEquals(1 + 2 * IoApic.STORM_MAX_SUCCESSIVE, m.delivered(), "every EOI re-delivered at once");
         assertEquals(0, m.ioapic().stormDeferrals());
-
-        assertEquals(VEC16, m.take(0));
-        m.eoi(0); // the next EOI hits the guard
-        assertEquals(1 + IoApic.STORM_MAX_SUCCESSIVE, m.delivered(), "this re-delivery is deferred");
-        assertEquals(1, m.ioapic().stormDeferrals());
-        assertEquals(-1, m.pending(0));
-        assertTrue(Rte.isDeliveryPending(m.readEntry(NIC_GSI)), "delivery status set while deferred");
-
-        final long t0 = m.clock.now();
-        m.clock.advanceTo(t0 + IoApic.STORM_DEFER_NS - 1);
-        assertEquals(-1, m.pending(0), "still deferred 1 ns before the deadline");
-        m.clock.advanceTo(t0 + IoApic.STORM_DEFER_NS);
-        assertEquals(VEC16, m.pending(0), "delivered once the deferral has passed");
-        assertEquals(2 + IoApic.STORM_MAX_SUCCESSIVE, m.delivered());
-        assertFalse(Rte.isDeliveryPending(m.readEntry(NIC_GSI)));
-        // and the storm goes on
-        assertEquals(VEC16, m.take(0));
-        m.eoi(0);
         assertEquals(VEC16, m.pending(0));
+        assertFalse(Rte.isDeliveryPending(m.readEntry(NIC_GSI)));
     }
 
     // fixing the polarity bit (Linux: what acpi_register_gsi should have done) ends the storm
