@@ -81,10 +81,17 @@ class HvmDpciEoiTest {
         assertFalse(domu.dpci().isairqMapped(ISA_IRQ));
         useIsaPin(domu);
         final GuestDriver drv = GuestDriver.attach(domu, nic);
+        // the driver holds its EOIs: without an isairq_map bit nothing deasserts the guest's INTx, so Xen's
+        // vIO-APIC (no storm guard) re-delivers the level line after every EOI
+        drv.eoi = false;
         nic.setInterruptRequest(true);
         rig.xen.drain();
         assertEquals(1, drv.handled);
+        drv.lateEoi();
+        rig.xen.drain();
         assertEquals(0, rig.count(HvEvent.PHYS_EOI), "the EOI of ISA IRQ 10 finds no isairq_map bit: no physical EOI");
+        assertTrue(domu.hvmIrq().isPciIntxAsserted(SLOT, 0), "nor a deassert of the INTx");
+        assertEquals(1, drv.notMine, "so the still-asserted line came straight back");
         // moving the link away clears the old bit; moving it back sets it again
         assertEquals(0, rig.xen.dmop().setPciLinkRoute(dom0, domu.id(), link(), 11));
         assertTrue(domu.dpci().isairqMapped(11));
