@@ -9,7 +9,7 @@ import java.lang.annotation.Target;
 /**
  * Marks a benchmark whose measured operation allocates on purpose, so the build's zero-allocation
  * check ({@code AllocationFreeTest}) leaves it out. Every other benchmark must allocate nothing.
- * Use it only for one-time paths (creating per-GSI state), never for a hot path DESIGN.md lists.
+ * Use it only for one-time paths (creating per-GSI state), never for a hot path docs/architecture.md lists.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

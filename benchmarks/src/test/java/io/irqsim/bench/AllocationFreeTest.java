@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The build's proof that the in-memory hot paths allocate nothing (DESIGN.md: "Hot paths allocate
+ * The build's proof that the in-memory hot paths allocate nothing (docs/architecture.md: "Hot paths allocate
  * nothing"): every {@code @Benchmark} method, for every parameter combination, runs
  * {@value #WARMUP} times, then in windows of {@value #WINDOW} calls with the calling thread's
  * allocation counter ({@link com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes()})

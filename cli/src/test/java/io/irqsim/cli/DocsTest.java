@@ -37,7 +37,7 @@ class DocsTest {
                 final String name = m.group(1);
                 final Path target = name.startsWith("docs/") ? ROOT.resolve(name)
                     : Files.exists(ROOT.resolve(name)) ? ROOT.resolve(name) : doc.resolveSibling(name);
-                assertTrue(Files.exists(target) || name.equals("DESIGN.md") && text.contains("replaces the `DESIGN.md`"),
+                assertTrue(Files.exists(target),
                     doc + " refers to " + name + ", which is not in the repository");
             }
         }

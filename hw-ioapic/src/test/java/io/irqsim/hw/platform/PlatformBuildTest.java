@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@link Platform#build}: inconsistent descriptions are refused with a message naming the problem
- * (DESIGN.md: "Bad input gets a clear error"), wiring gaps are reported as warnings, and the
+ * (docs/architecture.md: bad input gets a clear error), wiring gaps are reported as warnings, and the
  * machine-level helpers ({@link Platform#assignBar}, {@link Platform#describe}) do what their
  * comments say.
  */

@@ -38,7 +38,7 @@ import java.util.function.Supplier;
  * <p><b>Threads.</b> One event loop, one thread, serves the listening sockets and every
  * connection, and owns the machine: the machine is booted on it, every session runs on it, and
  * other threads reach the machine only through {@link #call} / {@link #submit}, which hand work to
- * that thread. One thread is enough (the machine is single-threaded by design, DESIGN.md "one
+ * that thread. One thread is enough (the machine is single-threaded by design, docs/architecture.md "one
  * thread owns the machine") and leaves no hand-over between I/O threads and a machine thread on
  * the path of a forwarded access. Nothing on it blocks on a peer.
  *
