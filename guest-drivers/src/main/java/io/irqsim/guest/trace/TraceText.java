@@ -148,6 +148,8 @@ public final class TraceText {
             case HvEvent.PIRQ_GUEST_EOI:
             case HvEvent.PHYS_EOI:
             case HvEvent.SPURIOUS_IRQ:
+            case HvEvent.IRQ_RATELIMIT:
+            case HvEvent.IRQ_RATELIMIT_END:
                 return hypervisor(r);
             default:
                 return null;
@@ -184,6 +186,11 @@ public final class TraceText {
                 return f("pirq_guest_eoi: irq %d, %d guest(s) still in flight", r.a(), r.b());
             case HvEvent.PHYS_EOI:
                 return f("physical EOI of irq %d (vector 0x%02x) by %s", r.a(), r.b(), eoiMethod(r.c()));
+            case HvEvent.IRQ_RATELIMIT:
+                return f("irq_ratelimit: irq %d took %d interrupts in %d ns, disabled until irq_ratelimit_timer_fn",
+                    r.a(), r.b(), r.c());
+            case HvEvent.IRQ_RATELIMIT_END:
+                return f("irq_ratelimit_timer_fn: irq %d enabled again", r.a());
             case HvEvent.SPURIOUS_IRQ:
                 return r.b() < 0 ? f("vector 0x%02x: no irq behind it, nobody took it", r.a())
                     : f("vector 0x%02x (irq %d): no guest took it", r.a(), r.b());

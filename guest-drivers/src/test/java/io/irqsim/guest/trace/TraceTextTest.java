@@ -81,6 +81,9 @@ class TraceTextTest {
         m.put(rec(HvEvent.PIRQ_GUEST_EOI, 1, 16, 0, 1), "pirq_guest_eoi: irq 16, 0 guest(s) still in flight");
         m.put(rec(HvEvent.PHYS_EOI, 1, 16, 0x40, HvEvent.EOI_IOAPIC_EOIR),
             "physical EOI of irq 16 (vector 0x40) by the IO-APIC EOI register");
+        m.put(rec(HvEvent.IRQ_RATELIMIT, XEN, 16, 10_000, 2_500_000),
+            "irq_ratelimit: irq 16 took 10000 interrupts in 2500000 ns, disabled until irq_ratelimit_timer_fn");
+        m.put(rec(HvEvent.IRQ_RATELIMIT_END, XEN, 16, 0, 0), "irq_ratelimit_timer_fn: irq 16 enabled again");
         m.put(rec(HvEvent.EOI_TIMEOUT, XEN, 16, 1, 0),
             "irq 16: a guest did not EOI within 1 ms, forcing the physical EOI (1 guest(s) still in flight)");
         m.put(rec(HvEvent.HYPERCALL, 0, 16, 16, -1), "domctl_irq_permission(16) = -EPERM");
