@@ -108,6 +108,7 @@ public final class RunCommand implements Callable<Integer> {
         final Scenario scenario = input.load();
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
         final boolean traceToStdout = trace != null && "-".equals(trace.toString());
+        final long started = System.nanoTime();
         final AtomicReference<ScenarioMachine> machine = new AtomicReference<>();
         final List<String> dumps = new ArrayList<>();
         final Consumer<ScenarioMachine> onBoot = m -> {

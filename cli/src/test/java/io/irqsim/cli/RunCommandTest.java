@@ -125,7 +125,7 @@ class RunCommandTest {
         // the NIC's GSI 16: unmasked, level, Remote IRR clear after the last EOI, active low, vector 0x40
         assertTrue(out.contains(" 10  00   0   1   0   1    0    0    0    40  GSI 16"), out);
         assertTrue(out.contains("Xen IRQ descriptors (xl debug-keys i):"), out);
-        assertTrue(out.contains("   IRQ:  16 vec:40 IO-APIC-level   pin 0:16 in-flight=0"), out);
+        assertTrue(out.contains("   IRQ:  16 vec:40 IO-APIC-level   pin 0:16 status=guest in-flight=0"), out);
         assertTrue(out.contains("d1: 16(-)"), out);
         assertTrue(out.contains("d1 vIO-APIC 0 (emulated by Xen) (APIC id 0, GSI 0-47, 48 pins"), out);
         assertTrue(out.contains("d1 vCPU 0 vLAPIC (emulated by Xen): TPR 0x00 PPR 0x00"), out);

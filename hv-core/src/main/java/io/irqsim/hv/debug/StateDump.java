@@ -118,13 +118,35 @@ public final class StateDump {
                 guests.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "d%d:%3d(%c)", g.id(), pirq,
                     p != null && p.isMasked() ? 'M' : '-'));
             }
-            line(sb, "   IRQ:%4d vec:%s %-15s %s%s%s", irq, d.vector() < 0 ? "--" : String.format(Locale.ROOT, "%02x",
-                d.vector()), d.handler().label(), d.pin() < 0 ? "" : "pin " + d.ioapic() + ":" + d.pin() + " ",
-                d.isDisabled() ? "disabled " : "",
+            line(sb, "   IRQ:%4d vec:%s %-15s %sstatus=%s %s", irq, d.vector() < 0 ? "--" : String.format(Locale.ROOT,
+                "%02x", d.vector()), d.handler().label(), d.pin() < 0 ? "" : "pin " + d.ioapic() + ":" + d.pin() + " ",
+                status(d),
                 d.isGuest() ? String.format(Locale.ROOT, "in-flight=%d ack=%s %s", d.inFlight(), d.ackType(),
                     d.nrGuests() == 0 ? "no guest" : guests) : "mapped, unbound");
         }
         sb.append('\n');
+    }
+
+    /**
+     * The descriptor's status bits by name, as Xen's {@code dump_irqs} prints {@code desc->status}
+     * ({@code IRQ_GUEST}, {@code IRQ_DISABLED}; irqsim adds {@code ratelimited} for a descriptor on
+     * {@code irq_ratelimit_list}), or {@code -} for none.
+     *
+     * @param d the descriptor
+     * @return the status words
+     */
+    public static String status(final IrqDesc d) {
+        final StringBuilder s = new StringBuilder();
+        if (d.isGuest()) {
+            s.append("guest");
+        }
+        if (d.isDisabled()) {
+            s.append(s.length() == 0 ? "" : ",").append("disabled");
+        }
+        if (d.isRateLimited()) {
+            s.append(s.length() == 0 ? "" : ",").append("ratelimited");
+        }
+        return s.length() == 0 ? "-" : s.toString();
     }
 
     private static void domain(final StringBuilder sb, final Domain d) {

@@ -69,6 +69,8 @@ class IrqRatelimitTest {
         assertTrue(desc().isRateLimited());
         assertTrue(Rte.isMasked(rig.physRte(GSI)), "ioapic_level_type.disable = mask_IO_APIC_irq");
         assertFalse(desc().isDisabled(), "handler->disable does not set IRQ_DISABLED");
+        assertEquals("guest,ratelimited", io.irqsim.hv.debug.StateDump.status(desc()),
+            "the state dump shows the guest-bound IRQ on irq_ratelimit_list, not IRQ_DISABLED");
         assertFalse(Rte.remoteIrr(rig.physRte(GSI)), "the dropped interrupt was still ended at the controller");
         final List<TraceRecord> limited = rig.records(HvEvent.IRQ_RATELIMIT);
         assertEquals(1, limited.size());
