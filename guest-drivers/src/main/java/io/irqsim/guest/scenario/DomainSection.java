@@ -19,6 +19,8 @@ import java.util.Map;
  */
 final class DomainSection {
 
+    /** Longest virtual time between two interrupts of a traffic entry: 1 s (count x interval fits a long). */
+    static final long MAX_INTERVAL_NS = 1_000_000_000L;
     private static final List<String> DOM0_TYPES = List.of("pv", "pvh");
     private static final int MAX_VCPUS = DomainConfig.MAX_VCPUS;
     private static final int DEFAULT_GUEST_VCPUS = 1;
@@ -134,7 +136,7 @@ final class DomainSection {
                 final ScenarioReader.Obj o = r.obj(item, ScenarioKeys.TRAFFIC);
                 final Bdf bdf = r.bdf(o.require("device"));
                 final int count = o.has("count") ? r.int32(o.get("count"), 0, Integer.MAX_VALUE, false) : DEFAULT_COUNT;
-                final long interval = o.has("intervalNs") ? r.integer(o.get("intervalNs"), 0, ScenarioLoader.MAX_INTERVAL_NS, false)
+                final long interval = o.has("intervalNs") ? r.integer(o.get("intervalNs"), 0, MAX_INTERVAL_NS, false)
                     : DEFAULT_INTERVAL_NS;
                 out.add(new Scenario.TrafficSpec(bdf, count, interval));
             }

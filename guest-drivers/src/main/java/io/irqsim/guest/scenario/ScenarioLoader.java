@@ -1,7 +1,6 @@
 package io.irqsim.guest.scenario;
 
 import io.irqsim.guest.scenario.YamlTree.Node;
-import io.irqsim.hv.Errno;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hw.platform.Platform;
 import io.irqsim.hw.platform.PlatformSpec;
@@ -46,28 +45,12 @@ public final class ScenarioLoader {
     /** Classpath resource (relative to this class) holding the JSON Schema of the format. */
     public static final String SCHEMA_RESOURCE = "scenario.schema.json";
 
-    /** Longest virtual time between two interrupts of a traffic entry: 1 s (count x interval fits a long). */
-    static final long MAX_INTERVAL_NS = 1_000_000_000L;
     /**
      * Largest scenario file read, in bytes (the built-in examples are under 4 KiB): checked before
      * the file is read, so /dev/zero or a 3 GB file costs nothing, and small enough that SnakeYAML's
      * scanner, slower than linear on one huge quoted scalar, stays fast.
      */
     public static final int MAX_FILE_BYTES = 256 << 10;
-
-    /** The errno names Xen's hypercalls return ({@link Errno#name}), as {@code expect.attach} writes them. */
-    static final List<String> ERRNO_NAMES = errnoNames();
-
-    private static List<String> errnoNames() {
-        final List<String> out = new ArrayList<>();
-        for (int e = 1; e < 4096; e++) {
-            final String n = Errno.name(-e);
-            if (n.startsWith("-E")) {
-                out.add(n);
-            }
-        }
-        return List.copyOf(out);
-    }
 
     private final ScenarioReader r;
     private final Set<String> knownStrategies;

@@ -159,7 +159,7 @@ class ScenarioSchemaTest {
         final JsonNode defs = schema().get("$defs");
         assertEquals(io.irqsim.hv.domain.DomainConfig.MAX_VCPUS, defs.get("vcpus").get("maximum").asInt());
         final JsonNode traffic = schema().at("/properties/traffic/items/properties/intervalNs");
-        assertEquals(ScenarioLoader.MAX_INTERVAL_NS, traffic.get("maximum").asLong());
+        assertEquals(DomainSection.MAX_INTERVAL_NS, traffic.get("maximum").asLong());
         final String attach = schema().at("/properties/expect/properties/attach/pattern").asText();
         final String prefix = "^(ok|[a-z][a-z0-9_]*:-(";
         assertTrue(attach.startsWith(prefix) && attach.endsWith("))$"), attach);
@@ -167,7 +167,7 @@ class ScenarioSchemaTest {
         for (final String n : attach.substring(prefix.length(), attach.length() - 3).split("\\|")) {
             names.add("-" + n);
         }
-        assertEquals(ScenarioLoader.ERRNO_NAMES, names, "the errno names the schema allows are the ones Xen returns");
+        assertEquals(ExpectSection.ERRNO_NAMES, names, "the errno names the schema allows are the ones Xen returns");
     }
 
     // ------------------------------------------------------------------ helpers
