@@ -160,7 +160,7 @@ class ScenarioSchemaTest {
         final JsonNode defs = schema().get("$defs");
         assertEquals(io.irqsim.hv.domain.DomainConfig.MAX_VCPUS, defs.get("vcpus").get("maximum").asInt());
         final JsonNode traffic = schema().at("/properties/traffic/items/properties/intervalNs");
-        assertEquals(ScenarioLoader.MAX_INTERVAL_NS, traffic.get("maximum").asLong());
+        assertEquals(DomainSection.MAX_INTERVAL_NS, traffic.get("maximum").asLong());
         final String attach = schema().at("/properties/expect/properties/attach/pattern").asText();
         // both forms (a failed call, and QEMU's failed call that only disabled INTx) list the same names
         final java.util.regex.Matcher m = Pattern.compile("-\\(([A-Z0-9|]+)\\)").matcher(attach);
@@ -170,7 +170,7 @@ class ScenarioSchemaTest {
             for (final String n : m.group(1).split("\\|")) {
                 names.add("-" + n);
             }
-            assertEquals(ScenarioLoader.ERRNO_NAMES, names, "the errno names the schema allows are the ones Xen returns");
+            assertEquals(ExpectSection.ERRNO_NAMES, names, "the errno names the schema allows are the ones Xen returns");
             forms++;
         }
         assertEquals(2, forms, attach);

@@ -1,0 +1,556 @@
+package io.irqsim.guest.scenario;
+
+import com.fasterxml.jackson.core.JsonToken;
+import io.irqsim.guest.scenario.YamlTree.Kind;
+import io.irqsim.guest.scenario.YamlTree.Node;
+import io.irqsim.hw.firmware.InterruptSourceOverride;
+import io.irqsim.hw.firmware.IrqPolarity;
+import io.irqsim.hw.firmware.IrqTrigger;
+import io.irqsim.hw.firmware.PrtEntry;
+import io.irqsim.hw.ioapic.IoApicModel;
+import io.irqsim.hw.ioapic.IoApicRegisters;
+import io.irqsim.hw.pci.Bdf;
+import io.irqsim.hw.platform.DefaultPlatform;
+import io.irqsim.hw.platform.Platform;
+import io.irqsim.hw.platform.PlatformSpec;
+import io.irqsim.hw.time.VirtualClock;
+import io.irqsim.hw.trace.HwTrace;
+import io.irqsim.hw.wire.WireKind;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code platform} and {@code firmware} sections of a scenario: the machine (CPUs, IO-APICs,
+ * PCI devices and bridges, the real interrupt wiring) and the firmware's view of it (MADT
+ * overrides, ACPI PCI link devices, {@code _PRT}, or a real {@code acpidump}), checked for what
+ * would make a run meaningless: unique reachable PCI addresses, every GSI on an IO-APIC, every
+ * {@code _PRT} entry naming an existing link device.
+ */
+final class PlatformSection {
+
+    private static final List<String> PCI_PINS = List.of("none", "INTA", "INTB", "INTC", "INTD");
+    private static final List<String> INTX_PINS = List.of("INTA", "INTB", "INTC", "INTD");
+    private static final List<String> TRIGGERS = List.of("level", "edge");
+    private static final List<String> POLARITIES = List.of("low", "high");
+    private static final List<String> WIRE_KINDS = List.of("isa", "pci");
+    private static final Pattern BUS_KEY = Pattern.compile("[0-9]{1,3}");
+    private static final Pattern LINK_NAME = Pattern.compile("[A-Z_][A-Z0-9_]{0,3}");
+    private static final long U32_MAX = 0xFFFF_FFFFL;
+    private static final int MAX_APIC_ID = 0xFE;
+    private static final int BRIDGE_CLASS = 0x060400;
+    private static final int UNCLASSIFIED = 0xFF0000;
+    private static final int DEFAULT_PINS = IoApicRegisters.DEFAULT_PINS;
+    private static final int DEFAULT_VERSION = IoApicRegisters.VERSION_20;
+
+    private final ScenarioReader r;
+
+    PlatformSection(final ScenarioReader r) {
+        this.r = r;
+    }
+
+    // ================================================================== platform
+
+    PlatformSpec platform(final ScenarioReader.Obj root) {
+        final PlatformSpec def = DefaultPlatform.spec();
+        final Node pn = root.get("platform");
+        final ScenarioReader.Obj p = pn == null ? null : r.obj(pn, ScenarioKeys.PLATFORM);
+        final List<PlatformSpec.CpuSpec> cpus = p != null && p.has("cpus") ? cpus(p.get("cpus")) : def.cpus();
+        final boolean directedEoi = p != null && p.has("directedEoi") ? r.bool(p.get("directedEoi")) : def.directedEoi();
+        final List<PlatformSpec.IoApicSpec> ioapics =
+            p != null && p.has("ioapics") ? ioapics(p.get("ioapics")) : def.ioapics();
+        final List<PlatformSpec.PciDeviceSpec> pci = p != null && p.has("pci") ? pci(p.get("pci")) : def.pci();
+        final ScenarioReader.Obj w = p != null && p.has("wiring") ? r.obj(p.get("wiring"), ScenarioKeys.WIRING) : null;
+        final Map<Integer, Object[]> kinds = new HashMap<>();
+        final List<PlatformSpec.IsaRoute> isa =
+            w != null && w.has("isa") ? isa(w.get("isa"), ioapics, kinds) : def.isaWiring();
+        final List<PlatformSpec.IntxRoute> intx =
+            w != null && w.has("intx") ? intx(w.get("intx"), ioapics, kinds) : def.intxWiring();
+        if (w == null || !w.has("isa") || !w.has("intx")) {
+            // a defaulted half of the wiring must agree with the given half and the given IO-APICs
+            kinds.clear();
+            checkWiring(isa, intx, ioapics, kinds);
+        }
+        final PlatformSpec.FirmwareSpec firmware = firmware(root.get("firmware"), def.firmware(), ioapics);
+        final PlatformSpec spec = new PlatformSpec(ioapics, cpus, pci, intx, isa, firmware, directedEoi);
+        try {
+            Platform.build(spec, new VirtualClock(), HwTrace.NONE);
+        } catch (IllegalArgumentException e) {
+            final Node at = pn != null ? pn : root.get("firmware") != null ? root.get("firmware") : r.tree().root;
+            throw new ScenarioException(r.source(), at.keyLine, at.keyColumn, "platform",
+                "the platform is inconsistent: " + e.getMessage(), e);
+        }
+        return withAcpidump(root.get("firmware"), spec);
+    }
+
+    /** {@code firmware: {acpidump: PATH}}: the machine of a real firmware, the scenario's PCI devices (docs/firmware.md). */
+    private PlatformSpec withAcpidump(final Node fn, final PlatformSpec spec) {
+        final ScenarioReader.Obj f = fn == null ? null : r.obj(fn, ScenarioKeys.FIRMWARE);
+        if (f == null || !f.has("acpidump")) {
+            return spec;
+        }
+        final java.nio.file.Path given = java.nio.file.Path.of(r.nonEmptyString(f.get("acpidump")));
+        final java.nio.file.Path parent = java.nio.file.Path.of(r.source()).toAbsolutePath().getParent();
+        final java.nio.file.Path dump = given.isAbsolute() || parent == null ? given : parent.resolve(given);
+        final Map<String, Long> fields = new HashMap<>();
+        if (f.has("fields")) {
+            final Node fl = f.get("fields");
+            if (fl.kind != Kind.MAP) {
+                throw r.err(fl, "expected a mapping of OperationRegion field paths to values, got " + ScenarioReader.describe(fl));
+            }
+            fl.fields.forEach((path, v) -> fields.put(path, r.integer(v, 0, Long.MAX_VALUE, true)));
+        }
+        final Map<Integer, Integer> pins = new HashMap<>();
+        if (f.has("ioapicPins")) {
+            final Node pn = f.get("ioapicPins");
+            if (pn.kind != Kind.MAP) {
+                throw r.err(pn, "expected a mapping of IO-APIC id to pin count, got " + ScenarioReader.describe(pn));
+            }
+            for (final Map.Entry<String, Node> e : pn.fields.entrySet()) {
+                if (!e.getKey().matches("\\d{1,3}")) {
+                    throw r.err(e.getValue(), "'" + e.getKey() + "' is not an IO-APIC id (0..255)");
+                }
+                pins.put(Integer.parseInt(e.getKey()), r.int32(e.getValue(), 1, 240, false));
+            }
+        }
+        try {
+            final PlatformSpec built = io.irqsim.hw.firmware.acpi.FirmwarePlatform.spec(
+                io.irqsim.hw.firmware.acpi.AcpiFirmware.read(dump, fields, pins), spec).spec();
+            Platform.build(built, new VirtualClock(), HwTrace.NONE);
+            return built;
+        } catch (io.irqsim.hw.firmware.acpi.AcpiInputException | IllegalArgumentException e) {
+            throw r.errAt("firmware.acpidump", e.getMessage());
+        }
+    }
+
+    private List<PlatformSpec.CpuSpec> cpus(final Node n) {
+        final List<PlatformSpec.CpuSpec> out = new ArrayList<>();
+        if (n.kind == Kind.SCALAR && n.token == JsonToken.VALUE_NUMBER_INT) {
+            final int count = r.int32(n, 1, MAX_APIC_ID + 1, false);
+            for (int i = 0; i < count; i++) {
+                out.add(new PlatformSpec.CpuSpec(i));
+            }
+            return out;
+        }
+        if (n.kind != Kind.LIST) {
+            throw r.err(n, "expected a CPU count or a list of {apicId: N}, got " + ScenarioReader.describe(n));
+        }
+        if (n.items.isEmpty()) {
+            throw r.err(n, "a platform needs at least one CPU");
+        }
+        final Map<Integer, String> seen = new HashMap<>();
+        for (final Node item : n.items) {
+            final ScenarioReader.Obj o = r.obj(item, ScenarioKeys.CPU);
+            final Node idNode = o.require("apicId");
+            final int id = r.int32(idNode, 0, MAX_APIC_ID, false);
+            final String first = seen.putIfAbsent(id, item.path);
+            if (first != null) {
+                throw r.err(idNode, "APIC id " + id + " is already used by " + first);
+            }
+            out.add(new PlatformSpec.CpuSpec(id));
+        }
+        return out;
+    }
+
+    private List<PlatformSpec.IoApicSpec> ioapics(final Node n) {
+        final List<Node> items = r.list(n);
+        if (items.isEmpty()) {
+            throw r.err(n, "a platform needs at least one IO-APIC");
+        }
+        final List<PlatformSpec.IoApicSpec> out = new ArrayList<>();
+        for (final Node item : items) {
+            final ScenarioReader.Obj o = r.obj(item, ScenarioKeys.IOAPIC);
+            final Node idNode = o.require("id");
+            final int id = r.int32(idNode, 0, 15, false);
+            final Node addrNode = o.require("address");
+            final long address = r.integer(addrNode, 0, U32_MAX + 1 - IoApicRegisters.WINDOW_SIZE, true);
+            final Node baseNode = o.require("gsiBase");
+            final int gsiBase = r.int32(baseNode, 0, Integer.MAX_VALUE - IoApicModel.MAX_PINS, false);
+            final int pins = o.has("pins") ? r.int32(o.get("pins"), 1, IoApicModel.MAX_PINS, false) : DEFAULT_PINS;
+            int version = DEFAULT_VERSION;
+            if (o.has("version")) {
+                final Node v = o.get("version");
+                version = r.int32(v, 0, 0xFF, true);
+                if (version != IoApicRegisters.VERSION_11 && version != IoApicRegisters.VERSION_20) {
+                    throw r.err(v, "IO-APIC version " + v.text + " is not modelled; allowed: 0x11 (82093AA, no EOI"
+                        + " register), 0x20 (with the EOI register)");
+                }
+            }
+            for (int i = 0; i < out.size(); i++) {
+                final PlatformSpec.IoApicSpec other = out.get(i);
+                final String otherPath = n.path + "[" + i + "]";
+                if (other.id() == id) {
+                    throw r.err(idNode, "IO-APIC id " + id + " is already used by " + otherPath);
+                }
+                if (address < other.address() + IoApicRegisters.WINDOW_SIZE
+                    && other.address() < address + IoApicRegisters.WINDOW_SIZE) {
+                    throw r.err(addrNode, String.format(Locale.ROOT, "0x%x overlaps the register window of %s at 0x%x",
+                        address, otherPath, other.address()));
+                }
+                if (gsiBase < other.gsiBase() + other.pins() && other.gsiBase() < gsiBase + pins) {
+                    throw r.err(baseNode, String.format(Locale.ROOT, "GSIs %d..%d overlap GSIs %d..%d of %s", gsiBase,
+                        gsiBase + pins - 1, other.gsiBase(), other.gsiBase() + other.pins() - 1, otherPath));
+                }
+            }
+            out.add(new PlatformSpec.IoApicSpec(id, address, gsiBase, pins, version));
+        }
+        return out;
+    }
+
+    private List<PlatformSpec.PciDeviceSpec> pci(final Node n) {
+        final List<Node> items = r.list(n);
+        final List<PlatformSpec.PciDeviceSpec> out = new ArrayList<>();
+        final Map<Bdf, String> seen = new HashMap<>();
+        final Map<Integer, String> bridgeTo = new HashMap<>();
+        for (final Node item : items) {
+            final ScenarioReader.Obj o = r.obj(item, ScenarioKeys.PCI);
+            final Node bdfNode = o.require("bdf");
+            final Bdf bdf = r.bdf(bdfNode);
+            final String first = seen.putIfAbsent(bdf, item.path);
+            if (first != null) {
+                throw r.err(bdfNode, "duplicate PCI address " + bdf + ": already given by " + first);
+            }
+            final String name = o.has("name") ? r.nonEmptyString(o.get("name")) : bdf.toString();
+            final Node vendorNode = o.require("vendor");
+            final int vendor = r.int32(vendorNode, 0, 0xFFFF, true);
+            if (vendor == 0xFFFF) {
+                throw r.err(vendorNode, "vendor ID 0xffff means 'no device' to PCI configuration reads;"
+                    + " use a real vendor ID");
+            }
+            final int device = r.int32(o.require("device"), 0, 0xFFFF, true);
+            int secondary = -1;
+            if (o.has("bridgeTo")) {
+                final Node b = o.get("bridgeTo");
+                secondary = r.int32(b, 1, 0xFF, false);
+                if (secondary <= bdf.bus()) {
+                    throw r.err(b, "bus " + secondary + " is not above the bridge's own bus " + bdf.bus());
+                }
+                final String other = bridgeTo.putIfAbsent(secondary, item.path);
+                if (other != null) {
+                    throw r.err(b, "bus " + secondary + " is already behind the bridge " + other);
+                }
+            }
+            final boolean bridge = secondary >= 0;
+            int classCode = bridge ? BRIDGE_CLASS : UNCLASSIFIED;
+            if (o.has("class")) {
+                final Node c = o.get("class");
+                classCode = r.int32(c, 0, 0xFFFFFF, true);
+                if (bridge && classCode != BRIDGE_CLASS) {
+                    throw r.err(c, String.format(Locale.ROOT,
+                        "a PCI-to-PCI bridge has class 0x%06x; leave class out or write 0x060400", BRIDGE_CLASS));
+                }
+            }
+            int pin = 0;
+            if (o.has("pin")) {
+                final Node pinNode = o.get("pin");
+                pin = PCI_PINS.indexOf(r.choice(pinNode, PCI_PINS));
+                if (bridge && pin != 0) {
+                    throw r.err(pinNode, "a PCI-to-PCI bridge has no interrupt pin of its own here: its secondary"
+                        + " bus's lines are swizzled onto its slot; write pin: none or leave it out");
+                }
+            }
+            out.add(new PlatformSpec.PciDeviceSpec(name, bdf, vendor, device, classCode, pin, secondary));
+        }
+        for (int i = 0; i < out.size(); i++) {
+            final Bdf bdf = out.get(i).bdf();
+            if (bdf.bus() != 0 && !bridgeTo.containsKey(bdf.bus())) {
+                throw r.err(r.tree().find(n.path + "[" + i + "].bdf"), bdf + " is on bus " + bdf.bus()
+                    + ", but no device in platform.pci has bridgeTo: " + bdf.bus());
+            }
+        }
+        return out;
+    }
+
+    private List<PlatformSpec.IsaRoute> isa(final Node n, final List<PlatformSpec.IoApicSpec> ioapics,
+                                            final Map<Integer, Object[]> kinds) {
+        final List<PlatformSpec.IsaRoute> out = new ArrayList<>();
+        final Map<Integer, String> seen = new HashMap<>();
+        for (final Node item : r.list(n)) {
+            final ScenarioReader.Obj o = r.obj(item, ScenarioKeys.ISA);
+            final Node irqNode = o.require("irq");
+            final int irq = r.int32(irqNode, 0, 15, false);
+            final String first = seen.putIfAbsent(irq, item.path);
+            if (first != null) {
+                throw r.err(irqNode, "ISA IRQ " + irq + " is already wired by " + first);
+            }
+            final int gsi = r.int32(o.require("gsi"), 0, Integer.MAX_VALUE, false);
+            final WireKind kind = o.has("kind") && r.choice(o.get("kind"), WIRE_KINDS).equals("pci")
+                ? WireKind.PCI_INTX : WireKind.ISA;
+            out.add(new PlatformSpec.IsaRoute(irq, gsi, kind));
+        }
+        checkWiring(out, List.of(), ioapics, kinds);
+        return out;
+    }
+
+    private List<PlatformSpec.IntxRoute> intx(final Node n, final List<PlatformSpec.IoApicSpec> ioapics,
+                                              final Map<Integer, Object[]> kinds) {
+        final List<PlatformSpec.IntxRoute> out = new ArrayList<>();
+        final Map<Integer, String> seen = new HashMap<>();
+        for (final Node item : r.list(n)) {
+            final ScenarioReader.Obj o = r.obj(item, ScenarioKeys.INTX);
+            final int slot = r.int32(o.require("slot"), 0, 31, false);
+            final Node pinNode = o.require("pin");
+            final int pin = INTX_PINS.indexOf(r.choice(pinNode, INTX_PINS)) + 1;
+            final String first = seen.putIfAbsent(slot * 8 + pin, item.path);
+            if (first != null) {
+                throw r.err(pinNode, "slot " + slot + " " + INTX_PINS.get(pin - 1) + " is already wired by " + first);
+            }
+            final int gsi = r.int32(o.require("gsi"), 0, Integer.MAX_VALUE, false);
+            final WireKind kind = o.has("kind") && r.choice(o.get("kind"), WIRE_KINDS).equals("isa")
+                ? WireKind.ISA : WireKind.PCI_INTX;
+            out.add(new PlatformSpec.IntxRoute(slot, pin, gsi, kind));
+        }
+        checkWiring(List.of(), out, ioapics, kinds);
+        return out;
+    }
+
+    /**
+     * The checks {@code Platform.buildWires} makes, but with a field path: every GSI on an IO-APIC,
+     * and one electrical kind per GSI. {@code kinds} maps a GSI to {kind, path} of its first user.
+     */
+    private void checkWiring(final List<PlatformSpec.IsaRoute> isa, final List<PlatformSpec.IntxRoute> intx,
+                             final List<PlatformSpec.IoApicSpec> ioapics, final Map<Integer, Object[]> kinds) {
+        for (int i = 0; i < isa.size(); i++) {
+            final String path = "platform.wiring.isa[" + i + "]";
+            claim(isa.get(i).gsi(), isa.get(i).kind(), path, ioapics, kinds);
+        }
+        for (int i = 0; i < intx.size(); i++) {
+            final String path = "platform.wiring.intx[" + i + "]";
+            claim(intx.get(i).gsi(), intx.get(i).kind(), path, ioapics, kinds);
+        }
+    }
+
+    private void claim(final int gsi, final WireKind kind, final String path,
+                       final List<PlatformSpec.IoApicSpec> ioapics, final Map<Integer, Object[]> kinds) {
+        final String problem = gsiProblem(gsi, ioapics);
+        if (problem != null) {
+            throw r.errAt(path + ".gsi", problem);
+        }
+        final Object[] first = kinds.putIfAbsent(gsi, new Object[] {kind, path});
+        if (first != null && first[0] != kind) {
+            throw r.errAt(path + ".gsi", "GSI " + gsi + " is already wired to " + first[1] + " as " + kindName(
+                (WireKind) first[0]) + " line, and this is " + kindName(kind) + " line; one GSI's line has one"
+                + " electrical kind (isa: active-high, pci: shared active-low)");
+        }
+    }
+
+    private static String kindName(final WireKind kind) {
+        return kind == WireKind.ISA ? "an ISA (active-high)" : "a PCI (shared active-low)";
+    }
+
+    private static String gsiProblem(final long gsi, final List<PlatformSpec.IoApicSpec> ioapics) {
+        final StringBuilder ranges = new StringBuilder();
+        for (final PlatformSpec.IoApicSpec io : ioapics) {
+            if (gsi >= io.gsiBase() && gsi < io.gsiBase() + io.pins()) {
+                return null;
+            }
+            ranges.append(ranges.length() == 0 ? "" : ", ").append(io.gsiBase()).append("..")
+                .append(io.gsiBase() + io.pins() - 1);
+        }
+        return "GSI " + gsi + " is not on any IO-APIC (the IO-APICs have GSIs " + ranges + ")";
+    }
+
+    // ================================================================== firmware
+
+    private PlatformSpec.FirmwareSpec firmware(final Node n, final PlatformSpec.FirmwareSpec def,
+                                               final List<PlatformSpec.IoApicSpec> ioapics) {
+        final ScenarioReader.Obj f = n == null ? null : r.obj(n, ScenarioKeys.FIRMWARE);
+        final List<InterruptSourceOverride> overrides = f != null && f.has("overrides")
+            ? overrides(f.get("overrides")) : def.overrides();
+        final List<PlatformSpec.LinkSpec> links = f != null && f.has("links") ? links(f.get("links")) : def.links();
+        final Map<Integer, List<PrtEntry>> prt = f != null && f.has("prt") ? prt(f.get("prt"), links) : def.prt();
+        int sciGsi = def.sciGsi();
+        if (f != null && f.has("sciGsi")) {
+            sciGsi = r.int32(f.get("sciGsi"), 0, Integer.MAX_VALUE, false);
+        }
+        // every GSI the firmware names must exist: a lie about trigger, polarity or routing is a
+        // scenario, a GSI no IO-APIC has is a mistake (or a defaulted section that does not fit)
+        for (int i = 0; i < overrides.size(); i++) {
+            checkGsi(overrides.get(i).gsi(), "firmware.overrides[" + i + "].gsi", ioapics);
+        }
+        for (int i = 0; i < links.size(); i++) {
+            final PlatformSpec.LinkSpec l = links.get(i);
+            if (l.extended()) {
+                for (int j = 0; j < l.possible().size(); j++) {
+                    checkGsi(l.possible().get(j), "firmware.links[" + i + "].possible[" + j + "]", ioapics);
+                }
+            }
+        }
+        for (final Map.Entry<Integer, List<PrtEntry>> e : new TreeMap<>(prt).entrySet()) {
+            final String bus = prtPath(f, e.getKey());
+            for (int i = 0; i < e.getValue().size(); i++) {
+                final PrtEntry entry = e.getValue().get(i);
+                if (!entry.isLink()) {
+                    checkGsi(entry.sourceIndex(), bus + "[" + i + "].gsi", ioapics);
+                } else if (links.stream().noneMatch(l -> l.name().equals(entry.source()))) {
+                    throw r.errAt(bus + "[" + i + "].link", noSuchLink(entry.source(), links));
+                }
+            }
+        }
+        checkGsi(sciGsi, "firmware.sciGsi", ioapics);
+        return new PlatformSpec.FirmwareSpec(overrides, prt, links, sciGsi);
+    }
+
+    /** The path of bus {@code bus}'s {@code _PRT}: the key as the file writes it, if it does. */
+    private String prtPath(final ScenarioReader.Obj f, final int bus) {
+        final Node prt = f != null && f.has("prt") ? f.get("prt") : null;
+        if (prt != null && prt.kind == Kind.MAP) {
+            for (final String key : prt.fields.keySet()) {
+                if (BUS_KEY.matcher(key).matches() && Integer.parseInt(key) == bus) {
+                    return "firmware.prt." + key;
+                }
+            }
+        }
+        return "firmware.prt." + bus;
+    }
+
+    private void checkGsi(final long gsi, final String path, final List<PlatformSpec.IoApicSpec> ioapics) {
+        final String problem = gsiProblem(gsi, ioapics);
+        if (problem != null) {
+            throw r.errAt(path, problem);
+        }
+    }
+
+    private static String noSuchLink(final String name, final List<PlatformSpec.LinkSpec> links) {
+        return "no link device named '" + name + "'" + ScenarioReader.didYouMean(name, linkNames(links)) + "; "
+            + (links.isEmpty() ? "firmware.links is empty" : "firmware.links has " + String.join(", ", linkNames(links)));
+    }
+
+    private static List<String> linkNames(final List<PlatformSpec.LinkSpec> links) {
+        final List<String> names = new ArrayList<>();
+        links.forEach(l -> names.add(l.name()));
+        return names;
+    }
+
+    private List<InterruptSourceOverride> overrides(final Node n) {
+        final List<InterruptSourceOverride> out = new ArrayList<>();
+        final Map<Integer, String> seen = new HashMap<>();
+        for (final Node item : r.list(n)) {
+            final ScenarioReader.Obj o = r.obj(item, ScenarioKeys.OVERRIDE);
+            final Node irqNode = o.require("irq");
+            final int irq = r.int32(irqNode, 0, 15, false);
+            final String first = seen.putIfAbsent(irq, item.path);
+            if (first != null) {
+                throw r.err(irqNode, "ISA IRQ " + irq + " already has an override: " + first);
+            }
+            final int gsi = r.int32(o.require("gsi"), 0, Integer.MAX_VALUE, false);
+            final IrqTrigger trigger = o.has("trigger") ? trigger(o.get("trigger")) : null;
+            final IrqPolarity polarity = o.has("polarity") ? polarity(o.get("polarity")) : null;
+            out.add(InterruptSourceOverride.of(irq, gsi, trigger, polarity));
+        }
+        return out;
+    }
+
+    private List<PlatformSpec.LinkSpec> links(final Node n) {
+        final List<PlatformSpec.LinkSpec> out = new ArrayList<>();
+        final Map<String, String> seen = new HashMap<>();
+        for (final Node item : r.list(n)) {
+            final ScenarioReader.Obj o = r.obj(item, ScenarioKeys.LINK);
+            final Node nameNode = o.require("name");
+            final String name = r.string(nameNode);
+            if (!LINK_NAME.matcher(name).matches()) {
+                throw r.err(nameNode, "'" + name + "' is not an ACPI name: 1..4 characters A-Z, 0-9, _, not starting"
+                    + " with a digit, e.g. LNKA");
+            }
+            final String first = seen.putIfAbsent(name, item.path);
+            if (first != null) {
+                throw r.err(nameNode, "a link device named " + name + " is already given by " + first);
+            }
+            final boolean extended = !o.has("extended") || r.bool(o.get("extended"));
+            final Node possibleNode = o.require("possible");
+            final List<Node> possibleItems = r.list(possibleNode);
+            if (possibleItems.isEmpty()) {
+                throw r.err(possibleNode, "_PRS must list at least one interrupt");
+            }
+            final List<Integer> possible = new ArrayList<>();
+            for (final Node p : possibleItems) {
+                final int irq = r.int32(p, 0, Integer.MAX_VALUE, false);
+                if (!extended && irq > 15) {
+                    throw r.err(p, irq + " does not fit an IRQ descriptor (extended: false holds ISA IRQs 0..15);"
+                        + " use extended: true for GSIs");
+                }
+                if (possible.contains(irq)) {
+                    throw r.err(p, irq + " is listed twice");
+                }
+                possible.add(irq);
+            }
+            final IrqTrigger trigger = o.has("trigger") ? trigger(o.get("trigger")) : IrqTrigger.LEVEL;
+            final IrqPolarity polarity = o.has("polarity") ? polarity(o.get("polarity")) : IrqPolarity.ACTIVE_LOW;
+            final boolean shareable = !o.has("shareable") || r.bool(o.get("shareable"));
+            int current = 0;
+            if (o.has("current")) {
+                final Node c = o.get("current");
+                current = r.int32(c, 0, Integer.MAX_VALUE, false);
+                if (current != 0 && !possible.contains(current)) {
+                    throw r.err(c, current + " is not in possible " + possible + " (0 = disabled)");
+                }
+            }
+            out.add(new PlatformSpec.LinkSpec(name, possible, trigger, polarity, shareable, extended, current));
+        }
+        return out;
+    }
+
+    private Map<Integer, List<PrtEntry>> prt(final Node n, final List<PlatformSpec.LinkSpec> links) {
+        if (n.kind != Kind.MAP) {
+            throw r.err(n, "expected a mapping from bus number to a list of _PRT entries, got " + ScenarioReader.describe(n));
+        }
+        final Map<Integer, List<PrtEntry>> out = new LinkedHashMap<>();
+        final Map<Integer, String> buses = new HashMap<>();
+        for (final Map.Entry<String, Node> e : n.fields.entrySet()) {
+            final Node busNode = e.getValue();
+            if (!BUS_KEY.matcher(e.getKey()).matches() || Integer.parseInt(e.getKey()) > 0xFF) {
+                throw r.errKey(busNode, "'" + e.getKey() + "' is not a bus number: the keys of prt are decimal bus"
+                    + " numbers 0..255");
+            }
+            final int bus = Integer.parseInt(e.getKey());
+            final String first = buses.putIfAbsent(bus, busNode.path);
+            if (first != null) {
+                throw r.errKey(busNode, "bus " + bus + " already has a _PRT: " + first);
+            }
+            final List<PrtEntry> entries = new ArrayList<>();
+            final Map<Integer, String> seen = new HashMap<>();
+            for (final Node item : r.list(busNode)) {
+                final ScenarioReader.Obj o = r.obj(item, ScenarioKeys.PRT_ENTRY);
+                final int device = r.int32(o.require("device"), 0, 31, false);
+                final Node pinNode = o.require("pin");
+                final int pin = INTX_PINS.indexOf(r.choice(pinNode, INTX_PINS));
+                final String other = seen.putIfAbsent(device * 4 + pin, item.path);
+                if (other != null) {
+                    throw r.err(pinNode, "device " + device + " " + INTX_PINS.get(pin) + " already has an entry: "
+                        + other);
+                }
+                if (o.has("link") == o.has("gsi")) {
+                    throw r.err(item, o.has("link") ? "give either link or gsi, not both"
+                        : "missing 'link' (a link device name) or 'gsi' (a hard-wired GSI)");
+                }
+                if (o.has("link")) {
+                    final Node linkNode = o.get("link");
+                    final String link = r.string(linkNode);
+                    if (links.stream().noneMatch(l -> l.name().equals(link))) {
+                        throw r.err(linkNode, noSuchLink(link, links));
+                    }
+                    entries.add(PrtEntry.toLink(device, pin, link));
+                } else {
+                    entries.add(PrtEntry.toGsi(device, pin, r.int32(o.get("gsi"), 0, Integer.MAX_VALUE, false)));
+                }
+            }
+            out.put(bus, entries);
+        }
+        return out;
+    }
+
+    private IrqTrigger trigger(final Node n) {
+        return r.choice(n, TRIGGERS).equals("level") ? IrqTrigger.LEVEL : IrqTrigger.EDGE;
+    }
+
+    private IrqPolarity polarity(final Node n) {
+        return r.choice(n, POLARITIES).equals("low") ? IrqPolarity.ACTIVE_LOW : IrqPolarity.ACTIVE_HIGH;
+    }
+}
