@@ -31,6 +31,12 @@ class ErrnoTest {
         assertEquals("16", Errno.name(16));
     }
 
+    // an errno irqsim has no name for still prints as Xen's number, negated
+    @Test
+    void anUnnamedErrnoPrintsAsItsNegativeNumber() {
+        assertEquals("-99", Errno.name(-99));
+    }
+
     // public/errno.h numbers irqsim relies on for -1 = -EPERM (4.18 allocate_pirq)
     @Test
     void theConstantsHaveXensNumbers() {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -108,6 +109,8 @@ class HwdomGsiMapPoliciesTest {
         final String b = HwdomGsiMapPolicies.ON_ANY_WRITE.describe();
         final String c = HwdomGsiMapPolicies.PIRQ_EARLY.describe();
         assertTrue(a.contains("Xen"));
+        assertFalse(b.isEmpty());
+        assertFalse(c.isEmpty());
         assertNotEquals(a, b);
         assertNotEquals(b, c);
         assertNotEquals(a, c);
