@@ -18,13 +18,13 @@ class AmlRobustnessTest {
 
     private static final long SEED = 0x1A5C_2026L;
 
-    private static AcpiTable withBody(final byte[] body, final int revision) {
+    static AcpiTable withBody(final byte[] body, final int revision) {
         final byte[] t = AcpiDumpReaderTest.table("DSDT", 36 + body.length, body);
         t[8] = (byte) revision;
         return new AcpiTable("DSDT", t);
     }
 
-    private static void survives(final AcpiTable t, final String what) {
+    static void survives(final AcpiTable t, final String what) {
         try {
             final AmlInterpreter aml = new AmlInterpreter(Map.of());
             aml.load(t);
