@@ -128,7 +128,13 @@ class HvmIrqLinesTest {
         assertEquals(0, irq.gsiAssertCount(0));
         assertTrue(domu.vioapics().get(0).input(2));
         irq.isaIrqAssert(4);
-        assertEquals(1, irq.gsiAssertCount(4));
+        irq.isaIrqAssert(4);
+        assertEquals(1, irq.gsiAssertCount(4), "a high wire counts once");
+        irq.isaIrqDeassert(4);
+        irq.isaIrqDeassert(4);
+        assertEquals(0, irq.gsiAssertCount(4), "a low wire counts once");
+        irq.isaIrqAssert(4);
+        assertEquals(1, irq.gsiAssertCount(4), "and can be raised again");
         irq.isaIrqDeassert(0);
         assertEquals(0, irq.gsiAssertCount(2));
         assertFalse(domu.vioapics().get(0).input(2));
@@ -157,6 +163,7 @@ class HvmIrqLinesTest {
         irq.gsiAssert(21);
         assertEquals(0, irq.gsiAssertCount(21), "edge GSIs keep no count");
         assertFalse(io.input(21), "an edge: raised and dropped");
+        assertEquals(2, io.maskedEdgesDropped(), "two edges reached the masked pin");
         irq.gsiDeassert(21);
         irq.gsiDeassert(20);
         assertEquals(0, irq.gsiAssertCount(20));
@@ -167,5 +174,29 @@ class HvmIrqLinesTest {
         assertEquals(1, gsi.get(0).b());
         assertEquals(20, gsi.get(4).a());
         assertEquals(0, gsi.get(4).b());
+    }
+
+    /**
+     * {@code hvm_gsi_assert}/{@code hvm_gsi_deassert} on a GSI of the hardware domain's second vIO-APIC (GSI base
+     * 24): the pin is the GSI less that base; a GSI in the hole between the two IO-APICs has no pin and nothing
+     * happens.
+     */
+    @Test
+    void hardwareDomainGsiOnTheSecondVioapicDrivesThePinBelowItsBase() {
+        final Rig rig = Rig.boot(Rig.defaultPlatformWithSecondIoApic(30), XenConfig.XEN_4_20);
+        final Domain dom0 = rig.pvhDom0();
+        final IoApic second = dom0.vioapics().get(1);
+        assertEquals(30, second.gsiBase());
+        final HvmIrq irq = dom0.hvmIrq();
+        writeRte(second, 3, Rig.pciLevelLow(0x73, true));
+        irq.gsiAssert(33);
+        assertTrue(second.input(3), "GSI 33 is pin 3 of the vIO-APIC based at 30");
+        assertEquals(1, irq.gsiAssertCount(33));
+        irq.gsiDeassert(33);
+        assertFalse(second.input(3));
+        assertEquals(0, irq.gsiAssertCount(33));
+        irq.gsiAssert(26); // in the hole
+        assertEquals(0, irq.gsiAssertCount(26));
+        assertEquals(2, rig.count(HvEvent.GSI_ASSERT), "the GSI without a pin is not traced");
     }
 }

@@ -118,6 +118,7 @@ class PtIrqBindEdgesTest {
         assertFalse(pd.isMasked(), "the softirq consumed the masked flag");
         final TraceRecord assist = rig.records(HvEvent.DPCI_ASSIST).get(0);
         assertEquals(pirq, assist.a());
+        assertEquals(domu.id(), assist.domain(), "the softirq runs for the guest");
         assertEquals(2, assist.b(), "two lines asserted");
         assertEquals(2, assist.c(), "two EOIs pending");
         // the guest EOIs GSI 18 then GSI 16: the second completes the physical interrupt
@@ -311,5 +312,44 @@ class PtIrqBindEdgesTest {
         assertEquals(0, pd.pending());
         assertEquals(0, dom0.hvmIrq().gsiAssertCount(GSI), "hvm_gsi_deassert");
         assertEquals(1, rig.count(HvEvent.PHYS_EOI));
+    }
+
+    /**
+     * {@code pt_irq_create_bind} for the hardware domain identity-maps GSIs only: a pirq at or past
+     * {@code nr_gsis}, or a GSI no vIO-APIC has a pin for ({@code vioapic_get_trigger_mode} &lt; 0), is -EINVAL;
+     * a PV domain has no {@code hvm_irq} to bind into.
+     */
+    @Test
+    void hardwareDomainBindsOnlyGsisItsVioapicsHavePinsFor() {
+        final Rig rig = Rig.boot(Rig.defaultPlatformWithSecondIoApic(30), XenConfig.XEN_4_20);
+        final Domain dom0 = rig.pvhDom0();
+        final int nrGsis = dom0.hvmIrq().nrGsis();
+        assertTrue(dom0.pirqs().nrPirqs() > nrGsis);
+        assertEquals(-Errno.EINVAL, rig.xen.passthrough().ptIrqCreateBind(dom0, new BindPtIrq(nrGsis, 0, 0, 0)));
+        assertEquals(-Errno.EINVAL, rig.xen.passthrough().ptIrqCreateBind(dom0, new BindPtIrq(26, 0, 0, 0)),
+            "GSI 26 lies between the IO-APICs (24 pins, then base 30)");
+        assertEquals(0, dom0.pirqs().get(26).dpci().flags());
+        final Rig pv = Rig.boot(XenConfig.XEN_4_20);
+        final Domain pvDom0 = pv.pvDom0();
+        assertEquals(-Errno.EINVAL, pv.xen.passthrough().ptIrqCreateBind(pvDom0, new BindPtIrq(GSI, 0, 0, 0)));
+        assertNull(pvDom0.pirqs().get(GSI), "refused before pirq_get_info");
+    }
+
+    /**
+     * {@code dpci_softirq} skips a dying domain: a physical interrupt taken for passthrough
+     * ({@code hvm_do_IRQ_dpci}) asserts no guest line once the domain is being destroyed.
+     */
+    @Test
+    void softirqAssertsNothingForADyingDomain() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_20);
+        final Domain dom0 = rig.pvhDom0();
+        final Domain domu = rig.hvmGuest("domU");
+        final int pirq = rig.passThrough(dom0, domu, DefaultPlatform.NIC, GSI, 5);
+        assertTrue(rig.xen.passthrough().hvmDoIrqDpci(domu, domu.pirqs().get(pirq)));
+        domu.setDying();
+        rig.xen.drain();
+        assertFalse(domu.hvmIrq().isPciIntxAsserted(5, 0));
+        assertEquals(0, domu.pirqs().get(pirq).dpci().pending());
+        assertEquals(0, rig.count(HvEvent.DPCI_ASSIST));
     }
 }
