@@ -5,11 +5,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
-import picocli.CommandLine;
 
 import javax.xml.parsers.DocumentBuilderFactory;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,17 +20,8 @@ class RunCommandTest {
     @TempDir
     Path dir;
 
-    private record Result(int exit, String out, String err) {
-    }
-
-    private static Result run(final String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        final int exit = cl.execute(args);
-        return new Result(exit, out.toString(), err.toString());
+    private static CliRun.Result run(final String... args) {
+        return CliRun.run(args);
     }
 
     private static String scenario(final String name) {
@@ -49,7 +37,7 @@ class RunCommandTest {
     @Test
     void severalScenariosGiveOnePassOrFailLineEachAndASummary() throws Exception {
         final Path bad = write("bad.yaml", "name: bad\nnot_a_key: 1\n");
-        final Result r = run("run", "-s", "pciback-setup-gsi", scenario("bridge.yaml"), scenario("default.yaml"));
+        final CliRun.Result r = run("run", "-s", "pciback-setup-gsi", scenario("bridge.yaml"), scenario("default.yaml"));
         final List<String> lines = List.of(r.out().split("\n"));
         assertEquals(3, lines.size(), r.out());
         assertTrue(lines.get(0).startsWith("PASS " + scenario("bridge.yaml") + " ("), lines.get(0));
@@ -57,7 +45,7 @@ class RunCommandTest {
         assertEquals("2 scenarios: 2 passed, 0 failed", lines.get(2));
         assertEquals(Main.EXIT_OK, r.exit());
 
-        final Result f = run("run", scenario("default.yaml"), bad.toString());
+        final CliRun.Result f = run("run", scenario("default.yaml"), bad.toString());
         final List<String> fl = List.of(f.out().split("\n"));
         assertTrue(fl.get(0).startsWith("FAIL " + scenario("default.yaml") + " (default, strategy status-quo): "),
             fl.get(0));
@@ -69,7 +57,7 @@ class RunCommandTest {
 
     @Test
     void aFailedScenarioAmongPassingOnesExitsOne() {
-        final Result r = run("run", scenario("bridge.yaml"), scenario("default.yaml"));
+        final CliRun.Result r = run("run", scenario("bridge.yaml"), scenario("default.yaml"));
         assertEquals(Main.EXIT_FAILED, r.exit(), r.out());
         assertTrue(r.out().endsWith("2 scenarios: 1 passed, 1 failed\n") || r.out().endsWith("2 scenarios: 0 passed, 2 failed\n"),
             r.out());
@@ -78,7 +66,7 @@ class RunCommandTest {
     @Test
     void junitXmlHasOneTestcasePerScenarioAndParses() throws Exception {
         final Path xml = dir.resolve("out.xml");
-        final Result r = run("run", scenario("default.yaml"), scenario("default.yaml"), "--junit-xml", xml.toString());
+        final CliRun.Result r = run("run", scenario("default.yaml"), scenario("default.yaml"), "--junit-xml", xml.toString());
         assertEquals(Main.EXIT_FAILED, r.exit());
         final Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml.toFile());
         final Element suite = doc.getDocumentElement();
@@ -99,7 +87,7 @@ class RunCommandTest {
     @Test
     void junitXmlForOnePassingScenarioHasNoFailure() throws Exception {
         final Path xml = dir.resolve("one.xml");
-        final Result r = run("run", "-s", "pciback-setup-gsi", "--no-timeline", "--junit-xml", xml.toString());
+        final CliRun.Result r = run("run", "-s", "pciback-setup-gsi", "--no-timeline", "--junit-xml", xml.toString());
         assertEquals(Main.EXIT_OK, r.exit(), r.err());
         final Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml.toFile());
         assertEquals("1", doc.getDocumentElement().getAttribute("tests"));
@@ -110,14 +98,14 @@ class RunCommandTest {
 
     @Test
     void severalScenariosRefuseOptionsMadeForOne() {
-        final Result r = run("run", "--json", scenario("bridge.yaml"), scenario("default.yaml"));
+        final CliRun.Result r = run("run", "--json", scenario("bridge.yaml"), scenario("default.yaml"));
         assertEquals(Main.EXIT_USAGE, r.exit());
         assertTrue(r.err().contains("take one scenario"), r.err());
     }
 
     @Test
     void dumpStateShowsPhysicalAndGuestTablesApart() {
-        final Result r = run("run", "-s", "pciback-setup-gsi", "--no-timeline", "--dump-state");
+        final CliRun.Result r = run("run", "-s", "pciback-setup-gsi", "--no-timeline", "--dump-state");
         assertEquals(Main.EXIT_OK, r.exit(), r.err());
         final String out = r.out();
         assertTrue(out.contains("physical IO-APIC 0 (APIC id 2, GSI 0-23, 24 pins"), out);
@@ -137,7 +125,7 @@ class RunCommandTest {
 
     @Test
     void dumpStateAtAVirtualTimeShowsTheStateThen() {
-        final Result r = run("run", "-s", "pciback-setup-gsi", "--no-timeline", "--dump-state-at", "5000",
+        final CliRun.Result r = run("run", "-s", "pciback-setup-gsi", "--no-timeline", "--dump-state-at", "5000",
             "--dump-state-at", "999999999999");
         assertEquals(Main.EXIT_OK, r.exit(), r.err());
         assertTrue(r.out().contains("state at virtual time 5000 ns\n"), r.out());
@@ -146,7 +134,7 @@ class RunCommandTest {
 
     @Test
     void dumpStateWithJsonIsAUsageError() {
-        final Result r = run("run", "--json", "--dump-state");
+        final CliRun.Result r = run("run", "--json", "--dump-state");
         assertEquals(Main.EXIT_USAGE, r.exit());
     }
 }

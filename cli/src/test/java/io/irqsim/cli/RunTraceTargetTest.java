@@ -3,10 +3,7 @@ package io.irqsim.cli;
 import io.irqsim.hv.trace.TraceReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -24,23 +21,14 @@ class RunTraceTargetTest {
     @TempDir
     Path dir;
 
-    private record Result(int exit, String out, String err) {
-    }
-
-    private static Result run(final String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        final int exit = cl.execute(args);
-        return new Result(exit, out.toString(), err.toString());
+    private static CliRun.Result run(final String... args) {
+        return CliRun.run(args);
     }
 
     @Test
     void anEmptyDirectoryIsRefusedAndKept() throws Exception {
         final Path d = Files.createDirectory(dir.resolve("empty"));
-        final Result r = run("run", "--trace", d.toString());
+        final CliRun.Result r = run("run", "--trace", d.toString());
         assertEquals(Main.EXIT_USAGE, r.exit());
         assertEquals("irqsim: cannot write trace file " + d + ": is a directory\n", r.err());
         assertTrue(Files.isDirectory(d));
@@ -50,7 +38,7 @@ class RunTraceTargetTest {
     void aFifoIsRefusedAndKept() throws Exception {
         final Path fifo = dir.resolve("fifo");
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
-        final Result r = run("run", "--trace", fifo.toString());
+        final CliRun.Result r = run("run", "--trace", fifo.toString());
         assertEquals(Main.EXIT_USAGE, r.exit());
         assertEquals("irqsim: cannot write trace file " + fifo + ": is not a regular file (a device, FIFO or socket); "
             + "traces are written to regular files only\n", r.err());
@@ -61,7 +49,7 @@ class RunTraceTargetTest {
     void aSymbolicLinkIsRefusedAndItsTargetKept() throws Exception {
         final Path target = Files.writeString(dir.resolve("notes.txt"), "mine");
         final Path link = Files.createSymbolicLink(dir.resolve("link.trace"), target);
-        final Result r = run("run", "--trace", link.toString());
+        final CliRun.Result r = run("run", "--trace", link.toString());
         assertEquals(Main.EXIT_USAGE, r.exit());
         assertTrue(r.err().startsWith("irqsim: cannot write trace file " + link + ": is a symbolic link"), r.err());
         assertFalse(r.err().contains("\tat "), "a stack trace");
@@ -72,7 +60,7 @@ class RunTraceTargetTest {
     @Test
     void aRegularFileGetsTheTrace() throws Exception {
         final Path f = Files.writeString(dir.resolve("old.trace"), "x".repeat(5000));
-        final Result r = run("run", "--no-timeline", "--trace", f.toString());
+        final CliRun.Result r = run("run", "--no-timeline", "--trace", f.toString());
         assertTrue(r.out().contains("records in " + f), r.out());
         try (TraceReader t = TraceReader.open(f)) {
             assertTrue(t.count() > 100);
