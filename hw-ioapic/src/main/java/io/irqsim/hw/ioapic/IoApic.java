@@ -68,6 +68,11 @@ import static io.irqsim.hw.ioapic.IoApicRegisters.ID_SHIFT;
  * {@code vioapic_write_redirent}); Xen skips both for GSI 0 ({@code vlapic_adjust_i8259_target}
  * instead) and clears delivery status on every low-dword write.
  *
+ * <p>The window's register decode (IOREGSEL, decoded when written; IOWIN; the EOI register; the
+ * indirect registers) is {@link IoApicMmio}; this class keeps the redirection table, the pins,
+ * delivery and EOIs. The MMIO path reports its events only while the trace's
+ * {@link io.irqsim.hw.trace.TraceSwitch} is on.
+ *
  * <p>Not thread-safe: the machine is confined to one thread. The MMIO, interrupt and EOI paths
  * allocate nothing.
  */

@@ -79,50 +79,60 @@ final class IoApicMmio {
 
     // ---------------------------------------------------------------- window accesses
 
+    /*
+     * The hot case of both decodes is the same: a whole-register access to IOREGSEL or IOWIN.
+     * Xen decodes addr & 0xff, which is the offset itself (the window is 0x100 bytes), ignores
+     * the size and keeps size bytes of the value, which the bus has already cut to size; a
+     * physical part sees a 4-byte access as the whole register. Everything else is decoded in
+     * readCold/writeCold.
+     */
+
     long read(final long offset, final int size) {
+        if (xen || size == 4) {
+            if (offset == IOWIN) {
+                return iowinRead() & 0xFFFF_FFFFL & MmioDevice.allOnes(size);
+            }
+            if (offset == IOREGSEL) {
+                return ioregsel & 0xFFFF_FFFFL & MmioDevice.allOnes(size);
+            }
+        }
+        return readCold(offset, size);
+    }
+
+    void write(final long offset, final int size, final long value) {
+        if (xen || size == 4) {
+            if (offset == IOWIN) {
+                iowinWrite((int) value);
+                return;
+            }
+            if (offset == IOREGSEL) {
+                select((int) (value & ioregselMask));
+                return;
+            }
+        }
+        writeCold(offset, size, value);
+    }
+
+    private long readCold(final long offset, final int size) {
         if (xen) {
             return xenRead(offset, size);
-        }
-        if (size == 4) {
-            return readDword(offset);
         }
         return readOther(offset, size);
     }
 
-    void write(final long offset, final int size, final long value) {
+    private void writeCold(final long offset, final int size, final long value) {
         if (xen) {
             xenWrite(offset, size, value);
-        } else if (size == 4) {
-            writeDword(offset, value);
         } else {
             writeOther(offset, size, value);
         }
     }
 
-    /** A 4-byte access (aligned: the bus checked) reads the whole register. */
-    private long readDword(final long offset) {
-        if (offset == IOWIN) {
-            return iowinRead() & 0xFFFF_FFFFL;
-        }
-        if (offset == IOREGSEL) {
-            return ioregsel & 0xFFFF_FFFFL;
-        }
-        return readDwordLanes(offset, 4);
-    }
-
-    /** A 4-byte access (aligned) writes the whole register. */
-    private void writeDword(final long offset, final long value) {
-        if (offset == IOWIN) {
-            iowinWrite((int) value);
-        } else if (offset == IOREGSEL) {
-            select((int) (value & ioregselMask));
-        } else {
-            writeDwordLanes(offset, 4, value);
-        }
-    }
-
     /** 1, 2 and 8-byte accesses (cold). */
     private long readOther(final long offset, final int size) {
+        if (size == 4) {
+            return readDwordLanes(offset, 4);
+        }
         if (size == 8) {
             return (readDwordLanes(offset, 4) & 0xFFFF_FFFFL) | (readDwordLanes(offset + 4, 4) << 32);
         }
@@ -131,6 +141,10 @@ final class IoApicMmio {
 
     /** 1, 2 and 8-byte accesses (cold). */
     private void writeOther(final long offset, final int size, final long value) {
+        if (size == 4) {
+            writeDwordLanes(offset, 4, value);
+            return;
+        }
         if (size == 8) {
             writeDwordLanes(offset, 4, value & 0xFFFF_FFFFL);
             writeDwordLanes(offset + 4, 4, value >>> 32);
@@ -212,22 +226,23 @@ final class IoApicMmio {
      */
     private void xenWrite(final long offset, final int size, final long value) {
         final long v = value & MmioDevice.allOnes(size);
-        final int reg = (int) (offset & 0xFF);
-        if (reg == IOWIN) {
-            iowinWrite((int) v);
-        } else if (reg == IOREGSEL) {
-            select((int) (v & ioregselMask));
-        } else {
-            xenWriteOther(offset, size, v);
+        switch ((int) (offset & 0xFF)) {
+            case IOREGSEL:
+                select((int) (v & ioregselMask));
+                return;
+            case IOWIN:
+                iowinWrite((int) v);
+                return;
+            case EOIR:
+                if (eoiRegister) {
+                    ioapic.eoi((int) (v & 0xFF));
+                    return;
+                }
+                ignored(offset, size, true, v);
+                return;
+            default:
+                ignored(offset, size, true, v);
         }
-    }
-
-    private void xenWriteOther(final long offset, final int size, final long v) {
-        if ((offset & 0xFF) == EOIR && eoiRegister) {
-            ioapic.eoi((int) (v & 0xFF));
-            return;
-        }
-        ignored(offset, size, true, v);
     }
 
     // ---------------------------------------------------------------- IOWIN
