@@ -43,6 +43,8 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     /** Per IO-APIC index, resolved once: MMIO base and whether it has a directed-EOI register. */
     private final long[] ioapicBase;
     private final boolean[] hasEoiRegister;
+    /** Each CPU's MMIO bus, resolved once (the LAPIC EOI of every interrupt goes through it). */
+    private final MmioBus[] cpuBus;
     private final int targetApicId;
     private boolean directedEoi;
     private int currentVector = FIRST_DYNAMIC_VECTOR;
@@ -68,6 +70,10 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
             hasEoiRegister[i] = ioapics.get(i).model().hasEoiRegister();
         }
         this.targetApicId = platform.lapic(0).apicId();
+        this.cpuBus = new MmioBus[platform.cpuCount()];
+        for (int cpu = 0; cpu < cpuBus.length; cpu++) {
+            cpuBus[cpu] = platform.bus(cpu);
+        }
     }
 
     /**
@@ -315,7 +321,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
      * @param cpu CPU
      */
     public void lapicEoi(final int cpu) {
-        platform.bus(cpu).write(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.EOI, 4, 0);
+        cpuBus[cpu].write(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.EOI, 4, 0);
     }
 
     // ---------------------------------------------------------------- MMIO programming
