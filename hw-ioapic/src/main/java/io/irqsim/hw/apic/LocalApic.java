@@ -175,18 +175,31 @@ public final class LocalApic implements MmioDevice {
      * @return whether the message was accepted
      */
     public boolean accept(final int vector, final int deliveryMode, final boolean level) {
+        if (deliveryMode != Rte.DM_FIXED && deliveryMode != Rte.DM_LOWEST_PRIORITY) {
+            return acceptSpecial(vector, deliveryMode, level);
+        }
+        if (!isSoftwareEnabled()) {
+            return false;
+        }
+        if (vector < 16) {
+            pendingEsr |= ESR_RECEIVE_ILLEGAL_VECTOR;
+            return false;
+        }
+        vectors.request(vector, level);
+        accepted++;
+        trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8), level ? 1 : 0);
+        if (pendingVector() >= 0) {
+            listener.interruptPending(this);
+        }
+        return true;
+    }
+
+    /**
+     * NMI, SMI, INIT and ExtINT: counted as pending, bypassing IRR/ISR; reserved modes refused.
+     * Out of {@link #accept}'s fixed-vector path so that one stays small enough to inline.
+     */
+    private boolean acceptSpecial(final int vector, final int deliveryMode, final boolean level) {
         switch (deliveryMode) {
-            case Rte.DM_FIXED:
-            case Rte.DM_LOWEST_PRIORITY:
-                if (!isSoftwareEnabled()) {
-                    return false;
-                }
-                if (vector < 16) {
-                    pendingEsr |= ESR_RECEIVE_ILLEGAL_VECTOR;
-                    return false;
-                }
-                vectors.request(vector, level);
-                break;
             case Rte.DM_NMI:
                 nmiPending++;
                 break;
@@ -205,9 +218,7 @@ public final class LocalApic implements MmioDevice {
         }
         accepted++;
         trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8), level ? 1 : 0);
-        if (deliveryMode != Rte.DM_FIXED && deliveryMode != Rte.DM_LOWEST_PRIORITY || pendingVector() >= 0) {
-            listener.interruptPending(this);
-        }
+        listener.interruptPending(this);
         return true;
     }
 
