@@ -401,14 +401,21 @@ public final class IoApic implements MmioDevice, EoiListener {
             return;
         }
         if (model.hasStormGuard() && ++successiveEois[pin] >= STORM_MAX_SUCCESSIVE) {
-            // QEMU ioapic_eoi_broadcast / KVM kvm_ioapic_update_eoi_one: defer, no delivery status
-            successiveEois[pin] = 0;
-            stormDeferrals++;
-            stormTimers[pin].armAfter(STORM_DEFER_NS);
-            trace.event(HwEvent.IOAPIC_STORM_DEFER, traceId(pin), vector, STORM_DEFER_NS);
+            deferStorm(pin, vector);
         } else {
             deliver(pin);
         }
+    }
+
+    /**
+     * QEMU {@code ioapic_eoi_broadcast} / KVM {@code kvm_ioapic_update_eoi_one}: defer, no delivery
+     * status. Kept out of {@link #eoiPin} so the EOI path stays small enough to inline.
+     */
+    private void deferStorm(final int pin, final int vector) {
+        successiveEois[pin] = 0;
+        stormDeferrals++;
+        stormTimers[pin].armAfter(STORM_DEFER_NS);
+        trace.event(HwEvent.IOAPIC_STORM_DEFER, traceId(pin), vector, STORM_DEFER_NS);
     }
 
     /** QEMU {@code delayed_ioapic_service_cb}, KVM {@code kvm_ioapic_eoi_inject_work}: service the pin again. */
