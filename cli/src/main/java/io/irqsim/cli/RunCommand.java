@@ -4,10 +4,12 @@ import io.irqsim.guest.run.RunResult;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.run.ScenarioRunner;
 import io.irqsim.guest.scenario.Scenario;
+import io.irqsim.guest.scenario.ScenarioException;
 import io.irqsim.guest.strategy.Strategy;
 import io.irqsim.hv.debug.StateDump;
 import io.irqsim.hv.trace.TraceFormat;
 import io.irqsim.hv.trace.TraceRecorder;
+import io.irqsim.hw.firmware.acpi.AcpiInputException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -105,7 +107,17 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         final ScenarioInput input = ScenarioInput.of(files.isEmpty() ? null : files.get(0), firmware);
-        final Scenario scenario = input.load();
+        final Scenario scenario;
+        try {
+            scenario = input.load();
+        } catch (final ScenarioException | AcpiInputException e) {
+            if (junitXml != null) {
+                // CI reads the XML: a file that cannot be loaded is an error testcase there too, as with several
+                JunitXml.write(junitXml, List.of(RunBatch.Outcome.error(files.isEmpty() ? "default scenario"
+                    : files.get(0).toString(), e.getMessage())));
+            }
+            throw e;
+        }
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
         final boolean traceToStdout = trace != null && "-".equals(trace.toString());
         final long started = System.nanoTime();

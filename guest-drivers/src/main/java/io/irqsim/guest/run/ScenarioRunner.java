@@ -41,7 +41,8 @@ import java.util.function.Function;
  * traffic, and measures what each layer did.
  *
  * <p>Devices: every PCI endpoint with an interrupt pin gets the {@link NicTestDevice} model behind
- * a 4 KiB BAR0, assigned by "firmware" at {@link #BAR_BASE} + 64 KiB per device.
+ * a 4 KiB BAR0, assigned by "firmware" at {@link #BAR_BASE} + 64 KiB per device
+ * ({@link io.irqsim.hw.platform.MmioLayout}).
  *
  * <p>The dom0 flavour is the strategy's (a PV dom0 for {@code pv-dom0}, PVH otherwise); the
  * scenario's {@code dom0.type} only picks the strategy when none is given.
@@ -49,7 +50,7 @@ import java.util.function.Function;
 public final class ScenarioRunner {
 
     /** Physical address of the first device BAR. */
-    public static final long BAR_BASE = 0xFE00_0000L;
+    public static final long BAR_BASE = io.irqsim.hw.platform.MmioLayout.BAR_WINDOW_BASE;
     /** Virtual time the run goes on after the traffic, so timers (guest-EOI timeouts) fire. */
     public static final long SETTLE_NS = 2_000_000L;
 
