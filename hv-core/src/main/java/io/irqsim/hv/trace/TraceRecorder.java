@@ -288,7 +288,7 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
     /**
      * A reader over the records from {@code from} on, alone (a copy of those, numbered from 0):
      * a run that reads its trace as it goes copies each record once instead of the whole trace
-     * each time. Copies 8 bytes at a time; allocates only the copy.
+     * each time. Allocates only the copy.
      *
      * @param from the first record to copy, at most {@link #recordCount()}
      * @return a reader over records {@code from .. recordCount() - 1}
@@ -307,8 +307,18 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
         final ByteBuffer out = ByteBuffer.allocate((int) len).order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(TraceFormat.MAGIC).putInt(TraceFormat.VERSION).putInt(TraceFormat.RECORD_SIZE).putLong(n)
             .putLong(0);
+        final long start = TraceFormat.recordOffset(from);
+        if (!mapped && n > 0) {
+            // one memory copy; a chunked mapping's bulk read does not cross its chunks, so a file goes 8 bytes at a time
+            final int want = (int) (len - TraceFormat.HEADER_SIZE);
+            final long got = bytes.read(start, out.array(), TraceFormat.HEADER_SIZE, want);
+            if (got != want) {
+                throw new IllegalStateException("read " + got + " of " + want + " bytes of trace records");
+            }
+            return TraceReader.of(out.array());
+        }
         // RECORD_SIZE is a multiple of 8
-        for (long at = TraceFormat.recordOffset(from), end = TraceFormat.recordOffset(count); at < end; at += 8) {
+        for (long at = start, end = TraceFormat.recordOffset(count); at < end; at += 8) {
             out.putLong(bytes.readLong(at));
         }
         return TraceReader.of(out.array());

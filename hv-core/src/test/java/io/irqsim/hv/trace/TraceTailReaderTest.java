@@ -57,6 +57,23 @@ class TraceTailReaderTest {
         tailMatchesTheWholeTrace(clock -> TraceRecorder.mappedFile(dir.resolve("t.trace"), clock));
     }
 
+    // a recorder emptied with clear() (as a long run does once it has read) reads only what came after
+    @Test
+    void afterClearTheTailHoldsOnlyTheNewRecords() {
+        final VirtualClock clock = new VirtualClock();
+        try (TraceRecorder t = TraceRecorder.inMemory(clock, 16)) {
+            write(t, clock, 0, 1_000);
+            t.clear();
+            write(t, clock, 1_000, 1_250);
+            final TraceReader tail = t.reader(0);
+            assertEquals(250, tail.count());
+            assertEquals(1_000, tail.get(0).a());
+            assertEquals(1_249, tail.get(249).a());
+            assertEquals(-1_249, tail.get(249).b());
+            assertEquals(1_250, tail.get(249).time());
+        }
+    }
+
     @Test
     void anIndexOutsideTheTraceIsRefused() {
         final VirtualClock clock = new VirtualClock();
