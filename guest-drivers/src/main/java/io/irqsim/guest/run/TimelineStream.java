@@ -32,8 +32,8 @@ final class TimelineStream {
     static final int HEAD_LINES = 2_000;
     /** Lines kept from its end. */
     static final int TAIL_LINES = 500;
-    /** Trace records written before the run reads and drops them (40 bytes each: 1.3 MB). */
-    static final int READ_EVERY_RECORDS = 1 << 15;
+    /** Trace records written before the run reads and drops them: 40 bytes each, 320 KiB (below G1's humongous size). */
+    static final int READ_EVERY_RECORDS = 1 << 13;
     /** Guest lines logged before the run reads them. */
     static final int READ_EVERY_LINES = 1 << 10;
 

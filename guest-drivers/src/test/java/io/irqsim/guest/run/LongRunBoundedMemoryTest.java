@@ -47,18 +47,18 @@ class LongRunBoundedMemoryTest {
             });
     }
 
-    // 10k and 200k interrupts of the default scenario (10 us apart) hold the same bounded trace
+    // 10k and 100k interrupts of the default scenario (10 us apart) hold the same bounded trace
     @Test
-    void trafficTwentyTimesLongerHoldsNoMoreTraceOrTimeline() {
+    void trafficTenTimesLongerHoldsNoMoreTraceOrTimeline() {
         final Peak small = new Peak();
         final Peak large = new Peak();
         final RunResult a = run(withTraffic(10_000, 10_000), "pciback-setup-gsi", small);
-        final RunResult b = run(withTraffic(200_000, 10_000), "pciback-setup-gsi", large);
+        final RunResult b = run(withTraffic(100_000, 10_000), "pciback-setup-gsi", large);
         assertEquals(10_000, a.delivered());
-        assertEquals(200_000, b.delivered());
-        assertTrue(large.samples > 3_000, "sampled all along the traffic: " + large.samples);
-        // ~31 records an interrupt: a whole trace would be 6.2 million records
-        assertTrue(b.traceRecords() > 6_000_000, "records written: " + b.traceRecords());
+        assertEquals(100_000, b.delivered());
+        assertTrue(large.samples > 1_500, "sampled all along the traffic: " + large.samples);
+        // ~31 records an interrupt: a whole trace would be 3.1 million records
+        assertTrue(b.traceRecords() > 3_000_000, "records written: " + b.traceRecords());
         final long bound = TimelineStream.READ_EVERY_RECORDS + 100;
         assertTrue(large.traceRecords <= bound, "records held at once: " + large.traceRecords + " > " + bound);
         assertTrue(small.traceRecords <= bound, "records held at once at 10k: " + small.traceRecords);
