@@ -52,6 +52,8 @@ public final class ScenarioMachine {
     private final Map<Bdf, NicTestDevice> devices;
     private final Map<Bdf, AttachResult> attaches = new LinkedHashMap<>();
     private final Map<String, LinuxDomU> guests = new LinkedHashMap<>();
+    /** Records an in-memory trace held before {@link #dropTraceRecords} emptied it (it counts from 0 again). */
+    private long droppedRecords;
 
     private ScenarioMachine(final Scenario scenario, final Strategy strategy,
                             final Function<VirtualClock, TraceRecorder> traceFactory) {
@@ -69,7 +71,7 @@ public final class ScenarioMachine {
                 "the machine cannot be built: " + e.getMessage(), e);
         }
         this.xen = Hypervisor.boot(platform, strategy.xen(), trace);
-        this.timeline = new Timeline(clock, trace::recordCount);
+        this.timeline = new Timeline(clock, this::recordsWritten);
         timeline.log("irqsim", "scenario %s, strategy %s: %s", scenario.name(), strategy.name(), strategy.summary());
         final Domain d0 = xen.createDomain(DomainConfig.dom0(strategy.dom0Type(), scenario.dom0().vcpus()));
         this.dom0 = new LinuxDom0(xen, d0, timeline, strategy.pciback());
@@ -144,6 +146,26 @@ public final class ScenarioMachine {
     /** @return the virtual clock */
     public VirtualClock clock() {
         return clock;
+    }
+
+    /**
+     * @return trace records written since boot, those {@link #dropTraceRecords} dropped included: the
+     *     index the next record has in the whole run (what timeline lines are stamped with)
+     */
+    public long recordsWritten() {
+        return droppedRecords + trace.recordCount();
+    }
+
+    /**
+     * Empties an in-memory trace once its records have been read, so a long run holds a bounded
+     * number of them; {@link #recordsWritten} goes on counting. A trace in a file keeps every
+     * record (it is what the caller asked for): nothing is dropped.
+     */
+    void dropTraceRecords() {
+        if (!trace.isMapped()) {
+            droppedRecords += trace.recordCount();
+            trace.clear();
+        }
     }
 
     /** @return the trace recorder */

@@ -314,6 +314,45 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
         return TraceReader.of(toByteArray());
     }
 
+    /**
+     * A reader over the records from {@code from} on, alone (a copy of those, numbered from 0):
+     * a run that reads its trace as it goes copies each record once instead of the whole trace
+     * each time. Allocates only the copy.
+     *
+     * @param from the first record to copy, at most {@link #recordCount()}
+     * @return a reader over records {@code from .. recordCount() - 1}
+     * @throws IllegalArgumentException if {@code from} is negative or more than there are
+     * @throws IllegalStateException if they do not fit in a byte array
+     */
+    public TraceReader reader(final long from) {
+        if (from < 0 || from > count) {
+            throw new IllegalArgumentException("no record " + from + " in a trace of " + count);
+        }
+        final long n = count - from;
+        final long len = TraceFormat.recordOffset(n);
+        if (len > Integer.MAX_VALUE) {
+            throw new IllegalStateException(n + " records do not fit in a byte array");
+        }
+        final ByteBuffer out = ByteBuffer.allocate((int) len).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(TraceFormat.MAGIC).putInt(TraceFormat.VERSION).putInt(TraceFormat.RECORD_SIZE).putLong(n)
+            .putLong(0);
+        final long start = TraceFormat.recordOffset(from);
+        if (!mapped && n > 0) {
+            // one memory copy; a chunked mapping's bulk read does not cross its chunks, so a file goes 8 bytes at a time
+            final int want = (int) (len - TraceFormat.HEADER_SIZE);
+            final long got = bytes.read(start, out.array(), TraceFormat.HEADER_SIZE, want);
+            if (got != want) {
+                throw new IllegalStateException("read " + got + " of " + want + " bytes of trace records");
+            }
+            return TraceReader.of(out.array());
+        }
+        // RECORD_SIZE is a multiple of 8
+        for (long at = start, end = TraceFormat.recordOffset(count); at < end; at += 8) {
+            out.putLong(bytes.readLong(at));
+        }
+        return TraceReader.of(out.array());
+    }
+
     @Override
     public void close() {
         if (!closed) {
