@@ -23,6 +23,8 @@ public final class UnixFdSocket implements Closeable {
 
     /** Most descriptors accepted in one received call; more are closed by the kernel (MSG_CTRUNC). */
     public static final int MAX_RECEIVED_FDS = 16;
+    /** Most descriptors one send may carry (the kernel's SCM_MAX_FD). */
+    public static final int MAX_SENT_FDS = 253;
     /** Longest socket path sockaddr_un holds (108 bytes with its NUL). */
     public static final int MAX_PATH_BYTES = 107;
 
@@ -34,7 +36,7 @@ public final class UnixFdSocket implements Closeable {
     private final Memory msg = new Memory(MSGHDR);
     private final Memory iov = new Memory(16);
     private final Memory data = new Memory(CHUNK);
-    private final Memory control = new Memory(CMSGHDR + 4L * MAX_RECEIVED_FDS);
+    private final Memory control = new Memory(CMSGHDR + 4L * (MAX_SENT_FDS + 1));
 
     UnixFdSocket(final int fd) {
         this.fd = fd;
@@ -141,6 +143,9 @@ public final class UnixFdSocket implements Closeable {
     }
 
     private void sendRange(final byte[] bytes, final int from, final int to, final int... fds) throws IOException {
+        if (fds.length > MAX_SENT_FDS) {
+            throw new IOException(fds.length + " descriptors in one message, the kernel takes at most " + MAX_SENT_FDS);
+        }
         int off = from;
         boolean attach = fds.length > 0;
         while (off < to) {
@@ -198,7 +203,7 @@ public final class UnixFdSocket implements Closeable {
             msg.setLong(24, 1);
             control.clear();
             msg.setPointer(32, control);
-            msg.setLong(40, control.size());
+            msg.setLong(40, cmsgSpace(MAX_RECEIVED_FDS));
             final long got = LibC.recvmsg(fd, msg, LibC.MSG_CMSG_CLOEXEC);
             if (got < 0) {
                 final int errno = LibC.errno();
