@@ -2,6 +2,7 @@ package io.irqsim.dm.vfiouser;
 
 import io.irqsim.dm.vfiouser.VfioUserCodec.Header;
 import io.irqsim.dm.vfiouser.VfioUserTestServer.Reply;
+import io.irqsim.guest.device.NicTestDevice;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,8 +13,11 @@ import java.nio.charset.StandardCharsets;
  * The test server's device, answering as a vfio-user PCI device server does: a type-0 config
  * space (region 7, 256 bytes) with a PM and a vendor-specific capability, one 4 KiB memory BAR
  * (region 0, with a sparse-mmap capability whose descriptor comes with the region info, as
- * libvfio-user sends one per mmap-able area) and INTx on an eventfd. Writing BAR0 offset 0 raises
- * INTx; INTx is automasked once raised and rearmed by SET_IRQS UNMASK (VFIO's level-triggered
+ * libvfio-user sends one per mmap-able area) and INTx on an eventfd. BAR0 has irqsim's NIC test
+ * device's registers ({@link NicTestDevice}: ID, STATUS, ACK, DOORBELL, RAISED, ACKED), so the
+ * guest's driver binds to it when it is plugged into a guest: a DOORBELL write sets the interrupt
+ * pending and raises INTx, an ACK write clears it. INTx is automasked once raised and rearmed by
+ * SET_IRQS UNMASK, firing again then if the interrupt is still pending (VFIO's level-triggered
  * INTx contract, {@code linux/vfio.h}). Argument checks follow libvfio-user
  * ({@code lib/libvfio-user.c}, {@code lib/irq.c:device_set_irqs_validate}@efd091b), answering
  * EINVAL.
@@ -41,6 +45,9 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
     private int intxFd = -1;
     private boolean intxMasked;
     private int intxRaised;
+    private boolean pending;
+    private int doorbells;
+    private int acks;
     private int resets;
 
     /** A device in its reset state. */
@@ -63,6 +70,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         c.put(0x40, (byte) 0x01).put(0x41, (byte) 0x50).putShort(0x42, (short) 0x0003); // PM, next 0x50
         c.put(0x50, (byte) 0x09).put(0x51, (byte) 0x00).put(0x52, (byte) 4);           // vendor-specific, end
         intxMasked = false;
+        pending = false;
     }
 
     /** @return INTx raises so far */
@@ -205,6 +213,9 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
             intxMasked = true;
         } else if (action == VfioUser.IRQ_SET_ACTION_UNMASK) {
             intxMasked = false;
+            if (pending) {
+                raiseIntx();            // still asserted: the line fires again
+            }
         } else if (data == VfioUser.IRQ_SET_DATA_EVENTFD && fds.length == 1) {
             setIntxFd(fds[0]);
         } else if (count == 0 || data == VfioUser.IRQ_SET_DATA_EVENTFD) {
@@ -246,6 +257,9 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
             return error(h, EINVAL);
         }
         final int off = (int) offset;
+        if (region == VfioUser.REGION_BAR0) {
+            refreshRegisters();
+        }
         if (!write) {
             final ByteBuffer out = le(new byte[16 + count]);
             out.putLong(offset).putInt(region).putInt(count).put(target, off, count);
@@ -256,12 +270,33 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
                 configWrite(off + i, p[16 + i]);
             }
         } else {
-            System.arraycopy(p, 16, bar0, off, count);
-            if (off == 0) {
-                raiseIntx();
-            }
+            barWrite(off, count == 4 ? le(p).getInt(16) : 0, count);
         }
         return reply(h, le(new byte[16]).putLong(offset).putInt(region).putInt(count).array());
+    }
+
+    private void refreshRegisters() {
+        final ByteBuffer b = le(bar0);
+        b.putInt(NicTestDevice.REG_ID, NicTestDevice.ID);
+        b.putInt(NicTestDevice.REG_STATUS, pending ? NicTestDevice.STATUS_PENDING : 0);
+        b.putInt(NicTestDevice.REG_RAISED, doorbells);
+        b.putInt(NicTestDevice.REG_ACKED, acks);
+    }
+
+    /** NicTestDevice's registers take 4-byte writes; elsewhere BAR0 is plain memory. */
+    private void barWrite(final int off, final int value, final int count) throws IOException {
+        if (count == 4 && off == NicTestDevice.REG_DOORBELL) {
+            doorbells++;
+            pending = true;
+            raiseIntx();
+        } else if (count == 4 && off == NicTestDevice.REG_ACK) {
+            if ((value & NicTestDevice.STATUS_PENDING) != 0 && pending) {
+                pending = false;
+                acks++;
+            }
+        } else if (off >= 0x18) {
+            System.arraycopy(le(new byte[4]).putInt(value).array(), 0, bar0, off, Math.min(count, 4));
+        }
     }
 
     /** Writable: command (0x04-0x05), BAR0 (0x10-0x13, size-aligned), interrupt line (0x3c). */

@@ -83,13 +83,16 @@ class VfioUserClientTest {
     void intxEventfdIsAssertedOnceThenAutomaskedUntilUnmask() throws Exception {
         try (VfioUserClient c = connect(); Eventfd intx = Eventfd.create()) {
             c.setIrqEventfds(VfioUser.IRQ_INTX, 0, intx);
-            c.regionWrite(VfioUser.REGION_BAR0, 0, new byte[] {1, 0, 0, 0});
+            c.regionWrite(VfioUser.REGION_BAR0, 0x0c, new byte[] {1, 0, 0, 0});
             assertEquals(1, intx.await());
-            c.regionWrite(VfioUser.REGION_BAR0, 0, new byte[] {1, 0, 0, 0});
+            c.regionWrite(VfioUser.REGION_BAR0, 0x0c, new byte[] {1, 0, 0, 0});
             assertEquals(1, device.intxRaised());           // masked: the second write raised nothing
-            c.unmaskIrq(VfioUser.IRQ_INTX, 0, 1);
-            c.regionWrite(VfioUser.REGION_BAR0, 0, new byte[] {1, 0, 0, 0});
+            c.unmaskIrq(VfioUser.IRQ_INTX, 0, 1);     // still pending (not ACKed): fires again at once
             assertEquals(1, intx.await());
+            assertEquals(2, device.intxRaised());
+            c.regionWrite(VfioUser.REGION_BAR0, 0x08, new byte[] {1, 0, 0, 0});   // ACK
+            assertEquals(0, le32(c.regionRead(VfioUser.REGION_BAR0, 0x04, 4), 0));
+            c.unmaskIrq(VfioUser.IRQ_INTX, 0, 1);
             assertEquals(2, device.intxRaised());
         }
     }
