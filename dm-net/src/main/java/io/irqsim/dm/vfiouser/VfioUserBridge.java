@@ -25,10 +25,11 @@ import java.util.concurrent.CompletableFuture;
  * <li>Guest accesses to those BARs are forwarded as REGION_READ/REGION_WRITE and answered with
  * the server's reply (QEMU {@code hw/vfio/pci.c:vfio_region_read/write} on a vfio-user region).</li>
  * <li>INTx: an eventfd handed to the server with SET_IRQS; when it fires, the guest's INTx is
- * asserted ({@code XEN_DMOP_set_pci_intx_level}, routed by Xen's {@code hvm_pci_intx_assert}).
- * On the guest's EOI of that GSI the line is deasserted and the server's INTx unmasked with
- * SET_IRQS ACTION_UNMASK, as QEMU's {@code hw/vfio/pci.c:vfio_intx_eoi} does (deassert, then
- * {@code vfio_unmask_single_irqindex}).</li>
+ * asserted ({@code XEN_DMOP_set_pci_intx_level}, routed by Xen's {@code hvm_pci_intx_assert}), as
+ * QEMU's {@code hw/vfio/pci.c:vfio_intx_interrupt} asserts. On the guest's EOI of that GSI, if
+ * asserted, the line is deasserted and the server's INTx unmasked with SET_IRQS ACTION_UNMASK, as
+ * {@code hw/vfio/pci.c:vfio_intx_eoi} (QEMU 9.x; {@code vfio_pci_intx_eoi} later) does: deassert,
+ * then {@code vfio_unmask_single_irqindex}.</li>
  * </ul>
  *
  * <p>Threads: the vfio-user client is used only on the device model's I/O thread (the BAR
