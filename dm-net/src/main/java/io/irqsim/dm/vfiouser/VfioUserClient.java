@@ -99,8 +99,9 @@ public final class VfioUserClient implements Closeable {
     public RegionInfo regionInfo(final int index) throws IOException {
         int argsz = VfioUserCodec.REGION_INFO_SIZE;
         for (int attempt = 0; attempt < 2; attempt++) {
+            // descriptors of mmap-able areas: as many as this client said it takes (max_msg_fds)
             final byte[] p = call(VfioUser.CMD_DEVICE_GET_REGION_INFO, VfioUserCodec.regionInfoPayload(index, argsz),
-                version == null ? 1 : Math.max(1, version.maxMsgFds()));
+                CLIENT_MAX_MSG_FDS);
             closeReceived();
             final RegionInfo info = VfioUserCodec.decodeRegionInfo(p, index, argsz);
             if (Integer.compareUnsigned(info.argsz(), argsz) <= 0) {

@@ -105,6 +105,26 @@ class VfioUserHostileServerTest {
     }
 
     @Test
+    void regionInfoWithMoreDescriptorsThanTheClientOfferedIsRefused() throws Exception {
+        final Path sock = dir.resolve("fds.sock");
+        final long before = FdCount.open();
+        server = VfioUserTestServer.start(sock, afterVersion((h, p, fds) -> {
+            final byte[] info = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN).putInt(32).putInt(7).array();
+            return withEventfds(reply(h, info), VfioUserClient.CLIENT_MAX_MSG_FDS + 1);
+        }));
+        final IOException e = assertThrows(IOException.class, () -> {
+            try (VfioUserClient c = VfioUserClient.connect(sock, 0)) {
+                c.regionInfo(0);
+            }
+        });
+        server.close();
+        server = null;
+        assertEquals("server sent 9 file descriptor(s) with the DEVICE_GET_REGION_INFO reply, expected at most 8",
+            e.getMessage());
+        assertEquals(before, FdCount.open(), "descriptors leaked");
+    }
+
+    @Test
     void aReplyToAnotherMessageIsAProtocolError() throws Exception {
         final IOException e = failure(afterVersion((h, p, fds) -> Reply.of(
             VfioUserCodec.message(h.msgId() + 1, h.command(), VfioUser.F_TYPE_REPLY, 0, TestPciDeviceReplies.deviceInfo()))), 0);
