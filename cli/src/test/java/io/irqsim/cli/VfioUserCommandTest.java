@@ -2,16 +2,24 @@ package io.irqsim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.irqsim.dm.ListenAddress;
+import io.irqsim.dm.net.server.DmServer;
+import io.irqsim.dm.net.server.DmServerConfig;
 import io.irqsim.dm.vfiouser.TestPciDevice;
 import io.irqsim.dm.vfiouser.VfioUser;
 import io.irqsim.dm.vfiouser.VfioUserCodec;
 import io.irqsim.dm.vfiouser.VfioUserTestServer;
 import io.irqsim.dm.vfiouser.VfioUserTestServer.Reply;
+import io.irqsim.guest.run.ScenarioMachine;
+import io.irqsim.guest.scenario.Scenario;
+import io.irqsim.guest.strategy.Strategies;
+import io.irqsim.hw.pci.Bdf;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -118,6 +126,27 @@ class VfioUserCommandTest {
         assertEquals(1, r.exit());
         assertEquals("irqsim vfio-user: protocol error from " + sock
             + ": server speaks vfio-user 1.0, this client 0.2\n", r.err());
+    }
+
+    @Test
+    void plugDeliversTheServersIntxToTheGuestDriverAndUnmasksOnEoi() throws Exception {
+        final TestPciDevice device = new TestPciDevice();
+        final Path sock = serve(device);
+        final DmServer dm = DmServer.start(() -> ScenarioMachine.boot(Scenario.defaultScenario(),
+            Strategies.byName(Scenario.DEFAULT_STRATEGY)), DmServerConfig.DEFAULT,
+            List.of(ListenAddress.parse("tcp:127.0.0.1:0")), line -> { });
+        try {
+            device.fire();      // asserted before the plug: fires as soon as the bridge hands its eventfd
+            final CliRun.Result r = CliRun.run("vfio-user", "plug", "unix:" + sock, "--connect",
+                dm.addresses().get(0).toString(), "--domain", "domU", "--slot", "6", "--until-eois", "1");
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.out().startsWith("plugged 4952:5153 from " + sock + " into domU at 00:06.0, BAR0 at 0x"), r.out());
+            assertTrue(r.out().endsWith("INTx asserted 1 time(s), 1 EOI'd by the guest, 0 failure(s)\n"), r.out());
+            assertEquals(1L, (long) dm.call(s -> s.machine().guest("domU").driver(new Bdf(0, 6, 0)).handled()));
+            assertEquals(1, device.intxRaised());
+        } finally {
+            dm.close();
+        }
     }
 
     @Test

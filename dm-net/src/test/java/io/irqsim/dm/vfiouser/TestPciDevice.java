@@ -73,6 +73,18 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         pending = false;
     }
 
+    /**
+     * The device side raises its interrupt (as a DOORBELL write does); with no INTx eventfd yet it
+     * stays pending and fires when one is set.
+     *
+     * @throws IOException if the eventfd write fails
+     */
+    public synchronized void fire() throws IOException {
+        doorbells++;
+        pending = true;
+        raiseIntx();
+    }
+
     /** @return INTx raises so far */
     public synchronized int intxRaised() {
         return intxRaised;
@@ -218,6 +230,9 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
             }
         } else if (data == VfioUser.IRQ_SET_DATA_EVENTFD && fds.length == 1) {
             setIntxFd(fds[0]);
+            if (pending) {
+                raiseIntx();            // the line is already asserted
+            }
         } else if (count == 0 || data == VfioUser.IRQ_SET_DATA_EVENTFD) {
             setIntxFd(-1);
         } else {
