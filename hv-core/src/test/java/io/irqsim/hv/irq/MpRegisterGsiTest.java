@@ -131,4 +131,27 @@ class MpRegisterGsiTest {
         assertEquals(-Errno.EEXIST, routing.mpRegisterGsi(4, false, false), "pin_programmed now set");
         assertEquals(e, rig.physRte(4));
     }
+
+    // until mp_register_gsi routes it, a PCI GSI has no irq_2_pin entry and no_irq_type: mask_IO_APIC_irq and
+    // unmask_IO_APIC_irq write nothing, and the IRQ is not configured
+    @Test
+    void aGsiNeverRegisteredIsNeitherConfiguredNorUnmaskable() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_20);
+        final IoApicRouting routing = rig.xen.ioapicRouting();
+        final IrqDesc d = rig.xen.irqDescs().desc(20);
+        assertFalse(routing.isConfigured(20));
+        assertFalse(routing.isConfigured(rig.xen.irqDescs().nrIrqs()), "no descriptor");
+        final int writes = rig.count(io.irqsim.hw.trace.HwEvent.IOAPIC_RTE_WRITE);
+        routing.unmask(d);
+        routing.mask(d);
+        assertEquals(writes, rig.count(io.irqsim.hw.trace.HwEvent.IOAPIC_RTE_WRITE));
+        assertEquals(Rte.RESET, rig.physRte(20));
+        assertEquals(0, routing.mpRegisterGsi(20, true, true));
+        assertTrue(routing.isConfigured(20));
+        assertTrue(Rte.isMasked(rig.physRte(20)));
+        routing.unmask(d);
+        assertFalse(Rte.isMasked(rig.physRte(20)));
+        routing.mask(d);
+        assertTrue(Rte.isMasked(rig.physRte(20)));
+    }
 }
