@@ -109,7 +109,16 @@ class PirqGuestBindTest {
             assertEquals(0, rig.xen.guestIrqs().pirqGuestBind(dom0, p, true), "sharer " + (i + 1));
         }
         assertEquals(-Errno.EBUSY, rig.xen.guestIrqs().pirqGuestBind(dom0, p, true));
-        assertEquals(IrqDesc.MAX_GUESTS, rig.xen.irqDescs().desc(GSI).nrGuests());
+        final IrqDesc d = rig.xen.irqDescs().desc(GSI);
+        assertEquals(IrqDesc.MAX_GUESTS, d.nrGuests());
+        // a full action: a domain not in it is not found; __pirq_guest_unbind's memmove closes the gap
+        final Domain other = rig.xen.createDomain(new io.irqsim.hv.domain.DomainConfig("other",
+            io.irqsim.hv.domain.DomainType.PV, 1, false, false, false, true));
+        assertFalse(d.isBound(other));
+        rig.xen.guestIrqs().pirqGuestUnbind(dom0, p);
+        assertEquals(IrqDesc.MAX_GUESTS - 1, d.nrGuests());
+        assertEquals(dom0, d.guest(IrqDesc.MAX_GUESTS - 2));
+        assertEquals(0, rig.xen.guestIrqs().pirqGuestBind(dom0, p, true), "room for one again");
     }
 
     // pirq_guest_bind: only the first binder sets up the action (in_flight, ack_type, startup); a later
