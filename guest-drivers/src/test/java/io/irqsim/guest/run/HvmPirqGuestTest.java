@@ -66,4 +66,22 @@ class HvmPirqGuestTest {
         assertFalse(has(r, "domU linux", "acpi_register_gsi_xen_hvm"));
         assertEquals(100, r.delivered());
     }
+
+    @Test
+    void aWronglyGuessedPolarityStormsTheVioapicGuestButTheEventChannelGuestMissesItsFirstInterrupt() {
+        final Scenario ahl = ScenarioFileMatrixTest.load("active-high-line");
+        final Scenario.GuestSpec g = ahl.guests().get(0);
+        final Strategy guess = Strategies.byName("default-level-low"); // 4.18: hvm_pirq on by default
+        final RunResult events = ScenarioRunner.run(ahl, guess);
+        assertEquals(0, events.spurious(), "the idle line's interrupt came before the event channel was bound");
+        assertEquals(1, events.devices().get(0).forcedEois(), "so irq_guest_eoi_timer_fn ended it after 1 ms");
+        assertEquals(0, events.delivered());
+
+        final Scenario vioapic = new Scenario(ahl.name(), ahl.description(), ahl.platform(), ahl.dom0(),
+            List.of(new Scenario.GuestSpec(g.name(), g.vcpus(), g.passthrough(), false)), ahl.strategy(), ahl.traffic(),
+            ahl.expect());
+        final RunResult storm = ScenarioRunner.run(vioapic, guess);
+        assertEquals(10_000, storm.spurious(), "through the vIO-APIC the guest takes the storm until irq_ratelimit");
+        assertEquals(0, storm.delivered());
+    }
 }
