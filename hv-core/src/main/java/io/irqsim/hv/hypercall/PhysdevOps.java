@@ -146,24 +146,13 @@ public final class PhysdevOps extends HypercallBase {
         }
         final Pirq existing = d.pirqs().get(pirq);
         final int oldEmuirq = existing == null ? Pirq.EMUIRQ_UNBOUND : existing.emuirq();
-        final int oldPirq = emuirq == Pirq.EMUIRQ_PT ? Pirq.EMUIRQ_UNBOUND : emuirqToPirq(d, emuirq);
+        final int oldPirq = emuirq == Pirq.EMUIRQ_PT ? Pirq.EMUIRQ_UNBOUND : d.pirqs().emuirqToPirq(emuirq);
         if (oldEmuirq != Pirq.EMUIRQ_UNBOUND && oldEmuirq != emuirq
             || oldPirq != Pirq.EMUIRQ_UNBOUND && oldPirq != pirq) {
             return 0; // "pirq %d or emuirq %d already mapped"
         }
         d.pirqs().getOrCreate(pirq).setEmuirq(emuirq);
         return 0;
-    }
-
-    /** {@code domain_emuirq_to_pirq}: the pirq whose emuirq is this one, or {@code IRQ_UNBOUND}. */
-    private static int emuirqToPirq(final Domain d, final int emuirq) {
-        for (int p = 0; p < d.pirqs().nrPirqs(); p++) {
-            final Pirq info = d.pirqs().get(p);
-            if (info != null && info.emuirq() == emuirq) {
-                return p;
-            }
-        }
-        return Pirq.EMUIRQ_UNBOUND;
     }
 
     /**
@@ -238,7 +227,9 @@ public final class PhysdevOps extends HypercallBase {
             final int gsi = caller.type().isHvmType() ? p.emuirq() : 0;
             if (gsi >= NR_ISAIRQS && caller.hvmIrq().gsiAssertCount(gsi) > 0) {
                 // an emulated level GSI still asserted: another notification (send_guest_pirq)
-                caller.sendPirqEvent(pirq);
+                if (p.isEvtchnBound()) {
+                    caller.sendPirqEvent(pirq);
+                }
             }
             rc = 0;
         }

@@ -165,6 +165,8 @@ class PhysdevHvmMapPirqTest {
         assertEquals(0, rig.xen.physdev().mapPirq(domu, high));
         final PhysdevOps.MapPirq isa = new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, 10, -1);
         assertEquals(0, rig.xen.physdev().mapPirq(domu, isa));
+        assertEquals(0, rig.xen.evtchn().bindPirq(domu, high.pirq, true));
+        assertEquals(0, rig.xen.evtchn().bindPirq(domu, isa.pirq, false));
         domu.hvmIrq().pciIntxAssert(1, 0); // an emulated device at slot 1, INTA: guest GSI 20
         domu.hvmIrq().isaIrqAssert(10);
         assertEquals(1, domu.hvmIrq().gsiAssertCount(20));
@@ -181,5 +183,47 @@ class PhysdevHvmMapPirqTest {
         assertEquals(0, rig.xen.physdev().eoi(domu, high.pirq));
         rig.xen.drain();
         assertEquals(List.of(high.pirq), events, "deasserted: nothing more");
+    }
+
+    @Test
+    void emulatedGsiWithAPirqMappedArrivesAsItsEventNotThroughTheVioapic() {
+        // assert_gsi (xen/arch/x86/hvm/irq.c@RELEASE-4.18.0): hvm_domain_use_pirq on the GSI's emuirq pirq
+        final Rig rig = Rig.boot(XenConfig.XEN_4_18);
+        rig.pvhDom0();
+        final Domain domu = pvhvmGuest(rig);
+        final List<Integer> events = new ArrayList<>();
+        final List<Integer> vectors = new ArrayList<>();
+        domu.setKernel(new GuestKernel() {
+            @Override
+            public void interrupt(final Vcpu vcpu, final int vector) {
+                vectors.add(vector);
+                domu.hvmIrq().pciIntxDeassert(1, 0); // the driver acks its device, then EOIs
+                Rig.lapicEoi(vcpu);
+            }
+
+            @Override
+            public void pirqEvent(final Vcpu vcpu, final int ev) {
+                events.add(ev);
+            }
+        });
+        Rig.enableVlapic(domu.vcpu(0));
+        Rig.writeRte(domu.vcpu(0), 20, Rig.pciLevelLow(Rig.GUEST_VECTOR, false));
+        domu.hvmIrq().pciIntxAssert(1, 0);
+        rig.xen.drain();
+        assertEquals(List.of(Rig.GUEST_VECTOR), vectors, "no pirq for GSI 20 yet: the vIO-APIC delivers");
+
+        final PhysdevOps.MapPirq map = new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, 20, -1);
+        assertEquals(0, rig.xen.physdev().mapPirq(domu, map));
+        domu.hvmIrq().pciIntxAssert(1, 0);
+        rig.xen.drain();
+        domu.hvmIrq().pciIntxDeassert(1, 0);
+        assertEquals(List.of(), events, "mapped but no channel bound: send_guest_pirq drops it");
+        assertEquals(List.of(Rig.GUEST_VECTOR), vectors, "and the vIO-APIC is bypassed all the same");
+
+        assertEquals(0, rig.xen.evtchn().bindPirq(domu, map.pirq, true));
+        domu.hvmIrq().pciIntxAssert(1, 0);
+        rig.xen.drain();
+        assertEquals(List.of(map.pirq), events);
+        assertEquals(List.of(Rig.GUEST_VECTOR), vectors);
     }
 }
