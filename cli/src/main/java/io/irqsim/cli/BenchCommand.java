@@ -29,6 +29,9 @@ import java.util.concurrent.Callable;
  * ends run in this JVM, so the result is self-contained and repeatable; to drive a server elsewhere,
  * {@code irqsim devmodel --connect} is the tool (it prints the rate).
  *
+ * <p>With {@code --throughput} it times the whole scenario instead ({@link ScenarioThroughput}):
+ * simulated interrupts per second and thread-CPU ns per interrupt of a run like {@code irqsim run}'s.
+ *
  * <p>Per-operation costs of the paths inside (RTE writes, injection, LAPIC EOI, MMIO dispatch)
  * are measured by the JMH benchmarks in {@code benchmarks/}; this command measures the whole
  * round including the Linux and toolstack models.
@@ -45,7 +48,11 @@ import java.util.concurrent.Callable;
             + "served as by 'irqsim serve --listen ADDRESS', the example NIC model (as 'irqsim devmodel') connects "
             + "over ADDRESS and attaches to the scenario's first guest, and each interrupt is timed from asking the "
             + "model to raise INTx until the guest driver has read STATUS and written ACK through the socket and the "
-            + "EOI notice is back at the model. Server and model both run in this process."},
+            + "EOI notice is back at the model. Server and model both run in this process.",
+        "With --throughput it measures the whole scenario instead of one interrupt at a time: the scenario runs as "
+            + "'irqsim run' runs it, its traffic scaled to N interrupts, after a warm-up run of --warmup interrupts; "
+            + "it prints simulated interrupts per second (wall clock, boot to verdict) and the thread's CPU time per "
+            + "interrupt."},
     footer = {"", "Exit status: 0 ok, 1 the strategy does not deliver the device's interrupts (with --devmodel:",
         "the server cannot listen at ADDRESS, or the model's interrupts are not handled), 2 usage or",
         "scenario-file error."})
@@ -85,6 +92,13 @@ public final class BenchCommand implements Callable<Integer> {
             + "socket file is removed afterwards)."})
     private ListenAddress devmodel;
 
+    @Option(names = "--throughput",
+        description = {"Measure whole-scenario throughput instead: run the scenario as 'irqsim run' does (boot, attach, "
+            + "its traffic with the counts scaled to N interrupts in all, trace and timeline) after a warm-up run of "
+            + "--warmup interrupts, and print simulated interrupts per second and the run thread's CPU time per "
+            + "interrupt."})
+    private boolean throughput;
+
     @Option(names = "--json", description = "Print the result as JSON instead of text.")
     private boolean json;
 
@@ -100,11 +114,22 @@ public final class BenchCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--warmup must not be negative");
         }
+        if (throughput && devmodel != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--throughput runs the scenario in this process; leave out --devmodel");
+        }
+        if (throughput && interrupts > Integer.MAX_VALUE) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                "--throughput: at most " + Integer.MAX_VALUE + " interrupts (a scenario's traffic count)");
+        }
         final ListenAddress address = devmodel;
         final Scenario scenario = input.load();
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy != null ? strategy
             : Scenario.DEFAULT_STRATEGY.equals(scenario.strategy()) ? DEFAULT_STRATEGY : null);
         final PrintWriter err = spec.commandLine().getErr();
+        if (throughput) {
+            return throughput(scenario, s);
+        }
         final BenchTarget opened;
         if (address == null) {
             opened = BenchTarget.inProcess(scenario, s);
@@ -164,6 +189,23 @@ public final class BenchCommand implements Callable<Integer> {
             } else {
                 r.text(out, target.timing());
             }
+        }
+        return Main.EXIT_OK;
+    }
+
+    private int throughput(final Scenario scenario, final Strategy s) {
+        final ScenarioThroughput r;
+        try {
+            r = ScenarioThroughput.measure(scenario, s, interrupts, Math.min(warmup, Integer.MAX_VALUE));
+        } catch (final IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--throughput: " + e.getMessage());
+        }
+        final PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(Json.write(r));
+            out.flush();
+        } else {
+            r.text(out);
         }
         return Main.EXIT_OK;
     }

@@ -4,9 +4,13 @@ import io.irqsim.guest.scenario.ScenarioException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.PrintWriter;
+import java.util.List;
+
 /**
  * The {@code irqsim} command. Exit codes: 0 success (or expectations held), 1 the run failed or
- * an expectation did not hold, 2 usage or input-file error.
+ * an expectation did not hold, 2 usage or input-file error, 70 internal error (a bug in irqsim:
+ * an exception or error no command expected; sysexits.h's {@code EX_SOFTWARE}).
  */
 @Command(name = "irqsim", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = {
@@ -15,7 +19,8 @@ import picocli.CommandLine.Command;
     subcommands = {RunCommand.class, CompareCommand.class, StrategiesCommand.class, TraceCommand.class,
         BenchCommand.class, ServeCommand.class, DevmodelCommand.class, QtestCommand.class, PlatformCommand.class,
         CommandLine.HelpCommand.class},
-    footer = {"", "Exit status: 0 ok, 1 run failed or an expectation did not hold, 2 usage or file error.",
+    footer = {"", "Exit status: 0 ok, 1 run failed or an expectation did not hold, 2 usage or file error, 70 internal "
+        + "error (a bug in irqsim; " + Main.DEBUG_ENV + "=1 prints its stack trace).",
         "Docs: README.md, docs/ in the source tree."})
 public final class Main implements Runnable {
 
@@ -25,6 +30,10 @@ public final class Main implements Runnable {
     public static final int EXIT_FAILED = 1;
     /** Exit status: usage error or unreadable/invalid input file. */
     public static final int EXIT_USAGE = 2;
+    /** Exit status: internal error, an exception or error no command expected (sysexits.h EX_SOFTWARE). */
+    public static final int EXIT_SOFTWARE = 70;
+    /** Set (to anything but empty or 0) in the environment, an internal error also prints its stack trace. */
+    public static final String DEBUG_ENV = "IRQSIM_DEBUG";
 
     /**
      * Netty's own log, which it writes through java.util.logging (it refuses slf4j-nop), switched
@@ -64,10 +73,19 @@ public final class Main implements Runnable {
         return commandLine().execute(args);
     }
 
-    /** @return the configured picocli command line */
+    /** @return the configured picocli command line; {@value #DEBUG_ENV} in the environment adds stack traces */
     public static CommandLine commandLine() {
+        final String debug = System.getenv(DEBUG_ENV);
+        return commandLine(debug != null && !debug.isEmpty() && !"0".equals(debug));
+    }
+
+    /**
+     * @param stackTraces whether an internal error also prints its stack trace
+     * @return the configured picocli command line
+     */
+    static CommandLine commandLine(final boolean stackTraces) {
         final CommandLine cl = new CommandLine(new Main());
-        cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILED);
+        cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_SOFTWARE);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof ScenarioException || ex instanceof java.io.UncheckedIOException
                 || ex instanceof io.irqsim.hw.firmware.acpi.AcpiInputException) {
@@ -75,7 +93,18 @@ public final class Main implements Runnable {
                 commandLine.getErr().println("irqsim: " + ex.getMessage());
                 return EXIT_USAGE;
             }
-            throw ex;
+            return internalError(ex, commandLine, stackTraces);
+        });
+        // picocli hands a command's Exceptions to the handler above but lets an Error (OutOfMemoryError,
+        // StackOverflowError, NoClassDefFoundError) out of execute(): the last line of defence is here
+        final CommandLine.IExecutionStrategy run = new CommandLine.RunLast();
+        cl.setExecutionStrategy(parseResult -> {
+            try {
+                return run.execute(parseResult);
+            } catch (final Error e) {
+                final List<CommandLine> parsed = parseResult.asCommandLineList();
+                return internalError(e, parsed.get(parsed.size() - 1), stackTraces);
+            }
         });
         cl.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("irqsim: " + ex.getMessage());
@@ -85,6 +114,23 @@ public final class Main implements Runnable {
         });
         HelpWrap.install(cl);
         return cl;
+    }
+
+    /**
+     * The last line of defence: something no command expected escaped it. One line on standard error
+     * (the command, "internal error", what was thrown, how to see the stack trace), exit status 70.
+     */
+    private static int internalError(final Throwable t, final CommandLine where, final boolean stackTraces) {
+        final PrintWriter err = where.getErr();
+        final String what = t.getMessage() == null ? t.getClass().getSimpleName()
+            : t.getClass().getSimpleName() + ": " + t.getMessage().replace('\n', ' ');
+        err.println("irqsim: internal error in '" + where.getCommandSpec().qualifiedName() + "': " + what
+            + (stackTraces ? "" : " (a bug in irqsim; set " + DEBUG_ENV + "=1 for the stack trace)"));
+        if (stackTraces) {
+            t.printStackTrace(err);
+        }
+        err.flush();
+        return EXIT_SOFTWARE;
     }
 
     /**

@@ -20,6 +20,10 @@ final class RunReport {
             for (final RunResult.TimelineLine l : r.timeline()) {
                 out.printf(Locale.ROOT, "  [%.6f] %-13s %s%n", l.timeNs() / 1e9, l.actor(), l.text());
             }
+            if (r.timelineOmitted() > 0) {
+                out.printf("  (timeline summarised: %d lines left out of the middle; the counts below are exact. "
+                    + "For every event run with --trace FILE, then 'irqsim trace dump FILE'.)%n", r.timelineOmitted());
+            }
         }
         out.println();
         out.println("result:");

@@ -20,9 +20,17 @@ final class CliRun {
      * @return its result, under {@link Main#commandLine()}'s handlers
      */
     static Result run(final String... args) {
+        return run(Main.commandLine(), args);
+    }
+
+    /**
+     * @param cl a command line configured by {@link Main#commandLine()} (perhaps with a test's subcommand added)
+     * @param args the command line after {@code irqsim}
+     * @return its result
+     */
+    static Result run(final CommandLine cl, final String... args) {
         final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
-        final CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         final int exit = cl.execute(args);

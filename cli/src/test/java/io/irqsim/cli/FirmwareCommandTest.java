@@ -118,4 +118,41 @@ class FirmwareCommandTest {
         assertTrue(r.out().contains("IO-APIC: 2 chip(s)"), r.out());
         assertEquals(Main.EXIT_OK, r.status(), r.out());
     }
+
+    /**
+     * A scenario with an IO-APIC out of the way (0xfef00000, above the local APIC) and 193 endpoints with INTA on
+     * bus 0 from 00:01.0 (00:1e.0 not reached): it loads, but the firmware's IO-APIC id 8 at 0xfec00000 sits in the
+     * 193rd BAR slot.
+     */
+    private static String manyEndpoints(final String extra) {
+        final StringBuilder sb = new StringBuilder("platform:\n  ioapics: [{id: 2, address: 0xfef00000, gsiBase: 0}]\n"
+            + "  pci:\n");
+        for (int i = 0; i < 193; i++) {
+            sb.append(String.format("    - {bdf: \"00:%02x.%d\", vendor: 0x8086, device: 1, pin: INTA}%n", 1 + i / 8,
+                i % 8));
+        }
+        return sb.append("dom0: {drivers: []}\nguests: []\ntraffic: []\n").append(extra).toString();
+    }
+
+    private static final String FIRMWARE_IOAPIC_IN_BAR_WINDOW = "IO-APIC id 8's register window 0xfec00000-0xfec000ff"
+        + " overlaps the BAR0 slot of 00:19.0 0xfec00000-0xfec0ffff (the PCI BAR window 0xfe000000-0xfec0ffff: 64 KiB"
+        + " for BAR0 of each of the 193 PCI devices with an interrupt pin)";
+
+    @Test
+    void aFirmwareIoApicInTheBarWindowIsAFileErrorNamingBothRanges() throws Exception {
+        final Path yaml = Files.writeString(dir.resolve("many.yaml"), manyEndpoints(""));
+        final Run r = run("run", "--firmware", dump.toString(), yaml.toString());
+        assertEquals(Main.EXIT_USAGE, r.status());
+        assertEquals("irqsim: " + dump + ": the firmware describes no machine irqsim can build: "
+            + FIRMWARE_IOAPIC_IN_BAR_WINDOW + "\n", r.err());
+    }
+
+    @Test
+    void theAcpidumpKeyReportsTheSameOverlapAtItsLine() throws Exception {
+        final Path yaml = Files.writeString(dir.resolve("many-fw.yaml"), manyEndpoints("firmware: {acpidump: dl360.acpi}\n"));
+        final Run r = run("run", yaml.toString());
+        assertEquals(Main.EXIT_USAGE, r.status());
+        // 3 lines of platform header, 193 devices, dom0, guests, traffic: the firmware key is on line 200
+        assertEquals("irqsim: " + yaml + ":200:22: firmware.acpidump: " + FIRMWARE_IOAPIC_IN_BAR_WINDOW + "\n", r.err());
+    }
 }

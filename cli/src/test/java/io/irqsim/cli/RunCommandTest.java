@@ -97,6 +97,37 @@ class RunCommandTest {
     }
 
     @Test
+    void junitXmlForOneUnloadableScenarioHasItAsAnErrorTestcase() throws Exception {
+        final Path bad = write("bad.yaml", "name: bad\nnot_a_key: 1\n");
+        final Path xml = dir.resolve("bad.xml");
+        final CliRun.Result r = run("run", "--junit-xml", xml.toString(), bad.toString());
+        assertEquals(Main.EXIT_USAGE, r.exit());
+        assertEquals(1, r.err().split("\n").length, r.err());
+        assertTrue(r.err().startsWith("irqsim: " + bad + ":2:1: "), r.err());
+        final Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml.toFile());
+        assertEquals("1", doc.getDocumentElement().getAttribute("tests"));
+        assertEquals("1", doc.getDocumentElement().getAttribute("errors"));
+        assertEquals("0", doc.getDocumentElement().getAttribute("failures"));
+        final Element c = (Element) doc.getElementsByTagName("testcase").item(0);
+        assertEquals(bad.toString(), c.getAttribute("name"));
+        final Element error = (Element) c.getElementsByTagName("error").item(0);
+        assertEquals(r.err().substring("irqsim: ".length()).trim(), error.getAttribute("message"));
+    }
+
+    // the Jazzer scenario-loader finding: the loader passed it, then MmioBus.map threw while assigning the NIC's BAR
+    @Test
+    void anIoApicInTheNicsBarWindowIsAFileErrorNotAStackTrace() throws Exception {
+        final Path f = write("overlap.yaml", Files.readString(Path.of(scenario("default.yaml")))
+            .replace("address: 0xfec00000", "address: 0xfe000c00"));
+        final CliRun.Result r = run("run", f.toString());
+        assertEquals(Main.EXIT_USAGE, r.exit());
+        assertEquals("irqsim: " + f + ":12:24: platform.ioapics[0].address: IO-APIC id 2's register window"
+            + " 0xfe000c00-0xfe000cff overlaps the BAR0 slot of 00:03.0 (nic) 0xfe000000-0xfe00ffff (the PCI BAR window"
+            + " 0xfe000000-0xfe03ffff: 64 KiB for BAR0 of each of the 4 PCI devices with an interrupt pin)\n", r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
     void severalScenariosRefuseOptionsMadeForOne() {
         final CliRun.Result r = run("run", "--json", scenario("bridge.yaml"), scenario("default.yaml"));
         assertEquals(Main.EXIT_USAGE, r.exit());

@@ -10,11 +10,13 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code irqsim run --trace PATH} writes only to a regular file: whatever else is at PATH (a
- * directory, a FIFO, a symbolic link) is refused with one line on standard error, exit 2, and left
- * as it was.
+ * directory, a FIFO, a device node, a symbolic link, to a FIFO or device or anything else) is
+ * refused with one line on standard error, exit 2, and left as it was. Every FIFO, device node and
+ * link here is made in a temporary directory: code that replaced what is at PATH would delete it.
  */
 class RunTraceTargetTest {
 
@@ -43,6 +45,32 @@ class RunTraceTargetTest {
         assertEquals("irqsim: cannot write trace file " + fifo + ": is not a regular file (a device, FIFO or socket); "
             + "traces are written to regular files only\n", r.err());
         assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo));
+    }
+
+    @Test
+    void aDeviceNodeIsRefusedAndKept() throws Exception {
+        // a character device like /dev/null (major 1, minor 3), made in the temporary directory
+        final Path dev = dir.resolve("null");
+        assumeTrue(new ProcessBuilder("mknod", dev.toString(), "c", "1", "3").start().waitFor() == 0,
+            "mknod needs CAP_MKNOD");
+        final CliRun.Result r = run("run", "--trace", dev.toString());
+        assertEquals(Main.EXIT_USAGE, r.exit());
+        assertEquals("irqsim: cannot write trace file " + dev + ": is not a regular file (a device, FIFO or socket); "
+            + "traces are written to regular files only\n", r.err());
+        assertTrue(Files.exists(dev) && !Files.isRegularFile(dev) && !Files.isDirectory(dev), "the device node is gone");
+    }
+
+    @Test
+    void aSymbolicLinkToAFifoIsRefusedAndBothKept() throws Exception {
+        final Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        final Path link = Files.createSymbolicLink(dir.resolve("stdout"), fifo);
+        final CliRun.Result r = run("run", "--trace", link.toString());
+        assertEquals(Main.EXIT_USAGE, r.exit());
+        assertEquals("irqsim: cannot write trace file " + link + ": is a symbolic link (give the path of a regular "
+            + "file)\n", r.err());
+        assertTrue(Files.isSymbolicLink(link), "the link is gone");
+        assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo), "the FIFO is gone");
     }
 
     @Test

@@ -56,8 +56,25 @@ public final class Timeline {
             : String.format(java.util.Locale.ROOT, format, args)));
     }
 
-    /** @return the lines so far */
+    /** @return the lines so far (since the last {@link #drain}) */
     public List<Entry> entries() {
         return List.copyOf(entries);
+    }
+
+    /** @return how many lines {@link #entries} holds */
+    public int size() {
+        return entries.size();
+    }
+
+    /**
+     * Hands over the lines so far and forgets them: a long run renders its timeline as it goes
+     * instead of keeping every line.
+     *
+     * @return the lines since the last drain, in order
+     */
+    public List<Entry> drain() {
+        final List<Entry> out = List.copyOf(entries);
+        entries.clear();
+        return out;
     }
 }

@@ -1,5 +1,6 @@
 package io.irqsim.guest.run;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.irqsim.guest.Timeline;
 
 import java.util.List;
@@ -16,15 +17,18 @@ import java.util.List;
  *     domain: on a GSI shared between domains, each counts the other's interrupts), vectors with no irq, and
  *     physical IRQs no guest took
  * @param newInterface whether the design needs an interface that did not exist at the time of the thread
- * @param timeline the readable story
+ * @param timeline the readable story; in a long run its first and last lines, with one line between that says
+ *     how many were left out ({@code timelineOmitted})
  * @param checks expectation checks (empty if the scenario has none)
  * @param failures what went wrong (a failed attach, lost interrupts, a failed expectation)
  * @param traceRecords binary trace records written
  * @param endTimeNs virtual time at the end
+ * @param timelineOmitted timeline lines left out of {@code timeline} (0: it is whole, and JSON leaves the field out)
  */
 public record RunResult(String scenario, String strategy, List<DeviceOutcome> devices, long dom0Fired, long dom0Handled,
                         long spurious, boolean newInterface, List<TimelineLine> timeline, List<Check> checks,
-                        List<String> failures, long traceRecords, long endTimeNs) {
+                        List<String> failures, long traceRecords, long endTimeNs,
+                        @JsonInclude(JsonInclude.Include.NON_DEFAULT) long timelineOmitted) {
 
     /**
      * One line of the rendered timeline.

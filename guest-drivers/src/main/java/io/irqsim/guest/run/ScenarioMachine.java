@@ -5,6 +5,7 @@ import io.irqsim.guest.device.NicTestDevice;
 import io.irqsim.guest.linux.LinuxDom0;
 import io.irqsim.guest.linux.LinuxDomU;
 import io.irqsim.guest.scenario.Scenario;
+import io.irqsim.guest.scenario.ScenarioException;
 import io.irqsim.guest.strategy.Strategy;
 import io.irqsim.guest.toolstack.AttachResult;
 import io.irqsim.guest.toolstack.DeviceModel;
@@ -15,11 +16,13 @@ import io.irqsim.hv.domain.DomainConfig;
 import io.irqsim.hv.trace.TraceRecorder;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciFunction;
+import io.irqsim.hw.platform.MmioLayout;
 import io.irqsim.hw.platform.Platform;
 import io.irqsim.hw.time.VirtualClock;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +31,7 @@ import java.util.function.Function;
 /**
  * A scenario's machine booted and left running, without its traffic: the platform with a
  * {@link NicTestDevice} behind every PCI endpoint that has an interrupt pin (BAR0 at
- * {@link ScenarioRunner#BAR_BASE} + 64 KiB per device, as firmware would assign them), Xen, dom0
+ * {@link MmioLayout#BAR_WINDOW_BASE} + 64 KiB per device, as firmware would assign them), Xen, dom0
  * with pciback holding the devices to pass through, the toolstack, and the HVM guests with their
  * devices attached. {@link ScenarioRunner} drives traffic through it; {@code irqsim serve} runs
  * it so that device models attached over the network act on the guests a scenario describes.
@@ -49,6 +52,8 @@ public final class ScenarioMachine {
     private final Map<Bdf, NicTestDevice> devices;
     private final Map<Bdf, AttachResult> attaches = new LinkedHashMap<>();
     private final Map<String, LinuxDomU> guests = new LinkedHashMap<>();
+    /** Records an in-memory trace held before {@link #dropTraceRecords} emptied it (it counts from 0 again). */
+    private long droppedRecords;
 
     private ScenarioMachine(final Scenario scenario, final Strategy strategy,
                             final Function<VirtualClock, TraceRecorder> traceFactory) {
@@ -56,10 +61,17 @@ public final class ScenarioMachine {
         this.strategy = strategy;
         this.clock = new VirtualClock();
         this.trace = traceFactory.apply(clock);
-        final Platform platform = Platform.build(scenario.platform(), clock, trace);
-        this.devices = attachDevices(platform, clock);
+        final Platform platform;
+        try {
+            platform = Platform.build(scenario.platform(), clock, trace);
+            this.devices = attachDevices(platform, clock);
+        } catch (IllegalArgumentException e) {
+            // the loader refuses every such file with its position; this is for scenarios made some other way
+            throw new ScenarioException("scenario " + scenario.name(), 0, 0, "platform",
+                "the machine cannot be built: " + e.getMessage(), e);
+        }
         this.xen = Hypervisor.boot(platform, strategy.xen(), trace);
-        this.timeline = new Timeline(clock, trace::recordCount);
+        this.timeline = new Timeline(clock, this::recordsWritten);
         timeline.log("irqsim", "scenario %s, strategy %s: %s", scenario.name(), strategy.name(), strategy.summary());
         final Domain d0 = xen.createDomain(DomainConfig.dom0(strategy.dom0Type(), scenario.dom0().vcpus()));
         this.dom0 = new LinuxDom0(xen, d0, timeline, strategy.pciback());
@@ -104,16 +116,19 @@ public final class ScenarioMachine {
         return new ScenarioMachine(scenario, strategy, traceFactory);
     }
 
+    /** A device behind BAR0 of every endpoint with an interrupt pin, at the slot {@link MmioLayout} gives it. */
     private static Map<Bdf, NicTestDevice> attachDevices(final Platform platform, final VirtualClock clock) {
+        final Map<Bdf, Long> slots = new HashMap<>();
+        for (final MmioLayout.Window w : MmioLayout.barSlots(platform.spec())) {
+            slots.put(platform.spec().pci().get(w.index()).bdf(), w.base());
+        }
         final Map<Bdf, NicTestDevice> out = new LinkedHashMap<>();
-        long bar = ScenarioRunner.BAR_BASE;
         for (final PciFunction f : platform.pci().functions()) {
             if (f.isBridge() || f.interruptPin() == 0) {
                 continue;
             }
             final NicTestDevice dev = new NicTestDevice(f, clock::now);
-            platform.assignBar(f, 0, bar);
-            bar += 0x10000;
+            platform.assignBar(f, 0, slots.get(f.bdf()));
             out.put(f.bdf(), dev);
         }
         return out;
@@ -132,6 +147,26 @@ public final class ScenarioMachine {
     /** @return the virtual clock */
     public VirtualClock clock() {
         return clock;
+    }
+
+    /**
+     * @return trace records written since boot, those {@link #dropTraceRecords} dropped included: the
+     *     index the next record has in the whole run (what timeline lines are stamped with)
+     */
+    public long recordsWritten() {
+        return droppedRecords + trace.recordCount();
+    }
+
+    /**
+     * Empties an in-memory trace once its records have been read, so a long run holds a bounded
+     * number of them; {@link #recordsWritten} goes on counting. A trace in a file keeps every
+     * record (it is what the caller asked for): nothing is dropped.
+     */
+    void dropTraceRecords() {
+        if (!trace.isMapped()) {
+            droppedRecords += trace.recordCount();
+            trace.clear();
+        }
     }
 
     /** @return the trace recorder */

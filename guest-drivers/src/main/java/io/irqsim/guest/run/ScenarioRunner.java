@@ -14,9 +14,6 @@ import io.irqsim.guest.toolstack.AttachResult;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.irq.HandlerType;
 import io.irqsim.hv.irq.IrqDesc;
-import io.irqsim.hv.trace.HvEvent;
-import io.irqsim.hv.trace.TraceReader;
-import io.irqsim.hv.trace.TraceRecord;
 import io.irqsim.hv.trace.TraceRecorder;
 import io.irqsim.hw.firmware.AcpiTables;
 import io.irqsim.hw.firmware.PciLinkDevice;
@@ -41,7 +38,8 @@ import java.util.function.Function;
  * traffic, and measures what each layer did.
  *
  * <p>Devices: every PCI endpoint with an interrupt pin gets the {@link NicTestDevice} model behind
- * a 4 KiB BAR0, assigned by "firmware" at {@link #BAR_BASE} + 64 KiB per device.
+ * a 4 KiB BAR0, assigned by "firmware" at {@link #BAR_BASE} + 64 KiB per device
+ * ({@link io.irqsim.hw.platform.MmioLayout}).
  *
  * <p>The dom0 flavour is the strategy's (a PV dom0 for {@code pv-dom0}, PVH otherwise); the
  * scenario's {@code dom0.type} only picks the strategy when none is given.
@@ -49,7 +47,7 @@ import java.util.function.Function;
 public final class ScenarioRunner {
 
     /** Physical address of the first device BAR. */
-    public static final long BAR_BASE = 0xFE00_0000L;
+    public static final long BAR_BASE = io.irqsim.hw.platform.MmioLayout.BAR_WINDOW_BASE;
     /** Virtual time the run goes on after the traffic, so timers (guest-EOI timeouts) fire. */
     public static final long SETTLE_NS = 2_000_000L;
 
@@ -99,7 +97,6 @@ public final class ScenarioRunner {
         final VirtualClock clock = machine.clock();
         final TraceRecorder trace = machine.trace();
         final Hypervisor xen = machine.xen();
-        final Timeline log = machine.timeline();
         final LinuxDom0 dom0 = machine.dom0();
         final Map<Bdf, NicTestDevice> devices = machine.devices();
         final Map<Bdf, AttachResult> attaches = machine.attaches();
@@ -110,15 +107,16 @@ public final class ScenarioRunner {
             }
         }
 
-        final long[] window = driveTraffic(scenario, xen, devices, log);
+        final TimelineStream story = new TimelineStream(machine);
+        driveTraffic(scenario, machine, story);
         xen.advanceTime(SETTLE_NS);
+        story.readNew();
 
-        final TraceReader reader = trace.reader();
         final List<DeviceOutcome> outcomes = new ArrayList<>();
         final List<String> failures = new ArrayList<>();
         for (final Map.Entry<Bdf, AttachResult> e : attaches.entrySet()) {
             final AttachResult a = e.getValue();
-            final DeviceOutcome o = outcome(xen, dom0, a, guestOf.get(e.getKey()), devices.get(e.getKey()), reader);
+            final DeviceOutcome o = outcome(xen, dom0, a, guestOf.get(e.getKey()), devices.get(e.getKey()), story);
             outcomes.add(o);
             if (!a.ok()) {
                 failures.add(String.format("attach of %s to %s failed at %s", o.device(), o.guest(), o.attach()));
@@ -141,23 +139,29 @@ public final class ScenarioRunner {
         }
 
         final RunResult partial = new RunResult(scenario.name(), strategy.name(), outcomes, dom0Fired, dom0Handled,
-            spurious, strategy.newInterface(), List.of(), List.of(), List.of(), 0, 0);
+            spurious, strategy.newInterface(), List.of(), List.of(), List.of(), 0, 0, 0);
         final List<RunResult.Check> checks = Expectations.check(scenario.expect(), partial);
         for (final RunResult.Check c : checks) {
             if (!c.ok()) {
                 failures.add(String.format("expected %s %s, got %s", c.what(), c.expected(), c.actual()));
             }
         }
-        final List<RunResult.TimelineLine> lines = TimelineRenderer.render(log.entries(), reader, window[0], window[1]);
         final RunResult result = new RunResult(scenario.name(), strategy.name(), outcomes, dom0Fired, dom0Handled,
-            spurious, strategy.newInterface(), lines, checks, failures, trace.recordCount(), clock.now());
+            spurious, strategy.newInterface(), story.lines(), checks, failures, machine.recordsWritten(), clock.now(),
+            story.omitted());
         trace.close();
         return result;
     }
 
-    /** Round-robin over the traffic specs; returns the trace window of the first interrupt. */
-    private static long[] driveTraffic(final Scenario scenario, final Hypervisor xen,
-                                       final Map<Bdf, NicTestDevice> devices, final Timeline log) {
+    /**
+     * Round-robin over the traffic specs; tells the timeline the trace window of the first
+     * interrupt, and has it read the trace as the traffic goes so the run holds a bounded part of it.
+     */
+    private static void driveTraffic(final Scenario scenario, final ScenarioMachine machine,
+                                     final TimelineStream story) {
+        final Hypervisor xen = machine.xen();
+        final Map<Bdf, NicTestDevice> devices = machine.devices();
+        final Timeline log = machine.timeline();
         final Deque<long[]> queue = new ArrayDeque<>();
         final List<Scenario.TrafficSpec> specs = scenario.traffic();
         for (int i = 0; i < specs.size(); i++) {
@@ -175,7 +179,7 @@ public final class ScenarioRunner {
             final NicTestDevice dev = devices.get(spec.device());
             final boolean first = window[0] < 0;
             if (first) {
-                window[0] = xen.trace().recordCount();
+                window[0] = machine.recordsWritten();
             }
             xen.trace().setContext(0, io.irqsim.hv.trace.TraceFormat.DOMID_XEN);
             final boolean coalesced = dev.isPending();
@@ -183,13 +187,17 @@ public final class ScenarioRunner {
             xen.trace().event(GuestEvent.DEVICE_RAISE, spec.device().sbdf(), coalesced ? 1 : 0, 0);
             xen.drain();
             if (first) {
-                window[1] = xen.trace().recordCount();
+                window[1] = machine.recordsWritten();
+                story.window(window[0], window[1]);
                 log.log("irqsim", "first interrupt from %s: %s", spec.device(),
                     dev.isPending() ? "still pending: no driver acknowledged it" : "acknowledged by its driver");
             }
             xen.advanceTime(spec.intervalNs());
             if (--q[1] > 0) {
                 queue.add(q);
+            }
+            if (story.due()) {
+                story.readNew();
             }
         }
         for (final Scenario.TrafficSpec s : specs) {
@@ -199,7 +207,6 @@ public final class ScenarioRunner {
                     + "still pending", s.device(), dev.raised(), dev.acked(), dev.coalesced());
             }
         }
-        return window;
     }
 
     private static String describeTraffic(final List<Scenario.TrafficSpec> specs) {
@@ -214,7 +221,8 @@ public final class ScenarioRunner {
     }
 
     private static DeviceOutcome outcome(final Hypervisor xen, final LinuxDom0 dom0, final AttachResult a,
-                                         final LinuxDomU guest, final NicTestDevice dev, final TraceReader trace) {
+                                         final LinuxDomU guest, final NicTestDevice dev,
+                                         final TimelineStream story) {
         final Platform platform = xen.platform();
         final PciFunction f = platform.pci().function(a.device());
         final String[] fw = firmwareView(platform, f);
@@ -234,7 +242,7 @@ public final class ScenarioRunner {
                 for (int i = 0; i < desc.nrGuests(); i++) {
                     bound |= desc.guest(i) == dom0.domain();
                 }
-                forcedEois = countEoiTimeouts(trace, desc.irq());
+                forcedEois = story.eoiTimeouts(desc.irq());
             }
         }
         long delivered = 0;
@@ -245,18 +253,6 @@ public final class ScenarioRunner {
         return new DeviceOutcome(a.device(), a.domain(), a.label(), a.intxDisabled(), gsi,
             dev == null ? 0 : dev.raised(), delivered, dev == null ? 0 : dev.coalesced(), forcedEois,
             dev == null ? 0 : dev.meanLatencyNs(), dev == null ? 0 : dev.maxLatencyNs(), trig, pol, fw[1], fw[2], bound);
-    }
-
-    /** {@code irq_guest_eoi_timer_fn} firings on one IRQ, as far as the trace holds them. */
-    private static long countEoiTimeouts(final TraceReader trace, final int irq) {
-        long n = 0;
-        for (long i = 0; i < trace.count(); i++) {
-            final TraceRecord r = trace.get(i);
-            if (r.event() == HvEvent.EOI_TIMEOUT && r.a() == irq) {
-                n++;
-            }
-        }
-        return n;
     }
 
     /**

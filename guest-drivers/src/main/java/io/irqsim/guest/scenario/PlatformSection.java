@@ -11,6 +11,7 @@ import io.irqsim.hw.ioapic.IoApicModel;
 import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.platform.DefaultPlatform;
+import io.irqsim.hw.platform.MmioLayout;
 import io.irqsim.hw.platform.Platform;
 import io.irqsim.hw.platform.PlatformSpec;
 import io.irqsim.hw.time.VirtualClock;
@@ -32,7 +33,8 @@ import java.util.regex.Pattern;
  * PCI devices and bridges, the real interrupt wiring) and the firmware's view of it (MADT
  * overrides, ACPI PCI link devices, {@code _PRT}, or a real {@code acpidump}), checked for what
  * would make a run meaningless: unique reachable PCI addresses, every GSI on an IO-APIC, every
- * {@code _PRT} entry naming an existing link device.
+ * {@code _PRT} entry naming an existing link device, MMIO windows that do not overlap
+ * ({@link MmioLayout}).
  */
 final class PlatformSection {
 
@@ -80,6 +82,7 @@ final class PlatformSection {
         }
         final PlatformSpec.FirmwareSpec firmware = firmware(root.get("firmware"), def.firmware(), ioapics);
         final PlatformSpec spec = new PlatformSpec(ioapics, cpus, pci, intx, isa, firmware, directedEoi);
+        checkLayout(spec);
         try {
             Platform.build(spec, new VirtualClock(), HwTrace.NONE);
         } catch (IllegalArgumentException e) {
@@ -88,6 +91,27 @@ final class PlatformSection {
                 "the platform is inconsistent: " + e.getMessage(), e);
         }
         return withAcpidump(root.get("firmware"), spec);
+    }
+
+    /**
+     * Where the MMIO windows sit ({@link MmioLayout}): an IO-APIC's register window on another IO-APIC's,
+     * the local APIC page or the PCI BAR window; BAR slots running into the local APIC page. Refused at
+     * the IO-APIC's address, or at the PCI device whose BAR slot is in the way when the file gives no
+     * IO-APICs (the PCI list outgrew the BAR window), with both ranges named.
+     */
+    private void checkLayout(final PlatformSpec spec) {
+        final MmioLayout.Overlap o = MmioLayout.firstOverlap(spec);
+        if (o == null) {
+            return;
+        }
+        final MmioLayout.Window w = o.window();
+        String path = w.kind() == MmioLayout.Kind.IOAPIC
+            ? "platform.ioapics[" + w.index() + "].address" : "platform.pci[" + w.index() + "]";
+        if (w.kind() == MmioLayout.Kind.IOAPIC && o.other().kind() == MmioLayout.Kind.BAR
+            && r.tree().find("platform.ioapics") == null) {
+            path = "platform.pci[" + o.other().index() + "]";
+        }
+        throw r.errAt(path, o.message());
     }
 
     /** {@code firmware: {acpidump: PATH}}: the machine of a real firmware, the scenario's PCI devices (docs/firmware.md). */
@@ -172,8 +196,14 @@ final class PlatformSection {
             final Node addrNode = o.require("address");
             final long address = r.integer(addrNode, 0, U32_MAX + 1 - IoApicRegisters.WINDOW_SIZE, true);
             final Node baseNode = o.require("gsiBase");
-            final int gsiBase = r.int32(baseNode, 0, Integer.MAX_VALUE - IoApicModel.MAX_PINS, false);
-            final int pins = o.has("pins") ? r.int32(o.get("pins"), 1, IoApicModel.MAX_PINS, false) : DEFAULT_PINS;
+            final int gsiBase = r.int32(baseNode, 0, MmioLayout.MAX_GSIS - 1, false);
+            final Node pinsNode = o.has("pins") ? o.get("pins") : null;
+            final int pins = pinsNode != null ? r.int32(pinsNode, 1, IoApicModel.MAX_PINS, false) : DEFAULT_PINS;
+            if (gsiBase + pins > MmioLayout.MAX_GSIS) {
+                throw r.err(pinsNode != null ? pinsNode : baseNode, String.format(Locale.ROOT, "GSIs %d..%d go past"
+                    + " GSI %d: irqsim models at most %d GSIs, Xen's default max_gsi_irqs (it ignores the GSIs above)",
+                    gsiBase, gsiBase + pins - 1, MmioLayout.MAX_GSIS - 1, MmioLayout.MAX_GSIS));
+            }
             int version = DEFAULT_VERSION;
             if (o.has("version")) {
                 final Node v = o.get("version");
@@ -191,8 +221,10 @@ final class PlatformSection {
                 }
                 if (address < other.address() + IoApicRegisters.WINDOW_SIZE
                     && other.address() < address + IoApicRegisters.WINDOW_SIZE) {
-                    throw r.err(addrNode, String.format(Locale.ROOT, "0x%x overlaps the register window of %s at 0x%x",
-                        address, otherPath, other.address()));
+                    throw r.err(addrNode, String.format(Locale.ROOT, "IO-APIC id %d's register window 0x%08x-0x%08x"
+                        + " overlaps IO-APIC id %d's register window 0x%08x-0x%08x (%s)", id, address,
+                        address + IoApicRegisters.WINDOW_SIZE - 1, other.id(), other.address(),
+                        other.address() + IoApicRegisters.WINDOW_SIZE - 1, otherPath));
                 }
                 if (gsiBase < other.gsiBase() + other.pins() && other.gsiBase() < gsiBase + pins) {
                     throw r.err(baseNode, String.format(Locale.ROOT, "GSIs %d..%d overlap GSIs %d..%d of %s", gsiBase,

@@ -15,7 +15,7 @@ final class ScenarioFiles {
 
     /** The example files in scenarios/. */
     static final List<String> EXAMPLES = List.of("default", "bridge", "shared-gsi", "firmware-edge-high", "pv-dom0",
-        "active-high-line");
+        "active-high-line", "million");
 
     private ScenarioFiles() {
     }

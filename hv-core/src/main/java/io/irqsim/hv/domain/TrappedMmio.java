@@ -3,54 +3,31 @@ package io.irqsim.hv.domain;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceRecorder;
 import io.irqsim.hw.mmio.MmioDevice;
+import io.irqsim.hw.mmio.MmioTrap;
 
 /**
  * An emulated device as a guest sees it: every access is a trap into the hypervisor, recorded
- * in the trace ({@link HvEvent#MMIO_TRAP}) before the device model handles it. Allocation-free.
+ * in the trace ({@link HvEvent#MMIO_TRAP}) before the device model handles it (a read: once the
+ * model has answered). The vCPU's bus calls the model and {@link #trappedWrite}/{@link #trappedRead}
+ * itself ({@link MmioTrap}). Allocation-free.
  */
-final class TrappedMmio implements MmioDevice {
+final class TrappedMmio extends MmioTrap {
 
-    private final long base;
-    private final MmioDevice device;
     private final TraceRecorder trace;
 
     TrappedMmio(final Domain domain, final long base, final MmioDevice device) {
-        this.base = base;
-        this.device = device;
+        super(base, device);
         this.trace = domain.host().trace();
     }
 
     @Override
-    public long read(final long offset, final int size) {
-        final long v = device.read(offset, size);
-        trace.event(HvEvent.MMIO_TRAP, base + offset, size, v);
-        return v;
+    protected void trappedRead(final long address, final int size, final long value) {
+        trace.event(HvEvent.MMIO_TRAP, address, size, value);
     }
 
     @Override
-    public void write(final long offset, final int size, final long value) {
-        trace.event(HvEvent.MMIO_TRAP, base + offset, size | (1 << 8), value);
-        device.write(offset, size, value);
-    }
-
-    @Override
-    public int acceptedSizes() {
-        return device.acceptedSizes();
-    }
-
-    @Override
-    public String name() {
-        return device.name();
-    }
-
-    /** @return the device behind the trap */
-    MmioDevice device() {
-        return device;
-    }
-
-    /** @return the guest-physical base of the window */
-    long base() {
-        return base;
+    protected void trappedWrite(final long address, final int size, final long value) {
+        trace.event(HvEvent.MMIO_TRAP, address, size | (1 << 8), value);
     }
 
     /**

@@ -225,6 +225,10 @@ public final class PhysdevOps extends HypercallBase {
                 xen.guestIrqs().pirqGuestEoi(caller, p);
             }
             final int gsi = caller.type().isHvmType() ? p.emuirq() : 0;
+            if (gsi > 0) {
+                // not Xen: irqsim's EOI listeners (dm-net's EOI notice) hear this EOI as they hear a vIO-APIC one
+                caller.gsiEoi(gsi);
+            }
             if (gsi >= NR_ISAIRQS && caller.hvmIrq().gsiAssertCount(gsi) > 0) {
                 // an emulated level GSI still asserted: another notification (send_guest_pirq)
                 if (p.isEvtchnBound()) {

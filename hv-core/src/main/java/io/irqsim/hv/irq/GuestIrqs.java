@@ -10,8 +10,6 @@ import io.irqsim.hv.trace.TraceRecorder;
 import io.irqsim.hw.platform.Platform;
 import io.irqsim.hw.time.VirtualClock;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Physical interrupts bound to guests (Xen {@code xen/arch/x86/irq.c}): {@code do_IRQ},
@@ -42,7 +40,7 @@ public final class GuestIrqs {
     private final TraceRecorder trace;
     private final XenConfig config;
     private final GuestIrqDispatch dispatch;
-    private final List<PhysicalCpu> cpus = new ArrayList<>();
+    private final PhysicalCpu[] cpus;
     private final io.irqsim.hw.time.Timer ratelimitTimer;
     /** {@code irq_ratelimit_list}: IRQs disabled by the rate limiter, newest first ({@code list_add}). */
     private IrqDesc ratelimitHead;
@@ -70,10 +68,11 @@ public final class GuestIrqs {
         this.dispatch = dispatch;
         mapping.setGuestIrqs(this);
         this.ratelimitTimer = clock.newTimer("irq_ratelimit", this::ratelimitTimerFn);
-        for (int i = 0; i < platform.cpuCount(); i++) {
+        this.cpus = new PhysicalCpu[platform.cpuCount()];
+        for (int i = 0; i < cpus.length; i++) {
             final PhysicalCpu cpu = new PhysicalCpu(i, platform.lapic(i), this, trace);
             platform.lapic(i).setInterruptListener(apic -> queue.schedule(cpu));
-            cpus.add(cpu);
+            cpus[i] = cpu;
         }
     }
 
@@ -82,7 +81,7 @@ public final class GuestIrqs {
      * @return that CPU
      */
     public PhysicalCpu cpu(final int i) {
-        return cpus.get(i);
+        return cpus[i];
     }
 
     /** @return physical interrupts that reached no guest */
@@ -225,7 +224,7 @@ public final class GuestIrqs {
             routing.ioapicEoi(d);
             trace.event(HvEvent.PHYS_EOI, d.irq(), d.vector(), HvEvent.EOI_IOAPIC_EOIR);
         } else {
-            cpus.get(d.ackCpu() < 0 ? 0 : d.ackCpu()).markEoiReadyAndFlush(d.irq(), routing);
+            cpus[d.ackCpu() < 0 ? 0 : d.ackCpu()].markEoiReadyAndFlush(d.irq(), routing);
             trace.event(HvEvent.PHYS_EOI, d.irq(), d.vector(), HvEvent.EOI_LAPIC);
         }
     }

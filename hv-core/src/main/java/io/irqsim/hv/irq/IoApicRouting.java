@@ -15,6 +15,7 @@ import io.irqsim.hw.mmio.MmioBus;
 import io.irqsim.hw.platform.Platform;
 
 import java.util.BitSet;
+import java.util.List;
 
 /**
  * Xen's side of the physical IO-APICs ({@code xen/arch/x86/io_apic.c}, {@code mpparse.c}):
@@ -39,6 +40,11 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     private final TraceRecorder trace;
     private final MmioBus bus;
     private final BitSet[] pinProgrammed;
+    /** Per IO-APIC index, resolved once: MMIO base and whether it has a directed-EOI register. */
+    private final long[] ioapicBase;
+    private final boolean[] hasEoiRegister;
+    /** Each CPU's MMIO bus, resolved once (the LAPIC EOI of every interrupt goes through it). */
+    private final MmioBus[] cpuBus;
     private final int targetApicId;
     private boolean directedEoi;
     private int currentVector = FIRST_DYNAMIC_VECTOR;
@@ -54,11 +60,20 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
         this.descs = descs;
         this.trace = trace;
         this.bus = platform.bus(0);
-        this.pinProgrammed = new BitSet[platform.ioapics().size()];
+        final List<IoApic> ioapics = platform.ioapics();
+        this.pinProgrammed = new BitSet[ioapics.size()];
+        this.ioapicBase = new long[ioapics.size()];
+        this.hasEoiRegister = new boolean[ioapics.size()];
         for (int i = 0; i < pinProgrammed.length; i++) {
             pinProgrammed[i] = new BitSet();
+            ioapicBase[i] = platform.ioapicAddress(i);
+            hasEoiRegister[i] = ioapics.get(i).model().hasEoiRegister();
         }
         this.targetApicId = platform.lapic(0).apicId();
+        this.cpuBus = new MmioBus[platform.cpuCount()];
+        for (int cpu = 0; cpu < cpuBus.length; cpu++) {
+            cpuBus[cpu] = platform.bus(cpu);
+        }
     }
 
     /**
@@ -265,7 +280,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
         }
         final long rte = readEntry(d.ioapic(), d.pin());
         if (Rte.isMasked(rte) != masked) {
-            IoApicRegisters.writeEntryLow(bus, platform.ioapicAddress(d.ioapic()), d.pin(), Rte.low(Rte.withMask(rte, masked)));
+            IoApicRegisters.writeEntryLow(bus, ioapicBase[d.ioapic()], d.pin(), Rte.low(Rte.withMask(rte, masked)));
         }
     }
 
@@ -282,9 +297,9 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
         if (d.pin() < 0) {
             return;
         }
-        final long base = platform.ioapicAddress(d.ioapic());
-        if (platform.ioapics().get(d.ioapic()).model().hasEoiRegister()) {
-            bus.write(base + IoApicRegisters.EOIR, 4, d.vector());
+        // resolved at construction: Platform.ioapics() copies its list on every call
+        if (hasEoiRegister[d.ioapic()]) {
+            bus.write(ioapicBase[d.ioapic()] + IoApicRegisters.EOIR, 4, d.vector());
             return;
         }
         long entry = readEntry(d.ioapic(), d.pin());
@@ -306,7 +321,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
      * @param cpu CPU
      */
     public void lapicEoi(final int cpu) {
-        platform.bus(cpu).write(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.EOI, 4, 0);
+        cpuBus[cpu].write(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.EOI, 4, 0);
     }
 
     // ---------------------------------------------------------------- MMIO programming
@@ -319,7 +334,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
      * @param rte entry
      */
     public void writeEntry(final int ioapic, final int pin, final long rte) {
-        IoApicRegisters.writeEntry(bus, platform.ioapicAddress(ioapic), pin, rte);
+        IoApicRegisters.writeEntry(bus, ioapicBase[ioapic], pin, rte);
     }
 
     /**
@@ -330,7 +345,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
      * @return the entry
      */
     public long readEntry(final int ioapic, final int pin) {
-        return IoApicRegisters.readEntry(bus, platform.ioapicAddress(ioapic), pin);
+        return IoApicRegisters.readEntry(bus, ioapicBase[ioapic], pin);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.irqsim.hv.trace;
 
 import io.irqsim.hw.trace.HwEvent;
 import io.irqsim.hw.trace.HwTrace;
+import io.irqsim.hw.trace.TraceSwitch;
 
 /**
  * The {@link HwTrace} of a guest's emulated interrupt controllers (its vIO-APIC, vLAPICs and
@@ -26,5 +27,11 @@ public final class EmulatedDeviceTrace implements HwTrace {
     @Override
     public void event(final int event, final long a, final long b, final long c) {
         out.event(event, a | tag, b, c);
+    }
+
+    /** @return the switch of the trace it forwards to */
+    @Override
+    public TraceSwitch traceSwitch() {
+        return out.traceSwitch();
     }
 }

@@ -2,6 +2,7 @@ package io.irqsim.hv.trace;
 
 import io.irqsim.hw.time.VirtualClock;
 import io.irqsim.hw.trace.HwTrace;
+import io.irqsim.hw.trace.TraceSwitch;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.MappedBytes;
 
@@ -29,6 +30,11 @@ import java.nio.file.attribute.BasicFileAttributes;
  * mapping of its own ({@link #countCell}), because writing it through Chronicle's chunked mapping
  * would switch chunks twice per record once the trace passes the first chunk. Not thread-safe:
  * the machine thread owns it.
+ *
+ * <p>Off ({@link #setEnabled}{@code (false)}, or closed), every event method is a test of one flag,
+ * {@link #traceSwitch()}, in a method small enough for the JIT to inline; the writing is in a
+ * separate method that only runs when recording. Devices wired to this recorder test the same
+ * flag before they report, so a disabled trace costs them a field load per trace point.
  */
 public final class TraceRecorder implements HwTrace, AutoCloseable {
 
@@ -45,6 +51,8 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
     private int domain = TraceFormat.DOMID_XEN;
     private boolean enabled = true;
     private boolean closed;
+    /** On while {@link #enabled} and not {@link #closed}: the one flag the event methods test. */
+    private final TraceSwitch recording = new TraceSwitch(true);
 
     private TraceRecorder(final Bytes<?> bytes, final VirtualClock clock, final ByteBuffer countCell) {
         this.bytes = bytes;
@@ -160,17 +168,33 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
      * @param c argument c
      */
     public void eventFor(final int event, final int aboutDomain, final long a, final long b, final long c) {
-        record(event, cpu, aboutDomain, a, b, c);
+        if (recording.isOn()) {
+            write(event, cpu, aboutDomain, a, b, c);
+        }
     }
 
     /** @param on whether to record (off: events are dropped) */
     public void setEnabled(final boolean on) {
         this.enabled = on;
+        recording.set(on && !closed);
+    }
+
+    /** @return whether events are recorded now (enabled and not closed) */
+    public boolean isRecording() {
+        return recording.isOn();
+    }
+
+    /** @return the flag {@link #isRecording()} reads; devices wired to this recorder test it before reporting */
+    @Override
+    public TraceSwitch traceSwitch() {
+        return recording;
     }
 
     @Override
     public void event(final int event, final long a, final long b, final long c) {
-        record(event, cpu, domain, a, b, c);
+        if (recording.isOn()) {
+            write(event, cpu, domain, a, b, c);
+        }
     }
 
     /**
@@ -185,9 +209,14 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
      */
     public void record(final int event, final int recordCpu, final int recordDomain, final long a, final long b,
                        final long c) {
-        if (!enabled || closed) {
-            return;
+        if (recording.isOn()) {
+            write(event, recordCpu, recordDomain, a, b, c);
         }
+    }
+
+    /** Writes one record: only called while recording, kept out of the event methods so they inline. */
+    private void write(final int event, final int recordCpu, final int recordDomain, final long a, final long b,
+                       final long c) {
         final Bytes<?> out = bytes;
         out.writeLong(clock.now());
         out.writeUnsignedShort(event);
@@ -285,10 +314,50 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
         return TraceReader.of(toByteArray());
     }
 
+    /**
+     * A reader over the records from {@code from} on, alone (a copy of those, numbered from 0):
+     * a run that reads its trace as it goes copies each record once instead of the whole trace
+     * each time. Allocates only the copy.
+     *
+     * @param from the first record to copy, at most {@link #recordCount()}
+     * @return a reader over records {@code from .. recordCount() - 1}
+     * @throws IllegalArgumentException if {@code from} is negative or more than there are
+     * @throws IllegalStateException if they do not fit in a byte array
+     */
+    public TraceReader reader(final long from) {
+        if (from < 0 || from > count) {
+            throw new IllegalArgumentException("no record " + from + " in a trace of " + count);
+        }
+        final long n = count - from;
+        final long len = TraceFormat.recordOffset(n);
+        if (len > Integer.MAX_VALUE) {
+            throw new IllegalStateException(n + " records do not fit in a byte array");
+        }
+        final ByteBuffer out = ByteBuffer.allocate((int) len).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(TraceFormat.MAGIC).putInt(TraceFormat.VERSION).putInt(TraceFormat.RECORD_SIZE).putLong(n)
+            .putLong(0);
+        final long start = TraceFormat.recordOffset(from);
+        if (!mapped && n > 0) {
+            // one memory copy; a chunked mapping's bulk read does not cross its chunks, so a file goes 8 bytes at a time
+            final int want = (int) (len - TraceFormat.HEADER_SIZE);
+            final long got = bytes.read(start, out.array(), TraceFormat.HEADER_SIZE, want);
+            if (got != want) {
+                throw new IllegalStateException("read " + got + " of " + want + " bytes of trace records");
+            }
+            return TraceReader.of(out.array());
+        }
+        // RECORD_SIZE is a multiple of 8
+        for (long at = start, end = TraceFormat.recordOffset(count); at < end; at += 8) {
+            out.putLong(bytes.readLong(at));
+        }
+        return TraceReader.of(out.array());
+    }
+
     @Override
     public void close() {
         if (!closed) {
             closed = true;
+            recording.set(false);
             if (countCell instanceof java.nio.MappedByteBuffer m) {
                 m.force();
             }

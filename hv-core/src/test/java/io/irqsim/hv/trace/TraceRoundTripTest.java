@@ -7,6 +7,7 @@ import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hw.platform.DefaultPlatform;
 import io.irqsim.hw.trace.HwEvent;
+import io.irqsim.hw.trace.TraceSwitch;
 import io.irqsim.hw.time.VirtualClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -254,6 +256,28 @@ class TraceRoundTripTest {
             assertEquals(new TraceRecord(0, HvEvent.HYPERCALL, -1, TraceFormat.DOMID_XEN, 1, 2, 3), records.get(0));
             assertEquals(new TraceRecord(7, HvEvent.DOMAIN_CREATE, 1, 5, 5, 2, 1), records.get(1));
         }
+    }
+
+    // TraceRecorder.traceSwitch: the flag devices test follows setEnabled and goes off for good on
+    // close; a guest's emulated-device trace hands out the recorder's flag
+    @Test
+    void recorderSwitchFollowsEnabledAndClose() {
+        final VirtualClock clock = new VirtualClock();
+        final TraceRecorder t = TraceRecorder.inMemory(clock, 16);
+        final TraceSwitch sw = t.traceSwitch();
+        assertSame(sw, new EmulatedDeviceTrace(t, 3).traceSwitch());
+        assertTrue(sw.isOn());
+        t.setEnabled(false);
+        assertFalse(sw.isOn());
+        assertFalse(t.isRecording());
+        t.setEnabled(true);
+        assertTrue(t.isRecording());
+        t.close();
+        assertFalse(sw.isOn());
+        t.setEnabled(true);
+        assertFalse(t.isRecording(), "a closed recorder never records again");
+        t.event(HvEvent.HYPERCALL, 1, 2, 3);
+        assertEquals(0, t.recordCount());
     }
 
     // HypercallOp codes are stable trace values: each decodes back to its op

@@ -73,9 +73,8 @@ public final class LocalApic implements MmioDevice {
     private ExtIntSource extIntSource = ExtIntSource.DEFAULT;
     private InterruptListener listener = InterruptListener.NONE;
 
-    private final long[] irr = new long[4];
-    private final long[] isr = new long[4];
-    private final long[] tmr = new long[4];
+    /** IRR, ISR and TMR, with the highest IRR/ISR vector tracked (no bitmap scans on the hot path). */
+    private final ApicVectors vectors = new ApicVectors();
     private final int[] lvt = new int[6];
 
     private int apicId;
@@ -144,11 +143,7 @@ public final class LocalApic implements MmioDevice {
 
     /** Power-up / INIT reset of every register (SDM "Local APIC State After Power-Up Reset"). */
     public void reset() {
-        for (int i = 0; i < 4; i++) {
-            irr[i] = 0;
-            isr[i] = 0;
-            tmr[i] = 0;
-        }
+        vectors.clear();
         for (int i = 0; i < lvt.length; i++) {
             lvt[i] = LVT_MASKED;
         }
@@ -180,23 +175,31 @@ public final class LocalApic implements MmioDevice {
      * @return whether the message was accepted
      */
     public boolean accept(final int vector, final int deliveryMode, final boolean level) {
+        if (deliveryMode != Rte.DM_FIXED && deliveryMode != Rte.DM_LOWEST_PRIORITY) {
+            return acceptSpecial(vector, deliveryMode, level);
+        }
+        if (!isSoftwareEnabled()) {
+            return false;
+        }
+        if (vector < 16) {
+            pendingEsr |= ESR_RECEIVE_ILLEGAL_VECTOR;
+            return false;
+        }
+        vectors.request(vector, level);
+        accepted++;
+        trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8), level ? 1 : 0);
+        if (pendingVector() >= 0) {
+            listener.interruptPending(this);
+        }
+        return true;
+    }
+
+    /**
+     * NMI, SMI, INIT and ExtINT: counted as pending, bypassing IRR/ISR; reserved modes refused.
+     * Out of {@link #accept}'s fixed-vector path so that one stays small enough to inline.
+     */
+    private boolean acceptSpecial(final int vector, final int deliveryMode, final boolean level) {
         switch (deliveryMode) {
-            case Rte.DM_FIXED:
-            case Rte.DM_LOWEST_PRIORITY:
-                if (!isSoftwareEnabled()) {
-                    return false;
-                }
-                if (vector < 16) {
-                    pendingEsr |= ESR_RECEIVE_ILLEGAL_VECTOR;
-                    return false;
-                }
-                setBit(irr, vector);
-                if (level) {
-                    setBit(tmr, vector);
-                } else {
-                    clearBit(tmr, vector);
-                }
-                break;
             case Rte.DM_NMI:
                 nmiPending++;
                 break;
@@ -215,9 +218,7 @@ public final class LocalApic implements MmioDevice {
         }
         accepted++;
         trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8), level ? 1 : 0);
-        if (deliveryMode != Rte.DM_FIXED && deliveryMode != Rte.DM_LOWEST_PRIORITY || pendingVector() >= 0) {
-            listener.interruptPending(this);
-        }
+        listener.interruptPending(this);
         return true;
     }
 
@@ -235,7 +236,7 @@ public final class LocalApic implements MmioDevice {
             trace.event(HwEvent.LAPIC_ACK, apicId, v, 0);
             return v;
         }
-        final int highest = highestBit(irr);
+        final int highest = vectors.highestIrr();
         if (highest < 0) {
             return NO_INTERRUPT;
         }
@@ -260,8 +261,7 @@ public final class LocalApic implements MmioDevice {
     }
 
     private int inService(final int vector) {
-        clearBit(irr, vector);
-        setBit(isr, vector);
+        vectors.moveToService(vector);
         acknowledged++;
         trace.event(HwEvent.LAPIC_ACK, apicId, vector, 0);
         return vector;
@@ -273,14 +273,13 @@ public final class LocalApic implements MmioDevice {
      * @return the vector retired, or -1 if ISR was empty
      */
     public int eoi() {
-        final int vector = highestBit(isr);
+        final int vector = vectors.retireHighest();
         if (vector < 0) {
             trace.event(HwEvent.LAPIC_EOI, apicId, -1, 0);
             return -1;
         }
-        clearBit(isr, vector);
         eois++;
-        final boolean broadcast = testBit(tmr, vector) && !isEoiBroadcastSuppressed();
+        final boolean broadcast = vectors.tmr(vector) && !isEoiBroadcastSuppressed();
         trace.event(HwEvent.LAPIC_EOI, apicId, vector, broadcast ? 1 : 0);
         if (broadcast) {
             eoiBroadcasts++;
@@ -294,7 +293,7 @@ public final class LocalApic implements MmioDevice {
 
     /** @return the highest IRR vector the CPU would take now (class above PPR), or -1 */
     public int pendingVector() {
-        final int highest = highestBit(irr);
+        final int highest = vectors.highestIrr();
         if (highest < 0 || (highest & 0xF0) <= (ppr() & 0xF0)) {
             return -1;
         }
@@ -303,7 +302,7 @@ public final class LocalApic implements MmioDevice {
 
     /** @return the processor priority, SDM: TPR if TPR[7:4] &ge; ISRV[7:4], else ISRV[7:4]:0 */
     public int ppr() {
-        final int isrv = Math.max(highestBit(isr), 0);
+        final int isrv = Math.max(vectors.highestIsr(), 0);
         return (tpr & 0xF0) >= (isrv & 0xF0) ? tpr & 0xFF : isrv & 0xF0;
     }
 
@@ -372,13 +371,13 @@ public final class LocalApic implements MmioDevice {
      */
     public int readRegister(final int reg) {
         if (reg >= ISR && reg < ISR + 0x80) {
-            return bitmapDword(isr, (reg - ISR) >> 4);
+            return vectors.isrDword((reg - ISR) >> 4);
         }
         if (reg >= TMR && reg < TMR + 0x80) {
-            return bitmapDword(tmr, (reg - TMR) >> 4);
+            return vectors.tmrDword((reg - TMR) >> 4);
         }
         if (reg >= IRR && reg < IRR + 0x80) {
-            return bitmapDword(irr, (reg - IRR) >> 4);
+            return vectors.irrDword((reg - IRR) >> 4);
         }
         if (reg >= LVT_TIMER && reg <= LVT_ERROR) {
             return lvt[(reg - LVT_TIMER) >> 4];
@@ -512,22 +511,22 @@ public final class LocalApic implements MmioDevice {
 
     /** @param vector vector @return whether its IRR bit is set */
     public boolean irr(final int vector) {
-        return testBit(irr, vector);
+        return vectors.irr(vector);
     }
 
     /** @param vector vector @return whether its ISR bit is set */
     public boolean isr(final int vector) {
-        return testBit(isr, vector);
+        return vectors.isr(vector);
     }
 
     /** @param vector vector @return whether its TMR bit is set */
     public boolean tmr(final int vector) {
-        return testBit(tmr, vector);
+        return vectors.tmr(vector);
     }
 
     /** @return the highest in-service vector, or -1 */
     public int highestInService() {
-        return highestBit(isr);
+        return vectors.highestIsr();
     }
 
     /** @return the task priority */
@@ -587,32 +586,5 @@ public final class LocalApic implements MmioDevice {
     /** @return spurious vectors returned by acknowledge */
     public long spuriousCount() {
         return spurious;
-    }
-
-    // ---------------------------------------------------------------- 256-bit vector bitmaps
-
-    private static void setBit(final long[] map, final int v) {
-        map[(v >>> 6) & 3] |= 1L << (v & 63);
-    }
-
-    private static void clearBit(final long[] map, final int v) {
-        map[(v >>> 6) & 3] &= ~(1L << (v & 63));
-    }
-
-    private static boolean testBit(final long[] map, final int v) {
-        return (map[(v >>> 6) & 3] & (1L << (v & 63))) != 0;
-    }
-
-    private static int highestBit(final long[] map) {
-        for (int i = 3; i >= 0; i--) {
-            if (map[i] != 0) {
-                return i * 64 + 63 - Long.numberOfLeadingZeros(map[i]);
-            }
-        }
-        return -1;
-    }
-
-    private static int bitmapDword(final long[] map, final int index) {
-        return (int) (map[index >>> 1] >>> ((index & 1) * 32));
     }
 }

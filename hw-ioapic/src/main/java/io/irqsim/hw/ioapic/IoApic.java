@@ -7,17 +7,10 @@ import io.irqsim.hw.time.Timer;
 import io.irqsim.hw.time.VirtualClock;
 import io.irqsim.hw.trace.HwEvent;
 import io.irqsim.hw.trace.HwTrace;
+import io.irqsim.hw.trace.TraceSwitch;
 
-import static io.irqsim.hw.ioapic.IoApicRegisters.EOIR;
 import static io.irqsim.hw.ioapic.IoApicRegisters.ID_MASK;
 import static io.irqsim.hw.ioapic.IoApicRegisters.ID_SHIFT;
-import static io.irqsim.hw.ioapic.IoApicRegisters.IOREGSEL;
-import static io.irqsim.hw.ioapic.IoApicRegisters.IOWIN;
-import static io.irqsim.hw.ioapic.IoApicRegisters.REDTBL_BASE;
-import static io.irqsim.hw.ioapic.IoApicRegisters.REG_ARB;
-import static io.irqsim.hw.ioapic.IoApicRegisters.REG_ID;
-import static io.irqsim.hw.ioapic.IoApicRegisters.REG_VER;
-import static io.irqsim.hw.ioapic.IoApicRegisters.VER_MRE_SHIFT;
 
 /**
  * The IO-APIC register model (Intel 82093AA datasheet; ICH datasheets for the EOI register),
@@ -75,6 +68,11 @@ import static io.irqsim.hw.ioapic.IoApicRegisters.VER_MRE_SHIFT;
  * {@code vioapic_write_redirent}); Xen skips both for GSI 0 ({@code vlapic_adjust_i8259_target}
  * instead) and clears delivery status on every low-dword write.
  *
+ * <p>The window's register decode (IOREGSEL, decoded when written; IOWIN; the EOI register; the
+ * indirect registers) is {@link IoApicMmio}; this class keeps the redirection table, the pins,
+ * delivery and EOIs. The MMIO path reports its events only while the trace's
+ * {@link io.irqsim.hw.trace.TraceSwitch} is on.
+ *
  * <p>Not thread-safe: the machine is confined to one thread. The MMIO, interrupt and EOI paths
  * allocate nothing.
  */
@@ -100,12 +98,18 @@ public final class IoApic implements MmioDevice, EoiListener {
     private final boolean[] inputHigh;
     private final int[] successiveEois;
     private final Timer[] stormTimers;
-    private final long ioregselMask;
+    /** The MMIO window's register decode (IOREGSEL, IOWIN, EOI register, indirect registers). */
+    private final IoApicMmio mmio;
+    /** Read-only bits a low-dword write keeps: Remote IRR for Xen, Remote IRR and delivery status otherwise. */
+    private final long keptOnLowWrite;
+    /** For Xen, the pin of GSI 0 (which {@code vioapic_write_redirent} treats apart), else -1. */
+    private final int xenGsi0Pin;
+    /** Whether {@link #trace} records now: tested before each event on the MMIO path. */
+    private final TraceSwitch tracing;
     /** For each vector, a bitmap of the pins whose entry holds it (EOIs find their pins without a scan). */
     private final long[] vectorPins;
     private final int vectorWords;
 
-    private int ioregsel;
     private int id;
 
     private long delivered;
@@ -146,7 +150,11 @@ public final class IoApic implements MmioDevice, EoiListener {
             final int p = pin;
             stormTimers[pin] = clock.newTimer(name + ".storm" + pin, () -> stormTimerFired(p));
         }
-        this.ioregselMask = model.ioregselBits() == 32 ? 0xFFFF_FFFFL : 0xFFL;
+        this.tracing = trace.traceSwitch();
+        final boolean xen = model.xenAccessDecode();
+        this.keptOnLowWrite = xen ? Rte.REMOTE_IRR : Rte.RO_BITS;
+        this.xenGsi0Pin = xen && gsiBase == 0 ? 0 : -1;
+        this.mmio = new IoApicMmio(this, model);
         this.vectorWords = (model.pins() + 63) >>> 6;
         this.vectorPins = new long[256 * vectorWords];
         reset();
@@ -170,7 +178,7 @@ public final class IoApic implements MmioDevice, EoiListener {
             successiveEois[pin] = 0;
             stormTimers[pin].cancel();
         }
-        ioregsel = 0;
+        mmio.reset();
         id = initialId;
     }
 
@@ -188,130 +196,20 @@ public final class IoApic implements MmioDevice, EoiListener {
 
     @Override
     public long read(final long offset, final int size) {
-        if (model.xenAccessDecode()) {
-            return xenRead(offset, size);
-        }
-        if (size == 8) {
-            return (readDwordLanes(offset, 4) & 0xFFFF_FFFFL) | (readDwordLanes(offset + 4, 4) << 32);
-        }
-        return readDwordLanes(offset, size);
+        return mmio.read(offset, size);
     }
 
     @Override
     public void write(final long offset, final int size, final long value) {
-        if (model.xenAccessDecode()) {
-            xenWrite(offset, size, value);
-            return;
-        }
-        if (size == 8) {
-            writeDwordLanes(offset, 4, value & 0xFFFF_FFFFL);
-            writeDwordLanes(offset + 4, 4, value >>> 32);
-            return;
-        }
-        writeDwordLanes(offset, size, value);
+        mmio.write(offset, size, value);
     }
 
-    private long readDwordLanes(final long offset, final int size) {
-        final int dword = (int) (offset & ~3L);
-        final int shift = (int) (offset & 3) * 8;
-        final long laneMask = MmioDevice.allOnes(size);
-        switch (dword) {
-            case IOREGSEL:
-                return ((ioregsel & 0xFFFF_FFFFL) >>> shift) & laneMask;
-            case IOWIN:
-                return ((readIndirect(selectedIndex()) & 0xFFFF_FFFFL) >>> shift) & laneMask;
-            default:
-                ignored(offset, size, false, 0);
-                return 0;
-        }
-    }
-
-    private void writeDwordLanes(final long offset, final int size, final long value) {
-        final int dword = (int) (offset & ~3L);
-        final int shift = (int) (offset & 3) * 8;
-        final long laneMask = MmioDevice.allOnes(size) << shift;
-        switch (dword) {
-            case IOREGSEL: {
-                final long merged = ((ioregsel & 0xFFFF_FFFFL) & ~laneMask) | ((value << shift) & laneMask);
-                ioregsel = (int) (merged & ioregselMask);
-                return;
-            }
-            case IOWIN: {
-                final int index = selectedIndex();
-                final long merged = size == 4 ? value
-                    : ((readIndirect(index) & 0xFFFF_FFFFL) & ~laneMask) | ((value << shift) & laneMask);
-                writeIndirect(index, (int) merged);
-                return;
-            }
-            case EOIR:
-                if (model.hasEoiRegister() && shift == 0) {
-                    // ICH EOIR: bits 7:0 carry the vector, bits 31:8 are ignored
-                    eoi((int) (value & 0xFF));
-                    return;
-                }
-                ignored(offset, size, true, value);
-                return;
-            default:
-                ignored(offset, size, true, value);
-        }
-    }
-
-    /**
-     * Xen {@code vioapic_read} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, same at
-     * {@code RELEASE-4.18.0}): {@code switch (addr & 0xff)} on 0x00 and 0x10 only; the 32-bit
-     * result is returned whatever the size (the emulator keeps {@code size} bytes of it).
-     */
-    private long xenRead(final long offset, final int size) {
-        final long result;
-        switch ((int) (offset & 0xFF)) {
-            case IOREGSEL:
-                result = ioregsel & 0xFFFF_FFFFL;
-                break;
-            case IOWIN:
-                result = readIndirect(selectedIndex()) & 0xFFFF_FFFFL;
-                break;
-            default:
-                ignored(offset, size, false, 0);
-                return 0;
-        }
-        return result & MmioDevice.allOnes(size);
-    }
-
-    /**
-     * Xen {@code vioapic_write} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, same at
-     * {@code RELEASE-4.18.0}): {@code ioregsel = val} at 0x00, {@code vioapic_write_indirect(val)}
-     * (a {@code uint32_t}) at 0x10, nothing elsewhere; the size is not looked at, so a byte write
-     * replaces the whole register. {@code VIOAPIC_REG_EOI} is compiled only for version 0x20.
-     */
-    private void xenWrite(final long offset, final int size, final long value) {
-        final long v = value & MmioDevice.allOnes(size);
-        switch ((int) (offset & 0xFF)) {
-            case IOREGSEL:
-                ioregsel = (int) (v & ioregselMask);
-                return;
-            case IOWIN:
-                writeIndirect(selectedIndex(), (int) v);
-                return;
-            case EOIR:
-                if (model.hasEoiRegister()) {
-                    eoi((int) (v & 0xFF));
-                    return;
-                }
-                ignored(offset, size, true, v);
-                return;
-            default:
-                ignored(offset, size, true, v);
-        }
-    }
-
-    private int selectedIndex() {
-        return ioregsel;
-    }
-
-    private void ignored(final long offset, final int size, final boolean write, final long value) {
+    /** A guest access with no effect: counted and traced ({@link HwEvent#IOAPIC_IGNORED_ACCESS}). */
+    void ignored(final long offsetAndIndex, final long sizeAndWrite, final long value) {
         ignoredAccesses++;
-        trace.event(HwEvent.IOAPIC_IGNORED_ACCESS, offset | ((long) (ioregsel & 0xFFFF) << 16),
-            size | (write ? 1 << 8 : 0), value);
+        if (tracing.isOn()) {
+            trace.event(HwEvent.IOAPIC_IGNORED_ACCESS, offsetAndIndex, sizeAndWrite, value);
+        }
     }
 
     // ---------------------------------------------------------------- indirect registers
@@ -323,18 +221,7 @@ public final class IoApic implements MmioDevice, EoiListener {
      * @return the 32-bit register value; 0 for reserved indexes
      */
     public int readIndirect(final int index) {
-        if (index == REG_ID || index == REG_ARB) {
-            return id << ID_SHIFT;
-        }
-        if (index == REG_VER) {
-            return model.version() | ((model.pins() - 1) << VER_MRE_SHIFT);
-        }
-        final int pin = redirPin(index);
-        if (pin < 0) {
-            ignored(IOWIN, 4, false, 0);
-            return 0;
-        }
-        return (index & 1) == 0 ? Rte.low(rte[pin]) : Rte.high(rte[pin]);
+        return mmio.readIndirect(index);
     }
 
     /**
@@ -344,25 +231,12 @@ public final class IoApic implements MmioDevice, EoiListener {
      * @param value the 32-bit value
      */
     public void writeIndirect(final int index, final int value) {
-        if (index == REG_ID) {
-            id = (value >>> ID_SHIFT) & ID_MASK;
-            return;
-        }
-        final int pin = redirPin(index);
-        if (pin < 0) {
-            // IOAPICVER, IOAPICARB and reserved indexes are read-only
-            ignored(IOWIN, 4, true, value & 0xFFFF_FFFFL);
-            return;
-        }
-        writeRedirent(pin, (index & 1) != 0, value);
+        mmio.writeIndirect(index, value);
     }
 
-    private int redirPin(final int index) {
-        final long rel = (index & 0xFFFF_FFFFL) - REDTBL_BASE;
-        if (rel < 0 || rel >= 2L * rte.length) {
-            return -1;
-        }
-        return (int) (rel >> 1);
+    /** IOAPICID write: bits 27:24 are kept. */
+    void setId(final int value) {
+        id = (value >>> ID_SHIFT) & ID_MASK;
     }
 
     /**
@@ -371,32 +245,40 @@ public final class IoApic implements MmioDevice, EoiListener {
      * {@code vioapic_write_redirent} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, same at
      * {@code RELEASE-4.18.0}): a low-dword write keeps Remote IRR and clears delivery status, and
      * GSI 0 neither loses Remote IRR on edge nor is re-delivered.
+     *
+     * <p>Called by the register decode with the pin IOREGSEL selected ({@link IoApicMmio}).
      */
-    private void writeRedirent(final int pin, final boolean topWord, final int value) {
+    void writeRedirent(final int pin, final boolean topWord, final int value) {
         final long old = rte[pin];
         long entry;
         if (topWord) {
             entry = (old & 0xFFFF_FFFFL) | ((value & 0xFFFF_FFFFL) << 32);
         } else {
             entry = (old & 0xFFFF_FFFF_0000_0000L) | (value & 0xFFFF_FFFFL);
-            final long kept = model.xenAccessDecode() ? Rte.REMOTE_IRR : Rte.RO_BITS;
-            entry = (entry & ~Rte.RO_BITS) | (old & kept);
+            entry = (entry & ~Rte.RO_BITS) | (old & keptOnLowWrite);
         }
-        final boolean xenGsi0 = model.xenAccessDecode() && gsiBase + pin == 0;
+        final boolean xenGsi0 = pin == xenGsi0Pin;
         if (!Rte.isLevel(entry) && !xenGsi0) {
             entry &= ~Rte.REMOTE_IRR;
         }
         rte[pin] = entry;
         if (Rte.vector(entry) != Rte.vector(old)) {
-            vectorPins[Rte.vector(old) * vectorWords + (pin >>> 6)] &= ~(1L << pin);
-            vectorPins[Rte.vector(entry) * vectorWords + (pin >>> 6)] |= 1L << pin;
+            moveVector(pin, Rte.vector(old), Rte.vector(entry));
         }
         successiveEois[pin] = 0;
-        trace.event(HwEvent.IOAPIC_RTE_WRITE, traceId(pin), old, entry);
+        if (tracing.isOn()) {
+            trace.event(HwEvent.IOAPIC_RTE_WRITE, traceId(pin), old, entry);
+        }
         if (!xenGsi0) {
             serviceLevel(pin);
         }
         hooks.rteWritten(this, pin, old, entry, topWord);
+    }
+
+    /** Moves a pin from one vector's bitmap to another's (the entry's vector changed). */
+    private void moveVector(final int pin, final int from, final int to) {
+        vectorPins[from * vectorWords + (pin >>> 6)] &= ~(1L << pin);
+        vectorPins[to * vectorWords + (pin >>> 6)] |= 1L << pin;
     }
 
     // ---------------------------------------------------------------- inputs and delivery
@@ -519,14 +401,21 @@ public final class IoApic implements MmioDevice, EoiListener {
             return;
         }
         if (model.hasStormGuard() && ++successiveEois[pin] >= STORM_MAX_SUCCESSIVE) {
-            // QEMU ioapic_eoi_broadcast / KVM kvm_ioapic_update_eoi_one: defer, no delivery status
-            successiveEois[pin] = 0;
-            stormDeferrals++;
-            stormTimers[pin].armAfter(STORM_DEFER_NS);
-            trace.event(HwEvent.IOAPIC_STORM_DEFER, traceId(pin), vector, STORM_DEFER_NS);
+            deferStorm(pin, vector);
         } else {
             deliver(pin);
         }
+    }
+
+    /**
+     * QEMU {@code ioapic_eoi_broadcast} / KVM {@code kvm_ioapic_update_eoi_one}: defer, no delivery
+     * status. Kept out of {@link #eoiPin} so the EOI path stays small enough to inline.
+     */
+    private void deferStorm(final int pin, final int vector) {
+        successiveEois[pin] = 0;
+        stormDeferrals++;
+        stormTimers[pin].armAfter(STORM_DEFER_NS);
+        trace.event(HwEvent.IOAPIC_STORM_DEFER, traceId(pin), vector, STORM_DEFER_NS);
     }
 
     /** QEMU {@code delayed_ioapic_service_cb}, KVM {@code kvm_ioapic_eoi_inject_work}: service the pin again. */
@@ -580,7 +469,7 @@ public final class IoApic implements MmioDevice, EoiListener {
 
     /** @return the IOREGSEL value as stored */
     public int ioregsel() {
-        return ioregsel;
+        return mmio.ioregsel();
     }
 
     /** @return interrupt messages sent */

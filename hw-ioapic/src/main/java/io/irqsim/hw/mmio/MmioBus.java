@@ -25,19 +25,40 @@ import java.util.List;
  * Nothing throws on a guest-driven access. Mapping rejects empty, overflowing and overlapping
  * ranges with an {@link IllegalArgumentException} (configuration errors, not guest input).
  *
- * <p>Lookup is a binary search over sorted primitive arrays: dispatch allocates nothing.
- * Not thread-safe; the machine is confined to one thread.
+ * <p>Hot path: the mapping of the last hit is kept in plain fields (its base, length, accepted
+ * sizes, device, trap and call site); an access that falls entirely inside it, with a size the
+ * device accepts and natural alignment, is dispatched after a handful of compares, without
+ * touching the arrays. Everything else (another mapping, unmapped, rejected) takes the general
+ * path: a binary search over sorted primitive arrays, then the checks above one by one. A mapped
+ * {@link MmioTrap} is resolved when it is mapped: the bus calls its observer and its device
+ * directly. Each device class is called from a call site of its own ({@link MmioDispatch}), so
+ * the JIT can inline the device however many device classes the JVM has seen. Dispatch
+ * allocates nothing. Not thread-safe; the machine is confined to one thread.
  */
 public final class MmioBus {
 
     private final HwTrace trace;
 
-    private int lastHit = -1;
     private long[] bases = new long[0];
     private long[] lasts = new long[0];
     private MmioDevice[] devices = new MmioDevice[0];
     /** Each device's {@link MmioDevice#acceptedSizes()}, read once when it is mapped (it must not change). */
     private int[] accepted = new int[0];
+    /** What an access is handed to: the mapped device, or the device behind a mapped {@link MmioTrap}. */
+    private MmioDevice[] targets = new MmioDevice[0];
+    /** The mapped {@link MmioTrap}, or {@code null}. */
+    private MmioTrap[] traps = new MmioTrap[0];
+    /** The {@link MmioDispatch} call site of each target's class. */
+    private int[] sites = new int[0];
+
+    // the mapping of the last hit (-1: none; then hitLength is 0 and nothing matches)
+    private int lastHit = -1;
+    private long hitBase;
+    private long hitLength;
+    private int hitAccepted;
+    private MmioDevice hitTarget;
+    private MmioTrap hitTrap;
+    private int hitSite;
 
     private long unmappedReads;
     private long unmappedWrites;
@@ -129,6 +150,20 @@ public final class MmioBus {
      * @return the value, or all ones when unmapped or rejected
      */
     public long read(final long address, final int size) {
+        final long off = address - hitBase;
+        if (hits(address, off, size)) {
+            dispatched++;
+            final long v = MmioDispatch.read(hitSite, hitTarget, off, size);
+            final MmioTrap trap = hitTrap;
+            if (trap != null) {
+                trap.trappedRead(address, size, v);
+            }
+            return v & MmioDevice.allOnes(size);
+        }
+        return readGeneral(address, size);
+    }
+
+    private long readGeneral(final long address, final int size) {
         final int i = find(address);
         if (i < 0) {
             unmappedReads++;
@@ -142,7 +177,11 @@ public final class MmioBus {
             return MmioDevice.allOnes(validSize(size) ? size : 8);
         }
         dispatched++;
-        return devices[i].read(address - bases[i], size) & MmioDevice.allOnes(size);
+        final long v = MmioDispatch.read(sites[i], targets[i], address - bases[i], size);
+        if (traps[i] != null) {
+            traps[i].trappedRead(address, size, v);
+        }
+        return v & MmioDevice.allOnes(size);
     }
 
     /**
@@ -154,6 +193,21 @@ public final class MmioBus {
      * @return {@code true} if a device took the write, {@code false} if it was dropped
      */
     public boolean write(final long address, final int size, final long value) {
+        final long off = address - hitBase;
+        if (hits(address, off, size)) {
+            dispatched++;
+            final long v = value & MmioDevice.allOnes(size);
+            final MmioTrap trap = hitTrap;
+            if (trap != null) {
+                trap.trappedWrite(address, size, v);
+            }
+            MmioDispatch.write(hitSite, hitTarget, off, size, v);
+            return true;
+        }
+        return writeGeneral(address, size, value);
+    }
+
+    private boolean writeGeneral(final long address, final int size, final long value) {
         final int i = find(address);
         if (i < 0) {
             unmappedWrites++;
@@ -166,7 +220,11 @@ public final class MmioBus {
             return false;
         }
         dispatched++;
-        devices[i].write(address - bases[i], size, value & MmioDevice.allOnes(size));
+        final long v = value & MmioDevice.allOnes(size);
+        if (traps[i] != null) {
+            traps[i].trappedWrite(address, size, v);
+        }
+        MmioDispatch.write(sites[i], targets[i], address - bases[i], size, v);
         return true;
     }
 
@@ -199,6 +257,21 @@ public final class MmioBus {
         return out;
     }
 
+    /**
+     * The fast path's test: the access lies inside the last hit's mapping, with a size its device
+     * accepts and aligned both as an address and as an offset: exactly the accesses
+     * {@link #acceptable} passes for that mapping.
+     *
+     * @param off {@code address - hitBase}
+     */
+    private boolean hits(final long address, final long off, final int size) {
+        return (hitAccepted & MmioDevice.sizeBit(size)) != 0
+            && ((address | off) & (size - 1)) == 0
+            // off < length <= Long.MAX_VALUE, so off + size cannot wrap
+            && Long.compareUnsigned(off, hitLength) < 0
+            && Long.compareUnsigned(off + size, hitLength) <= 0;
+    }
+
     private boolean acceptable(final int i, final long address, final int size) {
         final int bit = MmioDevice.sizeBit(size);
         if (bit == 0 || (accepted[i] & bit) == 0) {
@@ -220,7 +293,7 @@ public final class MmioBus {
     private int find(final long address) {
         // one-entry cache: a guest hammering one device (IOREGSEL then IOWIN) skips the search
         final int hit = lastHit;
-        if (hit >= 0 && Long.compareUnsigned(address, bases[hit]) >= 0 && Long.compareUnsigned(address, lasts[hit]) <= 0) {
+        if (hit >= 0 && Long.compareUnsigned(address - hitBase, hitLength) < 0) {
             return hit;
         }
         final long[] b = bases;
@@ -237,10 +310,29 @@ public final class MmioBus {
             }
         }
         if (floor >= 0 && Long.compareUnsigned(address, lasts[floor]) <= 0) {
-            lastHit = floor;
+            setHit(floor);
             return floor;
         }
         return -1;
+    }
+
+    private void setHit(final int i) {
+        lastHit = i;
+        if (i < 0) {
+            hitBase = 0;
+            hitLength = 0;
+            hitAccepted = 0;
+            hitTarget = null;
+            hitTrap = null;
+            hitSite = 0;
+            return;
+        }
+        hitBase = bases[i];
+        hitLength = lasts[i] - bases[i] + 1;
+        hitAccepted = accepted[i];
+        hitTarget = targets[i];
+        hitTrap = traps[i];
+        hitSite = sites[i];
     }
 
     private void rebuild(final List<Mapping> all) {
@@ -250,17 +342,26 @@ public final class MmioBus {
         final long[] nl = new long[n];
         final MmioDevice[] nd = new MmioDevice[n];
         final int[] na = new int[n];
+        final MmioDevice[] nt = new MmioDevice[n];
+        final MmioTrap[] np = new MmioTrap[n];
+        final int[] ns = new int[n];
         for (int i = 0; i < n; i++) {
             nb[i] = all.get(i).base;
             nl[i] = all.get(i).last;
             nd[i] = all.get(i).device;
             na[i] = nd[i].acceptedSizes();
+            np[i] = nd[i] instanceof MmioTrap ? (MmioTrap) nd[i] : null;
+            nt[i] = np[i] != null ? np[i].device() : nd[i];
+            ns[i] = MmioDispatch.siteFor(nt[i]);
         }
         bases = nb;
         lasts = nl;
         devices = nd;
         accepted = na;
-        lastHit = -1;
+        targets = nt;
+        traps = np;
+        sites = ns;
+        setHit(-1);
     }
 
     /**

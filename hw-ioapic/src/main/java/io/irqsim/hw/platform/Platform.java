@@ -65,6 +65,16 @@ public final class Platform {
         if (spec.ioapics().isEmpty()) {
             throw new IllegalArgumentException("a platform needs at least one IO-APIC");
         }
+        // geometry first, in words: MmioBus.map would name only the two devices, and a GSI base near
+        // 2^31 would size the wire table past the heap
+        final int pastGsiLimit = MmioLayout.firstIoApicPastGsiLimit(spec);
+        if (pastGsiLimit >= 0) {
+            throw new IllegalArgumentException(MmioLayout.gsiLimitMessage(spec, pastGsiLimit));
+        }
+        final MmioLayout.Overlap overlap = MmioLayout.firstOverlap(spec);
+        if (overlap != null) {
+            throw new IllegalArgumentException(overlap.message());
+        }
         buildCpus();
         final int gsis = buildIoApics();
         this.wires = new IrqWire[gsis];
@@ -80,7 +90,8 @@ public final class Platform {
      * @param clock virtual time
      * @param trace where hardware events go
      * @return the machine, every IO-APIC entry masked
-     * @throws IllegalArgumentException with the reason if the description is inconsistent
+     * @throws IllegalArgumentException with the reason if the description is inconsistent: among others, a GSI
+     *     past {@link MmioLayout#MAX_GSIS} or two MMIO windows that overlap ({@link MmioLayout#firstOverlap})
      */
     public static Platform build(final PlatformSpec spec, final VirtualClock clock, final HwTrace trace) {
         return new Platform(spec, clock, trace);

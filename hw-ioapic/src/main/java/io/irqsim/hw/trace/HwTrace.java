@@ -10,8 +10,17 @@ package io.irqsim.hw.trace;
 @FunctionalInterface
 public interface HwTrace {
 
-    /** Discards every event; the default for a device nobody traces. */
-    HwTrace NONE = (event, a, b, c) -> { };
+    /** Discards every event; the default for a device nobody traces. Its switch is {@link TraceSwitch#NEVER}. */
+    HwTrace NONE = new HwTrace() {
+        @Override
+        public void event(final int event, final long a, final long b, final long c) {
+        }
+
+        @Override
+        public TraceSwitch traceSwitch() {
+            return TraceSwitch.NEVER;
+        }
+    };
 
     /**
      * Records one event.
@@ -22,4 +31,16 @@ public interface HwTrace {
      * @param c third argument
      */
     void event(int event, long a, long b, long c);
+
+    /**
+     * The flag that says whether {@link #event} records anything now. A device reads it once when
+     * it is wired and tests it on its hot paths before reporting ({@link TraceSwitch}); an
+     * implementation that can be turned off returns its own switch and keeps it current. Events
+     * reported while the switch is off may be dropped; callers may also report them anyway.
+     *
+     * @return the switch; {@link TraceSwitch#ALWAYS} unless overridden
+     */
+    default TraceSwitch traceSwitch() {
+        return TraceSwitch.ALWAYS;
+    }
 }

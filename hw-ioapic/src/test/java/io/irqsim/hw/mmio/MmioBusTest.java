@@ -336,4 +336,115 @@ class MmioBusTest {
         assertEquals(1, quiet.rejectedAccesses());
         assertEquals(1, quiet.dispatchedAccesses());
     }
+    // ---------------------------------------------------------------- the last hit's mapping (fast path)
+
+    // MmioBus class comment: after a hit, the same range still rejects every access the general path rejects
+    @Test
+    void everyRejectionRuleHoldsAfterAHitInTheSameRange() {
+        final Probe p = new Probe("p", MmioDevice.ACCESS_4 | MmioDevice.ACCESS_8);
+        bus.map(0x1000, 0x0C, p); // [0x1000, 0x100B]
+        assertTrue(bus.write(0x1000, 4, 1), "the hit");
+        assertFalse(bus.write(0x1008, 8, 2), "aligned, but runs past the end");
+        assertFalse(bus.write(0x1002, 4, 3), "misaligned");
+        assertFalse(bus.write(0x1000, 2, 4), "size the device does not accept");
+        assertFalse(bus.write(0x1000, 3, 5), "invalid size");
+        assertEquals(-1L, bus.read(0x1000, 3));
+        assertEquals(5, bus.rejectedAccesses());
+        assertEquals(1, p.writes.size());
+        assertTrue(bus.write(0x1008, 4, 6), "the last dword is inside");
+        assertEquals(8, p.writes.get(1)[0]);
+
+        final Probe odd = new Probe("odd", MmioDevice.ACCESS_4 | MmioDevice.ACCESS_8);
+        bus.map(0x2004, 0x20, odd); // base only 4-aligned
+        assertTrue(bus.write(0x2004, 4, 7), "the hit");
+        assertFalse(bus.write(0x2008, 8, 8), "aligned address, offset 4");
+        assertFalse(bus.write(0x2004, 8, 9), "offset 0, misaligned address");
+        assertEquals(7, bus.rejectedAccesses());
+        assertEquals(1, odd.writes.size());
+        assertEquals(3, bus.dispatchedAccesses());
+    }
+
+    // MmioBus.unmap: a range that was the last hit decodes nothing once it is gone
+    @Test
+    void unmappedRangeIsForgottenEvenIfItWasTheLastHit() {
+        final Probe p = new Probe("p", MmioDevice.ACCESS_4);
+        bus.map(0x1000, 0x10, p);
+        assertEquals(0x4433_2211L, bus.read(0x1000, 4));
+        assertSame(p, bus.unmap(0x1000));
+        assertEquals(0xFFFF_FFFFL, bus.read(0x1000, 4));
+        assertFalse(bus.write(0x1000, 4, 1));
+        assertEquals(1, p.accesses());
+        assertEquals(1, bus.unmappedReads());
+        assertEquals(1, bus.unmappedWrites());
+    }
+
+    // MmioBus: alternating between two ranges dispatches each access to its own device
+    @Test
+    void alternatingRangesEachReachTheirDevice() {
+        final Probe a = new Probe("a", MmioDevice.ACCESS_4);
+        final Probe b = new Probe("b", MmioDevice.ACCESS_4);
+        bus.map(0x1000, 0x10, a);
+        bus.map(0x2000, 0x10, b);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(bus.write(0x1004, 4, i));
+            assertTrue(bus.write(0x2008, 4, 10 + i));
+        }
+        assertEquals(3, a.writes.size());
+        assertEquals(3, b.writes.size());
+        assertEquals(4, a.writes.get(2)[0]);
+        assertEquals(2, a.writes.get(2)[2]);
+        assertEquals(8, b.writes.get(2)[0]);
+        assertEquals(12, b.writes.get(2)[2]);
+    }
+
+    // MmioTrap: the bus calls the trap before a write reaches the device and after the device
+    // answers a read, with the absolute address and the value as the device sees it / returned it
+    @Test
+    void trapSeesWritesBeforeAndReadsAfterTheDevice() {
+        final List<String> log = new ArrayList<>();
+        final MmioDevice dev = new MmioDevice() {
+            @Override
+            public long read(final long offset, final int size) {
+                log.add("device read " + offset);
+                return 0x1_2345_6789L; // wider than the access: the trap sees it as returned
+            }
+
+            @Override
+            public void write(final long offset, final int size, final long value) {
+                log.add("device write " + offset + " " + Long.toHexString(value));
+            }
+
+            @Override
+            public int acceptedSizes() {
+                return ACCESS_2 | ACCESS_4;
+            }
+
+            @Override
+            public String name() {
+                return "inner";
+            }
+        };
+        final MmioTrap trap = new MmioTrap(0x3000, dev) {
+            @Override
+            protected void trappedWrite(final long address, final int size, final long value) {
+                log.add("trap write " + Long.toHexString(address) + " " + size + " " + Long.toHexString(value));
+            }
+
+            @Override
+            protected void trappedRead(final long address, final int size, final long value) {
+                log.add("trap read " + Long.toHexString(address) + " " + size + " " + Long.toHexString(value));
+            }
+        };
+        bus.map(0x3000, 0x100, trap);
+        assertTrue(bus.write(0x3010, 2, 0xABCD_EF01L));
+        assertEquals(0x6789L, bus.read(0x3020, 2));
+        assertEquals(0x2345_6789L, bus.read(0x3020, 4));
+        assertEquals(List.of("trap write 3010 2 ef01", "device write 16 ef01",
+            "device read 32", "trap read 3020 2 123456789",
+            "device read 32", "trap read 3020 4 123456789"), log);
+        assertSame(trap, bus.deviceAt(0x3000), "the bus still shows the trap as the mapped device");
+        assertEquals("inner", trap.name());
+        assertFalse(bus.write(0x3001, 1, 0), "the wrapped device's sizes apply");
+        assertEquals(6, log.size());
+    }
 }

@@ -1,0 +1,304 @@
+package io.irqsim.hw.ioapic;
+
+import io.irqsim.hw.mmio.MmioDevice;
+
+import static io.irqsim.hw.ioapic.IoApicRegisters.EOIR;
+import static io.irqsim.hw.ioapic.IoApicRegisters.ID_SHIFT;
+import static io.irqsim.hw.ioapic.IoApicRegisters.IOREGSEL;
+import static io.irqsim.hw.ioapic.IoApicRegisters.IOWIN;
+import static io.irqsim.hw.ioapic.IoApicRegisters.REDTBL_BASE;
+import static io.irqsim.hw.ioapic.IoApicRegisters.REG_ARB;
+import static io.irqsim.hw.ioapic.IoApicRegisters.REG_ID;
+import static io.irqsim.hw.ioapic.IoApicRegisters.REG_VER;
+import static io.irqsim.hw.ioapic.IoApicRegisters.VER_MRE_SHIFT;
+
+/**
+ * The register decode of one {@link IoApic}'s MMIO window: IOREGSEL, IOWIN and the EOI register,
+ * as {@link IoApic}'s class comment defines them for each profile, and the indirect registers
+ * behind IOWIN. The redirection table itself, delivery and EOIs stay in {@link IoApic}.
+ *
+ * <p>IOREGSEL is decoded when it is written, not when IOWIN is used: {@link #selPin} holds the
+ * redirection entry it selects (or -1) and {@link #selTop} which half, so an IOWIN access to an
+ * entry (the hot case: a kernel programming or reading an RTE) goes straight to the table.
+ * 4-byte accesses and Xen's decode are the hot methods; byte lanes, 8-byte splits and accesses
+ * that hit no register are kept in separate methods.
+ */
+final class IoApicMmio {
+
+    private final IoApic ioapic;
+    private final IoApicModel model;
+    /** Xen's {@code vioapic_read}/{@code vioapic_write} decode ({@link IoApicModel#xenAccessDecode()}). */
+    private final boolean xen;
+    private final boolean eoiRegister;
+    private final long ioregselMask;
+    private final int pins;
+
+    private int ioregsel;
+    /** The redirection entry IOREGSEL selects, or -1 for any other index. */
+    private int selPin = -1;
+    /** Whether IOREGSEL selects an entry's high dword. */
+    private boolean selTop;
+
+    IoApicMmio(final IoApic ioapic, final IoApicModel model) {
+        this.ioapic = ioapic;
+        this.model = model;
+        this.xen = model.xenAccessDecode();
+        this.eoiRegister = model.hasEoiRegister();
+        this.ioregselMask = model.ioregselBits() == 32 ? 0xFFFF_FFFFL : 0xFFL;
+        this.pins = model.pins();
+    }
+
+    /** IOREGSEL back to 0 (IOAPICID). */
+    void reset() {
+        select(0);
+    }
+
+    int ioregsel() {
+        return ioregsel;
+    }
+
+    /** Stores IOREGSEL and predecodes it. */
+    private void select(final int value) {
+        ioregsel = value;
+        final int pin = redirPin(value);
+        selPin = pin;
+        selTop = (value & 1) != 0;
+    }
+
+    /**
+     * @param index an indirect register index (the full IOREGSEL value)
+     * @return the redirection entry it addresses, or -1
+     */
+    int redirPin(final int index) {
+        final long rel = (index & 0xFFFF_FFFFL) - REDTBL_BASE;
+        if (rel < 0 || rel >= 2L * pins) {
+            return -1;
+        }
+        return (int) (rel >> 1);
+    }
+
+    // ---------------------------------------------------------------- window accesses
+
+    /*
+     * The hot case of both decodes is the same: a whole-register access to IOREGSEL or IOWIN.
+     * Xen decodes addr & 0xff, which is the offset itself (the window is 0x100 bytes), ignores
+     * the size and keeps size bytes of the value, which the bus has already cut to size; a
+     * physical part sees a 4-byte access as the whole register. Everything else is decoded in
+     * readCold/writeCold.
+     */
+
+    long read(final long offset, final int size) {
+        if (xen || size == 4) {
+            if (offset == IOWIN) {
+                return iowinRead() & 0xFFFF_FFFFL & MmioDevice.allOnes(size);
+            }
+            if (offset == IOREGSEL) {
+                return ioregsel & 0xFFFF_FFFFL & MmioDevice.allOnes(size);
+            }
+        }
+        return readCold(offset, size);
+    }
+
+    void write(final long offset, final int size, final long value) {
+        if (xen || size == 4) {
+            if (offset == IOWIN) {
+                iowinWrite((int) value);
+                return;
+            }
+            if (offset == IOREGSEL) {
+                select((int) (value & ioregselMask));
+                return;
+            }
+        }
+        writeCold(offset, size, value);
+    }
+
+    private long readCold(final long offset, final int size) {
+        if (xen) {
+            return xenRead(offset, size);
+        }
+        return readOther(offset, size);
+    }
+
+    private void writeCold(final long offset, final int size, final long value) {
+        if (xen) {
+            xenWrite(offset, size, value);
+        } else {
+            writeOther(offset, size, value);
+        }
+    }
+
+    /** 1, 2 and 8-byte accesses (cold). */
+    private long readOther(final long offset, final int size) {
+        if (size == 4) {
+            return readDwordLanes(offset, 4);
+        }
+        if (size == 8) {
+            return (readDwordLanes(offset, 4) & 0xFFFF_FFFFL) | (readDwordLanes(offset + 4, 4) << 32);
+        }
+        return readDwordLanes(offset, size);
+    }
+
+    /** 1, 2 and 8-byte accesses (cold). */
+    private void writeOther(final long offset, final int size, final long value) {
+        if (size == 4) {
+            writeDwordLanes(offset, 4, value);
+            return;
+        }
+        if (size == 8) {
+            writeDwordLanes(offset, 4, value & 0xFFFF_FFFFL);
+            writeDwordLanes(offset + 4, 4, value >>> 32);
+            return;
+        }
+        writeDwordLanes(offset, size, value);
+    }
+
+    private long readDwordLanes(final long offset, final int size) {
+        final int dword = (int) (offset & ~3L);
+        final int shift = (int) (offset & 3) * 8;
+        final long laneMask = MmioDevice.allOnes(size);
+        switch (dword) {
+            case IOREGSEL:
+                return ((ioregsel & 0xFFFF_FFFFL) >>> shift) & laneMask;
+            case IOWIN:
+                return ((iowinRead() & 0xFFFF_FFFFL) >>> shift) & laneMask;
+            default:
+                ignored(offset, size, false, 0);
+                return 0;
+        }
+    }
+
+    private void writeDwordLanes(final long offset, final int size, final long value) {
+        final int dword = (int) (offset & ~3L);
+        final int shift = (int) (offset & 3) * 8;
+        final long laneMask = MmioDevice.allOnes(size) << shift;
+        switch (dword) {
+            case IOREGSEL: {
+                final long merged = ((ioregsel & 0xFFFF_FFFFL) & ~laneMask) | ((value << shift) & laneMask);
+                select((int) (merged & ioregselMask));
+                return;
+            }
+            case IOWIN: {
+                final long merged = size == 4 ? value
+                    : ((iowinRead() & 0xFFFF_FFFFL) & ~laneMask) | ((value << shift) & laneMask);
+                iowinWrite((int) merged);
+                return;
+            }
+            case EOIR:
+                if (eoiRegister && shift == 0) {
+                    // ICH EOIR: bits 7:0 carry the vector, bits 31:8 are ignored
+                    ioapic.eoi((int) (value & 0xFF));
+                    return;
+                }
+                ignored(offset, size, true, value);
+                return;
+            default:
+                ignored(offset, size, true, value);
+        }
+    }
+
+    /**
+     * Xen {@code vioapic_read} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, same at
+     * {@code RELEASE-4.18.0}): {@code switch (addr & 0xff)} on 0x00 and 0x10 only; the 32-bit
+     * result is returned whatever the size (the emulator keeps {@code size} bytes of it).
+     */
+    private long xenRead(final long offset, final int size) {
+        final long result;
+        switch ((int) (offset & 0xFF)) {
+            case IOREGSEL:
+                result = ioregsel & 0xFFFF_FFFFL;
+                break;
+            case IOWIN:
+                result = iowinRead() & 0xFFFF_FFFFL;
+                break;
+            default:
+                ignored(offset, size, false, 0);
+                return 0;
+        }
+        return result & MmioDevice.allOnes(size);
+    }
+
+    /**
+     * Xen {@code vioapic_write} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, same at
+     * {@code RELEASE-4.18.0}): {@code ioregsel = val} at 0x00, {@code vioapic_write_indirect(val)}
+     * (a {@code uint32_t}) at 0x10, nothing elsewhere; the size is not looked at, so a byte write
+     * replaces the whole register. {@code VIOAPIC_REG_EOI} is compiled only for version 0x20.
+     */
+    private void xenWrite(final long offset, final int size, final long value) {
+        final long v = value & MmioDevice.allOnes(size);
+        switch ((int) (offset & 0xFF)) {
+            case IOREGSEL:
+                select((int) (v & ioregselMask));
+                return;
+            case IOWIN:
+                iowinWrite((int) v);
+                return;
+            case EOIR:
+                if (eoiRegister) {
+                    ioapic.eoi((int) (v & 0xFF));
+                    return;
+                }
+                ignored(offset, size, true, v);
+                return;
+            default:
+                ignored(offset, size, true, v);
+        }
+    }
+
+    // ---------------------------------------------------------------- IOWIN
+
+    /** IOWIN read of the selected register. */
+    private int iowinRead() {
+        final int pin = selPin;
+        if (pin >= 0) {
+            final long e = ioapic.rte(pin);
+            return selTop ? Rte.high(e) : Rte.low(e);
+        }
+        return readIndirect(ioregsel);
+    }
+
+    /** IOWIN write of the selected register. */
+    private void iowinWrite(final int value) {
+        final int pin = selPin;
+        if (pin >= 0) {
+            ioapic.writeRedirent(pin, selTop, value);
+        } else {
+            writeIndirect(ioregsel, value);
+        }
+    }
+
+    /** See {@link IoApic#readIndirect}. */
+    int readIndirect(final int index) {
+        if (index == REG_ID || index == REG_ARB) {
+            return ioapic.id() << ID_SHIFT;
+        }
+        if (index == REG_VER) {
+            return model.version() | ((pins - 1) << VER_MRE_SHIFT);
+        }
+        final int pin = redirPin(index);
+        if (pin < 0) {
+            ignored(IOWIN, 4, false, 0);
+            return 0;
+        }
+        return (index & 1) == 0 ? Rte.low(ioapic.rte(pin)) : Rte.high(ioapic.rte(pin));
+    }
+
+    /** See {@link IoApic#writeIndirect}. */
+    void writeIndirect(final int index, final int value) {
+        if (index == REG_ID) {
+            ioapic.setId(value);
+            return;
+        }
+        final int pin = redirPin(index);
+        if (pin < 0) {
+            // IOAPICVER, IOAPICARB and reserved indexes are read-only
+            ignored(IOWIN, 4, true, value & 0xFFFF_FFFFL);
+            return;
+        }
+        ioapic.writeRedirent(pin, (index & 1) != 0, value);
+    }
+
+    private void ignored(final long offset, final int size, final boolean write, final long value) {
+        ioapic.ignored(offset | ((long) (ioregsel & 0xFFFF) << 16), size | (write ? 1 << 8 : 0), value);
+    }
+}

@@ -1,0 +1,76 @@
+package io.irqsim.hw.trace;
+
+import io.irqsim.hw.ioapic.IoApic;
+import io.irqsim.hw.ioapic.IoApicModel;
+import io.irqsim.hw.ioapic.IoApicRegisters;
+import io.irqsim.hw.ioapic.Rte;
+import io.irqsim.hw.mmio.MmioBus;
+import io.irqsim.hw.time.VirtualClock;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** TraceSwitch / HwTrace.traceSwitch: what a device tests before it reports an event. */
+class TraceSwitchTest {
+
+    // HwTrace.NONE drops everything: its switch is the fixed NEVER; a plain trace records everything
+    @Test
+    void noneIsNeverOnAndAPlainTraceIsAlwaysOn() {
+        assertSame(TraceSwitch.NEVER, HwTrace.NONE.traceSwitch());
+        assertFalse(TraceSwitch.NEVER.isOn());
+        final HwTrace plain = (event, a, b, c) -> { };
+        assertSame(TraceSwitch.ALWAYS, plain.traceSwitch());
+        assertTrue(TraceSwitch.ALWAYS.isOn());
+        assertThrows(IllegalStateException.class, () -> TraceSwitch.NEVER.set(true));
+        assertThrows(IllegalStateException.class, () -> TraceSwitch.ALWAYS.set(false));
+        assertFalse(TraceSwitch.NEVER.isOn());
+        assertTrue(TraceSwitch.ALWAYS.isOn());
+    }
+
+    // IoApic: RTE writes are reported while its trace's switch is on and not while it is off;
+    // the register state and the ignored-access count do not depend on it
+    @Test
+    void ioApicReportsOnlyWhileItsTracesSwitchIsOn() {
+        final TraceSwitch sw = new TraceSwitch(true);
+        final List<Integer> events = new ArrayList<>();
+        final HwTrace trace = new HwTrace() {
+            @Override
+            public void event(final int event, final long a, final long b, final long c) {
+                events.add(event);
+            }
+
+            @Override
+            public TraceSwitch traceSwitch() {
+                return sw;
+            }
+        };
+        final IoApic io = new IoApic("io", IoApicModel.ich(24), 1, 0, (v, d, l, dst, lv) -> 0,
+            new VirtualClock(), trace);
+        final MmioBus bus = new MmioBus();
+        bus.map(IoApicRegisters.DEFAULT_BASE, IoApicRegisters.WINDOW_SIZE, io);
+        final long entry = Rte.of(0x31, Rte.DM_FIXED, false, false, false, true, 0);
+
+        IoApicRegisters.writeEntry(bus, IoApicRegisters.DEFAULT_BASE, 3, entry);
+        assertEquals(List.of(HwEvent.IOAPIC_RTE_WRITE, HwEvent.IOAPIC_RTE_WRITE), events);
+
+        sw.set(false);
+        IoApicRegisters.writeEntry(bus, IoApicRegisters.DEFAULT_BASE, 4, entry);
+        bus.write(IoApicRegisters.DEFAULT_BASE + 0x20, 4, 1); // no register there: ignored
+        assertEquals(2, events.size());
+        assertEquals(entry, io.rte(4));
+        assertEquals(1, io.ignoredAccesses());
+
+        sw.set(true);
+        bus.write(IoApicRegisters.DEFAULT_BASE + 0x20, 4, 1);
+        assertEquals(List.of(HwEvent.IOAPIC_RTE_WRITE, HwEvent.IOAPIC_RTE_WRITE, HwEvent.IOAPIC_IGNORED_ACCESS),
+            events);
+        assertEquals(2, io.ignoredAccesses());
+    }
+}
