@@ -101,4 +101,22 @@ public final class PirqTable {
         }
         return out;
     }
+
+    /**
+     * {@code domain_emuirq_to_pirq} ({@code xen/arch/x86/include/asm/irq.h}@RELEASE-4.18.0): the pirq an HVM
+     * guest mapped to stand for an emulated IRQ. Xen keeps a radix tree; this scans the table, which only
+     * guests with pirqs ever need.
+     *
+     * @param emuirq the emulated GSI
+     * @return the pirq, or {@link Pirq#EMUIRQ_UNBOUND}
+     */
+    public int emuirqToPirq(final int emuirq) {
+        for (int p = 0; p < nrPirqs(); p++) {
+            final Pirq info = get(p);
+            if (info != null && info.emuirq() == emuirq) {
+                return p;
+            }
+        }
+        return Pirq.EMUIRQ_UNBOUND;
+    }
 }
