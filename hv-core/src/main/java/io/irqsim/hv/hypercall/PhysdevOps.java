@@ -140,7 +140,11 @@ public final class PhysdevOps extends HypercallBase {
 
     /**
      * {@code PHYSDEVOP_eoi} ({@code xen/arch/x86/physdev.c:do_physdev_op@RELEASE-4.18.0/4.20.0}): a PV guest EOIs a
-     * pirq ({@code pirq_guest_eoi}).
+     * pirq ({@code pirq_guest_eoi}). {@code eoi.irq} is unsigned, so a negative pirq fails the
+     * {@code >= nr_pirqs} check; a pirq without a {@code struct pirq} ({@code pirq_info}) is -EINVAL. Xen
+     * frees the struct of an unmapped pirq ({@code pirq_cleanup_check}) unless an event channel still
+     * holds it: such a pirq (unmapped while bound) gets 0, and {@code pirq_guest_eoi} finds no
+     * descriptor for it. irqsim keeps the struct, so "no struct" is: none, or unmapped and unbound.
      *
      * @param caller calling domain
      * @param pirq its pirq
@@ -152,10 +156,11 @@ public final class PhysdevOps extends HypercallBase {
         final Pirq p = caller.pirqs().get(pirq);
         if (caller.type().isHvmType() && !caller.hasPirqNotion()) {
             rc = -Errno.ENOSYS;
-        } else if (pirq < 0 || pirq >= caller.pirqs().nrPirqs() || p == null || p.irq() <= 0) {
+        } else if (pirq < 0 || pirq >= caller.pirqs().nrPirqs() || p == null
+            || (p.irq() <= 0 && !p.isEvtchnBound())) {
             rc = -Errno.EINVAL;
         } else {
-            xen.guestIrqs().pirqGuestEoi(caller, p);
+            xen.guestIrqs().pirqGuestEoi(caller, p); // no descriptor for an unmapped pirq: nothing to do
             rc = 0;
         }
         return leave(caller, HypercallOp.PHYSDEVOP_EOI, pirq, rc);
