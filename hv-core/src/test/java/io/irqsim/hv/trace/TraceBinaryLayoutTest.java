@@ -300,9 +300,23 @@ class TraceBinaryLayoutTest {
             for (final int i : new int[] {0, 4095, 4096, 4098, 4095, 1, 4097, 0}) {
                 assertEquals(new TraceRecord(0, 0x40, 0, 0, i, 0, 0), r.get(i), "record " + i);
             }
-            assertThrows(IndexOutOfBoundsException.class, () -> r.get(n));
+            assertEquals("record 4099 of 4099", assertThrows(IndexOutOfBoundsException.class, () -> r.get(n)).getMessage());
+            assertEquals("record -1 of 4099", assertThrows(IndexOutOfBoundsException.class, () -> r.get(-1)).getMessage());
             assertEquals(n, r.records().size());
+            // closing the reader closes the file: a record outside the window is no longer read
+            r.close();
+            assertThrows(java.io.UncheckedIOException.class, () -> r.get(5));
         }
+    }
+
+    // TraceReader.get: the header's count is the end, even where the bytes go on (a mapped file's
+    // slack after the last record)
+    @Test
+    void recordsPastTheCountAreNotReadFromTheSlack() {
+        final TraceReader r = TraceReader.of(concat(header(1), new byte[3 * 40]));
+        assertEquals(new TraceRecord(0, 0, 0, 0, 0, 0, 0), r.get(0));
+        assertEquals("record 1 of 1", assertThrows(IndexOutOfBoundsException.class, () -> r.get(1)).getMessage());
+        assertEquals("record -1 of 1", assertThrows(IndexOutOfBoundsException.class, () -> r.get(-1)).getMessage());
     }
 
     // TraceReader.open of a file with fewer bytes than a header says how long it is
@@ -312,5 +326,55 @@ class TraceBinaryLayoutTest {
         Files.write(file, Arrays.copyOf(header(0), 20));
         assertEquals("not an irqsim trace: 20 bytes is shorter than the 32-byte header",
             assertThrows(IllegalArgumentException.class, () -> TraceReader.open(file)).getMessage());
+    }
+
+    // TraceReader.open: a file of exactly the 32 header bytes is read (its header included) as
+    // an empty trace
+    @Test
+    void fileOfExactlyAHeaderIsAnEmptyTrace(@TempDir final Path dir) throws IOException {
+        final Path file = dir.resolve("empty.trace");
+        Files.write(file, header(0));
+        try (TraceReader r = TraceReader.open(file)) {
+            assertEquals(0, r.count());
+            assertEquals(0, r.records().size());
+        }
+    }
+
+    // TraceReader.get: a file that got shorter after it was opened gives an error that says so,
+    // never a record of zeros
+    @Test
+    void fileThatShrinksAfterOpeningGivesAnErrorNotARecord(@TempDir final Path dir) throws IOException {
+        final Path file = dir.resolve("shrinking.trace");
+        Files.write(file, concat(header(2), new byte[2 * 40]));
+        try (TraceReader r = TraceReader.open(file)) {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(32 + 20);
+            }
+            final java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, () -> r.get(1));
+            assertEquals("the trace file got shorter while it was read", e.getMessage());
+        }
+    }
+
+    // TraceReader.records: a count a list cannot hold (a sparse file of 2^31 - 7 records, 80 GiB
+    // that take no disk) is refused up front instead of failing half-way
+    @Test
+    void moreRecordsThanAListHoldsAreRefusedByRecords(@TempDir final Path dir) throws IOException {
+        final long n = Integer.MAX_VALUE - 6L; // 2^31 - 7
+        final Path file = dir.resolve("huge.trace");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            final byte[] h = header(0);
+            h[16] = (byte) 0xF9;
+            h[17] = (byte) 0xFF;
+            h[18] = (byte) 0xFF;
+            h[19] = (byte) 0x7F; // 0x7FFFFFF9 = 2^31 - 7
+            f.write(h);
+            f.setLength(32 + 40 * n);
+        }
+        try (TraceReader r = TraceReader.open(file)) {
+            assertEquals(n, r.count());
+            assertEquals("2147483641 records do not fit in a list",
+                assertThrows(IllegalStateException.class, r::records).getMessage());
+        }
     }
 }
