@@ -43,12 +43,12 @@ public final class EvtchnOps extends HypercallBase {
         final int rc;
         if (pirq < 0 || pirq >= caller.pirqs().nrPirqs()) {
             rc = -Errno.EINVAL;
-        } else if (!hvm && (p == null || xen.pirqMapping().pirqAccessPermitted(caller, pirq) == 0)) {
+        } else if (!hvm && xen.pirqMapping().pirqAccessPermitted(caller, pirq) == 0) {
             rc = -Errno.EPERM;
         } else if (p != null && p.isEvtchnBound()) {
             rc = -Errno.EEXIST;
         } else {
-            final Pirq info = p != null ? p : caller.pirqs().getOrCreate(pirq);
+            final Pirq info = caller.pirqs().getOrCreate(pirq); // pirq_get_info
             final int r = hvm ? 0 : xen.guestIrqs().pirqGuestBind(caller, info, willShare);
             if (r == 0) {
                 info.setEvtchnBound(true);

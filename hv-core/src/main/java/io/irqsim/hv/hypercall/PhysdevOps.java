@@ -156,9 +156,8 @@ public final class PhysdevOps extends HypercallBase {
         final Pirq p = caller.pirqs().get(pirq);
         if (caller.type().isHvmType() && !caller.hasPirqNotion()) {
             rc = -Errno.ENOSYS;
-        } else if (pirq < 0 || pirq >= caller.pirqs().nrPirqs() || p == null
-            || (p.irq() <= 0 && !p.isEvtchnBound())) {
-            rc = -Errno.EINVAL;
+        } else if (p == null || (p.irq() <= 0 && !p.isEvtchnBound())) {
+            rc = -Errno.EINVAL; // out of range (the table has no struct there) or no struct
         } else {
             xen.guestIrqs().pirqGuestEoi(caller, p); // no descriptor for an unmapped pirq: nothing to do
             rc = 0;

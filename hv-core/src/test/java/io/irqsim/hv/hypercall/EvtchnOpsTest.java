@@ -76,6 +76,18 @@ class EvtchnOpsTest {
         assertFalse(rig.xen.irqDescs().desc(17).isGuest());
     }
 
+    // evtchn_bind_pirq: pirq 0 is in range (only pirq >= nr_pirqs is -EINVAL); a PV domain has no
+    // IRQ behind it (pirq_access_permitted -> -EPERM), an HVM domain binds it
+    @Test
+    void pirqZeroIsInRange() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_18);
+        final Domain dom0 = pvDom0WithPirq(rig);
+        assertEquals(-Errno.EPERM, rig.xen.evtchn().bindPirq(dom0, 0, false));
+        final Domain hvm = rig.xen.createDomain(new DomainConfig("pvhvm", DomainType.HVM, 1, false, false, true, true));
+        assertEquals(0, rig.xen.evtchn().bindPirq(hvm, 0, false));
+        assertTrue(hvm.pirqs().get(0).isEvtchnBound());
+    }
+
     // evtchn_bind_pirq@RELEASE-4.20.0 asks nothing of has_pirq: an HVM-type caller without pirqs (a
     // PVH dom0) binds like any HVM domain, without pirq_access_permitted or pirq_guest_bind, and
     // arch_evtchn_bind_pirq marks its mapped pirq IRQ_PT; the range check still applies

@@ -136,6 +136,30 @@ class HypercallTraceRecordTest {
         assertEquals(0, rig.xen.domctl().assignDevice(dom0, domu.id(), DefaultPlatform.NIC));
         recordsMadeDuringTheCallCarryTheCallersContext(rig, dom0, HypercallOp.DOMCTL_BIND_PT_IRQ,
             () -> rig.xen.domctl().bindPtIrq(dom0, domu.id(), new BindPtIrq(map.pirq, 0, 5, 0)));
+        recordsMadeDuringTheCallCarryTheCallersContext(rig, dom0, HypercallOp.DOMCTL_UNBIND_PT_IRQ,
+            () -> rig.xen.domctl().unbindPtIrq(dom0, domu.id(), new BindPtIrq(map.pirq, 0, 5, 0)));
+    }
+
+    // the physdev ops of a PV dom0: setup_gsi (mp_register_gsi), map_pirq (map_domain_pirq),
+    // eoi of an interrupt in flight (pirq_guest_eoi), unmap_pirq (unmap_domain_pirq)
+    @Test
+    void physdevWorkIsStampedWithTheKernelsContext() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_18);
+        final Domain dom0 = rig.pvDom0();
+        recordsMadeDuringTheCallCarryTheCallersContext(rig, dom0, HypercallOp.PHYSDEVOP_SETUP_GSI,
+            () -> rig.xen.physdev().setupGsi(dom0, GSI, 1, 1));
+        recordsMadeDuringTheCallCarryTheCallersContext(rig, dom0, HypercallOp.PHYSDEVOP_MAP_PIRQ,
+            () -> rig.xen.physdev().mapPirq(dom0,
+                new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, GSI, GSI)));
+        assertEquals(0, rig.xen.evtchn().bindPirq(dom0, GSI, true));
+        rig.device(DefaultPlatform.NIC).setInterruptRequest(true);
+        rig.xen.drain();
+        assertEquals(1, rig.xen.irqDescs().desc(GSI).inFlight(), "dom0 owes the EOI");
+        recordsMadeDuringTheCallCarryTheCallersContext(rig, dom0, HypercallOp.PHYSDEVOP_EOI,
+            () -> rig.xen.physdev().eoi(dom0, GSI));
+        assertEquals(0, rig.xen.evtchn().unbindPirq(dom0, GSI));
+        recordsMadeDuringTheCallCarryTheCallersContext(rig, dom0, HypercallOp.PHYSDEVOP_UNMAP_PIRQ,
+            () -> rig.xen.physdev().unmapPirq(dom0, Domain.DOMID_SELF, GSI));
     }
 
     // XEN_DOMCTL_irq_permission names a pirq of the caller's: a PV dom0 with its own GSI pirq

@@ -117,6 +117,28 @@ class TraceBinaryLayoutTest {
         }
     }
 
+    // a recorder into memory is not a mapped file; mappedFile's is
+    @Test
+    void onlyAMappedFileRecorderIsMapped(@TempDir final Path dir) {
+        try (TraceRecorder mem = TraceRecorder.inMemory(new VirtualClock(), 4);
+             TraceRecorder file = TraceRecorder.mappedFile(dir.resolve("m.trace"), new VirtualClock())) {
+            assertEquals(false, mem.isMapped());
+            assertEquals(true, file.isMapped());
+        }
+    }
+
+    // mappedFile: a path that cannot be a file (a regular file where a directory should be)
+    // gives the file and the system's reason, nothing else
+    @Test
+    void unwritablePathNamesTheFileAndTheReason(@TempDir final Path dir) throws IOException {
+        final Path notADir = dir.resolve("notes.txt");
+        Files.writeString(notADir, "x");
+        final Path file = notADir.resolve("run.trace");
+        final java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+            () -> TraceRecorder.mappedFile(file, new VirtualClock()));
+        assertEquals("cannot write trace file " + file + ": Not a directory", e.getMessage());
+    }
+
     // eventFor: the record is about another domain, made on the current CPU
     @Test
     void eventForStampsTheDomainItIsAboutOnTheCurrentCpu() {
