@@ -162,6 +162,29 @@ class HypercallTraceRecordTest {
             () -> rig.xen.physdev().unmapPirq(dom0, Domain.DOMID_SELF, GSI));
     }
 
+    // EVTCHNOP_bind_pirq / close make no hypercall record, but what they cause (the permission
+    // check, pirq_guest_bind, the pin shut down when the last guest leaves) is the caller's
+    @Test
+    void eventChannelWorkIsStampedWithTheCallersContext() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_18);
+        final Domain dom0 = rig.pvDom0();
+        assertEquals(0, rig.xen.physdev().mapPirq(dom0,
+            new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, GSI, GSI)));
+        assertEquals(0, rig.xen.physdev().setupGsi(dom0, GSI, 1, 1));
+        for (final IntSupplier call : List.<IntSupplier>of(() -> rig.xen.evtchn().bindPirq(dom0, GSI, true),
+                () -> rig.xen.evtchn().unbindPirq(dom0, GSI))) {
+            rig.trace.setContext(-1, TraceFormat.DOMID_XEN);
+            final int before = rig.records().size();
+            assertEquals(0, call.getAsInt());
+            final List<TraceRecord> during = rig.records().subList(before, rig.records().size());
+            assertTrue(!during.isEmpty(), "the call made records");
+            for (final TraceRecord r : during) {
+                assertEquals(0, r.cpu(), r.toString());
+                assertEquals(dom0.id(), r.domain(), r.toString());
+            }
+        }
+    }
+
     // XEN_DOMCTL_irq_permission names a pirq of the caller's: a PV dom0 with its own GSI pirq
     @Test
     void irqPermissionWorkIsStampedWithTheCallersContext() {

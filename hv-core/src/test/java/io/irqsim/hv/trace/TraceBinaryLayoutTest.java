@@ -12,6 +12,7 @@ import java.util.Arrays;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The binary format as docs/trace.md ("The binary format") lays it out, byte by byte: every
@@ -137,6 +138,27 @@ class TraceBinaryLayoutTest {
         final java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
             () -> TraceRecorder.mappedFile(file, new VirtualClock()));
         assertEquals("cannot write trace file " + file + ": Not a directory", e.getMessage());
+    }
+
+    // mappedFile: a dangling symbolic link where the trace's directory should be cannot become
+    // one; the message names the obstacle (Files.createDirectories gives no reason of its own)
+    @Test
+    void danglingLinkInPlaceOfTheDirectoryIsNamed(@TempDir final Path dir) throws IOException {
+        final Path dangling = Files.createSymbolicLink(dir.resolve("out"), dir.resolve("nowhere"));
+        final Path file = dangling.resolve("run.trace");
+        final java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+            () -> TraceRecorder.mappedFile(file, new VirtualClock()));
+        assertEquals("cannot write trace file " + file + ": " + dangling, e.getMessage());
+        assertTrue(Files.isSymbolicLink(dangling), "left as it was");
+    }
+
+    // TraceReader.open (docs/trace.md exit-status table): a directory and a missing file are
+    // I/O errors with their own messages, not "not an irqsim trace"
+    @Test
+    void directoryAndMissingFileAreRefusedByOpen(@TempDir final Path dir) {
+        assertEquals("is a directory, not a trace file",
+            assertThrows(IOException.class, () -> TraceReader.open(dir)).getMessage());
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> TraceReader.open(dir.resolve("missing.trace")));
     }
 
     // eventFor: the record is about another domain, made on the current CPU
