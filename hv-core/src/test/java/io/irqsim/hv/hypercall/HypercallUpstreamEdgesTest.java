@@ -66,6 +66,8 @@ class HypercallUpstreamEdgesTest {
         assertEquals(0, rig.xen.physdev().mapPirq(dom0, map));
         assertEquals(0, rig.xen.domctl().gsiPermission(dom0, other.id(), GSI, DomctlOps.GSI_GRANT));
         assertTrue(other.irqCaps().permitted(GSI));
+        final List<TraceRecord> checks = rig.records(HvEvent.PERMISSION_CHECK);
+        assertEquals(1, checks.get(checks.size() - 1).c(), "irq_access_permitted(dom0, irq) held");
         assertEquals(0, rig.xen.domctl().assignDevice(dom0, domu.id(), DefaultPlatform.NIC));
         final BindPtIrq bind = new BindPtIrq(map.pirq, 0, 5, 0);
         assertEquals(-Errno.EPERM, rig.xen.domctl().bindPtIrq(other, domu.id(), bind));
@@ -73,6 +75,19 @@ class HypercallUpstreamEdgesTest {
         assertFalse(rig.xen.irqDescs().desc(GSI).isGuest());
         assertEquals(-Errno.EPERM, rig.xen.domctl().unbindPtIrq(other, domu.id(), bind));
         assertEquals(0, rig.count(HvEvent.PT_UNBIND));
+    }
+
+    // arch_do_domctl@RELEASE-4.20.0: bind_pt_irq and unbind_pt_irq check is_hvm_domain(d) before
+    // anything else of the sub-op (-EINVAL), so a PV target without an IOMMU context is -EINVAL,
+    // not the -ESRCH of the IOMMU check or unbind's silent 0
+    @Test
+    void ptIrqOpsOnAPvTargetWithoutIommuGiveEinval() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_20);
+        final Domain dom0 = rig.pvhDom0();
+        final Domain pv = rig.xen.createDomain(new DomainConfig("pv", DomainType.PV, 1, false, false, false, true));
+        final BindPtIrq bind = new BindPtIrq(GSI, 0, 5, 0);
+        assertEquals(-Errno.EINVAL, rig.xen.domctl().bindPtIrq(dom0, pv.id(), bind));
+        assertEquals(-Errno.EINVAL, rig.xen.domctl().unbindPtIrq(dom0, pv.id(), bind));
     }
 
     // iommu_do_pci_domctl@RELEASE-4.20.0: "Don't support self-assignment of devices" (d ==

@@ -161,6 +161,41 @@ class TraceBinaryLayoutTest {
         assertThrows(java.nio.file.NoSuchFileException.class, () -> TraceReader.open(dir.resolve("missing.trace")));
     }
 
+    // docs/trace.md: an emulated device's events carry bit 32 set and the guest's domain id in
+    // bits 40..55 of argument a, the device's own value in bits 0..31; b and c pass unchanged
+    @Test
+    void emulatedDeviceEventsTagArgumentAWithTheGuest() {
+        try (TraceRecorder t = TraceRecorder.inMemory(new VirtualClock(), 4)) {
+            new EmulatedDeviceTrace(t, 0x0203).event(4, 0x0000_0210L, 7, 9);
+            final byte[] all = t.toByteArray();
+            assertArrayEquals(bytes(0x10, 0x02, 0x00, 0x00, 0x01, 0x03, 0x02, 0x00,
+                    0x07, 0, 0, 0, 0, 0, 0, 0, 0x09, 0, 0, 0, 0, 0, 0, 0),
+                Arrays.copyOfRange(all, 32 + 16, 32 + 40));
+        }
+    }
+
+    // TraceReader: a file is read a window at a time; records of the window in hand are served
+    // from it, not read from the file again (one read per window, not one per record)
+    @Test
+    void recordsOfTheCurrentWindowAreNotReadFromTheFileAgain(@TempDir final Path dir) throws IOException {
+        final Path file = dir.resolve("window.trace");
+        final byte[] trace = concat(header(3), new byte[3 * 40]);
+        trace[32 + 8] = 0x41;
+        trace[72 + 8] = 0x42;
+        trace[112 + 8] = 0x43;
+        Files.write(file, trace);
+        try (TraceReader r = TraceReader.open(file)) {
+            assertEquals(0x41, r.get(0).event());
+            trace[32 + 8] = 0x51;
+            trace[72 + 8] = 0x52;
+            trace[112 + 8] = 0x53;
+            Files.write(file, trace);
+            assertEquals(0x41, r.get(0).event(), "from the window");
+            assertEquals(0x42, r.get(1).event(), "from the window");
+            assertEquals(0x43, r.get(2).event(), "from the window");
+        }
+    }
+
     // eventFor: the record is about another domain, made on the current CPU
     @Test
     void eventForStampsTheDomainItIsAboutOnTheCurrentCpu() {
