@@ -146,6 +146,29 @@ class HypercallUpstreamEdgesTest {
         assertEquals(-Errno.EINVAL, rig.xen.physdev().eoi(dom0, GSI));
     }
 
+    // unmap_domain_pirq without a guest binding leaves no struct for Xen (pirq_cleanup_check):
+    // PHYSDEVOP_eoi on that pirq is -EINVAL, as for one never mapped
+    @Test
+    void eoiOfAPirqUnmappedWithoutAnEventChannelGivesEinval() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_18);
+        final Domain dom0 = rig.pvDom0();
+        assertEquals(0, rig.xen.physdev().mapPirq(dom0,
+            new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, GSI, GSI)));
+        assertEquals(0, rig.xen.physdev().eoi(dom0, GSI));
+        assertEquals(0, rig.xen.physdev().unmapPirq(dom0, Domain.DOMID_SELF, GSI));
+        assertEquals(-Errno.EINVAL, rig.xen.physdev().eoi(dom0, GSI));
+    }
+
+    // do_physdev_op@RELEASE-4.20.0 PHYSDEVOP_setup_gsi: nr_irqs_gsi - 1 is the last GSI in range
+    @Test
+    void setupGsiRangeEndsReachMpRegisterGsi() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_20);
+        final Domain dom0 = rig.pvhDom0();
+        final int last = rig.xen.irqDescs().nrIrqsGsi() - 1;
+        assertEquals(0, rig.xen.physdev().setupGsi(dom0, last, 1, 1));
+        assertEquals(-Errno.EINVAL, rig.xen.physdev().setupGsi(dom0, last + 1, 1, 1));
+    }
+
     // hvm_set_pci_link_route@RELEASE-4.20.0: link > 3 or isa_irq > 15 -> -EINVAL (both u8, so a
     // negative value is out of range too); link 3 and ISA IRQ 15 are the last valid ones, 0 is "none"
     @Test
