@@ -206,7 +206,11 @@ public final class PhysdevOps extends HypercallBase {
 
     /**
      * {@code PHYSDEVOP_eoi} ({@code xen/arch/x86/physdev.c:do_physdev_op@RELEASE-4.18.0/4.20.0}): a PV guest EOIs a
-     * pirq ({@code pirq_guest_eoi}).
+     * pirq ({@code pirq_guest_eoi}). {@code eoi.irq} is unsigned, so a negative pirq fails the
+     * {@code >= nr_pirqs} check; a pirq without a {@code struct pirq} ({@code pirq_info}) is -EINVAL. Xen
+     * frees the struct of an unmapped pirq ({@code pirq_cleanup_check}) unless an event channel still
+     * holds it: such a pirq (unmapped while bound) gets 0, and {@code pirq_guest_eoi} finds no
+     * descriptor for it. irqsim keeps the struct, so "no struct" is: none, or unmapped and unbound.
      *
      * @param caller calling domain
      * @param pirq its pirq
@@ -218,22 +222,20 @@ public final class PhysdevOps extends HypercallBase {
         final Pirq p = caller.pirqs().get(pirq);
         if (caller.type().isHvmType() && !caller.hasPirqNotion()) {
             rc = -Errno.ENOSYS;
-        } else if (pirq < 0 || pirq >= caller.pirqs().nrPirqs() || p == null) {
-            rc = -Errno.EINVAL; // eoi.irq is unsigned: a negative one is past nr_pirqs
+        } else if (p == null || p.irq() <= 0 && !p.isEvtchnBound() && p.emuirq() == Pirq.EMUIRQ_UNBOUND) {
+            // out of range (the table has no struct there), or a struct pirq_cleanup_check would have freed
+            rc = -Errno.EINVAL;
         } else {
             if (!caller.type().isHvmType() || p.irq() > 0) {
-                xen.guestIrqs().pirqGuestEoi(caller, p);
+                xen.guestIrqs().pirqGuestEoi(caller, p); // no descriptor for an unmapped pirq: nothing to do
             }
             final int gsi = caller.type().isHvmType() ? p.emuirq() : 0;
             if (gsi > 0) {
                 // not Xen: irqsim's EOI listeners (dm-net's EOI notice) hear this EOI as they hear a vIO-APIC one
                 caller.gsiEoi(gsi);
             }
-            if (gsi >= NR_ISAIRQS && caller.hvmIrq().gsiAssertCount(gsi) > 0) {
-                // an emulated level GSI still asserted: another notification (send_guest_pirq)
-                if (p.isEvtchnBound()) {
-                    caller.sendPirqEvent(pirq);
-                }
+            if (gsi >= NR_ISAIRQS && caller.hvmIrq().gsiAssertCount(gsi) > 0 && p.isEvtchnBound()) {
+                caller.sendPirqEvent(pirq); // an emulated level GSI still asserted: another notification
             }
             rc = 0;
         }
