@@ -317,7 +317,7 @@ public final class Passthrough {
     /** {@code hvm_pirq_eoi} ({@code xen/drivers/passthrough/x86/hvm.c@RELEASE-4.18.0/4.20.0}): one pending guest EOI done; the last one EOIs the physical IRQ. */
     private void hvmPirqEoi(final Domain d, final Pirq p, final int guestGsi) {
         final PirqDpci pd = p.dpci();
-        pd.setPending((pd.pending() - 1) & 0xFFFF); // a u16 in Xen: an unexpected EOI wraps and blocks
+        pd.setPending(pd.pending() - 1); // a u16 in Xen: an unexpected EOI wraps to 0xFFFF and blocks
         trace.event(HvEvent.DPCI_EOI, guestGsi, p.pirq(), pd.pending());
         if (pd.pending() != 0) {
             return;
