@@ -44,7 +44,9 @@ public final class Passthrough {
      * {@code pt_irq_create_bind(d, PT_IRQ_TYPE_PCI)} ({@code xen/drivers/passthrough/x86/hvm.c@RELEASE-4.18.0/4.20.0}): for a domU, records the guest INTx the pirq
      * drives; for the hardware domain, binds the GSI to the same GSI of its vIO-APIC (shareable
      * if level, and no guest EOI expected if edge). The first binding of the pirq binds the
-     * physical IRQ to the domain ({@code pirq_guest_bind}).
+     * physical IRQ to the domain ({@code pirq_guest_bind}). Unlike Xen, a device above 31 or an
+     * INTx above 3 is -EINVAL (Xen would overrun its {@code pci_intx} bitmap), and so is a PV
+     * domain (which Xen's domctl refuses before calling this); docs/fidelity.md.
      *
      * @param d the domain
      * @param bind the binding
@@ -119,7 +121,8 @@ public final class Passthrough {
 
     /**
      * {@code pt_irq_destroy_bind(d, PT_IRQ_TYPE_PCI)} ({@code xen/drivers/passthrough/x86/hvm.c@RELEASE-4.18.0/4.20.0}): removes the guest INTx binding; when the
-     * pirq drives nothing any more, unbinds the physical IRQ.
+     * pirq drives nothing any more, unbinds the physical IRQ. Unlike Xen, an asserted INTx is
+     * deasserted with its binding and the last unbind zeroes {@code pending} (docs/fidelity.md).
      *
      * @param d the domain
      * @param bind the binding to remove
