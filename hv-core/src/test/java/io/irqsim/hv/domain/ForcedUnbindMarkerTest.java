@@ -50,6 +50,7 @@ class ForcedUnbindMarkerTest {
         assertEquals(-GSI, dom0.pirqs().irqToPirq(GSI), "irq_pirq[irq] = -pirq");
         assertEquals(0, dom0.pirqs().pirqToIrq(GSI + 1));
         assertTrue(dom0.pirqs().mapped().isEmpty());
+        assertEquals(0, dom0.pirqs().irqToPirq(rig.xen.irqDescs().nrIrqs()), "past the last IRQ: none");
     }
 
     // allocate_pirq: "any pirq" with current_pirq < 0 -> -EBUSY; a named pirq != current_pirq -> -EEXIST

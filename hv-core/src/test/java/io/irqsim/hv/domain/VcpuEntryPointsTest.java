@@ -31,6 +31,9 @@ class VcpuEntryPointsTest {
         assertSame(g, g.vcpu(2).domain());
         assertEquals(2, g.vcpu(2).id());
         assertEquals("d" + g.id() + "v2", g.vcpu(2).toString());
+        assertEquals(3, g.vcpus().size());
+        assertSame(g.config(), g.vcpu(0).domain().config());
+        assertEquals("g", g.config().name());
     }
 
     @Test
@@ -80,6 +83,66 @@ class VcpuEntryPointsTest {
         dom0.sendPirqEvent(3);
         rig.xen.drain();
         assertEquals(List.of(0, 3, 7), events);
+        dom0.sendPirqEvent(5);
+        rig.xen.drain();
+        assertEquals(List.of(0, 3, 7, 5), events, "a delivered event is no longer pending");
+    }
+
+    // a stalled vCPU (waiting on an ioreq, or in a handler) takes nothing until its last unblock
+    @Test
+    void aBlockedVcpuTakesNoEventUntilUnblocked() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_18);
+        final Domain dom0 = rig.pvDom0();
+        final List<Integer> events = new ArrayList<>();
+        dom0.setKernel(new GuestKernel() {
+            @Override
+            public void pirqEvent(final Vcpu vcpu, final int pirq) {
+                events.add(pirq);
+            }
+        });
+        final Vcpu v = dom0.vcpu(0);
+        v.block();
+        v.block();
+        dom0.sendPirqEvent(4);
+        rig.xen.drain();
+        v.unblock();
+        rig.xen.drain();
+        assertEquals(List.of(), events);
+        v.unblock();
+        rig.xen.drain();
+        assertEquals(List.of(4), events);
+    }
+
+    // the injection record names the guest and the pCPU of the vCPU taking it, even when the
+    // guest's handler for the previous vector ran code of another domain
+    @Test
+    void eachInjectionIsStampedWithTheTakingVcpusDomainAndPcpu() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_20);
+        final Domain dom0 = rig.pvhDom0();
+        final Domain g = rig.xen.createDomain(new DomainConfig("g", DomainType.HVM, 2, false, false, true, false));
+        final Vcpu v1 = g.vcpu(1);
+        Rig.onInterrupt(g, (vcpu, vector) -> {
+            dom0.vcpu(0).mmioRead(VIOAPIC + IoApicRegisters.IOWIN, 4); // another domain runs meanwhile
+            Rig.lapicEoi(vcpu);
+        });
+        Rig.enableVlapic(v1);
+        // ISA IRQs 5 and 6, edge, to vCPU 1 (APIC id 2)
+        Rig.writeRte(g.vcpu(0), 5, io.irqsim.hw.ioapic.Rte.of(0x45, io.irqsim.hw.ioapic.Rte.DM_FIXED, false, false,
+            false, false, 2));
+        Rig.writeRte(g.vcpu(0), 6, io.irqsim.hw.ioapic.Rte.of(0x46, io.irqsim.hw.ioapic.Rte.DM_FIXED, false, false,
+            false, false, 2));
+        g.hvmIrq().isaIrqAssert(5);
+        g.hvmIrq().isaIrqAssert(6);
+        rig.xen.drain();
+        final List<TraceRecord> injections = rig.records(HvEvent.VCPU_INTERRUPT);
+        assertEquals(2, injections.size());
+        for (final TraceRecord r : injections) {
+            assertEquals(g.id(), r.domain());
+            assertEquals(v1.pcpu(), r.cpu());
+            assertEquals(1, r.a(), "vCPU 1");
+        }
+        assertEquals(List.of(0x46L, 0x45L), injections.stream().map(TraceRecord::b).toList(), "higher vector first");
+        assertEquals(2, v1.interruptsInjected());
     }
 
     @Test
