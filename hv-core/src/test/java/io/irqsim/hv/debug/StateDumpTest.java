@@ -202,6 +202,21 @@ class StateDumpTest {
             "    (none)");
     }
 
+    // __print_IO_APIC's DstM column is the destination mode (1 logical); hvm_irq_dpci lists every
+    // girq of the pirq, by guest GSI, with its INTx letter
+    @Test
+    void aLogicalEntryAndASecondIntxOfThePirqShowAsSuch() {
+        final Machine m = new Machine();
+        Rig.writeRte(m.guest.vcpu(0), 40, io.irqsim.hw.ioapic.Rte.of(0x6A, io.irqsim.hw.ioapic.Rte.DM_FIXED, true,
+            false, false, true, 0x01));
+        assertEquals(0, m.rig.xen.domctl().bindPtIrq(m.dom0, m.guest.id(), new BindPtIrq(m.pirq, 0, 6, 1)));
+        assertContainsLines(m.dump(),
+            "   28  01   1   0   0   0    0    1    0    6A  GSI 40",
+            "  d1 passthrough bindings (hvm_irq_dpci):",
+            "    guest GSI 36 <- 00:05 INTA <- pirq 16 (irq 16)",
+            "    guest GSI 41 <- 00:06 INTB <- pirq 16 (irq 16)");
+    }
+
     // dump_irqs lists every domain bound to a shared IRQ, comma-separated, each with its own pirq
     @Test
     void aSharedIrqListsEveryBoundGuestWithItsPirq() {
