@@ -316,7 +316,11 @@ public final class GuestIrqs {
      * @param p its pirq
      */
     public void pirqGuestUnbind(final Domain dom, final Pirq p) {
-        final IrqDesc d = descs.desc(Math.abs(p.irq()));
+        if (p.irq() < 0) {
+            dom.pirqs().clearForcedUnbind(p.pirq()); // unmap_domain_pirq forced it off: only the markers are left
+            return;
+        }
+        final IrqDesc d = descs.desc(p.irq());
         if (d == null || !d.isGuest() || !d.isBound(dom)) {
             return;
         }
