@@ -18,7 +18,7 @@ import java.util.List;
         "Reproduces PCI INTx passthrough from a PVH dom0 and compares the designs proposed for it."},
     subcommands = {RunCommand.class, CompareCommand.class, StrategiesCommand.class, TraceCommand.class,
         BenchCommand.class, ServeCommand.class, DevmodelCommand.class, QtestCommand.class, PlatformCommand.class,
-        CommandLine.HelpCommand.class},
+        VfioUserCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit status: 0 ok, 1 run failed or an expectation did not hold, 2 usage or file error, 70 internal "
         + "error (a bug in irqsim; " + Main.DEBUG_ENV + "=1 prints its stack trace).",
         "Docs: README.md, docs/ in the source tree."})

@@ -15,7 +15,9 @@ import java.util.List;
  * Linux in an HVM guest: it boots its vLAPIC and 48-pin vIO-APIC (every pin masked), sees the PCI
  * devices its device model presents, routes a device's INTx to a GSI the way an HVM guest does
  * (hvmloader's {@code _PRT}), programs the entry and requests the irq; its driver handles the
- * passed-through device's interrupts through the BAR and EOIs its vLAPIC.
+ * passed-through device's interrupts through the BAR and EOIs its vLAPIC. When Xen offers
+ * {@code XENFEAT_hvm_pirqs} (the domain was created with {@code XEN_X86_EMU_USE_PIRQ}) it registers
+ * GSIs through Xen instead ({@link XenHvmPirqBackend}) and takes the device's interrupts as pirq events.
  */
 public final class LinuxDomU extends LinuxKernel {
 
@@ -37,8 +39,14 @@ public final class LinuxDomU extends LinuxKernel {
         enableLapic();
         final IoApicDriver ioapic = new IoApicDriver(cpu());
         ioapic.setup(firmware.madt().ioApics());
-        backend = new NativeIoApicBackend(cpu(), ioapic, irqs);
-        log.log(actor, "booted: vLAPIC enabled, %d-pin IO-APIC masked", ioapic.chips().get(0).pins());
+        if (domain.hasPirqNotion()) {
+            // pci_xen_hvm_init (arch/x86/pci/xen.c@v6.12): XENFEAT_hvm_pirqs and a vector callback
+            backend = new XenHvmPirqBackend(xen, domain, irqs, log, actor);
+        } else {
+            backend = new NativeIoApicBackend(cpu(), ioapic, irqs);
+        }
+        log.log(actor, "booted: vLAPIC enabled, %d-pin IO-APIC masked%s", ioapic.chips().get(0).pins(),
+            domain.hasPirqNotion() ? "; XENFEAT_hvm_pirqs: GSIs go through Xen pirqs and event channels" : "");
     }
 
     /**

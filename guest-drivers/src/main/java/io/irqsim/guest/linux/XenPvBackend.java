@@ -1,11 +1,9 @@
 package io.irqsim.guest.linux;
 
-import io.irqsim.guest.GuestEvent;
 import io.irqsim.guest.Timeline;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
-import io.irqsim.hv.hypercall.PhysdevOps;
 
 /**
  * A PV dom0's path ({@code xen_register_gsi}, arch/x86/pci/xen.c@v6.12): the GSI gets a pirq of
@@ -17,13 +15,7 @@ import io.irqsim.hv.hypercall.PhysdevOps;
  * {@code acpi_unregister_gsi} does nothing ({@code pci_xen_initial_domain} leaves
  * {@code __acpi_unregister_gsi} NULL).
  */
-public final class XenPvBackend implements IrqBackend {
-
-    private final Hypervisor xen;
-    private final Domain dom;
-    private final LinuxIrqTable irqs;
-    private final Timeline log;
-    private final String actor;
+public final class XenPvBackend extends XenPirqBackend {
 
     /**
      * @param xen the hypervisor (hypercalls)
@@ -34,11 +26,7 @@ public final class XenPvBackend implements IrqBackend {
      */
     public XenPvBackend(final Hypervisor xen, final Domain dom, final LinuxIrqTable irqs, final Timeline log,
                         final String actor) {
-        this.xen = xen;
-        this.dom = dom;
-        this.irqs = irqs;
-        this.log = log;
-        this.actor = actor;
+        super(xen, dom, irqs, log, actor);
     }
 
     /**
@@ -48,58 +36,17 @@ public final class XenPvBackend implements IrqBackend {
      */
     @Override
     public int registerGsi(final int gsi, final boolean level, final boolean activeLow) {
-        LinuxIrq d = irqs.byGsi(gsi);
-        if (d == null) {
-            final PhysdevOps.MapPirq map = new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, gsi, gsi);
-            final int rc = xen.physdev().mapPirq(dom, map);
-            log.log(actor, "xen_register_gsi: PHYSDEVOP_map_pirq(DOMID_SELF, gsi %d, pirq %d) = %s", gsi, gsi,
-                Errno.name(rc));
-            if (rc == 0) {
-                d = irqs.mapGsiIdentity(gsi);
-                d.setPirq(map.pirq);
-                d.configure(level, activeLow);
-            }
-        }
+        final LinuxIrq d = registerPirq("xen_register_gsi", gsi, gsi, level, activeLow);
         final int rc = xen.physdev().setupGsi(dom, gsi, level ? 1 : 0, activeLow ? 1 : 0);
         log.log(actor, "xen_register_gsi: PHYSDEVOP_setup_gsi(gsi %d, %s, %s) = %s%s", gsi, level ? "level" : "edge",
             activeLow ? "low" : "high", Errno.name(rc), rc == -Errno.EEXIST ? " (\"Already setup the GSI\")" : "");
-        final int irq = d == null ? -1 : d.irq();
-        xen.trace().event(GuestEvent.REGISTER_GSI, gsi, (level ? 2 : 0) | (activeLow ? 1 : 0), irq);
-        return irq;
+        return registered(gsi, level, activeLow, d);
     }
 
     /** {@code acpi_unregister_gsi} on a PV dom0: {@code __acpi_unregister_gsi} is NULL, nothing happens. */
     @Override
     public void unregisterGsi(final int gsi) {
         // arch/x86/pci/xen.c@v6.12 pci_xen_initial_domain: __acpi_unregister_gsi = NULL
-    }
-
-    /**
-     * {@code mask_irq} on a pirq irq ({@code mask_dynirq}, drivers/xen/events/events_base.c@v6.12)
-     * masks its event channel. Simplified: event-channel masking is not modelled; the irq's state
-     * records it.
-     */
-    @Override
-    public void mask(final LinuxIrq irq) {
-        irq.setMasked(true);
-    }
-
-    /** {@code startup_pirq} (drivers/xen/events/events_base.c@v6.12): {@code EVTCHNOP_bind_pirq}. */
-    @Override
-    public int startup(final LinuxIrq irq) {
-        final int rc = xen.evtchn().bindPirq(dom, irq.pirq(), irq.isLevel());
-        irq.setMasked(rc != 0);
-        log.log(actor, "startup_pirq: EVTCHNOP_bind_pirq(pirq %d, %s) = %s", irq.pirq(),
-            irq.isLevel() ? "shareable" : "exclusive", Errno.name(rc));
-        return rc;
-    }
-
-    /** {@code eoi_pirq} (drivers/xen/events/events_base.c@v6.12): {@code PHYSDEVOP_eoi} for a level pirq. */
-    @Override
-    public void eoi(final LinuxIrq irq, final int vector) {
-        if (irq != null && irq.isLevel()) {
-            xen.physdev().eoi(dom, irq.pirq());
-        }
     }
 
     @Override

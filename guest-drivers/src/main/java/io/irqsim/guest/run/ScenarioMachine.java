@@ -83,7 +83,8 @@ public final class ScenarioMachine {
         }
         this.libxl = new Libxl(xen, dom0, strategy.toolstack(), timeline);
         for (final Scenario.GuestSpec g : scenario.guests()) {
-            final LinuxDomU k = libxl.createHvmGuest(g.name(), g.vcpus());
+            final LinuxDomU k = g.hvmPirq() == null ? libxl.createHvmGuest(g.name(), g.vcpus())
+                : libxl.createHvmGuest(g.name(), g.vcpus(), g.hvmPirq());
             guests.put(g.name(), k);
             for (final Scenario.PassthroughSpec pt : g.passthrough()) {
                 attaches.put(pt.device(), libxl.pciAttach(k, pt.device(), pt.virtualSlot()));

@@ -91,7 +91,8 @@ final class DomainSection {
                         pt.add(new Scenario.PassthroughSpec(bdf, slot));
                     }
                 }
-                out.add(new Scenario.GuestSpec(name, vcpus, pt));
+                final Boolean hvmPirq = o.has("hvmPirq") ? r.bool(o.get("hvmPirq")) : null;
+                out.add(new Scenario.GuestSpec(name, vcpus, pt, hvmPirq));
             }
         }
         final Map<Bdf, String> passed = new HashMap<>();

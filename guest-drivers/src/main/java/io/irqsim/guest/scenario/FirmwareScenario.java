@@ -86,7 +86,7 @@ public final class FirmwareScenario {
                 pt.add(new Scenario.PassthroughSpec(p.device().equals(DefaultPlatform.NIC) ? nic : p.device(),
                     p.virtualSlot()));
             }
-            guests.add(new Scenario.GuestSpec(g.name(), g.vcpus(), pt));
+            guests.add(new Scenario.GuestSpec(g.name(), g.vcpus(), pt, g.hvmPirq()));
         }
         final List<Scenario.TrafficSpec> traffic = new ArrayList<>();
         for (final Scenario.TrafficSpec t : s.traffic()) {

@@ -55,11 +55,24 @@ public record Scenario(String name, String description, PlatformSpec platform, D
      * @param name domain name
      * @param vcpus vCPUs
      * @param passthrough devices passed through to it
+     * @param hvmPirq whether it is created with {@code XEN_X86_EMU_USE_PIRQ} ({@code XENFEAT_hvm_pirqs}), or
+     *     {@code null} for what the strategy's toolstack does by default (4.18: yes, 4.20: no)
      */
-    public record GuestSpec(String name, int vcpus, List<PassthroughSpec> passthrough) {
+    public record GuestSpec(String name, int vcpus, List<PassthroughSpec> passthrough, Boolean hvmPirq) {
         /** Copies the list. */
         public GuestSpec {
             passthrough = List.copyOf(passthrough);
+        }
+
+        /**
+         * A guest with the toolstack's default for pirqs.
+         *
+         * @param name domain name
+         * @param vcpus vCPUs
+         * @param passthrough devices passed through to it
+         */
+        public GuestSpec(final String name, final int vcpus, final List<PassthroughSpec> passthrough) {
+            this(name, vcpus, passthrough, null);
         }
     }
 

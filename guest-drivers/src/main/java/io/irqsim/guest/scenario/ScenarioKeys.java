@@ -50,7 +50,7 @@ final class ScenarioKeys {
         m.put(PRT_ENTRY, List.of("device", "pin", "link", "gsi"));
         m.put(LINK, List.of("name", "possible", "trigger", "polarity", "shareable", "extended", "current"));
         m.put(DOM0, List.of("type", "vcpus", "drivers"));
-        m.put(GUEST, List.of("name", "vcpus", "passthrough"));
+        m.put(GUEST, List.of("name", "vcpus", "passthrough", "hvmPirq"));
         m.put(PASSTHROUGH, List.of("device", "slot"));
         m.put(TRAFFIC, List.of("device", "count", "intervalNs"));
         m.put(EXPECT, List.of("attach", "delivered", "spurious", "boundToDom0", "physicalTrigger",

@@ -56,17 +56,31 @@ public final class Libxl {
 
     /**
      * Creates and boots an HVM guest ({@code tools/libs/light/libxl_create.c} domain creation, simplified: an HVM
-     * domain with an IOMMU context, a device model, the guest kernel booted). Not modelled: 4.18's libxl gives
-     * HVM guests {@code XEN_X86_EMU_USE_PIRQ} ({@code libxl_x86.c} {@code libxl__arch_domain_prepare_config}
-     * before commit 024e7131be); see docs/fidelity.md.
+     * domain with an IOMMU context, a device model, the guest kernel booted), with pirqs as this Xen's libxl
+     * gives them by default ({@link io.irqsim.hv.policy.XenConfig#hvmPirqByDefault}).
      *
      * @param name name
      * @param vcpus vCPUs
      * @return the guest's kernel
      */
     public LinuxDomU createHvmGuest(final String name, final int vcpus) {
-        final Domain d = xen.createDomain(DomainConfig.hvmGuest(name, vcpus));
-        log.log(ACTOR, "created HVM domain d%d (%s), %d vCPU(s)", d.id(), name, vcpus);
+        return createHvmGuest(name, vcpus, xen.config().hvmPirqByDefault());
+    }
+
+    /**
+     * Creates and boots an HVM guest; {@code pirqs} is {@code XEN_X86_EMU_USE_PIRQ}
+     * ({@code tools/libs/light/libxl_x86.c:libxl__arch_domain_prepare_config}: always set at RELEASE-4.18.0,
+     * set from xl's {@code hvm_pirq} at RELEASE-4.20.0).
+     *
+     * @param name name
+     * @param vcpus vCPUs
+     * @param pirqs whether the guest gets {@code XEN_X86_EMU_USE_PIRQ} (Xen then offers {@code XENFEAT_hvm_pirqs})
+     * @return the guest's kernel
+     */
+    public LinuxDomU createHvmGuest(final String name, final int vcpus, final boolean pirqs) {
+        final Domain d = xen.createDomain(DomainConfig.hvmGuest(name, vcpus, pirqs));
+        log.log(ACTOR, "created HVM domain d%d (%s), %d vCPU(s)%s", d.id(), name, vcpus,
+            pirqs ? ", XEN_X86_EMU_USE_PIRQ" : "");
         final DeviceModel dm = new DeviceModel(d);
         final LinuxDomU kernel = new LinuxDomU(xen, d, log, dm.bus());
         deviceModels.put(d, dm);

@@ -97,7 +97,7 @@ class ScenarioLoaderErrorTest {
     @Test
     void unknownKeyWithANearMiss() {
         assertError("guests:\n  - name: domU\n    passthru: []\n", "scenarios/x.yaml:3:5: guests[0].passthru: unknown"
-            + " key 'passthru' (did you mean 'passthrough'?); allowed here: name, vcpus, passthrough");
+            + " key 'passthru' (did you mean 'passthrough'?); allowed here: name, vcpus, passthrough, hvmPirq");
         assertError("platform:\n  pci: [{bdf: \"00:03.0\", vendorId: 0x8086, device: 1}]\n",
             "scenarios/x.yaml:2:26: platform.pci[0].vendorId: unknown key 'vendorId' (did you mean 'vendor'?);"
                 + " allowed here: bdf, name, vendor, device, class, pin, bridgeTo");

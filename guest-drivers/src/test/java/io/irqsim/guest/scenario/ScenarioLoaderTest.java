@@ -213,6 +213,24 @@ class ScenarioLoaderTest {
         assertEquals(List.of(new Scenario.TrafficSpec(new Bdf(0, 3, 0), 100, 10_000)), s.traffic());
     }
 
+    @Test
+    void guestHvmPirqIsReadAsGivenAndAbsentMeansTheToolstacksDefault() {
+        final Scenario s = parse("""
+            guests:
+              - {name: a, hvmPirq: true}
+              - {name: b, hvmPirq: false}
+              - {name: c}
+            """);
+        assertEquals(Boolean.TRUE, s.guests().get(0).hvmPirq());
+        assertEquals(Boolean.FALSE, s.guests().get(1).hvmPirq());
+        assertEquals(null, s.guests().get(2).hvmPirq());
+        final ScenarioException e = assertThrows(ScenarioException.class, () -> parse("""
+            guests:
+              - {name: a, hvmPirq: 1}
+            """));
+        assertTrue(e.getMessage().contains("hvmPirq"), e.getMessage());
+    }
+
     // ------------------------------------------------------------------ numbers and forms
 
     @Test

@@ -44,6 +44,16 @@ public record DomainConfig(String name, DomainType type, int vcpus, boolean hard
      * @return an unprivileged HVM guest with an IOMMU context for passthrough
      */
     public static DomainConfig hvmGuest(final String name, final int vcpus) {
-        return new DomainConfig(name, DomainType.HVM, vcpus, false, false, true, false);
+        return hvmGuest(name, vcpus, false);
+    }
+
+    /**
+     * @param name name
+     * @param vcpus vCPUs
+     * @param pirqs {@code XEN_X86_EMU_USE_PIRQ}: the guest may use pirqs ({@code XENFEAT_hvm_pirqs})
+     * @return an unprivileged HVM guest with an IOMMU context for passthrough
+     */
+    public static DomainConfig hvmGuest(final String name, final int vcpus, final boolean pirqs) {
+        return new DomainConfig(name, DomainType.HVM, vcpus, false, false, true, pirqs);
     }
 }

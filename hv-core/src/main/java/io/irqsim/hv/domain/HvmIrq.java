@@ -234,7 +234,14 @@ public final class HvmIrq {
         }
     }
 
+    /**
+     * {@code assert_gsi} ({@code xen/arch/x86/hvm/irq.c@RELEASE-4.18.0/4.20.0}): a guest that mapped a pirq for
+     * this emulated GSI ({@code hvm_domain_use_pirq}) gets the pirq's event instead of a vIO-APIC edge.
+     */
     private void assertGsi(final int gsi) {
+        if (domain.hasPirqNotion() && sendEmuirqEvent(gsi)) {
+            return;
+        }
         final IoApic io = domain.vioapicForGsi(gsi);
         if (io != null) {
             io.setInput(gsi - io.gsiBase(), true);
@@ -246,5 +253,19 @@ public final class HvmIrq {
         if (io != null) {
             io.setInput(gsi - io.gsiBase(), false);
         }
+    }
+
+    private boolean sendEmuirqEvent(final int gsi) {
+        final int pirq = domain.pirqs().emuirqToPirq(gsi);
+        if (pirq == Pirq.EMUIRQ_UNBOUND) {
+            return false;
+        }
+        // send_guest_pirq: an HVM guest's pirq with no channel bound yet is dropped
+        final Pirq info = domain.pirqs().get(pirq);
+        domain.host().trace().event(HvEvent.EVTCHN_PIRQ, pirq, info.irq(), info.isEvtchnBound() ? 1 : 0);
+        if (info.isEvtchnBound()) {
+            domain.sendPirqEvent(pirq);
+        }
+        return true;
     }
 }

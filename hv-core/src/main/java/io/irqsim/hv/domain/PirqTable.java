@@ -56,7 +56,7 @@ public final class PirqTable {
 
     /**
      * @param irq Xen IRQ
-     * @return the pirq mapped to it, 0 if none ({@code domain_irq_to_pirq})
+     * @return the pirq mapped to it, 0 if none, {@code -pirq} after a forced unbind ({@code domain_irq_to_pirq})
      */
     public int irqToPirq(final int irq) {
         return irq > 0 && irq < irqToPirq.length ? irqToPirq[irq] : 0;
@@ -74,10 +74,13 @@ public final class PirqTable {
     }
 
     /**
-     * Removes the mapping of {@code pirq}.
+     * Removes the mapping of {@code pirq} ({@code unmap_domain_pirq}, xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0).
+     * After a forced unbind Xen keeps negative markers both ways, {@code arch.irq = -irq} and
+     * {@code irq_pirq[irq] = -pirq}, until {@code pirq_guest_unbind} clears them
+     * ({@link #clearForcedUnbind}): meanwhile {@code domain_irq_to_pirq} gives {@code -pirq}.
      *
      * @param pirq pirq
-     * @param forcedUnbind keep a negative marker as Xen does when a guest binding had to be forced off
+     * @param forcedUnbind whether a guest binding had to be forced off
      */
     public void unlink(final int pirq, final boolean forcedUnbind) {
         final Pirq p = get(pirq);
@@ -85,10 +88,30 @@ public final class PirqTable {
             return;
         }
         final int irq = p.irq();
+        final boolean marker = forcedUnbind && irq > 0;
         if (irq > 0 && irq < irqToPirq.length && irqToPirq[irq] == pirq) {
+            irqToPirq[irq] = marker ? -pirq : 0;
+        }
+        p.setIrq(marker ? -irq : 0);
+    }
+
+    /**
+     * {@code pirq_guest_unbind} of a pirq whose binding {@code unmap_domain_pirq} forced off
+     * (xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0: no descriptor behind {@code arch.irq < 0}, so
+     * {@code clear_domain_irq_pirq} and {@code cleanup_domain_irq_pirq}): both markers go.
+     *
+     * @param pirq pirq
+     */
+    public void clearForcedUnbind(final int pirq) {
+        final Pirq p = get(pirq);
+        if (p == null || p.irq() >= 0) {
+            return;
+        }
+        final int irq = -p.irq();
+        if (irq < irqToPirq.length && irqToPirq[irq] == -pirq) {
             irqToPirq[irq] = 0;
         }
-        p.setIrq(forcedUnbind && irq > 0 ? -irq : 0);
+        p.setIrq(0);
     }
 
     /** @return mapped pirqs (irq &gt; 0), in pirq order */
@@ -100,5 +123,23 @@ public final class PirqTable {
             }
         }
         return out;
+    }
+
+    /**
+     * {@code domain_emuirq_to_pirq} ({@code xen/arch/x86/include/asm/irq.h}@RELEASE-4.18.0): the pirq an HVM
+     * guest mapped to stand for an emulated IRQ. Xen keeps a radix tree; this scans the table, which only
+     * guests with pirqs ever need.
+     *
+     * @param emuirq the emulated GSI
+     * @return the pirq, or {@link Pirq#EMUIRQ_UNBOUND}
+     */
+    public int emuirqToPirq(final int emuirq) {
+        for (int p = 0; p < nrPirqs(); p++) {
+            final Pirq info = get(p);
+            if (info != null && info.emuirq() == emuirq) {
+                return p;
+            }
+        }
+        return Pirq.EMUIRQ_UNBOUND;
     }
 }

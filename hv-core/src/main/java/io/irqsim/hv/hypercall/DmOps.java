@@ -22,9 +22,9 @@ public final class DmOps extends HypercallBase {
         super(xen);
     }
 
-    /** {@code rcu_lock_remote_domain_by_id}: a real domain id ({@code DOMID_SELF} is none). */
+    /** {@code rcu_lock_remote_domain_by_id}: a real domain id ({@code DOMID_SELF}, resolved for no caller, is none). */
     private Domain target(final int domid) {
-        return domid == Domain.DOMID_SELF ? null : xen.lookup(null, domid);
+        return xen.lookup(null, domid);
     }
 
     /** {@code xen/arch/x86/hvm/dm.c:dm_op@RELEASE-4.18.0/4.20.0}'s checks, in Xen's order. */

@@ -31,9 +31,9 @@ public final class DomctlOps extends HypercallBase {
         super(xen);
     }
 
-    /** {@code rcu_lock_domain_by_id}: a real domain id only ({@code DOMID_SELF} is none). */
+    /** {@code rcu_lock_domain_by_id}: a real domain id only ({@code DOMID_SELF}, resolved for no caller, is none). */
     private Domain target(final int domid) {
-        return domid == Domain.DOMID_SELF ? null : xen.lookup(null, domid);
+        return xen.lookup(null, domid);
     }
 
     /**
@@ -171,7 +171,8 @@ public final class DomctlOps extends HypercallBase {
      * {@code XEN_DOMCTL_assign_device} ({@code xen/drivers/passthrough/pci.c:iommu_do_pci_domctl@RELEASE-4.18.0/4.20.0},
      * {@code assign_device}): gives a PCI device to a domain; it must exist and belong
      * to the hardware domain ({@code device_assigned}: a device a guest holds, even the target
-     * itself, is busy).
+     * itself, is busy). {@code assign_device} does nothing and returns 0 for a domain created
+     * without an IOMMU context ({@code !is_iommu_enabled(d)}): assigning never turns one on.
      *
      * @param caller calling domain
      * @param domid target
@@ -193,9 +194,10 @@ public final class DomctlOps extends HypercallBase {
         } else if (xen.deviceOwner(bdf) != xen.hardwareDomain()) {
             rc = -Errno.EBUSY; // device_assigned: owned by a guest (the target included)
         } else {
-            d.setIommuEnabled(true);
-            xen.assign(bdf, d);
-            rc = 0;
+            if (d.iommuEnabled()) {
+                xen.assign(bdf, d);
+            }
+            rc = 0; // assign_device: !is_iommu_enabled(d) -> 0, nothing assigned
         }
         return leave(caller, HypercallOp.DOMCTL_ASSIGN_DEVICE, bdf.sbdf(), rc);
     }

@@ -21,13 +21,17 @@ public final class EvtchnOps extends HypercallBase {
 
     /**
      * {@code EVTCHNOP_bind_pirq} ({@code xen/common/event_channel.c:evtchn_bind_pirq@RELEASE-4.18.0/4.20.0}):
-     * range, {@code pirq_access_permitted}, already bound, then {@code pirq_guest_bind}.
+     * range ({@code pirq >= d->nr_pirqs}, unsigned), {@code pirq_access_permitted} (PV only), already
+     * bound, then {@code pirq_guest_bind} (PV only). Any HVM-type caller gets this far, with or without
+     * {@code XENFEAT_hvm_pirqs}: {@code event_channel_op} is in the HVM hypercall table as is
+     * ({@code xen/include/hypercall-defs.c@RELEASE-4.20.0}) and {@code evtchn_bind_pirq} asks nothing
+     * of {@code has_pirq}; {@code arch_evtchn_bind_pirq} then marks a mapped pirq {@code IRQ_PT}.
      *
      * @param caller calling domain
      * @param pirq its pirq
      * @param willShare {@code BIND_PIRQ__WILL_SHARE}
      * @return 0, -EINVAL (pirq out of range), -EPERM (PV: not mapped to an IRQ the caller may use:
-     *     {@code pirq_access_permitted}), -EEXIST (already bound), -EBUSY, -ENOSYS (HVM-type caller without pirqs)
+     *     {@code pirq_access_permitted}), -EEXIST (already bound), -EBUSY
      */
     public int bindPirq(final Domain caller, final int pirq, final boolean willShare) {
         enter(caller);
@@ -37,16 +41,14 @@ public final class EvtchnOps extends HypercallBase {
         // pt_irq_create_bind); arch_evtchn_bind_pirq then marks a mapped pirq IRQ_PT
         final boolean hvm = caller.type().isHvmType();
         final int rc;
-        if (!caller.hasPirqNotion()) {
-            rc = -Errno.ENOSYS;
-        } else if (pirq < 0 || pirq >= caller.pirqs().nrPirqs()) {
+        if (pirq < 0 || pirq >= caller.pirqs().nrPirqs()) {
             rc = -Errno.EINVAL;
-        } else if (!hvm && (p == null || xen.pirqMapping().pirqAccessPermitted(caller, pirq) == 0)) {
+        } else if (!hvm && xen.pirqMapping().pirqAccessPermitted(caller, pirq) == 0) {
             rc = -Errno.EPERM;
         } else if (p != null && p.isEvtchnBound()) {
             rc = -Errno.EEXIST;
         } else {
-            final Pirq info = p != null ? p : caller.pirqs().getOrCreate(pirq);
+            final Pirq info = caller.pirqs().getOrCreate(pirq); // pirq_get_info
             final int r = hvm ? 0 : xen.guestIrqs().pirqGuestBind(caller, info, willShare);
             if (r == 0) {
                 info.setEvtchnBound(true);

@@ -5,8 +5,10 @@ import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.Xsm;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.Pirq;
+import io.irqsim.hv.passthrough.HvmIrqDpci;
 import io.irqsim.hv.policy.PvhPhysdevAccess;
 import io.irqsim.hv.trace.HypercallOp;
+import io.irqsim.hw.ioapic.IoApicRegisters;
 
 /**
  * {@code HYPERVISOR_physdev_op}, the interrupt sub-ops ({@code xen/arch/x86/physdev.c}), with the
@@ -21,6 +23,8 @@ public final class PhysdevOps extends HypercallBase {
     public static final int MAP_PIRQ_TYPE_GSI = 0x1;
     /** {@code MAP_PIRQ_TYPE_UNKNOWN}. */
     public static final int MAP_PIRQ_TYPE_UNKNOWN = 0x2;
+    /** {@code NR_ISAIRQS}: GSIs below this are ISA IRQs, edge-triggered. */
+    private static final int NR_ISAIRQS = 16;
 
     /**
      * {@code struct physdev_map_pirq}; {@code pirq} is in/out.
@@ -68,8 +72,16 @@ public final class PhysdevOps extends HypercallBase {
     public int mapPirq(final Domain caller, final MapPirq arg) {
         enter(caller);
         int rc;
-        final Domain d = xen.lookup(caller, arg.domid);
-        if (!mapAllowedFor(caller, d)) {
+        final boolean hvmSelf = arg.domid == Domain.DOMID_SELF && caller.type().isHvmType() && caller.hasPirqNotion();
+        final Domain d = hvmSelf ? caller : xen.lookup(caller, arg.domid);
+        if (hvmSelf) {
+            // physdev_map_pirq: an HVM domain with pirqs mapping for itself. is_hvm_pv_evtchn_domain (the guest
+            // set a vector callback) is taken as true: every Linux that uses XENFEAT_hvm_pirqs has set it.
+            rc = physdevHvmMapPirq(caller, arg);
+            if (rc == 0) {
+                rc = arg.pirq; // the common tail below takes a non-negative rc as the pirq
+            }
+        } else if (!mapAllowedFor(caller, d)) {
             rc = -Errno.ENOSYS;
         } else if (d == null) {
             rc = -Errno.ESRCH;
@@ -87,6 +99,60 @@ public final class PhysdevOps extends HypercallBase {
             rc = 0;
         }
         return leave(caller, HypercallOp.PHYSDEVOP_MAP_PIRQ, arg.index, rc);
+    }
+
+    /**
+     * {@code xen/arch/x86/physdev.c:physdev_hvm_map_pirq@RELEASE-4.18.0/4.20.0}: an HVM guest with
+     * {@code XENFEAT_hvm_pirqs} asks which pirq stands behind one of its own GSIs. If a passed-through
+     * INTx is bound to that GSI ({@code hvm_irq_dpci->girq}, the last binding wins), the answer is that
+     * binding's pirq and {@code index} becomes its Xen IRQ; otherwise the GSI belongs to an emulated
+     * device and gets a pirq ({@code get_free_pirq} unless one was asked for) whose emuirq is the GSI
+     * ({@code map_domain_emuirq_pirq}). Only {@code MAP_PIRQ_TYPE_GSI} is supported.
+     *
+     * @param d the calling guest
+     * @param arg in/out: index = guest GSI, pirq = wanted pirq or negative
+     * @return 0 or a negative errno ({@code -EINVAL} for a GSI outside 0..47, another type, or no free pirq)
+     */
+    private int physdevHvmMapPirq(final Domain d, final MapPirq arg) {
+        if (arg.type != MAP_PIRQ_TYPE_GSI || arg.index < 0 || arg.index >= IoApicRegisters.HVM_GUEST_PINS) {
+            return -Errno.EINVAL;
+        }
+        int machineGsi = 0;
+        final HvmIrqDpci dpci = d.dpci();
+        if (dpci != null) {
+            for (final HvmIrqDpci.Girq g : dpci.girqs(arg.index)) {
+                machineGsi = g.pirq(); // the field Xen calls machine_gsi holds the guest's pirq
+            }
+        }
+        if (machineGsi != 0) {
+            arg.index = d.pirqs().pirqToIrq(machineGsi);
+            arg.pirq = machineGsi;
+            return 0;
+        }
+        if (arg.pirq < 0) {
+            arg.pirq = xen.pirqMapping().getFreePirq(d, true);
+        }
+        return mapDomainEmuirqPirq(d, arg.pirq, arg.index);
+    }
+
+    /**
+     * {@code xen/arch/x86/irq.c:map_domain_emuirq_pirq@RELEASE-4.18.0/4.20.0}: an HVM guest's pirq stands for an
+     * emulated IRQ. A pirq or emuirq already mapped elsewhere is left alone and the call still returns 0, as
+     * upstream does (it only logs a warning).
+     */
+    private static int mapDomainEmuirqPirq(final Domain d, final int pirq, final int emuirq) {
+        if (pirq < 0 || pirq >= d.pirqs().nrPirqs() || emuirq == Pirq.EMUIRQ_UNBOUND) {
+            return -Errno.EINVAL;
+        }
+        final Pirq existing = d.pirqs().get(pirq);
+        final int oldEmuirq = existing == null ? Pirq.EMUIRQ_UNBOUND : existing.emuirq();
+        final int oldPirq = emuirq == Pirq.EMUIRQ_PT ? Pirq.EMUIRQ_UNBOUND : d.pirqs().emuirqToPirq(emuirq);
+        if (oldEmuirq != Pirq.EMUIRQ_UNBOUND && oldEmuirq != emuirq
+            || oldPirq != Pirq.EMUIRQ_UNBOUND && oldPirq != pirq) {
+            return 0; // "pirq %d or emuirq %d already mapped"
+        }
+        d.pirqs().getOrCreate(pirq).setEmuirq(emuirq);
+        return 0;
     }
 
     /**
@@ -140,7 +206,11 @@ public final class PhysdevOps extends HypercallBase {
 
     /**
      * {@code PHYSDEVOP_eoi} ({@code xen/arch/x86/physdev.c:do_physdev_op@RELEASE-4.18.0/4.20.0}): a PV guest EOIs a
-     * pirq ({@code pirq_guest_eoi}).
+     * pirq ({@code pirq_guest_eoi}). {@code eoi.irq} is unsigned, so a negative pirq fails the
+     * {@code >= nr_pirqs} check; a pirq without a {@code struct pirq} ({@code pirq_info}) is -EINVAL. Xen
+     * frees the struct of an unmapped pirq ({@code pirq_cleanup_check}) unless an event channel still
+     * holds it: such a pirq (unmapped while bound) gets 0, and {@code pirq_guest_eoi} finds no
+     * descriptor for it. irqsim keeps the struct, so "no struct" is: none, or unmapped and unbound.
      *
      * @param caller calling domain
      * @param pirq its pirq
@@ -152,10 +222,21 @@ public final class PhysdevOps extends HypercallBase {
         final Pirq p = caller.pirqs().get(pirq);
         if (caller.type().isHvmType() && !caller.hasPirqNotion()) {
             rc = -Errno.ENOSYS;
-        } else if (pirq < 0 || pirq >= caller.pirqs().nrPirqs() || p == null || p.irq() <= 0) {
+        } else if (p == null || p.irq() <= 0 && !p.isEvtchnBound() && p.emuirq() == Pirq.EMUIRQ_UNBOUND) {
+            // out of range (the table has no struct there), or a struct pirq_cleanup_check would have freed
             rc = -Errno.EINVAL;
         } else {
-            xen.guestIrqs().pirqGuestEoi(caller, p);
+            if (!caller.type().isHvmType() || p.irq() > 0) {
+                xen.guestIrqs().pirqGuestEoi(caller, p); // no descriptor for an unmapped pirq: nothing to do
+            }
+            final int gsi = caller.type().isHvmType() ? p.emuirq() : 0;
+            if (gsi > 0) {
+                // not Xen: irqsim's EOI listeners (dm-net's EOI notice) hear this EOI as they hear a vIO-APIC one
+                caller.gsiEoi(gsi);
+            }
+            if (gsi >= NR_ISAIRQS && caller.hvmIrq().gsiAssertCount(gsi) > 0 && p.isEvtchnBound()) {
+                caller.sendPirqEvent(pirq); // an emulated level GSI still asserted: another notification
+            }
             rc = 0;
         }
         return leave(caller, HypercallOp.PHYSDEVOP_EOI, pirq, rc);

@@ -308,13 +308,20 @@ public final class GuestIrqs {
 
     /**
      * {@code pirq_guest_unbind} / {@code __pirq_guest_unbind} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0}): removes {@code dom}; a guest EOI it still owed is completed; the
-     * last guest leaving shuts the IRQ down (masks its pin).
+     * last guest leaving sets {@code IRQ_DISABLED} and runs the controller's {@code disable} and
+     * {@code shutdown}: {@code mask_IO_APIC_irq} for "IO-APIC-level", {@code irq_disable_none} /
+     * {@code irq_shutdown_none} for "IO-APIC-edge" ({@code xen/arch/x86/io_apic.c@RELEASE-4.18.0/4.20.0}),
+     * whose pin therefore stays unmasked.
      *
      * @param dom the domain
      * @param p its pirq
      */
     public void pirqGuestUnbind(final Domain dom, final Pirq p) {
-        final IrqDesc d = descs.desc(Math.abs(p.irq()));
+        if (p.irq() < 0) {
+            dom.pirqs().clearForcedUnbind(p.pirq()); // unmap_domain_pirq forced it off: only the markers are left
+            return;
+        }
+        final IrqDesc d = descs.desc(p.irq());
         if (d == null || !d.isGuest() || !d.isBound(dom)) {
             return;
         }
@@ -326,7 +333,9 @@ public final class GuestIrqs {
             d.setGuest(false);
             d.setDisabled(true);
             d.eoiTimer().cancel();
-            routing.mask(d); // shutdown
+            if (d.handler() == HandlerType.IOAPIC_LEVEL) {
+                routing.mask(d); // ioapic_level_type.disable/shutdown; the edge type's are irq_*_none
+            }
         }
     }
 

@@ -34,6 +34,14 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     public static final int FIRST_DYNAMIC_VECTOR = 0x20;
     /** Last dynamically assigned vector ({@code LAST_DYNAMIC_VECTOR}). */
     public static final int LAST_DYNAMIC_VECTOR = 0xDF;
+    /**
+     * First vector {@code _assign_irq_vector} hands out on CPU 0: 0x20..0x2F are the legacy PIC's
+     * ({@code FIRST_LEGACY_VECTOR}..{@code LAST_LEGACY_VECTOR} upstream) and 0x20..0x22 are in
+     * {@code used_vectors} ({@code xen/arch/x86/irq.c:init_irq_data@RELEASE-4.20.0}).
+     */
+    public static final int FIRST_CPU0_DYNAMIC_VECTOR = 0x30;
+    /** The Linux/BSD fast-trap vector {@code init_irq_data} marks used with {@code CONFIG_PV} (default y). */
+    public static final int LEGACY_SYSCALL_VECTOR = 0x80;
 
     private final Platform platform;
     private final IrqDescTable descs;
@@ -208,29 +216,45 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
+     * {@code assign_irq_vector} / {@code _assign_irq_vector} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0}, same
+     * search at {@code RELEASE-4.20.0}), simplified to one vector space (every IRQ on CPU 0): an IRQ
+     * with a vector keeps it; otherwise the search steps by 8 from the last vector handed out, and
+     * past {@link #LAST_DYNAMIC_VECTOR} restarts at {@link #FIRST_DYNAMIC_VECTOR} plus the next
+     * offset (mod 8). It skips the vectors CPU 0 cannot use (below 0x30: the legacy PIC range and
+     * the move-cleanup vector), {@link #LEGACY_SYSCALL_VECTOR} ({@code used_vectors},
+     * {@code init_irq_data} with {@code CONFIG_PV}) and vectors in use. It gives up with
+     * {@code -ENOSPC} on coming back to the last vector handed out; the search position only
+     * moves when a vector is found.
+     *
      * @param irq IRQ
-     * @return its vector, assigning one if needed ({@code xen/arch/x86/irq.c:assign_irq_vector@RELEASE-4.18.0/4.20.0}, simplified: one vector space, CPU 0), or -ENOSPC
+     * @return its vector, or -ENOSPC
      */
     public int assignIrqVector(final int irq) {
         final IrqDesc d = descs.desc(irq);
         if (d.vector() >= 0) {
             return d.vector();
         }
-        // __assign_irq_vector: step by 8 so consecutive IRQs land in different priority classes
-        for (int tries = 0; tries < 256; tries++) {
-            int vector = currentVector + 8;
+        int vector = currentVector;
+        int offset = currentOffset;
+        while (true) {
+            vector += 8;
             if (vector > LAST_DYNAMIC_VECTOR) {
-                currentOffset = (currentOffset + 1) % 8;
-                vector = FIRST_DYNAMIC_VECTOR + currentOffset;
+                offset = (offset + 1) % 8; // "if out of vectors on large boxen, must share them"
+                vector = FIRST_DYNAMIC_VECTOR + offset;
+            }
+            if (vector == currentVector) {
+                return -Errno.ENOSPC;
+            }
+            if (vector < FIRST_CPU0_DYNAMIC_VECTOR || vector == LEGACY_SYSCALL_VECTOR
+                || descs.irqForVector(vector) >= 0) {
+                continue;
             }
             currentVector = vector;
-            if (descs.irqForVector(vector) < 0 && vector >= 0x30) {
-                d.setVector(vector);
-                descs.bindVector(vector, irq);
-                return vector;
-            }
+            currentOffset = offset;
+            d.setVector(vector);
+            descs.bindVector(vector, irq);
+            return vector;
         }
-        return -Errno.ENOSPC;
     }
 
     /**

@@ -183,22 +183,26 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
         final PirqTable t = d.pirqs();
         if (gsi) {
             for (int p = 16; p < Math.min(descs.nrIrqsGsi(), t.nrPirqs()); p++) {
-                if (isFree(t, p)) {
+                if (isFree(d, p)) {
                     return p;
                 }
             }
         }
         for (int p = t.nrPirqs() - 1; p >= descs.nrIrqsGsi(); p--) {
-            if (isFree(t, p)) {
+            if (isFree(d, p)) {
                 return p;
             }
         }
         return -1;
     }
 
-    private static boolean isFree(final PirqTable t, final int pirq) {
-        final Pirq p = t.get(pirq);
-        return p == null || p.irq() == 0;
+    /**
+     * {@code is_free_pirq} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0}): no IRQ mapped and, for an HVM
+     * domain, no emulated IRQ either.
+     */
+    private static boolean isFree(final Domain d, final int pirq) {
+        final Pirq p = d.pirqs().get(pirq);
+        return p == null || p.irq() == 0 && (!d.type().isHvmType() || p.emuirq() == Pirq.EMUIRQ_UNBOUND);
     }
 
     /**

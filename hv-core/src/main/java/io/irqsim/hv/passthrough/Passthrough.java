@@ -44,7 +44,9 @@ public final class Passthrough {
      * {@code pt_irq_create_bind(d, PT_IRQ_TYPE_PCI)} ({@code xen/drivers/passthrough/x86/hvm.c@RELEASE-4.18.0/4.20.0}): for a domU, records the guest INTx the pirq
      * drives; for the hardware domain, binds the GSI to the same GSI of its vIO-APIC (shareable
      * if level, and no guest EOI expected if edge). The first binding of the pirq binds the
-     * physical IRQ to the domain ({@code pirq_guest_bind}).
+     * physical IRQ to the domain ({@code pirq_guest_bind}). Unlike Xen, a device above 31 or an
+     * INTx above 3 is -EINVAL (Xen would overrun its {@code pci_intx} bitmap), and so is a PV
+     * domain (which Xen's domctl refuses before calling this); docs/fidelity.md.
      *
      * @param d the domain
      * @param bind the binding
@@ -119,7 +121,8 @@ public final class Passthrough {
 
     /**
      * {@code pt_irq_destroy_bind(d, PT_IRQ_TYPE_PCI)} ({@code xen/drivers/passthrough/x86/hvm.c@RELEASE-4.18.0/4.20.0}): removes the guest INTx binding; when the
-     * pirq drives nothing any more, unbinds the physical IRQ.
+     * pirq drives nothing any more, unbinds the physical IRQ. Unlike Xen, an asserted INTx is
+     * deasserted with its binding and the last unbind zeroes {@code pending} (docs/fidelity.md).
      *
      * @param d the domain
      * @param bind the binding to remove
@@ -317,7 +320,7 @@ public final class Passthrough {
     /** {@code hvm_pirq_eoi} ({@code xen/drivers/passthrough/x86/hvm.c@RELEASE-4.18.0/4.20.0}): one pending guest EOI done; the last one EOIs the physical IRQ. */
     private void hvmPirqEoi(final Domain d, final Pirq p, final int guestGsi) {
         final PirqDpci pd = p.dpci();
-        pd.setPending((pd.pending() - 1) & 0xFFFF); // a u16 in Xen: an unexpected EOI wraps and blocks
+        pd.setPending(pd.pending() - 1); // a u16 in Xen: an unexpected EOI wraps to 0xFFFF and blocks
         trace.event(HvEvent.DPCI_EOI, guestGsi, p.pirq(), pd.pending());
         if (pd.pending() != 0) {
             return;

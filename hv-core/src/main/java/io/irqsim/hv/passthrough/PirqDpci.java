@@ -91,13 +91,19 @@ public final class PirqDpci extends WorkItem {
         this.masked = masked;
     }
 
-    /** @return guest EOIs still expected before the physical EOI */
+    /** @return guest EOIs still expected before the physical EOI, 0..0xFFFF */
     public int pending() {
         return pending;
     }
 
+    /**
+     * Stores the count as Xen's {@code uint16_t pending} ({@code struct hvm_pirq_dpci},
+     * xen/arch/x86/include/asm/hvm/irq.h@RELEASE-4.18.0/4.20.0):
+     * {@code hvm_dirq_assist}'s {@code pending++} and {@code hvm_pirq_eoi}'s {@code --pending} wrap
+     * modulo 65536.
+     */
     void setPending(final int pending) {
-        this.pending = pending;
+        this.pending = pending & 0xFFFF;
     }
 
     /** @return the guest INTx lines */

@@ -32,7 +32,7 @@ public final class HvEvent {
     public static final int PIRQ_GUEST_BIND = 74;
     /** Physical interrupt taken by Xen ({@code do_IRQ}): a = vector, b = irq (-1 unknown), c = guests bound. */
     public static final int DO_IRQ = 75;
-    /** Physical IRQ handed to a guest ({@code do_IRQ_guest}): a = irq, b = pirq, c = 0 via dpci, 1 via event channel. */
+    /** Physical IRQ handed to a guest ({@code do_IRQ_guest}): a = irq, b = pirq, c = the guest's domain id. */
     public static final int GUEST_IRQ = 76;
     /** {@code hvm_dirq_assist}: a = pirq, b = assertions made, c = pending EOIs after. */
     public static final int DPCI_ASSIST = 77;

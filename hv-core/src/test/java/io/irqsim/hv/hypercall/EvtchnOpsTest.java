@@ -76,12 +76,34 @@ class EvtchnOpsTest {
         assertFalse(rig.xen.irqDescs().desc(17).isGuest());
     }
 
-    // irqsim: an HVM-type caller without pirqs (a PVH dom0) has no pirq event channels
+    // evtchn_bind_pirq: pirq 0 is in range (only pirq >= nr_pirqs is -EINVAL); a PV domain has no
+    // IRQ behind it (pirq_access_permitted -> -EPERM), an HVM domain binds it
     @Test
-    void pvhDom0GetsEnosys() {
+    void pirqZeroIsInRange() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_18);
+        final Domain dom0 = pvDom0WithPirq(rig);
+        assertEquals(-Errno.EPERM, rig.xen.evtchn().bindPirq(dom0, 0, false));
+        final Domain hvm = rig.xen.createDomain(new DomainConfig("pvhvm", DomainType.HVM, 1, false, false, true, true));
+        assertEquals(0, rig.xen.evtchn().bindPirq(hvm, 0, false));
+        assertTrue(hvm.pirqs().get(0).isEvtchnBound());
+    }
+
+    // evtchn_bind_pirq@RELEASE-4.20.0 asks nothing of has_pirq: an HVM-type caller without pirqs (a
+    // PVH dom0) binds like any HVM domain, without pirq_access_permitted or pirq_guest_bind, and
+    // arch_evtchn_bind_pirq marks its mapped pirq IRQ_PT; the range check still applies
+    @Test
+    void pvhDom0BindsAPirqWithoutTakingThePhysicalIrq() {
         final Rig rig = Rig.boot(XenConfig.XEN_4_20);
         final Domain dom0 = rig.pvhDom0();
-        assertEquals(-Errno.ENOSYS, rig.xen.evtchn().bindPirq(dom0, GSI, true));
+        assertFalse(dom0.hasPirqNotion());
+        assertEquals(-Errno.EINVAL, rig.xen.evtchn().bindPirq(dom0, dom0.pirqs().nrPirqs(), true));
+        assertEquals(0, rig.xen.physdev().mapPirq(dom0,
+            new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, GSI, GSI)));
+        assertEquals(0, rig.xen.evtchn().bindPirq(dom0, GSI, true));
+        assertTrue(dom0.pirqs().get(GSI).isEvtchnBound());
+        assertEquals(io.irqsim.hv.domain.Pirq.EMUIRQ_PT, dom0.pirqs().get(GSI).emuirq());
+        assertFalse(rig.xen.irqDescs().desc(GSI).isGuest(), "no pirq_guest_bind for an HVM-type domain");
+        assertEquals(-Errno.EEXIST, rig.xen.evtchn().bindPirq(dom0, GSI, true));
     }
 
     // pirq_guest_bind: an action set up without WILL_SHARE refuses the next guest, and a guest

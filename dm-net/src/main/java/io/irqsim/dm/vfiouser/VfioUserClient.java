@@ -1,0 +1,312 @@
+package io.irqsim.dm.vfiouser;
+
+import io.irqsim.dm.vfiouser.VfioUserCodec.DeviceInfo;
+import io.irqsim.dm.vfiouser.VfioUserCodec.Header;
+import io.irqsim.dm.vfiouser.VfioUserCodec.IrqInfo;
+import io.irqsim.dm.vfiouser.VfioUserCodec.RegionInfo;
+import io.irqsim.dm.vfiouser.VfioUserCodec.Version;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * irqsim in the vfio-user client (VMM) role, as QEMU's {@code vfio-user-pci} device: connects to
+ * a device server's Unix socket, negotiates the version, and sends the commands a VMM needs for
+ * config space, BAR access and INTx (QEMU {@code docs/interop/vfio-user.rst}, protocol 0.2).
+ *
+ * <p>Blocking and single-threaded: one command in flight, its reply read before the next. Any
+ * protocol violation by the server ({@link VfioUserProtocolException}) closes the connection;
+ * an error reply ({@link VfioUserErrorReply}) does not. Every descriptor the server sends is
+ * closed unless the command expects it. The server may not send commands of its own: this
+ * client maps no DMA, so there is nothing for DMA_READ/DMA_WRITE to reach.
+ */
+public final class VfioUserClient implements Closeable {
+
+    /** Descriptors the client offers to accept in one message (QEMU's default). */
+    public static final int CLIENT_MAX_MSG_FDS = 8;
+    /** The largest data transfer the client offers (the spec's default, 1 MiB). */
+    public static final int CLIENT_MAX_DATA_XFER = VfioUser.DEFAULT_MAX_DATA_XFER_SIZE;
+    /** Most regions and IRQ indexes accepted from DEVICE_GET_INFO (QEMU's limits against a malign server). */
+    public static final int MAX_REGIONS = 100;
+    public static final int MAX_IRQS = 50;
+    /** Default receive timeout. */
+    public static final int DEFAULT_TIMEOUT_MILLIS = 5000;
+
+    private static final int MAX_REPLY = VfioUser.HEADER_SIZE + VfioUserCodec.REGION_ACCESS_SIZE
+        + Math.max(CLIENT_MAX_DATA_XFER, VfioUserCodec.MAX_REGION_INFO_ARGSZ);
+
+    private final UnixFdSocket socket;
+    private final byte[] header = new byte[VfioUser.HEADER_SIZE];
+    private final int[] received = new int[UnixFdSocket.MAX_RECEIVED_FDS * 4];
+    private int receivedCount;
+    private boolean receivedOverflow;
+    private int nextId;
+    private Version version;
+    private boolean broken;
+
+    private VfioUserClient(final UnixFdSocket socket) {
+        this.socket = socket;
+    }
+
+    /**
+     * Connects and negotiates the version.
+     *
+     * @param path the server's socket
+     * @param timeoutMillis how long to wait for any reply (0: for ever)
+     * @return a ready client
+     * @throws IOException if the socket is missing or refuses, or the server breaks the protocol
+     */
+    public static VfioUserClient connect(final Path path, final int timeoutMillis) throws IOException {
+        final UnixFdSocket s = UnixFdSocket.connect(path);
+        final VfioUserClient c = new VfioUserClient(s);
+        try {
+            s.setTimeout(timeoutMillis);
+            final byte[] p = c.call(VfioUser.CMD_VERSION,
+                VfioUserCodec.versionPayload(CLIENT_MAX_MSG_FDS, CLIENT_MAX_DATA_XFER), 0);
+            c.version = VfioUserCodec.decodeVersionReply(p);
+            return c;
+        } catch (final IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** @return the negotiated version and the server's limits */
+    public Version version() {
+        return version;
+    }
+
+    /**
+     * @return DEVICE_GET_INFO
+     * @throws IOException on an error reply or a protocol violation
+     */
+    public DeviceInfo deviceInfo() throws IOException {
+        return VfioUserCodec.decodeDeviceInfo(call(VfioUser.CMD_DEVICE_GET_INFO, VfioUserCodec.deviceInfoPayload(), 0),
+            MAX_REGIONS, MAX_IRQS);
+    }
+
+    /**
+     * DEVICE_GET_REGION_INFO, asked again with the larger argsz the server names when the
+     * capability chain did not fit. Descriptors for mmap-able areas are closed (this client does
+     * not map server memory).
+     *
+     * @param index region index
+     * @return the region with its capabilities
+     * @throws IOException on an error reply or a protocol violation
+     */
+    public RegionInfo regionInfo(final int index) throws IOException {
+        int argsz = VfioUserCodec.REGION_INFO_SIZE;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            // descriptors of mmap-able areas: as many as this client said it takes (max_msg_fds)
+            final byte[] p = call(VfioUser.CMD_DEVICE_GET_REGION_INFO, VfioUserCodec.regionInfoPayload(index, argsz),
+                CLIENT_MAX_MSG_FDS);
+            closeReceived();
+            final RegionInfo info = VfioUserCodec.decodeRegionInfo(p, index, argsz);
+            if (Integer.compareUnsigned(info.argsz(), argsz) <= 0) {
+                return info;
+            }
+            argsz = info.argsz();
+        }
+        throw fail(new VfioUserProtocolException("region " + index + " info still did not fit in argsz " + argsz));
+    }
+
+    /**
+     * @param index IRQ index
+     * @return DEVICE_GET_IRQ_INFO
+     * @throws IOException on an error reply or a protocol violation
+     */
+    public IrqInfo irqInfo(final int index) throws IOException {
+        return VfioUserCodec.decodeIrqInfo(call(VfioUser.CMD_DEVICE_GET_IRQ_INFO, VfioUserCodec.irqInfoPayload(index), 0),
+            index);
+    }
+
+    /**
+     * Hands the server one eventfd per vector (DATA_EVENTFD | ACTION_TRIGGER), in the same sendmsg.
+     *
+     * @param index IRQ index
+     * @param start first vector
+     * @param eventfds one per vector
+     * @throws IOException on an error reply or a protocol violation
+     */
+    public void setIrqEventfds(final int index, final int start, final Eventfd... eventfds) throws IOException {
+        final int[] fds = new int[eventfds.length];
+        for (int i = 0; i < fds.length; i++) {
+            fds[i] = eventfds[i].fd();
+        }
+        call(VfioUser.CMD_DEVICE_SET_IRQS, VfioUserCodec.setIrqsPayload(
+            VfioUser.IRQ_SET_DATA_EVENTFD | VfioUser.IRQ_SET_ACTION_TRIGGER, index, start, fds.length), 0, fds);
+    }
+
+    /**
+     * Unmasks vectors (DATA_NONE | ACTION_UNMASK): after the guest's EOI of an INTx, as QEMU's
+     * vfio INTx EOI path re-arms the line.
+     *
+     * @param index IRQ index
+     * @param start first vector
+     * @param count how many
+     * @throws IOException on an error reply or a protocol violation
+     */
+    public void unmaskIrq(final int index, final int start, final int count) throws IOException {
+        call(VfioUser.CMD_DEVICE_SET_IRQS, VfioUserCodec.setIrqsPayload(
+            VfioUser.IRQ_SET_DATA_NONE | VfioUser.IRQ_SET_ACTION_UNMASK, index, start, count), 0);
+    }
+
+    /**
+     * Disables an IRQ index's triggers (DATA_NONE | ACTION_TRIGGER, count 0).
+     *
+     * @param index IRQ index
+     * @throws IOException on an error reply or a protocol violation
+     */
+    public void disableIrq(final int index) throws IOException {
+        call(VfioUser.CMD_DEVICE_SET_IRQS, VfioUserCodec.setIrqsPayload(
+            VfioUser.IRQ_SET_DATA_NONE | VfioUser.IRQ_SET_ACTION_TRIGGER, index, 0, 0), 0);
+    }
+
+    /**
+     * REGION_READ, split into transfers of at most the server's max_data_xfer_size.
+     *
+     * @param region region index ({@link VfioUser#REGION_CONFIG} for config space)
+     * @param offset offset in the region
+     * @param count bytes
+     * @return the bytes
+     * @throws IOException on an error reply or a protocol violation
+     */
+    public byte[] regionRead(final int region, final long offset, final int count) throws IOException {
+        final byte[] out = new byte[count];
+        int done = 0;
+        while (done < count) {
+            final int n = Math.min(count - done, maxXfer());
+            final long at = offset + done;
+            final byte[] p = call(VfioUser.CMD_REGION_READ, VfioUserCodec.regionReadPayload(region, at, n), 0);
+            final byte[] data = decoded(() -> VfioUserCodec.decodeRegionAccessReply(p, region, at, n, true));
+            System.arraycopy(data, 0, out, done, n);
+            done += n;
+        }
+        return out;
+    }
+
+    /**
+     * REGION_WRITE, split as {@link #regionRead}.
+     *
+     * @param region region index
+     * @param offset offset in the region
+     * @param data bytes
+     * @throws IOException on an error reply or a protocol violation
+     */
+    public void regionWrite(final int region, final long offset, final byte[] data) throws IOException {
+        int done = 0;
+        while (done < data.length) {
+            final int n = Math.min(data.length - done, maxXfer());
+            final byte[] chunk = Arrays.copyOfRange(data, done, done + n);
+            final long at = offset + done;
+            final byte[] p = call(VfioUser.CMD_REGION_WRITE, VfioUserCodec.regionWritePayload(region, at, chunk), 0);
+            decoded(() -> VfioUserCodec.decodeRegionAccessReply(p, region, at, n, false));
+            done += n;
+        }
+    }
+
+    /**
+     * DEVICE_RESET.
+     *
+     * @throws IOException on an error reply or a protocol violation
+     */
+    public void reset() throws IOException {
+        call(VfioUser.CMD_DEVICE_RESET, new byte[0], 0);
+    }
+
+    private int maxXfer() {
+        return Math.min(version.maxDataXferSize(), CLIENT_MAX_DATA_XFER);
+    }
+
+    private interface Decode<T> {
+        T run() throws VfioUserProtocolException;
+    }
+
+    private <T> T decoded(final Decode<T> d) throws VfioUserProtocolException {
+        try {
+            return d.run();
+        } catch (final VfioUserProtocolException e) {
+            throw fail(e);
+        }
+    }
+
+    /**
+     * Sends one command and returns its reply's payload.
+     *
+     * @param cmd command
+     * @param payload payload
+     * @param fdsAllowed descriptors the reply may carry (kept in {@link #received} for the caller)
+     * @param fds descriptors to send with the message
+     * @return the reply payload
+     */
+    private byte[] call(final int cmd, final byte[] payload, final int fdsAllowed, final int... fds) throws IOException {
+        if (broken) {
+            throw new VfioUserProtocolException("connection closed after an earlier protocol error");
+        }
+        final int id = nextId;
+        nextId = (nextId + 1) & 0xffff;
+        final byte[] msg = VfioUserCodec.message(id, cmd, VfioUser.F_TYPE_COMMAND, 0, payload);
+        try {
+            socket.send(msg, msg.length, fds);
+            receivedCount = 0;
+            receivedOverflow = false;
+            socket.receiveFully(header, 0, header.length, (at, fd) -> keep(fd));
+            final Header h = VfioUserCodec.decodeHeader(header, MAX_REPLY);
+            final byte[] body = new byte[h.size() - VfioUser.HEADER_SIZE];
+            socket.receiveFully(body, 0, body.length, (at, fd) -> keep(fd));
+            if (h.type() != VfioUser.F_TYPE_REPLY) {
+                throw new VfioUserProtocolException("server sent " + VfioUser.commandName(h.command())
+                    + " as a command; this client maps no DMA and takes no commands");
+            }
+            if (h.msgId() != id || h.command() != cmd) {
+                throw new VfioUserProtocolException("reply is for message " + h.msgId() + " ("
+                    + VfioUser.commandName(h.command()) + "), expected " + id + " (" + VfioUser.commandName(cmd) + ")");
+            }
+            if (receivedOverflow || receivedCount > fdsAllowed) {
+                throw new VfioUserProtocolException("server sent " + (receivedOverflow ? "too many" : receivedCount)
+                    + " file descriptor(s) with the " + VfioUser.commandName(cmd) + " reply, expected at most "
+                    + fdsAllowed);
+            }
+            if (h.isError()) {
+                closeReceived();
+                throw new VfioUserErrorReply(cmd, h.errno());
+            }
+            return body;
+        } catch (final VfioUserErrorReply e) {
+            throw e;
+        } catch (final IOException e) {
+            throw fail(e);
+        }
+    }
+
+    private void keep(final int fd) {
+        if (receivedCount < received.length) {
+            received[receivedCount++] = fd;
+        } else {
+            receivedOverflow = true;
+            UnixFdSocket.closeFd(fd);
+        }
+    }
+
+    private void closeReceived() {
+        for (int i = 0; i < receivedCount; i++) {
+            UnixFdSocket.closeFd(received[i]);
+        }
+        receivedCount = 0;
+    }
+
+    private <E extends IOException> E fail(final E e) {
+        closeReceived();
+        broken = true;
+        socket.close();
+        return e;
+    }
+
+    @Override
+    public void close() {
+        closeReceived();
+        socket.close();
+    }
+}

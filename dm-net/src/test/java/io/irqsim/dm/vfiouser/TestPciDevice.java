@@ -1,0 +1,345 @@
+package io.irqsim.dm.vfiouser;
+
+import io.irqsim.dm.vfiouser.VfioUserCodec.Header;
+import io.irqsim.dm.vfiouser.VfioUserTestServer.Reply;
+import io.irqsim.guest.device.NicTestDevice;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The test server's device, answering as a vfio-user PCI device server does: a type-0 config
+ * space (region 7, 256 bytes) with a PM and a vendor-specific capability, one 4 KiB memory BAR
+ * (region 0, with a sparse-mmap capability whose descriptor comes with the region info, as
+ * libvfio-user sends one per mmap-able area) and INTx on an eventfd. BAR0 has irqsim's NIC test
+ * device's registers ({@link NicTestDevice}: ID, STATUS, ACK, DOORBELL, RAISED, ACKED), so the
+ * guest's driver binds to it when it is plugged into a guest: a DOORBELL write sets the interrupt
+ * pending and raises INTx, an ACK write clears it. INTx is automasked once raised and rearmed by
+ * SET_IRQS UNMASK, firing again then if the interrupt is still pending (VFIO's level-triggered
+ * INTx contract, {@code linux/vfio.h}). Argument checks follow libvfio-user
+ * ({@code lib/libvfio-user.c}, {@code lib/irq.c:device_set_irqs_validate}@efd091b), answering
+ * EINVAL.
+ */
+public final class TestPciDevice implements VfioUserTestServer.Responder {
+
+    /** IDs and class of the test device (hand-chosen; nothing registered). */
+    public static final int VENDOR = 0x4952;
+    public static final int DEVICE = 0x5153;
+    public static final int SUBSYSTEM_VENDOR = 0x4952;
+    public static final int SUBSYSTEM = 0x0001;
+    public static final int CLASS_CODE = 0x020000;
+    public static final int BAR0_SIZE = 0x1000;
+    public static final int CONFIG_SIZE = 256;
+    public static final int NUM_REGIONS = 9;
+    public static final int NUM_IRQS = 5;
+    /** The VERSION reply's limits. */
+    public static final int MAX_MSG_FDS = 8;
+    public static final int MAX_DATA_XFER = 1024 * 1024;
+
+    static final int EINVAL = 22;
+
+    private final byte[] config = new byte[CONFIG_SIZE];
+    private final byte[] bar0 = new byte[BAR0_SIZE];
+    private int intxFd = -1;
+    private boolean intxMasked;
+    private int intxRaised;
+    private boolean pending;
+    private int doorbells;
+    private int acks;
+    private int resets;
+
+    /** A device in its reset state. */
+    public TestPciDevice() {
+        resetState();
+    }
+
+    private void resetState() {
+        java.util.Arrays.fill(config, (byte) 0);
+        java.util.Arrays.fill(bar0, (byte) 0);
+        final ByteBuffer c = le(config);
+        c.putShort(0x00, (short) VENDOR).putShort(0x02, (short) DEVICE);
+        c.putShort(0x06, (short) 0x0010);          // status: capability list
+        c.put(0x08, (byte) 0x01);                   // revision
+        c.put(0x09, (byte) CLASS_CODE).put(0x0a, (byte) (CLASS_CODE >> 8)).put(0x0b, (byte) (CLASS_CODE >> 16));
+        c.putInt(0x10, 0);                          // BAR0: 32-bit memory, not prefetchable
+        c.putShort(0x2c, (short) SUBSYSTEM_VENDOR).putShort(0x2e, (short) SUBSYSTEM);
+        c.put(0x34, (byte) 0x40);                   // capabilities pointer
+        c.put(0x3d, (byte) 1);                      // interrupt pin INTA#
+        c.put(0x40, (byte) 0x01).put(0x41, (byte) 0x50).putShort(0x42, (short) 0x0003); // PM, next 0x50
+        c.put(0x50, (byte) 0x09).put(0x51, (byte) 0x00).put(0x52, (byte) 4);           // vendor-specific, end
+        intxMasked = false;
+        pending = false;
+    }
+
+    /**
+     * The device side raises its interrupt (as a DOORBELL write does); with no INTx eventfd yet it
+     * stays pending and fires when one is set.
+     *
+     * @throws IOException if the eventfd write fails
+     */
+    public synchronized void fire() throws IOException {
+        doorbells++;
+        pending = true;
+        raiseIntx();
+    }
+
+    /** @return INTx raises so far */
+    public synchronized int intxRaised() {
+        return intxRaised;
+    }
+
+    /** @return whether INTx is masked (automasked after a raise, until UNMASK) */
+    public synchronized boolean intxMasked() {
+        return intxMasked;
+    }
+
+    /** @return DEVICE_RESETs handled */
+    public synchronized int resets() {
+        return resets;
+    }
+
+    @Override
+    public synchronized Reply handle(final Header h, final byte[] p, final int[] fds) throws IOException {
+        if (fds.length > 0 && h.command() != VfioUser.CMD_DEVICE_SET_IRQS) {
+            closeAll(fds);
+            return error(h, EINVAL);
+        }
+        return switch (h.command()) {
+            case VfioUser.CMD_VERSION -> version(h, p);
+            case VfioUser.CMD_DEVICE_GET_INFO -> p.length < 16 || le(p).getInt(0) < 16 ? error(h, EINVAL)
+                : reply(h, le(new byte[16]).putInt(16).putInt(VfioUser.DEVICE_FLAG_RESET | VfioUser.DEVICE_FLAG_PCI)
+                    .putInt(NUM_REGIONS).putInt(NUM_IRQS).array());
+            case VfioUser.CMD_DEVICE_GET_REGION_INFO -> regionInfo(h, p);
+            case VfioUser.CMD_DEVICE_GET_IRQ_INFO -> irqInfo(h, p);
+            case VfioUser.CMD_DEVICE_SET_IRQS -> setIrqs(h, p, fds);
+            case VfioUser.CMD_REGION_READ, VfioUser.CMD_REGION_WRITE -> access(h, p);
+            case VfioUser.CMD_DEVICE_RESET -> {
+                resets++;
+                resetState();
+                yield reply(h, new byte[0]);
+            }
+            default -> error(h, EINVAL);
+        };
+    }
+
+    private Reply version(final Header h, final byte[] p) {
+        if (p.length < 4 || le(p).getShort(0) != 0) {
+            return error(h, EINVAL);
+        }
+        final byte[] json = ("{\"capabilities\":{\"max_msg_fds\":" + MAX_MSG_FDS + ",\"max_data_xfer_size\":"
+            + MAX_DATA_XFER + ",\"pgsizes\":4096}}").getBytes(StandardCharsets.UTF_8);
+        final ByteBuffer out = le(new byte[4 + json.length + 1]);
+        out.putShort((short) 0).putShort((short) 2).put(json).put((byte) 0);
+        return reply(h, out.array());
+    }
+
+    private Reply regionInfo(final Header h, final byte[] p) throws IOException {
+        if (p.length < 32) {
+            return error(h, EINVAL);
+        }
+        final ByteBuffer in = le(p);
+        final int argsz = in.getInt(0);
+        final int index = in.getInt(8);
+        if (argsz < 32 || index < 0 || index >= NUM_REGIONS) {
+            return error(h, EINVAL);
+        }
+        long size = 0;
+        int flags = 0;
+        int capsSize = 0;
+        if (index == VfioUser.REGION_BAR0) {
+            size = BAR0_SIZE;
+            flags = VfioUser.REGION_FLAG_READ | VfioUser.REGION_FLAG_WRITE | VfioUser.REGION_FLAG_MMAP;
+            capsSize = 8 + 8 + 16;               // header, nr_areas + reserved, one area
+        } else if (index == VfioUser.REGION_CONFIG) {
+            size = CONFIG_SIZE;
+            flags = VfioUser.REGION_FLAG_READ | VfioUser.REGION_FLAG_WRITE;
+        }
+        final int needed = 32 + capsSize;
+        final boolean withCaps = capsSize > 0 && argsz >= needed;
+        final ByteBuffer out = le(new byte[Math.min(needed, argsz)]);
+        out.putInt(needed).putInt(flags | (withCaps ? VfioUser.REGION_FLAG_CAPS : 0)).putInt(index)
+            .putInt(withCaps ? 32 : 0).putLong(size).putLong(0);
+        if (!withCaps) {
+            return reply(h, out.array());
+        }
+        out.putShort((short) VfioUser.REGION_CAP_SPARSE_MMAP).putShort((short) 1).putInt(0);
+        out.putInt(1).putInt(0).putLong(0).putLong(BAR0_SIZE);
+        // the descriptor a real server would mmap; any descriptor serves to test the client
+        final Eventfd area = Eventfd.create();
+        final byte[] msg = VfioUserCodec.message(h.msgId(), h.command(), VfioUser.F_TYPE_REPLY, 0, out.array());
+        return new Reply(msg, new int[] {area.fd()}, false, area::close);
+    }
+
+    private Reply irqInfo(final Header h, final byte[] p) {
+        if (p.length < 16 || le(p).getInt(0) < 16) {
+            return error(h, EINVAL);
+        }
+        final int index = le(p).getInt(8);
+        if (index < 0 || index >= NUM_IRQS) {
+            return error(h, EINVAL);
+        }
+        final int flags = switch (index) {
+            case VfioUser.IRQ_INTX -> VfioUser.IRQ_INFO_EVENTFD | VfioUser.IRQ_INFO_MASKABLE | VfioUser.IRQ_INFO_AUTOMASKED;
+            case VfioUser.IRQ_MSI, VfioUser.IRQ_MSIX -> VfioUser.IRQ_INFO_EVENTFD | VfioUser.IRQ_INFO_NORESIZE;
+            default -> VfioUser.IRQ_INFO_EVENTFD;
+        };
+        final int count = irqCount(index);
+        return reply(h, le(new byte[16]).putInt(16).putInt(flags).putInt(index).putInt(count).array());
+    }
+
+    private static int irqCount(final int index) {
+        return index == VfioUser.IRQ_MSI || index == VfioUser.IRQ_MSIX ? 0 : 1;
+    }
+
+    private Reply setIrqs(final Header h, final byte[] p, final int[] fds) throws IOException {
+        if (p.length < 20 || le(p).getInt(0) < 20) {
+            closeAll(fds);
+            return error(h, EINVAL);
+        }
+        final ByteBuffer in = le(p);
+        final int flags = in.getInt(4);
+        final int index = in.getInt(8);
+        final int start = in.getInt(12);
+        final int count = in.getInt(16);
+        final int action = flags & 0x38;
+        final int data = flags & 0x07;
+        final boolean valid = index >= 0 && index < NUM_IRQS
+            && (action == VfioUser.IRQ_SET_ACTION_MASK || action == VfioUser.IRQ_SET_ACTION_UNMASK
+                || action == VfioUser.IRQ_SET_ACTION_TRIGGER)
+            && (data == VfioUser.IRQ_SET_DATA_NONE || data == VfioUser.IRQ_SET_DATA_BOOL
+                || data == VfioUser.IRQ_SET_DATA_EVENTFD)
+            && (count == 0 ? start == 0 && action == VfioUser.IRQ_SET_ACTION_TRIGGER && data == VfioUser.IRQ_SET_DATA_NONE
+                : start >= 0 && start < irqCount(index) && (long) start + count <= irqCount(index))
+            && (fds.length == 0 || data == VfioUser.IRQ_SET_DATA_EVENTFD && fds.length == count);
+        if (!valid) {
+            closeAll(fds);
+            return error(h, EINVAL);
+        }
+        if (index != VfioUser.IRQ_INTX) {
+            closeAll(fds);              // ERR/REQ: accepted and not used
+            return reply(h, new byte[0]);
+        }
+        if (action == VfioUser.IRQ_SET_ACTION_MASK) {
+            intxMasked = true;
+        } else if (action == VfioUser.IRQ_SET_ACTION_UNMASK) {
+            intxMasked = false;
+            if (pending) {
+                raiseIntx();            // still asserted: the line fires again
+            }
+        } else if (data == VfioUser.IRQ_SET_DATA_EVENTFD && fds.length == 1) {
+            setIntxFd(fds[0]);
+            if (pending) {
+                raiseIntx();            // the line is already asserted
+            }
+        } else if (count == 0 || data == VfioUser.IRQ_SET_DATA_EVENTFD) {
+            setIntxFd(-1);
+        } else {
+            raiseIntx();                // DATA_NONE / BOOL trigger: fire it
+        }
+        return reply(h, new byte[0]);
+    }
+
+    private void setIntxFd(final int fd) {
+        if (intxFd >= 0) {
+            UnixFdSocket.closeFd(intxFd);
+        }
+        intxFd = fd;
+    }
+
+    private void raiseIntx() throws IOException {
+        if (intxFd < 0 || intxMasked) {
+            return;
+        }
+        Eventfd.adopt(intxFd).signal();
+        intxMasked = true;
+        intxRaised++;
+    }
+
+    private Reply access(final Header h, final byte[] p) throws IOException {
+        final boolean write = h.command() == VfioUser.CMD_REGION_WRITE;
+        if (p.length < 16) {
+            return error(h, EINVAL);
+        }
+        final ByteBuffer in = le(p);
+        final long offset = in.getLong(0);
+        final int region = in.getInt(8);
+        final int count = in.getInt(12);
+        final byte[] target = region == VfioUser.REGION_CONFIG ? config : region == VfioUser.REGION_BAR0 ? bar0 : null;
+        if (target == null || count < 0 || count > MAX_DATA_XFER || offset < 0 || offset + count > target.length
+            || (write ? p.length - 16 != count : p.length != 16)) {
+            return error(h, EINVAL);
+        }
+        final int off = (int) offset;
+        if (region == VfioUser.REGION_BAR0) {
+            refreshRegisters();
+        }
+        if (!write) {
+            final ByteBuffer out = le(new byte[16 + count]);
+            out.putLong(offset).putInt(region).putInt(count).put(target, off, count);
+            return reply(h, out.array());
+        }
+        if (region == VfioUser.REGION_CONFIG) {
+            for (int i = 0; i < count; i++) {
+                configWrite(off + i, p[16 + i]);
+            }
+        } else {
+            barWrite(off, count == 4 ? le(p).getInt(16) : 0, count);
+        }
+        return reply(h, le(new byte[16]).putLong(offset).putInt(region).putInt(count).array());
+    }
+
+    private void refreshRegisters() {
+        final ByteBuffer b = le(bar0);
+        b.putInt(NicTestDevice.REG_ID, NicTestDevice.ID);
+        b.putInt(NicTestDevice.REG_STATUS, pending ? NicTestDevice.STATUS_PENDING : 0);
+        b.putInt(NicTestDevice.REG_RAISED, doorbells);
+        b.putInt(NicTestDevice.REG_ACKED, acks);
+    }
+
+    /** NicTestDevice's registers take 4-byte writes; elsewhere BAR0 is plain memory. */
+    private void barWrite(final int off, final int value, final int count) throws IOException {
+        if (count == 4 && off == NicTestDevice.REG_DOORBELL) {
+            doorbells++;
+            pending = true;
+            raiseIntx();
+        } else if (count == 4 && off == NicTestDevice.REG_ACK) {
+            if ((value & NicTestDevice.STATUS_PENDING) != 0 && pending) {
+                pending = false;
+                acks++;
+            }
+        } else if (off >= 0x18) {
+            System.arraycopy(le(new byte[4]).putInt(value).array(), 0, bar0, off, Math.min(count, 4));
+        }
+    }
+
+    /** Writable: command (0x04-0x05), BAR0 (0x10-0x13, size-aligned), interrupt line (0x3c). */
+    private void configWrite(final int at, final byte v) {
+        if (at == 0x04 || at == 0x05 || at == 0x3c) {
+            config[at] = v;
+        } else if (at >= 0x10 && at <= 0x13) {
+            final int mask = at == 0x10 ? 0xf0 & ~(BAR0_SIZE - 1) & 0xff : at == 0x11 ? ~((BAR0_SIZE - 1) >> 8) & 0xff : 0xff;
+            config[at] = (byte) (v & mask);
+        }
+    }
+
+    private static Reply reply(final Header h, final byte[] payload) {
+        return Reply.of(VfioUserCodec.message(h.msgId(), h.command(), VfioUser.F_TYPE_REPLY, 0, payload));
+    }
+
+    private static Reply error(final Header h, final int errno) {
+        return Reply.of(VfioUserCodec.message(h.msgId(), h.command(), VfioUser.F_TYPE_REPLY | VfioUser.F_ERROR,
+            errno, new byte[0]));
+    }
+
+    private static void closeAll(final int[] fds) {
+        for (final int fd : fds) {
+            UnixFdSocket.closeFd(fd);
+        }
+    }
+
+    private static ByteBuffer le(final byte[] b) {
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    }
+}

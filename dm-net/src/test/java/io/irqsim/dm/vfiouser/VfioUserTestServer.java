@@ -1,0 +1,177 @@
+package io.irqsim.dm.vfiouser;
+
+import io.irqsim.dm.vfiouser.VfioUserCodec.Header;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A vfio-user server for the build's tests, written from the spec (QEMU
+ * {@code docs/interop/vfio-user.rst}) and following libvfio-user's checks where the spec leaves
+ * them open. It serves one connection at a time on a thread of its own, and hands each message to
+ * a {@link Responder}: {@link TestPciDevice} by default, or a hostile script.
+ *
+ * <p>Descriptors belong to the message whose first byte they arrive with, as libvfio-user reads
+ * them with the header ({@code lib/tran_sock.c:get_msg}@efd091b). Descriptors that arrive with
+ * any later byte were split from their message: the server closes them, answers EINVAL and drops
+ * the connection, as libvfio-user resets it.
+ */
+public final class VfioUserTestServer implements Closeable {
+
+    /** Largest message the server reads (its max_data_xfer_size plus headers). */
+    public static final int MAX_MESSAGE = 16 + 16 + VfioUser.DEFAULT_MAX_DATA_XFER_SIZE;
+    static final int EINVAL = 22;
+
+    /** What to do with one message. */
+    @FunctionalInterface
+    public interface Responder {
+        /**
+         * @param h the header
+         * @param payload the payload
+         * @param fds descriptors that came with it (the responder owns them)
+         * @return the reply, or null to send none
+         * @throws IOException to drop the connection
+         */
+        Reply handle(Header h, byte[] payload, int[] fds) throws IOException;
+    }
+
+    /**
+     * Raw reply bytes, descriptors to send with them, whether to hang up afterwards, and what to
+     * run once sent (closing the server's copies of the descriptors; may be null).
+     */
+    public record Reply(byte[] bytes, int[] fds, boolean hangUp, Runnable afterSend) {
+        /** @return a reply with no descriptors */
+        public static Reply of(final byte[] bytes) {
+            return new Reply(bytes, new int[0], false, null);
+        }
+    }
+
+    private final UnixListener listener;
+    private final Responder responder;
+    private final Thread thread;
+    private final AtomicInteger splitRefused = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
+    private volatile UnixFdSocket current;
+
+    private VfioUserTestServer(final UnixListener listener, final Responder responder) {
+        this.listener = listener;
+        this.responder = responder;
+        this.thread = new Thread(this::run, "vfio-user-test-server");
+        this.thread.setDaemon(true);
+    }
+
+    /**
+     * @param socket where to listen
+     * @param responder what answers
+     * @return a running server
+     * @throws IOException if it cannot bind
+     */
+    public static VfioUserTestServer start(final Path socket, final Responder responder) throws IOException {
+        final VfioUserTestServer s = new VfioUserTestServer(UnixListener.bind(socket), responder);
+        s.thread.start();
+        return s;
+    }
+
+    /** @return how many messages had descriptors split from them (each one dropped its connection) */
+    public int splitFdsRefused() {
+        return splitRefused.get();
+    }
+
+    /** @return connections accepted so far */
+    public int connections() {
+        return connections.get();
+    }
+
+    private void run() {
+        UnixFdSocket c;
+        while ((c = listener.accept()) != null) {
+            connections.incrementAndGet();
+            current = c;
+            try {
+                serve(c);
+            } catch (final IOException e) {
+                // the connection ends; the next one starts afresh
+            } finally {
+                c.close();
+                current = null;
+            }
+        }
+    }
+
+    private void serve(final UnixFdSocket c) throws IOException {
+        final byte[] head = new byte[VfioUser.HEADER_SIZE];
+        while (true) {
+            final List<Integer> fds = new ArrayList<>();
+            final boolean[] split = {false};
+            try {
+                c.receiveFully(head, 0, head.length, (at, fd) -> take(fds, split, at, fd));
+            } catch (final java.io.EOFException e) {
+                return;
+            }
+            final Header h;
+            try {
+                h = VfioUserCodec.decodeHeader(head, MAX_MESSAGE);
+            } catch (final VfioUserProtocolException e) {
+                closeAll(fds);
+                return;
+            }
+            final byte[] payload = new byte[h.size() - VfioUser.HEADER_SIZE];
+            c.receiveFully(payload, 0, payload.length, (at, fd) -> take(fds, split, at + 1, fd));
+            if (split[0]) {
+                closeAll(fds);
+                splitRefused.incrementAndGet();
+                final byte[] err = VfioUserCodec.message(h.msgId(), h.command(),
+                    VfioUser.F_TYPE_REPLY | VfioUser.F_ERROR, EINVAL, new byte[0]);
+                c.send(err, err.length);
+                return;
+            }
+            final int[] fdArray = fds.stream().mapToInt(Integer::intValue).toArray();
+            final Reply r = responder.handle(h, payload, fdArray);
+            if (r != null) {
+                try {
+                    if ((h.flags() & VfioUser.F_NO_REPLY) == 0) {
+                        c.send(r.bytes(), r.bytes().length, r.fds());
+                    }
+                } finally {
+                    if (r.afterSend() != null) {
+                        r.afterSend().run();
+                    }
+                }
+            }
+            if (r != null && r.hangUp()) {
+                return;
+            }
+        }
+    }
+
+    private static void take(final List<Integer> fds, final boolean[] split, final int at, final int fd) {
+        fds.add(fd);
+        if (at > 0) {
+            split[0] = true;
+        }
+    }
+
+    private static void closeAll(final List<Integer> fds) {
+        for (final int fd : fds) {
+            UnixFdSocket.closeFd(fd);
+        }
+    }
+
+    @Override
+    public void close() {
+        listener.close();
+        final UnixFdSocket c = current;
+        if (c != null) {
+            c.shutdown();
+        }
+        try {
+            thread.join();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
