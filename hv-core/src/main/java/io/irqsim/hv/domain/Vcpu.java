@@ -193,8 +193,9 @@ public final class Vcpu extends WorkItem {
         queue.schedule(this);
     }
 
+    /** Does the work; public only so {@link io.irqsim.hv.sched.WorkQueue#drain()} can call it on the final class. */
     @Override
-    protected void run() {
+    public void run() {
         final GuestKernel kernel = domain.kernel();
         if (kernel == null || domain.isDying() || blocked > 0) {
             return;

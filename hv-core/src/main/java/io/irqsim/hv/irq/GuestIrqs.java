@@ -251,7 +251,8 @@ public final class GuestIrqs {
             dispatch.dispatch(dom, p);
         }
         if (ack != AckType.NONE) {
-            d.eoiTimer().armAfter(EOI_TIMEOUT_NS);
+            // armAfter's deadline and order, without a heap removal and insertion per interrupt
+            d.eoiTimer().postponeAfter(EOI_TIMEOUT_NS);
         }
     }
 
@@ -359,12 +360,18 @@ public final class GuestIrqs {
         p.setMasked(false);
         d.setInFlight(d.inFlight() - 1);
         if (d.inFlight() == 0) {
-            d.eoiTimer().cancel();
+            // the EOI timer is left armed (a lazy deadline): it fires into eoiTimeout, which finds
+            // nothing in flight and does nothing, or is pushed back by the next interrupt first
             end(d);
         }
     }
 
-    /** {@code xen/arch/x86/irq.c:irq_guest_eoi_timer_fn@RELEASE-4.18.0/4.20.0}: every guest's EOI is taken as done and the IRQ ended. */
+    /**
+     * {@code xen/arch/x86/irq.c:irq_guest_eoi_timer_fn@RELEASE-4.18.0/4.20.0}: every guest's EOI is taken as done and the IRQ ended.
+     * Xen cancels the timer in {@code desc_guest_eoi}; here it stays armed after the last guest
+     * EOI, so a firing with nothing in flight is that cancelled timer and does nothing, as Xen's
+     * own {@code irq_guest_eoi_timer_fn} does when it finds {@code in_flight} zero.
+     */
     private void eoiTimeout(final IrqDesc d) {
         if (!d.isGuest() || d.inFlight() == 0) {
             return;

@@ -30,8 +30,9 @@ public final class PhysicalCpu extends WorkItem {
         this.trace = trace;
     }
 
+    /** Does the work; public only so {@link io.irqsim.hv.sched.WorkQueue#drain()} can call it on the final class. */
     @Override
-    protected void run() {
+    public void run() {
         int vector;
         trace.setContext(index, TraceFormat.DOMID_XEN);
         while ((vector = lapic.acknowledgePending()) >= 0) {

@@ -53,8 +53,9 @@ public final class PirqDpci extends WorkItem {
     public record Digl(int bus, int device, int intx) {
     }
 
+    /** Does the work; public only so {@link io.irqsim.hv.sched.WorkQueue#drain()} can call it on the final class. */
     @Override
-    protected void run() {
+    public void run() {
         owner.dirqAssist(this);
     }
 

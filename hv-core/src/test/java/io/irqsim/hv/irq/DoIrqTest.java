@@ -115,7 +115,8 @@ class DoIrqTest {
         final IrqDesc behind = rig.xen.irqDescs().desc(DefaultPlatform.BEHIND_BRIDGE_GSI);
         assertTrue(nic.isRateLimited());
         assertTrue(behind.isRateLimited());
-        assertEquals(first + TEN_MS, rig.xen.platform().clock().nextDeadline(), "not re-armed by the second");
+        // not re-armed by the second: observed below by the end coming at first + 10 ms (a re-armed
+        // timer would end it at first + 13 ms); nextDeadline() may be a guest-EOI timer's
         rig.xen.advanceTime(first + TEN_MS - 1 - rig.xen.platform().clock().now());
         assertEquals(0, rig.count(HvEvent.IRQ_RATELIMIT_END));
         assertTrue(Rte.isMasked(rig.physRte(DefaultPlatform.BEHIND_BRIDGE_GSI)));

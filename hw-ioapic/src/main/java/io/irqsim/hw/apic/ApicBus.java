@@ -3,6 +3,7 @@ package io.irqsim.hw.apic;
 import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.trace.HwEvent;
 import io.irqsim.hw.trace.HwTrace;
+import io.irqsim.hw.trace.TraceSwitch;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,6 +27,8 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
     public static final long MSI_ADDRESS_BASE = 0xFEE00000L;
 
     private final HwTrace trace;
+    /** {@code trace}'s switch, tested before each event so a disabled trace costs a field load, not an interface call. */
+    private final TraceSwitch tracing;
     private LocalApic[] lapics = new LocalApic[0];
     private EoiListener[] eoiListeners = new EoiListener[0];
     private int lowestPriorityCursor;
@@ -34,6 +37,7 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
     /** @param trace where bus events are reported */
     public ApicBus(final HwTrace trace) {
         this.trace = trace;
+        this.tracing = trace.traceSwitch();
     }
 
     /**
@@ -97,7 +101,9 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
         }
         if (n == 0) {
             undeliverable++;
-            trace.event(HwEvent.APIC_BUS_NO_TARGET, destination, (vector & 0xFF) | (deliveryMode << 8), logical ? 1 : 0);
+            if (tracing.isOn()) {
+                trace.event(HwEvent.APIC_BUS_NO_TARGET, destination, (vector & 0xFF) | (deliveryMode << 8), logical ? 1 : 0);
+            }
         }
         return n;
     }
@@ -126,7 +132,9 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
      */
     public int sendMsi(final long address, final int data) {
         if ((address & 0xFFF0_0000L) != MSI_ADDRESS_BASE) {
-            trace.event(HwEvent.APIC_BUS_MSI, address, data & 0xFFFF_FFFFL, 0);
+            if (tracing.isOn()) {
+                trace.event(HwEvent.APIC_BUS_MSI, address, data & 0xFFFF_FFFFL, 0);
+            }
             undeliverable++;
             return 0;
         }
@@ -136,13 +144,17 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
         final int mode = (data >>> 8) & 7;
         final boolean level = (data & (1 << 15)) != 0;
         final int n = sendInterrupt(vector, mode, logical, destination, level);
-        trace.event(HwEvent.APIC_BUS_MSI, address, data & 0xFFFF_FFFFL, n);
+        if (tracing.isOn()) {
+            trace.event(HwEvent.APIC_BUS_MSI, address, data & 0xFFFF_FFFFL, n);
+        }
         return n;
     }
 
     @Override
     public void broadcastEoi(final int vector) {
-        trace.event(HwEvent.APIC_BUS_EOI, vector, 0, 0);
+        if (tracing.isOn()) {
+            trace.event(HwEvent.APIC_BUS_EOI, vector, 0, 0);
+        }
         final EoiListener[] ls = eoiListeners;
         for (int i = 0; i < ls.length; i++) {
             ls[i].eoi(vector);

@@ -4,6 +4,7 @@ import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.trace.HwEvent;
 import io.irqsim.hw.trace.HwTrace;
+import io.irqsim.hw.trace.TraceSwitch;
 
 import static io.irqsim.hw.apic.LocalApicRegisters.*;
 
@@ -68,6 +69,8 @@ public final class LocalApic implements MmioDevice {
     private final int initialApicId;
     private final boolean directedEoiSupported;
     private final HwTrace trace;
+    /** {@code trace}'s switch, tested before each event so a disabled trace costs a field load, not an interface call. */
+    private final TraceSwitch tracing;
     private EoiBroadcast eoiBroadcast = EoiBroadcast.NONE;
     private IpiSink ipiSink = IpiSink.NONE;
     private ExtIntSource extIntSource = ExtIntSource.DEFAULT;
@@ -117,6 +120,7 @@ public final class LocalApic implements MmioDevice {
         this.initialApicId = apicId;
         this.directedEoiSupported = directedEoiSupported;
         this.trace = trace;
+        this.tracing = trace.traceSwitch();
         reset();
     }
 
@@ -187,7 +191,9 @@ public final class LocalApic implements MmioDevice {
         }
         vectors.request(vector, level);
         accepted++;
-        trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8), level ? 1 : 0);
+        if (tracing.isOn()) {
+            trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8), level ? 1 : 0);
+        }
         if (pendingVector() >= 0) {
             listener.interruptPending(this);
         }
@@ -217,7 +223,9 @@ public final class LocalApic implements MmioDevice {
                 return false;
         }
         accepted++;
-        trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8), level ? 1 : 0);
+        if (tracing.isOn()) {
+            trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8), level ? 1 : 0);
+        }
         listener.interruptPending(this);
         return true;
     }
@@ -233,7 +241,9 @@ public final class LocalApic implements MmioDevice {
             extIntPending--;
             final int v = extIntSource.acknowledge() & 0xFF;
             acknowledged++;
-            trace.event(HwEvent.LAPIC_ACK, apicId, v, 0);
+            if (tracing.isOn()) {
+                trace.event(HwEvent.LAPIC_ACK, apicId, v, 0);
+            }
             return v;
         }
         final int highest = vectors.highestIrr();
@@ -243,7 +253,9 @@ public final class LocalApic implements MmioDevice {
         if ((highest & 0xF0) <= (ppr() & 0xF0)) {
             spurious++;
             final int v = svr & 0xFF;
-            trace.event(HwEvent.LAPIC_ACK, apicId, v, 1);
+            if (tracing.isOn()) {
+                trace.event(HwEvent.LAPIC_ACK, apicId, v, 1);
+            }
             return v;
         }
         return inService(highest);
@@ -263,7 +275,9 @@ public final class LocalApic implements MmioDevice {
     private int inService(final int vector) {
         vectors.moveToService(vector);
         acknowledged++;
-        trace.event(HwEvent.LAPIC_ACK, apicId, vector, 0);
+        if (tracing.isOn()) {
+            trace.event(HwEvent.LAPIC_ACK, apicId, vector, 0);
+        }
         return vector;
     }
 
@@ -275,12 +289,16 @@ public final class LocalApic implements MmioDevice {
     public int eoi() {
         final int vector = vectors.retireHighest();
         if (vector < 0) {
-            trace.event(HwEvent.LAPIC_EOI, apicId, -1, 0);
+            if (tracing.isOn()) {
+                trace.event(HwEvent.LAPIC_EOI, apicId, -1, 0);
+            }
             return -1;
         }
         eois++;
         final boolean broadcast = vectors.tmr(vector) && !isEoiBroadcastSuppressed();
-        trace.event(HwEvent.LAPIC_EOI, apicId, vector, broadcast ? 1 : 0);
+        if (tracing.isOn()) {
+            trace.event(HwEvent.LAPIC_EOI, apicId, vector, broadcast ? 1 : 0);
+        }
         if (broadcast) {
             eoiBroadcasts++;
             eoiBroadcast.broadcastEoi(vector);

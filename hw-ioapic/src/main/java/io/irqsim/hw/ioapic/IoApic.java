@@ -298,7 +298,9 @@ public final class IoApic implements MmioDevice, EoiListener {
         final boolean was = isAsserted(pin);
         inputHigh[pin] = high;
         final boolean now = isAsserted(pin);
-        trace.event(HwEvent.IOAPIC_PIN_LEVEL, traceId(pin), high ? 1 : 0, now ? 1 : 0);
+        if (tracing.isOn()) {
+            trace.event(HwEvent.IOAPIC_PIN_LEVEL, traceId(pin), high ? 1 : 0, now ? 1 : 0);
+        }
         if (was == now || !now) {
             return;
         }
@@ -308,7 +310,9 @@ public final class IoApic implements MmioDevice, EoiListener {
         } else if (Rte.isMasked(entry)) {
             // 82093AA: an edge on a masked pin is ignored, not held pending
             maskedEdgesDropped++;
-            trace.event(HwEvent.IOAPIC_MASKED_EDGE, traceId(pin), entry, 0);
+            if (tracing.isOn()) {
+                trace.event(HwEvent.IOAPIC_MASKED_EDGE, traceId(pin), entry, 0);
+            }
         } else {
             deliver(pin);
         }
@@ -364,7 +368,9 @@ public final class IoApic implements MmioDevice, EoiListener {
             rte[pin] = entry | Rte.REMOTE_IRR;
         }
         delivered++;
-        trace.event(HwEvent.IOAPIC_DELIVER, traceId(pin), rte[pin], accepted);
+        if (tracing.isOn()) {
+            trace.event(HwEvent.IOAPIC_DELIVER, traceId(pin), rte[pin], accepted);
+        }
     }
 
     /**
@@ -395,7 +401,9 @@ public final class IoApic implements MmioDevice, EoiListener {
         rte[pin] = entry & ~Rte.REMOTE_IRR;
         hooks.eoiReceived(this, pin, entry);
         final boolean again = levelReady(pin);
-        trace.event(HwEvent.IOAPIC_EOI, traceId(pin), vector, again ? 1 : 0);
+        if (tracing.isOn()) {
+            trace.event(HwEvent.IOAPIC_EOI, traceId(pin), vector, again ? 1 : 0);
+        }
         if (!again) {
             successiveEois[pin] = 0;
             return;
@@ -415,7 +423,9 @@ public final class IoApic implements MmioDevice, EoiListener {
         successiveEois[pin] = 0;
         stormDeferrals++;
         stormTimers[pin].armAfter(STORM_DEFER_NS);
-        trace.event(HwEvent.IOAPIC_STORM_DEFER, traceId(pin), vector, STORM_DEFER_NS);
+        if (tracing.isOn()) {
+            trace.event(HwEvent.IOAPIC_STORM_DEFER, traceId(pin), vector, STORM_DEFER_NS);
+        }
     }
 
     /** QEMU {@code delayed_ioapic_service_cb}, KVM {@code kvm_ioapic_eoi_inject_work}: service the pin again. */

@@ -59,6 +59,12 @@ public final class MmioBus {
     private MmioDevice hitTarget;
     private MmioTrap hitTrap;
     private int hitSite;
+    /**
+     * The hit before {@link #lastHit} (-1: none): a CPU that alternates between two windows (Xen
+     * ending a level interrupt: the LAPIC EOI, then the IO-APIC's EOI register) finds the other
+     * one here instead of searching.
+     */
+    private int previousHit = -1;
 
     private long unmappedReads;
     private long unmappedWrites;
@@ -296,6 +302,12 @@ public final class MmioBus {
         if (hit >= 0 && Long.compareUnsigned(address - hitBase, hitLength) < 0) {
             return hit;
         }
+        final int prev = previousHit;
+        if (prev >= 0 && Long.compareUnsigned(address, bases[prev]) >= 0
+            && Long.compareUnsigned(address, lasts[prev]) <= 0) {
+            setHit(prev);
+            return prev;
+        }
         final long[] b = bases;
         int lo = 0;
         int hi = b.length - 1;
@@ -317,6 +329,7 @@ public final class MmioBus {
     }
 
     private void setHit(final int i) {
+        previousHit = i < 0 ? -1 : lastHit;
         lastHit = i;
         if (i < 0) {
             hitBase = 0;

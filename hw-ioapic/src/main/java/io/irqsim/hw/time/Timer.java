@@ -12,6 +12,14 @@ public final class Timer {
     long seq;
     int index;
     boolean armed;
+    /**
+     * Set by {@link #postponeAfter}: the timer sits in the heap at {@link #deadline} but is due at
+     * {@link #movedDeadline}, ordered among equal deadlines by {@link #movedSeq}; the clock moves
+     * it when the old deadline comes up, without running the action.
+     */
+    boolean moved;
+    long movedDeadline;
+    long movedSeq;
 
     Timer(final VirtualClock clock, final String name, final Runnable action) {
         this.clock = clock;
@@ -40,6 +48,23 @@ public final class Timer {
         clock.arm(this, deadlineNs);
     }
 
+    /**
+     * Arms the timer to fire {@code delayNs} after the clock's current time, exactly as
+     * {@link #armAfter} does (same firing time, same order among timers with that deadline), but
+     * without touching the clock's heap when the timer is already armed for an earlier time: the
+     * new deadline is recorded and the timer is moved to it when the old one comes up. For a timer
+     * pushed back on every event (a timeout counted from the latest one), that turns a heap
+     * removal and insertion per event into three field writes, and one move per expiry.
+     *
+     * @param delayNs delay in ns, not negative
+     */
+    public void postponeAfter(final long delayNs) {
+        if (delayNs < 0) {
+            throw new IllegalArgumentException("negative timer delay " + delayNs + " for " + name);
+        }
+        clock.postpone(this, clock.now() + delayNs);
+    }
+
     /** Disarms the timer; does nothing if it is not armed. */
     public void cancel() {
         clock.cancel(this);
@@ -52,11 +77,11 @@ public final class Timer {
 
     /** @return the deadline of the last arming, in ns */
     public long deadline() {
-        return deadline;
+        return moved ? movedDeadline : deadline;
     }
 
     @Override
     public String toString() {
-        return "Timer[" + name + (armed ? " @" + deadline : " idle") + "]";
+        return "Timer[" + name + (armed ? " @" + deadline() : " idle") + "]";
     }
 }

@@ -46,6 +46,10 @@ public final class VirtualClock {
         }
         while (size > 0 && heap[0].deadline <= target) {
             final Timer t = pop();
+            if (t.moved) {
+                reinsertMoved(t); // postponed: not due yet, nothing runs and time does not stop here
+                continue;
+            }
             now = Math.max(now, t.deadline);
             t.armed = false;
             t.action.run();
@@ -55,6 +59,9 @@ public final class VirtualClock {
 
     /** @return the deadline of the next armed timer, or {@link Long#MAX_VALUE} if none is armed */
     public long nextDeadline() {
+        while (size > 0 && heap[0].moved) {
+            reinsertMoved(pop());
+        }
         return size == 0 ? Long.MAX_VALUE : heap[0].deadline;
     }
 
@@ -75,6 +82,7 @@ public final class VirtualClock {
     }
 
     void arm(final Timer t, final long deadline) {
+        t.moved = false;
         if (t.armed) {
             remove(t);
         }
@@ -90,7 +98,37 @@ public final class VirtualClock {
         siftUp(t.index);
     }
 
+    /**
+     * {@link Timer#postponeAfter}: an armed timer due no later than {@code deadline} keeps its heap
+     * slot and records the new deadline with the sequence number an arming now would take, so it
+     * fires when, and in the order, {@link #arm} would have made it.
+     */
+    void postpone(final Timer t, final long deadline) {
+        if (!t.armed || deadline < t.deadline) {
+            arm(t, deadline);
+            return;
+        }
+        t.movedDeadline = deadline;
+        t.movedSeq = sequence++;
+        t.moved = true;
+    }
+
+    /** Puts a popped postponed timer back at the deadline and order it was postponed to. */
+    private void reinsertMoved(final Timer t) {
+        t.moved = false;
+        t.deadline = t.movedDeadline;
+        t.seq = t.movedSeq;
+        if (size == heap.length) {
+            heap = Arrays.copyOf(heap, size * 2);
+        }
+        heap[size] = t;
+        t.index = size;
+        size++;
+        siftUp(t.index);
+    }
+
     void cancel(final Timer t) {
+        t.moved = false;
         if (t.armed) {
             remove(t);
             t.armed = false;

@@ -397,6 +397,34 @@ class MmioBusTest {
         assertEquals(12, b.writes.get(2)[2]);
     }
 
+    // MmioBus: the range hit before the last one still applies every rejection rule, and a third
+    // range, a hole between them or an unmapped range is decoded as the general path decodes it
+    @Test
+    void theRangeHitBeforeTheLastKeepsEveryRuleAndForgetsNothingUnmapped() {
+        final Probe a = new Probe("a", MmioDevice.ACCESS_4);
+        final Probe b = new Probe("b", MmioDevice.ACCESS_4);
+        final Probe c = new Probe("c", MmioDevice.ACCESS_4);
+        bus.map(0x1000, 0x10, a);
+        bus.map(0x2000, 0x10, b);
+        bus.map(0x3000, 0x10, c);
+        assertTrue(bus.write(0x1000, 4, 1));
+        assertTrue(bus.write(0x2000, 4, 2)); // a is now the hit before the last
+        assertFalse(bus.write(0x100C, 8, 3), "runs past a's end");
+        assertFalse(bus.write(0x1002, 4, 4), "misaligned in a");
+        assertFalse(bus.write(0x1010, 4, 5), "the hole after a");
+        assertTrue(bus.write(0x100C, 4, 6), "a's last dword");
+        assertTrue(bus.write(0x3004, 4, 7), "a third range");
+        assertTrue(bus.write(0x2004, 4, 8), "back to b");
+        assertSame(a, bus.unmap(0x1000));
+        assertFalse(bus.write(0x1000, 4, 9), "a is gone, though it was a recent hit");
+        assertTrue(bus.write(0x3008, 4, 10));
+        assertEquals(2, a.writes.size());
+        assertEquals(2, b.writes.size());
+        assertEquals(2, c.writes.size());
+        assertEquals(2, bus.rejectedAccesses());
+        assertEquals(2, bus.unmappedWrites());
+    }
+
     // MmioTrap: the bus calls the trap before a write reaches the device and after the device
     // answers a read, with the absolute address and the value as the device sees it / returned it
     @Test

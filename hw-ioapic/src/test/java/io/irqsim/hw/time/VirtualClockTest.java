@@ -182,6 +182,98 @@ class VirtualClockTest {
         assertEquals(expected, order);
     }
 
+    // Timer.postponeAfter: pushed back while armed, the timer fires once, at the latest deadline
+    @Test
+    void postponedTimerFiresOnceAtTheLatestDeadline() {
+        final Timer t = timer("eoi");
+        t.postponeAfter(1000);
+        clock.advanceTo(400);
+        t.postponeAfter(1000);
+        clock.advanceTo(900);
+        t.postponeAfter(1000);
+        assertEquals(1900, t.deadline());
+        assertEquals(1900, clock.nextDeadline(), "the next deadline is the postponed one, not the first arming's");
+        clock.advanceTo(1899);
+        assertEquals(List.of(), fired, "nothing fires at the old deadlines 1000 and 1400");
+        assertTrue(t.isArmed());
+        clock.advanceTo(5000);
+        assertEquals(List.of("eoi@1900"), fired);
+        assertFalse(t.isArmed());
+    }
+
+    // Timer.postponeAfter: among equal deadlines the timer keeps the place an arming at that moment takes
+    @Test
+    void postponedTimerKeepsTheOrderOfAnArmingAtThatMoment() {
+        final Timer eoi = timer("eoi");
+        final Timer before = timer("before");
+        final Timer after = timer("after");
+        eoi.postponeAfter(1000);
+        clock.advanceTo(500);
+        before.armAt(1500);
+        eoi.postponeAfter(1000); // due at 1500 too, armed after "before"
+        after.armAt(1500);
+        clock.advanceTo(2000);
+        assertEquals(List.of("before@1500", "eoi@1500", "after@1500"), fired);
+    }
+
+    // Timer.postponeAfter: an earlier deadline, an idle timer, cancel and armAt behave as for armAfter
+    @Test
+    void postponeToAnEarlierDeadlineOrAfterCancelArmsAtOnce() {
+        final Timer t = timer("t");
+        t.postponeAfter(100);
+        assertEquals(100, clock.nextDeadline());
+        t.armAt(5000);
+        t.postponeAfter(200);
+        assertEquals(200, clock.nextDeadline(), "earlier than the armed deadline: moved now");
+        t.postponeAfter(300);
+        t.cancel();
+        assertEquals(0, clock.armedTimers());
+        clock.advanceTo(1000);
+        assertEquals(List.of(), fired, "a cancelled postponed timer does not fire at either deadline");
+        t.postponeAfter(50);
+        t.armAt(1010);
+        clock.advanceTo(2000);
+        assertEquals(List.of("t@1010"), fired, "armAt replaces a postponement");
+    }
+
+    // Timer.postponeAfter: under random steps it fires exactly as armAfter would
+    @Test
+    void postponeFiresAsArmAfterUnderRandomSteps() {
+        final VirtualClock eager = new VirtualClock();
+        final List<String> eagerFired = new ArrayList<>();
+        final SplittableRandom rnd = new SplittableRandom(20261202L);
+        final int n = 8;
+        final Timer[] lazy = new Timer[n];
+        final Timer[] ref = new Timer[n];
+        for (int i = 0; i < n; i++) {
+            lazy[i] = timer("t" + i);
+            final String name = "t" + i;
+            ref[i] = eager.newTimer(name, () -> eagerFired.add(name + "@" + eager.now()));
+        }
+        for (int step = 0; step < 20_000; step++) {
+            final int i = rnd.nextInt(n);
+            final int op = rnd.nextInt(10);
+            if (op == 0) {
+                lazy[i].cancel();
+                ref[i].cancel();
+            } else if (op < 7) {
+                final long delay = rnd.nextLong(0, 64);
+                lazy[i].postponeAfter(delay);
+                ref[i].armAfter(delay);
+            } else if (op == 7) {
+                assertEquals(eager.nextDeadline(), clock.nextDeadline());
+            } else {
+                final long by = rnd.nextLong(0, 40);
+                clock.advanceBy(by);
+                eager.advanceBy(by);
+            }
+        }
+        clock.advanceBy(1000);
+        eager.advanceBy(1000);
+        assertTrue(eagerFired.size() > 1000, "the steps fire timers");
+        assertEquals(eagerFired, fired);
+    }
+
     // Timer.toString: names the timer and its state (diagnostics)
     @Test
     void timerToStringShowsNameAndState() {
