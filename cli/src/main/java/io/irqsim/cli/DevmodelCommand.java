@@ -3,7 +3,6 @@ package io.irqsim.cli;
 import io.irqsim.dm.net.client.DeviceModelClient;
 import io.irqsim.dm.net.client.PciDevice;
 import io.irqsim.dm.net.example.ExampleNicModel;
-import io.irqsim.dm.ListenAddress;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,18 +39,8 @@ public final class DevmodelCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--connect", paramLabel = "ADDRESS", required = true,
-        converter = ListenAddressConverter.class,
-        description = "The server: tcp:HOST:PORT, tcp::PORT (loopback) or unix:PATH.")
-    private ListenAddress connect;
-
-    @Option(names = "--domain", paramLabel = "NAME", defaultValue = "domU",
-        description = "The guest to attach to (default: ${DEFAULT-VALUE}).")
-    private String domain;
-
-    @Option(names = "--slot", paramLabel = "N", defaultValue = "6",
-        description = "The guest PCI slot, 1..31 (default: ${DEFAULT-VALUE}).")
-    private int slot;
+    @CommandLine.Mixin
+    private GuestSlot at;
 
     @Option(names = "--interrupts", paramLabel = "N", defaultValue = "1000",
         description = "Interrupts to raise, each once the guest handled the previous one (default: ${DEFAULT-VALUE}).")
@@ -62,9 +51,7 @@ public final class DevmodelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (slot < 1 || slot > 31) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--slot " + slot + " is not 1..31");
-        }
+        at.validate(spec);
         if (interrupts < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--interrupts cannot be negative");
         }
@@ -72,7 +59,7 @@ public final class DevmodelCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final DeviceModelClient client;
         try {
-            client = DeviceModelClient.connect(connect, DeviceModelClient.Options.DEFAULT);
+            client = DeviceModelClient.connect(at.connect, DeviceModelClient.Options.DEFAULT);
         } catch (final IOException e) {
             err.println("irqsim devmodel: " + e.getMessage());
             err.flush();
@@ -80,9 +67,9 @@ public final class DevmodelCommand implements Callable<Integer> {
         }
         try {
             final ExampleNicModel model = new ExampleNicModel(client);
-            final PciDevice dev = model.plug(domain, slot).get(30, TimeUnit.SECONDS);
-            out.printf("attached to %s; presented 00:%02x.0 [%04x:%04x], BAR0 at 0x%x, INTA -> guest GSI %d%n", domain,
-                slot, ExampleNicModel.VENDOR_ID, ExampleNicModel.DEVICE_ID, dev.barAddresses().get(0), dev.gsi());
+            final PciDevice dev = model.plug(at.domain, at.slot).get(30, TimeUnit.SECONDS);
+            out.printf("attached to %s; presented 00:%02x.0 [%04x:%04x], BAR0 at 0x%x, INTA -> guest GSI %d%n", at.domain,
+                at.slot, ExampleNicModel.VENDOR_ID, ExampleNicModel.DEVICE_ID, dev.barAddresses().get(0), dev.gsi());
             out.flush();
             long nanos = 0;
             if (interrupts > 0) {

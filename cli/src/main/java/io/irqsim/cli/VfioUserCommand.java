@@ -1,6 +1,5 @@
 package io.irqsim.cli;
 
-import io.irqsim.dm.ListenAddress;
 import io.irqsim.dm.net.client.DeviceModelClient;
 import io.irqsim.dm.vfiouser.UnixFdSocket;
 import io.irqsim.dm.vfiouser.VfioUserBridge;
@@ -142,17 +141,8 @@ public final class VfioUserCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "unix:PATH", description = "The vfio-user server's Unix socket.")
         private String address;
 
-        @Option(names = "--connect", paramLabel = "ADDRESS", required = true, converter = ListenAddressConverter.class,
-            description = "The irqsim device-model server ('irqsim serve'): tcp:HOST:PORT, tcp::PORT or unix:PATH.")
-        private ListenAddress connect;
-
-        @Option(names = "--domain", paramLabel = "NAME", defaultValue = "domU",
-            description = "The guest (default: ${DEFAULT-VALUE}).")
-        private String domain;
-
-        @Option(names = "--slot", paramLabel = "N", defaultValue = "6",
-            description = "The guest PCI slot, 1..31 (default: ${DEFAULT-VALUE}).")
-        private int slot;
+        @CommandLine.Mixin
+        private GuestSlot at;
 
         @Option(names = "--until-eois", paramLabel = "N", defaultValue = "0",
             description = "Unplug once the guest has EOId N of the device's interrupts (default: stay).")
@@ -164,9 +154,7 @@ public final class VfioUserCommand implements Runnable {
                 throw new CommandLine.ParameterException(spec.commandLine(),
                     "'" + address + "': expected unix:PATH, the vfio-user server's socket");
             }
-            if (slot < 1 || slot > 31) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--slot " + slot + " is not 1..31");
-            }
+            at.validate(spec);
             if (untilEois < 0) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--until-eois cannot be negative");
             }
@@ -178,11 +166,11 @@ public final class VfioUserCommand implements Runnable {
             VfioUserBridge bridge = null;
             try {
                 vfio = VfioUserClient.connect(path, Info.DEFAULT_TIMEOUT_MILLIS);
-                dm = DeviceModelClient.connect(connect, DeviceModelClient.Options.DEFAULT);
-                bridge = VfioUserBridge.plug(dm, vfio, domain, slot).get(30, TimeUnit.SECONDS);
+                dm = DeviceModelClient.connect(at.connect, DeviceModelClient.Options.DEFAULT);
+                bridge = VfioUserBridge.plug(dm, vfio, at.domain, at.slot).get(30, TimeUnit.SECONDS);
                 final var f = bridge.function();
                 out.printf("plugged %04x:%04x from %s into %s at 00:%02x.0, BAR0 at 0x%x, INT%s -> guest GSI %d%n",
-                    f.vendorId(), f.deviceId(), path, domain, slot, bridge.pci().barAddresses().get(0),
+                    f.vendorId(), f.deviceId(), path, at.domain, at.slot, bridge.pci().barAddresses().get(0),
                     f.pin() == 0 ? " none" : String.valueOf((char) ('A' + f.pin() - 1)), bridge.pci().gsi());
                 out.flush();
                 if (untilEois > 0) {

@@ -73,7 +73,7 @@ class VfioUserHostileServerTest {
         });
         server.close();
         server = null;
-        assertEquals(before, FdCount.open(), "descriptors leaked");
+        assertNoLeak(before);
         return e;
     }
 
@@ -121,7 +121,7 @@ class VfioUserHostileServerTest {
         server = null;
         assertEquals("server sent 9 file descriptor(s) with the DEVICE_GET_REGION_INFO reply, expected at most 8",
             e.getMessage());
-        assertEquals(before, FdCount.open(), "descriptors leaked");
+        assertNoLeak(before);
     }
 
     @Test
@@ -194,5 +194,14 @@ class VfioUserHostileServerTest {
         static byte[] deviceInfo() {
             return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(16).putInt(3).putInt(9).putInt(5).array();
         }
+    }
+
+    /**
+     * The client closed every descriptor it opened. Other threads of the test JVM (the JIT, the GC, a jar
+     * closed by the class loader) may close one of theirs meanwhile, so fewer is fine; more is a leak.
+     */
+    private static void assertNoLeak(final int before) {
+        final int after = FdCount.open();
+        assertTrue(after <= before, "descriptors leaked: " + before + " open before, " + after + " after");
     }
 }
