@@ -200,7 +200,7 @@ class VfioUserHostileServerTest {
      * The client closed every descriptor it opened. Other threads of the test JVM (the JIT, the GC, a jar
      * closed by the class loader) may close one of theirs meanwhile, so fewer is fine; more is a leak.
      */
-    private static void assertNoLeak(final long before) {
+    private static void assertNoLeak(final long before) throws IOException {
         final long after = FdCount.open();
         assertTrue(after <= before, "descriptors leaked: " + before + " open before, " + after + " after");
     }
