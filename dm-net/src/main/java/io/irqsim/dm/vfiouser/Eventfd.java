@@ -83,6 +83,35 @@ public final class Eventfd implements Closeable {
         }
     }
 
+    /**
+     * Waits up to {@code timeoutMillis} for the counter to become non-zero, then returns and clears it.
+     *
+     * @param timeoutMillis how long to wait, in milliseconds
+     * @return the count, or 0 when the time ran out
+     * @throws IOException if poll or the read fails
+     */
+    public long await(final int timeoutMillis) throws IOException {
+        final byte[] pfd = new byte[8];
+        pfd[0] = (byte) fd;
+        pfd[1] = (byte) (fd >>> 8);
+        pfd[2] = (byte) (fd >>> 16);
+        pfd[3] = (byte) (fd >>> 24);
+        pfd[4] = (byte) LibC.POLLIN;
+        while (true) {
+            final int n = LibC.poll(pfd, 1, timeoutMillis);
+            if (n > 0) {
+                return await();
+            }
+            if (n == 0) {
+                return 0;
+            }
+            final int errno = LibC.errno();
+            if (errno != LibC.EINTR) {
+                throw new IOException(LibC.describe("eventfd poll", errno));
+            }
+        }
+    }
+
     @Override
     public void close() {
         if (fd >= 0) {
