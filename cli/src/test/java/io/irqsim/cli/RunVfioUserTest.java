@@ -93,4 +93,24 @@ class RunVfioUserTest {
         assertTrue(r.err().contains(":1:43: guests[0].vfioUser[0].socket: '/tmp/x.sock' is not a vfio-user socket"),
             r.err());
     }
+
+    @Test
+    void compareRefusesAFileWithVfioUserDevicesRatherThanRunItWithoutThem() throws Exception {
+        final CliRun.Result r = CliRun.run("compare", scenario(dir.resolve("dev.sock"), 1).toString());
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("guests[0].vfioUser: vfio-user devices are plugged by 'irqsim run' only;"
+            + " compare the file without them"), r.err());
+    }
+
+    @Test
+    void severalFilesInOneRunGiveAFileWithVfioUserDevicesAnErrorLine() throws Exception {
+        final Path plain = dir.resolve("plain.yaml");
+        Files.writeString(plain, "traffic: []\nguests: [{name: domU}]\n");
+        final Path vfio = scenario(dir.resolve("dev.sock"), 1);
+        final CliRun.Result r = CliRun.run("run", plain.toString(), vfio.toString());
+        // a batch with a file that cannot run exits 2, as for a file that does not load
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("guests[].vfioUser: a scenario with vfio-user devices runs on its own: irqsim run "
+            + vfio), r.out());
+    }
 }

@@ -157,7 +157,13 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
                 throw new IOException(String.format("%s: the guest did not EOI interrupt %d within %d ns of virtual"
                     + " time", socket, asserts, EOI_WINDOW_NS));
             }
+            if (asserts == 1) {
+                machine.timeline().log("vfio-user", "first interrupt from %s: INTx asserted (set_pci_intx_level), EOId"
+                    + " by the guest, deasserted and unmasked (SET_IRQS UNMASK)", socket);
+            }
         }
+        machine.timeline().log("vfio-user", "%s: INTx asserted %d time(s), %d EOId by the guest", socket, asserts,
+            eois);
     }
 
     private void level(final int level) throws IOException {
