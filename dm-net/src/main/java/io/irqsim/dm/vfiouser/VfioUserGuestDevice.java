@@ -22,9 +22,10 @@ import java.io.IOException;
  * {@link VfioUserBridge}, without irqsim's device-model protocol in between. The guest's device
  * model (QEMU in dom0, as with xl's default) presents the function; its BAR accesses become
  * REGION_READ/REGION_WRITE on the machine's thread; the server's INTx eventfd asserts the guest's
- * INTx with {@code XEN_DMOP_set_pci_intx_level} (Xen's {@code hvm_pci_intx_assert} routes it to the
- * GSI of the slot and pin); the guest's EOI of that GSI deasserts it and sends SET_IRQS UNMASK, in
- * the order of QEMU's {@code hw/vfio/pci.c:vfio_intx_eoi}.
+ * INTx with {@code XEN_DMOP_set_pci_intx_level} ({@code xen/arch/x86/hvm/irq.c:hvm_pci_intx_assert@RELEASE-4.18.0}
+ * routes it to {@code hvm_pci_intx_gsi} of the slot and pin, {@code asm/hvm/irq.h}); the guest's EOI
+ * of that GSI deasserts it and sends SET_IRQS UNMASK, in the order of QEMU's
+ * {@code hw/vfio/pci.c:vfio_intx_eoi} (QEMU 9.x, as {@link VfioUserBridge}).
  *
  * <p>Everything runs on the machine's thread: {@link #deliver} waits (wall clock, bounded) for the
  * server's eventfd between interrupts, so the server, not virtual time, paces the device.
