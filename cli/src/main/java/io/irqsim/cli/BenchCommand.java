@@ -124,6 +124,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         final ListenAddress address = devmodel;
         final Scenario scenario = input.load();
+        ScenarioInput.refuseVfioUser(spec, scenario, "benchmark the file without them");
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy != null ? strategy
             : Scenario.DEFAULT_STRATEGY.equals(scenario.strategy()) ? DEFAULT_STRATEGY : null);
         final PrintWriter err = spec.commandLine().getErr();

@@ -48,6 +48,7 @@ public final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         final Scenario scenario = input.load();
+        ScenarioInput.refuseVfioUser(spec, scenario, "compare the file without them");
         final String own = expectStrategy(scenario);
         final List<Map<String, Object>> rows = new ArrayList<>();
         Boolean held = null;

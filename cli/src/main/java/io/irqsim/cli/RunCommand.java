@@ -121,25 +121,41 @@ public final class RunCommand implements Callable<Integer> {
             throw e;
         }
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
+        final RunVfioUser vfioUser;
+        try {
+            vfioUser = RunVfioUser.connect(scenario);
+        } catch (final IOException e) {
+            spec.commandLine().getErr().println("irqsim run: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return Main.EXIT_FAILED;
+        }
+        try (vfioUser) {
+            return run(scenario, s, vfioUser);
+        }
+    }
+
+    private int run(final Scenario scenario, final Strategy s, final RunVfioUser vfioUser) {
         final boolean traceToStdout = trace != null && "-".equals(trace.toString());
         final long started = System.nanoTime();
         final AtomicReference<ScenarioMachine> machine = new AtomicReference<>();
         final List<String> dumps = new ArrayList<>();
         final Consumer<ScenarioMachine> onBoot = m -> {
             machine.set(m);
+            vfioUser.plug(m);
             for (final long ns : dumpStateAt) {
                 m.clock().newTimer("dump-state-at", () -> dumps.add(StateDump.of(m.xen()))).armAt(ns);
             }
         };
-        final RunResult r = traceToStdout ? runTracingToStandardOutput(scenario, s, onBoot)
+        final RunResult r = traceToStdout ? runTracingToStandardOutput(scenario, s, onBoot, vfioUser::deliver)
             : ScenarioRunner.run(scenario, s, trace == null ? clock -> TraceRecorder.inMemory(clock, 1 << 16)
-                : clock -> TraceRecorder.mappedFile(trace, clock), onBoot);
+                : clock -> TraceRecorder.mappedFile(trace, clock), onBoot, vfioUser::deliver);
         final PrintWriter out = traceToStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
         if (json) {
             out.println(Json.write(r));
             out.flush();
         } else {
             RunReport.text(r, !noTimeline, out);
+            vfioUser.report(out);
             if (trace != null) {
                 out.printf("trace: %d records in %s%n", r.traceRecords(), trace);
             }
@@ -161,6 +177,14 @@ public final class RunCommand implements Callable<Integer> {
             final String name = files.isEmpty() ? "default scenario" : files.get(0).toString();
             JunitXml.write(junitXml, List.of(RunBatch.Outcome.of(name, r, (System.nanoTime() - started) / 1e9)));
         }
+        if (!vfioUser.failures().isEmpty()) {
+            final PrintWriter err = spec.commandLine().getErr();
+            for (final String f : vfioUser.failures()) {
+                err.println("irqsim run: " + f);
+            }
+            err.flush();
+            return Main.EXIT_FAILED;
+        }
         return r.passed() ? Main.EXIT_OK : Main.EXIT_FAILED;
     }
 
@@ -169,12 +193,14 @@ public final class RunCommand implements Callable<Integer> {
      * padding after them) to standard output and deletes it.
      */
     private static RunResult runTracingToStandardOutput(final Scenario scenario, final Strategy s,
-                                                        final Consumer<ScenarioMachine> onBoot) {
+                                                        final Consumer<ScenarioMachine> onBoot,
+                                                        final Consumer<ScenarioMachine> afterTraffic) {
         Path tmp = null;
         try {
             tmp = Files.createTempFile("irqsim-", ".trace");
             final Path file = tmp;
-            final RunResult r = ScenarioRunner.run(scenario, s, clock -> TraceRecorder.mappedFile(file, clock), onBoot);
+            final RunResult r = ScenarioRunner.run(scenario, s, clock -> TraceRecorder.mappedFile(file, clock), onBoot,
+                afterTraffic);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ)) {
                 final long length = TraceFormat.recordOffset(r.traceRecords());
                 final WritableByteChannel stdout = Channels.newChannel(System.out);

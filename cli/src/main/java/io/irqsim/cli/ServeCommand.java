@@ -115,6 +115,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         final Scenario scenario = input.load();
+        ScenarioInput.refuseVfioUser(spec, scenario, "with 'irqsim serve' plug them with 'irqsim vfio-user plug'");
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
         final long maxMs = DmServerConfig.MAX_TIMEOUT.toMillis();
         inRange("--ioreq-timeout", ioreqTimeoutMs, 1, maxMs);

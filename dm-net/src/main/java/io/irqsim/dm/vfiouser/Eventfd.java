@@ -12,6 +12,8 @@ public final class Eventfd implements Closeable {
 
     private int fd;
     private final byte[] buf = new byte[8];
+    /** One {@code struct pollfd} for {@link #await(int)}, filled once the descriptor is known. */
+    private final byte[] pollfd = new byte[8];
 
     private Eventfd(final int fd) {
         this.fd = fd;
@@ -80,6 +82,38 @@ public final class Eventfd implements Closeable {
                 continue;
             }
             throw new IOException(LibC.describe("eventfd read", errno));
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} for the counter to become non-zero, then returns and clears it.
+     *
+     * @param timeoutMillis how long to wait, in milliseconds
+     * @return the count, or 0 when the time ran out
+     * @throws IOException if poll or the read fails
+     */
+    public long await(final int timeoutMillis) throws IOException {
+        final byte[] pfd = pollfd;
+        pfd[0] = (byte) fd;
+        pfd[1] = (byte) (fd >>> 8);
+        pfd[2] = (byte) (fd >>> 16);
+        pfd[3] = (byte) (fd >>> 24);
+        pfd[4] = (byte) LibC.POLLIN;
+        pfd[5] = 0;
+        pfd[6] = 0;
+        pfd[7] = 0;
+        while (true) {
+            final int n = LibC.poll(pfd, 1, timeoutMillis);
+            if (n > 0) {
+                return await();
+            }
+            if (n == 0) {
+                return 0;
+            }
+            final int errno = LibC.errno();
+            if (errno != LibC.EINTR) {
+                throw new IOException(LibC.describe("eventfd poll", errno));
+            }
         }
     }
 

@@ -66,6 +66,11 @@ final class LibC {
 
     static native long write(int fd, byte[] buf, long count);
 
+    /** {@code poll(2)}: {@code fds} holds {@code struct pollfd}s (int fd, short events, short revents; LP64, little-endian). */
+    static native int poll(byte[] fds, long nfds, int timeoutMillis);
+
+    static final short POLLIN = 0x1;
+
     static native String strerror(int errno);
 
     /** @return the calling thread's errno after the last native call */

@@ -92,6 +92,26 @@ public final class ScenarioRunner {
     public static RunResult run(final Scenario scenario, final Strategy strategy,
                                 final Function<VirtualClock, TraceRecorder> traceFactory,
                                 final Consumer<ScenarioMachine> onBoot) {
+        return run(scenario, strategy, traceFactory, onBoot, m -> { });
+    }
+
+    /**
+     * As {@link #run(Scenario, Strategy, Function, Consumer)}, with {@code afterTraffic} called on
+     * the machine's thread once the scenario's traffic has run and before the run settles: where a
+     * caller drives devices this module cannot reach (the vfio-user devices of
+     * {@code guests[].vfioUser}, plugged by the cli with dm-net's client; {@code docs/vfio-user.md}).
+     * Its timeline lines and trace records are the run's like any other.
+     *
+     * @param scenario the scenario
+     * @param strategy the design under test
+     * @param traceFactory makes the run's trace recorder from its clock
+     * @param onBoot called once with the booted machine
+     * @param afterTraffic called once after the traffic
+     * @return the result
+     */
+    public static RunResult run(final Scenario scenario, final Strategy strategy,
+                                final Function<VirtualClock, TraceRecorder> traceFactory,
+                                final Consumer<ScenarioMachine> onBoot, final Consumer<ScenarioMachine> afterTraffic) {
         final ScenarioMachine machine = ScenarioMachine.boot(scenario, strategy, traceFactory);
         onBoot.accept(machine);
         final VirtualClock clock = machine.clock();
@@ -109,6 +129,7 @@ public final class ScenarioRunner {
 
         final TimelineStream story = new TimelineStream(machine);
         driveTraffic(scenario, machine, story);
+        afterTraffic.accept(machine);
         xen.advanceTime(SETTLE_NS);
         story.readNew();
 

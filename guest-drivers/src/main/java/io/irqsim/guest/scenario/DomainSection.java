@@ -26,6 +26,11 @@ final class DomainSection {
     private static final int DEFAULT_GUEST_VCPUS = 1;
     private static final int DEFAULT_COUNT = 100;
     private static final long DEFAULT_INTERVAL_NS = 10_000;
+    private static final String UNIX_PREFIX = "unix:";
+    /** {@code sizeof(sockaddr_un.sun_path)} on Linux (108) less the terminating NUL. */
+    static final int MAX_SOCKET_PATH = 107;
+    static final int DEFAULT_VFIO_USER_INTERRUPTS = 1;
+    static final int MAX_VFIO_USER_INTERRUPTS = 1_000_000;
 
     private final ScenarioReader r;
     private final Scenario defaults;
@@ -92,7 +97,7 @@ final class DomainSection {
                     }
                 }
                 final Boolean hvmPirq = o.has("hvmPirq") ? r.bool(o.get("hvmPirq")) : null;
-                out.add(new Scenario.GuestSpec(name, vcpus, pt, hvmPirq));
+                out.add(new Scenario.GuestSpec(name, vcpus, pt, hvmPirq, vfioUser(o)));
             }
         }
         final Map<Bdf, String> passed = new HashMap<>();
@@ -124,6 +129,48 @@ final class DomainSection {
                         + slotUser + " in the same guest");
                 }
             }
+            final List<Scenario.VfioUserSpec> vu = out.get(g).vfioUser();
+            for (int i = 0; i < vu.size(); i++) {
+                final String path = "guests[" + g + "].vfioUser[" + i + "]";
+                final String slotUser = slots.putIfAbsent(vu.get(i).virtualSlot(), path);
+                if (slotUser != null) {
+                    throw r.errAt(path + ".slot", "virtual slot " + vu.get(i).virtualSlot() + " is already used by "
+                        + slotUser + " in the same guest");
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A guest's {@code vfioUser} entries: {@code socket: unix:PATH} (the only transport vfio-user
+     * defines; PATH at most {@value #MAX_SOCKET_PATH} bytes, the size of Linux's
+     * {@code sockaddr_un.sun_path} less its NUL), a slot 1..31, and how many interrupts the run
+     * waits for (default {@value #DEFAULT_VFIO_USER_INTERRUPTS}).
+     */
+    private List<Scenario.VfioUserSpec> vfioUser(final ScenarioReader.Obj guest) {
+        final List<Scenario.VfioUserSpec> out = new ArrayList<>();
+        if (!guest.has("vfioUser")) {
+            return out;
+        }
+        for (final Node d : r.list(guest.get("vfioUser"))) {
+            final ScenarioReader.Obj vo = r.obj(d, ScenarioKeys.VFIO_USER);
+            final Node socketNode = vo.require("socket");
+            final String socket = r.nonEmptyString(socketNode);
+            if (!socket.startsWith(UNIX_PREFIX) || socket.length() == UNIX_PREFIX.length()) {
+                throw r.err(socketNode, "'" + socket + "' is not a vfio-user socket: write unix:PATH (vfio-user servers"
+                    + " listen on a Unix socket)");
+            }
+            final String path = socket.substring(UNIX_PREFIX.length());
+            if (path.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH
+                || path.indexOf('\0') >= 0) {
+                throw r.err(socketNode, "socket path '" + path + "' does not fit a Unix socket address: at most "
+                    + MAX_SOCKET_PATH + " bytes, no NUL");
+            }
+            final int slot = r.int32(vo.require("slot"), 1, 31, false);
+            final int interrupts = vo.has("interrupts") ? r.int32(vo.get("interrupts"), 0, MAX_VFIO_USER_INTERRUPTS,
+                false) : DEFAULT_VFIO_USER_INTERRUPTS;
+            out.add(new Scenario.VfioUserSpec(path, slot, interrupts));
         }
         return out;
     }

@@ -57,11 +57,27 @@ public record Scenario(String name, String description, PlatformSpec platform, D
      * @param passthrough devices passed through to it
      * @param hvmPirq whether it is created with {@code XEN_X86_EMU_USE_PIRQ} ({@code XENFEAT_hvm_pirqs}), or
      *     {@code null} for what the strategy's toolstack does by default (4.18: yes, 4.20: no)
+     * @param vfioUser vfio-user devices plugged into it at boot ({@code docs/vfio-user.md})
      */
-    public record GuestSpec(String name, int vcpus, List<PassthroughSpec> passthrough, Boolean hvmPirq) {
-        /** Copies the list. */
+    public record GuestSpec(String name, int vcpus, List<PassthroughSpec> passthrough, Boolean hvmPirq,
+                            List<VfioUserSpec> vfioUser) {
+        /** Copies the lists. */
         public GuestSpec {
             passthrough = List.copyOf(passthrough);
+            vfioUser = List.copyOf(vfioUser);
+        }
+
+        /**
+         * A guest without vfio-user devices.
+         *
+         * @param name domain name
+         * @param vcpus vCPUs
+         * @param passthrough devices passed through to it
+         * @param hvmPirq as in the canonical constructor
+         */
+        public GuestSpec(final String name, final int vcpus, final List<PassthroughSpec> passthrough,
+                         final Boolean hvmPirq) {
+            this(name, vcpus, passthrough, hvmPirq, List.of());
         }
 
         /**
@@ -83,6 +99,18 @@ public record Scenario(String name, String description, PlatformSpec platform, D
      * @param virtualSlot the device number it gets on the guest's PCI bus 0
      */
     public record PassthroughSpec(Bdf device, int virtualSlot) {
+    }
+
+    /**
+     * A vfio-user device server plugged into a guest at boot: plain data here (guest-drivers
+     * cannot reach the vfio-user client in dm-net); the run's caller connects and plugs it
+     * ({@code docs/vfio-user.md}).
+     *
+     * @param socketPath the server's Unix socket path (the scenario's {@code unix:PATH})
+     * @param virtualSlot the device number it gets on the guest's PCI bus 0
+     * @param interrupts how many of its INTx interrupts the run waits for the guest to EOI
+     */
+    public record VfioUserSpec(String socketPath, int virtualSlot, int interrupts) {
     }
 
     /**

@@ -28,6 +28,7 @@ final class ScenarioKeys {
     static final String DOM0 = "dom0";
     static final String GUEST = "guests[]";
     static final String PASSTHROUGH = "guests[].passthrough[]";
+    static final String VFIO_USER = "guests[].vfioUser[]";
     static final String TRAFFIC = "traffic[]";
     static final String EXPECT = "expect";
 
@@ -50,8 +51,9 @@ final class ScenarioKeys {
         m.put(PRT_ENTRY, List.of("device", "pin", "link", "gsi"));
         m.put(LINK, List.of("name", "possible", "trigger", "polarity", "shareable", "extended", "current"));
         m.put(DOM0, List.of("type", "vcpus", "drivers"));
-        m.put(GUEST, List.of("name", "vcpus", "passthrough", "hvmPirq"));
+        m.put(GUEST, List.of("name", "vcpus", "passthrough", "hvmPirq", "vfioUser"));
         m.put(PASSTHROUGH, List.of("device", "slot"));
+        m.put(VFIO_USER, List.of("socket", "slot", "interrupts"));
         m.put(TRAFFIC, List.of("device", "count", "intervalNs"));
         m.put(EXPECT, List.of("attach", "delivered", "spurious", "boundToDom0", "physicalTrigger",
             "physicalPolarity"));

@@ -97,7 +97,7 @@ class ScenarioLoaderErrorTest {
     @Test
     void unknownKeyWithANearMiss() {
         assertError("guests:\n  - name: domU\n    passthru: []\n", "scenarios/x.yaml:3:5: guests[0].passthru: unknown"
-            + " key 'passthru' (did you mean 'passthrough'?); allowed here: name, vcpus, passthrough, hvmPirq");
+            + " key 'passthru' (did you mean 'passthrough'?); allowed here: name, vcpus, passthrough, hvmPirq, vfioUser");
         assertError("platform:\n  pci: [{bdf: \"00:03.0\", vendorId: 0x8086, device: 1}]\n",
             "scenarios/x.yaml:2:26: platform.pci[0].vendorId: unknown key 'vendorId' (did you mean 'vendor'?);"
                 + " allowed here: bdf, name, vendor, device, class, pin, bridgeTo");
@@ -458,5 +458,46 @@ class ScenarioLoaderErrorTest {
         assertError("firmware:\n  links: [{name: LINKA, possible: [16]}]\n", "scenarios/x.yaml:2:18:"
             + " firmware.links[0].name: 'LINKA' is not an ACPI name: 1..4 characters A-Z, 0-9, _, not starting with a"
             + " digit, e.g. LNKA");
+    }
+
+    // ------------------------------------------------------------------ vfio-user devices
+
+    @Test
+    void vfioUserSocketMustBeAUnixAddress() {
+        assertError("guests: [{name: d, vfioUser: [{socket: /tmp/s, slot: 6}]}]\n", "scenarios/x.yaml:1:40:"
+            + " guests[0].vfioUser[0].socket: '/tmp/s' is not a vfio-user socket: write unix:PATH (vfio-user servers"
+            + " listen on a Unix socket)");
+        assertError("guests: [{name: d, vfioUser: [{socket: 'unix:', slot: 6}]}]\n", "scenarios/x.yaml:1:40:"
+            + " guests[0].vfioUser[0].socket: 'unix:' is not a vfio-user socket: write unix:PATH (vfio-user servers"
+            + " listen on a Unix socket)");
+    }
+
+    @Test
+    void vfioUserSocketPathLongerThanSunPathIsRefused() {
+        final String path = "/" + "a".repeat(107);
+        assertError("guests: [{name: d, vfioUser: [{socket: \"unix:" + path + "\", slot: 6}]}]\n",
+            "scenarios/x.yaml:1:40: guests[0].vfioUser[0].socket: socket path '" + path + "' does not fit a Unix"
+                + " socket address: at most 107 bytes, no NUL");
+    }
+
+    @Test
+    void vfioUserSlotTakenByAPassthroughDeviceIsRefused() {
+        assertError("guests: [{name: d, passthrough: [{device: \"00:03.0\", slot: 6}], vfioUser: [{socket:"
+                + " \"unix:/tmp/s\", slot: 6}]}]\n",
+            "scenarios/x.yaml:1:106: guests[0].vfioUser[0].slot: virtual slot 6 is already used by"
+                + " guests[0].passthrough[0] in the same guest");
+        assertError("guests: [{name: d, vfioUser: [{socket: \"unix:/tmp/a\", slot: 7}, {socket: \"unix:/tmp/b\","
+                + " slot: 7}]}]\n",
+            "scenarios/x.yaml:1:95: guests[0].vfioUser[1].slot: virtual slot 7 is already used by"
+                + " guests[0].vfioUser[0] in the same guest");
+    }
+
+    @Test
+    void vfioUserEntryNeedsSocketAndSlotInRange() {
+        assertTrue(error("guests: [{name: d, vfioUser: [{slot: 6}]}]\n").getMessage().contains("socket"));
+        assertEquals("guests[0].vfioUser[0].slot",
+            error("guests: [{name: d, vfioUser: [{socket: 'unix:/s', slot: 32}]}]\n").path());
+        assertEquals("guests[0].vfioUser[0].interrupts",
+            error("guests: [{name: d, vfioUser: [{socket: 'unix:/s', slot: 6, interrupts: -1}]}]\n").path());
     }
 }

@@ -231,6 +231,22 @@ class ScenarioLoaderTest {
         assertTrue(e.getMessage().contains("hvmPirq"), e.getMessage());
     }
 
+    @Test
+    void guestVfioUserEntriesAreReadWithOneInterruptByDefault() {
+        final Scenario s = parse("""
+            guests:
+              - name: a
+                passthrough: [{device: "00:03.0", slot: 5}]
+                vfioUser:
+                  - {socket: "unix:/run/nvme.sock", slot: 6}
+                  - {socket: "unix:rel/dev.sock", slot: 7, interrupts: 3}
+              - {name: b}
+            """);
+        assertEquals(List.of(new Scenario.VfioUserSpec("/run/nvme.sock", 6, 1),
+            new Scenario.VfioUserSpec("rel/dev.sock", 7, 3)), s.guests().get(0).vfioUser());
+        assertEquals(List.of(), s.guests().get(1).vfioUser());
+    }
+
     // ------------------------------------------------------------------ numbers and forms
 
     @Test

@@ -1,0 +1,267 @@
+package io.irqsim.dm.vfiouser;
+
+import io.irqsim.dm.net.proto.Msg;
+import io.irqsim.guest.linux.LinuxDomU;
+import io.irqsim.guest.run.ScenarioMachine;
+import io.irqsim.guest.toolstack.DeviceModel;
+import io.irqsim.hv.Hypervisor;
+import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.GsiEoiListener;
+import io.irqsim.hv.domain.HvmIrq;
+import io.irqsim.hw.mmio.MmioDevice;
+import io.irqsim.hw.pci.Bdf;
+import io.irqsim.hw.pci.PciConfigRegisters;
+import io.irqsim.hw.pci.PciFunction;
+import io.irqsim.hw.trace.HwTrace;
+
+import java.io.IOException;
+
+/**
+ * A vfio-user device plugged into a guest of an in-process {@link ScenarioMachine} (a scenario's
+ * {@code guests[].vfioUser} entry under {@code irqsim run}): the same forwarding as
+ * {@link VfioUserBridge}, without irqsim's device-model protocol in between. The guest's device
+ * model (QEMU in dom0, as with xl's default) presents the function; its BAR accesses become
+ * REGION_READ/REGION_WRITE on the machine's thread; the server's INTx eventfd asserts the guest's
+ * INTx with {@code XEN_DMOP_set_pci_intx_level} ({@code xen/arch/x86/hvm/irq.c:hvm_pci_intx_assert@RELEASE-4.18.0}
+ * routes it to {@code hvm_pci_intx_gsi} of the slot and pin, {@code asm/hvm/irq.h}); the guest's EOI
+ * of that GSI deasserts it and sends SET_IRQS UNMASK, in the order of QEMU's
+ * {@code hw/vfio/pci.c:vfio_intx_eoi} (QEMU 9.x, as {@link VfioUserBridge}).
+ *
+ * <p>Everything runs on the machine's thread: {@link #deliver} waits (wall clock, bounded) for the
+ * server's eventfd between interrupts, so the server, not virtual time, paces the device.
+ */
+public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable {
+
+    /** Virtual time one interrupt may take to reach its EOI before the run calls it lost. */
+    static final long EOI_WINDOW_NS = 2_000_000L;
+    private static final long STEP_NS = 10_000L;
+
+    private final ScenarioMachine machine;
+    private final Domain guest;
+    private final VfioUserClient vfio;
+    private final Msg.RegisterPci function;
+    private final int gsi;
+    private final Eventfd intx;
+    private final String socket;
+    private boolean asserted;
+    private long asserts;
+    private long eois;
+    private IOException failure;
+
+    private VfioUserGuestDevice(final ScenarioMachine machine, final Domain guest, final VfioUserClient vfio,
+                                final Msg.RegisterPci function, final Eventfd intx, final String socket) {
+        this.machine = machine;
+        this.guest = guest;
+        this.vfio = vfio;
+        this.function = function;
+        this.gsi = function.pin() == 0 ? -1 : HvmIrq.pciIntxGsi(function.slot(), function.pin() - 1);
+        this.intx = intx;
+        this.socket = socket;
+    }
+
+    /**
+     * Reads the device's identity, hands the server an INTx eventfd, presents the function at
+     * {@code slot} of the guest's device model, maps its memory BARs and hot-plugs it into the guest.
+     *
+     * @param machine the booted machine (on its thread)
+     * @param guestName the HVM guest
+     * @param vfio a connected client, used by the device from now on (closed with it)
+     * @param socket the server's socket, for messages
+     * @param slot the guest PCI slot
+     * @return the plugged device
+     * @throws IOException if the device is not PCI, refuses a command, or the slot is taken
+     */
+    public static VfioUserGuestDevice plug(final ScenarioMachine machine, final String guestName,
+                                           final VfioUserClient vfio, final String socket, final int slot)
+        throws IOException {
+        final LinuxDomU kernel = machine.guest(guestName);
+        if (kernel == null) {
+            throw new IOException("no HVM guest named " + guestName);
+        }
+        final Domain domain = kernel.domain();
+        final DeviceModel dm = machine.deviceModel(domain);
+        final Bdf bdf = new Bdf(0, slot, 0);
+        if (dm.bus().function(bdf) != null) {
+            throw new IOException("slot " + slot + " of " + guestName + " holds " + dm.bus().function(bdf).name());
+        }
+        final Msg.RegisterPci id = VfioUserBridge.identity(vfio, slot);
+        Eventfd fd = null;
+        if (id.pin() != 0 && vfio.deviceInfo().numIrqs() > VfioUser.IRQ_INTX
+            && vfio.irqInfo(VfioUser.IRQ_INTX).count() > 0) {
+            fd = Eventfd.create();
+            try {
+                vfio.setIrqEventfds(VfioUser.IRQ_INTX, 0, fd);
+            } catch (final IOException e) {
+                fd.close();
+                throw e;
+            }
+        }
+        final VfioUserGuestDevice d = new VfioUserGuestDevice(machine, domain, vfio, id, fd, socket);
+        final PciFunction view = new PciFunction(bdf, String.format("vfio-user %04x:%04x", id.vendorId(),
+            id.deviceId()), id.vendorId(), id.deviceId(), id.classCode(), id.pin(), HwTrace.NONE);
+        // BARs in the slot's 64 KiB window (DeviceModel's layout), one after another in index order,
+        // each naturally aligned
+        long next = DeviceModel.GUEST_MMIO_BASE + (long) slot * 0x10000;
+        for (int i = 0; i < Msg.BARS; i++) {
+            final long size = id.barSizes().get(i);
+            if (size == 0) {
+                continue;
+            }
+            next = (next + size - 1) & -size;
+            view.defineBar(i, size, false, null);
+            view.configWrite(PciConfigRegisters.BAR0 + 4 * i, 4, (int) next);
+            domain.mapEmulated(next, size, d.new Bar(i, "vfio-user." + bdf + ".bar" + i));
+            next += size;
+        }
+        dm.bus().add(view);
+        domain.addGsiEoiListener(d);
+        machine.timeline().log("vfio-user", "plugged %04x:%04x from %s into %s at %s, INT%s -> guest GSI %d",
+            id.vendorId(), id.deviceId(), socket, guestName, bdf, id.pin() == 0 ? "-" : (char) ('A' + id.pin() - 1),
+            d.gsi);
+        kernel.hotplug(view);
+        return d;
+    }
+
+    /**
+     * Waits for the server to raise INTx and has the guest take it, until the guest has EOId
+     * {@code count} of them.
+     *
+     * @param count interrupts to deliver
+     * @param timeoutMillis wall-clock wait for each of the server's interrupts
+     * @throws IOException if the server goes silent, fails a command, or the guest does not EOI
+     */
+    public void deliver(final long count, final int timeoutMillis) throws IOException {
+        if (count > 0 && intx == null) {
+            throw new IOException(socket + ": the device has no INTx to wait for");
+        }
+        final Hypervisor xen = machine.xen();
+        while (eois < count) {
+            if (intx.await(timeoutMillis) == 0) {
+                throw new IOException(String.format("%s: no interrupt from the server within %d ms (%d of %d EOId)",
+                    socket, timeoutMillis, eois, count));
+            }
+            if (asserted) {
+                continue;               // already asserted: the line stays up until the guest's EOI
+            }
+            final long before = eois;
+            asserted = true;
+            asserts++;
+            level(1);
+            xen.drain();
+            for (long t = 0; eois == before && failure == null && t < EOI_WINDOW_NS; t += STEP_NS) {
+                xen.advanceTime(STEP_NS);
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            if (eois == before) {
+                throw new IOException(String.format("%s: the guest did not EOI interrupt %d within %d ns of virtual"
+                    + " time", socket, asserts, EOI_WINDOW_NS));
+            }
+            if (asserts == 1) {
+                machine.timeline().log("vfio-user", "first interrupt from %s: INTx asserted (set_pci_intx_level), EOId"
+                    + " by the guest, deasserted and unmasked (SET_IRQS UNMASK)", socket);
+            }
+        }
+        machine.timeline().log("vfio-user", "%s: INTx asserted %d time(s), %d EOId by the guest", socket, asserts,
+            eois);
+    }
+
+    private void level(final int level) throws IOException {
+        final int rc = machine.xen().dmop().setPciIntxLevel(machine.xen().hardwareDomain(), guest.id(), 0, 0,
+            function.slot(), function.pin() - 1, level);
+        if (rc != 0) {
+            throw new IOException("XEN_DMOP_set_pci_intx_level for " + socket + " failed: " + rc);
+        }
+    }
+
+    /** The guest EOId a GSI: if it is this device's and asserted, deassert and unmask (vfio_intx_eoi). */
+    @Override
+    public void gsiEoi(final Domain domain, final int eoiGsi) {
+        if (eoiGsi != gsi || !asserted) {
+            return;
+        }
+        asserted = false;
+        eois++;
+        try {
+            level(0);
+            vfio.unmaskIrq(VfioUser.IRQ_INTX, 0, 1);
+        } catch (final IOException e) {
+            failure = e;
+        }
+    }
+
+    /** @return INTx assertions */
+    public long asserts() {
+        return asserts;
+    }
+
+    /** @return EOIs of them by the guest */
+    public long eois() {
+        return eois;
+    }
+
+    /** @return the header presented to the guest */
+    public Msg.RegisterPci function() {
+        return function;
+    }
+
+    /** @return the guest GSI of its INTx, or -1 */
+    public int gsi() {
+        return gsi;
+    }
+
+    /** Stops listening for EOIs, closes the eventfd and the client. */
+    @Override
+    public void close() {
+        guest.removeGsiEoiListener(this);
+        if (intx != null) {
+            intx.close();
+        }
+        vfio.close();
+    }
+
+    /** One memory BAR, forwarded synchronously (the vCPU waits for the reply, as QEMU's does). */
+    private final class Bar implements MmioDevice {
+        private final int index;
+        private final String name;
+
+        Bar(final int index, final String name) {
+            this.index = index;
+            this.name = name;
+        }
+
+        @Override
+        public long read(final long offset, final int size) {
+            try {
+                final byte[] b = vfio.regionRead(index, offset, size);
+                long v = 0;
+                for (int i = size - 1; i >= 0; i--) {
+                    v = (v << 8) | (b[i] & 0xff);
+                }
+                return v;
+            } catch (final IOException e) {
+                failure = e;
+                return MmioDevice.allOnes(size);
+            }
+        }
+
+        @Override
+        public void write(final long offset, final int size, final long value) {
+            final byte[] b = new byte[size];
+            for (int i = 0; i < size; i++) {
+                b[i] = (byte) (value >>> (8 * i));
+            }
+            try {
+                vfio.regionWrite(index, offset, b);
+            } catch (final IOException e) {
+                failure = e;
+            }
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+    }
+}
