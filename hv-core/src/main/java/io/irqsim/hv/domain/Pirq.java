@@ -75,7 +75,9 @@ public final class Pirq {
 
     /** @param emuirq new {@code arch.hvm.emuirq} */
     public void setEmuirq(final int emuirq) {
+        final int old = this.emuirq;
         this.emuirq = emuirq;
+        domain.pirqs().emuirqChanged(pirq, old, emuirq);
     }
 
     /** @return the passthrough state ({@code pirq->arch.hvm.dpci}) */

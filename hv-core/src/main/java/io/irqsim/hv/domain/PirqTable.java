@@ -12,11 +12,15 @@ public final class PirqTable {
     private final Domain domain;
     private final Pirq[] pirqs;
     private final int[] irqToPirq;
+    /** {@code arch.hvm.emuirq_pirq}: emulated GSI to pirq, -1 where none (Xen keeps a radix tree). */
+    private final int[] emuirqToPirq;
 
     PirqTable(final Domain domain, final int nrPirqs, final int nrIrqs) {
         this.domain = domain;
         this.pirqs = new Pirq[nrPirqs];
         this.irqToPirq = new int[nrIrqs];
+        this.emuirqToPirq = new int[nrIrqs];
+        java.util.Arrays.fill(emuirqToPirq, Pirq.EMUIRQ_UNBOUND);
     }
 
     /** @return {@code d->nr_pirqs} */
@@ -127,19 +131,28 @@ public final class PirqTable {
 
     /**
      * {@code domain_emuirq_to_pirq} ({@code xen/arch/x86/include/asm/irq.h}@RELEASE-4.18.0): the pirq an HVM
-     * guest mapped to stand for an emulated IRQ. Xen keeps a radix tree; this scans the table, which only
-     * guests with pirqs ever need.
+     * guest mapped to stand for an emulated IRQ. One array load: it runs on every emulated GSI assert of a
+     * guest with pirqs.
      *
      * @param emuirq the emulated GSI
      * @return the pirq, or {@link Pirq#EMUIRQ_UNBOUND}
      */
     public int emuirqToPirq(final int emuirq) {
-        for (int p = 0; p < nrPirqs(); p++) {
-            final Pirq info = get(p);
-            if (info != null && info.emuirq() == emuirq) {
-                return p;
-            }
+        return emuirq >= 0 && emuirq < emuirqToPirq.length ? emuirqToPirq[emuirq] : Pirq.EMUIRQ_UNBOUND;
+    }
+
+    /** @return {@code nr_irqs}: emulated IRQs are below it ({@code map_domain_emuirq_pirq}) */
+    public int nrIrqs() {
+        return irqToPirq.length;
+    }
+
+    /** Keeps {@link #emuirqToPirq} in step with a pirq's {@code emuirq} (only real emulated IRQs, not {@code IRQ_PT}). */
+    void emuirqChanged(final int pirq, final int oldEmuirq, final int newEmuirq) {
+        if (oldEmuirq >= 0 && oldEmuirq < emuirqToPirq.length && emuirqToPirq[oldEmuirq] == pirq) {
+            emuirqToPirq[oldEmuirq] = Pirq.EMUIRQ_UNBOUND;
         }
-        return Pirq.EMUIRQ_UNBOUND;
+        if (newEmuirq >= 0 && newEmuirq < emuirqToPirq.length) {
+            emuirqToPirq[newEmuirq] = pirq;
+        }
     }
 }

@@ -141,7 +141,7 @@ public final class PhysdevOps extends HypercallBase {
      * upstream does (it only logs a warning).
      */
     private static int mapDomainEmuirqPirq(final Domain d, final int pirq, final int emuirq) {
-        if (pirq < 0 || pirq >= d.pirqs().nrPirqs() || emuirq == Pirq.EMUIRQ_UNBOUND) {
+        if (pirq < 0 || pirq >= d.pirqs().nrPirqs() || emuirq == Pirq.EMUIRQ_UNBOUND || emuirq >= d.pirqs().nrIrqs()) {
             return -Errno.EINVAL;
         }
         final Pirq existing = d.pirqs().get(pirq);
