@@ -247,12 +247,7 @@ public final class VfioUserBridge implements AutoCloseable {
         @Override
         public long read(final long offset, final int size) {
             try {
-                final byte[] b = vfio.regionRead(index, offset, size);
-                long v = 0;
-                for (int i = size - 1; i >= 0; i--) {
-                    v = (v << 8) | (b[i] & 0xff);
-                }
-                return v;
+                return vfio.regionReadValue(index, offset, size);
             } catch (final IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -260,12 +255,8 @@ public final class VfioUserBridge implements AutoCloseable {
 
         @Override
         public void write(final long offset, final int size, final long value) {
-            final byte[] b = new byte[size];
-            for (int i = 0; i < size; i++) {
-                b[i] = (byte) (value >>> (8 * i));
-            }
             try {
-                vfio.regionWrite(index, offset, b);
+                vfio.regionWriteValue(index, offset, size, value);
             } catch (final IOException e) {
                 throw new UncheckedIOException(e);
             }

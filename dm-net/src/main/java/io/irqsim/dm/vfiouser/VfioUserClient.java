@@ -208,6 +208,42 @@ public final class VfioUserClient implements Closeable {
     }
 
     /**
+     * A guest's MMIO read of 1..8 bytes as one REGION_READ, the bytes taken little-endian as x86 does.
+     *
+     * @param region region index
+     * @param offset offset in the region
+     * @param size bytes, 1..8
+     * @return the value
+     * @throws IOException on an error reply or a protocol violation
+     */
+    public long regionReadValue(final int region, final long offset, final int size) throws IOException {
+        final byte[] b = regionRead(region, offset, size);
+        long v = 0;
+        for (int i = size - 1; i >= 0; i--) {
+            v = (v << 8) | (b[i] & 0xff);
+        }
+        return v;
+    }
+
+    /**
+     * A guest's MMIO write of 1..8 bytes as one REGION_WRITE, little-endian.
+     *
+     * @param region region index
+     * @param offset offset in the region
+     * @param size bytes, 1..8
+     * @param value the value (its low {@code size} bytes)
+     * @throws IOException on an error reply or a protocol violation
+     */
+    public void regionWriteValue(final int region, final long offset, final int size, final long value)
+        throws IOException {
+        final byte[] b = new byte[size];
+        for (int i = 0; i < size; i++) {
+            b[i] = (byte) (value >>> (8 * i));
+        }
+        regionWrite(region, offset, b);
+    }
+
+    /**
      * DEVICE_RESET.
      *
      * @throws IOException on an error reply or a protocol violation

@@ -234,12 +234,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         @Override
         public long read(final long offset, final int size) {
             try {
-                final byte[] b = vfio.regionRead(index, offset, size);
-                long v = 0;
-                for (int i = size - 1; i >= 0; i--) {
-                    v = (v << 8) | (b[i] & 0xff);
-                }
-                return v;
+                return vfio.regionReadValue(index, offset, size);
             } catch (final IOException e) {
                 failure = e;
                 return MmioDevice.allOnes(size);
@@ -248,12 +243,8 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
 
         @Override
         public void write(final long offset, final int size, final long value) {
-            final byte[] b = new byte[size];
-            for (int i = 0; i < size; i++) {
-                b[i] = (byte) (value >>> (8 * i));
-            }
             try {
-                vfio.regionWrite(index, offset, b);
+                vfio.regionWriteValue(index, offset, size, value);
             } catch (final IOException e) {
                 failure = e;
             }
