@@ -197,8 +197,8 @@ class VfioUserHostileServerTest {
     }
 
     /**
-     * The client closed every descriptor it opened. Other threads of the test JVM (the JIT, the GC, a jar
-     * closed by the class loader) may close one of theirs meanwhile, so fewer is fine; more is a leak.
+     * The client closed every socket, eventfd and pipe it opened or was sent ({@link FdCount}). Another
+     * thread of the test JVM may close one of its own meanwhile, so fewer is fine; more is a leak.
      */
     private static void assertNoLeak(final long before) throws IOException {
         final long after = FdCount.open();
