@@ -79,12 +79,32 @@ public final class Main implements Runnable {
         return commandLine(debug != null && !debug.isEmpty() && !"0".equals(debug));
     }
 
+    /** Every command's own "Exit status" footer ends with the one status all commands share: 70. */
+    private static void addInternalErrorExitStatus(final CommandLine command) {
+        if (command.getCommand() instanceof CommandLine.HelpCommand) {
+            return;
+        }
+        final CommandLine.Model.UsageMessageSpec usage = command.getCommandSpec().usageMessage();
+        final String[] footer = usage.footer();
+        final String[] more = java.util.Arrays.copyOf(footer, footer.length + 2);
+        more[footer.length] = "";
+        more[footer.length + 1] = "Exit status 70: an internal error (a bug in irqsim; " + DEBUG_ENV
+            + "=1 prints its stack trace).";
+        usage.footer(more);
+        for (final CommandLine sub : command.getSubcommands().values()) {
+            addInternalErrorExitStatus(sub);
+        }
+    }
+
     /**
      * @param stackTraces whether an internal error also prints its stack trace
      * @return the configured picocli command line
      */
     static CommandLine commandLine(final boolean stackTraces) {
         final CommandLine cl = new CommandLine(new Main());
+        for (final CommandLine sub : cl.getSubcommands().values()) {
+            addInternalErrorExitStatus(sub);
+        }
         cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_SOFTWARE);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof ScenarioException || ex instanceof java.io.UncheckedIOException

@@ -76,4 +76,16 @@ class InternalErrorTest {
         assertEquals(Main.EXIT_USAGE, r.exit());
         assertFalse(r.err().contains("internal error"), r.err());
     }
+
+    @Test
+    void everyCommandsHelpNamesExitStatusSeventy() {
+        for (final String cmd : new String[] {"run", "compare", "bench", "serve", "devmodel", "qtest", "platform",
+            "trace", "strategies", "vfio-user"}) {
+            final CliRun.Result r = CliRun.run(cmd, "--help");
+            assertEquals(0, r.exit(), cmd);
+            assertTrue(r.out().contains("Exit status 70: an internal error"), cmd + " --help:\n" + r.out());
+        }
+        final CliRun.Result dump = CliRun.run("trace", "dump", "--help");
+        assertTrue(dump.out().contains("Exit status 70"), dump.out());
+    }
 }
