@@ -101,6 +101,23 @@ public final class BenchMachine implements AutoCloseable {
         return domu;
     }
 
+    /**
+     * A new HVM guest with an emulated device at virtual slot {@link #GUEST_SLOT} (its INTA line
+     * driven by a device model, as QEMU drives it with {@code XEN_DMOP_set_pci_intx_level}): the
+     * guest enables its vLAPIC and programs the slot's GSI unmasked, level, active low, vector
+     * {@link #GUEST_VECTOR}. Xen 4.20 gives the guest no {@code XENFEAT_hvm_pirqs}, so the GSI
+     * reaches the vIO-APIC. No guest kernel is attached.
+     *
+     * @return the guest
+     */
+    public Domain emulatedIntxGuest() {
+        final Domain domu = xen.createDomain(DomainConfig.hvmGuest("domU", 1));
+        final Vcpu v = domu.vcpu(0);
+        v.mmioWrite(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.SVR, 4, LocalApicRegisters.SVR_ENABLE | 0xFF);
+        writeRte(v, HvmIrq.pciIntxGsi(GUEST_SLOT, 0), Rte.of(GUEST_VECTOR, Rte.DM_FIXED, false, true, true, false, 0));
+        return domu;
+    }
+
     private static void check(final String step, final int rc) {
         if (rc != 0) {
             throw new IllegalStateException(step + " failed: " + Errno.name(rc));

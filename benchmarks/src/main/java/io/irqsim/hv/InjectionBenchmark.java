@@ -3,6 +3,7 @@ package io.irqsim.hv;
 import io.irqsim.bench.AbstractIrqsimBenchmark;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.GuestKernel;
+import io.irqsim.hv.domain.HvmIrq;
 import io.irqsim.hv.domain.Vcpu;
 import io.irqsim.hw.apic.LocalApic;
 import io.irqsim.hw.apic.LocalApicRegisters;
@@ -20,16 +21,21 @@ import org.openjdk.jmh.annotations.TearDown;
 
 
 /**
- * Injection of a passed-through INTx into an HVM guest, on Xen 4.20 with the NIC (00:03.0, GSI 16,
- * level, active low) passed through to a domU at virtual slot 5 (guest vector 0x51).
+ * Injection of an INTx into an HVM guest on Xen 4.20, at virtual slot 5 (guest vector 0x51).
  * <ul>
- *   <li>{@link #assertToIrr}: the device asserts INTx and Xen runs until the guest's vLAPIC has the
- *       vector in IRR: wire &rarr; physical IO-APIC &rarr; APIC bus &rarr; LAPIC &rarr; {@code do_IRQ}
- *       (LAPIC EOI, directed-EOI mode) &rarr; {@code hvm_do_IRQ_dpci} &rarr; the dpci softirq
- *       &rarr; virtual INTx &rarr; vIO-APIC &rarr; vLAPIC. No guest kernel is attached, so the vector
- *       stays in IRR; a per-invocation tear-down ({@code @TearDown(Level.Invocation)}, not timed)
- *       completes it the way the guest would (device ack, acknowledge, EOI). JMH then times each
- *       call on its own, which adds a few tens of ns of timer overhead to the score;</li>
+ *   <li>{@link #assertToIrr}: one level, like for like with the peers' "assert &rarr; vLAPIC IRR"
+ *       row (QEMU's {@code ioapic_set_irq}, KVM's {@code kvm_ioapic_set_irq}, each into its own
+ *       LAPIC model): an emulated device's INTA asserted ({@code hvm_pci_intx_assert}) &rarr; the
+ *       guest's vIO-APIC &rarr; its vLAPIC's IRR. A per-invocation tear-down (not timed) deasserts,
+ *       acknowledges and EOIs, as the peers' completion does ({@link PendingInIrr});</li>
+ *   <li>{@link #passthroughAssertToIrr}: two levels, the NIC (00:03.0, GSI 16, level, active low)
+ *       passed through: wire &rarr; physical IO-APIC &rarr; APIC bus &rarr; LAPIC &rarr;
+ *       {@code do_IRQ} (LAPIC EOI, directed-EOI mode) &rarr; {@code hvm_do_IRQ_dpci} &rarr; the
+ *       dpci softirq &rarr; virtual INTx &rarr; vIO-APIC &rarr; vLAPIC. No guest kernel is
+ *       attached, so the vector stays in IRR; a per-invocation tear-down completes it the way the
+ *       guest would (device ack, acknowledge, EOI, which goes on to the physical EOI). The peers
+ *       have no such row: their two-level figure is the round trip's. JMH times each call of
+ *       both on its own, which adds a few tens of ns of timer overhead to the score;</li>
  *   <li>{@link #roundTrip}: the whole round: assert &rarr; deliver &rarr; the guest takes the
  *       interrupt (acknowledge) &rarr; its minimal handler acks the device (INTx released) and
  *       EOIs its vLAPIC by an MMIO write &rarr; the EOI reaches the vIO-APIC &rarr;
@@ -56,7 +62,8 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <p><b>Proof of work.</b> Each state counts the calls and the interrupts that completed the path
  * (the guest's handler ran; the vector reached IRR), and a per-iteration tear-down fails the run
- * when they differ ({@link Passthrough#verifyIteration}, {@link PendingInIrr#verifyIteration}).
+ * when they differ ({@link Passthrough#verifyIteration}, {@link PendingInIrr#verifyIteration},
+ * {@link PassthroughPendingInIrr#verifyIteration}).
  * Both machine benchmarks run with the trace recorder off and on ({@code trace}, see {@link BenchMachine}).
  */
 @State(Scope.Thread)
@@ -171,9 +178,103 @@ public class InjectionBenchmark extends AbstractIrqsimBenchmark {
         }
     }
 
-    /** The NIC passed through to a guest with no kernel: an interrupt stays in the vLAPIC's IRR. */
+    /**
+     * An emulated device's INTx into a guest with no kernel, one level as the peers' row is: the
+     * device model asserts the slot's INTA ({@code hvm_pci_intx_assert},
+     * {@code xen/arch/x86/hvm/irq.c@RELEASE-4.20.0}, what {@code XEN_DMOP_set_pci_intx_level}
+     * calls, as KVM's harness row calls {@code kvm_ioapic_set_irq}) &rarr; the guest's vIO-APIC
+     * &rarr; its vLAPIC's IRR, where the vector stays. The completion deasserts the line, takes
+     * the vector and EOIs the vLAPIC by an MMIO write, which clears the vIO-APIC's Remote IRR, as
+     * the peers' completion does.
+     */
     @State(Scope.Thread)
     public static class PendingInIrr {
+        /** Trace recording: {@code off} (recorder disabled) or {@code on}. */
+        @Param({"off", "on"})
+        public String trace;
+
+        BenchMachine machine;
+        HvmIrq hvmIrq;
+        Vcpu vcpu;
+        LocalApic vlapic;
+        IoApic vioapic;
+        /** Completions done, and how many of them found the guest's vector in IRR. */
+        long completions;
+        long delivered;
+        private long completionsAtStart;
+        private long deliveredAtStart;
+
+        /** Boots, creates the guest, and runs assert + completion. */
+        @Setup
+        public void setup() {
+            machine = BenchMachine.boot("on".equals(trace));
+            final Domain domu = machine.emulatedIntxGuest();
+            hvmIrq = domu.hvmIrq();
+            vcpu = domu.vcpu(0);
+            vlapic = vcpu.vlapic();
+            final int gsi = HvmIrq.pciIntxGsi(BenchMachine.GUEST_SLOT, 0);
+            vioapic = domu.vioapicForGsi(gsi);
+            for (int i = 0; i < 1_000; i++) {
+                hvmIrq.pciIntxAssert(BenchMachine.GUEST_SLOT, 0);
+                machine.xen.drain();
+                if (vlapic.pendingVector() != BenchMachine.GUEST_VECTOR) {
+                    throw new IllegalStateException("the vector did not reach the vLAPIC's IRR");
+                }
+                complete();
+            }
+            if (Rte.remoteIrr(vioapic.rte(gsi - vioapic.gsiBase()))) {
+                throw new IllegalStateException("the guest's EOI did not clear Remote IRR");
+            }
+        }
+
+        /**
+         * What the device model and the guest would do with the interrupt: deassert the line,
+         * take the vector, EOI. Not timed. Counts the calls that found the guest's vector pending
+         * in IRR.
+         */
+        @TearDown(Level.Invocation)
+        public void complete() {
+            completions++;
+            if (vlapic.pendingVector() == BenchMachine.GUEST_VECTOR) {
+                delivered++;
+            }
+            hvmIrq.pciIntxDeassert(BenchMachine.GUEST_SLOT, 0);
+            vlapic.acknowledge();
+            vcpu.mmioWrite(LAPIC_EOI, 4, 0);
+        }
+
+        /** Notes the counts at the start of an iteration. */
+        @Setup(Level.Iteration)
+        public void startIteration() {
+            completionsAtStart = completions;
+            deliveredAtStart = delivered;
+        }
+
+        /** Fails the run unless every call of the iteration put the vector in the vLAPIC's IRR. */
+        @TearDown(Level.Iteration)
+        public void verifyIteration() {
+            final long n = completions - completionsAtStart;
+            final long d = delivered - deliveredAtStart;
+            if (d != n) {
+                throw new IllegalStateException("assertToIrr did not do the whole path: " + n + " calls, " + d
+                    + " reached IRR");
+            }
+        }
+
+        /** Frees the trace buffer. */
+        @TearDown
+        public void tearDown() {
+            machine.close();
+        }
+    }
+
+    /**
+     * The NIC passed through to a guest with no kernel: an interrupt crosses both levels (physical
+     * IO-APIC and LAPIC, {@code do_IRQ}, the dpci softirq, the guest's vIO-APIC) and stays in the
+     * vLAPIC's IRR.
+     */
+    @State(Scope.Thread)
+    public static class PassthroughPendingInIrr {
         /** Trace recording: {@code off} (recorder disabled) or {@code on}. */
         @Param({"off", "on"})
         public String trace;
@@ -272,10 +373,22 @@ public class InjectionBenchmark extends AbstractIrqsimBenchmark {
     @Benchmark
     public int assertToIrr(final PendingInIrr s) {
         s.machine.wrapTrace();
+        s.hvmIrq.pciIntxAssert(BenchMachine.GUEST_SLOT, 0);
+        s.machine.xen.drain();
+        return s.vlapic.pendingVector();
+    }
+
+    /**
+     * @param s the machine
+     * @return the vector the vLAPIC would deliver now
+     */
+    @Benchmark
+    public int passthroughAssertToIrr(final PassthroughPendingInIrr s) {
+        s.machine.wrapTrace();
         return assertOnce(s);
     }
 
-    static int assertOnce(final PendingInIrr s) {
+    static int assertOnce(final PassthroughPendingInIrr s) {
         if ((s.calls++ & (TIME_STEP_CALLS - 1)) == 0) {
             s.machine.xen.advanceTime(TIME_STEP_CALLS * INTERRUPT_GAP_NS);
         }

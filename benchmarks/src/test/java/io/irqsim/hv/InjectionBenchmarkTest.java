@@ -1,5 +1,6 @@
 package io.irqsim.hv;
 
+import io.irqsim.hv.domain.HvmIrq;
 import io.irqsim.hv.irq.GuestIrqs;
 import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.platform.DefaultPlatform;
@@ -44,15 +45,58 @@ class InjectionBenchmarkTest {
     }
 
     @Test
-    void everyAssertCallPutsTheVectorInIrr() {
+    void everyEmulatedAssertCallPutsTheVectorInIrrAndTheEoiClearsRemoteIrr() {
         final InjectionBenchmark b = new InjectionBenchmark();
         final InjectionBenchmark.PendingInIrr s = new InjectionBenchmark.PendingInIrr();
         s.trace = "off";
         s.setup();
         try {
             s.startIteration();
+            final int pin = HvmIrq.pciIntxGsi(BenchMachine.GUEST_SLOT, 0) - s.vioapic.gsiBase();
+            final long accepted = s.vlapic.acceptedCount();
+            final long eois = s.vlapic.eoiCount();
             for (int i = 0; i < N; i++) {
                 assertEquals(BenchMachine.GUEST_VECTOR, b.assertToIrr(s), "call " + i);
+                assertTrue(Rte.remoteIrr(s.vioapic.rte(pin)), "level entry in flight, call " + i);
+                s.complete();
+                assertFalse(Rte.remoteIrr(s.vioapic.rte(pin)), "EOI cleared Remote IRR, call " + i);
+                assertEquals(-1, s.vlapic.pendingVector(), "nothing pending after the completion, call " + i);
+            }
+            assertEquals(accepted + N, s.vlapic.acceptedCount(), "one vLAPIC accept per call");
+            assertEquals(eois + N, s.vlapic.eoiCount(), "one vLAPIC EOI per completion");
+            s.verifyIteration();
+        } finally {
+            s.tearDown();
+        }
+    }
+
+    @Test
+    void emulatedAssertWithoutCompletionFailsTheIterationCheck() {
+        final InjectionBenchmark b = new InjectionBenchmark();
+        final InjectionBenchmark.PendingInIrr s = new InjectionBenchmark.PendingInIrr();
+        s.trace = "off";
+        s.setup();
+        try {
+            s.startIteration();
+            assertEquals(BenchMachine.GUEST_VECTOR, b.assertToIrr(s));
+            s.vlapic.acknowledge(); // the vector leaves IRR before the completion looks
+            s.complete();
+            assertThrows(IllegalStateException.class, s::verifyIteration);
+        } finally {
+            s.tearDown();
+        }
+    }
+
+    @Test
+    void everyPassthroughAssertCallPutsTheVectorInIrr() {
+        final InjectionBenchmark b = new InjectionBenchmark();
+        final InjectionBenchmark.PassthroughPendingInIrr s = new InjectionBenchmark.PassthroughPendingInIrr();
+        s.trace = "off";
+        s.setup();
+        try {
+            s.startIteration();
+            for (int i = 0; i < N; i++) {
+                assertEquals(BenchMachine.GUEST_VECTOR, b.passthroughAssertToIrr(s), "call " + i);
                 s.complete();
             }
             assertEquals(0, s.machine.xen.guestIrqs().ratelimitedCount());
