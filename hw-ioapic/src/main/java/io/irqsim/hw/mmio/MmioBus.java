@@ -51,20 +51,24 @@ public final class MmioBus {
     /** The {@link MmioDispatch} call site of each target's class. */
     private int[] sites = new int[0];
 
-    // the mapping of the last hit (-1: none; then hitLength is 0 and nothing matches)
-    private int lastHit = -1;
+    /** Each mapping's decode, resolved when it is mapped (index order = {@link #bases} order). */
+    private Window[] windows = new Window[0];
+    /*
+     * A two-entry cache of the windows last found by a search ({@link Window#NONE}: empty, matches
+     * nothing). The most recent one is also copied into plain fields, so a guest hammering one
+     * device (IOREGSEL then IOWIN) tests it without loading a window first; the other one is
+     * tested next, so a CPU that alternates between two windows (Xen ending a level interrupt:
+     * the LAPIC EOI, then the IO-APIC's EOI register) finds both without a search and without
+     * rewriting the cache.
+     */
+    private Window hit0 = Window.NONE;
     private long hitBase;
     private long hitLength;
     private int hitAccepted;
     private MmioDevice hitTarget;
     private MmioTrap hitTrap;
     private int hitSite;
-    /**
-     * The hit before {@link #lastHit} (-1: none): a CPU that alternates between two windows (Xen
-     * ending a level interrupt: the LAPIC EOI, then the IO-APIC's EOI register) finds the other
-     * one here instead of searching.
-     */
-    private int previousHit = -1;
+    private Window hit1 = Window.NONE;
 
     private long unmappedReads;
     private long unmappedWrites;
@@ -157,12 +161,22 @@ public final class MmioBus {
      */
     public long read(final long address, final int size) {
         final long off = address - hitBase;
-        if (hits(address, off, size)) {
+        if (Window.hits(hitAccepted, hitLength, address, off, size)) {
             dispatched++;
             final long v = MmioDispatch.read(hitSite, hitTarget, off, size);
             final MmioTrap trap = hitTrap;
             if (trap != null) {
                 trap.trappedRead(address, size, v);
+            }
+            return v & MmioDevice.allOnes(size);
+        }
+        final Window w = hit1;
+        final long off1 = address - w.base;
+        if (Window.hits(w.accepted, w.length, address, off1, size)) {
+            dispatched++;
+            final long v = MmioDispatch.read(w.site, w.target, off1, size);
+            if (w.trap != null) {
+                w.trap.trappedRead(address, size, v);
             }
             return v & MmioDevice.allOnes(size);
         }
@@ -200,7 +214,7 @@ public final class MmioBus {
      */
     public boolean write(final long address, final int size, final long value) {
         final long off = address - hitBase;
-        if (hits(address, off, size)) {
+        if (Window.hits(hitAccepted, hitLength, address, off, size)) {
             dispatched++;
             final long v = value & MmioDevice.allOnes(size);
             final MmioTrap trap = hitTrap;
@@ -208,6 +222,22 @@ public final class MmioBus {
                 trap.trappedWrite(address, size, v);
             }
             MmioDispatch.write(hitSite, hitTarget, off, size, v);
+            return true;
+        }
+        return writeSecond(address, size, value);
+    }
+
+    /** The second cached window, then the search; kept out of {@link #write} so that stays small. */
+    private boolean writeSecond(final long address, final int size, final long value) {
+        final Window w = hit1;
+        final long off = address - w.base;
+        if (Window.hits(w.accepted, w.length, address, off, size)) {
+            dispatched++;
+            final long v = value & MmioDevice.allOnes(size);
+            if (w.trap != null) {
+                w.trap.trappedWrite(address, size, v);
+            }
+            MmioDispatch.write(w.site, w.target, off, size, v);
             return true;
         }
         return writeGeneral(address, size, value);
@@ -263,21 +293,6 @@ public final class MmioBus {
         return out;
     }
 
-    /**
-     * The fast path's test: the access lies inside the last hit's mapping, with a size its device
-     * accepts and aligned both as an address and as an offset: exactly the accesses
-     * {@link #acceptable} passes for that mapping.
-     *
-     * @param off {@code address - hitBase}
-     */
-    private boolean hits(final long address, final long off, final int size) {
-        return (hitAccepted & MmioDevice.sizeBit(size)) != 0
-            && ((address | off) & (size - 1)) == 0
-            // off < length <= Long.MAX_VALUE, so off + size cannot wrap
-            && Long.compareUnsigned(off, hitLength) < 0
-            && Long.compareUnsigned(off + size, hitLength) <= 0;
-    }
-
     private boolean acceptable(final int i, final long address, final int size) {
         final int bit = MmioDevice.sizeBit(size);
         if (bit == 0 || (accepted[i] & bit) == 0) {
@@ -297,17 +312,6 @@ public final class MmioBus {
     }
 
     private int find(final long address) {
-        // one-entry cache: a guest hammering one device (IOREGSEL then IOWIN) skips the search
-        final int hit = lastHit;
-        if (hit >= 0 && Long.compareUnsigned(address - hitBase, hitLength) < 0) {
-            return hit;
-        }
-        final int prev = previousHit;
-        if (prev >= 0 && Long.compareUnsigned(address, bases[prev]) >= 0
-            && Long.compareUnsigned(address, lasts[prev]) <= 0) {
-            setHit(prev);
-            return prev;
-        }
         final long[] b = bases;
         int lo = 0;
         int hi = b.length - 1;
@@ -322,30 +326,28 @@ public final class MmioBus {
             }
         }
         if (floor >= 0 && Long.compareUnsigned(address, lasts[floor]) <= 0) {
-            setHit(floor);
+            remember(windows[floor]);
             return floor;
         }
         return -1;
     }
 
-    private void setHit(final int i) {
-        previousHit = i < 0 ? -1 : lastHit;
-        lastHit = i;
-        if (i < 0) {
-            hitBase = 0;
-            hitLength = 0;
-            hitAccepted = 0;
-            hitTarget = null;
-            hitTrap = null;
-            hitSite = 0;
-            return;
+    /** Makes {@code w} the most recent hit, keeping the previous one as the second entry. */
+    private void remember(final Window w) {
+        if (hit0 != w) {
+            hit1 = hit0;
+            setHit0(w);
         }
-        hitBase = bases[i];
-        hitLength = lasts[i] - bases[i] + 1;
-        hitAccepted = accepted[i];
-        hitTarget = targets[i];
-        hitTrap = traps[i];
-        hitSite = sites[i];
+    }
+
+    private void setHit0(final Window w) {
+        hit0 = w;
+        hitBase = w.base;
+        hitLength = w.length;
+        hitAccepted = w.accepted;
+        hitTarget = w.target;
+        hitTrap = w.trap;
+        hitSite = w.site;
     }
 
     private void rebuild(final List<Mapping> all) {
@@ -374,7 +376,55 @@ public final class MmioBus {
         targets = nt;
         traps = np;
         sites = ns;
-        setHit(-1);
+        final Window[] nw = new Window[n];
+        for (int i = 0; i < n; i++) {
+            nw[i] = new Window(nb[i], nl[i] - nb[i] + 1, na[i], nt[i], np[i], ns[i]);
+        }
+        windows = nw;
+        setHit0(Window.NONE);
+        hit1 = Window.NONE;
+    }
+
+    /**
+     * One mapping's decode for the fast path: where it starts, how long it is, the access sizes
+     * its device takes, and whom an access goes to. Immutable; a remap builds new ones.
+     */
+    private static final class Window {
+        /** Matches nothing (length 0, no size accepted). */
+        static final Window NONE = new Window(0, 0, 0, null, null, 0);
+
+        final long base;
+        final long length;
+        final int accepted;
+        final MmioDevice target;
+        final MmioTrap trap;
+        final int site;
+
+        Window(final long base, final long length, final int accepted, final MmioDevice target, final MmioTrap trap,
+               final int site) {
+            this.base = base;
+            this.length = length;
+            this.accepted = accepted;
+            this.target = target;
+            this.trap = trap;
+            this.site = site;
+        }
+
+        /**
+         * The fast path's test: the access lies inside a mapping of {@code length} bytes whose
+         * device takes the sizes in {@code accepted}, aligned both as an address and as an
+         * offset: exactly the accesses {@code acceptable} passes for it.
+         *
+         * @param off {@code address - base}
+         */
+        static boolean hits(final int accepted, final long length, final long address, final long off,
+                            final int size) {
+            return (accepted & MmioDevice.sizeBit(size)) != 0
+                && ((address | off) & (size - 1)) == 0
+                // off < length <= Long.MAX_VALUE, so off + size cannot wrap
+                && Long.compareUnsigned(off, length) < 0
+                && Long.compareUnsigned(off + size, length) <= 0;
+        }
     }
 
     /**
