@@ -53,6 +53,11 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
     private boolean closed;
     /** On while {@link #enabled} and not {@link #closed}: the one flag the event methods test. */
     private final TraceSwitch recording = new TraceSwitch(true);
+    /**
+     * {@code recording.isOn()}, kept in this object as well (set only next to {@code recording.set}):
+     * the hypervisor's own trace points test it with one load instead of two dependent ones.
+     */
+    private boolean on = true;
 
     private TraceRecorder(final Bytes<?> bytes, final VirtualClock clock, final ByteBuffer countCell) {
         this.bytes = bytes;
@@ -168,7 +173,7 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
      * @param c argument c
      */
     public void eventFor(final int event, final int aboutDomain, final long a, final long b, final long c) {
-        if (recording.isOn()) {
+        if (on) {
             write(event, cpu, aboutDomain, a, b, c);
         }
     }
@@ -177,11 +182,12 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
     public void setEnabled(final boolean on) {
         this.enabled = on;
         recording.set(on && !closed);
+        this.on = recording.isOn();
     }
 
     /** @return whether events are recorded now (enabled and not closed) */
     public boolean isRecording() {
-        return recording.isOn();
+        return on;
     }
 
     /** @return the flag {@link #isRecording()} reads; devices wired to this recorder test it before reporting */
@@ -192,7 +198,7 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
 
     @Override
     public void event(final int event, final long a, final long b, final long c) {
-        if (recording.isOn()) {
+        if (on) {
             write(event, cpu, domain, a, b, c);
         }
     }
@@ -209,7 +215,7 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
      */
     public void record(final int event, final int recordCpu, final int recordDomain, final long a, final long b,
                        final long c) {
-        if (recording.isOn()) {
+        if (on) {
             write(event, recordCpu, recordDomain, a, b, c);
         }
     }
@@ -358,6 +364,7 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
         if (!closed) {
             closed = true;
             recording.set(false);
+            on = false;
             if (countCell instanceof java.nio.MappedByteBuffer m) {
                 m.force();
             }
