@@ -70,6 +70,7 @@ public final class MmioBus {
     private int hitSite;
     private Window hit1 = Window.NONE;
 
+    private long searches;
     private long unmappedReads;
     private long unmappedWrites;
     private long rejected;
@@ -284,6 +285,15 @@ public final class MmioBus {
         return dispatched;
     }
 
+    /**
+     * @return how many accesses missed both cached windows and searched the mappings: the cost
+     *     the hit cache exists to avoid (tests pin that a device, or two alternating, are found
+     *     without one)
+     */
+    long searches() {
+        return searches;
+    }
+
     /** @return the mapped ranges, sorted by base address */
     public List<Mapping> mappings() {
         final List<Mapping> out = new ArrayList<>(bases.length);
@@ -312,6 +322,7 @@ public final class MmioBus {
     }
 
     private int find(final long address) {
+        searches++;
         final long[] b = bases;
         int lo = 0;
         int hi = b.length - 1;

@@ -397,6 +397,54 @@ class MmioBusTest {
         assertEquals(12, b.writes.get(2)[2]);
     }
 
+    // MmioBus hit cache: after one search, a device hammered through its whole window (first and
+    // last dword, reads and writes) is found without another, and every access is counted
+    @Test
+    void oneDeviceIsSearchedOnceThenServedFromTheCacheToItsLastDword() {
+        final Probe a = new Probe("a", MmioDevice.ACCESS_4);
+        bus.map(0x1000, 0x10, a);
+        for (int i = 0; i < 5; i++) {
+            assertTrue(bus.write(0x1000, 4, i));
+            assertTrue(bus.write(0x100C, 4, i));
+            assertEquals(0x4433_2211L, bus.read(0x100C, 4));
+        }
+        assertEquals(1, bus.searches());
+        assertEquals(15, bus.dispatchedAccesses());
+        assertEquals(15, a.accesses());
+        assertFalse(bus.write(0x1010, 4, 1), "one past the window is not a's");
+        assertFalse(bus.write(0x100E, 4, 1), "straddles a's end");
+        assertEquals(15, a.accesses());
+    }
+
+    // MmioBus hit cache: a CPU alternating between two windows (Xen's LAPIC EOI, then the IO-APIC
+    // EOI register) searches once per window, however long it alternates; a third window evicts
+    // the older of the two
+    @Test
+    void twoAlternatingDevicesAreEachSearchedOnceAndAThirdEvictsTheOlder() {
+        final Probe a = new Probe("a", MmioDevice.ACCESS_4);
+        final Probe b = new Probe("b", MmioDevice.ACCESS_4);
+        final Probe c = new Probe("c", MmioDevice.ACCESS_4);
+        bus.map(0x1000, 0x10, a);
+        bus.map(0x2000, 0x10, b);
+        bus.map(0x3000, 0x10, c);
+        for (int i = 0; i < 50; i++) {
+            assertTrue(bus.write(0x1004, 4, i));
+            assertEquals(0x4433_2211L, bus.read(0x2008, 4));
+        }
+        assertEquals(2, bus.searches());
+        assertEquals(100, bus.dispatchedAccesses());
+        assertEquals(50, a.writes.size());
+        assertEquals(50, b.reads.size());
+        assertTrue(bus.write(0x3000, 4, 1)); // c searched; b (last hit) stays, a goes
+        assertEquals(3, bus.searches());
+        assertTrue(bus.write(0x2000, 4, 1));
+        assertEquals(3, bus.searches(), "b was kept");
+        assertTrue(bus.write(0x1000, 4, 1));
+        assertEquals(4, bus.searches(), "a was evicted");
+        assertEquals(51, a.writes.size());
+        assertEquals(1, c.writes.size());
+    }
+
     // MmioBus: the range hit before the last one still applies every rejection rule, and a third
     // range, a hole between them or an unmapped range is decoded as the general path decodes it
     @Test
