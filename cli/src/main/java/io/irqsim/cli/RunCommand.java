@@ -150,12 +150,12 @@ public final class RunCommand implements Callable<Integer> {
             : ScenarioRunner.run(scenario, s, trace == null ? clock -> TraceRecorder.inMemory(clock, 1 << 16)
                 : clock -> TraceRecorder.mappedFile(trace, clock), onBoot, vfioUser::deliver);
         final PrintWriter out = traceToStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
+        final List<VfioUserOutcome> vfio = vfioUser.outcomes();
         if (json) {
-            out.println(Json.write(r));
+            out.println(Json.write(VfioUserOutcome.json(r, vfio)));
             out.flush();
         } else {
-            RunReport.text(r, !noTimeline, out);
-            vfioUser.report(out);
+            RunReport.text(r, vfio, !noTimeline, out);
             if (trace != null) {
                 out.printf("trace: %d records in %s%n", r.traceRecords(), trace);
             }
@@ -175,17 +175,17 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (junitXml != null) {
             final String name = files.isEmpty() ? "default scenario" : files.get(0).toString();
-            JunitXml.write(junitXml, List.of(RunBatch.Outcome.of(name, r, (System.nanoTime() - started) / 1e9)));
+            JunitXml.write(junitXml, List.of(RunBatch.Outcome.of(name, r, vfio, (System.nanoTime() - started) / 1e9)));
         }
         if (!vfioUser.failures().isEmpty()) {
+            // also on standard error, where a script looks for why a run failed (and with --json)
             final PrintWriter err = spec.commandLine().getErr();
             for (final String f : vfioUser.failures()) {
                 err.println("irqsim run: " + f);
             }
             err.flush();
-            return Main.EXIT_FAILED;
         }
-        return r.passed() ? Main.EXIT_OK : Main.EXIT_FAILED;
+        return VfioUserOutcome.passed(r, vfio) ? Main.EXIT_OK : Main.EXIT_FAILED;
     }
 
     /**
