@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,8 +26,8 @@ final class VfioUserServers {
         final VfioUserTestServer server;
         /** SET_IRQS UNMASKs received, over every connection. */
         final AtomicInteger unmasks = new AtomicInteger();
-        /** Completes at the first UNMASK: the guest has EOId an interrupt and the client unmasked it. */
-        final CompletableFuture<Void> firstUnmask = new CompletableFuture<>();
+        /** A permit per UNMASK: the guest has EOId an interrupt and the client unmasked it. */
+        final Semaphore unmasked = new Semaphore(0);
         private int raisedThisConnection;
 
         /**
@@ -47,7 +47,7 @@ final class VfioUserServers {
                         raise(n);
                     } else if ((flags & 0x38) == VfioUser.IRQ_SET_ACTION_UNMASK) {
                         unmasks.incrementAndGet();
-                        firstUnmask.complete(null);
+                        unmasked.release();
                         raise(n);
                     }
                 }
@@ -83,7 +83,7 @@ final class VfioUserServers {
             "name: vfio-user-nic",
             "guests:",
             "  - name: domU",
-            passthrough ? "    passthrough: [{device: \"00:03.0\"}]" : "",
+            passthrough ? "    passthrough: [{device: \"00:03.0\", slot: 5}]" : "",
             "    vfioUser: [{socket: \"unix:" + sock + "\", slot: 6, interrupts: " + interrupts + "}]",
             passthrough ? "traffic: [{device: \"00:03.0\", count: 10}]" : "traffic: []",
             ""));

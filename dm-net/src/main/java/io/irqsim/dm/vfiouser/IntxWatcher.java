@@ -43,6 +43,8 @@ final class IntxWatcher {
                 if (!stopped) {
                     onMachineThread.accept(() -> failed.accept(e));
                 }
+            } catch (final RuntimeException e) {
+                // the machine's thread refused the task: it is shutting down, so the device is done
             }
         }, name);
         this.thread.setDaemon(true);

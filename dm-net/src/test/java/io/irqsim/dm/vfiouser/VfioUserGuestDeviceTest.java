@@ -11,6 +11,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -84,5 +89,31 @@ class VfioUserGuestDeviceTest {
         final IOException e = assertThrows(IOException.class, () -> d.deliver(1, 20));
         assertEquals(dir.resolve("dev.sock") + ": no interrupt from the server within 20 ms (0 of 1 EOId)",
             e.getMessage());
+    }
+
+    // under irqsim serve the machine runs on its own: IntxWatcher hands each firing of the eventfd
+    // to the machine's thread (QEMU's main loop runs vfio_intx_interrupt as the eventfd's handler),
+    // which asserts; the guest's EOI deasserts and unmasks as under deliver
+    @Test
+    void servedInterruptsAreHandedToTheMachinesThreadAndAssertedThere() throws Exception {
+        final TestPciDevice pci = new TestPciDevice();
+        pci.fire();
+        final VfioUserGuestDevice d = plug(pci);
+        final BlockingQueue<Runnable> machineThread = new LinkedBlockingQueue<>();
+        final List<String> failures = new ArrayList<>();
+        d.serveInterrupts(machineThread::add, failures::add);
+        final Runnable fired = machineThread.poll(10, TimeUnit.SECONDS);
+        assertNotNull(fired, "the pending interrupt fired once the eventfd was set");
+        assertEquals(0, d.asserts(), "nothing is asserted off the machine's thread");
+        fired.run();
+        assertEquals(1, d.asserts());
+        // the guest handles it (as virtual time passes, if need be), EOIs, and the EOI unmasks the server's INTx
+        for (int i = 0; i < 200 && d.eois() == 0; i++) {
+            machine.xen().advanceTime(10_000);
+        }
+        assertEquals(1, d.eois());
+        assertFalse(pci.intxMasked());
+        assertEquals(List.of(), failures);
+        assertEquals(1, machine.guest("domU").driver(new Bdf(0, 6, 0)).handled());
     }
 }
