@@ -37,6 +37,8 @@ class CompareVfioUserTest {
             assertEquals(0, r.exit(), r.out() + r.err());
             assertEquals(designs.size(), srv.server.connections());
             assertEquals(designs.size(), srv.unmasks.get());
+            // each design's plug reset the device first: every run starts from the same device
+            assertEquals(designs.size(), srv.device.resets());
             final String table = r.out().substring(r.out().indexOf("vfio-user devices (guests[].vfioUser; a fresh"
                 + " connection to the server per design):\n"));
             for (final Strategy s : designs) {

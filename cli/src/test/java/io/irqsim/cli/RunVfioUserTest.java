@@ -1,18 +1,15 @@
 package io.irqsim.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.irqsim.dm.vfiouser.TestPciDevice;
 import io.irqsim.dm.vfiouser.VfioUser;
+import io.irqsim.dm.vfiouser.VfioUserCodec;
 import io.irqsim.dm.vfiouser.VfioUserTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.irqsim.dm.vfiouser.VfioUserCodec;
-
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -56,20 +53,13 @@ class RunVfioUserTest {
     @Test
     void serversIntxReachesTheGuestDriverAndEachEoiUnmasksIt() throws Exception {
         final int n = 3;
-        final TestPciDevice device = new TestPciDevice();
-        final AtomicInteger unmasks = new AtomicInteger();
         final Path sock = dir.resolve("dev.sock");
-        // the device raises its next interrupt when the client unmasks the previous one, n in all
-        server = VfioUserTestServer.start(sock, (h, p, fds) -> {
-            final VfioUserTestServer.Reply reply = device.handle(h, p, fds);
-            if (h.command() == VfioUser.CMD_DEVICE_SET_IRQS && p.length >= 20
-                && (ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN).getInt(4) & 0x38)
-                == VfioUser.IRQ_SET_ACTION_UNMASK && unmasks.incrementAndGet() < n) {
-                device.fire();
-            }
-            return reply;
-        });
-        device.fire();          // pending before the plug: fires once the eventfd is handed over
+        // the device raises its first interrupt when it gets the eventfd, its next when the client
+        // unmasks the previous one, n in all
+        final VfioUserServers.Raising srv = new VfioUserServers.Raising(sock, n);
+        server = srv.server;
+        final TestPciDevice device = srv.device;
+        final AtomicInteger unmasks = srv.unmasks;
         final CliRun.Result r = CliRun.run("run", scenario(sock, n).toString(), "--dump-state");
         assertEquals(0, r.exit(), r.out() + r.err());
         // under result:, next to the traffic's devices, and in the verdict
@@ -81,6 +71,8 @@ class RunVfioUserTest {
             + " 3 of 3 interrupts EOI'd by the guest\n"), r.out());
         assertEquals(n, unmasks.get());
         assertEquals(n, device.intxRaised());
+        // reset once, at the plug, as QEMU resets a hot-plugged vfio-user-pci device
+        assertEquals(1, device.resets());
         // the timeline shows the plug like any hot-plugged device
         assertTrue(r.out().contains("plugged 4952:5153 from " + sock + " into domU at 00:06.0, INTA -> guest GSI 40"),
             r.out());

@@ -64,8 +64,20 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     }
 
     /**
-     * Reads the device's identity, hands the server an INTx eventfd, presents the function at
-     * {@code slot} of the guest's device model, maps its memory BARs and hot-plugs it into the guest.
+     * Reads the device's identity, resets it (DEVICE_RESET, if the server says it can be reset),
+     * hands the server an INTx eventfd, presents the function at {@code slot} of the guest's device
+     * model, maps its memory BARs and hot-plugs it into the guest.
+     *
+     * <p>The reset is QEMU's for a hot-plugged {@code vfio-user-pci} device: qdev resets a device
+     * plugged after boot once it is realized ({@code hw/core/qdev.c:device_set_realized}), and
+     * {@code hw/vfio-user/pci.c:vfio_user_pci_reset} (QEMU 10.1, read in the series' v5 patch 12,
+     * "vfio-user: implement VFIO_USER_DEVICE_RESET", tag not pinned) sends DEVICE_RESET when the
+     * device info has {@code VFIO_DEVICE_FLAGS_RESET}. QEMU's realize sets the INTx eventfd first
+     * and its reset disables and sets it again around DEVICE_RESET ({@code vfio_pci_pre_reset},
+     * {@code vfio_pci_post_reset}); here the reset comes first and the eventfd once, the same end
+     * state. So a device starts each plug (each connection of {@code compare} or a batch) from
+     * reset, as libvfio-user also resets it when a client goes away
+     * ({@code lib/libvfio-user.c}, {@code VFU_RESET_LOST_CONN}@efd091b).
      *
      * @param machine the booted machine (on its thread)
      * @param guestName the HVM guest
@@ -89,8 +101,14 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             throw new IOException("slot " + slot + " of " + guestName + " holds " + dm.bus().function(bdf).name());
         }
         final Msg.RegisterPci id = VfioUserBridge.identity(vfio, slot);
+        final VfioUserCodec.DeviceInfo info = vfio.deviceInfo();
+        if ((info.flags() & VfioUser.DEVICE_FLAG_RESET) != 0) {
+            // a hot-plugged device is reset once realized (hw/core/qdev.c:device_set_realized),
+            // which for vfio-user-pci is DEVICE_RESET (hw/vfio-user/pci.c:vfio_user_pci_reset)
+            vfio.reset();
+        }
         Eventfd fd = null;
-        if (id.pin() != 0 && vfio.deviceInfo().numIrqs() > VfioUser.IRQ_INTX
+        if (id.pin() != 0 && info.numIrqs() > VfioUser.IRQ_INTX
             && vfio.irqInfo(VfioUser.IRQ_INTX).count() > 0) {
             fd = Eventfd.create();
             try {

@@ -57,8 +57,8 @@ class VfioUserGuestDeviceTest {
     @Test
     void guestEoiDeassertsAndUnmasksSoAStillPendingInterruptFiresAgain() throws Exception {
         final TestPciDevice pci = new TestPciDevice();
-        pci.fire();
         final VfioUserGuestDevice d = plug(pci);
+        pci.fire();
         // hvm_pci_intx_gsi(6, INTA) = ((6 << 2) + (6 >> 3) + 0) % 32 + 16
         assertEquals(40, d.gsi());
         d.deliver(1, 5_000);
@@ -97,13 +97,13 @@ class VfioUserGuestDeviceTest {
     @Test
     void servedInterruptsAreHandedToTheMachinesThreadAndAssertedThere() throws Exception {
         final TestPciDevice pci = new TestPciDevice();
-        pci.fire();
         final VfioUserGuestDevice d = plug(pci);
         final BlockingQueue<Runnable> machineThread = new LinkedBlockingQueue<>();
         final List<String> failures = new ArrayList<>();
         d.serveInterrupts(machineThread::add, failures::add);
+        pci.fire();
         final Runnable fired = machineThread.poll(10, TimeUnit.SECONDS);
-        assertNotNull(fired, "the pending interrupt fired once the eventfd was set");
+        assertNotNull(fired, "the server's interrupt reached the watcher");
         assertEquals(0, d.asserts(), "nothing is asserted off the machine's thread");
         fired.run();
         assertEquals(1, d.asserts());
@@ -115,5 +115,19 @@ class VfioUserGuestDeviceTest {
         assertFalse(pci.intxMasked());
         assertEquals(List.of(), failures);
         assertEquals(1, machine.guest("domU").driver(new Bdf(0, 6, 0)).handled());
+    }
+
+    // QEMU resets a hot-plugged vfio-user-pci device (device_set_realized -> vfio_user_pci_reset ->
+    // DEVICE_RESET): an interrupt the device had pending before the plug is gone
+    @Test
+    void plugResetsTheDeviceBeforeHandingItTheEventfdAsQemuResetsAHotPluggedDevice() throws Exception {
+        final TestPciDevice pci = new TestPciDevice();
+        pci.fire();
+        final VfioUserGuestDevice d = plug(pci);
+        assertEquals(1, pci.resets());
+        assertEquals(0, pci.intxRaised(), "the pending interrupt did not survive the reset");
+        final IOException e = assertThrows(IOException.class, () -> d.deliver(1, 20));
+        assertEquals(dir.resolve("dev.sock") + ": no interrupt from the server within 20 ms (0 of 1 EOId)",
+            e.getMessage());
     }
 }
