@@ -52,7 +52,10 @@ import java.util.concurrent.Callable;
         "With --throughput it measures the whole scenario instead of one interrupt at a time: the scenario runs as "
             + "'irqsim run' runs it, its traffic scaled to N interrupts, after a warm-up run of --warmup interrupts; "
             + "it prints simulated interrupts per second (wall clock, boot to verdict) and the thread's CPU time per "
-            + "interrupt."},
+            + "interrupt.",
+        "A scenario's vfio-user devices (guests[].vfioUser) are plugged into every machine the command boots, a "
+            + "connection each; their interrupts are not driven or timed, since their server paces them "
+            + "(docs/vfio-user.md)."},
     footer = {"", "Exit status: 0 ok, 1 the strategy does not deliver the device's interrupts (with --devmodel:",
         "the server cannot listen at ADDRESS, or the model's interrupts are not handled), 2 usage or",
         "scenario-file error."})

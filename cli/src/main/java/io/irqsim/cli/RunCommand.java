@@ -46,8 +46,11 @@ import java.util.function.Consumer;
             + "failure: XEN_DOMCTL_irq_permission returns -EPERM.",
         "With several SCENARIO files it runs each and prints one PASS/FAIL line per file and a summary, "
             + "like kvm-unit-tests' run_tests.sh; --junit-xml writes the same as JUnit XML for CI."},
-    footer = {"", "Exit status: 0 when the expectations hold (or, with none, every interrupt reached its guest), "
-        + "1 when not (for several files: when any failed), 2 on a usage or scenario-file error.", "",
+    footer = {"", "A scenario's vfio-user devices (guests[].vfioUser) are plugged at boot and their interrupts waited for"
+        + " after the traffic; they are part of the verdict (docs/vfio-user.md).", "",
+        "Exit status: 0 when the expectations hold (or, with none, every interrupt reached its guest) and every "
+        + "vfio-user device delivered, 1 when not (for several files: when any failed), 2 on a usage or "
+        + "scenario-file error.", "",
         "Strategies: irqsim strategies. Scenario format: docs/scenarios.md. State dumps: docs/state.md."})
 public final class RunCommand implements Callable<Integer> {
 
