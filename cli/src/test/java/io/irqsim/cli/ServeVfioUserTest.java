@@ -1,5 +1,9 @@
 package io.irqsim.cli;
 
+import io.irqsim.dm.vfiouser.TestPciDevice;
+import io.irqsim.dm.vfiouser.VfioUser;
+import io.irqsim.dm.vfiouser.VfioUserCodec;
+import io.irqsim.dm.vfiouser.VfioUserTestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -118,5 +122,21 @@ class ServeVfioUserTest {
         assertEquals(Main.EXIT_FAILED, r.exit(), r.out() + r.err());
         assertEquals("irqsim serve: guests[0].vfioUser[0]: cannot connect to " + sock + ": No such file or directory\n",
             r.err());
+    }
+
+    @Test
+    void aDeviceThatCannotBePluggedStopsServeBeforeItAnnouncesItsAddresses() throws Exception {
+        final Path sock = dir.resolve("dev.sock");
+        final TestPciDevice device = new TestPciDevice();
+        // config space refused: the identity QEMU's vfio-user-pci reads at realize cannot be read
+        try (VfioUserTestServer server = VfioUserTestServer.start(sock, (h, p, fds) ->
+            h.command() == VfioUser.CMD_REGION_READ ? VfioUserTestServer.Reply.of(VfioUserCodec.message(h.msgId(),
+                h.command(), VfioUser.F_TYPE_REPLY | VfioUser.F_ERROR, 5, new byte[0])) : device.handle(h, p, fds))) {
+            final CliRun.Result r = CliRun.run(serve(java.io.InputStream.nullInputStream()), "serve", "--listen",
+                "tcp:127.0.0.1:0", VfioUserServers.scenario(dir, "vfio.yaml", sock, 1, false).toString());
+            assertEquals(Main.EXIT_FAILED, r.exit(), r.out() + r.err());
+            assertTrue(r.err().startsWith("irqsim serve: guests[0].vfioUser[0]: cannot plug " + sock + ": "), r.err());
+            assertFalse(r.err().contains("listening on"), r.err());
+        }
     }
 }
