@@ -135,9 +135,15 @@ class RunVfioUserTest {
     void runJsonListsTheVfioUserDeviceAndItsVerdict() throws Exception {
         final Path sock = dir.resolve("dev.sock");
         try (VfioUserServers.Raising srv = new VfioUserServers.Raising(sock, 2)) {
-            final CliRun.Result r = CliRun.run("run", "--json", scenario(sock, 2).toString());
+            // with the NIC passed through as well, under a design that delivers its interrupts
+            final CliRun.Result r = CliRun.run("run", "--json", "-s", "pciback-setup-gsi",
+                VfioUserServers.scenario(dir, "pt.yaml", sock, 2, true).toString());
             assertEquals(0, r.exit(), r.out() + r.err());
             final JsonNode doc = new ObjectMapper().readTree(r.out());
+            // the run's own fields, as before: the traffic's device, its BDF as text
+            assertEquals("00:03.0", doc.get("devices").get(0).get("device").asText(), r.out());
+            assertEquals(10, doc.get("devices").get(0).get("delivered").asLong(), r.out());
+            assertTrue(doc.get("timelineOmitted") == null, "left out when nothing was: " + r.out());
             assertTrue(doc.get("passed").asBoolean(), r.out());
             assertEquals(1, doc.get("vfioUser").size(), r.out());
             final JsonNode v = doc.get("vfioUser").get(0);
