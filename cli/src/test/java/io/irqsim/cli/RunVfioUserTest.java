@@ -190,6 +190,12 @@ class RunVfioUserTest {
         assertFalse(doc.get("passed").asBoolean());
         assertFalse(doc.get("vfioUser").get(0).get("ok").asBoolean());
         assertTrue(doc.get("vfioUser").get(0).get("failure").asText().startsWith("cannot plug " + sock), j.out());
+        // and in the JUnit XML CI reads: a failed testcase with the device's reason
+        final Path xml = dir.resolve("junit.xml");
+        assertEquals(1, CliRun.run("run", "--no-timeline", "--junit-xml", xml.toString(), file.toString()).exit());
+        final String junit = Files.readString(xml);
+        assertTrue(junit.contains("failures=\"1\"") && junit.contains("guests[0].vfioUser[0] (unix:" + sock
+            + "): cannot plug " + sock), junit);
     }
 
     @Test
