@@ -2,6 +2,7 @@ package io.irqsim.bench;
 
 import io.irqsim.dm.net.ForwardedReadBenchmark;
 import io.irqsim.dm.net.ModelInterruptBenchmark;
+import io.irqsim.dm.vfiouser.VfioUserReadBenchmark;
 import io.irqsim.hv.InjectionBenchmark;
 import io.irqsim.hv.VioapicTrapBenchmark;
 import io.irqsim.hv.trace.TraceRecordingBenchmark;
@@ -70,7 +71,9 @@ class AllocationFreeTest {
         ForwardedReadBenchmark.class, "a forwarded MMIO read over a real socket, on the server's and the model's"
             + " event loops, next to a raw Netty echo",
         ModelInterruptBenchmark.class, "model-raised interrupts over a real socket, on the server's and the model's"
-            + " event loops, next to a raw Netty echo");
+            + " event loops, next to a raw Netty echo",
+        VfioUserReadBenchmark.class, "a guest BAR read forwarded as a vfio-user REGION_READ over a Unix socket to a"
+            + " server thread, next to a raw echo on the same socket (the client's message arrays)");
 
     static final int WARMUP = 20_000;
     static final int WINDOW = 100_000;

@@ -52,7 +52,10 @@ import java.util.concurrent.Callable;
         "With --throughput it measures the whole scenario instead of one interrupt at a time: the scenario runs as "
             + "'irqsim run' runs it, its traffic scaled to N interrupts, after a warm-up run of --warmup interrupts; "
             + "it prints simulated interrupts per second (wall clock, boot to verdict) and the thread's CPU time per "
-            + "interrupt."},
+            + "interrupt.",
+        "A scenario's vfio-user devices (guests[].vfioUser) are plugged into every machine the command boots, a "
+            + "connection each; their interrupts are not driven or timed, since their server paces them "
+            + "(docs/vfio-user.md)."},
     footer = {"", "Exit status: 0 ok, 1 the strategy does not deliver the device's interrupts (with --devmodel:",
         "the server cannot listen at ADDRESS, or the model's interrupts are not handled), 2 usage or",
         "scenario-file error."})
@@ -124,19 +127,35 @@ public final class BenchCommand implements Callable<Integer> {
         }
         final ListenAddress address = devmodel;
         final Scenario scenario = input.load();
-        ScenarioInput.refuseVfioUser(spec, scenario, "benchmark the file without them");
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy != null ? strategy
             : Scenario.DEFAULT_STRATEGY.equals(scenario.strategy()) ? DEFAULT_STRATEGY : null);
         final PrintWriter err = spec.commandLine().getErr();
         if (throughput) {
-            return throughput(scenario, s);
+            return throughput(scenario, s, err);
         }
+        // guests[].vfioUser: plugged at boot (the guest has them, their BAR accesses at probe are
+        // forwarded), their interrupts not driven: the server paces them in wall-clock time
+        final RunVfioUser vfio;
+        try {
+            vfio = RunVfioUser.connect(scenario);
+        } catch (final IOException e) {
+            err.println("irqsim bench: " + e.getMessage());
+            err.flush();
+            return Main.EXIT_FAILED;
+        }
+        try (vfio) {
+            return measure(scenario, s, address, vfio, err);
+        }
+    }
+
+    private int measure(final Scenario scenario, final Strategy s, final ListenAddress address, final RunVfioUser vfio,
+                        final PrintWriter err) {
         final BenchTarget opened;
         if (address == null) {
-            opened = BenchTarget.inProcess(scenario, s);
+            opened = BenchTarget.inProcess(scenario, s, vfio::plug);
         } else {
             try {
-                opened = BenchTarget.devmodel(scenario, s, address);
+                opened = BenchTarget.devmodel(scenario, s, address, vfio::plug);
             } catch (final IOException | IllegalStateException e) {
                 err.printf(Locale.ROOT, "irqsim bench: no device model to measure through at %s: %s%n", devmodel,
                     e.getMessage());
@@ -148,6 +167,9 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         try (BenchTarget target = opened) {
+            if (!vfioPlugged(vfio, err)) {
+                return Main.EXIT_FAILED;
+            }
             final String reason = target.notDeliveringReason();
             if (reason != null) {
                 if (address != null) {
@@ -194,12 +216,33 @@ public final class BenchCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
-    private int throughput(final Scenario scenario, final Strategy s) {
+    /**
+     * Says on standard error which vfio-user devices are plugged (and that bench does not drive
+     * them), or why one could not be.
+     *
+     * @return whether every device plugged
+     */
+    static boolean vfioPlugged(final RunVfioUser vfio, final PrintWriter err) {
+        for (final String line : vfio.plugged()) {
+            err.println("irqsim bench: " + line + " (its interrupts are not driven: the server paces them)");
+        }
+        for (final String f : vfio.failures()) {
+            err.println("irqsim bench: " + f);
+        }
+        err.flush();
+        return vfio.failures().isEmpty();
+    }
+
+    private int throughput(final Scenario scenario, final Strategy s, final PrintWriter err) {
         final ScenarioThroughput r;
         try {
-            r = ScenarioThroughput.measure(scenario, s, interrupts, Math.min(warmup, Integer.MAX_VALUE));
+            r = ScenarioThroughput.measure(scenario, s, interrupts, Math.min(warmup, Integer.MAX_VALUE), err);
         } catch (final IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--throughput: " + e.getMessage());
+        } catch (final IOException e) {
+            err.println("irqsim bench: " + e.getMessage());
+            err.flush();
+            return Main.EXIT_FAILED;
         }
         final PrintWriter out = spec.commandLine().getOut();
         if (json) {

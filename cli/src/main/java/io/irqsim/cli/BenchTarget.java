@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * What {@code irqsim bench} drives: something that raises one interrupt at a time and reports
@@ -67,7 +68,22 @@ interface BenchTarget extends AutoCloseable {
      * @return the target
      */
     static BenchTarget inProcess(final Scenario scenario, final Strategy strategy) {
+        return inProcess(scenario, strategy, machine -> { });
+    }
+
+    /**
+     * As {@link #inProcess(Scenario, Strategy)}, with a look at the machine once booted (to plug
+     * the scenario's vfio-user devices).
+     *
+     * @param scenario the scenario
+     * @param strategy the design
+     * @param onBoot called once with the booted machine, on this thread
+     * @return the target
+     */
+    static BenchTarget inProcess(final Scenario scenario, final Strategy strategy,
+                                 final Consumer<ScenarioMachine> onBoot) {
         final InterruptDriver m = InterruptDriver.boot(scenario, strategy);
+        onBoot.accept(m.machine());
         return new BenchTarget() {
             @Override
             public String describe() {
@@ -134,8 +150,28 @@ interface BenchTarget extends AutoCloseable {
      */
     static BenchTarget devmodel(final Scenario scenario, final Strategy strategy, final ListenAddress address)
         throws IOException, InterruptedException {
-        final DmLoopback dm = DmLoopback.start(() -> ScenarioMachine.boot(scenario, strategy), address, null, 0,
-            DmServerConfig.DEFAULT);
+        return devmodel(scenario, strategy, address, machine -> { });
+    }
+
+    /**
+     * As {@link #devmodel(Scenario, Strategy, ListenAddress)}, with a look at the machine once
+     * booted, on the server's thread (to plug the scenario's vfio-user devices).
+     *
+     * @param scenario the scenario
+     * @param strategy the design
+     * @param address where the server listens
+     * @param onBoot called once with the booted machine, on the server's thread
+     * @return the target, the model attached
+     * @throws IOException if the server cannot listen there or the model cannot attach
+     * @throws InterruptedException if interrupted while starting
+     */
+    static BenchTarget devmodel(final Scenario scenario, final Strategy strategy, final ListenAddress address,
+                                final Consumer<ScenarioMachine> onBoot) throws IOException, InterruptedException {
+        final DmLoopback dm = DmLoopback.start(() -> {
+            final ScenarioMachine machine = ScenarioMachine.boot(scenario, strategy);
+            onBoot.accept(machine);
+            return machine;
+        }, address, null, 0, DmServerConfig.DEFAULT);
         final String function = String.format(Locale.ROOT, "00:%02x.0", dm.slot());
         return new BenchTarget() {
             @Override

@@ -10,6 +10,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import io.irqsim.hv.trace.TraceRecorder;
+
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,8 +34,10 @@ import java.util.concurrent.Callable;
             + "the design needs an interface that did not exist at the time of the thread, and, on the rows of the "
             + "scenario's own strategy, whether its expect: section held. Without SCENARIO: the built-in default "
             + "scenario."},
-    footer = {"", "Exit status: 0, 1 when the scenario has expectations and they fail under its own strategy, 2 on a "
-        + "usage or scenario-file error. See docs/strategies.md."})
+    footer = {"", "A scenario's vfio-user devices (guests[].vfioUser) are plugged under every design, a fresh connection to"
+        + " their server each time, and get a table of their own (docs/vfio-user.md).", "",
+        "Exit status: 0, 1 when the scenario has expectations and they fail under its own strategy, or a vfio-user"
+        + " server cannot be reached for a design, 2 on a usage or scenario-file error. See docs/strategies.md."})
 public final class CompareCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -48,17 +53,36 @@ public final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         final Scenario scenario = input.load();
-        ScenarioInput.refuseVfioUser(spec, scenario, "compare the file without them");
         final String own = expectStrategy(scenario);
         final List<Map<String, Object>> rows = new ArrayList<>();
+        final List<Map<String, Object>> vfioRows = new ArrayList<>();
         Boolean held = null;
         for (final Strategy s : Strategies.all()) {
-            final RunResult r = ScenarioRunner.run(scenario, s);
+            final RunResult r;
+            final List<VfioUserOutcome> vfio;
+            // a fresh connection to each vfio-user server per design (docs/vfio-user.md)
+            final RunVfioUser servers;
+            try {
+                servers = RunVfioUser.connect(scenario);
+            } catch (final IOException e) {
+                final PrintWriter err = spec.commandLine().getErr();
+                err.println("irqsim compare: design " + s.name() + ": " + e.getMessage() + " (compare connects to each"
+                    + " vfio-user server once per design, " + Strategies.all().size() + " in all: a server that serves"
+                    + " one client and exits, as libvfio-user's sample does, cannot be compared)");
+                err.flush();
+                return Main.EXIT_FAILED;
+            }
+            try (servers) {
+                r = ScenarioRunner.run(scenario, s, clock -> TraceRecorder.inMemory(clock, 1 << 16), servers::plug,
+                    servers::deliver);
+                vfio = servers.outcomes();
+            }
             final boolean checked = s.name().equals(own) && !r.checks().isEmpty();
             if (checked) {
                 held = r.passed();
             }
             rows.addAll(rows(r, checked));
+            vfioRows.addAll(CompareVfioUser.rows(s.name(), vfio));
         }
         final PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -67,9 +91,13 @@ public final class CompareCommand implements Callable<Integer> {
             doc.put("expectStrategy", held == null ? null : own);
             doc.put("expectationsHeld", held);
             doc.put("results", rows);
+            if (RunVfioUser.has(scenario)) {
+                doc.put("vfioUser", vfioRows);
+            }
             out.println(Json.write(doc));
         } else {
             table(scenario, rows, own, held, out);
+            CompareVfioUser.table(vfioRows, out);
         }
         out.flush();
         return Boolean.FALSE.equals(held) ? Main.EXIT_FAILED : Main.EXIT_OK;

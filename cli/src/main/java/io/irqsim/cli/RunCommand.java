@@ -46,8 +46,11 @@ import java.util.function.Consumer;
             + "failure: XEN_DOMCTL_irq_permission returns -EPERM.",
         "With several SCENARIO files it runs each and prints one PASS/FAIL line per file and a summary, "
             + "like kvm-unit-tests' run_tests.sh; --junit-xml writes the same as JUnit XML for CI."},
-    footer = {"", "Exit status: 0 when the expectations hold (or, with none, every interrupt reached its guest), "
-        + "1 when not (for several files: when any failed), 2 on a usage or scenario-file error.", "",
+    footer = {"", "A scenario's vfio-user devices (guests[].vfioUser) are plugged at boot and their interrupts waited for"
+        + " after the traffic; they are part of the verdict (docs/vfio-user.md).", "",
+        "Exit status: 0 when the expectations hold (or, with none, every interrupt reached its guest) and every "
+        + "vfio-user device delivered, 1 when not (for several files: when any failed), 2 on a usage or "
+        + "scenario-file error.", "",
         "Strategies: irqsim strategies. Scenario format: docs/scenarios.md. State dumps: docs/state.md."})
 public final class RunCommand implements Callable<Integer> {
 
@@ -150,12 +153,12 @@ public final class RunCommand implements Callable<Integer> {
             : ScenarioRunner.run(scenario, s, trace == null ? clock -> TraceRecorder.inMemory(clock, 1 << 16)
                 : clock -> TraceRecorder.mappedFile(trace, clock), onBoot, vfioUser::deliver);
         final PrintWriter out = traceToStdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
+        final List<VfioUserOutcome> vfio = vfioUser.outcomes();
         if (json) {
-            out.println(Json.write(r));
+            out.println(Json.write(VfioUserOutcome.json(r, vfio)));
             out.flush();
         } else {
-            RunReport.text(r, !noTimeline, out);
-            vfioUser.report(out);
+            RunReport.text(r, vfio, !noTimeline, out);
             if (trace != null) {
                 out.printf("trace: %d records in %s%n", r.traceRecords(), trace);
             }
@@ -175,17 +178,17 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (junitXml != null) {
             final String name = files.isEmpty() ? "default scenario" : files.get(0).toString();
-            JunitXml.write(junitXml, List.of(RunBatch.Outcome.of(name, r, (System.nanoTime() - started) / 1e9)));
+            JunitXml.write(junitXml, List.of(RunBatch.Outcome.of(name, r, vfio, (System.nanoTime() - started) / 1e9)));
         }
         if (!vfioUser.failures().isEmpty()) {
+            // also on standard error, where a script looks for why a run failed (and with --json)
             final PrintWriter err = spec.commandLine().getErr();
             for (final String f : vfioUser.failures()) {
                 err.println("irqsim run: " + f);
             }
             err.flush();
-            return Main.EXIT_FAILED;
         }
-        return r.passed() ? Main.EXIT_OK : Main.EXIT_FAILED;
+        return VfioUserOutcome.passed(r, vfio) ? Main.EXIT_OK : Main.EXIT_FAILED;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.irqsim.guest.run.DeviceOutcome;
 import io.irqsim.guest.run.RunResult;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 
 /** Renders a {@link RunResult} as text for {@code irqsim run}. */
@@ -13,6 +14,18 @@ final class RunReport {
     }
 
     static void text(final RunResult r, final boolean timeline, final PrintWriter out) {
+        text(r, List.of(), timeline, out);
+    }
+
+    /**
+     * @param r the run
+     * @param vfio its {@code guests[].vfioUser} devices: under {@code result:} after the
+     *     passed-through ones, in the verdict and its failures
+     * @param timeline whether to print the timeline
+     * @param out where
+     */
+    static void text(final RunResult r, final List<VfioUserOutcome> vfio, final boolean timeline,
+                     final PrintWriter out) {
         out.printf("irqsim run: scenario %s, strategy %s%n", r.scenario(), r.strategy());
         if (timeline) {
             out.println();
@@ -34,6 +47,9 @@ final class RunReport {
                 d.physicalTrigger(), d.physicalPolarity(), d.firmwareTrigger(), d.firmwarePolarity(),
                 d.boundToDom0() ? "yes" : "no");
         }
+        for (final VfioUserOutcome v : vfio) {
+            out.println("  " + v.line());
+        }
         if (r.dom0Fired() > 0) {
             out.printf("  dom0's own devices: %d interrupt(s) fired, %d handled%n", r.dom0Fired(), r.dom0Handled());
         }
@@ -49,9 +65,9 @@ final class RunReport {
             }
         }
         out.println();
-        out.println(verdict(r));
-        if (!r.passed()) {
-            for (final String f : r.failures()) {
+        out.println(verdict(r, vfio));
+        if (!VfioUserOutcome.passed(r, vfio)) {
+            for (final String f : VfioUserOutcome.failures(r, vfio)) {
                 out.println("  - " + f);
             }
             if (r.attach().startsWith("irq_permission:-EPERM")) {
@@ -71,16 +87,32 @@ final class RunReport {
      *     reached the guest's driver (not among the expectations)"}
      */
     static String verdict(final RunResult r) {
+        return verdict(r, List.of());
+    }
+
+    /**
+     * The verdict line with the run's vfio-user devices: it passes only if each plugged and the guest
+     * EOId every interrupt waited for, and their count follows the traffic's delivery.
+     *
+     * @param r a run
+     * @param vfio its vfio-user devices
+     * @return e.g. {@code "verdict: PASSED (...); delivery: 0 of 0 interrupts reached the guest's driver;
+     *     vfio-user: 3 of 3 interrupts EOI'd by the guest"}
+     */
+    static String verdict(final RunResult r, final List<VfioUserOutcome> vfio) {
+        final boolean passed = VfioUserOutcome.passed(r, vfio);
         final String delivery = String.format("delivery: %d of %d interrupts reached the guest's driver", r.delivered(),
             r.fired());
         if (r.checks().isEmpty()) {
-            return (r.passed() ? "verdict: PASSED (no expectations given: every device attached with INTx and every "
-                + "interrupt reached its guest); " : "verdict: FAILED (no expectations given); ") + delivery;
+            return (passed ? "verdict: PASSED (no expectations given: every device attached with INTx and every "
+                + "interrupt reached its guest); " : "verdict: FAILED (no expectations given); ") + delivery
+                + VfioUserOutcome.delivery(vfio);
         }
         final long held = r.checks().stream().filter(RunResult.Check::ok).count();
         final boolean deliveryChecked = r.checks().stream().anyMatch(c -> "delivered".equals(c.what()));
         final String suffix = deliveryChecked || r.delivered() == r.fired() ? "" : " (not among the expectations)";
-        return (r.passed() ? "verdict: PASSED: every expectation held (" : "verdict: FAILED: expectations held ")
-            + held + " of " + r.checks().size() + (r.passed() ? "); " : "; ") + delivery + suffix;
+        return (passed ? "verdict: PASSED: every expectation held (" : "verdict: FAILED: expectations held ")
+            + held + " of " + r.checks().size() + (passed ? "); " : "; ") + delivery + suffix
+            + VfioUserOutcome.delivery(vfio);
     }
 }

@@ -10,34 +10,65 @@ import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.hw.pci.Bdf;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
- * The {@code guests[].vfioUser} entries of a scenario under {@code irqsim run}: connects each
+ * The {@code guests[].vfioUser} entries of a scenario for one booted machine: connects each
  * server before the boot (so a missing socket fails before any work), plugs each device once the
- * machine has booted, and after the scenario's traffic waits for each device's interrupts
- * (its {@code interrupts}, each within {@link #WAIT_MILLIS} of wall-clock time) with
- * {@link VfioUserGuestDevice}. The wiring lives here because guest-drivers, where the scenario
- * is read, cannot reach dm-net's client ({@code docs/architecture.md}, {@code docs/vfio-user.md}).
+ * machine has booted, and then either, under {@code irqsim run} (one file or several) and
+ * {@code compare}, waits after the scenario's traffic for each device's interrupts (its
+ * {@code interrupts}, each within {@link #WAIT_MILLIS} of wall-clock time) with
+ * {@link VfioUserGuestDevice#deliver}; or, under {@code irqsim serve}, hands each of the server's
+ * interrupts to the machine's thread as it comes ({@link #serveInterrupts}); {@code bench} only
+ * plugs. One instance per machine: a command that boots several ({@code compare}, a batch,
+ * {@code bench --throughput}'s warm-up) connects afresh for each. The wiring lives here because
+ * guest-drivers, where the scenario is read, cannot reach dm-net's client
+ * ({@code docs/architecture.md}, {@code docs/vfio-user.md}).
  */
 final class RunVfioUser implements AutoCloseable {
 
     /** Wall-clock wait for each interrupt of a server (a server that never raises fails the run). */
     static final int WAIT_MILLIS = 10_000;
 
-    private record Entry(String path, String guest, Scenario.VfioUserSpec spec, VfioUserClient client) {
+    /** One entry, its client, and once plugged its device; or why it failed. */
+    private static final class Entry {
+        final String path;
+        final String guest;
+        final Scenario.VfioUserSpec spec;
+        final VfioUserClient client;
+        VfioUserGuestDevice device;
+        long waited;
+        String failure;
+
+        Entry(final String path, final String guest, final Scenario.VfioUserSpec spec, final VfioUserClient client) {
+            this.path = path;
+            this.guest = guest;
+            this.spec = spec;
+            this.client = client;
+        }
     }
 
     private final List<Entry> entries = new ArrayList<>();
-    private final List<VfioUserGuestDevice> plugged = new ArrayList<>();
-    private final List<Entry> pluggedEntries = new ArrayList<>();
-    private final List<String> failures = new ArrayList<>();
     private ScenarioMachine machine;
+    private boolean closed;
 
     private RunVfioUser() {
+    }
+
+    /** @return an instance with no entries, for a scenario without vfio-user devices */
+    static RunVfioUser none() {
+        return new RunVfioUser();
+    }
+
+    /**
+     * @param scenario the loaded scenario
+     * @return whether it has {@code guests[].vfioUser} entries
+     */
+    static boolean has(final Scenario scenario) {
+        return scenario.guests().stream().anyMatch(g -> !g.vfioUser().isEmpty());
     }
 
     /**
@@ -83,57 +114,101 @@ final class RunVfioUser implements AutoCloseable {
         machine = m;
         for (final Entry e : entries) {
             try {
-                plugged.add(VfioUserGuestDevice.plug(m, e.guest(), e.client(), e.spec().socketPath(),
-                    e.spec().virtualSlot()));
-                pluggedEntries.add(e);
+                e.device = VfioUserGuestDevice.plug(m, e.guest, e.client, e.spec.socketPath(), e.spec.virtualSlot());
             } catch (final IOException ex) {
-                failures.add(e.path() + ": cannot plug " + e.spec().socketPath() + ": " + ex.getMessage());
+                e.failure = "cannot plug " + e.spec.socketPath() + ": " + ex.getMessage();
             }
         }
     }
 
     /** On the machine's thread, after the traffic: waits for each device's interrupts. */
     void deliver(final ScenarioMachine m) {
-        for (int i = 0; i < plugged.size(); i++) {
+        for (final Entry e : entries) {
+            if (e.device == null) {
+                continue;
+            }
+            e.waited = e.spec.interrupts();
             try {
-                plugged.get(i).deliver(pluggedEntries.get(i).spec().interrupts(), WAIT_MILLIS);
+                e.device.deliver(e.spec.interrupts(), WAIT_MILLIS);
             } catch (final IOException ex) {
-                failures.add(pluggedEntries.get(i).path() + ": " + ex.getMessage());
+                e.failure = ex.getMessage();
             }
         }
     }
 
     /**
-     * One line per plugged device: its IDs, where, INTx asserted and EOId, what the guest's driver handled.
+     * Under {@code irqsim serve}: each plugged device's INTx is asserted on the machine's thread as
+     * the server raises it, for as long as the server runs.
      *
-     * @param out where
+     * @param onMachineThread runs a task on the machine's thread
+     * @param log told of each failure
      */
-    void report(final PrintWriter out) {
-        for (int i = 0; i < plugged.size(); i++) {
-            final VfioUserGuestDevice d = plugged.get(i);
-            final Entry e = pluggedEntries.get(i);
-            final Bdf bdf = new Bdf(0, e.spec().virtualSlot(), 0);
-            final NicTestDriver drv = machine.guest(e.guest()).driver(bdf);
-            out.printf("vfio-user %04x:%04x from unix:%s in %s at %s (guest GSI %d): INTx asserted %d time(s), %d EOI'd"
-                    + " by the guest, %s%n", d.function().vendorId(), d.function().deviceId(), e.spec().socketPath(),
-                e.guest(), bdf, d.gsi(), d.asserts(), d.eois(),
-                drv == null ? "no driver bound" : drv.handled() + " handled by its driver");
+    void serveInterrupts(final Consumer<Runnable> onMachineThread, final Consumer<String> log) {
+        for (final Entry e : entries) {
+            if (e.device != null) {
+                e.device.serveInterrupts(onMachineThread, log);
+            }
         }
+    }
+
+    /**
+     * @return one line per plugged device, as its timeline line says it: {@code plugged 4952:5153
+     *     from PATH into domU at 00:06.0, INTA -> guest GSI 40}
+     */
+    List<String> plugged() {
+        final List<String> out = new ArrayList<>();
+        for (final Entry e : entries) {
+            if (e.device != null) {
+                final int pin = e.device.function().pin();
+                out.add(String.format("vfio-user: plugged %04x:%04x from %s into %s at %s, INT%s -> guest GSI %d",
+                    e.device.function().vendorId(), e.device.function().deviceId(), e.spec.socketPath(), e.guest,
+                    new Bdf(0, e.spec.virtualSlot(), 0), pin == 0 ? "-" : String.valueOf((char) ('A' + pin - 1)),
+                    e.device.gsi()));
+            }
+        }
+        return out;
+    }
+
+    /** @return what each entry did, for the verdict, the report and {@code --json} */
+    List<VfioUserOutcome> outcomes() {
+        final List<VfioUserOutcome> out = new ArrayList<>();
+        for (final Entry e : entries) {
+            final Bdf bdf = new Bdf(0, e.spec.virtualSlot(), 0);
+            final VfioUserGuestDevice d = e.device;
+            final NicTestDriver drv = d == null || machine == null || machine.guest(e.guest) == null ? null
+                : machine.guest(e.guest).driver(bdf);
+            out.add(new VfioUserOutcome(e.path, "unix:" + e.spec.socketPath(), e.guest, bdf,
+                d == null ? 0 : d.function().vendorId(), d == null ? 0 : d.function().deviceId(),
+                d == null ? -1 : d.gsi(), e.waited, d == null ? 0 : d.asserts(), d == null ? 0 : d.eois(),
+                drv == null ? 0 : drv.handled(), e.failure == null && d != null,
+                e.failure != null ? e.failure : d == null ? "not plugged (the machine did not boot)" : null));
+        }
+        return out;
     }
 
     /** @return why the devices failed the run, empty when they did not */
     List<String> failures() {
-        return failures;
+        final List<String> out = new ArrayList<>();
+        for (final Entry e : entries) {
+            if (e.failure != null) {
+                out.add(e.path + ": " + e.failure);
+            }
+        }
+        return out;
     }
 
+    /** Closes every device and client, once (a shutdown hook and the command may both call it). */
     @Override
-    public void close() {
-        for (final VfioUserGuestDevice d : plugged) {
-            d.close();
+    public synchronized void close() {
+        if (closed) {
+            return;
         }
+        closed = true;
         for (final Entry e : entries) {
-            if (!pluggedEntries.contains(e)) {
-                e.client().close();
+            if (e.device != null) {
+                e.device.close();
+            } else {
+                e.client.close();
             }
         }
     }

@@ -79,24 +79,6 @@ final class ScenarioInput {
         return strategyOf(spec, scenario, name);
     }
 
-    /**
-     * Refuses (exit 2) a scenario with {@code guests[].vfioUser} entries in a command that would
-     * run it without plugging them: only {@code irqsim run} connects vfio-user servers.
-     *
-     * @param spec the command, for the error
-     * @param scenario the loaded scenario
-     * @param instead what to use instead
-     */
-    static void refuseVfioUser(final CommandLine.Model.CommandSpec spec, final Scenario scenario,
-                               final String instead) {
-        for (int g = 0; g < scenario.guests().size(); g++) {
-            if (!scenario.guests().get(g).vfioUser().isEmpty()) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "guests[" + g + "].vfioUser: vfio-user"
-                    + " devices are plugged by 'irqsim run' only; " + instead);
-            }
-        }
-    }
-
     private static Strategy strategyOf(final CommandLine.Model.CommandSpec spec, final Scenario scenario,
                                        final String name) {
         final String n = name != null ? name : scenario.strategy();

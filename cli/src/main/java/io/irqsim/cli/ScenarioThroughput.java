@@ -5,6 +5,9 @@ import io.irqsim.guest.run.ScenarioRunner;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.guest.strategy.Strategy;
 
+import io.irqsim.hv.trace.TraceRecorder;
+
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -72,20 +75,56 @@ record ScenarioThroughput(String scenario, String strategy, long warmup, long in
      */
     static ScenarioThroughput measure(final Scenario scenario, final Strategy strategy, final long interrupts,
                                       final long warmup) {
+        try {
+            return measure(scenario, strategy, interrupts, warmup, new PrintWriter(java.io.Writer.nullWriter()));
+        } catch (final IOException e) {
+            throw new IllegalStateException("a scenario without vfio-user devices connects nothing", e);
+        }
+    }
+
+    /**
+     * As {@link #measure(Scenario, Strategy, long, long)}; a scenario's vfio-user devices
+     * ({@code guests[].vfioUser}) are plugged at boot in each run, a fresh connection each, their
+     * interrupts not driven (the server would pace them in wall-clock time, inside the timed run).
+     *
+     * @param scenario the scenario (its traffic is scaled)
+     * @param strategy the design
+     * @param interrupts interrupts of the measured run
+     * @param warmup interrupts of the warm-up run (0: none)
+     * @param err told which vfio-user devices were plugged
+     * @return the figures
+     * @throws IOException if a vfio-user server cannot be reached or its device plugged
+     */
+    static ScenarioThroughput measure(final Scenario scenario, final Strategy strategy, final long interrupts,
+                                      final long warmup, final PrintWriter err) throws IOException {
         if (warmup > 0) {
-            ScenarioRunner.run(scaled(scenario, warmup), strategy);
+            run(scaled(scenario, warmup), strategy, new PrintWriter(java.io.Writer.nullWriter()));
         }
         final Scenario s = scaled(scenario, interrupts);
         final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         final boolean cpu = threads.isCurrentThreadCpuTimeSupported();
         final long cpu0 = cpu ? threads.getCurrentThreadCpuTime() : 0;
         final long t0 = System.nanoTime();
-        final RunResult r = ScenarioRunner.run(s, strategy);
+        final RunResult r = run(s, strategy, err);
         final long wall = System.nanoTime() - t0;
         final long cpuNs = cpu ? threads.getCurrentThreadCpuTime() - cpu0 : -1;
         final long n = r.fired() + r.dom0Fired();
         return new ScenarioThroughput(scenario.name(), strategy.name(), warmup, n, r.delivered() + r.dom0Handled(),
             wall, cpuNs, wall == 0 ? 0 : Math.round(n * 1e9 / wall), cpuNs < 0 || n == 0 ? -1 : cpuNs / n);
+    }
+
+    private static RunResult run(final Scenario s, final Strategy strategy, final PrintWriter err) throws IOException {
+        if (!RunVfioUser.has(s)) {
+            return ScenarioRunner.run(s, strategy);
+        }
+        try (RunVfioUser vfio = RunVfioUser.connect(s)) {
+            final RunResult r = ScenarioRunner.run(s, strategy, clock -> TraceRecorder.inMemory(clock, 1 << 16),
+                vfio::plug);
+            if (!BenchCommand.vfioPlugged(vfio, err)) {
+                throw new IOException("a vfio-user device could not be plugged: " + String.join("; ", vfio.failures()));
+            }
+            return r;
+        }
     }
 
     /**

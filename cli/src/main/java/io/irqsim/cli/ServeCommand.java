@@ -48,7 +48,11 @@ import java.util.concurrent.Callable;
             + " the server pauses accepting for 1 s and goes on serving the connections it has.",
         "",
         "Commands on standard input, answered on standard output: 'state' (the interrupt state, as 'irqsim run"
-            + " --dump-state'), 'timeline' (trace records since the last 'timeline'; needs --trace), 'help'."},
+            + " --dump-state'), 'timeline' (trace records since the last 'timeline'; needs --trace), 'help'.",
+        "",
+        "A scenario's vfio-user devices (guests[].vfioUser) are plugged into their guests once the machine has"
+            + " booted; each interrupt their server raises is asserted as it comes and unmasked on the guest's EOI"
+            + " (docs/vfio-user.md). A server that cannot be reached stops the command (exit 1)."},
     footer = {"",
         "Examples:",
         "  irqsim serve --listen tcp::5940",
@@ -115,7 +119,6 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         final Scenario scenario = input.load();
-        ScenarioInput.refuseVfioUser(spec, scenario, "with 'irqsim serve' plug them with 'irqsim vfio-user plug'");
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
         final long maxMs = DmServerConfig.MAX_TIMEOUT.toMillis();
         inRange("--ioreq-timeout", ioreqTimeoutMs, 1, maxMs);
@@ -138,19 +141,49 @@ public final class ServeCommand implements Callable<Integer> {
                 say(err, a.exposureWarning());
             }
         }
+        // guests[].vfioUser: connected before the boot, plugged on the machine's thread once it has
+        // booted, their interrupts asserted as the servers raise them (docs/vfio-user.md)
+        final RunVfioUser vfio;
+        try {
+            vfio = RunVfioUser.connect(scenario);
+        } catch (final IOException e) {
+            say(err, e.getMessage());
+            return Main.EXIT_FAILED;
+        }
         final DmServer server;
         try {
-            server = DmServer.start(() -> trace == null ? ScenarioMachine.boot(scenario, s)
-                : ScenarioMachine.boot(scenario, s, clock -> TraceRecorder.mappedFile(trace, clock)), config, listen,
-                line -> say(err, line));
+            server = DmServer.start(() -> {
+                final ScenarioMachine m = trace == null ? ScenarioMachine.boot(scenario, s)
+                    : ScenarioMachine.boot(scenario, s, clock -> TraceRecorder.mappedFile(trace, clock));
+                vfio.plug(m);
+                return m;
+            }, config, listen, line -> say(err, line));
         } catch (final IOException | IllegalStateException e) {
+            vfio.close();
             say(err, e.getMessage());
             return Main.EXIT_FAILED;
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
+            vfio.close();
             return Main.EXIT_FAILED;
         }
-        final UntilStopped guard = UntilStopped.install("irqsim-serve", server::close);
+        if (!vfio.failures().isEmpty()) {
+            server.close();
+            vfio.close();
+            for (final String f : vfio.failures()) {
+                say(err, f);
+            }
+            return Main.EXIT_FAILED;
+        }
+        vfio.serveInterrupts(task -> server.submit(svc -> {
+            task.run();
+            return null;
+        }), line -> say(err, "vfio-user: " + line));
+        // the server first (its thread owns the devices), then the vfio-user clients
+        final UntilStopped guard = UntilStopped.install("irqsim-serve", () -> {
+            server.close();
+            vfio.close();
+        });
         final String guests = server.call(svc -> {
             final List<String> names = new ArrayList<>();
             for (final LinuxDomU g : svc.machine().guests()) {
@@ -162,6 +195,9 @@ public final class ServeCommand implements Callable<Integer> {
             + (guests.isEmpty() ? "none" : guests));
         for (final String failed : server.call(ServeCommand::failedAttaches)) {
             say(err, failed);
+        }
+        for (final String plugged : vfio.plugged()) {
+            say(err, plugged);
         }
         if (trace != null) {
             say(err, "recording the trace into " + trace);

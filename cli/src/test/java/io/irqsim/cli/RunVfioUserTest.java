@@ -1,19 +1,22 @@
 package io.irqsim.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.irqsim.dm.vfiouser.TestPciDevice;
 import io.irqsim.dm.vfiouser.VfioUser;
+import io.irqsim.dm.vfiouser.VfioUserCodec;
 import io.irqsim.dm.vfiouser.VfioUserTestServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -50,26 +53,26 @@ class RunVfioUserTest {
     @Test
     void serversIntxReachesTheGuestDriverAndEachEoiUnmasksIt() throws Exception {
         final int n = 3;
-        final TestPciDevice device = new TestPciDevice();
-        final AtomicInteger unmasks = new AtomicInteger();
         final Path sock = dir.resolve("dev.sock");
-        // the device raises its next interrupt when the client unmasks the previous one, n in all
-        server = VfioUserTestServer.start(sock, (h, p, fds) -> {
-            final VfioUserTestServer.Reply reply = device.handle(h, p, fds);
-            if (h.command() == VfioUser.CMD_DEVICE_SET_IRQS && p.length >= 20
-                && (ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN).getInt(4) & 0x38)
-                == VfioUser.IRQ_SET_ACTION_UNMASK && unmasks.incrementAndGet() < n) {
-                device.fire();
-            }
-            return reply;
-        });
-        device.fire();          // pending before the plug: fires once the eventfd is handed over
+        // the device raises its first interrupt when it gets the eventfd, its next when the client
+        // unmasks the previous one, n in all
+        final VfioUserServers.Raising srv = new VfioUserServers.Raising(sock, n);
+        server = srv.server;
+        final TestPciDevice device = srv.device;
+        final AtomicInteger unmasks = srv.unmasks;
         final CliRun.Result r = CliRun.run("run", scenario(sock, n).toString(), "--dump-state");
         assertEquals(0, r.exit(), r.out() + r.err());
-        assertTrue(r.out().contains("vfio-user 4952:5153 from unix:" + sock + " in domU at 00:06.0 (guest GSI 40):"
-            + " INTx asserted 3 time(s), 3 EOI'd by the guest, 3 handled by its driver\n"), r.out());
+        // under result:, next to the traffic's devices, and in the verdict
+        final String line = "  vfio-user 4952:5153 from unix:" + sock + " -> domU at 00:06.0 (guest GSI 40): INTx"
+            + " asserted 3 time(s), 3 of 3 EOI'd by the guest, 3 handled by its driver\n";
+        assertTrue(r.out().contains("result:\n" + line), r.out());
+        assertTrue(r.out().contains("\nverdict: PASSED (no expectations given: every device attached with INTx and"
+            + " every interrupt reached its guest); delivery: 0 of 0 interrupts reached the guest's driver; vfio-user:"
+            + " 3 of 3 interrupts EOI'd by the guest\n"), r.out());
         assertEquals(n, unmasks.get());
         assertEquals(n, device.intxRaised());
+        // reset once, at the plug, as QEMU resets a hot-plugged vfio-user-pci device
+        assertEquals(1, device.resets());
         // the timeline shows the plug like any hot-plugged device
         assertTrue(r.out().contains("plugged 4952:5153 from " + sock + " into domU at 00:06.0, INTA -> guest GSI 40"),
             r.out());
@@ -95,22 +98,127 @@ class RunVfioUserTest {
     }
 
     @Test
-    void compareRefusesAFileWithVfioUserDevicesRatherThanRunItWithoutThem() throws Exception {
-        final CliRun.Result r = CliRun.run("compare", scenario(dir.resolve("dev.sock"), 1).toString());
-        assertEquals(2, r.exit(), r.out() + r.err());
-        assertTrue(r.err().contains("guests[0].vfioUser: vfio-user devices are plugged by 'irqsim run' only;"
-            + " compare the file without them"), r.err());
+    void severalFilesInOneRunPlugEachFilesDevicesOnAConnectionOfItsOwn() throws Exception {
+        final Path sock = dir.resolve("dev.sock");
+        try (VfioUserServers.Raising srv = new VfioUserServers.Raising(sock, 2)) {
+            final Path plain = dir.resolve("plain.yaml");
+            Files.writeString(plain, "traffic: []\nguests: [{name: domU}]\n");
+            final Path a = VfioUserServers.scenario(dir, "a.yaml", sock, 2, false);
+            final Path b = VfioUserServers.scenario(dir, "b.yaml", sock, 2, false);
+            final CliRun.Result r = CliRun.run("run", plain.toString(), a.toString(), b.toString());
+            assertEquals(0, r.exit(), r.out() + r.err());
+            assertTrue(r.out().contains("PASS " + a + " (vfio-user-nic, strategy status-quo)\n"), r.out());
+            assertTrue(r.out().contains("PASS " + b + " (vfio-user-nic, strategy status-quo)\n"), r.out());
+            assertTrue(r.out().endsWith("3 scenarios: 3 passed, 0 failed\n"), r.out());
+            // each file's run connected, took its 2 interrupts and unmasked each after the guest's EOI
+            assertEquals(2, srv.server.connections());
+            assertEquals(4, srv.unmasks.get());
+            assertEquals(4, srv.device.intxRaised());
+        }
     }
 
     @Test
-    void severalFilesInOneRunGiveAFileWithVfioUserDevicesAnErrorLine() throws Exception {
+    void severalFilesInOneRunFailAFileWhoseServerIsMissing() throws Exception {
         final Path plain = dir.resolve("plain.yaml");
         Files.writeString(plain, "traffic: []\nguests: [{name: domU}]\n");
-        final Path vfio = scenario(dir.resolve("dev.sock"), 1);
+        final Path sock = dir.resolve("none.sock");
+        final Path vfio = scenario(sock, 1);
         final CliRun.Result r = CliRun.run("run", plain.toString(), vfio.toString());
-        // a batch with a file that cannot run exits 2, as for a file that does not load
-        assertEquals(2, r.exit(), r.out() + r.err());
-        assertTrue(r.out().contains("guests[].vfioUser: a scenario with vfio-user devices runs on its own: irqsim run "
-            + vfio), r.out());
+        // an unreachable server fails the file (exit 1, as a single run exits), it is not a file error (2)
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("FAIL " + vfio + " (vfio-user-nic, strategy status-quo): guests[0].vfioUser[0]:"
+            + " cannot connect to " + sock + ": No such file or directory\n"), r.out());
+        assertTrue(r.out().endsWith("2 scenarios: 1 passed, 1 failed\n"), r.out());
+    }
+
+    @Test
+    void runJsonListsTheVfioUserDeviceAndItsVerdict() throws Exception {
+        final Path sock = dir.resolve("dev.sock");
+        try (VfioUserServers.Raising srv = new VfioUserServers.Raising(sock, 2)) {
+            // with the NIC passed through as well, under a design that delivers its interrupts
+            final CliRun.Result r = CliRun.run("run", "--json", "-s", "pciback-setup-gsi",
+                VfioUserServers.scenario(dir, "pt.yaml", sock, 2, true).toString());
+            assertEquals(0, r.exit(), r.out() + r.err());
+            final JsonNode doc = new ObjectMapper().readTree(r.out());
+            // the run's own fields, as before: the traffic's device, its BDF as text
+            assertEquals("00:03.0", doc.get("devices").get(0).get("device").asText(), r.out());
+            assertEquals(10, doc.get("devices").get(0).get("delivered").asLong(), r.out());
+            assertTrue(doc.get("timelineOmitted") == null, "left out when nothing was: " + r.out());
+            assertTrue(doc.get("passed").asBoolean(), r.out());
+            assertEquals(1, doc.get("vfioUser").size(), r.out());
+            final JsonNode v = doc.get("vfioUser").get(0);
+            assertEquals("guests[0].vfioUser[0]", v.get("entry").asText());
+            assertEquals("unix:" + sock, v.get("socket").asText());
+            assertEquals("domU", v.get("guest").asText());
+            assertEquals("00:06.0", v.get("function").asText());
+            assertEquals(0x4952, v.get("vendorId").asInt());
+            assertEquals(0x5153, v.get("deviceId").asInt());
+            assertEquals(40, v.get("gsi").asInt());
+            assertEquals(2, v.get("interrupts").asLong());
+            assertEquals(2, v.get("asserted").asLong());
+            assertEquals(2, v.get("eoid").asLong());
+            assertEquals(2, v.get("handled").asLong());
+            assertTrue(v.get("ok").asBoolean());
+            assertTrue(v.get("failure").isNull());
+            // the run's own fields are still there, and the timeline has the plug
+            assertEquals("vfio-user-nic", doc.get("scenario").asText());
+            assertTrue(doc.get("timeline").toString().contains("plugged 4952:5153 from " + sock), r.out());
+        }
+    }
+
+    @Test
+    void aDeviceThatCannotBePluggedFailsTheVerdictTextAndJson() throws Exception {
+        final Path sock = dir.resolve("dev.sock");
+        final TestPciDevice device = new TestPciDevice();
+        // config space refused: the client cannot read the identity QEMU's vfio-user-pci reads at realize
+        server = VfioUserTestServer.start(sock, (h, p, fds) -> h.command() == VfioUser.CMD_REGION_READ
+            ? VfioUserTestServer.Reply.of(VfioUserCodec.message(h.msgId(), h.command(),
+                VfioUser.F_TYPE_REPLY | VfioUser.F_ERROR, 5, new byte[0]))
+            : device.handle(h, p, fds));
+        final Path file = scenario(sock, 1);
+        final CliRun.Result r = CliRun.run("run", "--no-timeline", file.toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("\nverdict: FAILED (no expectations given); delivery: 0 of 0 interrupts reached the"
+            + " guest's driver; vfio-user: 0 of 0 interrupts EOI'd by the guest, 1 of 1 device(s) failed\n"), r.out());
+        assertTrue(r.out().contains("  vfio-user unix:" + sock + " -> domU at 00:06.0: not plugged: cannot plug " + sock
+            + ": "), r.out());
+        assertTrue(r.out().contains("  - guests[0].vfioUser[0] (unix:" + sock + "): cannot plug " + sock), r.out());
+        assertTrue(r.err().startsWith("irqsim run: guests[0].vfioUser[0]: cannot plug " + sock), r.err());
+        final CliRun.Result j = CliRun.run("run", "--json", file.toString());
+        assertEquals(1, j.exit(), j.out() + j.err());
+        final JsonNode doc = new ObjectMapper().readTree(j.out());
+        assertFalse(doc.get("passed").asBoolean());
+        assertFalse(doc.get("vfioUser").get(0).get("ok").asBoolean());
+        assertTrue(doc.get("vfioUser").get(0).get("failure").asText().startsWith("cannot plug " + sock), j.out());
+        // and in the JUnit XML CI reads: a failed testcase with the device's reason
+        final Path xml = dir.resolve("junit.xml");
+        assertEquals(1, CliRun.run("run", "--no-timeline", "--junit-xml", xml.toString(), file.toString()).exit());
+        final String junit = Files.readString(xml);
+        assertTrue(junit.contains("failures=\"1\"") && junit.contains("guests[0].vfioUser[0] (unix:" + sock
+            + "): cannot plug " + sock), junit);
+    }
+
+    @Test
+    void theTraceHasTheDeviceModelsIntxLevelChangesAndTheStateDumpItsGsi() throws Exception {
+        final Path sock = dir.resolve("dev.sock");
+        try (VfioUserServers.Raising srv = new VfioUserServers.Raising(sock, 2)) {
+            final Path trace = dir.resolve("run.trace");
+            final CliRun.Result r = CliRun.run("run", "--trace", trace.toString(), "--dump-state",
+                scenario(sock, 2).toString());
+            assertEquals(0, r.exit(), r.out() + r.err());
+            final CliRun.Result d = CliRun.run("trace", "dump", trace.toString());
+            assertEquals(0, d.exit(), d.err());
+            // XEN_DMOP_set_pci_intx_level from dom0's device model: assert and deassert, per interrupt
+            // (device 6 << 8 | INTA << 1 | level): assert, then deassert on the guest's EOI, twice
+            assertEquals(List.of("dm_op_set_pci_intx_level(1537) = 0", "dm_op_set_pci_intx_level(1536) = 0",
+                "dm_op_set_pci_intx_level(1537) = 0", "dm_op_set_pci_intx_level(1536) = 0"), d.out().lines()
+                .filter(l -> l.contains("dm_op_set_pci_intx_level")).map(l -> l.substring(l.indexOf("dm_op"))).toList());
+            assertEquals(2, d.out().lines().filter(l -> l.contains("d0    hvm_pci_intx_assert    hvm_pci_intx_assert:"
+                + " dev 6 INTA -> guest GSI 40")).count(), d.out());
+            // the guest took GSI 40 as a pirq (XENFEAT_hvm_pirqs, as for any emulated device's INTx):
+            // the pirq table shows it bound to its event channel
+            final String dump = r.out().substring(r.out().indexOf("d1 (domU, HVM):"));
+            assertTrue(dump.contains("  d1 pirq table:\n    pirq 16 -> emulated GSI 40 evtchn-bound\n"), dump);
+        }
     }
 }

@@ -15,6 +15,7 @@ import io.irqsim.hw.pci.PciFunction;
 import io.irqsim.hw.trace.HwTrace;
 
 import java.io.IOException;
+import java.util.function.Consumer;
 
 /**
  * A vfio-user device plugged into a guest of an in-process {@link ScenarioMachine} (a scenario's
@@ -47,6 +48,9 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     private long asserts;
     private long eois;
     private IOException failure;
+    private IntxWatcher watcher;
+    private Consumer<String> log;
+    private long failures;
 
     private VfioUserGuestDevice(final ScenarioMachine machine, final Domain guest, final VfioUserClient vfio,
                                 final Msg.RegisterPci function, final Eventfd intx, final String socket) {
@@ -60,8 +64,20 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     }
 
     /**
-     * Reads the device's identity, hands the server an INTx eventfd, presents the function at
-     * {@code slot} of the guest's device model, maps its memory BARs and hot-plugs it into the guest.
+     * Reads the device's identity, resets it (DEVICE_RESET, if the server says it can be reset),
+     * hands the server an INTx eventfd, presents the function at {@code slot} of the guest's device
+     * model, maps its memory BARs and hot-plugs it into the guest.
+     *
+     * <p>The reset is QEMU's for a hot-plugged {@code vfio-user-pci} device: qdev resets a device
+     * plugged after boot once it is realized ({@code hw/core/qdev.c:device_set_realized}), and
+     * {@code hw/vfio-user/pci.c:vfio_user_pci_reset} (QEMU 10.1, read in the series' v5 patch 12,
+     * "vfio-user: implement VFIO_USER_DEVICE_RESET", tag not pinned) sends DEVICE_RESET when the
+     * device info has {@code VFIO_DEVICE_FLAGS_RESET}. QEMU's realize sets the INTx eventfd first
+     * and its reset disables and sets it again around DEVICE_RESET ({@code vfio_pci_pre_reset},
+     * {@code vfio_pci_post_reset}); here the reset comes first and the eventfd once, the same end
+     * state. So a device starts each plug (each connection of {@code compare} or a batch) from
+     * reset, as libvfio-user also resets it when a client goes away
+     * ({@code lib/libvfio-user.c}, {@code VFU_RESET_LOST_CONN}@efd091b).
      *
      * @param machine the booted machine (on its thread)
      * @param guestName the HVM guest
@@ -85,8 +101,14 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             throw new IOException("slot " + slot + " of " + guestName + " holds " + dm.bus().function(bdf).name());
         }
         final Msg.RegisterPci id = VfioUserBridge.identity(vfio, slot);
+        final VfioUserCodec.DeviceInfo info = vfio.deviceInfo();
+        if ((info.flags() & VfioUser.DEVICE_FLAG_RESET) != 0) {
+            // a hot-plugged device is reset once realized (hw/core/qdev.c:device_set_realized),
+            // which for vfio-user-pci is DEVICE_RESET (hw/vfio-user/pci.c:vfio_user_pci_reset)
+            vfio.reset();
+        }
         Eventfd fd = null;
-        if (id.pin() != 0 && vfio.deviceInfo().numIrqs() > VfioUser.IRQ_INTX
+        if (id.pin() != 0 && info.numIrqs() > VfioUser.IRQ_INTX
             && vfio.irqInfo(VfioUser.IRQ_INTX).count() > 0) {
             fd = Eventfd.create();
             try {
@@ -140,14 +162,10 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
                 throw new IOException(String.format("%s: no interrupt from the server within %d ms (%d of %d EOId)",
                     socket, timeoutMillis, eois, count));
             }
-            if (asserted) {
+            final long before = eois;
+            if (!raise()) {
                 continue;               // already asserted: the line stays up until the guest's EOI
             }
-            final long before = eois;
-            asserted = true;
-            asserts++;
-            level(1);
-            xen.drain();
             for (long t = 0; eois == before && failure == null && t < EOI_WINDOW_NS; t += STEP_NS) {
                 xen.advanceTime(STEP_NS);
             }
@@ -158,13 +176,68 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
                 throw new IOException(String.format("%s: the guest did not EOI interrupt %d within %d ns of virtual"
                     + " time", socket, asserts, EOI_WINDOW_NS));
             }
-            if (asserts == 1) {
-                machine.timeline().log("vfio-user", "first interrupt from %s: INTx asserted (set_pci_intx_level), EOId"
-                    + " by the guest, deasserted and unmasked (SET_IRQS UNMASK)", socket);
-            }
         }
         machine.timeline().log("vfio-user", "%s: INTx asserted %d time(s), %d EOId by the guest", socket, asserts,
             eois);
+    }
+
+    /**
+     * On the machine's thread: the server's INTx eventfd fired. Asserts the guest's INTx unless it
+     * is asserted already (the line stays up until the guest's EOI, as QEMU's
+     * {@code vfio_intx_interrupt} leaves a pending line alone).
+     *
+     * @return whether it asserted
+     * @throws IOException if Xen refused the level change
+     */
+    public boolean raise() throws IOException {
+        if (asserted) {
+            return false;
+        }
+        asserted = true;
+        asserts++;
+        level(1);
+        machine.xen().drain();
+        if (asserts == 1) {
+            machine.timeline().log("vfio-user", "first interrupt from %s: INTx asserted (set_pci_intx_level); the"
+                + " guest's EOI deasserts it and unmasks the server's (SET_IRQS UNMASK)", socket);
+        }
+        return true;
+    }
+
+    /**
+     * For a machine that runs on its own ({@code irqsim serve}): waits for the server's INTx on a
+     * thread of its own ({@link IntxWatcher}) and asserts it on the machine's thread each time it
+     * fires; the guest's EOI deasserts and unmasks as under {@link #deliver}. Do not call
+     * {@link #deliver} as well.
+     *
+     * @param onMachineThread runs a task on the machine's thread
+     * @param failureLog told of each failure (a refused level change, a failed UNMASK), on the machine's thread
+     */
+    public void serveInterrupts(final Consumer<Runnable> onMachineThread, final Consumer<String> failureLog) {
+        if (intx == null || watcher != null) {
+            return;
+        }
+        log = failureLog;
+        watcher = new IntxWatcher(intx, onMachineThread, () -> {
+            try {
+                raise();
+            } catch (final IOException e) {
+                failed(e);
+            }
+        }, this::failed, "vfio-user-intx " + socket);
+        watcher.start();
+    }
+
+    private void failed(final IOException e) {
+        failures++;
+        if (log != null) {
+            log.accept(socket + ": " + e.getMessage());
+        }
+    }
+
+    /** @return failures while serving interrupts ({@link #serveInterrupts}) */
+    public long failures() {
+        return failures;
     }
 
     private void level(final int level) throws IOException {
@@ -188,6 +261,9 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             vfio.unmaskIrq(VfioUser.IRQ_INTX, 0, 1);
         } catch (final IOException e) {
             failure = e;
+            if (log != null) {
+                failed(e);
+            }
         }
     }
 
@@ -214,6 +290,9 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     /** Stops listening for EOIs, closes the eventfd and the client. */
     @Override
     public void close() {
+        if (watcher != null) {
+            watcher.stop();
+        }
         guest.removeGsiEoiListener(this);
         if (intx != null) {
             intx.close();

@@ -29,7 +29,8 @@ import java.util.Locale;
  *       {@code xl debug-keys i}): irq, vector, handler type, in-flight count and the guests bound
  *       with their pirq ({@code d1: 16(--M)}: evtchn pending, evtchn masked, pirq masked);</li>
  *   <li>per domain, labelled as the guest's own devices: its vIO-APIC entries ("d1 vIO-APIC"),
- *       each vCPU's vLAPIC, its pirq table, and its passthrough bindings
+ *       each vCPU's vLAPIC, its pirq table (pirqs with a Xen irq, and an HVM guest's pirqs for
+ *       emulated GSIs: an emulated device's INTx under {@code XENFEAT_hvm_pirqs}), and its passthrough bindings
  *       ({@code hvm_irq_dpci}: guest GSI, virtual device and INTx, pirq, dpci flags).</li>
  * </ul>
  *
@@ -159,9 +160,16 @@ public final class StateDump {
                 lapic(sb, "  ", "d" + d.id() + " vCPU " + v.id() + " vLAPIC (emulated by Xen)", v.vlapic());
             }
         }
-        final List<Pirq> mapped = d.pirqs().mapped();
+        final List<Pirq> mapped = shownPirqs(d);
         line(sb, "  d%d pirq table:%s", d.id(), mapped.isEmpty() ? " (empty)" : "");
         for (final Pirq p : mapped) {
+            if (p.irq() <= 0) {
+                // an HVM guest's pirq for an emulated GSI (XENFEAT_hvm_pirqs: PHYSDEVOP_map_pirq of
+                // its own GSI, map_domain_emuirq_pirq): an emulated device's INTx, no Xen irq behind it
+                line(sb, "    pirq %d -> emulated GSI %d%s%s", p.pirq(), p.emuirq(), p.isMasked() ? " masked" : "",
+                    p.isEvtchnBound() ? " evtchn-bound" : "");
+                continue;
+            }
             final PirqDpci dpci = p.dpci();
             line(sb, "    pirq %d -> irq %d%s%s%s", p.pirq(), p.irq(), p.isMasked() ? " masked" : "",
                 p.isEvtchnBound() ? " evtchn-bound" : "",
@@ -184,6 +192,21 @@ public final class StateDump {
             }
         }
         sb.append('\n');
+    }
+
+    /**
+     * @return the pirqs with a Xen irq ({@code PirqTable#mapped}) and those an HVM guest mapped to
+     *     an emulated GSI ({@code arch.hvm.emuirq} a GSI), in pirq order
+     */
+    private static List<Pirq> shownPirqs(final Domain d) {
+        final List<Pirq> out = new java.util.ArrayList<>();
+        for (int i = 0; i < d.pirqs().nrPirqs(); i++) {
+            final Pirq p = d.pirqs().get(i);
+            if (p != null && (p.irq() > 0 || p.emuirq() >= 0)) {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     private static void line(final StringBuilder sb, final String format, final Object... args) {

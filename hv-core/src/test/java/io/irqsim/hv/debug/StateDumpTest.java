@@ -186,6 +186,23 @@ class StateDumpTest {
             "nothing but the pirq table for a PV domain:\n" + dump);
     }
 
+    // XENFEAT_hvm_pirqs: an HVM guest's PHYSDEVOP_map_pirq of its own GSI with no device passed
+    // through behind it (physdev_map_pirq -> map_domain_emuirq_pirq@RELEASE-4.18.0) stores the GSI
+    // as the pirq's emuirq and no Xen irq; an emulated device's INTx (a device model's, a vfio-user
+    // device's) reaches the guest on it once EVTCHNOP_bind_pirq bound it: the pirq table lists it
+    @Test
+    void anHvmGuestsPirqForAnEmulatedGsiIsListedWithItsGsi() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_18);
+        rig.pvhDom0();
+        final Domain domu = rig.xen.createDomain(DomainConfig.hvmGuest("pvhvm", 1, true));
+        final PhysdevOps.MapPirq map = new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, 40, -1);
+        assertEquals(0, rig.xen.physdev().mapPirq(domu, map));
+        assertEquals(16, map.pirq);
+        assertContainsLines(StateDump.of(rig.xen), "  d1 pirq table:", "    pirq 16 -> emulated GSI 40");
+        assertEquals(0, rig.xen.evtchn().bindPirq(domu, 16, true));
+        assertContainsLines(StateDump.of(rig.xen), "  d1 pirq table:", "    pirq 16 -> emulated GSI 40 evtchn-bound");
+    }
+
     // pt_irq_destroy_bind of the only binding: the pirq stays mapped (no dpci flags any more), the
     // hvm_irq_dpci table exists but is empty; pirq_guest_unbind leaves the IRQ disabled, its pin masked
     @Test
