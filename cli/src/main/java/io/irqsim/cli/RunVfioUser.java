@@ -84,7 +84,7 @@ final class RunVfioUser implements AutoCloseable {
         for (final Entry e : entries) {
             try {
                 plugged.add(VfioUserGuestDevice.plug(m, e.guest(), e.client(), e.spec().socketPath(),
-                    e.spec().virtualSlot()));
+                    e.spec().virtualSlot(), e.spec().msi()));
                 pluggedEntries.add(e);
             } catch (final IOException ex) {
                 failures.add(e.path() + ": cannot plug " + e.spec().socketPath() + ": " + ex.getMessage());
@@ -114,6 +114,14 @@ final class RunVfioUser implements AutoCloseable {
             final Entry e = pluggedEntries.get(i);
             final Bdf bdf = new Bdf(0, e.spec().virtualSlot(), 0);
             final NicTestDriver drv = machine.guest(e.guest()).driver(bdf);
+            if (d.msi() != null) {
+                out.printf("vfio-user %04x:%04x from unix:%s in %s at %s (MSI%s): MSI injected %d time(s), %d EOI'd by the"
+                        + " guest, %s%n", d.function().vendorId(), d.function().deviceId(), e.spec().socketPath(), e.guest(),
+                    bdf, d.msi().lastVector() < 0 ? "" : String.format(", vector 0x%02x", d.msi().lastVector()),
+                    d.msi().injected(), d.msi().eois(),
+                    drv == null ? "no driver bound" : drv.handled() + " handled by its driver");
+                continue;
+            }
             out.printf("vfio-user %04x:%04x from unix:%s in %s at %s (guest GSI %d): INTx asserted %d time(s), %d EOI'd"
                     + " by the guest, %s%n", d.function().vendorId(), d.function().deviceId(), e.spec().socketPath(),
                 e.guest(), bdf, d.gsi(), d.asserts(), d.eois(),

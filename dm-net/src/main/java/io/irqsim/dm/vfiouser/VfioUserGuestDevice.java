@@ -11,8 +11,6 @@ import io.irqsim.hv.domain.HvmIrq;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciConfigRegisters;
-import io.irqsim.hw.pci.PciFunction;
-import io.irqsim.hw.trace.HwTrace;
 
 import java.io.IOException;
 
@@ -27,6 +25,12 @@ import java.io.IOException;
  * of that GSI deasserts it and sends SET_IRQS UNMASK, in the order of QEMU's
  * {@code hw/vfio/pci.c:vfio_intx_eoi} (QEMU 9.x, as {@link VfioUserBridge}).
  *
+ * <p>Config space: the guest's accesses go through {@link VfioUserConfigSpace} (QEMU's
+ * {@code vfio_pci_read_config}/{@code vfio_pci_write_config}): forwarded to region 7 except the
+ * bits the VMM emulates. MSI ({@link VfioUserMsi}): when the guest enables the capability, the
+ * server gets one eventfd per vector ({@code vfio_msi_enable}); each firing is injected with
+ * {@code XEN_DMOP_inject_msi} with the address and data the guest programmed.
+ *
  * <p>Everything runs on the machine's thread: {@link #deliver} waits (wall clock, bounded) for the
  * server's eventfd between interrupts, so the server, not virtual time, paces the device.
  */
@@ -40,6 +44,8 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     private final Domain guest;
     private final VfioUserClient vfio;
     private final Msg.RegisterPci function;
+    private final VfioUserConfigSpace config;
+    private final VfioUserMsi msi;
     private final int gsi;
     private final Eventfd intx;
     private final String socket;
@@ -49,11 +55,14 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     private IOException failure;
 
     private VfioUserGuestDevice(final ScenarioMachine machine, final Domain guest, final VfioUserClient vfio,
-                                final Msg.RegisterPci function, final Eventfd intx, final String socket) {
+                                final Msg.RegisterPci function, final VfioUserConfigSpace config, final Eventfd intx,
+                                final String socket, final boolean useMsi) {
         this.machine = machine;
         this.guest = guest;
         this.vfio = vfio;
         this.function = function;
+        this.config = config;
+        this.msi = useMsi ? new VfioUserMsi(machine, guest, vfio, config, intx, socket) : null;
         this.gsi = function.pin() == 0 ? -1 : HvmIrq.pciIntxGsi(function.slot(), function.pin() - 1);
         this.intx = intx;
         this.socket = socket;
@@ -74,6 +83,27 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     public static VfioUserGuestDevice plug(final ScenarioMachine machine, final String guestName,
                                            final VfioUserClient vfio, final String socket, final int slot)
         throws IOException {
+        return plug(machine, guestName, vfio, socket, slot, false);
+    }
+
+    /**
+     * As {@link #plug(ScenarioMachine, String, VfioUserClient, String, int)}, the guest's driver
+     * asking for MSI if {@code useMsi} ({@code irq: msi}).
+     *
+     * @param machine the booted machine (on its thread)
+     * @param guestName the HVM guest
+     * @param vfio a connected client, used by the device from now on (closed with it)
+     * @param socket the server's socket, for messages
+     * @param slot the guest PCI slot
+     * @param useMsi whether the guest's driver uses MSI
+     * @return the plugged device
+     * @throws IOException if the device is not PCI, refuses a command, the slot is taken, or MSI is
+     *     asked of a device without an MSI capability and MSI vectors or of a guest with
+     *     {@code XENFEAT_hvm_pirqs}
+     */
+    public static VfioUserGuestDevice plug(final ScenarioMachine machine, final String guestName,
+                                           final VfioUserClient vfio, final String socket, final int slot,
+                                           final boolean useMsi) throws IOException {
         final LinuxDomU kernel = machine.guest(guestName);
         if (kernel == null) {
             throw new IOException("no HVM guest named " + guestName);
@@ -84,7 +114,16 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         if (dm.bus().function(bdf) != null) {
             throw new IOException("slot " + slot + " of " + guestName + " holds " + dm.bus().function(bdf).name());
         }
+        if (useMsi && domain.hasPirqNotion()) {
+            throw new IOException("irq: msi in a guest with XENFEAT_hvm_pirqs is not modelled (Linux's"
+                + " xen_hvm_setup_msi_irqs sends MSI as pirq events); use irq: intx or hvmPirq: false");
+        }
         final Msg.RegisterPci id = VfioUserBridge.identity(vfio, slot);
+        final VfioUserConfigSpace view = VfioUserConfigSpace.create(vfio, bdf,
+            String.format("vfio-user %04x:%04x", id.vendorId(), id.deviceId()), id);
+        if (useMsi) {
+            VfioUserMsi.check(vfio, view);
+        }
         Eventfd fd = null;
         if (id.pin() != 0 && vfio.deviceInfo().numIrqs() > VfioUser.IRQ_INTX
             && vfio.irqInfo(VfioUser.IRQ_INTX).count() > 0) {
@@ -96,11 +135,10 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
                 throw e;
             }
         }
-        final VfioUserGuestDevice d = new VfioUserGuestDevice(machine, domain, vfio, id, fd, socket);
-        final PciFunction view = new PciFunction(bdf, String.format("vfio-user %04x:%04x", id.vendorId(),
-            id.deviceId()), id.vendorId(), id.deviceId(), id.classCode(), id.pin(), HwTrace.NONE);
+        final VfioUserGuestDevice d = new VfioUserGuestDevice(machine, domain, vfio, id, view, fd, socket, useMsi);
+        view.setMsiListener(d.msi);
         // BARs in the slot's 64 KiB window (DeviceModel's layout), one after another in index order,
-        // each naturally aligned
+        // each naturally aligned; the BAR writes are config writes (the server sees them too)
         long next = DeviceModel.GUEST_MMIO_BASE + (long) slot * 0x10000;
         for (int i = 0; i < Msg.BARS; i++) {
             final long size = id.barSizes().get(i);
@@ -108,7 +146,6 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
                 continue;
             }
             next = (next + size - 1) & -size;
-            view.defineBar(i, size, false, null);
             view.configWrite(PciConfigRegisters.BAR0 + 4 * i, 4, (int) next);
             domain.mapEmulated(next, size, d.new Bar(i, "vfio-user." + bdf + ".bar" + i));
             next += size;
@@ -118,7 +155,10 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         machine.timeline().log("vfio-user", "plugged %04x:%04x from %s into %s at %s, INT%s -> guest GSI %d",
             id.vendorId(), id.deviceId(), socket, guestName, bdf, id.pin() == 0 ? "-" : (char) ('A' + id.pin() - 1),
             d.gsi);
-        kernel.hotplug(view);
+        kernel.hotplug(view, useMsi);
+        if (view.failure() != null) {
+            throw new IOException("config space of " + socket + ": " + view.failure().getMessage(), view.failure());
+        }
         return d;
     }
 
@@ -131,6 +171,10 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
      * @throws IOException if the server goes silent, fails a command, or the guest does not EOI
      */
     public void deliver(final long count, final int timeoutMillis) throws IOException {
+        if (msi != null) {
+            msi.deliver(count, timeoutMillis);
+            return;
+        }
         if (count > 0 && intx == null) {
             throw new IOException(socket + ": the device has no INTx to wait for");
         }
@@ -201,6 +245,16 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         return eois;
     }
 
+    /** @return the guest's config space of the function */
+    public VfioUserConfigSpace config() {
+        return config;
+    }
+
+    /** @return the MSI side, or null when the guest's driver uses INTx */
+    public VfioUserMsi msi() {
+        return msi;
+    }
+
     /** @return the header presented to the guest */
     public Msg.RegisterPci function() {
         return function;
@@ -215,6 +269,9 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     @Override
     public void close() {
         guest.removeGsiEoiListener(this);
+        if (msi != null) {
+            msi.close();
+        }
         if (intx != null) {
             intx.close();
         }

@@ -56,8 +56,19 @@ public final class LinuxDomU extends LinuxKernel {
      * @return the driver
      */
     public NicTestDriver hotplug(final PciFunction function) {
+        return hotplug(function, false);
+    }
+
+    /**
+     * A device appeared on the guest's PCI bus: probe its driver, which asks for MSI if {@code msi}.
+     *
+     * @param function the device as the guest sees it (already on the bus)
+     * @param msi whether the driver asks for MSI instead of INTx
+     * @return the driver
+     */
+    public NicTestDriver hotplug(final PciFunction function, final boolean msi) {
         log.log(actor, "PCI hot-plug: %s [%04x:%04x]", function.bdf(), function.vendorId(), function.deviceId());
-        final NicTestDriver drv = NicTestDriver.probe(this, function.bdf());
+        final NicTestDriver drv = NicTestDriver.probe(this, function.bdf(), msi);
         drivers.add(drv);
         return drv;
     }

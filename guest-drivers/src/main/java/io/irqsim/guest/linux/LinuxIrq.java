@@ -38,6 +38,7 @@ public final class LinuxIrq {
     private int irqsUnhandled;
     private long lastUnhandledNs = Long.MIN_VALUE;
     private long maskedWithoutAction;
+    private boolean msi;
 
     LinuxIrq(final int irq, final int gsi) {
         this.irq = irq;
@@ -67,6 +68,15 @@ public final class LinuxIrq {
     void configure(final boolean newLevel, final boolean newActiveLow) {
         this.level = newLevel;
         this.activeLow = newActiveLow;
+    }
+
+    /** @return whether it is a PCI MSI irq (no GSI, no IO-APIC pin) */
+    public boolean isMsi() {
+        return msi;
+    }
+
+    void setMsi() {
+        this.msi = true;
     }
 
     /** @return the vector (native IO-APIC path), or -1 */
@@ -233,7 +243,7 @@ public final class LinuxIrq {
 
     @Override
     public String toString() {
-        return "irq " + irq + " (GSI " + gsi + ", " + (level ? "level" : "edge") + "/" + (activeLow ? "low" : "high")
+        return "irq " + irq + (msi ? " (PCI-MSI, " : " (GSI " + gsi + ", ") + (level ? "level" : "edge") + "/" + (activeLow ? "low" : "high")
             + (vector >= 0 ? String.format(", vector 0x%02x", vector) : "") + (pirq >= 0 ? ", pirq " + pirq : "") + ")";
     }
 }

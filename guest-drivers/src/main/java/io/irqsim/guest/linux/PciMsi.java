@@ -1,0 +1,135 @@
+package io.irqsim.guest.linux;
+
+import io.irqsim.hv.Errno;
+import io.irqsim.hw.apic.ApicBus;
+import io.irqsim.hw.pci.PciConfigRegisters;
+import io.irqsim.hw.pci.PciFunction;
+
+/**
+ * Linux enabling one MSI vector on a PCI device of an HVM guest without {@code XENFEAT_hvm_pirqs},
+ * the native x86 path: {@code pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI)} &rarr;
+ * {@code __pci_enable_msi_range} &rarr; {@code msi_capability_init} (drivers/pci/msi/msi.c@v6.12),
+ * with the x86 vector domain composing the message ({@code __irq_msi_compose_msg},
+ * arch/x86/kernel/apic/apic.c@v6.12) and {@code __pci_write_msi_msg} writing it. Every access is a
+ * config access of the function as the guest sees it, so on a vfio-user function the device
+ * model's MSI emulation sees the enable, as it would under QEMU.
+ *
+ * <p>Simplified: one vector (the NIC test driver asks for one); the destination is the boot vCPU in
+ * physical mode with fixed delivery, edge (no matrix allocator spread, no logical/cluster mode); no
+ * affinity, no per-vector masking beyond masking vector 0 during setup when the capability has mask
+ * bits. With {@code XENFEAT_hvm_pirqs} Linux routes MSI through Xen pirqs instead
+ * ({@code xen_hvm_setup_msi_irqs}, arch/x86/pci/xen.c: the message carries the pirq, Xen's
+ * {@code hvm_inject_msi} xen/arch/x86/hvm/irq.c@RELEASE-4.20.0 sends it as an event for data vector
+ * 0): that path is not modelled and is refused with {@code -EOPNOTSUPP}.
+ */
+final class PciMsi {
+
+    /** {@code PCI_CAP_ID_MSI}. */
+    static final int CAP_ID_MSI = 0x05;
+    private static final int FLAGS = 2;
+    private static final int FLAGS_ENABLE = 0x0001;
+    private static final int FLAGS_QMASK = 0x000e;
+    private static final int FLAGS_QSIZE = 0x0070;
+    private static final int FLAGS_64BIT = 0x0080;
+    private static final int FLAGS_MASKBIT = 0x0100;
+
+    private PciMsi() {
+    }
+
+    /**
+     * {@code __pci_enable_msi_range(dev, 1, 1, NULL)} and {@code msi_capability_init}: refuse if MSI
+     * is already on or the device has no capability ({@code pci_msi_vec_count}: {@code -EINVAL});
+     * disable MSI while setting up; mask vector 0 if the capability can; allocate the irq and its
+     * vector and write the message (control with MME 0, address, upper address if 64-bit, data);
+     * {@code pci_intx_for_msi(dev, 0)} sets {@code PCI_COMMAND_INTX_DISABLE}; enable MSI; then
+     * {@code pcibios_free_irq} (arch/x86/pci/common.c@v6.12) gives back the INTx GSI
+     * ({@code acpi_pci_irq_disable}) and {@code dev->irq} becomes the MSI irq.
+     *
+     * @param k the kernel
+     * @param d the device
+     * @return 1 (vectors enabled) or a negative errno
+     */
+    static int enable(final LinuxKernel k, final LinuxKernel.PciDev d) {
+        final PciFunction f = d.function();
+        if (d.isMsiEnabled()) {
+            return -Errno.EINVAL;
+        }
+        final int cap = findCapability(f, CAP_ID_MSI);
+        if (cap == 0) {
+            k.log.log(k.actor, "%s: pci_alloc_irq_vectors(PCI_IRQ_MSI): no MSI capability = %s", f.bdf(),
+                Errno.name(-Errno.EINVAL));
+            return -Errno.EINVAL;
+        }
+        if (k.domain.hasPirqNotion()) {
+            k.log.log(k.actor, "%s: MSI with XENFEAT_hvm_pirqs (xen_hvm_setup_msi_irqs) is not modelled = %s",
+                f.bdf(), Errno.name(-Errno.EOPNOTSUPP));
+            return -Errno.EOPNOTSUPP;
+        }
+        final int flags = f.configRead(cap + FLAGS, 2);
+        final boolean is64 = (flags & FLAGS_64BIT) != 0;
+        // pci_msi_set_enable(dev, 0)
+        f.configWrite(cap + FLAGS, 2, flags & ~FLAGS_ENABLE);
+        if ((flags & FLAGS_MASKBIT) != 0) {
+            // pci_msi_mask(entry, msi_multi_mask(entry)): vector 0 masked while it is set up
+            f.configWrite(cap + (is64 ? 0x10 : 0x0c), 4, 1);
+        }
+        // pci_msi_setup_msi_irqs: the irq, its vector, the message (__irq_msi_compose_msg)
+        final LinuxIrq irq = k.irqs.allocMsi();
+        irq.configure(false, false);
+        final int vector = k.irqs.assignVector(irq);
+        final long address = ApicBus.MSI_ADDRESS_BASE | (long) (k.cpu().vlapic().apicId() & 0xff) << 12;
+        final int data = vector;        // fixed delivery, edge, assert
+        // __pci_write_msi_msg: control with MME = 0 (one vector), address, upper address, data
+        final int ctrl = f.configRead(cap + FLAGS, 2) & ~FLAGS_QSIZE;
+        f.configWrite(cap + FLAGS, 2, ctrl);
+        f.configWrite(cap + 4, 4, (int) address);
+        if (is64) {
+            f.configWrite(cap + 8, 4, (int) (address >>> 32));
+            f.configWrite(cap + 0x0c, 2, data);
+        } else {
+            f.configWrite(cap + 8, 2, data);
+        }
+        if ((flags & FLAGS_MASKBIT) != 0) {
+            f.configWrite(cap + (is64 ? 0x10 : 0x0c), 4, 0);   // unmasked at activation
+        }
+        // pci_intx_for_msi(dev, 0), then pci_msi_set_enable(dev, 1)
+        final int cmd = f.configRead(PciConfigRegisters.COMMAND, 2);
+        if ((cmd & PciConfigRegisters.COMMAND_INTX_DISABLE) == 0) {
+            f.configWrite(PciConfigRegisters.COMMAND, 2, cmd | PciConfigRegisters.COMMAND_INTX_DISABLE);
+        }
+        f.configWrite(cap + FLAGS, 2, f.configRead(cap + FLAGS, 2) | FLAGS_ENABLE);
+        // pcibios_free_irq -> acpi_pci_irq_disable: the INTx GSI is given back
+        k.acpiPciIrqDisable(d);
+        d.msiEnabled(irq.irq());
+        k.log.log(k.actor, "%s: PCI-MSI: IRQ %d, vector 0x%02x, message address 0x%x data 0x%04x (MSI capability"
+            + " at 0x%02x, %d vector(s) capable)", f.bdf(), irq.irq(), vector, address, data, cap,
+            1 << ((flags & FLAGS_QMASK) >> 1));
+        return 1;
+    }
+
+    /**
+     * {@code pci_find_capability} (drivers/pci/pci.c@v6.12): if status has the capability list bit,
+     * walk from 0x34, at most 48 entries ({@code PCI_FIND_CAP_TTL}); each read is the guest's.
+     *
+     * @param f the function
+     * @param id capability id
+     * @return its offset, 0 if none
+     */
+    static int findCapability(final PciFunction f, final int id) {
+        if ((f.configRead(PciConfigRegisters.STATUS, 2) & 0x10) == 0) {
+            return 0;
+        }
+        int at = f.configRead(0x34, 1) & 0xfc;
+        for (int ttl = 48; ttl > 0 && at >= 0x40; ttl--) {
+            final int header = f.configRead(at, 2);
+            if ((header & 0xff) == 0xff) {
+                return 0;
+            }
+            if ((header & 0xff) == id) {
+                return at;
+            }
+            at = (header >>> 8) & 0xfc;
+        }
+        return 0;
+    }
+}
