@@ -3,6 +3,7 @@ package io.irqsim.cli;
 import io.irqsim.dm.vfiouser.TestPciDevice;
 import io.irqsim.dm.vfiouser.VfioUser;
 import io.irqsim.dm.vfiouser.VfioUserTestServer;
+import io.irqsim.guest.device.NicTestDevice;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,71 @@ class RunVfioUserTest {
             "traffic: []",
             ""));
         return file;
+    }
+
+    /** An {@code irq: msi} entry in a guest without XENFEAT_hvm_pirqs (or with, if {@code hvmPirq}). */
+    private Path msiScenario(final Path sock, final int interrupts, final boolean hvmPirq) throws Exception {
+        final Path file = dir.resolve("vfio-msi.yaml");
+        Files.writeString(file, String.join("\n",
+            "name: vfio-user-nic-msi",
+            "guests:",
+            "  - name: domU",
+            "    hvmPirq: " + hvmPirq,
+            "    vfioUser: [{socket: \"unix:" + sock + "\", slot: 6, interrupts: " + interrupts + ", irq: msi}]",
+            "traffic: []",
+            ""));
+        return file;
+    }
+
+    @Test
+    void guestDriverTakesTheServersMsisOnTheVectorItProgrammed() throws Exception {
+        final int n = 3;
+        final TestPciDevice device = TestPciDevice.withMsi();
+        final AtomicInteger acks = new AtomicInteger();
+        final Path sock = dir.resolve("dev.sock");
+        // the device raises its next MSI when the guest's driver ACKs the previous one, n in all
+        server = VfioUserTestServer.start(sock, (h, p, fds) -> {
+            final VfioUserTestServer.Reply reply = device.handle(h, p, fds);
+            final ByteBuffer b = ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN);
+            if (h.command() == VfioUser.CMD_REGION_WRITE && p.length >= 16 && b.getInt(8) == VfioUser.REGION_BAR0
+                && b.getLong(0) == NicTestDevice.REG_ACK && acks.incrementAndGet() < n) {
+                device.fire();
+            }
+            return reply;
+        });
+        device.fire();          // pending before the plug: fires once the guest has enabled MSI
+        final CliRun.Result r = CliRun.run("run", msiScenario(sock, n, false).toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        // the vector the vLAPIC took is the data the guest wrote into the MSI capability, as the server saw it
+        final int vector = device.config(TestPciDevice.MSI_CAP + 0x0c, 2);
+        assertTrue(r.out().contains(String.format("vfio-user 4952:5153 from unix:%s in domU at 00:06.0 (MSI, vector"
+            + " 0x%02x): MSI injected 3 time(s), 3 EOI'd by the guest, 3 handled by its driver%n", sock, vector)), r.out());
+        assertEquals(0xFEE0_0000, device.config(TestPciDevice.MSI_CAP + 4, 4));
+        assertEquals(1, device.msiEventfdSets());
+        assertEquals(n, device.msiRaised());
+        assertEquals(n, acks.get());
+        // the interrupt pending at the plug raised INTx once when its eventfd came (before the guest
+        // enabled MSI); the guest never saw it: its driver took the MSIs only
+        assertEquals(1, device.intxRaised());
+    }
+
+    @Test
+    void msiFromAServerWithoutAnMsiCapabilityFailsTheRunWithTheReason() throws Exception {
+        final Path sock = dir.resolve("dev.sock");
+        server = VfioUserTestServer.start(sock, new TestPciDevice());
+        final CliRun.Result r = CliRun.run("run", msiScenario(sock, 1, false).toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("guests[0].vfioUser[0]: cannot plug " + sock
+            + ": irq: msi, but the device has no MSI capability in its config space"), r.err());
+    }
+
+    @Test
+    void msiInAGuestWithHvmPirqsFailsTheRunRatherThanDeliverItWrong() throws Exception {
+        final Path sock = dir.resolve("dev.sock");
+        server = VfioUserTestServer.start(sock, TestPciDevice.withMsi());
+        final CliRun.Result r = CliRun.run("run", msiScenario(sock, 1, true).toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("irq: msi in a guest with XENFEAT_hvm_pirqs is not modelled"), r.err());
     }
 
     @Test
