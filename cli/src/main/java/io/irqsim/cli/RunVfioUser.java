@@ -117,7 +117,8 @@ final class RunVfioUser implements AutoCloseable {
             if (d.msi() != null) {
                 out.printf("vfio-user %04x:%04x from unix:%s in %s at %s (MSI%s): MSI injected %d time(s), %d EOI'd by the"
                         + " guest, %s%n", d.function().vendorId(), d.function().deviceId(), e.spec().socketPath(), e.guest(),
-                    bdf, d.msi().lastVector() < 0 ? "" : String.format(", vector 0x%02x", d.msi().lastVector()),
+                    bdf, d.msi().lastPirq() >= 0 ? ", pirq " + d.msi().lastPirq()
+                        : d.msi().lastVector() < 0 ? "" : String.format(", vector 0x%02x", d.msi().lastVector()),
                     d.msi().injected(), d.msi().eois(),
                     drv == null ? "no driver bound" : drv.handled() + " handled by its driver");
                 continue;

@@ -98,8 +98,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
      * @param useMsi whether the guest's driver uses MSI
      * @return the plugged device
      * @throws IOException if the device is not PCI, refuses a command, the slot is taken, or MSI is
-     *     asked of a device without an MSI capability and MSI vectors or of a guest with
-     *     {@code XENFEAT_hvm_pirqs}
+     *     asked of a device without an MSI capability and MSI vectors
      */
     public static VfioUserGuestDevice plug(final ScenarioMachine machine, final String guestName,
                                            final VfioUserClient vfio, final String socket, final int slot,
@@ -113,10 +112,6 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         final Bdf bdf = new Bdf(0, slot, 0);
         if (dm.bus().function(bdf) != null) {
             throw new IOException("slot " + slot + " of " + guestName + " holds " + dm.bus().function(bdf).name());
-        }
-        if (useMsi && domain.hasPirqNotion()) {
-            throw new IOException("irq: msi in a guest with XENFEAT_hvm_pirqs is not modelled (Linux's"
-                + " xen_hvm_setup_msi_irqs sends MSI as pirq events); use irq: intx or hvmPirq: false");
         }
         final Msg.RegisterPci id = VfioUserBridge.identity(vfio, slot);
         final VfioUserConfigSpace view = VfioUserConfigSpace.create(vfio, bdf,

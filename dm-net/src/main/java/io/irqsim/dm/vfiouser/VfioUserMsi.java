@@ -4,6 +4,7 @@ import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.Pirq;
 import io.irqsim.hv.domain.Vcpu;
 import io.irqsim.hw.apic.LocalApic;
 import io.irqsim.hw.pci.PciConfigRegisters;
@@ -27,13 +28,14 @@ import java.io.IOException;
  * the device's memory write; QEMU under Xen turns a write into the APIC's MSI window into
  * {@code XEN_DMOP_inject_msi} ({@code xen/arch/x86/hvm/dm.c} &rarr; {@code hvm_inject_msi},
  * xen/arch/x86/hvm/irq.c@RELEASE-4.20.0 &rarr; {@code vmsi_deliver} to the vLAPICs the destination
- * names). The write goes through the bus-master address space ({@code pci_msi_trigger}), so with
- * bus mastering off it is dropped.</li>
+ * names; for data vector 0, the message a guest with {@code XENFEAT_hvm_pirqs} programs, the event
+ * of the pirq in its destination bits). The write goes through the bus-master address space
+ * ({@code pci_msi_trigger}), so with bus mastering off it is dropped.</li>
  * </ul>
  *
  * <p>{@link #deliver} waits (wall clock, bounded) for vector 0's eventfd, injects, and advances
- * virtual time until no vLAPIC of the guest has the vector requested or in service (the guest's
- * handler ran and EOId it).
+ * virtual time until the guest is done with it: no vLAPIC of the guest has the vector requested or
+ * in service (native), or, for a pirq event, the vCPU is no longer stalled in the handler.
  */
 public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoCloseable {
 
@@ -49,6 +51,7 @@ public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoC
     private long eois;
     private long enables;
     private int lastVector = -1;
+    private int lastPirq = -1;
 
     VfioUserMsi(final ScenarioMachine machine, final Domain guest, final VfioUserClient vfio,
                 final VfioUserConfigSpace config, final Eventfd intx, final String socket) {
@@ -154,6 +157,10 @@ public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoC
                 + " mastering off (pci_msi_trigger writes through the bus-master address space)", socket, address, data));
         }
         final int vector = data & 0xff;
+        if (vector == 0) {
+            injectPirq(address, data);
+            return;
+        }
         final long acceptedBefore = accepted();
         final int rc = xen.dmop().injectMsi(xen.hardwareDomain(), guest.id(), address, data);
         if (rc != 0) {
@@ -182,6 +189,49 @@ public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoC
             machine.timeline().log("vfio-user", "first MSI from %s: XEN_DMOP_inject_msi(address 0x%x, data 0x%x) ->"
                 + " vector 0x%02x, EOId by the guest", socket, address, data, vector);
         }
+    }
+
+    /** The message names a pirq ({@code hvm_inject_msi}'s vector-0 branch): its event, then the handler's end. */
+    private void injectPirq(final long address, final int data) throws IOException {
+        final Hypervisor xen = machine.xen();
+        final int pirq = (int) (((address >>> 32) & 0xffff_ff00L) | ((address >>> 12) & 0xff));
+        final int rc = xen.dmop().injectMsi(xen.hardwareDomain(), guest.id(), address, data);
+        if (rc != 0) {
+            throw new IOException(String.format("XEN_DMOP_inject_msi(address 0x%x, data 0x%x) for %s (pirq %d)"
+                + " failed: %s", address, data, socket, pirq, Errno.name(rc)));
+        }
+        injected++;
+        xen.drain();
+        final Pirq p = guest.pirqs().get(pirq);
+        if (p == null || !p.isEvtchnBound()) {
+            throw new IOException(String.format("%s: MSI for pirq %d reached no event channel of %s (send_guest_pirq"
+                + " drops it)", socket, pirq, guest.name()));
+        }
+        for (long t = 0; busy() && t < VfioUserGuestDevice.EOI_WINDOW_NS; t += STEP_NS) {
+            xen.advanceTime(STEP_NS);
+        }
+        if (config.failure() != null) {
+            throw config.failure();
+        }
+        if (busy()) {
+            throw new IOException(String.format("%s: the guest did not finish MSI pirq %d (interrupt %d) within %d ns"
+                + " of virtual time", socket, pirq, injected, VfioUserGuestDevice.EOI_WINDOW_NS));
+        }
+        eois++;
+        lastPirq = pirq;
+        if (injected == 1) {
+            machine.timeline().log("vfio-user", "first MSI from %s: XEN_DMOP_inject_msi(address 0x%x, data 0x%x) ->"
+                + " pirq %d event, handled by the guest", socket, address, data, pirq);
+        }
+    }
+
+    private boolean busy() {
+        for (final Vcpu v : guest.vcpus()) {
+            if (v.isBlocked() || v.ioreqsInFlight() > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static final long STEP_NS = 10_000L;
@@ -229,6 +279,11 @@ public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoC
     /** @return the vector of the last MSI the guest took, -1 before any */
     public int lastVector() {
         return lastVector;
+    }
+
+    /** @return the pirq of the last MSI the guest took as an event ({@code XENFEAT_hvm_pirqs}), -1 before any */
+    public int lastPirq() {
+        return lastPirq;
     }
 
     /** @return why enabling or disabling failed, or null */

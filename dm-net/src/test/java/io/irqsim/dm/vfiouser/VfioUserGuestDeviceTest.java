@@ -143,16 +143,33 @@ class VfioUserGuestDeviceTest {
     }
 
     @Test
-    void msiInAGuestWithHvmPirqsIsRefusedAtThePlugRatherThanDeliveredWrong() throws Exception {
+    void msiInAGuestWithHvmPirqsCarriesThePirqAndArrivesAsItsEvent() throws Exception {
+        final TestPciDevice pci = TestPciDevice.withMsi();
         final Path sock = dir.resolve("dev.sock");
-        server = VfioUserTestServer.start(sock, TestPciDevice.withMsi());
+        server = VfioUserTestServer.start(sock, pci);
+        // the status-quo strategy's Xen 4.18 toolstack creates the guest with XEN_X86_EMU_USE_PIRQ
         machine = ScenarioMachine.boot(Scenario.defaultScenario(), Strategies.byName(Scenario.DEFAULT_STRATEGY));
-        try (VfioUserClient c = VfioUserClient.connect(sock, 5_000)) {
-            final IOException e = assertThrows(IOException.class,
-                () -> VfioUserGuestDevice.plug(machine, "domU", c, sock.toString(), 6, true));
-            assertTrue(e.getMessage().startsWith("irq: msi in a guest with XENFEAT_hvm_pirqs is not modelled"),
-                e.getMessage());
-        }
+        device = VfioUserGuestDevice.plug(machine, "domU", VfioUserClient.connect(sock, 5_000), sock.toString(), 6,
+            true);
+        final int cap = TestPciDevice.MSI_CAP;
+        // xen_msi_compose_msg as the server saw it: the APIC window, the pirq in the destination ID
+        // bits (7:0) and address bits 63:40, data vector 0 with ExtINT delivery
+        final long address = pci.config(cap + 4, 4) & 0xffff_ffffL | (long) pci.config(cap + 8, 4) << 32;
+        assertEquals(0xFEE0_0000L, address & 0xFFF0_0FFFL);
+        assertEquals(0x0700, pci.config(cap + 0x0c, 2));
+        final int pirq = (int) ((address >>> 32) & 0xffff_ff00L | (address >>> 12) & 0xff);
+        final NicTestDriver drv = machine.guest("domU").driver(new Bdf(0, 6, 0));
+        final LinuxIrq irq = machine.guest("domU").irqs().byIrq(drv.irq());
+        assertTrue(irq.isMsi());
+        assertEquals(pirq, irq.pirq());
+        pci.fire();
+        device.deliver(1, 5_000);
+        assertEquals(1, device.msi().injected());
+        assertEquals(pirq, device.msi().lastPirq());
+        assertEquals(1, drv.handled());
+        // hvm_inject_msi mapped the pirq as an emulated MSI the first time
+        assertEquals(io.irqsim.hv.domain.Pirq.EMUIRQ_MSI_EMU,
+            machine.guest("domU").domain().pirqs().get(pirq).emuirq());
     }
 
     @Test

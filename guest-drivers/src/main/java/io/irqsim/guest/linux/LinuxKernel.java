@@ -332,9 +332,10 @@ public abstract class LinuxKernel implements GuestKernel {
                 // irq_startup -> irq_enable clears IRQD_IRQ_DISABLED before it unmasks, so an
                 // interrupt the unmask lets through finds the irq enabled
                 d.setStarted(true);
-                // an MSI irq was activated (vector, message written) when it was allocated; with no
-                // per-vector mask bit there is nothing to unmask (pci_msi_unmask_irq)
-                rc = d.isMsi() ? 0 : backend.startup(d);
+                // a native MSI irq was activated (vector, message written) when it was allocated; with no
+                // per-vector mask bit there is nothing to unmask (pci_msi_unmask_irq). A Xen pirq MSI
+                // binds its event channel (startup_pirq)
+                rc = d.isMsi() && d.pirq() < 0 ? 0 : backend.startup(d);
                 d.setStarted(rc == 0);
             }
         }
@@ -375,8 +376,8 @@ public abstract class LinuxKernel implements GuestKernel {
             }
             d.recordMaskedWithoutAction();
             xen.trace().event(GuestEvent.IRQ_UNHANDLED, vector, d.irq(), 0);
-            if (!d.isMsi()) {
-                backend.mask(d);        // MSI without per-vector masking: nothing to mask
+            if (!d.isMsi() || d.pirq() >= 0) {
+                backend.mask(d);        // native MSI without per-vector masking: nothing to mask
             }
             backend.eoi(d, vector);
             return;

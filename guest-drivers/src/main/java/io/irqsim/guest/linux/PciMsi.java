@@ -1,6 +1,7 @@
 package io.irqsim.guest.linux;
 
 import io.irqsim.hv.Errno;
+import io.irqsim.hv.hypercall.PhysdevOps;
 import io.irqsim.hw.apic.ApicBus;
 import io.irqsim.hw.pci.PciConfigRegisters;
 import io.irqsim.hw.pci.PciFunction;
@@ -14,13 +15,18 @@ import io.irqsim.hw.pci.PciFunction;
  * config access of the function as the guest sees it, so on a vfio-user function the device
  * model's MSI emulation sees the enable, as it would under QEMU.
  *
- * <p>Simplified: one vector (the NIC test driver asks for one); the destination is the boot vCPU in
- * physical mode with fixed delivery, edge (no matrix allocator spread, no logical/cluster mode); no
- * affinity, no per-vector masking beyond masking vector 0 during setup when the capability has mask
- * bits. With {@code XENFEAT_hvm_pirqs} Linux routes MSI through Xen pirqs instead
- * ({@code xen_hvm_setup_msi_irqs}, arch/x86/pci/xen.c: the message carries the pirq, Xen's
- * {@code hvm_inject_msi} xen/arch/x86/hvm/irq.c@RELEASE-4.20.0 sends it as an event for data vector
- * 0): that path is not modelled and is refused with {@code -EOPNOTSUPP}.
+ * <p>With {@code XENFEAT_hvm_pirqs} the irq domain is Xen's ({@code xen_hvm_setup_msi_irqs},
+ * arch/x86/pci/xen.c@v6.12): a pirq from {@code PHYSDEVOP_get_free_pirq(MAP_PIRQ_TYPE_MSI)}, a message
+ * that carries it instead of a vector ({@code xen_msi_compose_msg}: destination ID bits 7:0 and
+ * address bits 63:40 the pirq, data vector 0 with ExtINT delivery), an irq bound to the pirq
+ * ({@code xen_bind_pirq_msi_to_irq}); {@code request_irq} then binds its event channel
+ * ({@code startup_pirq}) and Xen's {@code hvm_inject_msi} sends the pirq's event.
+ *
+ * <p>Simplified: one vector (the NIC test driver asks for one); natively the destination is the boot
+ * vCPU in physical mode with fixed delivery, edge (no matrix allocator spread, no logical/cluster
+ * mode); no affinity, no per-vector masking beyond masking vector 0 during setup when the capability
+ * has mask bits. The Linux functions are modelled from their v6.12 behaviour as known, not re-read
+ * here (no Linux mirror in this environment).
  */
 final class PciMsi {
 
@@ -32,6 +38,8 @@ final class PciMsi {
     private static final int FLAGS_QSIZE = 0x0070;
     private static final int FLAGS_64BIT = 0x0080;
     private static final int FLAGS_MASKBIT = 0x0100;
+    /** {@code APIC_DELIVERY_MODE_EXTINT}. */
+    private static final int APIC_DELIVERY_MODE_EXTINT = 7;
 
     private PciMsi() {
     }
@@ -60,11 +68,6 @@ final class PciMsi {
                 Errno.name(-Errno.EINVAL));
             return -Errno.EINVAL;
         }
-        if (k.domain.hasPirqNotion()) {
-            k.log.log(k.actor, "%s: MSI with XENFEAT_hvm_pirqs (xen_hvm_setup_msi_irqs) is not modelled = %s",
-                f.bdf(), Errno.name(-Errno.EOPNOTSUPP));
-            return -Errno.EOPNOTSUPP;
-        }
         final int flags = f.configRead(cap + FLAGS, 2);
         final boolean is64 = (flags & FLAGS_64BIT) != 0;
         // pci_msi_set_enable(dev, 0)
@@ -73,12 +76,30 @@ final class PciMsi {
             // pci_msi_mask(entry, msi_multi_mask(entry)): vector 0 masked while it is set up
             f.configWrite(cap + (is64 ? 0x10 : 0x0c), 4, 1);
         }
-        // pci_msi_setup_msi_irqs: the irq, its vector, the message (__irq_msi_compose_msg)
-        final LinuxIrq irq = k.irqs.allocMsi();
+        final LinuxIrq irq;
+        final long address;
+        final int data;
+        if (k.domain.hasPirqNotion()) {
+            // xen_hvm_setup_msi_irqs: xen_allocate_pirq_msi, xen_msi_compose_msg, xen_bind_pirq_msi_to_irq
+            final int pirq = k.xen.physdev().getFreePirq(k.domain, PhysdevOps.MAP_PIRQ_TYPE_MSI);
+            k.log.log(k.actor, "%s: xen_hvm_setup_msi_irqs: PHYSDEVOP_get_free_pirq(MSI) = %s", f.bdf(),
+                pirq < 0 ? Errno.name(pirq) : "pirq " + pirq);
+            if (pirq < 0) {
+                f.configWrite(cap + FLAGS, 2, flags & ~FLAGS_ENABLE);
+                return -Errno.ENODEV;
+            }
+            irq = k.irqs.allocMsi();
+            irq.setPirq(pirq);
+            address = ApicBus.MSI_ADDRESS_BASE | (long) (pirq & 0xff) << 12 | (pirq & 0xffff_ff00L) << 32;
+            data = APIC_DELIVERY_MODE_EXTINT << 8;      // vector 0: "a pirq, not a vector"
+        } else {
+            // pci_msi_setup_msi_irqs: the irq, its vector, the message (__irq_msi_compose_msg)
+            irq = k.irqs.allocMsi();
+            k.irqs.assignVector(irq);
+            address = ApicBus.MSI_ADDRESS_BASE | (long) (k.cpu().vlapic().apicId() & 0xff) << 12;
+            data = irq.vector();        // fixed delivery, edge, assert
+        }
         irq.configure(false, false);
-        final int vector = k.irqs.assignVector(irq);
-        final long address = ApicBus.MSI_ADDRESS_BASE | (long) (k.cpu().vlapic().apicId() & 0xff) << 12;
-        final int data = vector;        // fixed delivery, edge, assert
         // __pci_write_msi_msg: control with MME = 0 (one vector), address, upper address, data
         final int ctrl = f.configRead(cap + FLAGS, 2) & ~FLAGS_QSIZE;
         f.configWrite(cap + FLAGS, 2, ctrl);
@@ -101,9 +122,9 @@ final class PciMsi {
         // pcibios_free_irq -> acpi_pci_irq_disable: the INTx GSI is given back
         k.acpiPciIrqDisable(d);
         d.msiEnabled(irq.irq());
-        k.log.log(k.actor, "%s: PCI-MSI: IRQ %d, vector 0x%02x, message address 0x%x data 0x%04x (MSI capability"
-            + " at 0x%02x, %d vector(s) capable)", f.bdf(), irq.irq(), vector, address, data, cap,
-            1 << ((flags & FLAGS_QMASK) >> 1));
+        k.log.log(k.actor, "%s: PCI-MSI: IRQ %d, %s, message address 0x%x data 0x%04x (MSI capability"
+            + " at 0x%02x, %d vector(s) capable)", f.bdf(), irq.irq(), irq.pirq() >= 0 ? "pirq " + irq.pirq()
+            : String.format("vector 0x%02x", irq.vector()), address, data, cap, 1 << ((flags & FLAGS_QMASK) >> 1));
         return 1;
     }
 
