@@ -84,7 +84,7 @@ final class RunVfioUser implements AutoCloseable {
         for (final Entry e : entries) {
             try {
                 plugged.add(VfioUserGuestDevice.plug(m, e.guest(), e.client(), e.spec().socketPath(),
-                    e.spec().virtualSlot(), e.spec().msi()));
+                    e.spec().virtualSlot(), e.spec().irq()));
                 pluggedEntries.add(e);
             } catch (final IOException ex) {
                 failures.add(e.path() + ": cannot plug " + e.spec().socketPath() + ": " + ex.getMessage());
@@ -120,6 +120,14 @@ final class RunVfioUser implements AutoCloseable {
                     bdf, d.msi().lastPirq() >= 0 ? ", pirq " + d.msi().lastPirq()
                         : d.msi().lastVector() < 0 ? "" : String.format(", vector 0x%02x", d.msi().lastVector()),
                     d.msi().injected(), d.msi().eois(),
+                    drv == null ? "no driver bound" : drv.handled() + " handled by its driver");
+                continue;
+            }
+            if (d.msix() != null) {
+                out.printf("vfio-user %04x:%04x from unix:%s in %s at %s (MSI-X%s): MSI-X injected %d time(s), %d finished"
+                        + " by the guest, %s%n", d.function().vendorId(), d.function().deviceId(), e.spec().socketPath(),
+                    e.guest(), bdf, d.msix().lastVector() < 0 ? "" : String.format(", vector 0x%02x", d.msix().lastVector()),
+                    d.msix().injected(), d.msix().eois(),
                     drv == null ? "no driver bound" : drv.handled() + " handled by its driver");
                 continue;
             }

@@ -50,13 +50,18 @@ class RunVfioUserTest {
 
     /** An {@code irq: msi} entry in a guest without XENFEAT_hvm_pirqs (or with, if {@code hvmPirq}). */
     private Path msiScenario(final Path sock, final int interrupts, final boolean hvmPirq) throws Exception {
+        return irqScenario(sock, interrupts, hvmPirq, "msi");
+    }
+
+    private Path irqScenario(final Path sock, final int interrupts, final boolean hvmPirq, final String irq)
+        throws Exception {
         final Path file = dir.resolve("vfio-msi.yaml");
         Files.writeString(file, String.join("\n",
             "name: vfio-user-nic-msi",
             "guests:",
             "  - name: domU",
             "    hvmPirq: " + hvmPirq,
-            "    vfioUser: [{socket: \"unix:" + sock + "\", slot: 6, interrupts: " + interrupts + ", irq: msi}]",
+            "    vfioUser: [{socket: \"unix:" + sock + "\", slot: 6, interrupts: " + interrupts + ", irq: " + irq + "}]",
             "traffic: []",
             ""));
         return file;
@@ -92,6 +97,34 @@ class RunVfioUserTest {
         // the interrupt pending at the plug raised INTx once when its eventfd came (before the guest
         // enabled MSI); the guest never saw it: its driver took the MSIs only
         assertEquals(1, device.intxRaised());
+    }
+
+    @Test
+    void guestDriverTakesTheServersMsixVectorThroughItsTableEntry() throws Exception {
+        final int n = 2;
+        final TestPciDevice device = TestPciDevice.withMsix();
+        final AtomicInteger acks = new AtomicInteger();
+        final Path sock = dir.resolve("dev.sock");
+        server = VfioUserTestServer.start(sock, (h, p, fds) -> {
+            final VfioUserTestServer.Reply reply = device.handle(h, p, fds);
+            final ByteBuffer b = ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN);
+            if (h.command() == VfioUser.CMD_REGION_WRITE && p.length >= 16 && b.getInt(8) == VfioUser.REGION_BAR0
+                && b.getLong(0) == NicTestDevice.REG_ACK && acks.incrementAndGet() < n) {
+                device.fire();
+            }
+            return reply;
+        });
+        device.fire();
+        final CliRun.Result r = CliRun.run("run", irqScenario(sock, n, false, "msix").toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        // the guest's first dynamic vector (LinuxIrqTable.FIRST_DYNAMIC_VECTOR): nothing else in domU has one
+        assertTrue(r.out().contains(String.format("vfio-user 4952:5153 from unix:%s in domU at 00:06.0 (MSI-X, vector"
+            + " 0x41): MSI-X injected 2 time(s), 2 finished by the guest, 2 handled by its driver%n", sock)), r.out());
+        // the interrupt pending at the plug was raised at both SET_IRQS of vector 0 (the enable and the
+        // guest's unmask); the eventfd's counter carries the two as one firing, so the guest took n
+        assertEquals(n + 1, device.msixRaised());
+        assertEquals(2, device.msixEventfdSets());
+        assertEquals(0, device.msiRaised());
     }
 
     @Test

@@ -33,8 +33,13 @@ import java.io.IOException;
  * <p>The function's own accessors ({@link #vendorId()}, {@link #barAddress}, ...) read the copy;
  * only the guest's {@link #configRead}/{@link #configWrite} go to the server. A failed forward
  * reads all ones (QEMU returns the errno; the guest sees garbage either way) and is kept in
- * {@link #failure()}. MSI-X is not emulated: its capability, if the server has one, is forwarded
- * like any other, and the guest model uses MSI or INTx.
+ * {@link #failure()}.
+ *
+ * <p><b>MSI-X</b>: the capability's 12 bytes are emulated too ({@code MSIX_CAP_LENGTH}, "QEMU emulates
+ * all of MSI &amp; MSIX"), with only enable and function mask writable ({@code msix_init}); a write
+ * covering its control tells {@link MsixListener#msixControlWritten} the state before it
+ * ({@code msix_write_config}, then {@code vfio_msix_enable} / {@code vfio_msix_disable}). The table
+ * and PBA live in a BAR and are {@link VfioUserMsix}'s.
  */
 public final class VfioUserConfigSpace extends PciFunction {
 
@@ -54,6 +59,26 @@ public final class VfioUserConfigSpace extends PciFunction {
     public static final int MSI_FLAGS_64BIT = 0x0080;
     /** {@code PCI_MSI_FLAGS_MASKBIT}. */
     public static final int MSI_FLAGS_MASKBIT = 0x0100;
+
+    /** {@code PCI_CAP_ID_MSIX}. */
+    public static final int CAP_ID_MSIX = 0x11;
+    /** {@code MSIX_CAP_LENGTH}. */
+    public static final int MSIX_CAP_LENGTH = 12;
+    /** {@code PCI_MSIX_FLAGS_ENABLE}, {@code PCI_MSIX_FLAGS_MASKALL}, {@code PCI_MSIX_FLAGS_QSIZE}. */
+    public static final int MSIX_FLAGS_ENABLE = 0x8000;
+    public static final int MSIX_FLAGS_MASKALL = 0x4000;
+    public static final int MSIX_FLAGS_QSIZE = 0x07ff;
+
+    /** Told when the guest writes the (emulated) MSI-X control word. */
+    public interface MsixListener {
+        /**
+         * The control word was written.
+         *
+         * @param wasEnabled MSI-X enable before the write
+         * @param wasMaskAll the function mask before the write
+         */
+        void msixControlWritten(boolean wasEnabled, boolean wasMaskAll);
+    }
 
     /** Told when the guest turns MSI on or off in the (emulated) capability. */
     public interface MsiListener {
@@ -83,7 +108,9 @@ public final class VfioUserConfigSpace extends PciFunction {
     private final int msiCap;
     private final int msiCapSize;
     private final boolean msi64;
+    private final int msixCap;
     private MsiListener listener = NO_LISTENER;
+    private MsixListener msixListener;
     private IOException failure;
     private long forwardedReads;
     private long forwardedWrites;
@@ -137,6 +164,17 @@ public final class VfioUserConfigSpace extends PciFunction {
         this.msiCap = size == 0 ? 0 : cap;
         this.msiCapSize = size;
         this.msi64 = is64;
+        // msix_init: table size kept, enable and function mask clear and the only writable bits
+        final int xcap = findCapability(server, CAP_ID_MSIX);
+        if (xcap != 0 && xcap + MSIX_CAP_LENGTH <= PciConfigRegisters.CONFIG_SIZE) {
+            final int flags = (server[xcap + 2] & 0xff) | (server[xcap + 3] & 0xff) << 8;
+            put16(xcap + 2, flags & MSIX_FLAGS_QSIZE);
+            mask16(xcap + 2, MSIX_FLAGS_ENABLE | MSIX_FLAGS_MASKALL);
+            fill(xcap, MSIX_CAP_LENGTH, 0xff);
+            this.msixCap = xcap;
+        } else {
+            this.msixCap = 0;
+        }
     }
 
     /**
@@ -248,9 +286,51 @@ public final class VfioUserConfigSpace extends PciFunction {
             } else if (was && !is) {
                 listener.msiDisabled();
             }
+        } else if (msixCap != 0 && offset < msixCap + MSIX_CAP_LENGTH && msixCap < offset + size) {
+            final boolean wasEnabled = msixEnabled();
+            final boolean wasMaskAll = msixMaskAll();
+            emulatedConfigWrite(offset, size, value);
+            if (msixListener != null && offset <= msixCap + 3 && msixCap + 2 < offset + size) {
+                msixListener.msixControlWritten(wasEnabled, wasMaskAll);
+            }
         } else {
             emulatedConfigWrite(offset, size, value);
         }
+    }
+
+    /** @param l who is told of MSI-X control writes (null: nobody) */
+    public void setMsixListener(final MsixListener l) {
+        this.msixListener = l;
+    }
+
+    /** @return offset of the MSI-X capability, 0 if the device has none */
+    public int msixCap() {
+        return msixCap;
+    }
+
+    /** @return {@code msix_enabled}: the enable bit of the emulated capability */
+    public boolean msixEnabled() {
+        return msixCap != 0 && (emulatedConfigRead(msixCap + 2, 2) & MSIX_FLAGS_ENABLE) != 0;
+    }
+
+    /** @return the function mask bit of the emulated capability */
+    public boolean msixMaskAll() {
+        return msixCap != 0 && (emulatedConfigRead(msixCap + 2, 2) & MSIX_FLAGS_MASKALL) != 0;
+    }
+
+    /** @return table entries (0 without MSI-X) */
+    public int msixEntries() {
+        return msixCap == 0 ? 0 : (emulatedConfigRead(msixCap + 2, 2) & MSIX_FLAGS_QSIZE) + 1;
+    }
+
+    /** @return the table's BIR and offset word ({@code PCI_MSIX_TABLE}) */
+    public int msixTable() {
+        return emulatedConfigRead(msixCap + 4, 4);
+    }
+
+    /** @return the PBA's BIR and offset word ({@code PCI_MSIX_PBA}) */
+    public int msixPba() {
+        return emulatedConfigRead(msixCap + 8, 4);
     }
 
     /** @param l who is told of MSI enable and disable (null: nobody) */

@@ -2,6 +2,7 @@ package io.irqsim.dm.vfiouser;
 
 import io.irqsim.dm.net.proto.Msg;
 import io.irqsim.guest.linux.LinuxDomU;
+import io.irqsim.guest.linux.PciIrqMode;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.toolstack.DeviceModel;
 import io.irqsim.hv.Hypervisor;
@@ -29,7 +30,9 @@ import java.io.IOException;
  * {@code vfio_pci_read_config}/{@code vfio_pci_write_config}): forwarded to region 7 except the
  * bits the VMM emulates. MSI ({@link VfioUserMsi}): when the guest enables the capability, the
  * server gets one eventfd per vector ({@code vfio_msi_enable}); each firing is injected with
- * {@code XEN_DMOP_inject_msi} with the address and data the guest programmed.
+ * {@code XEN_DMOP_inject_msi} with the address and data the guest programmed. MSI-X
+ * ({@link VfioUserMsix}): the table and PBA in the BAR are emulated, vectors set up as the guest
+ * unmasks them.
  *
  * <p>Everything runs on the machine's thread: {@link #deliver} waits (wall clock, bounded) for the
  * server's eventfd between interrupts, so the server, not virtual time, paces the device.
@@ -46,6 +49,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     private final Msg.RegisterPci function;
     private final VfioUserConfigSpace config;
     private final VfioUserMsi msi;
+    private final VfioUserMsix msix;
     private final int gsi;
     private final Eventfd intx;
     private final String socket;
@@ -56,13 +60,14 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
 
     private VfioUserGuestDevice(final ScenarioMachine machine, final Domain guest, final VfioUserClient vfio,
                                 final Msg.RegisterPci function, final VfioUserConfigSpace config, final Eventfd intx,
-                                final String socket, final boolean useMsi) {
+                                final String socket, final PciIrqMode mode) {
         this.machine = machine;
         this.guest = guest;
         this.vfio = vfio;
         this.function = function;
         this.config = config;
-        this.msi = useMsi ? new VfioUserMsi(machine, guest, vfio, config, intx, socket) : null;
+        this.msi = mode == PciIrqMode.MSI ? new VfioUserMsi(machine, guest, vfio, config, intx, socket) : null;
+        this.msix = mode == PciIrqMode.MSIX ? new VfioUserMsix(machine, guest, vfio, config, intx, socket) : null;
         this.gsi = function.pin() == 0 ? -1 : HvmIrq.pciIntxGsi(function.slot(), function.pin() - 1);
         this.intx = intx;
         this.socket = socket;
@@ -83,26 +88,32 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     public static VfioUserGuestDevice plug(final ScenarioMachine machine, final String guestName,
                                            final VfioUserClient vfio, final String socket, final int slot)
         throws IOException {
-        return plug(machine, guestName, vfio, socket, slot, false);
+        return plug(machine, guestName, vfio, socket, slot, PciIrqMode.INTX);
     }
 
     /**
      * As {@link #plug(ScenarioMachine, String, VfioUserClient, String, int)}, the guest's driver
-     * asking for MSI if {@code useMsi} ({@code irq: msi}).
+     * asking for {@code mode} ({@code irq: intx|msi|msix}).
      *
      * @param machine the booted machine (on its thread)
      * @param guestName the HVM guest
      * @param vfio a connected client, used by the device from now on (closed with it)
      * @param socket the server's socket, for messages
      * @param slot the guest PCI slot
-     * @param useMsi whether the guest's driver uses MSI
+     * @param mode what the guest's driver uses
      * @return the plugged device
-     * @throws IOException if the device is not PCI, refuses a command, the slot is taken, or MSI is
-     *     asked of a device without an MSI capability and MSI vectors
+     * @throws IOException if the device is not PCI, refuses a command, the slot is taken, or MSI
+     *     (MSI-X) is asked of a device without the capability and vectors; MSI-X in a guest with
+     *     {@code XENFEAT_hvm_pirqs} is not modelled and refused
      */
     public static VfioUserGuestDevice plug(final ScenarioMachine machine, final String guestName,
                                            final VfioUserClient vfio, final String socket, final int slot,
-                                           final boolean useMsi) throws IOException {
+                                           final PciIrqMode mode) throws IOException {
+        if (mode == PciIrqMode.MSIX && machine.guest(guestName) != null
+            && machine.guest(guestName).domain().hasPirqNotion()) {
+            throw new IOException("irq: msix in a guest with XENFEAT_hvm_pirqs is not modelled (Xen's MSI domain does"
+                + " not mask MSI-X entries and QEMU never masks a pirq message); use irq: msi, or hvmPirq: false");
+        }
         final LinuxDomU kernel = machine.guest(guestName);
         if (kernel == null) {
             throw new IOException("no HVM guest named " + guestName);
@@ -116,8 +127,10 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         final Msg.RegisterPci id = VfioUserBridge.identity(vfio, slot);
         final VfioUserConfigSpace view = VfioUserConfigSpace.create(vfio, bdf,
             String.format("vfio-user %04x:%04x", id.vendorId(), id.deviceId()), id);
-        if (useMsi) {
+        if (mode == PciIrqMode.MSI) {
             VfioUserMsi.check(vfio, view);
+        } else if (mode == PciIrqMode.MSIX) {
+            VfioUserMsix.check(vfio, view);
         }
         Eventfd fd = null;
         if (id.pin() != 0 && vfio.deviceInfo().numIrqs() > VfioUser.IRQ_INTX
@@ -130,8 +143,9 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
                 throw e;
             }
         }
-        final VfioUserGuestDevice d = new VfioUserGuestDevice(machine, domain, vfio, id, view, fd, socket, useMsi);
+        final VfioUserGuestDevice d = new VfioUserGuestDevice(machine, domain, vfio, id, view, fd, socket, mode);
         view.setMsiListener(d.msi);
+        view.setMsixListener(d.msix);
         // BARs in the slot's 64 KiB window (DeviceModel's layout), one after another in index order,
         // each naturally aligned; the BAR writes are config writes (the server sees them too)
         long next = DeviceModel.GUEST_MMIO_BASE + (long) slot * 0x10000;
@@ -150,7 +164,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         machine.timeline().log("vfio-user", "plugged %04x:%04x from %s into %s at %s, INT%s -> guest GSI %d",
             id.vendorId(), id.deviceId(), socket, guestName, bdf, id.pin() == 0 ? "-" : (char) ('A' + id.pin() - 1),
             d.gsi);
-        kernel.hotplug(view, useMsi);
+        kernel.hotplug(view, mode);
         if (view.failure() != null) {
             throw new IOException("config space of " + socket + ": " + view.failure().getMessage(), view.failure());
         }
@@ -168,6 +182,10 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     public void deliver(final long count, final int timeoutMillis) throws IOException {
         if (msi != null) {
             msi.deliver(count, timeoutMillis);
+            return;
+        }
+        if (msix != null) {
+            msix.deliver(count, timeoutMillis);
             return;
         }
         if (count > 0 && intx == null) {
@@ -250,6 +268,11 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         return msi;
     }
 
+    /** @return the MSI-X side, or null when the guest's driver does not use MSI-X */
+    public VfioUserMsix msix() {
+        return msix;
+    }
+
     /** @return the header presented to the guest */
     public Msg.RegisterPci function() {
         return function;
@@ -266,6 +289,9 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         guest.removeGsiEoiListener(this);
         if (msi != null) {
             msi.close();
+        }
+        if (msix != null) {
+            msix.close();
         }
         if (intx != null) {
             intx.close();
@@ -285,6 +311,9 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
 
         @Override
         public long read(final long offset, final int size) {
+            if (msix != null && msix.covers(index, offset, size)) {
+                return msix.read(index, offset, size);      // the emulated MSI-X table / PBA
+            }
             try {
                 return vfio.regionReadValue(index, offset, size);
             } catch (final IOException e) {
@@ -295,6 +324,10 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
 
         @Override
         public void write(final long offset, final int size, final long value) {
+            if (msix != null && msix.covers(index, offset, size)) {
+                msix.write(index, offset, size, value);
+                return;
+            }
             try {
                 vfio.regionWriteValue(index, offset, size, value);
             } catch (final IOException e) {

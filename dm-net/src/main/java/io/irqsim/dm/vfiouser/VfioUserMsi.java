@@ -1,13 +1,7 @@
 package io.irqsim.dm.vfiouser;
 
 import io.irqsim.guest.run.ScenarioMachine;
-import io.irqsim.hv.Errno;
-import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
-import io.irqsim.hv.domain.Pirq;
-import io.irqsim.hv.domain.Vcpu;
-import io.irqsim.hw.apic.LocalApic;
-import io.irqsim.hw.pci.PciConfigRegisters;
 
 import java.io.IOException;
 
@@ -40,27 +34,24 @@ import java.io.IOException;
 public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoCloseable {
 
     private final ScenarioMachine machine;
-    private final Domain guest;
     private final VfioUserClient vfio;
     private final VfioUserConfigSpace config;
     private final Eventfd intx;
     private final String socket;
     private Eventfd[] vectors;
+    private final MsiInjector injector;
     private IOException failure;
-    private long injected;
     private long eois;
     private long enables;
-    private int lastVector = -1;
-    private int lastPirq = -1;
 
     VfioUserMsi(final ScenarioMachine machine, final Domain guest, final VfioUserClient vfio,
                 final VfioUserConfigSpace config, final Eventfd intx, final String socket) {
         this.machine = machine;
-        this.guest = guest;
         this.vfio = vfio;
         this.config = config;
         this.intx = intx;
         this.socket = socket;
+        this.injector = new MsiInjector(machine, guest, config, socket);
     }
 
     /**
@@ -145,120 +136,16 @@ public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoC
                 throw new IOException(String.format("%s: no MSI from the server within %d ms (%d of %d EOId)",
                     socket, timeoutMillis, eois, count));
             }
-            inject(config.msiAddress(), config.msiData(0));
+            injector.inject(config.msiAddress(), config.msiData(0));
+            eois = injector.eois();
         }
-        machine.timeline().log("vfio-user", "%s: MSI injected %d time(s), %d EOId by the guest", socket, injected, eois);
-    }
-
-    private void inject(final long address, final int data) throws IOException {
-        final Hypervisor xen = machine.xen();
-        if ((config.emulatedConfigRead(PciConfigRegisters.COMMAND, 2) & PciConfigRegisters.COMMAND_MASTER) == 0) {
-            throw new IOException(String.format("%s: MSI (address 0x%x data 0x%x) dropped: the guest has bus"
-                + " mastering off (pci_msi_trigger writes through the bus-master address space)", socket, address, data));
-        }
-        final int vector = data & 0xff;
-        if (vector == 0) {
-            injectPirq(address, data);
-            return;
-        }
-        final long acceptedBefore = accepted();
-        final int rc = xen.dmop().injectMsi(xen.hardwareDomain(), guest.id(), address, data);
-        if (rc != 0) {
-            throw new IOException(String.format("XEN_DMOP_inject_msi(address 0x%x, data 0x%x) for %s failed: %s",
-                address, data, socket, Errno.name(rc)));
-        }
-        injected++;
-        xen.drain();
-        if (accepted() == acceptedBefore) {
-            throw new IOException(String.format("%s: MSI address 0x%x data 0x%x reached no vLAPIC of %s", socket,
-                address, data, guest.name()));
-        }
-        for (long t = 0; pending(vector) && t < VfioUserGuestDevice.EOI_WINDOW_NS; t += STEP_NS) {
-            xen.advanceTime(STEP_NS);
-        }
-        if (config.failure() != null) {
-            throw config.failure();
-        }
-        if (pending(vector)) {
-            throw new IOException(String.format("%s: the guest did not EOI MSI vector 0x%02x (interrupt %d) within %d ns"
-                + " of virtual time", socket, vector, injected, VfioUserGuestDevice.EOI_WINDOW_NS));
-        }
-        eois++;
-        lastVector = vector;
-        if (injected == 1) {
-            machine.timeline().log("vfio-user", "first MSI from %s: XEN_DMOP_inject_msi(address 0x%x, data 0x%x) ->"
-                + " vector 0x%02x, EOId by the guest", socket, address, data, vector);
-        }
-    }
-
-    /** The message names a pirq ({@code hvm_inject_msi}'s vector-0 branch): its event, then the handler's end. */
-    private void injectPirq(final long address, final int data) throws IOException {
-        final Hypervisor xen = machine.xen();
-        final int pirq = (int) (((address >>> 32) & 0xffff_ff00L) | ((address >>> 12) & 0xff));
-        final int rc = xen.dmop().injectMsi(xen.hardwareDomain(), guest.id(), address, data);
-        if (rc != 0) {
-            throw new IOException(String.format("XEN_DMOP_inject_msi(address 0x%x, data 0x%x) for %s (pirq %d)"
-                + " failed: %s", address, data, socket, pirq, Errno.name(rc)));
-        }
-        injected++;
-        xen.drain();
-        final Pirq p = guest.pirqs().get(pirq);
-        if (p == null || !p.isEvtchnBound()) {
-            throw new IOException(String.format("%s: MSI for pirq %d reached no event channel of %s (send_guest_pirq"
-                + " drops it)", socket, pirq, guest.name()));
-        }
-        for (long t = 0; busy() && t < VfioUserGuestDevice.EOI_WINDOW_NS; t += STEP_NS) {
-            xen.advanceTime(STEP_NS);
-        }
-        if (config.failure() != null) {
-            throw config.failure();
-        }
-        if (busy()) {
-            throw new IOException(String.format("%s: the guest did not finish MSI pirq %d (interrupt %d) within %d ns"
-                + " of virtual time", socket, pirq, injected, VfioUserGuestDevice.EOI_WINDOW_NS));
-        }
-        eois++;
-        lastPirq = pirq;
-        if (injected == 1) {
-            machine.timeline().log("vfio-user", "first MSI from %s: XEN_DMOP_inject_msi(address 0x%x, data 0x%x) ->"
-                + " pirq %d event, handled by the guest", socket, address, data, pirq);
-        }
-    }
-
-    private boolean busy() {
-        for (final Vcpu v : guest.vcpus()) {
-            if (v.isBlocked() || v.ioreqsInFlight() > 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static final long STEP_NS = 10_000L;
-
-    private long accepted() {
-        long n = 0;
-        for (final Vcpu v : guest.vcpus()) {
-            if (v.vlapic() != null) {
-                n += v.vlapic().acceptedCount();
-            }
-        }
-        return n;
-    }
-
-    private boolean pending(final int vector) {
-        for (final Vcpu v : guest.vcpus()) {
-            final LocalApic l = v.vlapic();
-            if (l != null && (l.irr(vector) || l.isr(vector))) {
-                return true;
-            }
-        }
-        return false;
+        machine.timeline().log("vfio-user", "%s: MSI injected %d time(s), %d EOId by the guest", socket,
+            injector.injected(), eois);
     }
 
     /** @return MSIs injected */
     public long injected() {
-        return injected;
+        return injector.injected();
     }
 
     /** @return of them, EOId by the guest */
@@ -278,12 +165,12 @@ public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoC
 
     /** @return the vector of the last MSI the guest took, -1 before any */
     public int lastVector() {
-        return lastVector;
+        return injector.lastVector();
     }
 
     /** @return the pirq of the last MSI the guest took as an event ({@code XENFEAT_hvm_pirqs}), -1 before any */
     public int lastPirq() {
-        return lastPirq;
+        return injector.lastPirq();
     }
 
     /** @return why enabling or disabling failed, or null */

@@ -2,6 +2,7 @@ package io.irqsim.dm.vfiouser;
 
 import io.irqsim.guest.linux.LinuxIrq;
 import io.irqsim.guest.linux.NicTestDriver;
+import io.irqsim.guest.linux.PciIrqMode;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.guest.scenario.ScenarioLoader;
@@ -45,20 +46,20 @@ class VfioUserGuestDeviceTest {
     }
 
     private VfioUserGuestDevice plug(final TestPciDevice pci) throws IOException {
-        return plug(pci, false);
+        return plug(pci, PciIrqMode.INTX);
     }
 
     /**
      * The default scenario; for MSI its guest without XENFEAT_hvm_pirqs (Xen 4.20's default; the
      * status-quo strategy's 4.18 toolstack gives one, and that MSI path is refused).
      */
-    private VfioUserGuestDevice plug(final TestPciDevice pci, final boolean msi) throws IOException {
+    private VfioUserGuestDevice plug(final TestPciDevice pci, final PciIrqMode mode) throws IOException {
         final Path sock = dir.resolve("dev.sock");
         server = VfioUserTestServer.start(sock, pci);
-        final Scenario scenario = msi ? ScenarioLoader.parse("guests: [{name: domU, hvmPirq: false}]\n", "msi.yaml",
+        final Scenario scenario = mode != PciIrqMode.INTX ? ScenarioLoader.parse("guests: [{name: domU, hvmPirq: false}]\n", "msi.yaml",
             Strategies.names()) : Scenario.defaultScenario();
         final ScenarioMachine m = machine = ScenarioMachine.boot(scenario, Strategies.byName(Scenario.DEFAULT_STRATEGY));
-        device = VfioUserGuestDevice.plug(m, "domU", VfioUserClient.connect(sock, 5_000), sock.toString(), 6, msi);
+        device = VfioUserGuestDevice.plug(m, "domU", VfioUserClient.connect(sock, 5_000), sock.toString(), 6, mode);
         return device;
     }
 
@@ -102,7 +103,7 @@ class VfioUserGuestDeviceTest {
     @Test
     void guestEnablesMsiAndTheServersMsiReachesTheVectorTheGuestProgrammed() throws Exception {
         final TestPciDevice pci = TestPciDevice.withMsi();
-        final VfioUserGuestDevice d = plug(pci, true);
+        final VfioUserGuestDevice d = plug(pci, PciIrqMode.MSI);
         final int cap = TestPciDevice.MSI_CAP;
         // msi_capability_init's writes reached the server: enable bit, the APIC's MSI window with
         // the boot vCPU's APIC ID 0 as physical destination, upper address 0
@@ -138,7 +139,7 @@ class VfioUserGuestDeviceTest {
 
     @Test
     void msiAskedOfADeviceWithoutAnMsiCapabilityIsRefusedAtThePlug() throws Exception {
-        final IOException e = assertThrows(IOException.class, () -> plug(new TestPciDevice(), true));
+        final IOException e = assertThrows(IOException.class, () -> plug(new TestPciDevice(), PciIrqMode.MSI));
         assertEquals("irq: msi, but the device has no MSI capability in its config space", e.getMessage());
     }
 
@@ -150,7 +151,7 @@ class VfioUserGuestDeviceTest {
         // the status-quo strategy's Xen 4.18 toolstack creates the guest with XEN_X86_EMU_USE_PIRQ
         machine = ScenarioMachine.boot(Scenario.defaultScenario(), Strategies.byName(Scenario.DEFAULT_STRATEGY));
         device = VfioUserGuestDevice.plug(machine, "domU", VfioUserClient.connect(sock, 5_000), sock.toString(), 6,
-            true);
+            PciIrqMode.MSI);
         final int cap = TestPciDevice.MSI_CAP;
         // xen_msi_compose_msg as the server saw it: the APIC window, the pirq in the destination ID
         // bits (7:0) and address bits 63:40, data vector 0 with ExtINT delivery
@@ -175,7 +176,7 @@ class VfioUserGuestDeviceTest {
     @Test
     void guestWithoutMsiLeavesTheServersMsiIndexAlone() throws Exception {
         final TestPciDevice pci = TestPciDevice.withMsi();
-        final VfioUserGuestDevice d = plug(pci, false);
+        final VfioUserGuestDevice d = plug(pci, PciIrqMode.INTX);
         assertEquals(0, pci.msiEventfdSets());
         assertEquals(0, pci.config(TestPciDevice.MSI_CAP + 2, 1) & 1);
         pci.fire();

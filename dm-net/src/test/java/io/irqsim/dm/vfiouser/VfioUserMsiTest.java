@@ -74,7 +74,8 @@ class VfioUserMsiTest {
         final VfioUserClient c = connect(pci);
         final ScenarioMachine m = ScenarioMachine.boot(ScenarioLoader.parse("guests: [{name: domU, hvmPirq: false}]\n",
             "msi.yaml", Strategies.names()), Strategies.byName(Scenario.DEFAULT_STRATEGY));
-        device = VfioUserGuestDevice.plug(m, "domU", c, dir.resolve("dev.sock").toString(), 6, true);
+        device = VfioUserGuestDevice.plug(m, "domU", c, dir.resolve("dev.sock").toString(), 6,
+            io.irqsim.guest.linux.PciIrqMode.MSI);
         assertTrue(device.msi().isEnabled());
         final VfioUserConfigSpace f = device.config();
         final int flags = f.configRead(TestPciDevice.MSI_CAP + 2, 2);

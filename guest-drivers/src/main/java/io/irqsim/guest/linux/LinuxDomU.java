@@ -56,19 +56,19 @@ public final class LinuxDomU extends LinuxKernel {
      * @return the driver
      */
     public NicTestDriver hotplug(final PciFunction function) {
-        return hotplug(function, false);
+        return hotplug(function, PciIrqMode.INTX);
     }
 
     /**
-     * A device appeared on the guest's PCI bus: probe its driver, which asks for MSI if {@code msi}.
+     * A device appeared on the guest's PCI bus: probe its driver, which asks for {@code mode}.
      *
      * @param function the device as the guest sees it (already on the bus)
-     * @param msi whether the driver asks for MSI instead of INTx
+     * @param mode INTx, MSI or MSI-X
      * @return the driver
      */
-    public NicTestDriver hotplug(final PciFunction function, final boolean msi) {
+    public NicTestDriver hotplug(final PciFunction function, final PciIrqMode mode) {
         log.log(actor, "PCI hot-plug: %s [%04x:%04x]", function.bdf(), function.vendorId(), function.deviceId());
-        final NicTestDriver drv = NicTestDriver.probe(this, function.bdf(), msi);
+        final NicTestDriver drv = NicTestDriver.probe(this, function.bdf(), mode);
         drivers.add(drv);
         return drv;
     }

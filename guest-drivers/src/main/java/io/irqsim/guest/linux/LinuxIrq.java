@@ -39,6 +39,7 @@ public final class LinuxIrq {
     private long lastUnhandledNs = Long.MIN_VALUE;
     private long maskedWithoutAction;
     private boolean msi;
+    private long msixEntry = -1;
 
     LinuxIrq(final int irq, final int gsi) {
         this.irq = irq;
@@ -77,6 +78,15 @@ public final class LinuxIrq {
 
     void setMsi() {
         this.msi = true;
+    }
+
+    /** @return the guest-physical address of its MSI-X table entry, -1 if it is not an MSI-X irq */
+    public long msixEntry() {
+        return msixEntry;
+    }
+
+    void setMsixEntry(final long gpa) {
+        this.msixEntry = gpa;
     }
 
     /** @return the vector (native IO-APIC path), or -1 */

@@ -201,6 +201,18 @@ public abstract class LinuxKernel implements GuestKernel {
     }
 
     /**
+     * {@code pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSIX)} (drivers/pci/msi/api.c@v6.12): one MSI-X
+     * vector, {@link PciMsix#enable}.
+     *
+     * @param bdf the device
+     * @return the number of vectors (1), or a negative errno
+     */
+    public final int pciAllocIrqVectorsMsix(final Bdf bdf) {
+        final PciDev d = dev(bdf);
+        return d == null ? -Errno.ENODEV : PciMsix.enable(this, d);
+    }
+
+    /**
      * {@code pci_disable_device} (drivers/pci/pci.c@v6.12) when it drops the last enable:
      * {@code do_pci_disable_device} clears bus mastering (memory decode stays on), then
      * {@code pcibios_disable_device} (arch/x86/pci/common.c@v6.12) &rarr; {@code acpi_pci_irq_disable}.
@@ -336,6 +348,10 @@ public abstract class LinuxKernel implements GuestKernel {
                 // per-vector mask bit there is nothing to unmask (pci_msi_unmask_irq). A Xen pirq MSI
                 // binds its event channel (startup_pirq)
                 rc = d.isMsi() && d.pirq() < 0 ? 0 : backend.startup(d);
+                if (rc == 0 && d.msixEntry() >= 0 && d.pirq() < 0) {
+                    // irq_startup -> pci_msi_unmask_irq -> pci_msix_unmask: the entry's vector control
+                    cpu().mmioWrite(d.msixEntry() + PciMsix.ENTRY_VECTOR_CTRL, 4, 0);
+                }
                 d.setStarted(rc == 0);
             }
         }

@@ -34,25 +34,25 @@ public final class NicTestDriver {
      * @return the bound driver (check {@link #irq()}: 0 means it has no interrupt)
      */
     public static NicTestDriver probe(final LinuxKernel kernel, final Bdf bdf) {
-        return probe(kernel, bdf, false);
+        return probe(kernel, bdf, PciIrqMode.INTX);
     }
 
     /**
-     * Probes the device, asking for MSI if {@code msi}: {@code pci_set_master}, then
-     * {@code pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI)}; if that fails the driver runs without an
-     * interrupt (it asked for MSI only).
+     * Probes the device with the interrupt {@code mode} asks for: for MSI or MSI-X,
+     * {@code pci_set_master}, then {@code pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI or PCI_IRQ_MSIX)};
+     * if that fails the driver runs without an interrupt (it asked for that kind only).
      *
      * @param kernel the kernel
      * @param bdf the device
-     * @param msi whether to use MSI instead of the INTx pin
+     * @param mode INTx, MSI or MSI-X
      * @return the bound driver
      */
-    public static NicTestDriver probe(final LinuxKernel kernel, final Bdf bdf, final boolean msi) {
+    public static NicTestDriver probe(final LinuxKernel kernel, final Bdf bdf, final PciIrqMode mode) {
         final NicTestDriver drv = new NicTestDriver(kernel, bdf);
         int rc = kernel.pciEnableDevice(bdf);
-        if (msi && rc == 0) {
+        if (mode != PciIrqMode.INTX && rc == 0) {
             kernel.pciSetMaster(bdf);
-            final int n = kernel.pciAllocIrqVectorsMsi(bdf);
+            final int n = mode == PciIrqMode.MSI ? kernel.pciAllocIrqVectorsMsi(bdf) : kernel.pciAllocIrqVectorsMsix(bdf);
             rc = n < 0 ? n : 0;
         }
         final LinuxKernel.PciDev dev = kernel.dev(bdf);

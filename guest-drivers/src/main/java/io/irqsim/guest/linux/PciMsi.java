@@ -76,30 +76,14 @@ final class PciMsi {
             // pci_msi_mask(entry, msi_multi_mask(entry)): vector 0 masked while it is set up
             f.configWrite(cap + (is64 ? 0x10 : 0x0c), 4, 1);
         }
-        final LinuxIrq irq;
-        final long address;
-        final int data;
-        if (k.domain.hasPirqNotion()) {
-            // xen_hvm_setup_msi_irqs: xen_allocate_pirq_msi, xen_msi_compose_msg, xen_bind_pirq_msi_to_irq
-            final int pirq = k.xen.physdev().getFreePirq(k.domain, PhysdevOps.MAP_PIRQ_TYPE_MSI);
-            k.log.log(k.actor, "%s: xen_hvm_setup_msi_irqs: PHYSDEVOP_get_free_pirq(MSI) = %s", f.bdf(),
-                pirq < 0 ? Errno.name(pirq) : "pirq " + pirq);
-            if (pirq < 0) {
-                f.configWrite(cap + FLAGS, 2, flags & ~FLAGS_ENABLE);
-                return -Errno.ENODEV;
-            }
-            irq = k.irqs.allocMsi();
-            irq.setPirq(pirq);
-            address = ApicBus.MSI_ADDRESS_BASE | (long) (pirq & 0xff) << 12 | (pirq & 0xffff_ff00L) << 32;
-            data = APIC_DELIVERY_MODE_EXTINT << 8;      // vector 0: "a pirq, not a vector"
-        } else {
-            // pci_msi_setup_msi_irqs: the irq, its vector, the message (__irq_msi_compose_msg)
-            irq = k.irqs.allocMsi();
-            k.irqs.assignVector(irq);
-            address = ApicBus.MSI_ADDRESS_BASE | (long) (k.cpu().vlapic().apicId() & 0xff) << 12;
-            data = irq.vector();        // fixed delivery, edge, assert
+        final Message m = setupIrq(k, f);
+        if (m == null) {
+            f.configWrite(cap + FLAGS, 2, flags & ~FLAGS_ENABLE);
+            return -Errno.ENODEV;
         }
-        irq.configure(false, false);
+        final LinuxIrq irq = m.irq();
+        final long address = m.address();
+        final int data = m.data();
         // __pci_write_msi_msg: control with MME = 0 (one vector), address, upper address, data
         final int ctrl = f.configRead(cap + FLAGS, 2) & ~FLAGS_QSIZE;
         f.configWrite(cap + FLAGS, 2, ctrl);
@@ -123,9 +107,59 @@ final class PciMsi {
         k.acpiPciIrqDisable(d);
         d.msiEnabled(irq.irq());
         k.log.log(k.actor, "%s: PCI-MSI: IRQ %d, %s, message address 0x%x data 0x%04x (MSI capability"
-            + " at 0x%02x, %d vector(s) capable)", f.bdf(), irq.irq(), irq.pirq() >= 0 ? "pirq " + irq.pirq()
-            : String.format("vector 0x%02x", irq.vector()), address, data, cap, 1 << ((flags & FLAGS_QMASK) >> 1));
+            + " at 0x%02x, %d vector(s) capable)", f.bdf(), irq.irq(), describe(irq), address, data, cap, 1 << ((flags & FLAGS_QMASK) >> 1));
         return 1;
+    }
+
+    /**
+     * An MSI or MSI-X vector's irq and message.
+     *
+     * @param irq the Linux irq
+     * @param address message address
+     * @param data message data
+     */
+    record Message(LinuxIrq irq, long address, int data) {
+    }
+
+    /**
+     * {@code pci_msi_setup_msi_irqs} for one vector: natively an irq from the dynamic range with the
+     * next free vector and {@code __irq_msi_compose_msg} (the boot vCPU, physical, fixed, edge); with
+     * {@code XENFEAT_hvm_pirqs} {@code xen_hvm_setup_msi_irqs}: {@code PHYSDEVOP_get_free_pirq(MSI)},
+     * {@code xen_msi_compose_msg} (the pirq in destination ID bits 7:0 and address bits 63:40, data
+     * vector 0 with ExtINT delivery) and an irq bound to the pirq ({@code xen_bind_pirq_msi_to_irq}).
+     *
+     * @param k the kernel
+     * @param f the device (for messages)
+     * @return the irq and message, or null if no pirq was free
+     */
+    static Message setupIrq(final LinuxKernel k, final PciFunction f) {
+        final LinuxIrq irq;
+        final long address;
+        final int data;
+        if (k.domain.hasPirqNotion()) {
+            final int pirq = k.xen.physdev().getFreePirq(k.domain, PhysdevOps.MAP_PIRQ_TYPE_MSI);
+            k.log.log(k.actor, "%s: xen_hvm_setup_msi_irqs: PHYSDEVOP_get_free_pirq(MSI) = %s", f.bdf(),
+                pirq < 0 ? Errno.name(pirq) : "pirq " + pirq);
+            if (pirq < 0) {
+                return null;
+            }
+            irq = k.irqs.allocMsi();
+            irq.setPirq(pirq);
+            address = ApicBus.MSI_ADDRESS_BASE | (long) (pirq & 0xff) << 12 | (pirq & 0xffff_ff00L) << 32;
+            data = APIC_DELIVERY_MODE_EXTINT << 8;      // vector 0: "a pirq, not a vector"
+        } else {
+            irq = k.irqs.allocMsi();
+            k.irqs.assignVector(irq);
+            address = ApicBus.MSI_ADDRESS_BASE | (long) (k.cpu().vlapic().apicId() & 0xff) << 12;
+            data = irq.vector();        // fixed delivery, edge, assert
+        }
+        irq.configure(false, false);
+        return new Message(irq, address, data);
+    }
+
+    /** @return "pirq N" or "vector 0xVV" for the timeline */
+    static String describe(final LinuxIrq irq) {
+        return irq.pirq() >= 0 ? "pirq " + irq.pirq() : String.format("vector 0x%02x", irq.vector());
     }
 
     /**

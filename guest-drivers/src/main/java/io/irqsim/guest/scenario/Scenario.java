@@ -1,5 +1,6 @@
 package io.irqsim.guest.scenario;
 
+import io.irqsim.guest.linux.PciIrqMode;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.platform.PlatformSpec;
@@ -109,9 +110,9 @@ public record Scenario(String name, String description, PlatformSpec platform, D
      * @param socketPath the server's Unix socket path (the scenario's {@code unix:PATH})
      * @param virtualSlot the device number it gets on the guest's PCI bus 0
      * @param interrupts how many of its interrupts the run waits for the guest to EOI
-     * @param msi whether the guest's driver asks for MSI ({@code irq: msi}) instead of INTx
+     * @param irq what the guest's driver asks for ({@code irq: intx|msi|msix})
      */
-    public record VfioUserSpec(String socketPath, int virtualSlot, int interrupts, boolean msi) {
+    public record VfioUserSpec(String socketPath, int virtualSlot, int interrupts, PciIrqMode irq) {
         /**
          * An INTx entry ({@code irq: intx}, the default).
          *
@@ -120,7 +121,7 @@ public record Scenario(String name, String description, PlatformSpec platform, D
          * @param interrupts interrupts to wait for
          */
         public VfioUserSpec(final String socketPath, final int virtualSlot, final int interrupts) {
-            this(socketPath, virtualSlot, interrupts, false);
+            this(socketPath, virtualSlot, interrupts, PciIrqMode.INTX);
         }
     }
 

@@ -474,9 +474,9 @@ class ScenarioLoaderErrorTest {
 
     @Test
     void vfioUserIrqIsIntxOrMsi() {
-        assertError("guests: [{name: d, vfioUser: [{socket: 'unix:/s', slot: 6, irq: msix}]}]\n",
-            "scenarios/x.yaml:1:65: guests[0].vfioUser[0].irq: unknown value 'msix' (did you mean 'msi'?); allowed:"
-            + " intx, msi");
+        assertError("guests: [{name: d, vfioUser: [{socket: 'unix:/s', slot: 6, irq: mis}]}]\n",
+            "scenarios/x.yaml:1:65: guests[0].vfioUser[0].irq: unknown value 'mis' (did you mean 'msi'?); allowed:"
+            + " intx, msi, msix");
     }
 
     @Test
