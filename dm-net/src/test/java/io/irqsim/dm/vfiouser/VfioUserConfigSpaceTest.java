@@ -167,6 +167,21 @@ class VfioUserConfigSpaceTest {
     }
 
     @Test
+    void aLoopingCapabilityListAndAnMsiCapabilityPastTheEndAreSurvivedAndIgnored() throws Exception {
+        final TestPciDevice pci = TestPciDevice.withMsix();
+        // the device's list: 0x40 -> 0x50 -> 0xf0 (MSI, 64-bit with mask bits: 0x18 bytes, past 0xff) -> 0x50 ...
+        pci.deviceSetsConfig(0x51, 0xf0);
+        pci.deviceSetsConfig(0xf0, 0x05);
+        pci.deviceSetsConfig(0xf1, 0x50);
+        pci.deviceSetsConfig(0xf2, 0x80);
+        pci.deviceSetsConfig(0xf3, 0x01);
+        final VfioUserConfigSpace f = plug(pci);
+        assertEquals(0, f.msiCap());
+        assertEquals(0, f.msixCap());       // the loop never reaches 0x70 and ends after 48 entries
+        assertEquals(0, f.emulatedBits(0xf0));
+    }
+
+    @Test
     void aDeviceWithoutMsiHasNoEmulatedCapability() throws Exception {
         final VfioUserConfigSpace f = plug(new TestPciDevice());
         assertEquals(0, f.msiCap());
