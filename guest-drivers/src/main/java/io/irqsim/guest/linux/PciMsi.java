@@ -7,10 +7,10 @@ import io.irqsim.hw.pci.PciConfigRegisters;
 import io.irqsim.hw.pci.PciFunction;
 
 /**
- * Linux enabling one MSI vector on a PCI device of an HVM guest without {@code XENFEAT_hvm_pirqs},
- * the native x86 path: {@code pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI)} &rarr;
- * {@code __pci_enable_msi_range} &rarr; {@code msi_capability_init} (drivers/pci/msi/msi.c@v6.12),
- * with the x86 vector domain composing the message ({@code __irq_msi_compose_msg},
+ * Linux enabling one MSI vector on a PCI device of an HVM guest:
+ * {@code pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI)} &rarr; {@code __pci_enable_msi_range} &rarr;
+ * {@code msi_capability_init} (drivers/pci/msi/msi.c@v6.12), without {@code XENFEAT_hvm_pirqs} with
+ * the native x86 vector domain composing the message ({@code __irq_msi_compose_msg},
  * arch/x86/kernel/apic/apic.c@v6.12) and {@code __pci_write_msi_msg} writing it. Every access is a
  * config access of the function as the guest sees it, so on a vfio-user function the device
  * model's MSI emulation sees the enable, as it would under QEMU.
