@@ -126,7 +126,8 @@ final class RunVfioUser implements AutoCloseable {
             if (d.msix() != null) {
                 out.printf("vfio-user %04x:%04x from unix:%s in %s at %s (MSI-X%s): MSI-X injected %d time(s), %d finished"
                         + " by the guest, %s%n", d.function().vendorId(), d.function().deviceId(), e.spec().socketPath(),
-                    e.guest(), bdf, d.msix().lastVector() < 0 ? "" : String.format(", vector 0x%02x", d.msix().lastVector()),
+                    e.guest(), bdf, d.msix().lastPirq() >= 0 ? ", pirq " + d.msix().lastPirq()
+                        : d.msix().lastVector() < 0 ? "" : String.format(", vector 0x%02x", d.msix().lastVector()),
                     d.msix().injected(), d.msix().eois(),
                     drv == null ? "no driver bound" : drv.handled() + " handled by its driver");
                 continue;

@@ -103,17 +103,11 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
      * @param mode what the guest's driver uses
      * @return the plugged device
      * @throws IOException if the device is not PCI, refuses a command, the slot is taken, or MSI
-     *     (MSI-X) is asked of a device without the capability and vectors; MSI-X in a guest with
-     *     {@code XENFEAT_hvm_pirqs} is not modelled and refused
+     *     (MSI-X) is asked of a device without the capability and vectors
      */
     public static VfioUserGuestDevice plug(final ScenarioMachine machine, final String guestName,
                                            final VfioUserClient vfio, final String socket, final int slot,
                                            final PciIrqMode mode) throws IOException {
-        if (mode == PciIrqMode.MSIX && machine.guest(guestName) != null
-            && machine.guest(guestName).domain().hasPirqNotion()) {
-            throw new IOException("irq: msix in a guest with XENFEAT_hvm_pirqs is not modelled (Xen's MSI domain does"
-                + " not mask MSI-X entries and QEMU never masks a pirq message); use irq: msi, or hvmPirq: false");
-        }
         final LinuxDomU kernel = machine.guest(guestName);
         if (kernel == null) {
             throw new IOException("no HVM guest named " + guestName);

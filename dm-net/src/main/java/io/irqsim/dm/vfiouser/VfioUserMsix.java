@@ -24,7 +24,9 @@ import java.io.IOException;
  * vfio-user cannot carry in SCM_RIGHTS, so irqsim then sends each used vector on its own). A pending
  * vector that becomes unmasked is cleared and fires at the next {@link #deliver}.</li>
  * <li>A firing on a masked vector sets its PBA bit; otherwise the entry's address and data are
- * injected ({@code msix_notify}, {@link MsiInjector}).</li>
+ * injected ({@code msix_notify}, {@link MsiInjector}). Under Xen an entry whose data vector is 0
+ * is a pirq message and never masked ({@code msix_vector_masked}, {@code xen_is_pirq_msi}): a guest
+ * with {@code XENFEAT_hvm_pirqs} never touches the mask bits.</li>
  * <li>Disable ({@code vfio_msix_disable}): SET_IRQS MSI-X count 0, eventfds closed, PBA cleared, INTx
  * re-armed.</li>
  * </ul>
@@ -162,7 +164,15 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
         return !config.msixEnabled() || config.msixMaskAll();
     }
 
+    /**
+     * {@code msix_vector_masked}: under Xen a message with data vector 0 stands for a pirq
+     * ({@code xen_is_pirq_msi}) and is never masked (masking goes through the pirq's event channel);
+     * otherwise the function mask or the entry's mask bit.
+     */
     private boolean masked(final int vector, final boolean fmask) {
+        if (table[vector * ENTRY_SIZE + 8] == 0) {
+            return false;
+        }
         return fmask || (table[vector * ENTRY_SIZE + VECTOR_CTRL] & 1) != 0;
     }
 
@@ -321,6 +331,11 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
     /** @return the vector of the last message the guest took, -1 before any */
     public int lastVector() {
         return injector.lastVector();
+    }
+
+    /** @return the pirq of the last message the guest took as an event ({@code XENFEAT_hvm_pirqs}), -1 before any */
+    public int lastPirq() {
+        return injector.lastPirq();
     }
 
     /** @return times the guest enabled MSI-X */

@@ -143,10 +143,22 @@ class VfioUserMsixTest {
     }
 
     @Test
-    void msixInAGuestWithHvmPirqsIsRefusedAtThePlug() {
-        final IOException e = assertThrows(IOException.class,
-            () -> plug(TestPciDevice.withMsix(), "guests: [{name: domU, hvmPirq: true}]\n"));
-        assertTrue(e.getMessage().startsWith("irq: msix in a guest with XENFEAT_hvm_pirqs is not modelled"),
-            e.getMessage());
+    void msixInAGuestWithHvmPirqsCarriesThePirqNeverMaskedAndArrivesAsItsEvent() throws Exception {
+        final TestPciDevice pci = TestPciDevice.withMsix();
+        final VfioUserGuestDevice d = plug(pci, "guests: [{name: domU, hvmPirq: true}]\n");
+        final NicTestDriver drv = machine.guest("domU").driver(new Bdf(0, 6, 0));
+        final LinuxIrq irq = machine.guest("domU").irqs().byIrq(drv.irq());
+        final long entry = entry0();
+        // xen_msi_compose_msg in the entry: the pirq in the destination ID bits, data vector 0 (ExtINT)
+        assertEquals(0xFEE0_0000L | (irq.pirq() & 0xff) << 12, machine.guest("domU").cpu().mmioRead(entry, 4));
+        assertEquals(0x0700, machine.guest("domU").cpu().mmioRead(entry + 8, 4));
+        // MSI_FLAG_NO_MASK: the guest never wrote the mask bits; the reset mask is still there
+        assertEquals(1, machine.guest("domU").cpu().mmioRead(entry + 12, 4));
+        // only vfio_msix_enable's set-up of vector 0: no unmask ever came
+        assertEquals(1, pci.msixEventfdSets());
+        pci.fire();
+        d.deliver(1, 5_000);        // xen_is_pirq_msi: a pirq message is never masked, so it is injected
+        assertEquals(irq.pirq(), d.msix().lastPirq());
+        assertEquals(1, drv.handled());
     }
 }

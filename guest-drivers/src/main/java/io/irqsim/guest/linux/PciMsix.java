@@ -5,7 +5,7 @@ import io.irqsim.hw.pci.PciConfigRegisters;
 import io.irqsim.hw.pci.PciFunction;
 
 /**
- * Linux enabling one MSI-X vector on a PCI device of an HVM guest without {@code XENFEAT_hvm_pirqs}:
+ * Linux enabling one MSI-X vector on a PCI device of an HVM guest:
  * {@code pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSIX)} &rarr; {@code __pci_enable_msix_range}
  * &rarr; {@code msix_capability_init} (drivers/pci/msi/msi.c@v6.12, from the function as known, not
  * re-read here): MSI-X enabled with every vector masked (function mask) while it is set up, the
@@ -16,8 +16,11 @@ import io.irqsim.hw.pci.PciFunction;
  * the vCPU's MMIO, so a device model that emulates the table (QEMU's {@code hw/pci/msix.c}) sees
  * them.
  *
- * <p>With {@code XENFEAT_hvm_pirqs} Xen's MSI domain does not mask entries ({@code MSI_FLAG_NO_MASK})
- * and QEMU treats a pirq message as never masked; that combination is not modelled: -EOPNOTSUPP.
+ * <p>With {@code XENFEAT_hvm_pirqs} the message is Xen's ({@link PciMsi#setupIrq}: the pirq in the
+ * destination bits, data vector 0) and Xen's MSI domain never touches the mask bits
+ * ({@code MSI_FLAG_NO_MASK}: no {@code msix_mask_all}, no unmask at {@code request_irq}, which binds
+ * the pirq's event channel instead); a device model under Xen treats such a message as never masked
+ * (QEMU's {@code msix_vector_masked} / {@code xen_is_pirq_msi}).
  */
 final class PciMsix {
 
@@ -39,7 +42,7 @@ final class PciMsix {
      * @param k the kernel
      * @param d the device
      * @return 1 (vectors enabled) or a negative errno: -EINVAL (MSI or MSI-X already on, no capability),
-     *     -ENOMEM (the table's BAR is not placed), -EOPNOTSUPP (a guest with Xen pirqs), -ENODEV
+     *     -ENOMEM (the table's BAR is not placed), -ENODEV (no pirq free)
      */
     static int enable(final LinuxKernel k, final LinuxKernel.PciDev d) {
         final PciFunction f = d.function();
@@ -51,11 +54,6 @@ final class PciMsix {
             k.log.log(k.actor, "%s: pci_alloc_irq_vectors(PCI_IRQ_MSIX): no MSI-X capability = %s", f.bdf(),
                 Errno.name(-Errno.EINVAL));
             return -Errno.EINVAL;
-        }
-        if (k.domain.hasPirqNotion()) {
-            k.log.log(k.actor, "%s: MSI-X with XENFEAT_hvm_pirqs is not modelled = %s", f.bdf(),
-                Errno.name(-Errno.EOPNOTSUPP));
-            return -Errno.EOPNOTSUPP;
         }
         final int ctrl = f.configRead(cap + 2, 2);
         final int tsize = (ctrl & FLAGS_QSIZE) + 1;
@@ -83,9 +81,11 @@ final class PciMsix {
         if ((cmd & PciConfigRegisters.COMMAND_INTX_DISABLE) == 0) {
             f.configWrite(PciConfigRegisters.COMMAND, 2, cmd | PciConfigRegisters.COMMAND_INTX_DISABLE);
         }
-        // msix_mask_all, then pci_msix_clear_and_set_ctrl(dev, PCI_MSIX_FLAGS_MASKALL, 0)
-        for (int i = 0; i < tsize; i++) {
-            k.cpu().mmioWrite(base + (long) i * ENTRY_SIZE + ENTRY_VECTOR_CTRL, 4, 1);
+        // msix_mask_all (not on Xen's MSI domain: MSI_FLAG_NO_MASK), then clear the function mask
+        if (m.irq().pirq() < 0) {
+            for (int i = 0; i < tsize; i++) {
+                k.cpu().mmioWrite(base + (long) i * ENTRY_SIZE + ENTRY_VECTOR_CTRL, 4, 1);
+            }
         }
         f.configWrite(cap + 2, 2, f.configRead(cap + 2, 2) & ~FLAGS_MASKALL);
         // pcibios_free_irq -> acpi_pci_irq_disable
