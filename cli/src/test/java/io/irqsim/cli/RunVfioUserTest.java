@@ -128,6 +128,22 @@ class RunVfioUserTest {
     }
 
     @Test
+    void msixInAGuestWithHvmPirqsReachesTheDriverAsThePirqsEvent() throws Exception {
+        final TestPciDevice device = TestPciDevice.withMsix();
+        final Path sock = dir.resolve("dev.sock");
+        server = VfioUserTestServer.start(sock, device);
+        device.fire();
+        final CliRun.Result r = CliRun.run("run", irqScenario(sock, 1, true, "msix").toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        final java.util.regex.Matcher m = java.util.regex.Pattern
+            .compile("xen_hvm_setup_msi_irqs: PHYSDEVOP_get_free_pirq\\(MSI\\) = pirq (\\d+)").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        assertTrue(r.out().contains(String.format("vfio-user 4952:5153 from unix:%s in domU at 00:06.0 (MSI-X, pirq %s):"
+            + " MSI-X injected 1 time(s), 1 finished by the guest, 1 handled by its driver%n", sock, m.group(1))), r.out());
+        assertEquals(1, device.msixEventfdSets());
+    }
+
+    @Test
     void msiFromAServerWithoutAnMsiCapabilityFailsTheRunWithTheReason() throws Exception {
         final Path sock = dir.resolve("dev.sock");
         server = VfioUserTestServer.start(sock, new TestPciDevice());

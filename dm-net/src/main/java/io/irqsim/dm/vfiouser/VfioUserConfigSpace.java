@@ -18,8 +18,9 @@ import java.io.IOException;
  * <li><b>Emulated</b> (answered from the copy): the six BARs and the ROM BAR (the VMM places and
  * sizes them; the copy starts with them zeroed, {@code vfio_realize}), bit 7 of the header type
  * (multi-function, always the VMM's), the whole MSI capability ({@code vfio_realize}: "QEMU
- * emulates all of MSI"), and the interrupt line (vfio-pci gets it virtualized by the kernel's
- * {@code vfio_pci_config.c}; a vfio-user server has no such layer, so irqsim keeps it).</li>
+ * emulates all of MSI"), and the interrupt line (vfio-pci gets it virtualized by the kernel,
+ * {@code drivers/vfio/pci/vfio_pci_config.c:init_pci_cap_basic_perm}, "sometimes used by sw, just
+ * virtualize"; a vfio-user server has no such layer, so irqsim keeps it).</li>
  * <li><b>Forwarded</b>: every other bit of a read is the server's REGION_READ of region 7;
  * every write goes to the server first (REGION_WRITE, "let it filter out what we can't
  * write"), then to the copy, so the emulated bits follow the guest.</li>
