@@ -21,15 +21,19 @@ import java.util.Map;
  * @param vendorId the server's vendor ID (0 if the device was not plugged)
  * @param deviceId the server's device ID (0 if the device was not plugged)
  * @param gsi the guest GSI of its INTx ({@code -1}: none, or not plugged)
+ * @param irq what the guest's driver uses: {@code INTx}, {@code MSI} or {@code MSI-X}
+ * @param vector with MSI or MSI-X, the guest vector of the last one injected ({@code -1}: none, or a pirq)
+ * @param pirq with MSI or MSI-X in a guest with {@code XENFEAT_hvm_pirqs}, the pirq of the last one ({@code -1}: none)
  * @param interrupts the interrupts the run waited for (the entry's {@code interrupts}; 0 where nothing waits)
- * @param asserted INTx assertions
- * @param eoid of those, EOId by the guest
+ * @param asserted INTx assertions, or MSIs injected ({@code XEN_DMOP_inject_msi})
+ * @param eoid of those, EOId by the guest (for MSI-X: finished, the vector retired or the pirq's handler done)
  * @param handled interrupts the guest's driver handled
  * @param ok whether it plugged and every interrupt waited for was EOId
  * @param failure why not ({@code null} when ok)
  */
 record VfioUserOutcome(String entry, String socket, String guest, Bdf function, int vendorId, int deviceId, int gsi,
-                       long interrupts, long asserted, long eoid, long handled, boolean ok, String failure) {
+                       String irq, int vector, int pirq, long interrupts, long asserted, long eoid, long handled,
+                       boolean ok, String failure) {
 
     /** @return the line under the run's {@code result:} */
     String line() {
@@ -37,9 +41,18 @@ record VfioUserOutcome(String entry, String socket, String guest, Bdf function, 
         if (vendorId == 0 && deviceId == 0 && failure != null) {
             return "vfio-user " + where + ": not plugged: " + failure;
         }
-        final String head = String.format(Locale.ROOT, "vfio-user %04x:%04x from %s (guest GSI %d): INTx asserted %d"
-            + " time(s), %d of %d EOI'd by the guest, %d handled by its driver", vendorId, deviceId, where, gsi,
-            asserted, eoid, interrupts, handled);
+        final String head;
+        if ("INTx".equals(irq)) {
+            head = String.format(Locale.ROOT, "vfio-user %04x:%04x from %s (guest GSI %d): INTx asserted %d"
+                + " time(s), %d of %d EOI'd by the guest, %d handled by its driver", vendorId, deviceId, where, gsi,
+                asserted, eoid, interrupts, handled);
+        } else {
+            final String target = pirq >= 0 ? ", pirq " + pirq
+                : vector >= 0 ? String.format(Locale.ROOT, ", vector 0x%02x", vector) : "";
+            head = String.format(Locale.ROOT, "vfio-user %04x:%04x from %s (%s%s): %s injected %d time(s), %d of %d %s"
+                + " by the guest, %d handled by its driver", vendorId, deviceId, where, irq, target, irq, asserted,
+                eoid, interrupts, "MSI".equals(irq) ? "EOI'd" : "finished", handled);
+        }
         return failure == null ? head : head + "; FAILED: " + failure;
     }
 

@@ -38,7 +38,10 @@ import java.util.concurrent.CompletableFuture;
  * as QEMU's vCPU thread waits for the reply of a REGION_READ.
  *
  * <p>Not forwarded (yet): guest config-space accesses (irqsim's server emulates the header from
- * the identity), I/O-port BARs, the expansion ROM, MSI/MSI-X, DMA.
+ * the identity: dm-net's protocol has no config access for the server to hand to a model, so
+ * {@link VfioUserConfigSpace}, which the in-process {@link VfioUserGuestDevice} uses, cannot sit
+ * here without a protocol change), hence MSI (the bridge never sees the guest enable it, although
+ * the protocol's INJECT_MSI could carry the interrupts), MSI-X, I/O-port BARs, the expansion ROM, DMA.
  */
 public final class VfioUserBridge implements AutoCloseable {
 

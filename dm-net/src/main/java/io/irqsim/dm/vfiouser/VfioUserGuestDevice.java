@@ -2,6 +2,7 @@ package io.irqsim.dm.vfiouser;
 
 import io.irqsim.dm.net.proto.Msg;
 import io.irqsim.guest.linux.LinuxDomU;
+import io.irqsim.guest.linux.PciIrqMode;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.toolstack.DeviceModel;
 import io.irqsim.hv.Hypervisor;
@@ -11,8 +12,6 @@ import io.irqsim.hv.domain.HvmIrq;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciConfigRegisters;
-import io.irqsim.hw.pci.PciFunction;
-import io.irqsim.hw.trace.HwTrace;
 
 import java.io.IOException;
 import java.util.function.Consumer;
@@ -28,6 +27,14 @@ import java.util.function.Consumer;
  * of that GSI deasserts it and sends SET_IRQS UNMASK, in the order of QEMU's
  * {@code hw/vfio/pci.c:vfio_intx_eoi} (QEMU 9.x, as {@link VfioUserBridge}).
  *
+ * <p>Config space: the guest's accesses go through {@link VfioUserConfigSpace} (QEMU's
+ * {@code vfio_pci_read_config}/{@code vfio_pci_write_config}): forwarded to region 7 except the
+ * bits the VMM emulates. MSI ({@link VfioUserMsi}): when the guest enables the capability, the
+ * server gets one eventfd per vector ({@code vfio_msi_enable}); each firing is injected with
+ * {@code XEN_DMOP_inject_msi} with the address and data the guest programmed. MSI-X
+ * ({@link VfioUserMsix}): the table and PBA in the BAR are emulated, vectors set up as the guest
+ * unmasks them.
+ *
  * <p>Everything runs on the machine's thread: {@link #deliver} waits (wall clock, bounded) for the
  * server's eventfd between interrupts, so the server, not virtual time, paces the device.
  */
@@ -41,6 +48,9 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     private final Domain guest;
     private final VfioUserClient vfio;
     private final Msg.RegisterPci function;
+    private final VfioUserConfigSpace config;
+    private final VfioUserMsi msi;
+    private final VfioUserMsix msix;
     private final int gsi;
     private final Eventfd intx;
     private final String socket;
@@ -53,11 +63,15 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     private long failures;
 
     private VfioUserGuestDevice(final ScenarioMachine machine, final Domain guest, final VfioUserClient vfio,
-                                final Msg.RegisterPci function, final Eventfd intx, final String socket) {
+                                final Msg.RegisterPci function, final VfioUserConfigSpace config, final Eventfd intx,
+                                final String socket, final PciIrqMode mode) {
         this.machine = machine;
         this.guest = guest;
         this.vfio = vfio;
         this.function = function;
+        this.config = config;
+        this.msi = mode == PciIrqMode.MSI ? new VfioUserMsi(machine, guest, vfio, config, intx, socket) : null;
+        this.msix = mode == PciIrqMode.MSIX ? new VfioUserMsix(machine, guest, vfio, config, intx, socket) : null;
         this.gsi = function.pin() == 0 ? -1 : HvmIrq.pciIntxGsi(function.slot(), function.pin() - 1);
         this.intx = intx;
         this.socket = socket;
@@ -90,6 +104,26 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     public static VfioUserGuestDevice plug(final ScenarioMachine machine, final String guestName,
                                            final VfioUserClient vfio, final String socket, final int slot)
         throws IOException {
+        return plug(machine, guestName, vfio, socket, slot, PciIrqMode.INTX);
+    }
+
+    /**
+     * As {@link #plug(ScenarioMachine, String, VfioUserClient, String, int)}, the guest's driver
+     * asking for {@code mode} ({@code irq: intx|msi|msix}).
+     *
+     * @param machine the booted machine (on its thread)
+     * @param guestName the HVM guest
+     * @param vfio a connected client, used by the device from now on (closed with it)
+     * @param socket the server's socket, for messages
+     * @param slot the guest PCI slot
+     * @param mode what the guest's driver uses
+     * @return the plugged device
+     * @throws IOException if the device is not PCI, refuses a command, the slot is taken, or MSI
+     *     (MSI-X) is asked of a device without the capability and vectors
+     */
+    public static VfioUserGuestDevice plug(final ScenarioMachine machine, final String guestName,
+                                           final VfioUserClient vfio, final String socket, final int slot,
+                                           final PciIrqMode mode) throws IOException {
         final LinuxDomU kernel = machine.guest(guestName);
         if (kernel == null) {
             throw new IOException("no HVM guest named " + guestName);
@@ -107,6 +141,13 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             // which for vfio-user-pci is DEVICE_RESET (hw/vfio-user/pci.c:vfio_user_pci_reset)
             vfio.reset();
         }
+        final VfioUserConfigSpace view = VfioUserConfigSpace.create(vfio, bdf,
+            String.format("vfio-user %04x:%04x", id.vendorId(), id.deviceId()), id);
+        if (mode == PciIrqMode.MSI) {
+            VfioUserMsi.check(vfio, view);
+        } else if (mode == PciIrqMode.MSIX) {
+            VfioUserMsix.check(vfio, view);
+        }
         Eventfd fd = null;
         if (id.pin() != 0 && info.numIrqs() > VfioUser.IRQ_INTX
             && vfio.irqInfo(VfioUser.IRQ_INTX).count() > 0) {
@@ -118,11 +159,11 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
                 throw e;
             }
         }
-        final VfioUserGuestDevice d = new VfioUserGuestDevice(machine, domain, vfio, id, fd, socket);
-        final PciFunction view = new PciFunction(bdf, String.format("vfio-user %04x:%04x", id.vendorId(),
-            id.deviceId()), id.vendorId(), id.deviceId(), id.classCode(), id.pin(), HwTrace.NONE);
+        final VfioUserGuestDevice d = new VfioUserGuestDevice(machine, domain, vfio, id, view, fd, socket, mode);
+        view.setMsiListener(d.msi);
+        view.setMsixListener(d.msix);
         // BARs in the slot's 64 KiB window (DeviceModel's layout), one after another in index order,
-        // each naturally aligned
+        // each naturally aligned; the BAR writes are config writes (the server sees them too)
         long next = DeviceModel.GUEST_MMIO_BASE + (long) slot * 0x10000;
         for (int i = 0; i < Msg.BARS; i++) {
             final long size = id.barSizes().get(i);
@@ -130,7 +171,6 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
                 continue;
             }
             next = (next + size - 1) & -size;
-            view.defineBar(i, size, false, null);
             view.configWrite(PciConfigRegisters.BAR0 + 4 * i, 4, (int) next);
             domain.mapEmulated(next, size, d.new Bar(i, "vfio-user." + bdf + ".bar" + i));
             next += size;
@@ -140,7 +180,10 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         machine.timeline().log("vfio-user", "plugged %04x:%04x from %s into %s at %s, INT%s -> guest GSI %d",
             id.vendorId(), id.deviceId(), socket, guestName, bdf, id.pin() == 0 ? "-" : (char) ('A' + id.pin() - 1),
             d.gsi);
-        kernel.hotplug(view);
+        kernel.hotplug(view, mode);
+        if (view.failure() != null) {
+            throw new IOException("config space of " + socket + ": " + view.failure().getMessage(), view.failure());
+        }
         return d;
     }
 
@@ -153,6 +196,14 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
      * @throws IOException if the server goes silent, fails a command, or the guest does not EOI
      */
     public void deliver(final long count, final int timeoutMillis) throws IOException {
+        if (msi != null) {
+            msi.deliver(count, timeoutMillis);
+            return;
+        }
+        if (msix != null) {
+            msix.deliver(count, timeoutMillis);
+            return;
+        }
         if (count > 0 && intx == null) {
             throw new IOException(socket + ": the device has no INTx to wait for");
         }
@@ -277,6 +328,21 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         return eois;
     }
 
+    /** @return the guest's config space of the function */
+    public VfioUserConfigSpace config() {
+        return config;
+    }
+
+    /** @return the MSI side, or null when the guest's driver uses INTx */
+    public VfioUserMsi msi() {
+        return msi;
+    }
+
+    /** @return the MSI-X side, or null when the guest's driver does not use MSI-X */
+    public VfioUserMsix msix() {
+        return msix;
+    }
+
     /** @return the header presented to the guest */
     public Msg.RegisterPci function() {
         return function;
@@ -294,6 +360,12 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             watcher.stop();
         }
         guest.removeGsiEoiListener(this);
+        if (msi != null) {
+            msi.close();
+        }
+        if (msix != null) {
+            msix.close();
+        }
         if (intx != null) {
             intx.close();
         }
@@ -312,6 +384,9 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
 
         @Override
         public long read(final long offset, final int size) {
+            if (msix != null && msix.covers(index, offset, size)) {
+                return msix.read(index, offset, size);      // the emulated MSI-X table / PBA
+            }
             try {
                 return vfio.regionReadValue(index, offset, size);
             } catch (final IOException e) {
@@ -322,6 +397,10 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
 
         @Override
         public void write(final long offset, final int size, final long value) {
+            if (msix != null && msix.covers(index, offset, size)) {
+                msix.write(index, offset, size, value);
+                return;
+            }
             try {
                 vfio.regionWriteValue(index, offset, size, value);
             } catch (final IOException e) {

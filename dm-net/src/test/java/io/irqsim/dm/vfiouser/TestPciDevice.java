@@ -18,7 +18,13 @@ import java.nio.charset.StandardCharsets;
  * guest's driver binds to it when it is plugged into a guest: a DOORBELL write sets the interrupt
  * pending and raises INTx, an ACK write clears it. INTx is automasked once raised and rearmed by
  * SET_IRQS UNMASK, firing again then if the interrupt is still pending (VFIO's level-triggered
- * INTx contract, {@code linux/vfio.h}). Argument checks follow libvfio-user
+ * INTx contract, {@code linux/vfio.h}). {@link #withMsi()} adds a 64-bit MSI capability at 0x60
+ * (one vector) and one MSI vector in GET_IRQ_INFO: once the guest's (forwarded) write has set the
+ * capability's enable bit and SET_IRQS has handed over the MSI eventfd, the device raises MSI
+ * instead of INTx. {@link #withMsix()} adds an MSI-X capability at 0x70 too (two entries, table
+ * at BAR0 0x800, PBA at 0xc00; the table itself is the VMM's to emulate, as QEMU's vfio-pci does)
+ * and two MSI-X vectors; with MSI-X enabled in its config space the device raises vector 0.
+ * Argument checks follow libvfio-user
  * ({@code lib/libvfio-user.c}, {@code lib/irq.c:device_set_irqs_validate}@efd091b), answering
  * EINVAL.
  */
@@ -40,6 +46,20 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
 
     static final int EINVAL = 22;
 
+    /** Where {@link #withMsi()} puts its MSI capability. */
+    public static final int MSI_CAP = 0x60;
+    /** Where {@link #withMsix()} puts its MSI-X capability, its table and PBA (BAR0 offsets), and its size. */
+    public static final int MSIX_CAP = 0x70;
+    public static final int MSIX_TABLE = 0x800;
+    public static final int MSIX_PBA = 0xc00;
+    public static final int MSIX_ENTRIES = 2;
+
+    private final boolean msi;
+    private final boolean msix;
+    private final int[] msixFds = {-1, -1};
+    private int msixRaised;
+    private int msixEventfdSets;
+    private int msixDisables;
     private final byte[] config = new byte[CONFIG_SIZE];
     private final byte[] bar0 = new byte[BAR0_SIZE];
     private int intxFd = -1;
@@ -49,10 +69,57 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
     private int doorbells;
     private int acks;
     private int resets;
+    private int msiFd = -1;
+    private int msiRaised;
+    private int msiEventfdSets;
+    private int msiDisables;
 
-    /** A device in its reset state. */
+    /** A device in its reset state, INTx only. */
     public TestPciDevice() {
+        this(false);
+    }
+
+    private TestPciDevice(final boolean msi) {
+        this(msi, false);
+    }
+
+    private TestPciDevice(final boolean msi, final boolean msix) {
+        this.msi = msi;
+        this.msix = msix;
         resetState();
+    }
+
+    /** @return a device with MSI (as {@link #withMsi()}) and MSI-X (two vectors) */
+    public static TestPciDevice withMsix() {
+        return new TestPciDevice(true, true);
+    }
+
+    /** @return MSI-X vector 0 raises */
+    public synchronized int msixRaised() {
+        return msixRaised;
+    }
+
+    /** @return SET_IRQS of the MSI-X index with eventfds accepted */
+    public synchronized int msixEventfdSets() {
+        return msixEventfdSets;
+    }
+
+    /** @return SET_IRQS that disabled the MSI-X index (count 0) */
+    public synchronized int msixDisables() {
+        return msixDisables;
+    }
+
+    /**
+     * @param vector 0 or 1
+     * @return whether the MSI-X vector has an eventfd
+     */
+    public synchronized boolean hasMsixEventfd(final int vector) {
+        return msixFds[vector] >= 0;
+    }
+
+    /** @return a device that also has an MSI capability (one vector) and an MSI IRQ index of count 1 */
+    public static TestPciDevice withMsi() {
+        return new TestPciDevice(true);
     }
 
     private void resetState() {
@@ -68,7 +135,15 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         c.put(0x34, (byte) 0x40);                   // capabilities pointer
         c.put(0x3d, (byte) 1);                      // interrupt pin INTA#
         c.put(0x40, (byte) 0x01).put(0x41, (byte) 0x50).putShort(0x42, (short) 0x0003); // PM, next 0x50
-        c.put(0x50, (byte) 0x09).put(0x51, (byte) 0x00).put(0x52, (byte) 4);           // vendor-specific, end
+        c.put(0x50, (byte) 0x09).put(0x51, (byte) (msi ? MSI_CAP : 0)).put(0x52, (byte) 4); // vendor-specific
+        if (msi) {
+            // MSI: 64-bit address, multiple message capable 1 (one vector), no per-vector masking
+            c.put(MSI_CAP, (byte) 0x05).put(MSI_CAP + 1, (byte) (msix ? MSIX_CAP : 0)).putShort(MSI_CAP + 2, (short) 0x0080);
+        }
+        if (msix) {
+            c.put(MSIX_CAP, (byte) 0x11).put(MSIX_CAP + 1, (byte) 0).putShort(MSIX_CAP + 2, (short) (MSIX_ENTRIES - 1));
+            c.putInt(MSIX_CAP + 4, MSIX_TABLE).putInt(MSIX_CAP + 8, MSIX_PBA);   // BIR 0 for both
+        }
         intxMasked = false;
         pending = false;
     }
@@ -82,7 +157,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
     public synchronized void fire() throws IOException {
         doorbells++;
         pending = true;
-        raiseIntx();
+        raise();
     }
 
     /** @return INTx raises so far */
@@ -93,6 +168,49 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
     /** @return whether INTx is masked (automasked after a raise, until UNMASK) */
     public synchronized boolean intxMasked() {
         return intxMasked;
+    }
+
+    /** @return MSIs raised (eventfd signalled) */
+    public synchronized int msiRaised() {
+        return msiRaised;
+    }
+
+    /** @return SET_IRQS of the MSI index with eventfds (ACTION_TRIGGER|DATA_EVENTFD) accepted */
+    public synchronized int msiEventfdSets() {
+        return msiEventfdSets;
+    }
+
+    /** @return SET_IRQS that disabled the MSI index (DATA_NONE|ACTION_TRIGGER, count 0) */
+    public synchronized int msiDisables() {
+        return msiDisables;
+    }
+
+    /** @return whether the MSI eventfd is set */
+    public synchronized boolean hasMsiEventfd() {
+        return msiFd >= 0;
+    }
+
+    /**
+     * @param offset config offset
+     * @param size 1, 2 or 4
+     * @return the device's own config space (what the client's writes left there)
+     */
+    public synchronized int config(final int offset, final int size) {
+        int v = 0;
+        for (int i = size - 1; i >= 0; i--) {
+            v = (v << 8) | (config[offset + i] & 0xff);
+        }
+        return v;
+    }
+
+    /**
+     * The device itself changes a config byte (as hardware updates status or its own registers).
+     *
+     * @param offset config offset
+     * @param value the byte
+     */
+    public synchronized void deviceSetsConfig(final int offset, final int value) {
+        config[offset] = (byte) value;
     }
 
     /** @return DEVICE_RESETs handled */
@@ -189,8 +307,8 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         return reply(h, le(new byte[16]).putInt(16).putInt(flags).putInt(index).putInt(count).array());
     }
 
-    private static int irqCount(final int index) {
-        return index == VfioUser.IRQ_MSI || index == VfioUser.IRQ_MSIX ? 0 : 1;
+    private int irqCount(final int index) {
+        return index == VfioUser.IRQ_MSI ? (msi ? 1 : 0) : index == VfioUser.IRQ_MSIX ? (msix ? MSIX_ENTRIES : 0) : 1;
     }
 
     private Reply setIrqs(final Header h, final byte[] p, final int[] fds) throws IOException {
@@ -217,6 +335,12 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
             closeAll(fds);
             return error(h, EINVAL);
         }
+        if (index == VfioUser.IRQ_MSI) {
+            return setMsi(h, action, data, count, fds);
+        }
+        if (index == VfioUser.IRQ_MSIX) {
+            return setMsix(h, action, data, start, count, fds);
+        }
         if (index != VfioUser.IRQ_INTX) {
             closeAll(fds);              // ERR/REQ: accepted and not used
             return reply(h, new byte[0]);
@@ -225,12 +349,12 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
             intxMasked = true;
         } else if (action == VfioUser.IRQ_SET_ACTION_UNMASK) {
             intxMasked = false;
-            if (pending) {
+            if (pending && !msiMode() && !msixMode()) {
                 raiseIntx();            // still asserted: the line fires again
             }
         } else if (data == VfioUser.IRQ_SET_DATA_EVENTFD && fds.length == 1) {
             setIntxFd(fds[0]);
-            if (pending) {
+            if (pending && !msiMode() && !msixMode()) {
                 raiseIntx();            // the line is already asserted
             }
         } else if (count == 0 || data == VfioUser.IRQ_SET_DATA_EVENTFD) {
@@ -239,6 +363,89 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
             raiseIntx();                // DATA_NONE / BOOL trigger: fire it
         }
         return reply(h, new byte[0]);
+    }
+
+    /** MSI (index 1): eventfd set or disabled (libvfio-user lib/irq.c: irqs_set_data_eventfd, irqs_disable). */
+    private Reply setMsi(final Header h, final int action, final int data, final int count, final int[] fds)
+        throws IOException {
+        if (action != VfioUser.IRQ_SET_ACTION_TRIGGER) {
+            closeAll(fds);
+            return reply(h, new byte[0]);   // MSI is not maskable here; libvfio-user calls the state callback
+        }
+        if (data == VfioUser.IRQ_SET_DATA_EVENTFD && fds.length == 1) {
+            if (msiFd >= 0) {
+                UnixFdSocket.closeFd(msiFd);
+            }
+            msiFd = fds[0];
+            msiEventfdSets++;
+            if (pending) {
+                raise();
+            }
+        } else if (count == 0 || data == VfioUser.IRQ_SET_DATA_EVENTFD) {
+            if (msiFd >= 0) {
+                UnixFdSocket.closeFd(msiFd);
+            }
+            msiFd = -1;
+            msiDisables++;
+        } else {
+            raise();
+        }
+        return reply(h, new byte[0]);
+    }
+
+    /** MSI-X (index 2): eventfds for [start, start + count), or all disabled with count 0. */
+    private Reply setMsix(final Header h, final int action, final int data, final int start, final int count,
+                          final int[] fds) throws IOException {
+        if (action != VfioUser.IRQ_SET_ACTION_TRIGGER) {
+            closeAll(fds);
+            return reply(h, new byte[0]);
+        }
+        if (data == VfioUser.IRQ_SET_DATA_EVENTFD && fds.length == count && count > 0) {
+            for (int i = 0; i < count; i++) {
+                if (msixFds[start + i] >= 0) {
+                    UnixFdSocket.closeFd(msixFds[start + i]);
+                }
+                msixFds[start + i] = fds[i];
+            }
+            msixEventfdSets++;
+            if (pending) {
+                raise();
+            }
+        } else if (count == 0) {
+            for (int i = 0; i < MSIX_ENTRIES; i++) {
+                if (msixFds[i] >= 0) {
+                    UnixFdSocket.closeFd(msixFds[i]);
+                }
+                msixFds[i] = -1;
+            }
+            msixDisables++;
+        } else {
+            raise();
+        }
+        return reply(h, new byte[0]);
+    }
+
+    /** MSI-X enabled in the device's own config space and an eventfd on vector 0. */
+    private boolean msixMode() {
+        return msix && (config[MSIX_CAP + 3] & 0x80) != 0 && msixFds[0] >= 0;
+    }
+
+    /** MSI enabled in the device's own copy of the capability (the guest's write reached it) and an eventfd to raise. */
+    private boolean msiMode() {
+        return msi && (config[MSI_CAP + 2] & 1) != 0 && msiFd >= 0;
+    }
+
+    /** The device's interrupt: MSI when the guest enabled it, else INTx. */
+    private void raise() throws IOException {
+        if (msixMode()) {
+            Eventfd.adopt(msixFds[0]).signal();
+            msixRaised++;
+        } else if (msiMode()) {
+            Eventfd.adopt(msiFd).signal();
+            msiRaised++;
+        } else {
+            raiseIntx();
+        }
     }
 
     private void setIntxFd(final int fd) {
@@ -303,7 +510,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         if (count == 4 && off == NicTestDevice.REG_DOORBELL) {
             doorbells++;
             pending = true;
-            raiseIntx();
+            raise();
         } else if (count == 4 && off == NicTestDevice.REG_ACK) {
             if ((value & NicTestDevice.STATUS_PENDING) != 0 && pending) {
                 pending = false;
@@ -314,10 +521,22 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         }
     }
 
-    /** Writable: command (0x04-0x05), BAR0 (0x10-0x13, size-aligned), interrupt line (0x3c). */
+    /**
+     * Writable: command (0x04-0x05), BAR0 (0x10-0x13, size-aligned), interrupt line (0x3c); with MSI,
+     * its enable bit (multiple message enable stays 0: one vector, libvfio-user's cap_write_msi
+     * refuses more than capable), address (dword aligned), upper address and data.
+     */
     private void configWrite(final int at, final byte v) {
         if (at == 0x04 || at == 0x05 || at == 0x3c) {
             config[at] = v;
+        } else if (msi && at == MSI_CAP + 2) {
+            config[at] = (byte) (v & 0x01);
+        } else if (msi && at == MSI_CAP + 4) {
+            config[at] = (byte) (v & 0xfc);
+        } else if (msi && at >= MSI_CAP + 5 && at <= MSI_CAP + 0x0d) {
+            config[at] = v;
+        } else if (msix && at == MSIX_CAP + 3) {
+            config[at] = (byte) (v & 0xc0);     // MSI-X enable and function mask
         } else if (at >= 0x10 && at <= 0x13) {
             final int mask = at == 0x10 ? 0xf0 & ~(BAR0_SIZE - 1) & 0xff : at == 0x11 ? ~((BAR0_SIZE - 1) >> 8) & 0xff : 0xff;
             config[at] = (byte) (v & mask);

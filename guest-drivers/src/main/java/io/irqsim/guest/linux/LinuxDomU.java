@@ -56,8 +56,19 @@ public final class LinuxDomU extends LinuxKernel {
      * @return the driver
      */
     public NicTestDriver hotplug(final PciFunction function) {
+        return hotplug(function, PciIrqMode.INTX);
+    }
+
+    /**
+     * A device appeared on the guest's PCI bus: probe its driver, which asks for {@code mode}.
+     *
+     * @param function the device as the guest sees it (already on the bus)
+     * @param mode INTx, MSI or MSI-X
+     * @return the driver
+     */
+    public NicTestDriver hotplug(final PciFunction function, final PciIrqMode mode) {
         log.log(actor, "PCI hot-plug: %s [%04x:%04x]", function.bdf(), function.vendorId(), function.deviceId());
-        final NicTestDriver drv = NicTestDriver.probe(this, function.bdf());
+        final NicTestDriver drv = NicTestDriver.probe(this, function.bdf(), mode);
         drivers.add(drv);
         return drv;
     }

@@ -38,6 +38,8 @@ public final class LinuxIrq {
     private int irqsUnhandled;
     private long lastUnhandledNs = Long.MIN_VALUE;
     private long maskedWithoutAction;
+    private boolean msi;
+    private long msixEntry = -1;
 
     LinuxIrq(final int irq, final int gsi) {
         this.irq = irq;
@@ -67,6 +69,24 @@ public final class LinuxIrq {
     void configure(final boolean newLevel, final boolean newActiveLow) {
         this.level = newLevel;
         this.activeLow = newActiveLow;
+    }
+
+    /** @return whether it is a PCI MSI irq (no GSI, no IO-APIC pin) */
+    public boolean isMsi() {
+        return msi;
+    }
+
+    void setMsi() {
+        this.msi = true;
+    }
+
+    /** @return the guest-physical address of its MSI-X table entry, -1 if it is not an MSI-X irq */
+    public long msixEntry() {
+        return msixEntry;
+    }
+
+    void setMsixEntry(final long gpa) {
+        this.msixEntry = gpa;
     }
 
     /** @return the vector (native IO-APIC path), or -1 */
@@ -233,7 +253,7 @@ public final class LinuxIrq {
 
     @Override
     public String toString() {
-        return "irq " + irq + " (GSI " + gsi + ", " + (level ? "level" : "edge") + "/" + (activeLow ? "low" : "high")
+        return "irq " + irq + (msi ? " (PCI-MSI, " : " (GSI " + gsi + ", ") + (level ? "level" : "edge") + "/" + (activeLow ? "low" : "high")
             + (vector >= 0 ? String.format(", vector 0x%02x", vector) : "") + (pirq >= 0 ? ", pirq " + pirq : "") + ")";
     }
 }

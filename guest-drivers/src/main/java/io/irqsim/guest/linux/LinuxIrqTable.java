@@ -135,6 +135,20 @@ public final class LinuxIrqTable {
         return d;
     }
 
+    /**
+     * An irq for one PCI MSI vector ({@code msi_domain_alloc_irqs} &rarr; {@code __irq_domain_alloc_irqs},
+     * kernel/irq/msi.c@v6.12: a dynamic irq from {@code arch_dynirq_lower_bound}); no GSI. Its vector is
+     * assigned by {@link #assignVector} like any other non-ISA irq.
+     *
+     * @return the irq
+     */
+    public LinuxIrq allocMsi() {
+        final LinuxIrq d = new LinuxIrq(firstFreeFrom(dynirqLowerBound()), -1);
+        d.setMsi();
+        byIrq.put(d.irq(), d);
+        return d;
+    }
+
     private int firstFreeFrom(final int from) {
         int irq = from;
         while (byIrq.containsKey(irq)) {
@@ -151,7 +165,9 @@ public final class LinuxIrqTable {
      */
     public void free(final LinuxIrq d) {
         byIrq.remove(d.irq(), d);
-        byGsi.remove(d.gsi(), d);
+        if (!d.isMsi()) {
+            byGsi.remove(d.gsi(), d);
+        }
         if (d.vector() >= 0 && byVector[d.vector()] == d) {
             byVector[d.vector()] = null;
         }

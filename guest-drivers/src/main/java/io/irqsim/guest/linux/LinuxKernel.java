@@ -41,6 +41,7 @@ public abstract class LinuxKernel implements GuestKernel {
         private boolean irqManaged;
         private int gsi = -1;
         private boolean enabled;
+        private boolean msiEnabled;
 
         PciDev(final PciFunction function) {
             this.function = function;
@@ -59,6 +60,16 @@ public abstract class LinuxKernel implements GuestKernel {
         /** @return the GSI ACPI gave it, or -1 */
         public int gsi() {
             return gsi;
+        }
+
+        /** @return {@code dev->msi_enabled}: {@code dev->irq} is its MSI irq */
+        public boolean isMsiEnabled() {
+            return msiEnabled;
+        }
+
+        void msiEnabled(final int msiIrq) {
+            msiEnabled = true;
+            irq = msiIrq;
         }
 
         /** @return whether {@code pci_enable_device} ran and no {@code pci_disable_device} undid it */
@@ -157,6 +168,48 @@ public abstract class LinuxKernel implements GuestKernel {
         d.function().configWrite(PciConfigRegisters.COMMAND, 2, cmd | PciConfigRegisters.COMMAND_MEMORY);
         d.enabled = true;
         return acpiPciIrqEnable(d);
+    }
+
+    /**
+     * {@code pci_set_master} (drivers/pci/pci.c@v6.12 {@code __pci_set_master}): sets
+     * {@code PCI_COMMAND_MASTER} if clear. A device's MSI is a memory write it issues, so drivers
+     * that use MSI call it.
+     *
+     * @param bdf the device
+     */
+    public final void pciSetMaster(final Bdf bdf) {
+        final PciDev d = dev(bdf);
+        if (d == null) {
+            return;
+        }
+        final int cmd = d.function().configRead(PciConfigRegisters.COMMAND, 2);
+        if ((cmd & PciConfigRegisters.COMMAND_MASTER) == 0) {
+            d.function().configWrite(PciConfigRegisters.COMMAND, 2, cmd | PciConfigRegisters.COMMAND_MASTER);
+        }
+    }
+
+    /**
+     * {@code pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI)} (drivers/pci/msi/api.c@v6.12): one MSI
+     * vector, {@link PciMsi#enable}.
+     *
+     * @param bdf the device
+     * @return the number of vectors (1), or a negative errno
+     */
+    public final int pciAllocIrqVectorsMsi(final Bdf bdf) {
+        final PciDev d = dev(bdf);
+        return d == null ? -Errno.ENODEV : PciMsi.enable(this, d);
+    }
+
+    /**
+     * {@code pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSIX)} (drivers/pci/msi/api.c@v6.12): one MSI-X
+     * vector, {@link PciMsix#enable}.
+     *
+     * @param bdf the device
+     * @return the number of vectors (1), or a negative errno
+     */
+    public final int pciAllocIrqVectorsMsix(final Bdf bdf) {
+        final PciDev d = dev(bdf);
+        return d == null ? -Errno.ENODEV : PciMsix.enable(this, d);
     }
 
     /**
@@ -291,7 +344,14 @@ public abstract class LinuxKernel implements GuestKernel {
                 // irq_startup -> irq_enable clears IRQD_IRQ_DISABLED before it unmasks, so an
                 // interrupt the unmask lets through finds the irq enabled
                 d.setStarted(true);
-                rc = backend.startup(d);
+                // a native MSI irq was activated (vector, message written) when it was allocated; with no
+                // per-vector mask bit there is nothing to unmask (pci_msi_unmask_irq). A Xen pirq MSI
+                // binds its event channel (startup_pirq)
+                rc = d.isMsi() && d.pirq() < 0 ? 0 : backend.startup(d);
+                if (rc == 0 && d.msixEntry() >= 0 && d.pirq() < 0) {
+                    // irq_startup -> pci_msi_unmask_irq -> pci_msix_unmask: the entry's vector control
+                    cpu().mmioWrite(d.msixEntry() + PciMsix.ENTRY_VECTOR_CTRL, 4, 0);
+                }
                 d.setStarted(rc == 0);
             }
         }
@@ -332,7 +392,9 @@ public abstract class LinuxKernel implements GuestKernel {
             }
             d.recordMaskedWithoutAction();
             xen.trace().event(GuestEvent.IRQ_UNHANDLED, vector, d.irq(), 0);
-            backend.mask(d);
+            if (!d.isMsi() || d.pirq() >= 0) {
+                backend.mask(d);        // native MSI without per-vector masking: nothing to mask
+            }
             backend.eoi(d, vector);
             return;
         }

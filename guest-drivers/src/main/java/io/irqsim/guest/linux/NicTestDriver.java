@@ -7,7 +7,8 @@ import io.irqsim.hw.pci.Bdf;
 
 /**
  * A Linux driver for the {@link NicTestDevice}, as any PCI INTx driver works: probe enables the
- * device and requests its irq; the handler reads the interrupt status through BAR0 (an MMIO read
+ * device and requests its irq (with MSI: {@code pci_set_master} and {@code pci_alloc_irq_vectors}
+ * with {@code PCI_IRQ_MSI} first, {@link PciMsi}, and the irq is the MSI's); the handler reads the interrupt status through BAR0 (an MMIO read
  * of the vCPU, which waits if a device model across a socket emulates the device), returns "not
  * mine" if it is clear (the line may be shared), else acknowledges it.
  */
@@ -33,8 +34,27 @@ public final class NicTestDriver {
      * @return the bound driver (check {@link #irq()}: 0 means it has no interrupt)
      */
     public static NicTestDriver probe(final LinuxKernel kernel, final Bdf bdf) {
+        return probe(kernel, bdf, PciIrqMode.INTX);
+    }
+
+    /**
+     * Probes the device with the interrupt {@code mode} asks for: for MSI or MSI-X,
+     * {@code pci_set_master}, then {@code pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSI or PCI_IRQ_MSIX)};
+     * if that fails the driver runs without an interrupt (it asked for that kind only).
+     *
+     * @param kernel the kernel
+     * @param bdf the device
+     * @param mode INTx, MSI or MSI-X
+     * @return the bound driver
+     */
+    public static NicTestDriver probe(final LinuxKernel kernel, final Bdf bdf, final PciIrqMode mode) {
         final NicTestDriver drv = new NicTestDriver(kernel, bdf);
-        final int rc = kernel.pciEnableDevice(bdf);
+        int rc = kernel.pciEnableDevice(bdf);
+        if (mode != PciIrqMode.INTX && rc == 0) {
+            kernel.pciSetMaster(bdf);
+            final int n = mode == PciIrqMode.MSI ? kernel.pciAllocIrqVectorsMsi(bdf) : kernel.pciAllocIrqVectorsMsix(bdf);
+            rc = n < 0 ? n : 0;
+        }
         final LinuxKernel.PciDev dev = kernel.dev(bdf);
         drv.barAddress = dev.function().barAddress(0);
         if (rc == 0 && dev.irq() > 0) {

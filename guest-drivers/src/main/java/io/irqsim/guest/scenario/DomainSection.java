@@ -30,6 +30,7 @@ final class DomainSection {
     /** {@code sizeof(sockaddr_un.sun_path)} on Linux (108) less the terminating NUL. */
     static final int MAX_SOCKET_PATH = 107;
     static final int DEFAULT_VFIO_USER_INTERRUPTS = 1;
+    private static final java.util.List<String> VFIO_USER_IRQS = java.util.List.of("intx", "msi", "msix");
     static final int MAX_VFIO_USER_INTERRUPTS = 1_000_000;
 
     private final ScenarioReader r;
@@ -146,7 +147,8 @@ final class DomainSection {
      * A guest's {@code vfioUser} entries: {@code socket: unix:PATH} (the only transport vfio-user
      * defines; PATH at most {@value #MAX_SOCKET_PATH} bytes, the size of Linux's
      * {@code sockaddr_un.sun_path} less its NUL), a slot 1..31, and how many interrupts the run
-     * waits for (default {@value #DEFAULT_VFIO_USER_INTERRUPTS}).
+     * waits for (default {@value #DEFAULT_VFIO_USER_INTERRUPTS}), and which interrupt the guest's
+     * driver asks for: {@code irq: intx} (default), {@code msi} or {@code msix}.
      */
     private List<Scenario.VfioUserSpec> vfioUser(final ScenarioReader.Obj guest) {
         final List<Scenario.VfioUserSpec> out = new ArrayList<>();
@@ -170,7 +172,10 @@ final class DomainSection {
             final int slot = r.int32(vo.require("slot"), 1, 31, false);
             final int interrupts = vo.has("interrupts") ? r.int32(vo.get("interrupts"), 0, MAX_VFIO_USER_INTERRUPTS,
                 false) : DEFAULT_VFIO_USER_INTERRUPTS;
-            out.add(new Scenario.VfioUserSpec(path, slot, interrupts));
+            final io.irqsim.guest.linux.PciIrqMode irq = vo.has("irq")
+                ? io.irqsim.guest.linux.PciIrqMode.values()[VFIO_USER_IRQS.indexOf(r.choice(vo.get("irq"), VFIO_USER_IRQS))]
+                : io.irqsim.guest.linux.PciIrqMode.INTX;
+            out.add(new Scenario.VfioUserSpec(path, slot, interrupts, irq));
         }
         return out;
     }

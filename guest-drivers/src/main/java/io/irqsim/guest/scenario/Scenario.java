@@ -1,5 +1,6 @@
 package io.irqsim.guest.scenario;
 
+import io.irqsim.guest.linux.PciIrqMode;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.platform.PlatformSpec;
@@ -108,9 +109,20 @@ public record Scenario(String name, String description, PlatformSpec platform, D
      *
      * @param socketPath the server's Unix socket path (the scenario's {@code unix:PATH})
      * @param virtualSlot the device number it gets on the guest's PCI bus 0
-     * @param interrupts how many of its INTx interrupts the run waits for the guest to EOI
+     * @param interrupts how many of its interrupts the run waits for the guest to EOI
+     * @param irq what the guest's driver asks for ({@code irq: intx|msi|msix})
      */
-    public record VfioUserSpec(String socketPath, int virtualSlot, int interrupts) {
+    public record VfioUserSpec(String socketPath, int virtualSlot, int interrupts, PciIrqMode irq) {
+        /**
+         * An INTx entry ({@code irq: intx}, the default).
+         *
+         * @param socketPath the server's socket path
+         * @param virtualSlot the guest slot
+         * @param interrupts interrupts to wait for
+         */
+        public VfioUserSpec(final String socketPath, final int virtualSlot, final int interrupts) {
+            this(socketPath, virtualSlot, interrupts, PciIrqMode.INTX);
+        }
     }
 
     /**

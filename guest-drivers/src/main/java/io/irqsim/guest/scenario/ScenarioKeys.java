@@ -53,7 +53,7 @@ final class ScenarioKeys {
         m.put(DOM0, List.of("type", "vcpus", "drivers"));
         m.put(GUEST, List.of("name", "vcpus", "passthrough", "hvmPirq", "vfioUser"));
         m.put(PASSTHROUGH, List.of("device", "slot"));
-        m.put(VFIO_USER, List.of("socket", "slot", "interrupts"));
+        m.put(VFIO_USER, List.of("socket", "slot", "interrupts", "irq"));
         m.put(TRAFFIC, List.of("device", "count", "intervalNs"));
         m.put(EXPECT, List.of("attach", "delivered", "spurious", "boundToDom0", "physicalTrigger",
             "physicalPolarity"));

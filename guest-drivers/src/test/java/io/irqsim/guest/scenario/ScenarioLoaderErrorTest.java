@@ -473,6 +473,13 @@ class ScenarioLoaderErrorTest {
     }
 
     @Test
+    void vfioUserIrqIsIntxOrMsi() {
+        assertError("guests: [{name: d, vfioUser: [{socket: 'unix:/s', slot: 6, irq: mis}]}]\n",
+            "scenarios/x.yaml:1:65: guests[0].vfioUser[0].irq: unknown value 'mis' (did you mean 'msi'?); allowed:"
+            + " intx, msi, msix");
+    }
+
+    @Test
     void vfioUserSocketPathLongerThanSunPathIsRefused() {
         final String path = "/" + "a".repeat(107);
         assertError("guests: [{name: d, vfioUser: [{socket: \"unix:" + path + "\", slot: 6}]}]\n",

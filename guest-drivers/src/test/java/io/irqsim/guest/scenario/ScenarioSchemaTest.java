@@ -122,7 +122,8 @@ class ScenarioSchemaTest {
         assertEquals(4, s.dom0().vcpus());
         assertEquals(List.of(new Bdf(0, 4, 0)), s.dom0().drivers());
         assertEquals(6, s.guests().get(0).passthrough().get(1).virtualSlot());
-        assertEquals(List.of(new Scenario.VfioUserSpec("/run/irqsim/dev.sock", 7, 4)), s.guests().get(0).vfioUser());
+        assertEquals(List.of(new Scenario.VfioUserSpec("/run/irqsim/dev.sock", 7, 4,
+            io.irqsim.guest.linux.PciIrqMode.MSI)), s.guests().get(0).vfioUser());
         assertEquals(5000, s.traffic().get(0).intervalNs());
         assertEquals(new Scenario.Expectations("ok", 10L, 0L, false, "level", "low"), s.expect());
     }

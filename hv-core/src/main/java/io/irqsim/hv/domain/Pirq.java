@@ -13,6 +13,10 @@ public final class Pirq {
     public static final int EMUIRQ_UNBOUND = -1;
     /** {@code IRQ_PT}: an HVM guest bound an event channel to a passed-through pirq. */
     public static final int EMUIRQ_PT = -2;
+    /** {@code IRQ_MSI_EMU}: an HVM guest's pirq that stands for an emulated MSI ({@code hvm_inject_msi}). */
+    public static final int EMUIRQ_MSI_EMU = -3;
+    /** {@code PIRQ_ALLOCATED}: {@code arch.irq} of a pirq {@code PHYSDEVOP_get_free_pirq} handed out. */
+    public static final int PIRQ_ALLOCATED = -1;
 
     private final Domain domain;
     private final int pirq;

@@ -4,6 +4,7 @@ import io.irqsim.hv.Errno;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.Xsm;
 import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.Pirq;
 import io.irqsim.hv.trace.HypercallOp;
 
 /**
@@ -133,7 +134,9 @@ public final class DmOps extends HypercallBase {
 
     /**
      * {@code XEN_DMOP_inject_msi} ({@code xen/arch/x86/hvm/dm.c:dm_op@RELEASE-4.18.0/4.20.0} &rarr;
-     * {@code hvm_inject_msi}): an MSI write into the guest's vLAPICs.
+     * {@code xen/arch/x86/hvm/irq.c:hvm_inject_msi@RELEASE-4.20.0}): an MSI write into the guest's
+     * vLAPICs ({@code vmsi_deliver}), or, for data vector 0, the guest's pirq named by the address's
+     * destination bits ({@link #injectPirqMsi}).
      *
      * @param caller calling domain
      * @param domid target
@@ -146,8 +149,45 @@ public final class DmOps extends HypercallBase {
         final Domain d = target(domid);
         int rc = check(caller, d);
         if (rc == 0) {
-            d.apicBus().sendMsi(address, data);
+            if ((data & 0xff) == 0) {
+                rc = injectPirqMsi(d, address);
+            } else {
+                d.apicBus().sendMsi(address, data);
+            }
         }
         return leave(caller, HypercallOp.DMOP_INJECT_MSI, address, rc);
+    }
+
+    /**
+     * {@code hvm_inject_msi}'s vector-0 branch (xen/arch/x86/hvm/irq.c@RELEASE-4.20.0, same at 4.18):
+     * the pirq is address bits 63:40 over the destination ID bits 19:12 (Linux's
+     * {@code xen_msi_compose_msg} puts it there); 0 is {@code -ERANGE}. A pirq with no emulated IRQ yet
+     * is mapped {@code IRQ_MSI_EMU} ({@code map_domain_emuirq_pirq}; its errors returned); one
+     * standing for anything else is {@code -EINVAL}; then {@code send_guest_pirq}: the event if the
+     * guest bound a channel, else nothing.
+     */
+    private static int injectPirqMsi(final Domain d, final long address) {
+        final long pirq = ((address >>> 32) & 0xffff_ff00L) | ((address >>> 12) & 0xff);
+        if (pirq <= 0) {
+            return -Errno.ERANGE;
+        }
+        Pirq info = pirq < d.pirqs().nrPirqs() ? d.pirqs().get((int) pirq) : null;
+        if (info == null || info.emuirq() == Pirq.EMUIRQ_UNBOUND) {
+            final int rc = pirq < d.pirqs().nrPirqs()
+                ? PhysdevOps.mapDomainEmuirqPirq(d, (int) pirq, Pirq.EMUIRQ_MSI_EMU) : -Errno.EINVAL;
+            if (rc != 0) {
+                return rc;
+            }
+            info = d.pirqs().get((int) pirq);
+            if (info == null) {
+                return -Errno.EBUSY;
+            }
+        } else if (info.emuirq() != Pirq.EMUIRQ_MSI_EMU) {
+            return -Errno.EINVAL;
+        }
+        if (info.isEvtchnBound()) {
+            d.sendPirqEvent(info.pirq());   // send_guest_pirq; no channel: nothing (an HVM guest may have none)
+        }
+        return 0;
     }
 }

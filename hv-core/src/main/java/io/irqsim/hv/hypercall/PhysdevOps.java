@@ -140,7 +140,7 @@ public final class PhysdevOps extends HypercallBase {
      * emulated IRQ. A pirq or emuirq already mapped elsewhere is left alone and the call still returns 0, as
      * upstream does (it only logs a warning).
      */
-    private static int mapDomainEmuirqPirq(final Domain d, final int pirq, final int emuirq) {
+    static int mapDomainEmuirqPirq(final Domain d, final int pirq, final int emuirq) {
         if (pirq < 0 || pirq >= d.pirqs().nrPirqs() || emuirq == Pirq.EMUIRQ_UNBOUND || emuirq >= d.pirqs().nrIrqs()) {
             return -Errno.EINVAL;
         }
@@ -240,6 +240,33 @@ public final class PhysdevOps extends HypercallBase {
             rc = 0;
         }
         return leave(caller, HypercallOp.PHYSDEVOP_EOI, pirq, rc);
+    }
+
+    /**
+     * {@code PHYSDEVOP_get_free_pirq} ({@code xen/arch/x86/physdev.c:do_physdev_op@RELEASE-4.20.0}, same at
+     * 4.18): {@code get_free_pirq(d, type)} and the pirq marked taken ({@code arch.irq = PIRQ_ALLOCATED}).
+     * An HVM caller without pirqs gets {@code -ENOSYS} ({@code hvm_physdev_op}). Linux's
+     * {@code xen_hvm_setup_msi_irqs} asks it for each MSI vector.
+     *
+     * @param caller calling domain (the pirq is its own)
+     * @param type {@link #MAP_PIRQ_TYPE_MSI} or {@link #MAP_PIRQ_TYPE_GSI}
+     * @return the pirq, or -ENOSYS, -ENOSPC (none free)
+     */
+    public int getFreePirq(final Domain caller, final int type) {
+        enter(caller);
+        final int rc;
+        if (caller.type().isHvmType() && !caller.hasPirqNotion()) {
+            rc = -Errno.ENOSYS;
+        } else {
+            final int p = xen.pirqMapping().getFreePirq(caller, type == MAP_PIRQ_TYPE_GSI);
+            if (p < 0) {
+                rc = -Errno.ENOSPC;
+            } else {
+                caller.pirqs().getOrCreate(p).setIrq(Pirq.PIRQ_ALLOCATED);
+                rc = p;
+            }
+        }
+        return leave(caller, HypercallOp.PHYSDEVOP_GET_FREE_PIRQ, type, rc);
     }
 
     /** {@code xen/arch/x86/hvm/hypercall.c:hvm_physdev_op@RELEASE-4.18.0/4.20.0}'s check for map/unmap: PV callers and callers with pirqs always pass. */

@@ -13,6 +13,8 @@ public enum HypercallOp {
     PHYSDEVOP_SETUP_GSI(3, "physdev_setup_gsi"),
     /** {@code PHYSDEVOP_eoi}. */
     PHYSDEVOP_EOI(4, "physdev_eoi"),
+    /** {@code PHYSDEVOP_get_free_pirq}. */
+    PHYSDEVOP_GET_FREE_PIRQ(5, "physdev_get_free_pirq"),
     /** {@code XEN_DOMCTL_irq_permission}. */
     DOMCTL_IRQ_PERMISSION(16, "domctl_irq_permission"),
     /** {@code XEN_DOMCTL_gsi_permission}. */

@@ -60,6 +60,7 @@ class HvEventNamesTest {
         assertEquals(35, HypercallOp.DMOP_INJECT_MSI.code());
         assertEquals("dm_op_inject_msi", HypercallOp.DMOP_INJECT_MSI.label());
         assertNull(HypercallOp.ofCode(0));
-        assertNull(HypercallOp.ofCode(5));
+        assertEquals("physdev_get_free_pirq", HypercallOp.ofCode(5).label());
+        assertNull(HypercallOp.ofCode(6));
     }
 }

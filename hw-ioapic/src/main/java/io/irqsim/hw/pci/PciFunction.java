@@ -95,13 +95,27 @@ public class PciFunction {
     // ---------------------------------------------------------------- configuration space
 
     /**
-     * Configuration read.
+     * Configuration read, as the OS issues it. A function whose config space lives elsewhere (a
+     * passed-through or vfio-user device, QEMU's {@code PCIDeviceClass.config_read}) overrides it
+     * and merges {@link #emulatedConfigRead} with the device's answer; the function's own accessors
+     * (IDs, BARs, command) read the emulated copy and never go out.
      *
      * @param offset 0..255
      * @param size 1, 2 or 4
      * @return the value, or all ones of the size for an access the mechanism cannot issue
      */
-    public final int configRead(final int offset, final int size) {
+    public int configRead(final int offset, final int size) {
+        return emulatedConfigRead(offset, size);
+    }
+
+    /**
+     * The emulated copy of configuration space (QEMU's {@code pci_default_read_config}).
+     *
+     * @param offset 0..255
+     * @param size 1, 2 or 4
+     * @return the value, or all ones of the size for an access the mechanism cannot issue
+     */
+    public final int emulatedConfigRead(final int offset, final int size) {
         if (!validAccess(offset, size)) {
             return size == 4 ? -1 : size == 2 ? 0xFFFF : 0xFF;
         }
@@ -113,14 +127,26 @@ public class PciFunction {
     }
 
     /**
-     * Configuration write: applies the write masks, clears write-1-to-clear bits, and reacts to
-     * command-register changes.
+     * Configuration write, as the OS issues it (overridable like {@link #configRead}, QEMU's
+     * {@code PCIDeviceClass.config_write}).
      *
      * @param offset 0..255
      * @param size 1, 2 or 4
      * @param value the value (low {@code size} bytes)
      */
-    public final void configWrite(final int offset, final int size, final int value) {
+    public void configWrite(final int offset, final int size, final int value) {
+        emulatedConfigWrite(offset, size, value);
+    }
+
+    /**
+     * Configuration write to the emulated copy (QEMU's {@code pci_default_write_config}): applies the
+     * write masks, clears write-1-to-clear bits, and reacts to command-register changes.
+     *
+     * @param offset 0..255
+     * @param size 1, 2 or 4
+     * @param value the value (low {@code size} bytes)
+     */
+    public final void emulatedConfigWrite(final int offset, final int size, final int value) {
         if (!validAccess(offset, size)) {
             return;
         }
@@ -151,7 +177,12 @@ public class PciFunction {
     protected void configWritten(final int offset, final int size, final int value) {
     }
 
-    private static boolean validAccess(final int offset, final int size) {
+    /**
+     * @param offset 0..255
+     * @param size 1, 2 or 4
+     * @return whether a host bridge can issue that access (naturally aligned, inside the space)
+     */
+    public static boolean validAccess(final int offset, final int size) {
         return (size == 1 || size == 2 || size == 4) && offset >= 0 && offset + size <= CONFIG_SIZE
             && (offset & (size - 1)) == 0;
     }
@@ -182,6 +213,12 @@ public class PciFunction {
     /** Makes bits of a byte writable. @param offset offset @param mask writable bits */
     protected final void mask8(final int offset, final int mask) {
         writeMask[offset] = (byte) mask;
+    }
+
+    /** Makes bits of a 32-bit field writable. @param offset offset @param mask writable bits */
+    protected final void mask32(final int offset, final int mask) {
+        mask16(offset, mask);
+        mask16(offset + 2, mask >>> 16);
     }
 
     private void w1c16(final int offset, final int mask) {
@@ -228,7 +265,7 @@ public class PciFunction {
         if (index < 0 || index >= barSize.length) {
             return 0;
         }
-        final int raw = configRead(BAR0 + 4 * index, 4);
+        final int raw = emulatedConfigRead(BAR0 + 4 * index, 4);
         return (raw & (barIo[index] ? 0xFFFF_FFFCL : 0xFFFF_FFF0L));
     }
 
@@ -308,7 +345,7 @@ public class PciFunction {
 
     /** @return command bit 10 */
     public final boolean isIntxDisabled() {
-        return (configRead(COMMAND, 2) & COMMAND_INTX_DISABLE) != 0;
+        return (emulatedConfigRead(COMMAND, 2) & COMMAND_INTX_DISABLE) != 0;
     }
 
     /** @return the wire INTx is connected to, or {@code null} */
@@ -330,17 +367,17 @@ public class PciFunction {
 
     /** @return vendor ID */
     public final int vendorId() {
-        return configRead(VENDOR_ID, 2);
+        return emulatedConfigRead(VENDOR_ID, 2);
     }
 
     /** @return device ID */
     public final int deviceId() {
-        return configRead(DEVICE_ID, 2);
+        return emulatedConfigRead(DEVICE_ID, 2);
     }
 
     /** @return 24-bit class code */
     public final int classCode() {
-        return configRead(0x08, 4) >>> 8;
+        return emulatedConfigRead(0x08, 4) >>> 8;
     }
 
     /** @return header type without the multi-function bit */

@@ -1,0 +1,164 @@
+package io.irqsim.dm.vfiouser;
+
+import io.irqsim.guest.linux.LinuxIrq;
+import io.irqsim.guest.linux.NicTestDriver;
+import io.irqsim.guest.linux.PciIrqMode;
+import io.irqsim.guest.run.ScenarioMachine;
+import io.irqsim.guest.scenario.Scenario;
+import io.irqsim.guest.scenario.ScenarioLoader;
+import io.irqsim.guest.strategy.Strategies;
+import io.irqsim.hw.pci.Bdf;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * MSI-X of a vfio-user function in an in-process guest, pinned to QEMU's vfio-pci and MSI-X
+ * emulation ({@code hw/vfio/pci.c:vfio_msix_enable}, {@code vfio_msix_vector_do_use},
+ * {@code vfio_msi_interrupt}; {@code hw/pci/msix.c:msix_handle_mask_update}): the table and PBA are
+ * the VMM's, vector 0 is set up at the server when the guest enables MSI-X, a firing on a masked
+ * vector is pending and fires on unmask.
+ */
+class VfioUserMsixTest {
+
+    @TempDir
+    Path dir;
+
+    private VfioUserTestServer server;
+    private VfioUserGuestDevice device;
+    private ScenarioMachine machine;
+    private final AtomicInteger tableWritesAtServer = new AtomicInteger();
+
+    @AfterEach
+    void stop() {
+        if (device != null) {
+            device.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private VfioUserGuestDevice plug(final TestPciDevice pci, final String guestYaml) throws IOException {
+        final Path sock = dir.resolve("dev.sock");
+        server = VfioUserTestServer.start(sock, (h, p, fds) -> {
+            if (h.command() == VfioUser.CMD_REGION_WRITE && p.length >= 16) {
+                final ByteBuffer b = ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN);
+                if (b.getInt(8) == VfioUser.REGION_BAR0 && b.getLong(0) >= TestPciDevice.MSIX_TABLE) {
+                    tableWritesAtServer.incrementAndGet();
+                }
+            }
+            return pci.handle(h, p, fds);
+        });
+        machine = ScenarioMachine.boot(ScenarioLoader.parse(guestYaml, "msix.yaml", Strategies.names()),
+            Strategies.byName(Scenario.DEFAULT_STRATEGY));
+        device = VfioUserGuestDevice.plug(machine, "domU", VfioUserClient.connect(sock, 5_000), sock.toString(), 6,
+            PciIrqMode.MSIX);
+        return device;
+    }
+
+    private static final String NO_PIRQS = "guests: [{name: domU, hvmPirq: false}]\n";
+
+    private long entry0() {
+        return machine.guest("domU").irqs().byIrq(machine.guest("domU").driver(new Bdf(0, 6, 0)).irq()).msixEntry();
+    }
+
+    @Test
+    void guestEnablesMsixAndVectorZeroReachesTheVectorItsTableEntryHolds() throws Exception {
+        final TestPciDevice pci = TestPciDevice.withMsix();
+        final VfioUserGuestDevice d = plug(pci, NO_PIRQS);
+        // the enable reached the device's config space; the table writes did not (the VMM's)
+        assertEquals(0x8000, pci.config(TestPciDevice.MSIX_CAP + 2, 2) & 0xc000);
+        assertEquals(0, tableWritesAtServer.get());
+        // vfio_msix_enable set vector 0 up; the guest's unmask at request_irq used it again
+        assertEquals(2, pci.msixEventfdSets());
+        assertTrue(pci.hasMsixEventfd(0));
+        assertFalse(pci.hasMsixEventfd(1));
+        final NicTestDriver drv = machine.guest("domU").driver(new Bdf(0, 6, 0));
+        final LinuxIrq irq = machine.guest("domU").irqs().byIrq(drv.irq());
+        assertTrue(irq.isMsi());
+        // the entry as the guest reads it back: the APIC window, its vector, unmasked
+        assertEquals(0xFEE0_0000L, machine.guest("domU").cpu().mmioRead(entry0(), 4));
+        assertEquals(irq.vector(), machine.guest("domU").cpu().mmioRead(entry0() + 8, 4));
+        assertEquals(0, machine.guest("domU").cpu().mmioRead(entry0() + 12, 4));
+        pci.fire();
+        d.deliver(1, 5_000);
+        assertEquals(1, d.msix().injected());
+        assertEquals(irq.vector(), d.msix().lastVector());
+        assertEquals(1, drv.handled());
+        assertEquals(1, pci.msixRaised());
+        assertEquals(0, pci.msiRaised());
+    }
+
+    @Test
+    void aFiringOnAMaskedVectorIsPendingInThePbaAndFiresOnUnmask() throws Exception {
+        final TestPciDevice pci = TestPciDevice.withMsix();
+        final VfioUserGuestDevice d = plug(pci, NO_PIRQS);
+        final long entry = entry0();
+        final long pba = entry - TestPciDevice.MSIX_TABLE + TestPciDevice.MSIX_PBA;
+        machine.guest("domU").cpu().mmioWrite(entry + 12, 4, 1);       // the guest masks vector 0
+        pci.fire();
+        final IOException e = assertThrows(IOException.class, () -> d.deliver(1, 50));
+        assertTrue(e.getMessage().endsWith("vector 0 is pending in the PBA: the guest keeps it masked)"), e.getMessage());
+        assertEquals(1, machine.guest("domU").cpu().mmioRead(pba, 4));
+        assertEquals(0, d.msix().injected());
+        machine.guest("domU").cpu().mmioWrite(entry + 12, 4, 0);       // unmask: msix_handle_mask_update
+        assertEquals(0, machine.guest("domU").cpu().mmioRead(pba, 4));
+        d.deliver(1, 5_000);
+        assertEquals(1, d.msix().injected());
+        assertEquals(1, machine.guest("domU").driver(new Bdf(0, 6, 0)).handled());
+    }
+
+    @Test
+    void guestDisablingMsixDisablesTheIndexAndRearmsIntx() throws Exception {
+        final TestPciDevice pci = TestPciDevice.withMsix();
+        final VfioUserGuestDevice d = plug(pci, NO_PIRQS);
+        // vfio_msix_enable's first vfio_msix_vector_do_use disabled the index before enabling vector 0
+        assertEquals(1, pci.msixDisables());
+        final int ctrl = d.config().configRead(TestPciDevice.MSIX_CAP + 2, 2);
+        d.config().configWrite(TestPciDevice.MSIX_CAP + 2, 2, ctrl & ~0x8000);
+        assertEquals(2, pci.msixDisables());
+        assertFalse(pci.hasMsixEventfd(0));
+        assertEquals(0, d.msix().vectorsSetUp());
+        final int before = pci.intxRaised();
+        pci.fire();
+        assertEquals(before + 1, pci.intxRaised());
+    }
+
+    @Test
+    void msixAskedOfADeviceWithoutTheCapabilityIsRefusedAtThePlug() {
+        final IOException e = assertThrows(IOException.class, () -> plug(TestPciDevice.withMsi(), NO_PIRQS));
+        assertEquals("irq: msix, but the device has no MSI-X capability in its config space", e.getMessage());
+    }
+
+    @Test
+    void msixInAGuestWithHvmPirqsCarriesThePirqNeverMaskedAndArrivesAsItsEvent() throws Exception {
+        final TestPciDevice pci = TestPciDevice.withMsix();
+        final VfioUserGuestDevice d = plug(pci, "guests: [{name: domU, hvmPirq: true}]\n");
+        final NicTestDriver drv = machine.guest("domU").driver(new Bdf(0, 6, 0));
+        final LinuxIrq irq = machine.guest("domU").irqs().byIrq(drv.irq());
+        final long entry = entry0();
+        // xen_msi_compose_msg in the entry: the pirq in the destination ID bits, data vector 0 (ExtINT)
+        assertEquals(0xFEE0_0000L | (irq.pirq() & 0xff) << 12, machine.guest("domU").cpu().mmioRead(entry, 4));
+        assertEquals(0x0700, machine.guest("domU").cpu().mmioRead(entry + 8, 4));
+        // MSI_FLAG_NO_MASK: the guest never wrote the mask bits; the reset mask is still there
+        assertEquals(1, machine.guest("domU").cpu().mmioRead(entry + 12, 4));
+        // only vfio_msix_enable's set-up of vector 0: no unmask ever came
+        assertEquals(1, pci.msixEventfdSets());
+        pci.fire();
+        d.deliver(1, 5_000);        // xen_is_pirq_msi: a pirq message is never masked, so it is injected
+        assertEquals(irq.pirq(), d.msix().lastPirq());
+        assertEquals(1, drv.handled());
+    }
+}
