@@ -265,6 +265,12 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
      * @param failureLog told of each failure (a refused level change, a failed UNMASK), on the machine's thread
      */
     public void serveInterrupts(final Consumer<Runnable> onMachineThread, final Consumer<String> failureLog) {
+        if (msi != null || msix != null) {
+            // not built: only INTx has a watcher; say so rather than leave the device silent
+            failureLog.accept(socket + ": irq: " + (msi != null ? "msi" : "msix") + " devices are plugged but their"
+                + " interrupts are not served under irqsim serve (docs/vfio-user.md); use irq: intx or irqsim run");
+            return;
+        }
         if (intx == null || watcher != null) {
             return;
         }

@@ -182,6 +182,18 @@ class VfioUserGuestDeviceTest {
         assertEquals(0, pci.intxRaised());
     }
 
+    // not built: irqsim serve watches the INTx eventfd only; an MSI device says so instead of staying silent
+    @Test
+    void servingAnMsiDeviceSaysItsInterruptsAreNotServed() throws Exception {
+        final VfioUserGuestDevice d = plug(TestPciDevice.withMsi(), PciIrqMode.MSI);
+        final List<String> log = new ArrayList<>();
+        final List<Runnable> tasks = new ArrayList<>();
+        d.serveInterrupts(tasks::add, log::add);
+        assertEquals(List.of(dir.resolve("dev.sock") + ": irq: msi devices are plugged but their interrupts are not"
+            + " served under irqsim serve (docs/vfio-user.md); use irq: intx or irqsim run"), log);
+        assertEquals(List.of(), tasks);
+    }
+
     @Test
     void msiAskedOfADeviceWithoutAnMsiCapabilityIsRefusedAtThePlug() throws Exception {
         final IOException e = assertThrows(IOException.class, () -> plug(new TestPciDevice(), PciIrqMode.MSI));
