@@ -1,0 +1,117 @@
+package io.irqsim.hv.hypercall;
+
+import io.irqsim.hv.Errno;
+import io.irqsim.hv.Rig;
+import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.DomainConfig;
+import io.irqsim.hv.domain.GuestKernel;
+import io.irqsim.hv.domain.Pirq;
+import io.irqsim.hv.domain.Vcpu;
+import io.irqsim.hv.policy.XenConfig;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * An HVM guest's emulated-IRQ pirqs: {@code map_domain_emuirq_pirq}'s range checks and "already
+ * mapped" rule ({@code xen/arch/x86/irq.c}@RELEASE-4.20.0), and {@code PHYSDEVOP_eoi} on such a pirq
+ * ({@code xen/arch/x86/physdev.c}@RELEASE-4.20.0; the GSI EOI notice is irqsim's, for device models).
+ */
+class EmuirqPirqTest {
+
+    private Rig rig;
+    private Domain domu;
+    private final List<Integer> events = new ArrayList<>();
+    private final List<Integer> eoiGsis = new ArrayList<>();
+
+    @BeforeEach
+    void boot() {
+        rig = Rig.boot(XenConfig.XEN_4_20);
+        rig.pvhDom0();
+        domu = rig.xen.createDomain(DomainConfig.hvmGuest("pvhvm", 1, true));
+        Rig.enableVlapic(domu.vcpu(0));
+        domu.setKernel(new GuestKernel() {
+            @Override
+            public void interrupt(final Vcpu vcpu, final int vector) {
+            }
+
+            @Override
+            public void pirqEvent(final Vcpu vcpu, final int pirq) {
+                events.add(pirq);
+            }
+        });
+        domu.addGsiEoiListener((d, gsi) -> eoiGsis.add(gsi));
+    }
+
+    @Test
+    void pirqAndEmuirqOutsideTheirRangesAreEinvalAndTheLastOfEachRangeMaps() {
+        final int nrPirqs = domu.pirqs().nrPirqs();
+        final int nrIrqs = domu.pirqs().nrIrqs();
+        assertEquals(-Errno.EINVAL, PhysdevOps.mapDomainEmuirqPirq(domu, -1, 40));
+        assertEquals(-Errno.EINVAL, PhysdevOps.mapDomainEmuirqPirq(domu, nrPirqs, 40));
+        assertEquals(-Errno.EINVAL, PhysdevOps.mapDomainEmuirqPirq(domu, 20, Pirq.EMUIRQ_UNBOUND));
+        assertEquals(-Errno.EINVAL, PhysdevOps.mapDomainEmuirqPirq(domu, 20, nrIrqs));
+        assertNull(domu.pirqs().get(20));
+        assertEquals(0, PhysdevOps.mapDomainEmuirqPirq(domu, nrPirqs - 1, nrIrqs - 1));
+        assertEquals(nrIrqs - 1, domu.pirqs().get(nrPirqs - 1).emuirq());
+    }
+
+    @Test
+    void aPirqOrEmuirqAlreadyMappedElsewhereIsLeftAloneAndTheCallStillReturnsZero() {
+        assertEquals(0, PhysdevOps.mapDomainEmuirqPirq(domu, 20, 40));
+        assertEquals(0, PhysdevOps.mapDomainEmuirqPirq(domu, 20, 41), "pirq 20 already stands for 40");
+        assertEquals(40, domu.pirqs().get(20).emuirq());
+        assertEquals(0, PhysdevOps.mapDomainEmuirqPirq(domu, 21, 40), "emuirq 40 already has pirq 20");
+        assertNull(domu.pirqs().get(21));
+        assertEquals(0, PhysdevOps.mapDomainEmuirqPirq(domu, 20, 40), "the same mapping again");
+        assertEquals(40, domu.pirqs().get(20).emuirq());
+    }
+
+    @Test
+    void passthroughEmuirqIsNotLookedUpAsAnEmulatedIrqSoTwoPirqsCanHoldIt() {
+        assertEquals(0, PhysdevOps.mapDomainEmuirqPirq(domu, 20, Pirq.EMUIRQ_PT));
+        assertEquals(0, PhysdevOps.mapDomainEmuirqPirq(domu, 21, Pirq.EMUIRQ_PT));
+        assertEquals(Pirq.EMUIRQ_PT, domu.pirqs().get(20).emuirq());
+        assertEquals(Pirq.EMUIRQ_PT, domu.pirqs().get(21).emuirq());
+    }
+
+    @Test
+    void eoiOfAPirqStructWithNothingBehindItIsEinval() {
+        domu.pirqs().getOrCreate(22);   // irq 0, no event channel, no emulated IRQ
+        assertEquals(-Errno.EINVAL, rig.xen.physdev().eoi(domu, 22));
+        assertEquals(List.of(), eoiGsis);
+    }
+
+    @Test
+    void eoiOfAnEmulatedGsisPirqTellsTheGsiEoiListeners() {
+        assertEquals(0, PhysdevOps.mapDomainEmuirqPirq(domu, 20, 40));
+        assertEquals(0, rig.xen.physdev().eoi(domu, 20));
+        assertEquals(List.of(40), eoiGsis);
+        assertEquals(List.of(), events, "nothing asserted: no second notification");
+    }
+
+    @Test
+    void eoiOfAnAssertedLevelGsiSixteenNotifiesAgain() {
+        // GSI 16 is the first past the ISA IRQs: an asserted emulated level line there resends
+        assertEquals(0, PhysdevOps.mapDomainEmuirqPirq(domu, 20, 16));
+        assertEquals(0, rig.xen.evtchn().bindPirq(domu, 20, false));
+        assertEquals(16, io.irqsim.hv.domain.HvmIrq.pciIntxGsi(0, 0));
+        domu.hvmIrq().pciIntxAssert(0, 0);   // device 0 INTA: GSI 16, asserted (count 1)
+        rig.xen.drain();
+        assertEquals(List.of(20), events, "assert_gsi: the pirq's event");
+        events.clear();
+        assertEquals(0, rig.xen.physdev().eoi(domu, 20));
+        rig.xen.drain();
+        assertEquals(List.of(20), events, "still asserted: send_guest_pirq again");
+        domu.hvmIrq().pciIntxDeassert(0, 0);
+        events.clear();
+        assertEquals(0, rig.xen.physdev().eoi(domu, 20));
+        rig.xen.drain();
+        assertEquals(List.of(), events, "deasserted: no notification");
+    }
+}
