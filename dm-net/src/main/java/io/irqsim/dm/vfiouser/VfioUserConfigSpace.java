@@ -175,7 +175,8 @@ public final class VfioUserConfigSpace extends PciFunction {
         this.msiCap = size == 0 ? 0 : cap;
         this.msiCapSize = size;
         this.msi64 = is64;
-        this.msiMaskbit = size != 0 && (((server[cap + 2] & 0xff) | (server[cap + 3] & 0xff) << 8) & MSI_FLAGS_MASKBIT) != 0;
+        this.msiMaskbit = size != 0
+            && (((server[cap + 2] & 0xff) | (server[cap + 3] & 0xff) << 8) & MSI_FLAGS_MASKBIT) != 0;
         // msix_init: table size kept, enable and function mask clear and the only writable bits
         final int xcap = findCapability(server, CAP_ID_MSIX);
         if (xcap != 0 && xcap + MSIX_CAP_LENGTH <= PciConfigRegisters.CONFIG_SIZE) {

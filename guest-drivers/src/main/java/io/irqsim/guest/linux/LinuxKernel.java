@@ -396,7 +396,9 @@ public abstract class LinuxKernel implements GuestKernel {
             d.recordMaskedWithoutAction();
             xen.trace().event(GuestEvent.IRQ_UNHANDLED, vector, d.irq(), 0);
             if (!d.isMsi() || d.pirq() >= 0) {
-                backend.mask(d);        // native MSI without per-vector masking: nothing to mask
+                backend.mask(d);
+            } else {
+                PciMsi.mask(this, d);   // pci_msi_mask_irq: the MSI mask bit or the MSI-X entry's; none without
             }
             backend.eoi(d, vector);
             return;

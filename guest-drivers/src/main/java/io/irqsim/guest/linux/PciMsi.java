@@ -26,7 +26,8 @@ import io.irqsim.hw.pci.PciFunction;
  * vCPU in physical mode with fixed delivery, edge (no matrix allocator spread, no logical/cluster
  * mode); no affinity. Per-vector masking: vector 0 masked from set-up until {@code request_irq}
  * when the capability has mask bits, never under Xen ({@code pci_msi_ignore_mask}); the flow
- * handler's mask of an MSI with no action is not modelled. Re-read through the search index:
+ * handler masks an MSI that comes with no action or while disabled ({@link #mask}). Re-read
+ * through the search index:
  * drivers/pci/msi/msi.c at torvalds/linux@017239c8 (v6.12-era: {@code pci_msi_ignore_mask},
  * {@code msi_lock_descs}), {@code xen_msi_compose_msg} in its post-v5.11 form (msg shadow structs,
  * {@code APIC_DELIVERY_MODE_EXTINT}); no Linux mirror, no tag pinned.
@@ -179,6 +180,25 @@ final class PciMsi {
     static void unmask(final LinuxIrq irq) {
         if (irq.msiMaskFunction() != null) {
             irq.msiMaskFunction().configWrite(irq.msiMaskPos(), 4, irq.msiMaskBits() & ~1);
+        }
+    }
+
+    /**
+     * {@code pci_msi_mask_irq} (drivers/pci/msi/msi.c@v6.12: {@code __pci_msi_mask_desc}): the flow
+     * handler's {@code mask_ack_irq} for a native MSI irq that came with no action or while disabled
+     * ({@code handle_edge_irq}): vector 0's mask bit if the capability has mask bits, the MSI-X
+     * entry's vector-control mask bit ({@code pci_msix_mask}); nothing for an MSI capability without
+     * mask bits ({@code can_mask} false). Never under Xen's MSI set-up ({@code pci_msi_ignore_mask}:
+     * those irqs are pirqs and masked through their event channel).
+     *
+     * @param k the kernel (its vCPU issues the MSI-X table write)
+     * @param irq the MSI irq
+     */
+    static void mask(final LinuxKernel k, final LinuxIrq irq) {
+        if (irq.msiMaskFunction() != null) {
+            irq.msiMaskFunction().configWrite(irq.msiMaskPos(), 4, irq.msiMaskBits() | 1);
+        } else if (irq.msixEntry() >= 0) {
+            k.cpu().mmioWrite(irq.msixEntry() + PciMsix.ENTRY_VECTOR_CTRL, 4, 1);
         }
     }
 
