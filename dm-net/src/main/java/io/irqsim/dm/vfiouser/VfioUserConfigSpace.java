@@ -92,6 +92,15 @@ public final class VfioUserConfigSpace extends PciFunction {
 
         /** MSI went from enabled to disabled ({@code vfio_msi_disable}). */
         void msiDisabled();
+
+        /**
+         * A config write unmasked a vector whose pending bit was set; the bit is cleared and the
+         * vector is to be sent ({@code msi_write_config} &rarr; {@code msi_notify}).
+         *
+         * @param vector the vector
+         */
+        default void msiPendingUnmasked(final int vector) {
+        }
     }
 
     private static final MsiListener NO_LISTENER = new MsiListener() {
@@ -109,6 +118,7 @@ public final class VfioUserConfigSpace extends PciFunction {
     private final int msiCap;
     private final int msiCapSize;
     private final boolean msi64;
+    private final boolean msiMaskbit;
     private final int msixCap;
     private MsiListener listener = NO_LISTENER;
     private MsixListener msixListener;
@@ -165,6 +175,8 @@ public final class VfioUserConfigSpace extends PciFunction {
         this.msiCap = size == 0 ? 0 : cap;
         this.msiCapSize = size;
         this.msi64 = is64;
+        this.msiMaskbit = size != 0
+            && (((server[cap + 2] & 0xff) | (server[cap + 3] & 0xff) << 8) & MSI_FLAGS_MASKBIT) != 0;
         // msix_init: table size kept, enable and function mask clear and the only writable bits
         final int xcap = findCapability(server, CAP_ID_MSIX);
         if (xcap != 0 && xcap + MSIX_CAP_LENGTH <= PciConfigRegisters.CONFIG_SIZE) {
@@ -281,6 +293,7 @@ public final class VfioUserConfigSpace extends PciFunction {
         if (msiCap != 0 && offset < msiCap + msiCapSize && msiCap < offset + size) {
             final boolean was = msiEnabled();
             emulatedConfigWrite(offset, size, value);
+            msiDeliverPendingUnmasked();
             final boolean is = msiEnabled();
             if (!was && is) {
                 listener.msiEnabled(msiVectorsAllocated());
@@ -373,6 +386,54 @@ public final class VfioUserConfigSpace extends PciFunction {
         final int data = emulatedConfigRead(msiCap + dataOffset(msi64), 2);
         final int n = msiVectorsAllocated();
         return n > 1 ? (data & ~(n - 1)) | vector : data;
+    }
+
+    /**
+     * {@code hw/pci/msi.c:msi_is_masked} (qemu/qemu@06c83376): only with per-vector masking; under Xen
+     * a message whose data vector is 0 stands for a pirq ({@code xen_is_pirq_msi}) and is never
+     * masked; otherwise the vector's mask bit.
+     *
+     * @param vector the vector
+     * @return whether a firing of it is held pending
+     */
+    public boolean msiMasked(final int vector) {
+        if (!msiMaskbit || (emulatedConfigRead(msiCap + dataOffset(msi64), 2) & 0xff) == 0) {
+            return false;
+        }
+        return (emulatedConfigRead(maskOffset(), 4) >>> vector & 1) != 0;
+    }
+
+    /**
+     * {@code msi_notify} on a masked vector: its bit in the pending register (read-only to the guest).
+     *
+     * @param vector the vector
+     */
+    public void msiSetPending(final int vector) {
+        put32(maskOffset() + 4, emulatedConfigRead(maskOffset() + 4, 4) | 1 << vector);
+    }
+
+    /**
+     * {@code msi_write_config}'s tail: with MSI enabled and per-vector masking, pending bits past the
+     * allocated vectors are dropped and each pending vector now unmasked is cleared and sent.
+     */
+    private void msiDeliverPendingUnmasked() {
+        if (!msiMaskbit || !msiEnabled()) {
+            return;
+        }
+        final int n = msiVectorsAllocated();
+        int pending = emulatedConfigRead(maskOffset() + 4, 4) & (n >= 32 ? -1 : (1 << n) - 1);
+        put32(maskOffset() + 4, pending);
+        for (int v = 0; v < n; v++) {
+            if ((pending >>> v & 1) != 0 && !msiMasked(v)) {
+                pending &= ~(1 << v);
+                put32(maskOffset() + 4, pending);
+                listener.msiPendingUnmasked(v);
+            }
+        }
+    }
+
+    private int maskOffset() {
+        return msiCap + (msi64 ? 0x10 : 0x0c);
     }
 
     /** @return config reads that went to the server */

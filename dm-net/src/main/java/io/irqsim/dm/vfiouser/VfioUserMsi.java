@@ -27,6 +27,11 @@ import java.io.IOException;
  * ({@code pci_msi_trigger}), so with bus mastering off it is dropped.</li>
  * </ul>
  *
+ * <p>Per-vector masking ({@code hw/pci/msi.c}@06c83376): a firing while vector 0 is masked
+ * ({@code msi_is_masked}) sets its pending bit in the emulated capability ({@code msi_notify}); the
+ * guest's config write that unmasks it clears the bit and the vector is sent at the next
+ * {@link #deliver} (QEMU sends it inside the write, {@code msi_write_config}).
+ *
  * <p>{@link #deliver} waits (wall clock, bounded) for vector 0's eventfd, injects, and advances
  * virtual time until the guest is done with it: no vLAPIC of the guest has the vector requested or
  * in service (native), or, for a pirq event, the vCPU is no longer stalled in the handler.
@@ -43,6 +48,7 @@ public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoC
     private IOException failure;
     private long eois;
     private long enables;
+    private boolean replay;
 
     VfioUserMsi(final ScenarioMachine machine, final Domain guest, final VfioUserClient vfio,
                 final VfioUserConfigSpace config, final Eventfd intx, final String socket) {
@@ -132,15 +138,34 @@ public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoC
             throw new IOException(socket + ": the guest's driver did not enable MSI on the device (irq: msi)");
         }
         while (eois < count) {
-            if (vectors[0].await(timeoutMillis) == 0) {
-                throw new IOException(String.format("%s: no MSI from the server within %d ms (%d of %d EOId)",
-                    socket, timeoutMillis, eois, count));
+            if (!replay && vectors[0].await(timeoutMillis) == 0) {
+                throw new IOException(String.format("%s: no MSI from the server within %d ms (%d of %d EOId%s)",
+                    socket, timeoutMillis, eois, count, pendingNote()));
+            }
+            replay = false;
+            if (config.msiMasked(0)) {
+                config.msiSetPending(0);    // msi_notify: a masked vector's firing is held in the pending bit
+                continue;
             }
             injector.inject(config.msiAddress(), config.msiData(0));
             eois = injector.eois();
         }
         machine.timeline().log("vfio-user", "%s: MSI injected %d time(s), %d EOId by the guest", socket,
             injector.injected(), eois);
+    }
+
+    /** {@code msi_write_config} unmasked pending vector 0: sent at the next {@link #deliver}, not inside the write. */
+    @Override
+    public void msiPendingUnmasked(final int vector) {
+        if (vector == 0) {
+            replay = true;
+        }
+    }
+
+    private String pendingNote() {
+        return config.msiCap() != 0 && config.msiMasked(0)
+            && (config.emulatedConfigRead(config.msiCap() + (config.msiCapSize() - 4), 4) & 1) != 0
+            ? "; vector 0 is pending: the guest keeps it masked" : "";
     }
 
     /** @return MSIs injected */

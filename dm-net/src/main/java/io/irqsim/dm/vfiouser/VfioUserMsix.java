@@ -13,8 +13,11 @@ import java.io.IOException;
  * {@code msix_handle_mask_update}, read through the search index, not at a pinned tag):
  *
  * <ul>
- * <li>The table (16 bytes per entry, every entry masked at reset) and the PBA are emulated: the
- * guest's accesses to them in the BAR never reach the server ({@link #covers}).</li>
+ * <li>The table (16 bytes per entry, every entry masked at reset) is emulated: the guest's accesses
+ * to it in the BAR never reach the server ({@link #covers}). The PBA is emulated only while a vector
+ * that fired masked has not been used again ({@code vfio_msix_setup} disables the PBA region,
+ * {@code vfio_msi_interrupt} enables it, {@code vfio_msix_vector_do_use} disables it when nothing
+ * is pending); otherwise PBA accesses go to the device.</li>
  * <li>Enable ({@code vfio_msix_enable}): INTx off at the server, then vector 0 set up
  * ({@code vfio_msix_vector_do_use(0, NULL)}: its eventfd in SET_IRQS MSI-X start 0 count 1) so the
  * device is in MSI-X mode as the guest's view is.</li>
@@ -49,6 +52,10 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
     private final long pbaOffset;
     private final byte[] table;
     private final long[] pba;
+    /** vfio-pci's own {@code vdev->msix->pending}: vectors that fired masked and were not used since. */
+    private final long[] vfioPending;
+    /** {@code msix_pba_mmio} enabled: off at set-up, on when a masked vector fires, off again at use. */
+    private boolean pbaEnabled;
     private final Eventfd[] fds;
     private int nrVectors;
     private boolean replay;
@@ -71,6 +78,7 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
         this.pbaOffset = config.msixPba() & ~7L & 0xffff_ffffL;
         this.table = new byte[entries * ENTRY_SIZE];
         this.pba = new long[(entries + 63) / 64];
+        this.vfioPending = new long[pba.length];
         this.fds = new Eventfd[entries];
         for (int i = 0; i < entries; i++) {
             table[i * ENTRY_SIZE + VECTOR_CTRL] = 1;     // msix_reset -> msix_mask_all
@@ -110,7 +118,7 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
      */
     public boolean covers(final int bar, final long offset, final int size) {
         return bar == tableBar && offset >= tableOffset && offset + size <= tableOffset + table.length
-            || bar == pbaBar && offset >= pbaOffset && offset + size <= pbaOffset + 8L * pba.length;
+            || pbaEnabled && bar == pbaBar && offset >= pbaOffset && offset + size <= pbaOffset + 8L * pba.length;
     }
 
     /**
@@ -191,7 +199,12 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
         }
     }
 
-    /** {@code vfio_msix_vector_do_use}: an eventfd for the vector, and the server told. */
+    /**
+     * {@code vfio_msix_vector_do_use}: an eventfd for the vector, and the server told; then its bit in
+     * vfio's pending set cleared and, with nothing left pending, the PBA overlay disabled (the guest's
+     * PBA accesses go to the device again, {@code vfio_msix_setup}'s "disable the PBA MemoryRegion
+     * unless it's being used").
+     */
     private void vectorUse(final int vector) {
         try {
             if (fds[vector] == null) {
@@ -206,6 +219,14 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
             }
         } catch (final IOException e) {
             failure = new IOException("MSI-X vector " + vector + " on " + socket + ": " + e.getMessage(), e);
+        }
+        vfioPending[vector / 64] &= ~(1L << (vector % 64));
+        boolean any = false;
+        for (int v = 0; v < nrVectors && !any; v++) {
+            any = (vfioPending[v / 64] & 1L << (v % 64)) != 0;
+        }
+        if (!any) {
+            pbaEnabled = false;
         }
     }
 
@@ -268,6 +289,7 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
             }
             closeVectors();
             java.util.Arrays.fill(pba, 0);
+            java.util.Arrays.fill(vfioPending, 0);      // vfio_msix_disable (the overlay stays as it was)
             if (intx != null) {
                 vfio.setIrqEventfds(VfioUser.IRQ_INTX, 0, intx);    // vfio_msi_disable_common -> vfio_intx_enable
             }
@@ -299,7 +321,10 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
             }
             replay = false;
             if (masked(0, functionMasked())) {
-                pba[0] |= 1;        // vfio_msi_interrupt: a masked vector firing sets its pending bit
+                // vfio_msi_interrupt: vfio's pending bit and the PBA overlay on; msix_notify: the PBA bit
+                vfioPending[0] |= 1;
+                pbaEnabled = true;
+                pba[0] |= 1;
                 continue;
             }
             injector.inject(entryAddress(0), entryData(0));

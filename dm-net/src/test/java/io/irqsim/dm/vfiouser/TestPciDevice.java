@@ -56,6 +56,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
 
     private final boolean msi;
     private final boolean msix;
+    private final boolean msiMaskable;
     private final int[] msixFds = {-1, -1};
     private int msixRaised;
     private int msixEventfdSets;
@@ -84,9 +85,19 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
     }
 
     private TestPciDevice(final boolean msi, final boolean msix) {
+        this(msi, msix, false);
+    }
+
+    private TestPciDevice(final boolean msi, final boolean msix, final boolean msiMaskable) {
         this.msi = msi;
         this.msix = msix;
+        this.msiMaskable = msiMaskable;
         resetState();
+    }
+
+    /** @return a device with MSI as {@link #withMsi()}, its capability with per-vector masking (mask bits at 0x70) */
+    public static TestPciDevice withMaskableMsi() {
+        return new TestPciDevice(true, false, true);
     }
 
     /** @return a device with MSI (as {@link #withMsi()}) and MSI-X (two vectors) */
@@ -138,7 +149,8 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         c.put(0x50, (byte) 0x09).put(0x51, (byte) (msi ? MSI_CAP : 0)).put(0x52, (byte) 4); // vendor-specific
         if (msi) {
             // MSI: 64-bit address, multiple message capable 1 (one vector), no per-vector masking
-            c.put(MSI_CAP, (byte) 0x05).put(MSI_CAP + 1, (byte) (msix ? MSIX_CAP : 0)).putShort(MSI_CAP + 2, (short) 0x0080);
+            c.put(MSI_CAP, (byte) 0x05).put(MSI_CAP + 1, (byte) (msix ? MSIX_CAP : 0))
+                .putShort(MSI_CAP + 2, (short) (msiMaskable ? 0x0180 : 0x0080));
         }
         if (msix) {
             c.put(MSIX_CAP, (byte) 0x11).put(MSIX_CAP + 1, (byte) 0).putShort(MSIX_CAP + 2, (short) (MSIX_ENTRIES - 1));

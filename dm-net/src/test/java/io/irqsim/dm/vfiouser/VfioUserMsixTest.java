@@ -152,7 +152,7 @@ class VfioUserMsixTest {
         // xen_msi_compose_msg in the entry: the pirq in the destination ID bits, data vector 0 (ExtINT)
         assertEquals(0xFEE0_0000L | (irq.pirq() & 0xff) << 12, machine.guest("domU").cpu().mmioRead(entry, 4));
         assertEquals(0x0700, machine.guest("domU").cpu().mmioRead(entry + 8, 4));
-        // MSI_FLAG_NO_MASK: the guest never wrote the mask bits; the reset mask is still there
+        // pci_msi_ignore_mask: the guest never wrote the mask bits; the reset mask is still there
         assertEquals(1, machine.guest("domU").cpu().mmioRead(entry + 12, 4));
         // only vfio_msix_enable's set-up of vector 0: no unmask ever came
         assertEquals(1, pci.msixEventfdSets());

@@ -1,5 +1,7 @@
 package io.irqsim.guest.linux;
 
+import io.irqsim.hw.pci.PciFunction;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,6 +42,9 @@ public final class LinuxIrq {
     private long maskedWithoutAction;
     private boolean msi;
     private long msixEntry = -1;
+    private PciFunction msiMaskFunction;
+    private int msiMaskPos = -1;
+    private int msiMaskBits;
 
     LinuxIrq(final int irq, final int gsi) {
         this.irq = irq;
@@ -87,6 +92,27 @@ public final class LinuxIrq {
 
     void setMsixEntry(final long gpa) {
         this.msixEntry = gpa;
+    }
+
+    /** @return the function whose MSI mask register masks this irq, or null (no per-vector mask, or Xen's) */
+    PciFunction msiMaskFunction() {
+        return msiMaskFunction;
+    }
+
+    /** @return {@code desc->pci.mask_pos}, -1 if none */
+    int msiMaskPos() {
+        return msiMaskPos;
+    }
+
+    /** @return {@code desc->pci.msi_mask} as written at set-up */
+    int msiMaskBits() {
+        return msiMaskBits;
+    }
+
+    void setMsiMask(final PciFunction f, final int pos, final int bits) {
+        this.msiMaskFunction = f;
+        this.msiMaskPos = pos;
+        this.msiMaskBits = bits;
     }
 
     /** @return the vector (native IO-APIC path), or -1 */

@@ -344,10 +344,13 @@ public abstract class LinuxKernel implements GuestKernel {
                 // irq_startup -> irq_enable clears IRQD_IRQ_DISABLED before it unmasks, so an
                 // interrupt the unmask lets through finds the irq enabled
                 d.setStarted(true);
-                // a native MSI irq was activated (vector, message written) when it was allocated; with no
-                // per-vector mask bit there is nothing to unmask (pci_msi_unmask_irq). A Xen pirq MSI
-                // binds its event channel (startup_pirq)
+                // a native MSI irq was activated (vector, message written) when it was allocated;
+                // irq_startup unmasks it (pci_msi_unmask_irq) if its capability has mask bits. A Xen
+                // pirq MSI binds its event channel (startup_pirq)
                 rc = d.isMsi() && d.pirq() < 0 ? 0 : backend.startup(d);
+                if (rc == 0 && d.pirq() < 0) {
+                    PciMsi.unmask(d);
+                }
                 if (rc == 0 && d.msixEntry() >= 0 && d.pirq() < 0) {
                     // irq_startup -> pci_msi_unmask_irq -> pci_msix_unmask: the entry's vector control
                     cpu().mmioWrite(d.msixEntry() + PciMsix.ENTRY_VECTOR_CTRL, 4, 0);
@@ -393,7 +396,9 @@ public abstract class LinuxKernel implements GuestKernel {
             d.recordMaskedWithoutAction();
             xen.trace().event(GuestEvent.IRQ_UNHANDLED, vector, d.irq(), 0);
             if (!d.isMsi() || d.pirq() >= 0) {
-                backend.mask(d);        // native MSI without per-vector masking: nothing to mask
+                backend.mask(d);
+            } else {
+                PciMsi.mask(this, d);   // pci_msi_mask_irq: the MSI mask bit or the MSI-X entry's; none without
             }
             backend.eoi(d, vector);
             return;

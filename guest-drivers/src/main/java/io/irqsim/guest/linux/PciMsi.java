@@ -24,9 +24,13 @@ import io.irqsim.hw.pci.PciFunction;
  *
  * <p>Simplified: one vector (the NIC test driver asks for one); natively the destination is the boot
  * vCPU in physical mode with fixed delivery, edge (no matrix allocator spread, no logical/cluster
- * mode); no affinity, no per-vector masking beyond masking vector 0 during setup when the capability
- * has mask bits. The Linux functions are modelled from their v6.12 behaviour as known, not re-read
- * here (no Linux mirror in this environment).
+ * mode); no affinity. Per-vector masking: vector 0 masked from set-up until {@code request_irq}
+ * when the capability has mask bits, never under Xen ({@code pci_msi_ignore_mask}); the flow
+ * handler masks an MSI that comes with no action or while disabled ({@link #mask}). Re-read
+ * through the search index:
+ * drivers/pci/msi/msi.c at torvalds/linux@017239c8 (v6.12-era: {@code pci_msi_ignore_mask},
+ * {@code msi_lock_descs}), {@code xen_msi_compose_msg} in its post-v5.11 form (msg shadow structs,
+ * {@code APIC_DELIVERY_MODE_EXTINT}); no Linux mirror, no tag pinned.
  */
 final class PciMsi {
 
@@ -49,7 +53,8 @@ final class PciMsi {
      * is already on or the device has no capability ({@code pci_msi_vec_count}: {@code -EINVAL});
      * disable MSI while setting up; mask vector 0 if the capability can; allocate the irq and its
      * vector and write the message (control with MME 0, address, upper address if 64-bit, data);
-     * {@code pci_intx_for_msi(dev, 0)} sets {@code PCI_COMMAND_INTX_DISABLE}; enable MSI; then
+     * {@code pci_intx_for_msi(dev, 0)} sets {@code PCI_COMMAND_INTX_DISABLE}; enable MSI with vector 0
+     * still masked (unmasked by {@code request_irq}, {@link #unmask}); then
      * {@code pcibios_free_irq} (arch/x86/pci/common.c@v6.12) gives back the INTx GSI
      * ({@code acpi_pci_irq_disable}) and {@code dev->irq} becomes the MSI irq.
      *
@@ -72,13 +77,21 @@ final class PciMsi {
         final boolean is64 = (flags & FLAGS_64BIT) != 0;
         // pci_msi_set_enable(dev, 0)
         f.configWrite(cap + FLAGS, 2, flags & ~FLAGS_ENABLE);
-        if ((flags & FLAGS_MASKBIT) != 0) {
-            // pci_msi_mask(entry, msi_multi_mask(entry)): vector 0 masked while it is set up
-            f.configWrite(cap + (is64 ? 0x10 : 0x0c), 4, 1);
+        // msi_setup_msi_desc: can_mask unless pci_msi_ignore_mask, which Xen's MSI set-up
+        // (xen_setup_pci_msi) sets: with XENFEAT_hvm_pirqs the mask register is never written
+        final boolean canMask = (flags & FLAGS_MASKBIT) != 0 && !k.domain.hasPirqNotion();
+        final int maskPos = cap + (is64 ? 0x10 : 0x0c);
+        final int maskBits = canMask ? f.configRead(maskPos, 4) | 1 : 0;
+        if (canMask) {
+            // pci_msi_mask(entry, msi_multi_mask(entry)): the saved mask with vector 0 set; it stays
+            // masked until request_irq starts the irq (pci_msi_unmask_irq, unmaskMsi)
+            f.configWrite(maskPos, 4, maskBits);
         }
         final Message m = setupIrq(k, f);
         if (m == null) {
-            f.configWrite(cap + FLAGS, 2, flags & ~FLAGS_ENABLE);
+            if (canMask) {
+                f.configWrite(maskPos, 4, maskBits & ~1);  // err: pci_msi_unmask(entry, ...)
+            }
             return -Errno.ENODEV;
         }
         final LinuxIrq irq = m.irq();
@@ -94,9 +107,6 @@ final class PciMsi {
         } else {
             f.configWrite(cap + 8, 2, data);
         }
-        if ((flags & FLAGS_MASKBIT) != 0) {
-            f.configWrite(cap + (is64 ? 0x10 : 0x0c), 4, 0);   // unmasked at activation
-        }
         // pci_intx_for_msi(dev, 0), then pci_msi_set_enable(dev, 1)
         final int cmd = f.configRead(PciConfigRegisters.COMMAND, 2);
         if ((cmd & PciConfigRegisters.COMMAND_INTX_DISABLE) == 0) {
@@ -105,6 +115,9 @@ final class PciMsi {
         f.configWrite(cap + FLAGS, 2, f.configRead(cap + FLAGS, 2) | FLAGS_ENABLE);
         // pcibios_free_irq -> acpi_pci_irq_disable: the INTx GSI is given back
         k.acpiPciIrqDisable(d);
+        if (canMask) {
+            irq.setMsiMask(f, maskPos, maskBits);
+        }
         d.msiEnabled(irq.irq());
         k.log.log(k.actor, "%s: PCI-MSI: IRQ %d, %s, message address 0x%x data 0x%04x (MSI capability"
             + " at 0x%02x, %d vector(s) capable)", f.bdf(), irq.irq(), describe(irq), address, data, cap, 1 << ((flags & FLAGS_QMASK) >> 1));
@@ -155,6 +168,38 @@ final class PciMsi {
         }
         irq.configure(false, false);
         return new Message(irq, address, data);
+    }
+
+    /**
+     * {@code pci_msi_unmask_irq} (drivers/pci/msi/msi.c@v6.12, {@code pci_msi_update_mask} with vector
+     * 0 cleared): {@code request_irq}'s {@code irq_startup} unmasking an MSI whose capability has mask
+     * bits. Nothing for one without, or under Xen's MSI domain ({@code pci_msi_ignore_mask}).
+     *
+     * @param irq the MSI irq
+     */
+    static void unmask(final LinuxIrq irq) {
+        if (irq.msiMaskFunction() != null) {
+            irq.msiMaskFunction().configWrite(irq.msiMaskPos(), 4, irq.msiMaskBits() & ~1);
+        }
+    }
+
+    /**
+     * {@code pci_msi_mask_irq} (drivers/pci/msi/msi.c@v6.12: {@code __pci_msi_mask_desc}): the flow
+     * handler's {@code mask_ack_irq} for a native MSI irq that came with no action or while disabled
+     * ({@code handle_edge_irq}): vector 0's mask bit if the capability has mask bits, the MSI-X
+     * entry's vector-control mask bit ({@code pci_msix_mask}); nothing for an MSI capability without
+     * mask bits ({@code can_mask} false). Never under Xen's MSI set-up ({@code pci_msi_ignore_mask}:
+     * those irqs are pirqs and masked through their event channel).
+     *
+     * @param k the kernel (its vCPU issues the MSI-X table write)
+     * @param irq the MSI irq
+     */
+    static void mask(final LinuxKernel k, final LinuxIrq irq) {
+        if (irq.msiMaskFunction() != null) {
+            irq.msiMaskFunction().configWrite(irq.msiMaskPos(), 4, irq.msiMaskBits() | 1);
+        } else if (irq.msixEntry() >= 0) {
+            k.cpu().mmioWrite(irq.msixEntry() + PciMsix.ENTRY_VECTOR_CTRL, 4, 1);
+        }
     }
 
     /** @return "pirq N" or "vector 0xVV" for the timeline */

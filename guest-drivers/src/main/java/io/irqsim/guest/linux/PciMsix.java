@@ -7,8 +7,8 @@ import io.irqsim.hw.pci.PciFunction;
 /**
  * Linux enabling one MSI-X vector on a PCI device of an HVM guest:
  * {@code pci_alloc_irq_vectors(dev, 1, 1, PCI_IRQ_MSIX)} &rarr; {@code __pci_enable_msix_range}
- * &rarr; {@code msix_capability_init} (drivers/pci/msi/msi.c@v6.12, from the function as known, not
- * re-read here): MSI-X enabled with every vector masked (function mask) while it is set up, the
+ * &rarr; {@code msix_capability_init} (drivers/pci/msi/msi.c, v6.12-era, read at torvalds/linux@017239c8
+ * through the search index): MSI-X enabled with every vector masked (function mask) while it is set up, the
  * table found through the capability's BIR and offset in the BAR the guest placed, the vector's
  * message written into its entry (it stays masked), INTx disabled, every entry masked
  * ({@code msix_mask_all}), the function mask cleared, the INTx GSI given back; {@code request_irq}
@@ -18,7 +18,8 @@ import io.irqsim.hw.pci.PciFunction;
  *
  * <p>With {@code XENFEAT_hvm_pirqs} the message is Xen's ({@link PciMsi#setupIrq}: the pirq in the
  * destination bits, data vector 0) and Xen's MSI domain never touches the mask bits
- * ({@code MSI_FLAG_NO_MASK}: no {@code msix_mask_all}, no unmask at {@code request_irq}, which binds
+ * ({@code pci_msi_ignore_mask}, set by arch/x86/pci/xen.c:xen_setup_pci_msi for HVM guests since
+ * v5.18; an MSI domain flag, {@code MSI_FLAG_NO_MASK}, only from 2025: no {@code msix_mask_all}, no unmask at {@code request_irq}, which binds
  * the pirq's event channel instead); a device model under Xen treats such a message as never masked
  * (QEMU's {@code msix_vector_masked} / {@code xen_is_pirq_msi}).
  */
@@ -81,7 +82,7 @@ final class PciMsix {
         if ((cmd & PciConfigRegisters.COMMAND_INTX_DISABLE) == 0) {
             f.configWrite(PciConfigRegisters.COMMAND, 2, cmd | PciConfigRegisters.COMMAND_INTX_DISABLE);
         }
-        // msix_mask_all (not on Xen's MSI domain: MSI_FLAG_NO_MASK), then clear the function mask
+        // msix_mask_all (not under Xen's MSI set-up: pci_msi_ignore_mask), then clear the function mask
         if (m.irq().pirq() < 0) {
             for (int i = 0; i < tsize; i++) {
                 k.cpu().mmioWrite(base + (long) i * ENTRY_SIZE + ENTRY_VECTOR_CTRL, 4, 1);

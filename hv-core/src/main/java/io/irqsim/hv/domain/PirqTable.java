@@ -14,6 +14,8 @@ public final class PirqTable {
     private final int[] irqToPirq;
     /** {@code arch.hvm.emuirq_pirq}: emulated GSI to pirq, -1 where none (Xen keeps a radix tree). */
     private final int[] emuirqToPirq;
+    /** The pirq under the {@code IRQ_MSI_EMU} key of {@code emuirq_pirq}, or {@link Pirq#EMUIRQ_UNBOUND}. */
+    private int msiEmuPirq = Pirq.EMUIRQ_UNBOUND;
 
     PirqTable(final Domain domain, final int nrPirqs, final int nrIrqs) {
         this.domain = domain;
@@ -138,6 +140,9 @@ public final class PirqTable {
      * @return the pirq, or {@link Pirq#EMUIRQ_UNBOUND}
      */
     public int emuirqToPirq(final int emuirq) {
+        if (emuirq == Pirq.EMUIRQ_MSI_EMU) {
+            return msiEmuPirq;
+        }
         return emuirq >= 0 && emuirq < emuirqToPirq.length ? emuirqToPirq[emuirq] : Pirq.EMUIRQ_UNBOUND;
     }
 
@@ -146,8 +151,18 @@ public final class PirqTable {
         return irqToPirq.length;
     }
 
-    /** Keeps {@link #emuirqToPirq} in step with a pirq's {@code emuirq} (only real emulated IRQs, not {@code IRQ_PT}). */
+    /**
+     * Keeps {@link #emuirqToPirq} in step with a pirq's {@code emuirq}: real emulated IRQs, and
+     * {@code IRQ_MSI_EMU}, which is one more key of Xen's {@code emuirq_pirq} radix tree (so one pirq
+     * holds it at a time; {@code map_domain_emuirq_pirq@RELEASE-4.18.0/4.20.0}); not {@code IRQ_PT}.
+     */
     void emuirqChanged(final int pirq, final int oldEmuirq, final int newEmuirq) {
+        if (oldEmuirq == Pirq.EMUIRQ_MSI_EMU && msiEmuPirq == pirq) {
+            msiEmuPirq = Pirq.EMUIRQ_UNBOUND;
+        }
+        if (newEmuirq == Pirq.EMUIRQ_MSI_EMU) {
+            msiEmuPirq = pirq;
+        }
         if (oldEmuirq >= 0 && oldEmuirq < emuirqToPirq.length && emuirqToPirq[oldEmuirq] == pirq) {
             emuirqToPirq[oldEmuirq] = Pirq.EMUIRQ_UNBOUND;
         }

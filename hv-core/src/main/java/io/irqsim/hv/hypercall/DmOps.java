@@ -16,6 +16,11 @@ import io.irqsim.hv.trace.HypercallOp;
  */
 public final class DmOps extends HypercallBase {
 
+    /** {@code dest_Fixed} (MSI data bits 10:8). */
+    private static final int DELIVERY_FIXED = 0;
+    /** {@code dest_LowestPrio}. */
+    private static final int DELIVERY_LOWEST_PRIO = 1;
+
     /**
      * @param xen the hypervisor
      */
@@ -142,7 +147,8 @@ public final class DmOps extends HypercallBase {
      * @param domid target
      * @param address MSI address
      * @param data MSI data
-     * @return 0, -ESRCH, -EPERM, -EINVAL
+     * @return 0, -ESRCH (no such domain, or a lowest-priority MSI no vLAPIC takes), -EPERM, -EINVAL
+     *     (not HVM, a delivery mode {@code vmsi_deliver} does not support), -ERANGE/-EBUSY (pirq branch)
      */
     public int injectMsi(final Domain caller, final int domid, final long address, final int data) {
         enter(caller);
@@ -152,10 +158,28 @@ public final class DmOps extends HypercallBase {
             if ((data & 0xff) == 0) {
                 rc = injectPirqMsi(d, address);
             } else {
-                d.apicBus().sendMsi(address, data);
+                rc = vmsiDeliver(d, address, data);
             }
         }
         return leave(caller, HypercallOp.DMOP_INJECT_MSI, address, rc);
+    }
+
+    /**
+     * {@code xen/arch/x86/hvm/vmsi.c:vmsi_deliver@RELEASE-4.18.0/4.20.0} (identical at both tags) for a
+     * non-zero vector: only fixed and lowest-priority delivery are accepted, anything else (SMI, NMI,
+     * INIT, ExtINT, reserved) is {@code -EINVAL} with nothing delivered; lowest priority with no target
+     * vLAPIC is {@code -ESRCH}; fixed delivers to every matching enabled vLAPIC and is 0 even when none
+     * matches. The delivery itself goes through the APIC bus's MSI decode (destination bits 19:12, bit 2
+     * logical, bit 15 trigger), which, unlike {@code hvm_inject_msi}, ignores an address outside
+     * 0xFEExxxxx.
+     */
+    private static int vmsiDeliver(final Domain d, final long address, final int data) {
+        final int mode = (data >>> 8) & 7;
+        if (mode != DELIVERY_FIXED && mode != DELIVERY_LOWEST_PRIO) {
+            return -Errno.EINVAL;   // "Unsupported MSI delivery mode"
+        }
+        final int n = d.apicBus().sendMsi(address, data);
+        return mode == DELIVERY_LOWEST_PRIO && n == 0 ? -Errno.ESRCH : 0;
     }
 
     /**
