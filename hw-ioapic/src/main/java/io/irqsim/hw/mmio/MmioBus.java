@@ -54,12 +54,12 @@ public final class MmioBus {
     /** Each mapping's decode, resolved when it is mapped (index order = {@link #bases} order). */
     private Window[] windows = new Window[0];
     /*
-     * A two-entry cache of the windows last found by a search ({@link Window#NONE}: empty, matches
-     * nothing). The most recent one is also copied into plain fields, so a guest hammering one
-     * device (IOREGSEL then IOWIN) tests it without loading a window first; the other one is
-     * tested next, so a CPU that alternates between two windows (Xen ending a level interrupt:
-     * the LAPIC EOI, then the IO-APIC's EOI register) finds both without a search and without
-     * rewriting the cache.
+     * A two-entry cache of the two windows last hit, most recent first ({@link Window#NONE}: empty,
+     * matches nothing). The most recent one is also copied into plain fields, so a guest hammering
+     * one device (IOREGSEL then IOWIN) tests it without loading a window first; the other one is
+     * tested next and, when hit, swaps places with it, so a CPU that alternates between two windows
+     * (Xen ending a level interrupt: the LAPIC EOI, then the IO-APIC's EOI register) finds both
+     * without a search.
      */
     private Window hit0 = Window.NONE;
     private long hitBase;
@@ -175,6 +175,7 @@ public final class MmioBus {
         final long off1 = address - w.base;
         if (Window.hits(w.accepted, w.length, address, off1, size)) {
             dispatched++;
+            promote(w);
             final long v = MmioDispatch.read(w.site, w.target, off1, size);
             if (w.trap != null) {
                 w.trap.trappedRead(address, size, v);
@@ -234,6 +235,7 @@ public final class MmioBus {
         final long off = address - w.base;
         if (Window.hits(w.accepted, w.length, address, off, size)) {
             dispatched++;
+            promote(w);
             final long v = value & MmioDevice.allOnes(size);
             if (w.trap != null) {
                 w.trap.trappedWrite(address, size, v);
@@ -341,6 +343,15 @@ public final class MmioBus {
             return floor;
         }
         return -1;
+    }
+
+    /**
+     * The second window was hit: it becomes the first (the two swap), so a device accessed again
+     * and again after another one takes the plain-field path from its second access on.
+     */
+    private void promote(final Window w) {
+        hit1 = hit0;
+        setHit0(w);
     }
 
     /** Makes {@code w} the most recent hit, keeping the previous one as the second entry. */
