@@ -4,7 +4,7 @@ import io.irqsim.dm.vfiouser.UnixFdSocket;
 import io.irqsim.dm.vfiouser.VfioUserClient;
 import io.irqsim.dm.vfiouser.VfioUserGuestDevice;
 import io.irqsim.dm.vfiouser.VfioUserProtocolException;
-import io.irqsim.guest.linux.NicTestDriver;
+import io.irqsim.guest.linux.PciDriver;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.hw.pci.Bdf;
@@ -113,11 +113,16 @@ final class RunVfioUser implements AutoCloseable {
             final VfioUserGuestDevice d = plugged.get(i);
             final Entry e = pluggedEntries.get(i);
             final Bdf bdf = new Bdf(0, e.spec().virtualSlot(), 0);
-            final NicTestDriver drv = machine.guest(e.guest()).driver(bdf);
+            final PciDriver drv = machine.guest(e.guest()).boundDriver(bdf);
             out.printf("vfio-user %04x:%04x from unix:%s in %s at %s (guest GSI %d): INTx asserted %d time(s), %d EOI'd"
                     + " by the guest, %s%n", d.function().vendorId(), d.function().deviceId(), e.spec().socketPath(),
                 e.guest(), bdf, d.gsi(), d.asserts(), d.eois(),
                 drv == null ? "no driver bound" : drv.handled() + " handled by its driver");
+            final long[] dma = d.dmaCounts();
+            if (d.dmaRam() != null) {
+                out.printf("  DMA: %d DMA_READ(s) and %d DMA_WRITE(s) served in %s's RAM [0x%x, 0x%x), %d refused%n",
+                    dma[0], dma[1], e.guest(), d.dmaRam().base(), d.dmaRam().base() + d.dmaRam().size(), dma[2]);
+            }
         }
     }
 

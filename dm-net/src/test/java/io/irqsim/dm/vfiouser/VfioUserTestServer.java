@@ -102,35 +102,128 @@ public final class VfioUserTestServer implements Closeable {
         }
     }
 
-    private void serve(final UnixFdSocket c) throws IOException {
+    /** One message read by the server: header, payload, descriptors, whether some were split from it. */
+    private record Incoming(Header h, byte[] payload, int[] fds, boolean split) {
+    }
+
+    /** Thrown by {@link #call} when the client answers with an error reply. */
+    public static final class ClientError extends IOException {
+        private final int errno;
+
+        ClientError(final int errno) {
+            super("client answered errno " + errno);
+            this.errno = errno;
+        }
+
+        /** @return the reply's errno */
+        public int errno() {
+            return errno;
+        }
+    }
+
+    private final java.util.ArrayDeque<Incoming> queued = new java.util.ArrayDeque<>();
+    private int nextServerId = 1;
+
+    /** @return null at end of stream or on a header the codec refuses (the connection ends) */
+    private static Incoming read(final UnixFdSocket c) throws IOException {
         final byte[] head = new byte[VfioUser.HEADER_SIZE];
+        final List<Integer> fds = new ArrayList<>();
+        final boolean[] split = {false};
+        try {
+            c.receiveFully(head, 0, head.length, (at, fd) -> take(fds, split, at, fd));
+        } catch (final java.io.EOFException e) {
+            return null;
+        }
+        final Header h;
+        try {
+            h = VfioUserCodec.decodeHeader(head, MAX_MESSAGE);
+        } catch (final VfioUserProtocolException e) {
+            closeAll(fds);
+            return null;
+        }
+        final byte[] payload = new byte[h.size() - VfioUser.HEADER_SIZE];
+        c.receiveFully(payload, 0, payload.length, (at, fd) -> take(fds, split, at + 1, fd));
+        return new Incoming(h, payload, fds.stream().mapToInt(Integer::intValue).toArray(), split[0]);
+    }
+
+    /**
+     * Sends a command of the server's (DMA_READ / DMA_WRITE) to the client and waits for its reply,
+     * queueing any command the client sends meanwhile (handled after, in order): a server that takes
+     * a client command while its own is pending, as the spec allows. Only on the server's thread
+     * (from a responder or a reply's afterSend).
+     *
+     * @param cmd command
+     * @param payload payload
+     * @return the reply's payload
+     * @throws ClientError on an error reply
+     * @throws IOException if the client hangs up or answers another message
+     */
+    public byte[] call(final int cmd, final byte[] payload) throws IOException {
+        return call(cmd, payload, VfioUser.F_TYPE_COMMAND);
+    }
+
+    /**
+     * As {@link #call(int, byte[])}, with the header's flags chosen by the caller (hostile tests).
+     *
+     * @param cmd command
+     * @param payload payload
+     * @param flags header flags
+     * @param fds descriptors to send with it
+     * @return the reply's payload
+     * @throws IOException as {@link #call(int, byte[])}
+     */
+    public byte[] call(final int cmd, final byte[] payload, final int flags, final int... fds) throws IOException {
+        final UnixFdSocket c = current;
+        final int id = nextServerId++ & 0xffff;
+        final byte[] msg = VfioUserCodec.message(id, cmd, flags, 0, payload);
+        c.send(msg, msg.length, fds);
         while (true) {
-            final List<Integer> fds = new ArrayList<>();
-            final boolean[] split = {false};
-            try {
-                c.receiveFully(head, 0, head.length, (at, fd) -> take(fds, split, at, fd));
-            } catch (final java.io.EOFException e) {
+            final Incoming in = read(c);
+            if (in == null) {
+                throw new IOException("client hung up while server command " + id + " was pending");
+            }
+            if (in.h().type() == VfioUser.F_TYPE_COMMAND) {
+                queued.add(in);
+                continue;
+            }
+            closeAll(in.fds());
+            if (in.h().msgId() != id || in.h().command() != cmd) {
+                throw new IOException("client answered message " + in.h().msgId() + ", not " + id);
+            }
+            if (in.h().isError()) {
+                throw new ClientError(in.h().errno());
+            }
+            return in.payload();
+        }
+    }
+
+    /**
+     * Sends raw bytes to the client (a hostile server's malformed command), on the server's thread.
+     *
+     * @param bytes the bytes
+     * @throws IOException if the send fails
+     */
+    public void sendRaw(final byte[] bytes) throws IOException {
+        current.send(bytes, bytes.length);
+    }
+
+    private void serve(final UnixFdSocket c) throws IOException {
+        queued.clear();
+        while (true) {
+            final Incoming in = queued.isEmpty() ? read(c) : queued.poll();
+            if (in == null) {
                 return;
             }
-            final Header h;
-            try {
-                h = VfioUserCodec.decodeHeader(head, MAX_MESSAGE);
-            } catch (final VfioUserProtocolException e) {
-                closeAll(fds);
-                return;
-            }
-            final byte[] payload = new byte[h.size() - VfioUser.HEADER_SIZE];
-            c.receiveFully(payload, 0, payload.length, (at, fd) -> take(fds, split, at + 1, fd));
-            if (split[0]) {
-                closeAll(fds);
+            final Header h = in.h();
+            if (in.split()) {
+                closeAll(in.fds());
                 splitRefused.incrementAndGet();
                 final byte[] err = VfioUserCodec.message(h.msgId(), h.command(),
                     VfioUser.F_TYPE_REPLY | VfioUser.F_ERROR, EINVAL, new byte[0]);
                 c.send(err, err.length);
                 return;
             }
-            final int[] fdArray = fds.stream().mapToInt(Integer::intValue).toArray();
-            final Reply r = responder.handle(h, payload, fdArray);
+            final Reply r = responder.handle(h, in.payload(), in.fds());
             if (r != null) {
                 try {
                     if ((h.flags() & VfioUser.F_NO_REPLY) == 0) {
@@ -145,6 +238,12 @@ public final class VfioUserTestServer implements Closeable {
             if (r != null && r.hangUp()) {
                 return;
             }
+        }
+    }
+
+    private static void closeAll(final int[] fds) {
+        for (final int fd : fds) {
+            UnixFdSocket.closeFd(fd);
         }
     }
 

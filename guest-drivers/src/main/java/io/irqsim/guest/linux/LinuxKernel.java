@@ -154,9 +154,20 @@ public abstract class LinuxKernel implements GuestKernel {
             return -Errno.ENODEV;
         }
         final int cmd = d.function().configRead(PciConfigRegisters.COMMAND, 2);
-        d.function().configWrite(PciConfigRegisters.COMMAND, 2, cmd | PciConfigRegisters.COMMAND_MEMORY);
+        d.function().configWrite(PciConfigRegisters.COMMAND, 2, cmd | PciConfigRegisters.COMMAND_MEMORY
+            | (hasIoBar(d.function()) ? PciConfigRegisters.COMMAND_IO : 0));
         d.enabled = true;
         return acpiPciIrqEnable(d);
+    }
+
+    /** pci_enable_resources (drivers/pci/setup-res.c@v6.12) turns I/O decode on for a device with an I/O BAR. */
+    private static boolean hasIoBar(final io.irqsim.hw.pci.PciFunction f) {
+        for (int i = 0; i < 6; i++) {
+            if (f.barSize(i) > 0 && (f.configRead(PciConfigRegisters.BAR0 + 4 * i, 4) & 1) != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
