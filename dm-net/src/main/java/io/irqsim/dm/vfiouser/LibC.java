@@ -73,6 +73,19 @@ final class LibC {
 
     static native String strerror(int errno);
 
+    static final int MFD_CLOEXEC = 1;
+    static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final int MAP_SHARED = 1;
+
+    static native int memfd_create(String name, int flags);
+
+    static native int ftruncate(int fd, long length);
+
+    static native Pointer mmap(Pointer addr, long length, int prot, int flags, int fd, long offset);
+
+    static native int munmap(Pointer addr, long length);
+
     /** @return the calling thread's errno after the last native call */
     static int errno() {
         return Native.getLastError();

@@ -36,6 +36,8 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     /** Virtual time one interrupt may take to reach its EOI before the run calls it lost. */
     static final long EOI_WINDOW_NS = 2_000_000L;
     private static final long STEP_NS = 10_000L;
+    /** The shared DMA window's size (64 KiB, just above the guest RAM window). */
+    static final long SHARED_DMA_SIZE = 0x10000;
     /** Wall-clock quiet the client waits for after the server's interrupt before it sends a command. */
     static final int SETTLE_MILLIS = 20;
 
@@ -54,6 +56,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     private long romAddress = -1;
     private PciDriver driver;
     private GuestRam dmaRam;
+    private SharedDmaMemory shared;
     private long accessErrors;
     private final Poller poller = new Poller();
 
@@ -171,6 +174,20 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         } catch (final VfioUserErrorReply e) {
             m.timeline().log("vfio-user", "%s: the server refused DMA_MAP (%s); the device gets no DMA", socket,
                 e.getMessage());
+            return;
+        }
+        final SharedDmaMemory mem = SharedDmaMemory.create(ram.base() + ram.size(), SHARED_DMA_SIZE);
+        try {
+            vfio.dmaMapShared(mem.iova(), mem.size(), mem.fd(), mem);
+            shared = mem;
+            m.timeline().log("vfio-user", "%s: DMA_MAP of a shared window [0x%x, 0x%x) (memfd, the server may"
+                + " mmap it)", socket, mem.iova(), mem.iova() + mem.size());
+        } catch (final VfioUserErrorReply e) {
+            mem.close();
+            m.timeline().log("vfio-user", "%s: the server refused the shared DMA_MAP (%s)", socket, e.getMessage());
+        } catch (final IOException e) {
+            mem.close();
+            throw e;
         }
     }
 
@@ -260,9 +277,6 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
                 return false;
             }
             final int ready = poller.poll(intx.fd(), dmaRam == null ? -1 : vfio.socketFd(), (int) left);
-            if ((ready & 2) != 0) {
-                vfio.serveCommands(0);
-            }
             if ((ready & 1) != 0 && intx.await(0) > 0) {
                 if (dmaRam != null) {
                     while (vfio.serveCommands(SETTLE_MILLIS) > 0) {
@@ -270,6 +284,9 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
                     }
                 }
                 return true;
+            }
+            if ((ready & 2) != 0) {
+                vfio.serveCommands(0);
             }
         }
     }
@@ -338,6 +355,11 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         return dmaRam;
     }
 
+    /** @return the shared DMA window the server may map, or {@code null} */
+    public SharedDmaMemory sharedDma() {
+        return shared;
+    }
+
     /** @return guest accesses the server answered with an error */
     public long accessErrors() {
         return accessErrors;
@@ -356,6 +378,9 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             intx.close();
         }
         vfio.close();
+        if (shared != null) {
+            shared.close();
+        }
     }
 
     /**
