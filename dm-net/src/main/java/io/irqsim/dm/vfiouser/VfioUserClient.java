@@ -353,7 +353,7 @@ public final class VfioUserClient implements Closeable {
         final VfioUserDma.Answer a;
         if (receivedOverflow || receivedCount > 0) {
             closeReceived();
-            a = new VfioUserDma.Answer(null, VfioUserDma.EINVAL);
+            a = dma.refuse(VfioUserDma.EINVAL);
         } else {
             a = dma.serve(h.command(), body, maxXfer());
         }

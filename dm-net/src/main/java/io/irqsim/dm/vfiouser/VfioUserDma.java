@@ -147,6 +147,15 @@ final class VfioUserDma {
         return new Answer(out, 0);
     }
 
+    /**
+     * @param errno why
+     * @return a refusal decided by the caller (a command that came with descriptors), counted
+     */
+    Answer refuse(final int errno) {
+        refused++;
+        return new Answer(null, errno);
+    }
+
     long reads() {
         return reads;
     }

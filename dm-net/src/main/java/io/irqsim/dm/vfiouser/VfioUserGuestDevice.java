@@ -425,6 +425,12 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             }
         }
 
+        /** Any size, each one REGION access of that many bytes (QEMU's vfio region ops take 1..8). */
+        @Override
+        public int acceptedSizes() {
+            return ACCESS_ANY;
+        }
+
         @Override
         public String name() {
             return name;
