@@ -127,7 +127,7 @@ public final class HvEvent {
             case EVTCHN_PIRQ: return "send_guest_pirq";
             case SPURIOUS_IRQ: return "spurious_irq";
             case VIOAPIC_EDGE_EOI: return "vioapic_edge_eoi";
-            case PIO_TRAP: return "pio_trap";
+            case PIO_TRAP: return "handle_pio";
             case IRQ_RATELIMIT: return "irq_ratelimit";
             case IRQ_RATELIMIT_END: return "irq_ratelimit_timer_fn";
             default: return null;
