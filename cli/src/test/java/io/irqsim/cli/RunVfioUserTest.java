@@ -1,5 +1,6 @@
 package io.irqsim.cli;
 
+import io.irqsim.dm.vfiouser.SampleServerLikeDevice;
 import io.irqsim.dm.vfiouser.TestPciDevice;
 import io.irqsim.dm.vfiouser.VfioUser;
 import io.irqsim.dm.vfiouser.VfioUserTestServer;
@@ -72,6 +73,22 @@ class RunVfioUserTest {
         assertEquals(n, device.intxRaised());
         // the timeline shows the plug like any hot-plugged device
         assertTrue(r.out().contains("plugged 4952:5153 from " + sock + " into domU at 00:06.0, INTA -> guest GSI 40"),
+            r.out());
+    }
+
+    @Test
+    void theSampleDriverArmsTheServersBar0AndItsIntxReachesTheDriverWithDmaMapped() throws Exception {
+        final SampleServerLikeDevice sample = new SampleServerLikeDevice();
+        final Path sock = dir.resolve("sample.sock");
+        server = VfioUserTestServer.start(sock, sample);
+        final CliRun.Result r = CliRun.run("run", scenario(sock, 1).toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("request_irq(40, \"lvu-sample 00:06.0\") = 0"), r.out());
+        assertTrue(r.out().contains("lvu-sample 00:06.0: BAR0 at port 0xc000, timer armed for Unix time "
+            + sample.bar0() + " (8-byte write)"), r.out());
+        assertTrue(r.out().contains("vfio-user dead:beef from unix:" + sock + " in domU at 00:06.0 (guest GSI 40):"
+            + " INTx asserted 1 time(s), 1 EOI'd by the guest, 1 handled by its driver\n"
+            + "  DMA: 0 DMA_READ(s) and 0 DMA_WRITE(s) served in domU's RAM [0x1000000, 0x2000000), 0 refused\n"),
             r.out());
     }
 

@@ -146,4 +146,29 @@ class VfioUserGuestDeviceIoDmaTest {
         assertEquals(2, pci.dmaUnmaps());
         assertTrue(pci.dmaMaps().isEmpty());
     }
+
+    @Test
+    void theSampleDriverBindsDeadBeefArmsBar0WithOneEightByteWriteAndHandlesItsIntx() throws Exception {
+        final SampleServerLikeDevice sample = new SampleServerLikeDevice();
+        final Path sock = dir.resolve("sample.sock");
+        server = VfioUserTestServer.start(sock, sample);
+        machine = ScenarioMachine.boot(Scenario.defaultScenario(), Strategies.byName(Scenario.DEFAULT_STRATEGY));
+        final long before = System.currentTimeMillis() / 1000;
+        device = VfioUserGuestDevice.plug(machine, "domU", VfioUserClient.connect(sock, 5_000), sock.toString(), 6);
+        final long after = System.currentTimeMillis() / 1000;
+        final io.irqsim.guest.linux.LibvfioUserSampleDriver drv =
+            (io.irqsim.guest.linux.LibvfioUserSampleDriver) machine.guest("domU").boundDriver(BDF);
+        assertEquals(device.ioPorts()[0], drv.port());
+        assertEquals(drv.armedFor(), sample.bar0(), "the Unix time the probe wrote reached BAR0 whole");
+        assertTrue(sample.bar0() >= before + 1 && sample.bar0() <= after + 1, "one second ahead");
+        assertEquals(0, sample.badAccesses());
+        assertEquals(40, drv.irq());
+        device.deliver(1, 5_000);
+        assertEquals(1, drv.handled());
+        assertEquals(1, device.eois());
+        // an x86-sized access is what bar0_access refuses: the guest reads all ones and goes on
+        assertEquals(0xFFFF_FFFFL, cpu().portRead(drv.port(), 4));
+        assertEquals(1, sample.badAccesses());
+        assertEquals(1, device.accessErrors());
+    }
 }
