@@ -120,8 +120,9 @@ final class RunVfioUser implements AutoCloseable {
                 drv == null ? "no driver bound" : drv.handled() + " handled by its driver");
             final long[] dma = d.dmaCounts();
             if (d.dmaRam() != null) {
-                out.printf("  DMA: %d DMA_READ(s) and %d DMA_WRITE(s) served in %s's RAM [0x%x, 0x%x), %d refused%n",
-                    dma[0], dma[1], e.guest(), d.dmaRam().base(), d.dmaRam().base() + d.dmaRam().size(), dma[2]);
+                out.printf("  DMA: %d DMA_READ(s) and %d DMA_WRITE(s) served in %s's RAM [0x%x, 0x%x), %d refused;"
+                        + " %d page(s) of it written%n", dma[0], dma[1], e.guest(), d.dmaRam().base(),
+                    d.dmaRam().base() + d.dmaRam().size(), dma[2], d.dmaRam().pagesAllocated());
             }
         }
     }

@@ -84,11 +84,13 @@ class RunVfioUserTest {
         final CliRun.Result r = CliRun.run("run", scenario(sock, 1).toString());
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("request_irq(40, \"lvu-sample 00:06.0\") = 0"), r.out());
+        assertTrue(r.out().contains("vfio-user     00:06.0: BAR0 I/O ports 0xc000+0x8\n"), r.out());
         assertTrue(r.out().contains("lvu-sample 00:06.0: BAR0 at port 0xc000, timer armed for Unix time "
             + sample.bar0() + " (8-byte write)"), r.out());
         assertTrue(r.out().contains("vfio-user dead:beef from unix:" + sock + " in domU at 00:06.0 (guest GSI 40):"
             + " INTx asserted 1 time(s), 1 EOI'd by the guest, 1 handled by its driver\n"
-            + "  DMA: 0 DMA_READ(s) and 0 DMA_WRITE(s) served in domU's RAM [0x1000000, 0x2000000), 0 refused\n"),
+            + "  DMA: 0 DMA_READ(s) and 0 DMA_WRITE(s) served in domU's RAM [0x1000000, 0x2000000), 0 refused;"
+            + " 0 page(s) of it written\n"),
             r.out());
     }
 

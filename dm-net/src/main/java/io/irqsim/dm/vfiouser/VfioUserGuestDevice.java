@@ -149,6 +149,19 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             domain.mapEmulated(next, size, d.new Region(VfioUser.REGION_ROM, "vfio-user." + bdf + ".rom", true));
             d.romAddress = next;
         }
+        final StringBuilder where = new StringBuilder();
+        for (int i = 0; i < Msg.BARS; i++) {
+            if (bars.sizes()[i] > 0) {
+                where.append(String.format(", BAR%d %s 0x%x+0x%x", i, bars.io()[i] ? "I/O ports" : "MMIO",
+                    bars.io()[i] ? d.ioPorts[i] : view.barAddress(i), bars.sizes()[i]));
+            }
+        }
+        if (d.romAddress >= 0) {
+            where.append(String.format(", ROM 0x%x+0x%x", d.romAddress, view.romSize()));
+        }
+        if (where.length() > 0) {
+            machine.timeline().log("vfio-user", "%s: %s", bdf, where.substring(2));
+        }
         d.mapDma(machine);
         dm.bus().add(view);
         domain.addGsiEoiListener(d);
