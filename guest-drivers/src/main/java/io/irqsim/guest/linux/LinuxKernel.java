@@ -141,7 +141,8 @@ public abstract class LinuxKernel implements GuestKernel {
     }
 
     /**
-     * {@code pci_enable_device} (drivers/pci/pci.c@v6.12): memory decode on, then
+     * {@code pci_enable_device} (drivers/pci/pci.c@v6.12): memory decode on, and I/O decode for a
+     * device with an I/O BAR ({@code pci_enable_resources}, drivers/pci/setup-res.c@v6.12), then
      * {@code pcibios_enable_device} (arch/x86/pci/common.c@v6.12) &rarr; {@code acpi_pci_irq_enable}.
      * Simplified: the enable count is a flag (one enable, one disable).
      *
