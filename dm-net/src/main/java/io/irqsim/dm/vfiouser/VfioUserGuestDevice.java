@@ -58,6 +58,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     private GuestRam dmaRam;
     private SharedDmaMemory shared;
     private long accessErrors;
+    private final java.util.List<Long> mmioBases = new java.util.ArrayList<>();
     private final Poller poller = new Poller();
 
     private VfioUserGuestDevice(final ScenarioMachine machine, final Domain guest, final VfioUserClient vfio,
@@ -118,6 +119,21 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             throw e;
         }
         final VfioUserGuestDevice d = new VfioUserGuestDevice(machine, domain, vfio, id, fd, socket);
+        try {
+            return d.present(kernel, dm, bdf, bars, slot, guestName);
+        } catch (final IOException | IllegalArgumentException e) {
+            d.unplug();
+            throw e instanceof IOException ? (IOException) e : new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** Maps BARs, ROM and DMA, adds the function to the bus and hot-plugs it into the guest. */
+    private VfioUserGuestDevice present(final LinuxDomU kernel, final DeviceModel dm, final Bdf bdf,
+                                        final VfioUserBars bars, final int slot, final String guestName)
+        throws IOException {
+        final VfioUserGuestDevice d = this;
+        final Msg.RegisterPci id = function;
+        final Domain domain = guest;
         final VfioUserPciFunction view = new VfioUserPciFunction(bdf, String.format("vfio-user %04x:%04x",
             id.vendorId(), id.deviceId()), id.vendorId(), id.deviceId(), id.classCode(), id.pin());
         // memory BARs in the slot's 64 KiB window (DeviceModel's layout), one after another in index
@@ -128,18 +144,23 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             if (size == 0) {
                 continue;
             }
+            if (Long.bitCount(size) != 1) {
+                throw new IOException(String.format("the server's BAR%d is 0x%x bytes, not a power of two as a PCI BAR"
+                    + " is", i, size));
+            }
             if (bars.io()[i]) {
                 final int port = freePorts(domain, size);
+                d.ioPorts[i] = port;
                 view.defineBar(i, size, true, null);
                 view.configWrite(PciConfigRegisters.BAR0 + 4 * i, 4, port);
                 domain.ports().map(port, (int) size, d.new Region(i, "vfio-user." + bdf + ".io" + i, false));
-                d.ioPorts[i] = port;
                 continue;
             }
             next = (next + size - 1) & -size;
             view.defineBar(i, size, false, null);
             view.configWrite(PciConfigRegisters.BAR0 + 4 * i, 4, (int) next);
             domain.mapEmulated(next, size, d.new Region(i, "vfio-user." + bdf + ".bar" + i, false));
+            d.mmioBases.add(next);
             next += size;
         }
         if (bars.romSize() > 0) {
@@ -147,6 +168,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             next = (next + size - 1) & -size;
             view.defineRom(size, next);
             domain.mapEmulated(next, size, d.new Region(VfioUser.REGION_ROM, "vfio-user." + bdf + ".rom", true));
+            d.mmioBases.add(next);
             d.romAddress = next;
         }
         final StringBuilder where = new StringBuilder();
@@ -170,6 +192,27 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             d.gsi);
         d.driver = kernel.hotplugDevice(view);
         return d;
+    }
+
+    /**
+     * Undoes a plug that failed half-way: the ports and MMIO windows mapped so far, the INTx
+     * eventfd, the shared DMA window (the caller still owns the client).
+     */
+    private void unplug() {
+        for (final int port : ioPorts) {
+            if (port >= 0 && guest.ports().deviceAt(port) != null) {
+                guest.ports().unmap(port);
+            }
+        }
+        for (final long base : mmioBases) {
+            guest.unmap(base);
+        }
+        if (intx != null) {
+            intx.close();
+        }
+        if (shared != null) {
+            shared.close();
+        }
     }
 
     /**
@@ -291,10 +334,9 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             }
             final int ready = poller.poll(intx.fd(), dmaRam == null ? -1 : vfio.socketFd(), (int) left);
             if ((ready & 1) != 0 && intx.await(0) > 0) {
-                if (dmaRam != null) {
-                    while (vfio.serveCommands(SETTLE_MILLIS) > 0) {
-                        // the server's DMA right after its interrupt: let it finish
-                    }
+                // the server's DMA right after its interrupt: let it finish (within the same bound)
+                while (dmaRam != null && System.nanoTime() - deadline < 0 && vfio.serveCommands(SETTLE_MILLIS) > 0) {
+                    continue;
                 }
                 return true;
             }

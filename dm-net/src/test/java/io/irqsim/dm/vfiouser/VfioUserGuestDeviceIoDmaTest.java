@@ -171,4 +171,33 @@ class VfioUserGuestDeviceIoDmaTest {
         assertEquals(1, sample.badAccesses());
         assertEquals(1, device.accessErrors());
     }
+
+    @Test
+    void aBarThatIsNotAPowerOfTwoFailsThePlugCleanlyAndLeavesNothingMapped() throws Exception {
+        final Path sock = dir.resolve("odd.sock");
+        // libvfio-user's sample before the one-line fix: BAR1 of 0x3000 bytes
+        server = VfioUserTestServer.start(sock, (h, p, fds) -> {
+            final VfioUserTestServer.Reply r = pci.handle(h, p, fds);
+            if (h.command() == VfioUser.CMD_DEVICE_GET_REGION_INFO && java.nio.ByteBuffer.wrap(p)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(8) == TestPciDevice.IO_BAR) {
+                java.nio.ByteBuffer.wrap(r.bytes()).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(16 + 16, 0x3000);
+            }
+            return r;
+        });
+        machine = ScenarioMachine.boot(Scenario.defaultScenario(), Strategies.byName(Scenario.DEFAULT_STRATEGY));
+        final long fdsBefore = FdCount.open();
+        try (VfioUserClient c = VfioUserClient.connect(sock, 5_000)) {
+            final java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> VfioUserGuestDevice.plug(machine, "domU", c, sock.toString(), 6));
+            assertEquals("the server's BAR1 is 0x3000 bytes, not a power of two as a PCI BAR is", e.getMessage());
+        }
+        final LinuxDomU g = machine.guest("domU");
+        // BAR0 (memory) had been mapped before BAR1 failed: it is gone again
+        assertEquals(null, g.cpu().bus().deviceAt(io.irqsim.guest.toolstack.DeviceModel.GUEST_MMIO_BASE + 6 * 0x10000));
+        assertEquals(null, machine.deviceModel(g.domain()).bus().function(BDF));
+        assertEquals(null, g.boundDriver(BDF));
+        server.close();
+        server = null;
+        assertTrue(FdCount.open() <= fdsBefore, "the INTx eventfd was closed");
+    }
 }
