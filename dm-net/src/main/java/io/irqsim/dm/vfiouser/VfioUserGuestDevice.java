@@ -28,6 +28,13 @@ import java.io.IOException;
  * of that GSI deasserts it and sends SET_IRQS UNMASK, in the order of QEMU's
  * {@code hw/vfio/pci.c:vfio_intx_eoi} (QEMU 9.x, as {@link VfioUserBridge}).
  *
+ * <p>Beyond the bridge: I/O BARs (kind from the BAR register, as QEMU's
+ * {@code hw/vfio/pci.c:vfio_bar_prepare}) in the guest's port space ({@link PortIo}, Xen's
+ * {@code handle_pio}), the ROM (region 6) behind a ROM BAR, and DMA: the guest's RAM window
+ * ({@link Domain#ram()}) mapped without a descriptor and a shared memfd window, the server's
+ * DMA_READ / DMA_WRITE served while the run waits for its interrupts ({@link VfioUserClient}), both
+ * windows unmapped on {@link #close}.
+ *
  * <p>Everything runs on the machine's thread: {@link #deliver} waits (wall clock, bounded) for the
  * server's eventfd between interrupts, so the server, not virtual time, paces the device.
  */
