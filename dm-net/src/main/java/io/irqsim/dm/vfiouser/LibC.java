@@ -44,6 +44,9 @@ final class LibC {
 
     static native int connect(int fd, byte[] addr, int len);
 
+    /** {@code socketpair(2)}: the two descriptors land in {@code sv[0]} and {@code sv[1]}. */
+    static native int socketpair(int domain, int type, int protocol, int[] sv);
+
     static native int bind(int fd, byte[] addr, int len);
 
     static native int listen(int fd, int backlog);

@@ -50,6 +50,9 @@ public final class VfioUserClient implements Closeable {
     private Version version;
     private boolean broken;
     private Header lastHeader;
+    /** libvfio-user's twin_socket: the server's commands come, and are answered, here; null without. */
+    private UnixFdSocket commandSocket;
+    private int timeoutMillis;
     private final VfioUserDma dma = new VfioUserDma();
     private final Poller poller = new Poller();
 
@@ -70,9 +73,17 @@ public final class VfioUserClient implements Closeable {
         final VfioUserClient c = new VfioUserClient(s);
         try {
             s.setTimeout(timeoutMillis);
+            c.timeoutMillis = timeoutMillis;
             final byte[] p = c.call(VfioUser.CMD_VERSION,
-                VfioUserCodec.versionPayload(CLIENT_MAX_MSG_FDS, CLIENT_MAX_DATA_XFER), 0);
-            c.version = VfioUserCodec.decodeVersionReply(p);
+                VfioUserCodec.versionPayload(CLIENT_MAX_MSG_FDS, CLIENT_MAX_DATA_XFER, true), 1);
+            c.version = c.decoded(() -> VfioUserCodec.decodeVersionReply(p));
+            final int twin = c.decoded(() -> VfioUserCodec.decodeTwinSocket(p, c.receivedCount));
+            if (twin >= 0) {
+                c.commandSocket = new UnixFdSocket(c.received[twin]);
+                c.received[twin] = c.received[--c.receivedCount];
+                c.commandSocket.setTimeout(timeoutMillis);
+            }
+            c.closeReceived();
             return c;
         } catch (final IOException | RuntimeException e) {
             c.close();
@@ -294,7 +305,16 @@ public final class VfioUserClient implements Closeable {
         try {
             socket.send(msg, msg.length, fds);
             for (int served = 0; ; served++) {
-                final byte[] body = receiveMessage();
+                if (commandSocket != null && awaitReplyOrCommand(cmd)) {
+                    if (served == MAX_INTERLEAVED_COMMANDS) {
+                        throw new VfioUserProtocolException("server sent " + MAX_INTERLEAVED_COMMANDS
+                            + " commands while the " + VfioUser.commandName(cmd) + " reply was pending");
+                    }
+                    final byte[] body = receiveMessage(commandSocket);
+                    answer(commandSocket, lastHeader, body);
+                    continue;
+                }
+                final byte[] body = receiveMessage(socket);
                 final Header h = lastHeader;
                 if (h.type() == VfioUser.F_TYPE_COMMAND && !dma.isEmpty()) {
                     // the server's DMA while our command waits for its reply (the spec lets either side send
@@ -303,7 +323,7 @@ public final class VfioUserClient implements Closeable {
                         throw new VfioUserProtocolException("server sent " + MAX_INTERLEAVED_COMMANDS
                             + " commands while the " + VfioUser.commandName(cmd) + " reply was pending");
                     }
-                    answer(h, body);
+                    answer(socket, h, body);
                     continue;
                 }
                 if (h.type() != VfioUser.F_TYPE_REPLY) {
@@ -333,14 +353,27 @@ public final class VfioUserClient implements Closeable {
         }
     }
 
+    /**
+     * With a command socket: waits until the reply socket or the command socket is readable.
+     *
+     * @return true if a server command is waiting (serve it first), false if the reply socket is readable
+     */
+    private boolean awaitReplyOrCommand(final int cmd) throws IOException {
+        final int ready = poller.poll(socket.fd(), commandSocket.fd(), timeoutMillis == 0 ? -1 : timeoutMillis);
+        if (ready == 0) {
+            throw new IOException("timed out waiting for the peer (" + VfioUser.commandName(cmd) + " reply)");
+        }
+        return (ready & 2) != 0;
+    }
+
     /** Reads one whole message; its header in {@link #lastHeader}, its descriptors in {@link #received}. */
-    private byte[] receiveMessage() throws IOException {
+    private byte[] receiveMessage(final UnixFdSocket from) throws IOException {
         receivedCount = 0;
         receivedOverflow = false;
-        socket.receiveFully(header, 0, header.length, (at, fd) -> keep(fd));
+        from.receiveFully(header, 0, header.length, (at, fd) -> keep(fd));
         final Header h = VfioUserCodec.decodeHeader(header, MAX_REPLY);
         final byte[] body = new byte[h.size() - VfioUser.HEADER_SIZE];
-        socket.receiveFully(body, 0, body.length, (at, fd) -> keep(fd));
+        from.receiveFully(body, 0, body.length, (at, fd) -> keep(fd));
         lastHeader = h;
         return body;
     }
@@ -349,7 +382,7 @@ public final class VfioUserClient implements Closeable {
      * Answers one command from the server (DMA_READ / DMA_WRITE; anything else gets ENOTSUP): the
      * reply carries the command's message id; descriptors that came with it are closed and refused.
      */
-    private void answer(final Header h, final byte[] body) throws IOException {
+    private void answer(final UnixFdSocket to, final Header h, final byte[] body) throws IOException {
         final VfioUserDma.Answer a;
         if (receivedOverflow || receivedCount > 0) {
             closeReceived();
@@ -364,7 +397,7 @@ public final class VfioUserClient implements Closeable {
             ? VfioUserCodec.message(h.msgId(), h.command(), VfioUser.F_TYPE_REPLY | VfioUser.F_ERROR, a.errno(),
                 new byte[0])
             : VfioUserCodec.message(h.msgId(), h.command(), VfioUser.F_TYPE_REPLY, 0, a.payload());
-        socket.send(reply, reply.length);
+        to.send(reply, reply.length);
     }
 
     /**
@@ -383,15 +416,16 @@ public final class VfioUserClient implements Closeable {
         int served = 0;
         int wait = waitMillis;
         try {
-            while (poller.readable(socket.fd(), wait)) {
-                final byte[] body = receiveMessage();
+            final UnixFdSocket from = commandSocket != null ? commandSocket : socket;
+            while (poller.readable(from.fd(), wait)) {
+                final byte[] body = receiveMessage(from);
                 final Header h = lastHeader;
                 if (h.type() != VfioUser.F_TYPE_COMMAND || dma.isEmpty()) {
                     throw new VfioUserProtocolException("server sent " + VfioUser.commandName(h.command())
                         + (h.type() == VfioUser.F_TYPE_COMMAND ? " as a command; this client has mapped no DMA"
                         : " as a reply while no command was pending"));
                 }
-                answer(h, body);
+                answer(from, h, body);
                 served++;
                 wait = 0;
             }
@@ -456,9 +490,20 @@ public final class VfioUserClient implements Closeable {
         return new long[] {dma.reads(), dma.writes(), dma.refused()};
     }
 
-    /** @return the socket's descriptor (to poll it together with an eventfd), -1 once closed */
-    public int socketFd() {
-        return socket.fd();
+    /**
+     * @return the descriptor the server's commands arrive on (to poll it together with an eventfd):
+     *     the twin_socket command socket if the server took the offer, else the connection; -1 once closed
+     */
+    public int commandFd() {
+        return commandSocket != null ? commandSocket.fd() : socket.fd();
+    }
+
+    /**
+     * @return whether the server sends its commands on a socket of their own (libvfio-user's
+     *     twin_socket), so they can never be taken for a reply of the server's
+     */
+    public boolean hasCommandSocket() {
+        return commandSocket != null;
     }
 
     private void keep(final int fd) {
@@ -481,6 +526,9 @@ public final class VfioUserClient implements Closeable {
         closeReceived();
         broken = true;
         socket.close();
+        if (commandSocket != null) {
+            commandSocket.close();
+        }
         return e;
     }
 
@@ -502,5 +550,8 @@ public final class VfioUserClient implements Closeable {
         }
         closeReceived();
         socket.close();
+        if (commandSocket != null) {
+            commandSocket.close();
+        }
     }
 }

@@ -329,6 +329,8 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
      * ({@code lib/tran_sock.c:tran_sock_msg_iovec} / {@code tran_sock_recv_fds}@efd091b: a
      * different message id is {@code EPROTO}), so a command of the client's (the EOI's UNMASK, a
      * BAR access of the guest's handler) sent while the server's DMA is in flight would fail it.
+     * A server that took the client's twin_socket offer sends its commands on a socket of their
+     * own ({@code lib/tran_sock.c:tran_sock_send_msg}), and there is nothing to settle.
      *
      * @return whether the eventfd fired within {@code timeoutMillis} of wall-clock time
      */
@@ -339,10 +341,12 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             if (left < 0) {
                 return false;
             }
-            final int ready = poller.poll(intx.fd(), dmaRam == null ? -1 : vfio.socketFd(), (int) left);
+            final int ready = poller.poll(intx.fd(), dmaRam == null ? -1 : vfio.commandFd(), (int) left);
             if ((ready & 1) != 0 && intx.await(0) > 0) {
-                // the server's DMA right after its interrupt: let it finish (within the same bound)
-                while (dmaRam != null && System.nanoTime() - deadline < 0 && vfio.serveCommands(SETTLE_MILLIS) > 0) {
+                // the server's DMA right after its interrupt: let it finish (within the same bound); not
+                // needed when its commands have a socket of their own (twin_socket)
+                while (dmaRam != null && !vfio.hasCommandSocket() && System.nanoTime() - deadline < 0
+                    && vfio.serveCommands(SETTLE_MILLIS) > 0) {
                     continue;
                 }
                 return true;

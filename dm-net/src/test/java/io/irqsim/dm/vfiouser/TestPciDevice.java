@@ -221,6 +221,15 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         };
     }
 
+    /**
+     * The client went away: as libvfio-user's {@code vfu_reset_ctx} disables the IRQs on a
+     * disconnect, the INTx eventfd is closed (the device's pending state stays).
+     */
+    @Override
+    public synchronized void disconnected() {
+        setIntxFd(-1);
+    }
+
     private Reply version(final Header h, final byte[] p) {
         if (p.length < 4 || le(p).getShort(0) != 0) {
             return error(h, EINVAL);

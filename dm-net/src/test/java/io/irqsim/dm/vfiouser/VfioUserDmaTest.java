@@ -177,15 +177,52 @@ class VfioUserDmaTest {
             // answered first; the server DMAs after, then raises INTx: the client is between commands
             c.regionWriteValue(0, TestPciDevice.REG_DMA_GO, 4, TestPciDevice.DMA_GO_THEN_IRQ);
             int served = 0;
-            while (served < 2) {
-                served += c.serveCommands(5_000);
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (served < 2 && System.nanoTime() - deadline < 0) {
+                served += c.serveCommands(100);
             }
+            assertEquals(2, served, "DMA_WRITE and DMA_READ, both after the reply");
             assertEquals(1, intx.await(5_000));
             assertEquals(List.of(TestPciDevice.DMA_OK), pci.dmaStatuses());
             final byte[] one = new byte[1];
             ram.read(RAM + 63, one, 0, 1);
             assertEquals(TestPciDevice.dmaPattern(63, 1), one[0]);
         }
+    }
+
+    @Test
+    void withTwinSocketTheServersDmaComesOnItsOwnSocketDuringAPendingReplyAndBetweenCommands() throws Exception {
+        final TestPciDevice pci = new TestPciDevice();
+        final Path sock = dir.resolve("dev.sock");
+        final long fdsBefore = FdCount.open();
+        server = VfioUserTestServer.startTwin(sock, pci);
+        pci.dmaVia(server);
+        final GuestRam ram = new GuestRam(RAM, RAM_SIZE);
+        try (VfioUserClient c = VfioUserClient.connect(sock, 5_000); Eventfd intx = Eventfd.create()) {
+            assertTrue(c.hasCommandSocket());
+            c.setIrqEventfds(VfioUser.IRQ_INTX, 0, intx);
+            c.dmaMap(RAM, RAM_SIZE, true, true, DmaMemory.of(ram));
+            c.regionWriteValue(0, TestPciDevice.REG_DMA_ADDR, 8, RAM + 0x100);
+            c.regionWriteValue(0, TestPciDevice.REG_DMA_LEN, 4, 16);
+            // the server DMAs over the command socket while this write waits on the main one
+            c.regionWriteValue(0, TestPciDevice.REG_DMA_GO, 4, TestPciDevice.DMA_GO_SYNC);
+            assertTrue(server.hasCommandSocket());
+            // then after its reply, followed by INTx (its first command may already be served inside
+            // the write's call, the reply and the command arriving together)
+            c.regionWriteValue(0, TestPciDevice.REG_DMA_GO, 4, TestPciDevice.DMA_GO_THEN_IRQ);
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (pci.dmaStatuses().size() < 2 && System.nanoTime() - deadline < 0) {
+                c.serveCommands(100);
+            }
+            assertEquals(1, intx.await(5_000));
+            assertEquals(List.of(TestPciDevice.DMA_OK, TestPciDevice.DMA_OK), pci.dmaStatuses());
+            final byte[] one = new byte[1];
+            ram.read(RAM + 0x10F, one, 0, 1);
+            assertEquals(TestPciDevice.dmaPattern(15, 2), one[0]);
+            assertArrayEquals(new long[] {2, 2, 0}, c.dmaCounts());
+        }
+        assertEquals(1, pci.dmaUnmaps());
+        assertNoLeak(fdsBefore);
     }
 
     @Test

@@ -37,6 +37,10 @@ public final class VfioUserTestServer implements Closeable {
          * @throws IOException to drop the connection
          */
         Reply handle(Header h, byte[] payload, int[] fds) throws IOException;
+
+        /** The connection ended (libvfio-user resets the device then, {@code vfu_reset_ctx}). */
+        default void disconnected() {
+        }
     }
 
     /**
@@ -75,6 +79,32 @@ public final class VfioUserTestServer implements Closeable {
         s.thread.start();
         return s;
     }
+
+    /**
+     * A server that takes a client's twin_socket offer as libvfio-user does
+     * ({@code lib/tran.c:tran_negotiate}@efd091b): its VERSION reply carries
+     * {@code "twin_socket":{"supported":true,"fd_index":0}} and one end of a socketpair, and its own
+     * commands ({@link #call}) go over that socket.
+     *
+     * @param socket where to listen
+     * @param responder what answers
+     * @return a running server
+     * @throws IOException if it cannot bind
+     */
+    public static VfioUserTestServer startTwin(final Path socket, final Responder responder) throws IOException {
+        final VfioUserTestServer s = new VfioUserTestServer(UnixListener.bind(socket), responder);
+        s.twin = true;
+        s.thread.start();
+        return s;
+    }
+
+    /** @return whether the current connection took a twin_socket */
+    public boolean hasCommandSocket() {
+        return commandSock != null;
+    }
+
+    private volatile boolean twin;
+    private volatile UnixFdSocket commandSock;
 
     /** @return how many messages had descriptors split from them (each one dropped its connection) */
     public int splitFdsRefused() {
@@ -173,7 +203,7 @@ public final class VfioUserTestServer implements Closeable {
      * @throws IOException as {@link #call(int, byte[])}
      */
     public byte[] call(final int cmd, final byte[] payload, final int flags, final int... fds) throws IOException {
-        final UnixFdSocket c = current;
+        final UnixFdSocket c = commandSock != null ? commandSock : current;
         final int id = nextServerId++ & 0xffff;
         final byte[] msg = VfioUserCodec.message(id, cmd, flags, 0, payload);
         c.send(msg, msg.length, fds);
@@ -209,6 +239,36 @@ public final class VfioUserTestServer implements Closeable {
 
     private void serve(final UnixFdSocket c) throws IOException {
         queued.clear();
+        try {
+            serveMessages(c);
+        } finally {
+            final UnixFdSocket cs = commandSock;
+            commandSock = null;
+            if (cs != null) {
+                cs.close();
+            }
+            responder.disconnected();
+        }
+    }
+
+    /** The VERSION reply of a server that takes the twin_socket offer, with its end of the pair. */
+    private Reply twinVersion(final Header h) throws IOException {
+        final int[] sv = new int[2];
+        if (LibC.socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0, sv) != 0) {
+            throw new IOException(LibC.describe("socketpair", LibC.errno()));
+        }
+        commandSock = new UnixFdSocket(sv[1]);
+        final byte[] json = ("{\"capabilities\":{\"max_msg_fds\":" + TestPciDevice.MAX_MSG_FDS
+            + ",\"max_data_xfer_size\":" + TestPciDevice.MAX_DATA_XFER
+            + ",\"twin_socket\":{\"supported\":true,\"fd_index\":0}}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(4 + json.length + 1)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.putShort((short) 0).putShort((short) 2).put(json).put((byte) 0);
+        final byte[] msg = VfioUserCodec.message(h.msgId(), h.command(), VfioUser.F_TYPE_REPLY, 0, out.array());
+        return new Reply(msg, new int[] {sv[0]}, false, () -> UnixFdSocket.closeFd(sv[0]));
+    }
+
+    private void serveMessages(final UnixFdSocket c) throws IOException {
         while (true) {
             final Incoming in = queued.isEmpty() ? read(c) : queued.poll();
             if (in == null) {
@@ -223,7 +283,9 @@ public final class VfioUserTestServer implements Closeable {
                 c.send(err, err.length);
                 return;
             }
-            final Reply r = responder.handle(h, in.payload(), in.fds());
+            final Reply r = twin && h.command() == VfioUser.CMD_VERSION
+                && new String(in.payload(), java.nio.charset.StandardCharsets.UTF_8).contains("\"twin_socket\"")
+                ? twinVersion(h) : responder.handle(h, in.payload(), in.fds());
             if (r != null) {
                 try {
                     if ((h.flags() & VfioUser.F_NO_REPLY) == 0) {
