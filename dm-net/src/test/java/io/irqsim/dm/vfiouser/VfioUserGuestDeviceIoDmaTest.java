@@ -49,8 +49,12 @@ class VfioUserGuestDeviceIoDmaTest {
     }
 
     private VfioUserGuestDevice plug() throws Exception {
+        return plug(false);
+    }
+
+    private VfioUserGuestDevice plug(final boolean twin) throws Exception {
         final Path sock = dir.resolve("dev.sock");
-        server = VfioUserTestServer.start(sock, pci);
+        server = twin ? VfioUserTestServer.startTwin(sock, pci) : VfioUserTestServer.start(sock, pci);
         pci.dmaVia(server);
         machine = ScenarioMachine.boot(Scenario.defaultScenario(), Strategies.byName(Scenario.DEFAULT_STRATEGY));
         device = VfioUserGuestDevice.plug(machine, "domU", VfioUserClient.connect(sock, 5_000), sock.toString(), 6);
@@ -145,6 +149,23 @@ class VfioUserGuestDeviceIoDmaTest {
         device = null;
         assertEquals(2, pci.dmaUnmaps());
         assertTrue(pci.dmaMaps().isEmpty());
+    }
+
+    @Test
+    void withTwinSocketDmaAfterTheInterruptComesOnTheCommandSocketWhileTheRunWaits() throws Exception {
+        final VfioUserGuestDevice d = plug(true);
+        assertTrue(server.hasCommandSocket());
+        final long bar0 = function().barAddress(0);
+        final long at = d.dmaRam().base() + 0x3000;
+        cpu().mmioWrite(bar0 + TestPciDevice.REG_DMA_ADDR, 8, at);
+        cpu().mmioWrite(bar0 + TestPciDevice.REG_DMA_LEN, 4, 8);
+        cpu().mmioWrite(bar0 + TestPciDevice.REG_DMA_GO, 4, TestPciDevice.DMA_GO_THEN_IRQ);
+        d.deliver(1, 5_000);
+        assertEquals(1, machine.guest("domU").boundDriver(BDF).handled());
+        assertEquals(List.of(TestPciDevice.DMA_OK), pci.dmaStatuses());
+        final byte[] b = new byte[1];
+        d.dmaRam().read(at + 7, b, 0, 1);
+        assertEquals(TestPciDevice.dmaPattern(7, 1), b[0]);
     }
 
     @Test
