@@ -210,8 +210,9 @@ class VfioUserDmaTest {
             // then after its reply, followed by INTx (its first command may already be served inside
             // the write's call, the reply and the command arriving together)
             c.regionWriteValue(0, TestPciDevice.REG_DMA_GO, 4, TestPciDevice.DMA_GO_THEN_IRQ);
+            // (the device's own state is locked while its DMA is in flight: watch the client's counts)
             final long deadline = System.nanoTime() + 5_000_000_000L;
-            while (pci.dmaStatuses().size() < 2 && System.nanoTime() - deadline < 0) {
+            while (c.dmaCounts()[0] < 2 && System.nanoTime() - deadline < 0) {
                 c.serveCommands(100);
             }
             assertEquals(1, intx.await(5_000));
