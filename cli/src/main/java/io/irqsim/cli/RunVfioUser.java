@@ -4,7 +4,7 @@ import io.irqsim.dm.vfiouser.UnixFdSocket;
 import io.irqsim.dm.vfiouser.VfioUserClient;
 import io.irqsim.dm.vfiouser.VfioUserGuestDevice;
 import io.irqsim.dm.vfiouser.VfioUserProtocolException;
-import io.irqsim.guest.linux.NicTestDriver;
+import io.irqsim.guest.linux.PciDriver;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.hw.pci.Bdf;
@@ -176,8 +176,8 @@ final class RunVfioUser implements AutoCloseable {
         for (final Entry e : entries) {
             final Bdf bdf = new Bdf(0, e.spec.virtualSlot(), 0);
             final VfioUserGuestDevice d = e.device;
-            final NicTestDriver drv = d == null || machine == null || machine.guest(e.guest) == null ? null
-                : machine.guest(e.guest).driver(bdf);
+            final PciDriver drv = d == null || machine == null || machine.guest(e.guest) == null ? null
+                : machine.guest(e.guest).boundDriver(bdf);
             final String irq = d == null || (d.msi() == null && d.msix() == null) ? "INTx"
                 : d.msi() != null ? "MSI" : "MSI-X";
             final long asserted = d == null ? 0 : d.msi() != null ? d.msi().injected()
@@ -191,10 +191,21 @@ final class RunVfioUser implements AutoCloseable {
             out.add(new VfioUserOutcome(e.path, "unix:" + e.spec.socketPath(), e.guest, bdf,
                 d == null ? 0 : d.function().vendorId(), d == null ? 0 : d.function().deviceId(),
                 d == null ? -1 : d.gsi(), irq, vector, pirq, e.waited, asserted, eoid,
-                drv == null ? 0 : drv.handled(), e.failure == null && d != null,
+                drv == null ? 0 : drv.handled(), dma(d, e.guest), e.failure == null && d != null,
                 e.failure != null ? e.failure : d == null ? "not plugged (the machine did not boot)" : null));
         }
         return out;
+    }
+
+    /** @return what the device's DMA did, or {@code null} when it has none */
+    private static String dma(final VfioUserGuestDevice d, final String guest) {
+        if (d == null || d.dmaRam() == null) {
+            return null;
+        }
+        final long[] n = d.dmaCounts();
+        return String.format("%d DMA_READ(s) and %d DMA_WRITE(s) served in %s's RAM [0x%x, 0x%x), %d refused; %d"
+            + " page(s) of it written", n[0], n[1], guest, d.dmaRam().base(), d.dmaRam().base() + d.dmaRam().size(), n[2],
+            d.dmaRam().pagesAllocated());
     }
 
     /** @return why the devices failed the run, empty when they did not */

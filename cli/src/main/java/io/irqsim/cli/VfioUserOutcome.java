@@ -28,12 +28,13 @@ import java.util.Map;
  * @param asserted INTx assertions, or MSIs injected ({@code XEN_DMOP_inject_msi})
  * @param eoid of those, EOId by the guest (for MSI-X: finished, the vector retired or the pirq's handler done)
  * @param handled interrupts the guest's driver handled
+ * @param dma what the server's DMA did in the guest's RAM ({@code null}: the device has no DMA mapped)
  * @param ok whether it plugged and every interrupt waited for was EOId
  * @param failure why not ({@code null} when ok)
  */
 record VfioUserOutcome(String entry, String socket, String guest, Bdf function, int vendorId, int deviceId, int gsi,
                        String irq, int vector, int pirq, long interrupts, long asserted, long eoid, long handled,
-                       boolean ok, String failure) {
+                       String dma, boolean ok, String failure) {
 
     /** @return the line under the run's {@code result:} */
     String line() {
@@ -53,7 +54,8 @@ record VfioUserOutcome(String entry, String socket, String guest, Bdf function, 
                 + " by the guest, %d handled by its driver", vendorId, deviceId, where, irq, target, irq, asserted,
                 eoid, interrupts, "MSI".equals(irq) ? "EOI'd" : "finished", handled);
         }
-        return failure == null ? head : head + "; FAILED: " + failure;
+        final String withDma = dma == null ? head : head + "; DMA: " + dma;
+        return failure == null ? withDma : withDma + "; FAILED: " + failure;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.irqsim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.irqsim.dm.vfiouser.SampleServerLikeDevice;
 import io.irqsim.dm.vfiouser.TestPciDevice;
 import io.irqsim.dm.vfiouser.VfioUser;
 import io.irqsim.dm.vfiouser.VfioUserCodec;
@@ -111,7 +112,8 @@ class RunVfioUserTest {
         // the vector the vLAPIC took is the data the guest wrote into the MSI capability, as the server saw it
         final int vector = device.config(TestPciDevice.MSI_CAP + 0x0c, 2);
         assertTrue(r.out().contains(String.format("vfio-user 4952:5153 from unix:%s -> domU at 00:06.0 (MSI, vector"
-            + " 0x%02x): MSI injected 3 time(s), 3 of 3 EOI'd by the guest, 3 handled by its driver%n", sock, vector)), r.out());
+            + " 0x%02x): MSI injected 3 time(s), 3 of 3 EOI'd by the guest, 3 handled by its driver"
+            + "; DMA: 0 DMA_READ(s) and 0 DMA_WRITE(s) served in domU's RAM [0x1000000, 0x2000000), 0 refused; 0 page(s) of it written%n", sock, vector)), r.out());
         assertEquals(0xFEE0_0000, device.config(TestPciDevice.MSI_CAP + 4, 4));
         assertEquals(1, device.msiEventfdSets());
         assertEquals(n, device.msiRaised());
@@ -134,7 +136,8 @@ class RunVfioUserTest {
         assertEquals(0, r.exit(), r.out() + r.err());
         // the guest's first dynamic vector (LinuxIrqTable.FIRST_DYNAMIC_VECTOR): nothing else in domU has one
         assertTrue(r.out().contains(String.format("vfio-user 4952:5153 from unix:%s -> domU at 00:06.0 (MSI-X, vector"
-            + " 0x41): MSI-X injected 2 time(s), 2 of 2 finished by the guest, 2 handled by its driver%n", sock)), r.out());
+            + " 0x41): MSI-X injected 2 time(s), 2 of 2 finished by the guest, 2 handled by its driver"
+            + "; DMA: 0 DMA_READ(s) and 0 DMA_WRITE(s) served in domU's RAM [0x1000000, 0x2000000), 0 refused; 0 page(s) of it written%n", sock)), r.out());
         // the first interrupt, still pending (not ACKed) when the guest's unmask set vector 0 up again,
         // was raised again at that SET_IRQS; the eventfd's counter carries the two as one firing
         assertEquals(n + 1, device.msixRaised());
@@ -154,7 +157,8 @@ class RunVfioUserTest {
             .compile("xen_hvm_setup_msi_irqs: PHYSDEVOP_get_free_pirq\\(MSI\\) = pirq (\\d+)").matcher(r.out());
         assertTrue(m.find(), r.out());
         assertTrue(r.out().contains(String.format("vfio-user 4952:5153 from unix:%s -> domU at 00:06.0 (MSI-X, pirq %s):"
-            + " MSI-X injected 1 time(s), 1 of 1 finished by the guest, 1 handled by its driver%n", sock, m.group(1))), r.out());
+            + " MSI-X injected 1 time(s), 1 of 1 finished by the guest, 1 handled by its driver"
+            + "; DMA: 0 DMA_READ(s) and 0 DMA_WRITE(s) served in domU's RAM [0x1000000, 0x2000000), 0 refused; 0 page(s) of it written%n", sock, m.group(1))), r.out());
         assertEquals(1, device.msixEventfdSets());
     }
 
@@ -185,7 +189,8 @@ class RunVfioUserTest {
             & 0xf0 | device.config(TestPciDevice.MSI_CAP + 9, 1) << 8;
         assertEquals(0x0700, device.config(TestPciDevice.MSI_CAP + 0x0c, 2));
         assertTrue(r.out().contains(String.format("vfio-user 4952:5153 from unix:%s -> domU at 00:06.0 (MSI, pirq %d):"
-            + " MSI injected 2 time(s), 2 of 2 EOI'd by the guest, 2 handled by its driver%n", sock, pirq)), r.out());
+            + " MSI injected 2 time(s), 2 of 2 EOI'd by the guest, 2 handled by its driver"
+            + "; DMA: 0 DMA_READ(s) and 0 DMA_WRITE(s) served in domU's RAM [0x1000000, 0x2000000), 0 refused; 0 page(s) of it written%n", sock, pirq)), r.out());
         assertTrue(r.out().contains("xen_hvm_setup_msi_irqs: PHYSDEVOP_get_free_pirq(MSI) = pirq " + pirq), r.out());
         assertEquals(n, device.msiRaised());
     }
@@ -204,7 +209,8 @@ class RunVfioUserTest {
         assertEquals(0, r.exit(), r.out() + r.err());
         // under result:, next to the traffic's devices, and in the verdict
         final String line = "  vfio-user 4952:5153 from unix:" + sock + " -> domU at 00:06.0 (guest GSI 40): INTx"
-            + " asserted 3 time(s), 3 of 3 EOI'd by the guest, 3 handled by its driver\n";
+            + " asserted 3 time(s), 3 of 3 EOI'd by the guest, 3 handled by its driver"
+            + "; DMA: 0 DMA_READ(s) and 0 DMA_WRITE(s) served in domU's RAM [0x1000000, 0x2000000), 0 refused; 0 page(s) of it written\n";
         assertTrue(r.out().contains("result:\n" + line), r.out());
         assertTrue(r.out().contains("\nverdict: PASSED (no expectations given: every device attached with INTx and"
             + " every interrupt reached its guest); delivery: 0 of 0 interrupts reached the guest's driver; vfio-user:"
@@ -215,6 +221,23 @@ class RunVfioUserTest {
         assertEquals(1, device.resets());
         // the timeline shows the plug like any hot-plugged device
         assertTrue(r.out().contains("plugged 4952:5153 from " + sock + " into domU at 00:06.0, INTA -> guest GSI 40"),
+            r.out());
+    }
+
+    @Test
+    void theSampleDriverArmsTheServersBar0AndItsIntxReachesTheDriverWithDmaMapped() throws Exception {
+        final SampleServerLikeDevice sample = new SampleServerLikeDevice();
+        final Path sock = dir.resolve("sample.sock");
+        server = VfioUserTestServer.start(sock, sample);
+        final CliRun.Result r = CliRun.run("run", scenario(sock, 1).toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("request_irq(40, \"lvu-sample 00:06.0\") = 0"), r.out());
+        assertTrue(r.out().contains("vfio-user     00:06.0: BAR0 I/O ports 0xc000+0x8\n"), r.out());
+        assertTrue(r.out().contains("lvu-sample 00:06.0: BAR0 at port 0xc000, timer armed for Unix time "
+            + sample.bar0() + " (8-byte write)"), r.out());
+        assertTrue(r.out().contains("vfio-user dead:beef from unix:" + sock + " -> domU at 00:06.0 (guest GSI 40):"
+            + " INTx asserted 1 time(s), 1 of 1 EOI'd by the guest, 1 handled by its driver; DMA: 0 DMA_READ(s) and"
+            + " 0 DMA_WRITE(s) served in domU's RAM [0x1000000, 0x2000000), 0 refused; 0 page(s) of it written\n"),
             r.out());
     }
 

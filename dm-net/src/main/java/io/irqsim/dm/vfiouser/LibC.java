@@ -44,6 +44,9 @@ final class LibC {
 
     static native int connect(int fd, byte[] addr, int len);
 
+    /** {@code socketpair(2)}: the two descriptors land in {@code sv[0]} and {@code sv[1]}. */
+    static native int socketpair(int domain, int type, int protocol, int[] sv);
+
     static native int bind(int fd, byte[] addr, int len);
 
     static native int listen(int fd, int backlog);
@@ -72,6 +75,19 @@ final class LibC {
     static final short POLLIN = 0x1;
 
     static native String strerror(int errno);
+
+    static final int MFD_CLOEXEC = 1;
+    static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final int MAP_SHARED = 1;
+
+    static native int memfd_create(String name, int flags);
+
+    static native int ftruncate(int fd, long length);
+
+    static native Pointer mmap(Pointer addr, long length, int prot, int flags, int fd, long offset);
+
+    static native int munmap(Pointer addr, long length);
 
     /** @return the calling thread's errno after the last native call */
     static int errno() {

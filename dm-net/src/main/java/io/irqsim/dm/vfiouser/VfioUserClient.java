@@ -19,8 +19,10 @@ import java.util.Arrays;
  * <p>Blocking and single-threaded: one command in flight, its reply read before the next. Any
  * protocol violation by the server ({@link VfioUserProtocolException}) closes the connection;
  * an error reply ({@link VfioUserErrorReply}) does not. Every descriptor the server sends is
- * closed unless the command expects it. The server may not send commands of its own: this
- * client maps no DMA, so there is nothing for DMA_READ/DMA_WRITE to reach.
+ * closed unless the command expects it. Once the client has mapped DMA ({@link #dmaMap}), the
+ * server's DMA_READ / DMA_WRITE commands are served whenever they arrive: while a reply of the
+ * client's is pending (inside every command) or between commands ({@link #serveCommands}); before
+ * that, a command from the server is a protocol error.
  */
 public final class VfioUserClient implements Closeable {
 
@@ -31,6 +33,8 @@ public final class VfioUserClient implements Closeable {
     /** Most regions and IRQ indexes accepted from DEVICE_GET_INFO (QEMU's limits against a malign server). */
     public static final int MAX_REGIONS = 100;
     public static final int MAX_IRQS = 50;
+    /** Most server commands served while one reply is pending. */
+    public static final int MAX_INTERLEAVED_COMMANDS = 4096;
     /** Default receive timeout. */
     public static final int DEFAULT_TIMEOUT_MILLIS = 5000;
 
@@ -45,6 +49,12 @@ public final class VfioUserClient implements Closeable {
     private int nextId;
     private Version version;
     private boolean broken;
+    private Header lastHeader;
+    /** libvfio-user's twin_socket: the server's commands come, and are answered, here; null without. */
+    private UnixFdSocket commandSocket;
+    private int timeoutMillis;
+    private final VfioUserDma dma = new VfioUserDma();
+    private final Poller poller = new Poller();
 
     private VfioUserClient(final UnixFdSocket socket) {
         this.socket = socket;
@@ -63,9 +73,17 @@ public final class VfioUserClient implements Closeable {
         final VfioUserClient c = new VfioUserClient(s);
         try {
             s.setTimeout(timeoutMillis);
+            c.timeoutMillis = timeoutMillis;
             final byte[] p = c.call(VfioUser.CMD_VERSION,
-                VfioUserCodec.versionPayload(CLIENT_MAX_MSG_FDS, CLIENT_MAX_DATA_XFER), 0);
-            c.version = VfioUserCodec.decodeVersionReply(p);
+                VfioUserCodec.versionPayload(CLIENT_MAX_MSG_FDS, CLIENT_MAX_DATA_XFER, true), 1);
+            c.version = c.decoded(() -> VfioUserCodec.decodeVersionReply(p));
+            final int twin = c.decoded(() -> VfioUserCodec.decodeTwinSocket(p, c.receivedCount));
+            if (twin >= 0) {
+                c.commandSocket = new UnixFdSocket(c.received[twin]);
+                c.received[twin] = c.received[--c.receivedCount];
+                c.commandSocket.setTimeout(timeoutMillis);
+            }
+            c.closeReceived();
             return c;
         } catch (final IOException | RuntimeException e) {
             c.close();
@@ -286,35 +304,206 @@ public final class VfioUserClient implements Closeable {
         final byte[] msg = VfioUserCodec.message(id, cmd, VfioUser.F_TYPE_COMMAND, 0, payload);
         try {
             socket.send(msg, msg.length, fds);
-            receivedCount = 0;
-            receivedOverflow = false;
-            socket.receiveFully(header, 0, header.length, (at, fd) -> keep(fd));
-            final Header h = VfioUserCodec.decodeHeader(header, MAX_REPLY);
-            final byte[] body = new byte[h.size() - VfioUser.HEADER_SIZE];
-            socket.receiveFully(body, 0, body.length, (at, fd) -> keep(fd));
-            if (h.type() != VfioUser.F_TYPE_REPLY) {
-                throw new VfioUserProtocolException("server sent " + VfioUser.commandName(h.command())
-                    + " as a command; this client maps no DMA and takes no commands");
+            for (int served = 0; ; served++) {
+                if (commandSocket != null && awaitReplyOrCommand(cmd)) {
+                    if (served == MAX_INTERLEAVED_COMMANDS) {
+                        throw new VfioUserProtocolException("server sent " + MAX_INTERLEAVED_COMMANDS
+                            + " commands while the " + VfioUser.commandName(cmd) + " reply was pending");
+                    }
+                    final byte[] body = receiveMessage(commandSocket);
+                    answer(commandSocket, lastHeader, body);
+                    continue;
+                }
+                final byte[] body = receiveMessage(socket);
+                final Header h = lastHeader;
+                if (h.type() == VfioUser.F_TYPE_COMMAND && !dma.isEmpty()) {
+                    // the server's DMA while our command waits for its reply (the spec lets either side send
+                    // commands at any time); bounded so a server cannot keep us here for ever
+                    if (served == MAX_INTERLEAVED_COMMANDS) {
+                        throw new VfioUserProtocolException("server sent " + MAX_INTERLEAVED_COMMANDS
+                            + " commands while the " + VfioUser.commandName(cmd) + " reply was pending");
+                    }
+                    answer(socket, h, body);
+                    continue;
+                }
+                if (h.type() != VfioUser.F_TYPE_REPLY) {
+                    throw new VfioUserProtocolException("server sent " + VfioUser.commandName(h.command())
+                        + " as a command; this client has mapped no DMA and takes no commands");
+                }
+                if (h.msgId() != id || h.command() != cmd) {
+                    throw new VfioUserProtocolException("reply is for message " + h.msgId() + " ("
+                        + VfioUser.commandName(h.command()) + "), expected " + id + " (" + VfioUser.commandName(cmd)
+                        + ")");
+                }
+                if (receivedOverflow || receivedCount > fdsAllowed) {
+                    throw new VfioUserProtocolException("server sent " + (receivedOverflow ? "too many" : receivedCount)
+                        + " file descriptor(s) with the " + VfioUser.commandName(cmd) + " reply, expected at most "
+                        + fdsAllowed);
+                }
+                if (h.isError()) {
+                    closeReceived();
+                    throw new VfioUserErrorReply(cmd, h.errno());
+                }
+                return body;
             }
-            if (h.msgId() != id || h.command() != cmd) {
-                throw new VfioUserProtocolException("reply is for message " + h.msgId() + " ("
-                    + VfioUser.commandName(h.command()) + "), expected " + id + " (" + VfioUser.commandName(cmd) + ")");
-            }
-            if (receivedOverflow || receivedCount > fdsAllowed) {
-                throw new VfioUserProtocolException("server sent " + (receivedOverflow ? "too many" : receivedCount)
-                    + " file descriptor(s) with the " + VfioUser.commandName(cmd) + " reply, expected at most "
-                    + fdsAllowed);
-            }
-            if (h.isError()) {
-                closeReceived();
-                throw new VfioUserErrorReply(cmd, h.errno());
-            }
-            return body;
         } catch (final VfioUserErrorReply e) {
             throw e;
         } catch (final IOException e) {
             throw fail(e);
         }
+    }
+
+    /**
+     * With a command socket: waits until the reply socket or the command socket is readable.
+     *
+     * @return true if a server command is waiting (serve it first), false if the reply socket is readable
+     */
+    private boolean awaitReplyOrCommand(final int cmd) throws IOException {
+        final int ready = poller.poll(socket.fd(), commandSocket.fd(), timeoutMillis == 0 ? -1 : timeoutMillis);
+        if (ready == 0) {
+            throw new IOException("timed out waiting for the peer (" + VfioUser.commandName(cmd) + " reply)");
+        }
+        return (ready & 2) != 0;
+    }
+
+    /** Reads one whole message; its header in {@link #lastHeader}, its descriptors in {@link #received}. */
+    private byte[] receiveMessage(final UnixFdSocket from) throws IOException {
+        receivedCount = 0;
+        receivedOverflow = false;
+        from.receiveFully(header, 0, header.length, (at, fd) -> keep(fd));
+        final Header h = VfioUserCodec.decodeHeader(header, MAX_REPLY);
+        final byte[] body = new byte[h.size() - VfioUser.HEADER_SIZE];
+        from.receiveFully(body, 0, body.length, (at, fd) -> keep(fd));
+        lastHeader = h;
+        return body;
+    }
+
+    /**
+     * Answers one command from the server (DMA_READ / DMA_WRITE; anything else gets ENOTSUP): the
+     * reply carries the command's message id; descriptors that came with it are closed and refused.
+     */
+    private void answer(final UnixFdSocket to, final Header h, final byte[] body) throws IOException {
+        final VfioUserDma.Answer a;
+        if (receivedOverflow || receivedCount > 0) {
+            closeReceived();
+            a = dma.refuse(VfioUserDma.EINVAL);
+        } else {
+            a = dma.serve(h.command(), body, maxXfer());
+        }
+        if ((h.flags() & VfioUser.F_NO_REPLY) != 0) {
+            return;
+        }
+        final byte[] reply = a.payload() == null
+            ? VfioUserCodec.message(h.msgId(), h.command(), VfioUser.F_TYPE_REPLY | VfioUser.F_ERROR, a.errno(),
+                new byte[0])
+            : VfioUserCodec.message(h.msgId(), h.command(), VfioUser.F_TYPE_REPLY, 0, a.payload());
+        to.send(reply, reply.length);
+    }
+
+    /**
+     * Serves the server's commands that are already waiting on the socket, or arrive within
+     * {@code waitMillis}: for a VMM that is not waiting for a reply of its own (between the guest's
+     * accesses) but must answer the server's DMA, as QEMU's proxy does from its receive thread.
+     *
+     * @param waitMillis how long to wait for the first one (0: only what is already there)
+     * @return commands served
+     * @throws IOException if the server breaks the protocol (sends a reply nobody asked for) or hangs up
+     */
+    public int serveCommands(final int waitMillis) throws IOException {
+        if (broken) {
+            throw new VfioUserProtocolException("connection closed after an earlier protocol error");
+        }
+        int served = 0;
+        int wait = waitMillis;
+        try {
+            final UnixFdSocket from = commandSocket != null ? commandSocket : socket;
+            while (poller.readable(from.fd(), wait)) {
+                final byte[] body = receiveMessage(from);
+                final Header h = lastHeader;
+                if (h.type() != VfioUser.F_TYPE_COMMAND || dma.isEmpty()) {
+                    throw new VfioUserProtocolException("server sent " + VfioUser.commandName(h.command())
+                        + (h.type() == VfioUser.F_TYPE_COMMAND ? " as a command; this client has mapped no DMA"
+                        : " as a reply while no command was pending"));
+                }
+                answer(from, h, body);
+                served++;
+                wait = 0;
+            }
+            return served;
+        } catch (final IOException e) {
+            throw fail(e);
+        }
+    }
+
+    /**
+     * DMA_MAP without a descriptor: the server reaches {@code [iova, iova + size)} only with
+     * DMA_READ / DMA_WRITE messages, which this client serves from {@code memory}
+     * ({@code lib/libvfio-user.c:handle_dma_map}@efd091b: no fd, no MMAP flag: message access).
+     *
+     * @param iova first client address
+     * @param size bytes
+     * @param readable whether the server may read it
+     * @param writable whether the server may write it
+     * @param memory where the bytes are
+     * @throws IOException on an error reply or a protocol violation
+     */
+    public void dmaMap(final long iova, final long size, final boolean readable, final boolean writable,
+                       final DmaMemory memory) throws IOException {
+        final VfioUserDma.Window w = new VfioUserDma.Window(iova, size, readable, writable, memory);
+        call(VfioUser.CMD_DMA_MAP, VfioUserDma.mapPayload((readable ? VfioUserDma.F_READ : 0)
+            | (writable ? VfioUserDma.F_WRITE : 0), 0, iova, size), 0);
+        dma.add(w);
+    }
+
+    /**
+     * DMA_MAP of shared memory: the descriptor goes with the message, and the server maps it
+     * (flag MMAP) and reaches the window directly; the client keeps serving messages for it too.
+     *
+     * @param iova first client address
+     * @param size bytes
+     * @param fd the memory's descriptor (stays the caller's)
+     * @param memory the client's view of the same memory
+     * @throws IOException on an error reply or a protocol violation
+     */
+    public void dmaMapShared(final long iova, final long size, final int fd, final DmaMemory memory)
+        throws IOException {
+        final VfioUserDma.Window w = new VfioUserDma.Window(iova, size, true, true, memory);
+        call(VfioUser.CMD_DMA_MAP, VfioUserDma.mapPayload(VfioUserDma.F_READ | VfioUserDma.F_WRITE
+            | VfioUserDma.F_MMAP, 0, iova, size), 0, fd);
+        dma.add(w);
+    }
+
+    /**
+     * DMA_UNMAP of a window mapped before.
+     *
+     * @param iova its first address
+     * @param size its size
+     * @throws IOException on an error reply or a protocol violation
+     */
+    public void dmaUnmap(final long iova, final long size) throws IOException {
+        dma.remove(iova);
+        call(VfioUser.CMD_DMA_UNMAP, VfioUserDma.unmapPayload(iova, size), 0);
+    }
+
+    /** @return DMA_READs served, DMA_WRITEs served, DMA commands refused with an error reply */
+    public long[] dmaCounts() {
+        return new long[] {dma.reads(), dma.writes(), dma.refused()};
+    }
+
+    /**
+     * @return the descriptor the server's commands arrive on (to poll it together with an eventfd):
+     *     the twin_socket command socket if the server took the offer, else the connection; -1 once closed
+     */
+    public int commandFd() {
+        return commandSocket != null ? commandSocket.fd() : socket.fd();
+    }
+
+    /**
+     * @return whether the server sends its commands on a socket of their own (libvfio-user's
+     *     twin_socket), so they can never be taken for a reply of the server's
+     */
+    public boolean hasCommandSocket() {
+        return commandSocket != null;
     }
 
     private void keep(final int fd) {
@@ -337,12 +526,32 @@ public final class VfioUserClient implements Closeable {
         closeReceived();
         broken = true;
         socket.close();
+        if (commandSocket != null) {
+            commandSocket.close();
+        }
         return e;
     }
 
+    /**
+     * DMA_UNMAPs every window still mapped (each reply awaited for at most a second; a server that
+     * is gone or silent does not hold the close up longer), then closes the connection.
+     */
     @Override
     public void close() {
+        if (!broken && !dma.isEmpty() && socket.fd() >= 0) {
+            try {
+                socket.setTimeout(1000);
+                for (final VfioUserDma.Window w : dma.windows()) {
+                    dmaUnmap(w.iova(), w.size());
+                }
+            } catch (final IOException e) {
+                // the server is gone or refused: closing the socket releases its mappings anyway
+            }
+        }
         closeReceived();
         socket.close();
+        if (commandSocket != null) {
+            commandSocket.close();
+        }
     }
 }

@@ -110,10 +110,27 @@ public final class VfioUserCodec {
      * @return the payload
      */
     public static byte[] versionPayload(final int maxMsgFds, final int maxDataXfer) {
+        return versionPayload(maxMsgFds, maxDataXfer, false);
+    }
+
+    /**
+     * The client's VERSION payload, optionally offering libvfio-user's {@code twin_socket}
+     * capability ({@code "twin_socket":{"supported":true}}, {@code lib/tran.c}@efd091b: the server
+     * then sends its own commands on a second socket whose descriptor comes with the reply).
+     *
+     * @param maxMsgFds descriptors the client accepts in one message
+     * @param maxDataXfer largest data transfer the client accepts
+     * @param twinSocket whether to offer twin_socket
+     * @return the payload
+     */
+    public static byte[] versionPayload(final int maxMsgFds, final int maxDataXfer, final boolean twinSocket) {
         final ObjectNode root = JSON.createObjectNode();
         final ObjectNode caps = root.putObject("capabilities");
         caps.put("max_msg_fds", maxMsgFds);
         caps.put("max_data_xfer_size", maxDataXfer);
+        if (twinSocket) {
+            caps.putObject("twin_socket").put("supported", true);
+        }
         final byte[] json = root.toString().getBytes(StandardCharsets.UTF_8);
         final ByteBuffer out = le(new byte[4 + json.length + 1]);
         out.putShort((short) VfioUser.MAJOR).putShort((short) VfioUser.MINOR).put(json).put((byte) 0);
@@ -158,6 +175,45 @@ public final class VfioUserCodec {
             }
         }
         return new Version(major, Math.min(minor, VfioUser.MINOR), maxFds, maxXfer);
+    }
+
+    /**
+     * The server's answer to a {@code twin_socket} offer in its VERSION reply
+     * ({@code lib/tran.c:format_server_capabilities}@efd091b:
+     * {@code "twin_socket":{"supported":true,"fd_index":N}}, the command socket's descriptor the
+     * N-th of the reply's).
+     *
+     * @param p the reply payload (already accepted by {@link #decodeVersionReply})
+     * @param fds descriptors that came with the reply
+     * @return the index of the command socket among them, or -1 if the server did not take the offer
+     * @throws VfioUserProtocolException if the capability is malformed or names a descriptor that did not come
+     */
+    public static int decodeTwinSocket(final byte[] p, final int fds) throws VfioUserProtocolException {
+        if (p.length <= 5) {
+            return -1;
+        }
+        final JsonNode caps = parseJson(new String(p, 4, p.length - 5, StandardCharsets.UTF_8)).get("capabilities");
+        final JsonNode twin = caps == null ? null : caps.get("twin_socket");
+        if (twin == null) {
+            return -1;
+        }
+        if (!twin.isObject()) {
+            throw new VfioUserProtocolException("VERSION capability twin_socket is not an object");
+        }
+        final JsonNode supported = twin.get("supported");
+        if (supported != null && !supported.isBoolean()) {
+            throw new VfioUserProtocolException("VERSION capability twin_socket.supported is not a boolean");
+        }
+        if (supported == null || !supported.booleanValue()) {
+            return -1;
+        }
+        final JsonNode index = twin.get("fd_index");
+        if (index == null || !index.canConvertToInt() || !index.isIntegralNumber() || index.intValue() < 0
+            || index.intValue() >= fds) {
+            throw new VfioUserProtocolException("VERSION capability twin_socket.fd_index is " + index + " but the"
+                + " reply carried " + fds + " descriptor(s)");
+        }
+        return index.intValue();
     }
 
     private static JsonNode parseJson(final String text) throws VfioUserProtocolException {

@@ -123,6 +123,7 @@ public final class VfioUserConfigSpace extends PciFunction {
     private MsiListener listener = NO_LISTENER;
     private MsixListener msixListener;
     private IOException failure;
+    private long romSize;
     private long forwardedReads;
     private long forwardedWrites;
 
@@ -203,6 +204,28 @@ public final class VfioUserConfigSpace extends PciFunction {
      */
     public static VfioUserConfigSpace create(final VfioUserClient vfio, final Bdf bdf, final String name,
                                              final Msg.RegisterPci id) throws IOException {
+        final long[] sizes = new long[Msg.BARS];
+        for (int i = 0; i < Msg.BARS; i++) {
+            sizes[i] = id.barSizes().get(i);
+        }
+        return create(vfio, bdf, name, id, new VfioUserBars(sizes, new boolean[Msg.BARS], 0));
+    }
+
+    /**
+     * As {@link #create(VfioUserClient, Bdf, String, Msg.RegisterPci)}, with each BAR declared of the
+     * kind (memory or I/O) and size {@code bars} read (not yet placed).
+     *
+     * @param vfio a connected client
+     * @param bdf the guest address
+     * @param name for diagnostics
+     * @param id the identity {@link VfioUserBridge#identity} read
+     * @param bars the BARs' sizes and kinds ({@link VfioUserBars#read})
+     * @return the function
+     * @throws IOException if the server refuses the read, the identity is not a valid header, or a
+     *     BAR is not a power of two
+     */
+    static VfioUserConfigSpace create(final VfioUserClient vfio, final Bdf bdf, final String name,
+                                      final Msg.RegisterPci id, final VfioUserBars bars) throws IOException {
         final long size = vfio.regionInfo(VfioUser.REGION_CONFIG).size();
         final byte[] server = new byte[PciConfigRegisters.CONFIG_SIZE];
         final byte[] got = vfio.regionRead(VfioUser.REGION_CONFIG, 0,
@@ -212,15 +235,45 @@ public final class VfioUserConfigSpace extends PciFunction {
         try {
             f = new VfioUserConfigSpace(vfio, bdf, name, server, id);
             for (int i = 0; i < Msg.BARS; i++) {
-                final long s = id.barSizes().get(i);
-                if (s > 0) {
-                    f.defineBar(i, s, false, null);
+                final long s = bars.sizes()[i];
+                if (s == 0) {
+                    continue;
                 }
+                if (Long.bitCount(s) != 1) {
+                    throw new IOException(String.format("the server's BAR%d is 0x%x bytes, not a power of two as a"
+                        + " PCI BAR is", i, s));
+                }
+                f.defineBar(i, s, bars.io()[i], null);
             }
         } catch (final IllegalArgumentException e) {
             throw new IOException("the device's config space is not a usable PCI header: " + e.getMessage(), e);
         }
         return f;
+    }
+
+    /**
+     * Declares the expansion ROM and programs its address (left disabled, as firmware leaves it),
+     * sized as QEMU's {@code hw/vfio/pci.c:vfio_pci_size_rom} does: address bits above the size and
+     * the enable bit (bit 0) writable, the rest reading zero. The ROM BAR stays emulated.
+     *
+     * @param romSize a power of two, at least 2 KiB (the register's address field starts at bit 11)
+     * @param address where it is placed, aligned to its size
+     */
+    void defineRom(final long romSize, final long address) {
+        if (Long.bitCount(romSize) != 1 || romSize < 2048 || romSize > (1L << 31)) {
+            throw new IllegalArgumentException(bdf() + ": ROM size " + romSize + " must be a power of two, 2 KiB..2 GiB");
+        }
+        this.romSize = romSize;
+        final int writable = (int) (~(romSize - 1) & 0xFFFF_F800L) | 1;
+        for (int i = 0; i < 4; i++) {
+            mask8(ROM_ADDRESS + i, (writable >>> (8 * i)) & 0xff);
+        }
+        put32(ROM_ADDRESS, (int) address);
+    }
+
+    /** @return the ROM's size, 0 without one */
+    long romSize() {
+        return romSize;
     }
 
     /** {@code pci_find_capability} on the server's copy: walks the list from 0x34, at most 48 entries. */

@@ -2,6 +2,7 @@ package io.irqsim.dm.vfiouser;
 
 import io.irqsim.dm.net.proto.Msg;
 import io.irqsim.guest.linux.LinuxDomU;
+import io.irqsim.guest.linux.PciDriver;
 import io.irqsim.guest.linux.PciIrqMode;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.toolstack.DeviceModel;
@@ -9,6 +10,8 @@ import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.GsiEoiListener;
 import io.irqsim.hv.domain.HvmIrq;
+import io.irqsim.hv.domain.PortIo;
+import io.irqsim.hv.mem.GuestRam;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciConfigRegisters;
@@ -35,6 +38,13 @@ import java.util.function.Consumer;
  * ({@link VfioUserMsix}): the table and PBA in the BAR are emulated, vectors set up as the guest
  * unmasks them.
  *
+ * <p>Beyond the bridge: I/O BARs (kind from the BAR register, as QEMU's
+ * {@code hw/vfio/pci.c:vfio_bar_prepare}) in the guest's port space ({@link PortIo}, Xen's
+ * {@code handle_pio}), the ROM (region 6) behind a ROM BAR, and DMA: the guest's RAM window
+ * ({@link Domain#ram()}) mapped without a descriptor and a shared memfd window, the server's
+ * DMA_READ / DMA_WRITE served while the run waits for its INTx ({@link VfioUserClient}), both
+ * windows unmapped on {@link #close}.
+ *
  * <p>Everything runs on the machine's thread: {@link #deliver} waits (wall clock, bounded) for the
  * server's eventfd between interrupts, so the server, not virtual time, paces the device.
  */
@@ -43,6 +53,10 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     /** Virtual time one interrupt may take to reach its EOI before the run calls it lost. */
     static final long EOI_WINDOW_NS = 2_000_000L;
     private static final long STEP_NS = 10_000L;
+    /** The shared DMA window's size (64 KiB, just above the guest RAM window). */
+    static final long SHARED_DMA_SIZE = 0x10000;
+    /** Wall-clock quiet the client waits for after the server's interrupt before it sends a command. */
+    static final int SETTLE_MILLIS = 20;
 
     private final ScenarioMachine machine;
     private final Domain guest;
@@ -61,6 +75,14 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     private IntxWatcher watcher;
     private Consumer<String> log;
     private long failures;
+    private final int[] ioPorts = {-1, -1, -1, -1, -1, -1};
+    private long romAddress = -1;
+    private PciDriver driver;
+    private GuestRam dmaRam;
+    private SharedDmaMemory shared;
+    private long accessErrors;
+    private final java.util.List<Long> mmioBases = new java.util.ArrayList<>();
+    private final Poller poller = new Poller();
 
     private VfioUserGuestDevice(final ScenarioMachine machine, final Domain guest, final VfioUserClient vfio,
                                 final Msg.RegisterPci function, final VfioUserConfigSpace config, final Eventfd intx,
@@ -141,8 +163,9 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             // which for vfio-user-pci is DEVICE_RESET (hw/vfio-user/pci.c:vfio_user_pci_reset)
             vfio.reset();
         }
+        final VfioUserBars bars = VfioUserBars.read(vfio, info.numRegions());
         final VfioUserConfigSpace view = VfioUserConfigSpace.create(vfio, bdf,
-            String.format("vfio-user %04x:%04x", id.vendorId(), id.deviceId()), id);
+            String.format("vfio-user %04x:%04x", id.vendorId(), id.deviceId()), id, bars);
         if (mode == PciIrqMode.MSI) {
             VfioUserMsi.check(vfio, view);
         } else if (mode == PciIrqMode.MSIX) {
@@ -162,29 +185,156 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         final VfioUserGuestDevice d = new VfioUserGuestDevice(machine, domain, vfio, id, view, fd, socket, mode);
         view.setMsiListener(d.msi);
         view.setMsixListener(d.msix);
-        // BARs in the slot's 64 KiB window (DeviceModel's layout), one after another in index order,
-        // each naturally aligned; the BAR writes are config writes (the server sees them too)
+        try {
+            return d.present(kernel, dm, bdf, bars, slot, guestName, mode);
+        } catch (final IOException | IllegalArgumentException e) {
+            d.unplug();
+            throw e instanceof IOException ? (IOException) e : new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** Maps BARs, ROM and DMA, adds the function to the bus and hot-plugs it into the guest. */
+    private VfioUserGuestDevice present(final LinuxDomU kernel, final DeviceModel dm, final Bdf bdf,
+                                        final VfioUserBars bars, final int slot, final String guestName,
+                                        final PciIrqMode mode) throws IOException {
+        final VfioUserGuestDevice d = this;
+        final Msg.RegisterPci id = function;
+        final Domain domain = guest;
+        final VfioUserConfigSpace view = config;
+        // memory BARs in the slot's 64 KiB window (DeviceModel's layout), one after another in index
+        // order, each naturally aligned; then the ROM
         long next = DeviceModel.GUEST_MMIO_BASE + (long) slot * 0x10000;
         for (int i = 0; i < Msg.BARS; i++) {
-            final long size = id.barSizes().get(i);
+            final long size = bars.sizes()[i];
             if (size == 0) {
+                continue;
+            }
+            if (bars.io()[i]) {
+                final int port = freePorts(domain, size);
+                d.ioPorts[i] = port;
+                view.configWrite(PciConfigRegisters.BAR0 + 4 * i, 4, port);
+                domain.ports().map(port, (int) size, d.new Region(i, "vfio-user." + bdf + ".io" + i, false));
                 continue;
             }
             next = (next + size - 1) & -size;
             view.configWrite(PciConfigRegisters.BAR0 + 4 * i, 4, (int) next);
-            domain.mapEmulated(next, size, d.new Bar(i, "vfio-user." + bdf + ".bar" + i));
+            domain.mapEmulated(next, size, d.new Region(i, "vfio-user." + bdf + ".bar" + i, false));
+            d.mmioBases.add(next);
             next += size;
         }
+        if (bars.romSize() > 0) {
+            final long size = Math.max(2048, Long.highestOneBit(bars.romSize() - 1) << 1);
+            next = (next + size - 1) & -size;
+            view.defineRom(size, next);
+            domain.mapEmulated(next, size, d.new Region(VfioUser.REGION_ROM, "vfio-user." + bdf + ".rom", true));
+            d.mmioBases.add(next);
+            d.romAddress = next;
+        }
+        final StringBuilder where = new StringBuilder();
+        for (int i = 0; i < Msg.BARS; i++) {
+            if (bars.sizes()[i] > 0) {
+                where.append(String.format(", BAR%d %s 0x%x+0x%x", i, bars.io()[i] ? "I/O ports" : "MMIO",
+                    bars.io()[i] ? d.ioPorts[i] : view.barAddress(i), bars.sizes()[i]));
+            }
+        }
+        if (d.romAddress >= 0) {
+            where.append(String.format(", ROM 0x%x+0x%x", d.romAddress, view.romSize()));
+        }
+        if (where.length() > 0) {
+            machine.timeline().log("vfio-user", "%s: %s", bdf, where.substring(2));
+        }
+        d.mapDma(machine);
         dm.bus().add(view);
         domain.addGsiEoiListener(d);
         machine.timeline().log("vfio-user", "plugged %04x:%04x from %s into %s at %s, INT%s -> guest GSI %d",
             id.vendorId(), id.deviceId(), socket, guestName, bdf, id.pin() == 0 ? "-" : (char) ('A' + id.pin() - 1),
             d.gsi);
-        kernel.hotplug(view, mode);
+        d.driver = kernel.hotplugDevice(view, mode);
         if (view.failure() != null) {
             throw new IOException("config space of " + socket + ": " + view.failure().getMessage(), view.failure());
         }
         return d;
+    }
+
+    /**
+     * Undoes a plug that failed half-way: the ports and MMIO windows mapped so far, the INTx
+     * eventfd, the shared DMA window (the caller still owns the client).
+     */
+    private void unplug() {
+        for (final int port : ioPorts) {
+            if (port >= 0 && guest.ports().deviceAt(port) != null) {
+                guest.ports().unmap(port);
+            }
+        }
+        for (final long base : mmioBases) {
+            guest.unmap(base);
+        }
+        if (intx != null) {
+            intx.close();
+        }
+        if (shared != null) {
+            shared.close();
+        }
+        if (msi != null) {
+            msi.close();
+        }
+        if (msix != null) {
+            msix.close();
+        }
+    }
+
+    /**
+     * DMA_MAP of the guest's RAM window ({@link Domain#ram()}) without a descriptor, so the server
+     * reaches it with DMA_READ / DMA_WRITE messages the client serves. A server that refuses the map
+     * (an error reply) gets no DMA; the plug goes on.
+     */
+    private void mapDma(final ScenarioMachine m) throws IOException {
+        final GuestRam ram = guest.ram();
+        try {
+            vfio.dmaMap(ram.base(), ram.size(), true, true, DmaMemory.of(ram));
+            dmaRam = ram;
+            m.timeline().log("vfio-user", "%s: DMA_MAP of %s's RAM [0x%x, 0x%x) (message access)", socket,
+                guest.name(), ram.base(), ram.base() + ram.size());
+        } catch (final VfioUserErrorReply e) {
+            m.timeline().log("vfio-user", "%s: the server refused DMA_MAP (%s); the device gets no DMA", socket,
+                e.getMessage());
+            return;
+        }
+        final SharedDmaMemory mem = SharedDmaMemory.create(ram.base() + ram.size(), SHARED_DMA_SIZE);
+        try {
+            vfio.dmaMapShared(mem.iova(), mem.size(), mem.fd(), mem);
+            shared = mem;
+            m.timeline().log("vfio-user", "%s: DMA_MAP of a shared window [0x%x, 0x%x) (memfd, the server may"
+                + " mmap it)", socket, mem.iova(), mem.iova() + mem.size());
+        } catch (final VfioUserErrorReply e) {
+            mem.close();
+            m.timeline().log("vfio-user", "%s: the server refused the shared DMA_MAP (%s)", socket, e.getMessage());
+        } catch (final IOException e) {
+            mem.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Where an I/O BAR goes: the lowest free naturally aligned range from 0xc000 (hvmloader's PCI I/O
+     * window, {@code tools/firmware/hvmloader/pci.c}), else from 0x1000 below it.
+     */
+    private static int freePorts(final Domain domain, final long size) throws IOException {
+        if (size > 0x8000) {
+            throw new IOException("I/O BAR of " + size + " bytes does not fit the 64 KiB port space");
+        }
+        for (final int from : new int[] {0xc000, 0x1000}) {
+            for (long p = (from + size - 1) & -size; p + size <= PortIo.PORTS; p += size) {
+                boolean free = true;
+                for (long q = p; q < p + size && free; q++) {
+                    free = domain.ports().deviceAt((int) q) == null;
+                }
+                if (free) {
+                    return (int) p;
+                }
+            }
+        }
+        throw new IOException("no free I/O port range of " + size + " bytes");
     }
 
     /**
@@ -209,7 +359,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         }
         final Hypervisor xen = machine.xen();
         while (eois < count) {
-            if (intx.await(timeoutMillis) == 0) {
+            if (!awaitInterrupt(timeoutMillis)) {
                 throw new IOException(String.format("%s: no interrupt from the server within %d ms (%d of %d EOId)",
                     socket, timeoutMillis, eois, count));
             }
@@ -230,6 +380,42 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         }
         machine.timeline().log("vfio-user", "%s: INTx asserted %d time(s), %d EOId by the guest", socket, asserts,
             eois);
+    }
+
+    /**
+     * Waits for the INTx eventfd while serving the server's DMA commands as they come (the server
+     * may DMA before, after or instead of raising). Once the eventfd fired, commands that follow
+     * within {@link #SETTLE_MILLIS} are served before the guest sees the interrupt: libvfio-user
+     * reads the next message after its own DMA command as that command's reply
+     * ({@code lib/tran_sock.c:tran_sock_msg_iovec} / {@code tran_sock_recv_fds}@efd091b: a
+     * different message id is {@code EPROTO}), so a command of the client's (the EOI's UNMASK, a
+     * BAR access of the guest's handler) sent while the server's DMA is in flight would fail it.
+     * A server that took the client's twin_socket offer sends its commands on a socket of their
+     * own ({@code lib/tran_sock.c:tran_sock_send_msg}), and there is nothing to settle.
+     *
+     * @return whether the eventfd fired within {@code timeoutMillis} of wall-clock time
+     */
+    private boolean awaitInterrupt(final int timeoutMillis) throws IOException {
+        final long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (true) {
+            final long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left < 0) {
+                return false;
+            }
+            final int ready = poller.poll(intx.fd(), dmaRam == null ? -1 : vfio.commandFd(), (int) left);
+            if ((ready & 1) != 0 && intx.await(0) > 0) {
+                // the server's DMA right after its interrupt: let it finish (within the same bound); not
+                // needed when its commands have a socket of their own (twin_socket)
+                while (dmaRam != null && !vfio.hasCommandSocket() && System.nanoTime() - deadline < 0
+                    && vfio.serveCommands(SETTLE_MILLIS) > 0) {
+                    continue;
+                }
+                return true;
+            }
+            if ((ready & 2) != 0) {
+                vfio.serveCommands(0);
+            }
+        }
     }
 
     /**
@@ -359,7 +545,42 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         return gsi;
     }
 
-    /** Stops listening for EOIs, closes the eventfd and the client. */
+    /** @return the port of each I/O BAR, -1 where a BAR is not one */
+    public int[] ioPorts() {
+        return ioPorts.clone();
+    }
+
+    /** @return the guest-physical address of the ROM, -1 without one */
+    public long romAddress() {
+        return romAddress;
+    }
+
+    /** @return the guest's driver bound to the device, or {@code null} */
+    public PciDriver driver() {
+        return driver;
+    }
+
+    /** @return the guest RAM window the server may DMA into, or {@code null} if it has no DMA */
+    public GuestRam dmaRam() {
+        return dmaRam;
+    }
+
+    /** @return the shared DMA window the server may map, or {@code null} */
+    public SharedDmaMemory sharedDma() {
+        return shared;
+    }
+
+    /** @return guest accesses the server answered with an error */
+    public long accessErrors() {
+        return accessErrors;
+    }
+
+    /** @return DMA_READs and DMA_WRITEs served, DMA commands refused */
+    public long[] dmaCounts() {
+        return vfio.dmaCounts();
+    }
+
+    /** Stops listening for EOIs, closes the eventfd and the client (which unmaps the DMA window first). */
     @Override
     public void close() {
         if (watcher != null) {
@@ -376,16 +597,25 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             intx.close();
         }
         vfio.close();
+        if (shared != null) {
+            shared.close();
+        }
     }
 
-    /** One memory BAR, forwarded synchronously (the vCPU waits for the reply, as QEMU's does). */
-    private final class Bar implements MmioDevice {
+    /**
+     * One region as the guest reaches it: a memory BAR or the ROM (MMIO), or an I/O BAR (ports,
+     * {@code handle_pio}), each access one REGION_READ / REGION_WRITE at the offset in the region,
+     * synchronously (the vCPU waits for the reply, as QEMU's does). ROM writes are dropped (a ROM).
+     */
+    private final class Region implements MmioDevice {
         private final int index;
         private final String name;
+        private final boolean readOnly;
 
-        Bar(final int index, final String name) {
+        Region(final int index, final String name, final boolean readOnly) {
             this.index = index;
             this.name = name;
+            this.readOnly = readOnly;
         }
 
         @Override
@@ -395,28 +625,50 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             }
             try {
                 return vfio.regionReadValue(index, offset, size);
+            } catch (final VfioUserErrorReply e) {
+                accessError(e, "read", offset, size);
             } catch (final IOException e) {
                 failure = e;
-                return MmioDevice.allOnes(size);
             }
+            return MmioDevice.allOnes(size);
         }
 
         @Override
         public void write(final long offset, final int size, final long value) {
+            if (readOnly) {
+                return;
+            }
             if (msix != null && msix.covers(index, offset, size)) {
                 msix.write(index, offset, size, value);
                 return;
             }
             try {
                 vfio.regionWriteValue(index, offset, size, value);
+            } catch (final VfioUserErrorReply e) {
+                accessError(e, "write", offset, size);
             } catch (final IOException e) {
                 failure = e;
             }
         }
 
+        /** Any size, each one REGION access of that many bytes (QEMU's vfio region ops take 1..8). */
+        @Override
+        public int acceptedSizes() {
+            return ACCESS_ANY;
+        }
+
         @Override
         public String name() {
             return name;
+        }
+
+        /** An error reply to a guest access: the access reads all ones / is dropped and the guest goes on. */
+        private void accessError(final VfioUserErrorReply e, final String what, final long offset, final int size) {
+            if (accessErrors++ == 0) {
+                machine.timeline().log("vfio-user", "%s: %s of %d byte(s) at 0x%x of %s refused (%s); the guest's"
+                    + " access %s", socket, what, size, offset, name, e.getMessage(),
+                    what.equals("read") ? "reads all ones" : "is dropped");
+            }
         }
     }
 }

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The test server's device, answering as a vfio-user PCI device server does: a type-0 config
@@ -27,6 +29,16 @@ import java.nio.charset.StandardCharsets;
  * Argument checks follow libvfio-user
  * ({@code lib/libvfio-user.c}, {@code lib/irq.c:device_set_irqs_validate}@efd091b), answering
  * EINVAL.
+ *
+ * <p>Besides: a 16-byte I/O BAR 1 (region 1; its config-space register has bit 0 set, as
+ * libvfio-user sets it for a BAR region without {@code VFU_REGION_FLAG_MEM}) with a read-only ID at
+ * offset 0 and scratch bytes after it; a 2 KiB expansion ROM (region 6, read-only, {@code 55 aa}
+ * signature); and DMA: DMA_MAP / DMA_UNMAP are recorded, and BAR0's DMA registers
+ * ({@link #REG_DMA_ADDR}, {@link #REG_DMA_LEN}, {@link #REG_DMA_GO}) make the device DMA_WRITE a
+ * pattern to the client and DMA_READ it back, either before it answers the register write
+ * ({@link #DMA_GO_SYNC}: the client is waiting for that reply) or after it, followed by INTx
+ * ({@link #DMA_GO_THEN_IRQ}, as libvfio-user's sample server does when its timer fires). The DMA goes
+ * through the server ({@link #dmaVia}).
  */
 public final class TestPciDevice implements VfioUserTestServer.Responder {
 
@@ -61,6 +73,32 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
     private int msixRaised;
     private int msixEventfdSets;
     private int msixDisables;
+    /** I/O BAR 1: size, the read-only ID at offset 0. */
+    public static final int IO_BAR = 1;
+    public static final int IO_SIZE = 16;
+    public static final int IO_ID = 0x10ABCDEF;
+    /** Expansion ROM (region 6) size. */
+    public static final int ROM_SIZE = 2048;
+    /** BAR0 DMA registers: guest address (8 bytes), length (4), go (4), status (4). */
+    public static final int REG_DMA_ADDR = 0x20;
+    public static final int REG_DMA_LEN = 0x28;
+    public static final int REG_DMA_GO = 0x2c;
+    public static final int REG_DMA_STATUS = 0x30;
+    /** DMA_GO values: DMA before the reply to this write; DMA after it, then raise INTx. */
+    public static final int DMA_GO_SYNC = 1;
+    public static final int DMA_GO_THEN_IRQ = 2;
+    /** DMA_STATUS: read back what was written; read back something else; (errno << 8) | 3: client error reply. */
+    public static final int DMA_OK = 1;
+    public static final int DMA_MISMATCH = 2;
+
+    private final byte[] io = new byte[IO_SIZE];
+    private final byte[] rom = new byte[ROM_SIZE];
+    private final List<long[]> dmaMaps = new ArrayList<>();
+    private final List<Integer> dmaStatuses = new ArrayList<>();
+    private int dmaUnmaps;
+    private int dmaRuns;
+    private VfioUserTestServer server;
+
     private final byte[] config = new byte[CONFIG_SIZE];
     private final byte[] bar0 = new byte[BAR0_SIZE];
     private int intxFd = -1;
@@ -93,6 +131,60 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         this.msix = msix;
         this.msiMaskable = msiMaskable;
         resetState();
+        rom[0] = 0x55;
+        rom[1] = (byte) 0xaa;
+        rom[2] = (byte) (ROM_SIZE / 512);
+        for (int i = 3; i < ROM_SIZE; i++) {
+            rom[i] = romByte(i);
+        }
+    }
+
+    /**
+     * @param i offset in the ROM, from 3
+     * @return the test ROM's byte there
+     */
+    public static byte romByte(final int i) {
+        return (byte) (i ^ 0x5a);
+    }
+
+    /**
+     * @param i offset in a DMA transfer
+     * @param run which transfer (1 for the first)
+     * @return the byte the device writes there
+     */
+    public static byte dmaPattern(final int i, final int run) {
+        return (byte) (i * 7 + run);
+    }
+
+    /**
+     * The server the device's DMA goes through (its {@link VfioUserTestServer#call}).
+     *
+     * @param s the server serving this device
+     * @return this
+     */
+    public TestPciDevice dmaVia(final VfioUserTestServer s) {
+        this.server = s;
+        return this;
+    }
+
+    /** @return each DMA_MAP as {iova, size, flags, descriptors that came with it} */
+    public synchronized List<long[]> dmaMaps() {
+        return List.copyOf(dmaMaps);
+    }
+
+    /** @return DMA_UNMAPs handled */
+    public synchronized int dmaUnmaps() {
+        return dmaUnmaps;
+    }
+
+    /** @return the status of each DMA run ({@link #DMA_OK}, ...) */
+    public synchronized List<Integer> dmaStatuses() {
+        return List.copyOf(dmaStatuses);
+    }
+
+    /** @return the I/O BAR's bytes */
+    public synchronized byte[] io() {
+        return io.clone();
     }
 
     /** @return a device with MSI as {@link #withMsi()}, its capability with per-vector masking (mask bits at 0x70) */
@@ -142,6 +234,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         c.put(0x08, (byte) 0x01);                   // revision
         c.put(0x09, (byte) CLASS_CODE).put(0x0a, (byte) (CLASS_CODE >> 8)).put(0x0b, (byte) (CLASS_CODE >> 16));
         c.putInt(0x10, 0);                          // BAR0: 32-bit memory, not prefetchable
+        c.putInt(0x14, 1);                          // BAR1: I/O
         c.putShort(0x2c, (short) SUBSYSTEM_VENDOR).putShort(0x2e, (short) SUBSYSTEM);
         c.put(0x34, (byte) 0x40);                   // capabilities pointer
         c.put(0x3d, (byte) 1);                      // interrupt pin INTA#
@@ -156,6 +249,8 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
             c.put(MSIX_CAP, (byte) 0x11).put(MSIX_CAP + 1, (byte) 0).putShort(MSIX_CAP + 2, (short) (MSIX_ENTRIES - 1));
             c.putInt(MSIX_CAP + 4, MSIX_TABLE).putInt(MSIX_CAP + 8, MSIX_PBA);   // BIR 0 for both
         }
+        java.util.Arrays.fill(io, (byte) 0);
+        le(io).putInt(0, IO_ID);
         intxMasked = false;
         pending = false;
     }
@@ -232,7 +327,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
 
     @Override
     public synchronized Reply handle(final Header h, final byte[] p, final int[] fds) throws IOException {
-        if (fds.length > 0 && h.command() != VfioUser.CMD_DEVICE_SET_IRQS) {
+        if (fds.length > 0 && h.command() != VfioUser.CMD_DEVICE_SET_IRQS && h.command() != VfioUser.CMD_DMA_MAP) {
             closeAll(fds);
             return error(h, EINVAL);
         }
@@ -245,6 +340,8 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
             case VfioUser.CMD_DEVICE_GET_IRQ_INFO -> irqInfo(h, p);
             case VfioUser.CMD_DEVICE_SET_IRQS -> setIrqs(h, p, fds);
             case VfioUser.CMD_REGION_READ, VfioUser.CMD_REGION_WRITE -> access(h, p);
+            case VfioUser.CMD_DMA_MAP -> dmaMap(h, p, fds);
+            case VfioUser.CMD_DMA_UNMAP -> dmaUnmap(h, p);
             case VfioUser.CMD_DEVICE_RESET -> {
                 resets++;
                 resetState();
@@ -252,6 +349,15 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
             }
             default -> error(h, EINVAL);
         };
+    }
+
+    /**
+     * The client went away: as libvfio-user's {@code vfu_reset_ctx} disables the IRQs on a
+     * disconnect, the INTx eventfd is closed (the device's pending state stays).
+     */
+    @Override
+    public synchronized void disconnected() {
+        setIntxFd(-1);
     }
 
     private Reply version(final Header h, final byte[] p) {
@@ -285,6 +391,12 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         } else if (index == VfioUser.REGION_CONFIG) {
             size = CONFIG_SIZE;
             flags = VfioUser.REGION_FLAG_READ | VfioUser.REGION_FLAG_WRITE;
+        } else if (index == IO_BAR) {
+            size = IO_SIZE;
+            flags = VfioUser.REGION_FLAG_READ | VfioUser.REGION_FLAG_WRITE;
+        } else if (index == VfioUser.REGION_ROM) {
+            size = ROM_SIZE;
+            flags = VfioUser.REGION_FLAG_READ;
         }
         final int needed = 32 + capsSize;
         final boolean withCaps = capsSize > 0 && argsz >= needed;
@@ -485,9 +597,10 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         final long offset = in.getLong(0);
         final int region = in.getInt(8);
         final int count = in.getInt(12);
-        final byte[] target = region == VfioUser.REGION_CONFIG ? config : region == VfioUser.REGION_BAR0 ? bar0 : null;
+        final byte[] target = region == VfioUser.REGION_CONFIG ? config : region == VfioUser.REGION_BAR0 ? bar0
+            : region == IO_BAR ? io : region == VfioUser.REGION_ROM ? rom : null;
         if (target == null || count < 0 || count > MAX_DATA_XFER || offset < 0 || offset + count > target.length
-            || (write ? p.length - 16 != count : p.length != 16)) {
+            || (write ? p.length - 16 != count : p.length != 16) || (write && target == rom)) {
             return error(h, EINVAL);
         }
         final int off = (int) offset;
@@ -503,8 +616,24 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
             for (int i = 0; i < count; i++) {
                 configWrite(off + i, p[16 + i]);
             }
+        } else if (region == IO_BAR) {
+            for (int i = 0; i < count; i++) {
+                if (off + i >= 4) {
+                    io[off + i] = p[16 + i];        // the ID at 0..3 is read-only
+                }
+            }
         } else {
-            barWrite(off, count == 4 ? le(p).getInt(16) : 0, count);
+            barWrite(off, count == 4 ? le(p).getInt(16) : 0, count, p);
+            if (count == 4 && off == REG_DMA_GO) {
+                final int go = le(p).getInt(16);
+                if (go == DMA_GO_SYNC) {
+                    runDma();
+                } else if (go == DMA_GO_THEN_IRQ) {
+                    final byte[] ok = le(new byte[16]).putLong(offset).putInt(region).putInt(count).array();
+                    return new Reply(VfioUserCodec.message(h.msgId(), h.command(), VfioUser.F_TYPE_REPLY, 0, ok),
+                        new int[0], false, this::dmaThenIrq);
+                }
+            }
         }
         return reply(h, le(new byte[16]).putLong(offset).putInt(region).putInt(count).array());
     }
@@ -517,8 +646,72 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         b.putInt(NicTestDevice.REG_ACKED, acks);
     }
 
+    private synchronized void dmaThenIrq() {
+        try {
+            runDma();
+            pending = true;
+            raiseIntx();
+        } catch (final IOException e) {
+            dmaStatuses.add(-1);
+        }
+    }
+
+    /**
+     * DMA_WRITE of {@code len} pattern bytes to the address in BAR0, then DMA_READ of them back
+     * (in one message each: the client's max_data_xfer_size is 1 MiB).
+     */
+    private void runDma() throws IOException {
+        final ByteBuffer b = le(bar0);
+        final long addr = b.getLong(REG_DMA_ADDR);
+        final int len = b.getInt(REG_DMA_LEN);
+        final int run = ++dmaRuns;
+        int status;
+        try {
+            final ByteBuffer w = le(new byte[16 + len]).putLong(addr).putLong(len);
+            for (int i = 0; i < len; i++) {
+                w.put(dmaPattern(i, run));
+            }
+            final byte[] wr = server.call(VfioUser.CMD_DMA_WRITE, w.array());
+            final byte[] rd = server.call(VfioUser.CMD_DMA_READ, le(new byte[16]).putLong(addr).putLong(len).array());
+            status = wr.length == 16 && le(wr).getLong(0) == addr && le(wr).getLong(8) == len
+                && rd.length == 16 + len ? DMA_OK : DMA_MISMATCH;
+            for (int i = 0; i < len && status == DMA_OK; i++) {
+                if (rd[16 + i] != dmaPattern(i, run)) {
+                    status = DMA_MISMATCH;
+                }
+            }
+        } catch (final VfioUserTestServer.ClientError e) {
+            status = e.errno() << 8 | 3;
+        }
+        dmaStatuses.add(status);
+        b.putInt(REG_DMA_STATUS, status);
+    }
+
+    private Reply dmaMap(final Header h, final byte[] p, final int[] fds) {
+        closeAll(fds);
+        if (p.length < 32 || le(p).getInt(0) < 32) {
+            return error(h, EINVAL);
+        }
+        final ByteBuffer in = le(p);
+        dmaMaps.add(new long[] {in.getLong(16), in.getLong(24), in.getInt(4), fds.length});
+        return reply(h, new byte[0]);
+    }
+
+    private Reply dmaUnmap(final Header h, final byte[] p) {
+        if (p.length < 24 || le(p).getInt(0) < 24) {
+            return error(h, EINVAL);
+        }
+        final long iova = le(p).getLong(8);
+        final long size = le(p).getLong(16);
+        if (!dmaMaps.removeIf(m -> m[0] == iova && m[1] == size)) {
+            return error(h, EINVAL);
+        }
+        dmaUnmaps++;
+        return reply(h, java.util.Arrays.copyOf(p, 24));
+    }
+
     /** NicTestDevice's registers take 4-byte writes; elsewhere BAR0 is plain memory. */
-    private void barWrite(final int off, final int value, final int count) throws IOException {
+    private void barWrite(final int off, final int value, final int count, final byte[] p) throws IOException {
         if (count == 4 && off == NicTestDevice.REG_DOORBELL) {
             doorbells++;
             pending = true;
@@ -529,7 +722,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
                 acks++;
             }
         } else if (off >= 0x18) {
-            System.arraycopy(le(new byte[4]).putInt(value).array(), 0, bar0, off, Math.min(count, 4));
+            System.arraycopy(p, 16, bar0, off, count);
         }
     }
 

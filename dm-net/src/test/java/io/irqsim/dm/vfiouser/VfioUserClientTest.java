@@ -63,7 +63,8 @@ class VfioUserClientTest {
             c.deviceInfo();
             assertEquals(fdsBefore, FdCount.open());
             assertEquals(256, c.regionInfo(VfioUser.REGION_CONFIG).size());
-            assertEquals(0, c.regionInfo(1).size());
+            assertEquals(TestPciDevice.IO_SIZE, c.regionInfo(TestPciDevice.IO_BAR).size());
+            assertEquals(0, c.regionInfo(2).size());
         }
     }
 

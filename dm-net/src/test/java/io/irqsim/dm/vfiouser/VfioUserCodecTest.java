@@ -78,6 +78,39 @@ class VfioUserCodecTest {
     }
 
     @Test
+    void versionRequestOffersTwinSocketAsLibvfioUserReadsIt() {
+        final byte[] json = ("{\"capabilities\":{\"max_msg_fds\":8,\"max_data_xfer_size\":1048576,"
+            + "\"twin_socket\":{\"supported\":true}}}").getBytes(StandardCharsets.UTF_8);
+        assertArrayEquals(concat(bytes(0, 0, 2, 0), json, bytes(0)), VfioUserCodec.versionPayload(8, 1048576, true));
+    }
+
+    private static byte[] versionReply(final String caps) {
+        return concat(bytes(0, 0, 2, 0), ("{\"capabilities\":" + caps + "}").getBytes(StandardCharsets.UTF_8), bytes(0));
+    }
+
+    @Test
+    void twinSocketIsTheDescriptorAtFdIndexWhenTheServerSupportsIt() throws Exception {
+        assertEquals(-1, VfioUserCodec.decodeTwinSocket(bytes(0, 0, 2, 0), 0));
+        assertEquals(-1, VfioUserCodec.decodeTwinSocket(versionReply("{\"max_msg_fds\":8}"), 1));
+        assertEquals(-1, VfioUserCodec.decodeTwinSocket(versionReply("{\"twin_socket\":{\"supported\":false}}"), 1));
+        assertEquals(0, VfioUserCodec.decodeTwinSocket(
+            versionReply("{\"twin_socket\":{\"supported\":true,\"fd_index\":0}}"), 1));
+        var e = assertThrows(VfioUserProtocolException.class, () -> VfioUserCodec.decodeTwinSocket(
+            versionReply("{\"twin_socket\":{\"supported\":true,\"fd_index\":0}}"), 0));
+        assertEquals("VERSION capability twin_socket.fd_index is 0 but the reply carried 0 descriptor(s)", e.getMessage());
+        e = assertThrows(VfioUserProtocolException.class, () -> VfioUserCodec.decodeTwinSocket(
+            versionReply("{\"twin_socket\":{\"supported\":true,\"fd_index\":-1}}"), 1));
+        e = assertThrows(VfioUserProtocolException.class, () -> VfioUserCodec.decodeTwinSocket(
+            versionReply("{\"twin_socket\":{\"supported\":true}}"), 1));
+        e = assertThrows(VfioUserProtocolException.class, () -> VfioUserCodec.decodeTwinSocket(
+            versionReply("{\"twin_socket\":true}"), 1));
+        assertEquals("VERSION capability twin_socket is not an object", e.getMessage());
+        e = assertThrows(VfioUserProtocolException.class, () -> VfioUserCodec.decodeTwinSocket(
+            versionReply("{\"twin_socket\":{\"supported\":1}}"), 1));
+        assertEquals("VERSION capability twin_socket.supported is not a boolean", e.getMessage());
+    }
+
+    @Test
     void versionReplyWithoutCapabilitiesTakesTheSpecDefaults() throws Exception {
         assertEquals(new Version(0, 2, 1, 1048576), VfioUserCodec.decodeVersionReply(bytes(0, 0, 2, 0)));
     }

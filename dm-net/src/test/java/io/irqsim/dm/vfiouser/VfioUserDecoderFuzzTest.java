@@ -41,6 +41,9 @@ class VfioUserDecoderFuzzTest {
                     assertEquals(0, v.major());
                     assertTrue(v.minor() <= VfioUser.MINOR && v.maxMsgFds() >= 0 && v.maxMsgFds() <= 16
                         && v.maxDataXferSize() >= 1);
+                    final int fds = (which >>> 3) & 1;
+                    final int twin = VfioUserCodec.decodeTwinSocket(payload, fds);
+                    assertTrue(twin == -1 || twin < fds);
                 }
                 case 1 -> {
                     final VfioUserCodec.DeviceInfo d = VfioUserCodec.decodeDeviceInfo(payload, 100, 50);
@@ -64,5 +67,29 @@ class VfioUserDecoderFuzzTest {
         } catch (final VfioUserProtocolException e) {
             assertTrue(e.getMessage() != null && !e.getMessage().isEmpty());
         }
+    }
+
+    // VfioUserDma: any DMA_READ / DMA_WRITE payload is served inside a mapped window or refused with an errno
+    @FuzzTest(maxDuration = "10m")
+    void anyServerDmaCommandIsServedInsideTheWindowOrRefused(final byte[] input) {
+        if (input.length < 1) {
+            return;
+        }
+        final io.irqsim.hv.mem.GuestRam ram = new io.irqsim.hv.mem.GuestRam(0x10000, 0x2000);
+        final VfioUserDma dma = new VfioUserDma();
+        dma.add(new VfioUserDma.Window(0x10000, 0x2000, true, (input[0] & 1) != 0, DmaMemory.of(ram)));
+        final int cmd = (input[0] & 2) != 0 ? VfioUser.CMD_DMA_WRITE : VfioUser.CMD_DMA_READ;
+        final byte[] p = Arrays.copyOfRange(input, 1, input.length);
+        final VfioUserDma.Answer a = dma.serve(cmd, p, 4096);
+        if (a.payload() == null) {
+            assertTrue(a.errno() > 0);
+            assertEquals(0, ram.pagesAllocated(), "a refused request touches nothing");
+            return;
+        }
+        final java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(p).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        final long addr = in.getLong();
+        final long count = in.getLong();
+        assertTrue(ram.contains(addr, count) && count <= 4096);
+        assertEquals(16 + (cmd == VfioUser.CMD_DMA_READ ? count : 0), a.payload().length);
     }
 }

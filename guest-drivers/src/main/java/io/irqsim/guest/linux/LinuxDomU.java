@@ -22,6 +22,7 @@ import java.util.List;
 public final class LinuxDomU extends LinuxKernel {
 
     private final List<NicTestDriver> drivers = new ArrayList<>();
+    private final List<PciDriver> otherDrivers = new ArrayList<>();
 
     /**
      * @param xen hypervisor
@@ -71,6 +72,53 @@ public final class LinuxDomU extends LinuxKernel {
         final NicTestDriver drv = NicTestDriver.probe(this, function.bdf(), mode);
         drivers.add(drv);
         return drv;
+    }
+
+    /**
+     * A device appeared on the guest's PCI bus: the driver whose ID table matches binds it
+     * ({@link LibvfioUserSampleDriver} for libvfio-user's sample device), else the nic-test driver
+     * ({@link #hotplug}).
+     *
+     * @param function the device as the guest sees it (already on the bus)
+     * @return the driver
+     */
+    public PciDriver hotplugDevice(final PciFunction function) {
+        return hotplugDevice(function, PciIrqMode.INTX);
+    }
+
+    /**
+     * As {@link #hotplugDevice(PciFunction)}, the nic-test driver asking for {@code mode} (the
+     * sample's driver uses INTx).
+     *
+     * @param function the device as the guest sees it (already on the bus)
+     * @param mode INTx, MSI or MSI-X, for the nic-test driver
+     * @return the driver
+     */
+    public PciDriver hotplugDevice(final PciFunction function, final PciIrqMode mode) {
+        if (!LibvfioUserSampleDriver.matches(function)) {
+            return hotplug(function, mode);
+        }
+        log.log(actor, "PCI hot-plug: %s [%04x:%04x]", function.bdf(), function.vendorId(), function.deviceId());
+        final LibvfioUserSampleDriver drv = LibvfioUserSampleDriver.probe(this, function.bdf());
+        otherDrivers.add(drv);
+        return drv;
+    }
+
+    /**
+     * @param bdf a guest device
+     * @return whichever driver bound it, or {@code null}
+     */
+    public PciDriver boundDriver(final Bdf bdf) {
+        final NicTestDriver nic = driver(bdf);
+        if (nic != null) {
+            return nic;
+        }
+        for (final PciDriver d : otherDrivers) {
+            if (d.bdf().equals(bdf)) {
+                return d;
+            }
+        }
+        return null;
     }
 
     /**

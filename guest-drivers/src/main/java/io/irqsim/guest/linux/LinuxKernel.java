@@ -152,7 +152,8 @@ public abstract class LinuxKernel implements GuestKernel {
     }
 
     /**
-     * {@code pci_enable_device} (drivers/pci/pci.c@v6.12): memory decode on, then
+     * {@code pci_enable_device} (drivers/pci/pci.c@v6.12): memory decode on, and I/O decode for a
+     * device with an I/O BAR ({@code pci_enable_resources}, drivers/pci/setup-res.c@v6.12), then
      * {@code pcibios_enable_device} (arch/x86/pci/common.c@v6.12) &rarr; {@code acpi_pci_irq_enable}.
      * Simplified: the enable count is a flag (one enable, one disable).
      *
@@ -165,9 +166,20 @@ public abstract class LinuxKernel implements GuestKernel {
             return -Errno.ENODEV;
         }
         final int cmd = d.function().configRead(PciConfigRegisters.COMMAND, 2);
-        d.function().configWrite(PciConfigRegisters.COMMAND, 2, cmd | PciConfigRegisters.COMMAND_MEMORY);
+        d.function().configWrite(PciConfigRegisters.COMMAND, 2, cmd | PciConfigRegisters.COMMAND_MEMORY
+            | (hasIoBar(d.function()) ? PciConfigRegisters.COMMAND_IO : 0));
         d.enabled = true;
         return acpiPciIrqEnable(d);
+    }
+
+    /** pci_enable_resources (drivers/pci/setup-res.c@v6.12) turns I/O decode on for a device with an I/O BAR. */
+    private static boolean hasIoBar(final io.irqsim.hw.pci.PciFunction f) {
+        for (int i = 0; i < 6; i++) {
+            if (f.barSize(i) > 0 && (f.configRead(PciConfigRegisters.BAR0 + 4 * i, 4) & 1) != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -12,7 +12,7 @@ import io.irqsim.hw.pci.Bdf;
  * of the vCPU, which waits if a device model across a socket emulates the device), returns "not
  * mine" if it is clear (the line may be shared), else acknowledges it.
  */
-public final class NicTestDriver {
+public final class NicTestDriver implements PciDriver {
 
     private final LinuxKernel kernel;
     private final Bdf bdf;
@@ -82,17 +82,17 @@ public final class NicTestDriver {
         });
     }
 
-    /** @return the device */
+    @Override
     public Bdf bdf() {
         return bdf;
     }
 
-    /** @return the irq it requested, 0 if none */
+    @Override
     public int irq() {
         return irq;
     }
 
-    /** @return interrupts it handled */
+    @Override
     public long handled() {
         return handled;
     }

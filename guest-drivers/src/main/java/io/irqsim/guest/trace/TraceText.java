@@ -162,6 +162,9 @@ public final class TraceText {
                 return f("MMIO %s 0x%x size %d %s 0x%x%s", (r.b() & 0x100) != 0 ? "write" : "read", r.a(),
                     r.b() & 0xFF, (r.b() & 0x100) != 0 ? "<-" : "->", r.c(),
                     (r.b() & 0x200) != 0 ? " (forwarded to a device model)" : "");
+            case HvEvent.PIO_TRAP:
+                return f("port %s 0x%04x size %d %s 0x%x", (r.b() & 0x100) != 0 ? "out" : "in", r.a(), r.b() & 0xFF,
+                    (r.b() & 0x100) != 0 ? "<-" : "->", r.c());
             case HvEvent.VIOAPIC_RTE_WRITE:
                 return vioapicEntry(r) + " (unchanged)";
             case HvEvent.DO_IRQ:

@@ -58,6 +58,8 @@ class TraceTextTest {
         m.put(rec(HwEvent.PCI_INTX, XEN, 0x18, 1, 0), "PCI 00:03.0 INTx asserted");
 
         m.put(rec(HvEvent.MMIO_TRAP, 1, 0xfee000b0L, 0x104, 0), "MMIO write 0xfee000b0 size 4 <- 0x0");
+        m.put(rec(HvEvent.PIO_TRAP, 1, 0xc004L, 0x102, 0xbeef), "port out 0xc004 size 2 <- 0xbeef");
+        m.put(rec(HvEvent.PIO_TRAP, 1, 0xc000L, 0x004, 0x10abcdefL), "port in 0xc000 size 4 -> 0x10abcdef");
         m.put(rec(HvEvent.VIOAPIC_RTE_WRITE, 0, 16, 0x10000, 0xa040),
             "d0 vIO-APIC GSI 16: vec=0x40 fixed phys dest=0 level low");
         m.put(rec(HvEvent.HWDOM_MAP_GSI, 0, 16, 3, 0), "vioapic_hwdom_map_gsi(16, level/low) = 0");

@@ -1,5 +1,6 @@
 package io.irqsim.hv.domain;
 
+import io.irqsim.hv.mem.GuestRam;
 import io.irqsim.hv.passthrough.HvmIrqDpci;
 import io.irqsim.hv.trace.EmulatedDeviceTrace;
 import io.irqsim.hw.apic.ApicBus;
@@ -47,6 +48,8 @@ public final class Domain {
     private boolean iommu;
     private boolean dying;
     private GsiEoiListener[] gsiEoiListeners = new GsiEoiListener[0];
+    private final PortIo ports;
+    private GuestRam ram;
 
     /**
      * Created by the hypervisor.
@@ -68,6 +71,7 @@ public final class Domain {
         this.apicBus = config.type().isHvmType() ? new ApicBus(emulated) : null;
         this.hvmIrq = config.type().isHvmType() ? new HvmIrq(this, nrGsis) : null;
         this.iommu = config.passthrough();
+        this.ports = new PortIo(host.trace());
         for (int v = 0; v < config.vcpus(); v++) {
             LocalApic vlapic = null;
             final MmioBus bus = new MmioBus(host.trace());
@@ -134,6 +138,22 @@ public final class Domain {
         for (final Vcpu v : vcpus) {
             v.bus().unmap(base);
         }
+    }
+
+    /** @return its I/O-port space (HVM guests' {@code in}/{@code out}, {@link Vcpu#portRead}) */
+    public PortIo ports() {
+        return ports;
+    }
+
+    /**
+     * @return the window of its RAM devices may DMA into ({@link GuestRam#DEFAULT_BASE}, 16 MiB),
+     *     created on first use
+     */
+    public GuestRam ram() {
+        if (ram == null) {
+            ram = new GuestRam(GuestRam.DEFAULT_BASE, GuestRam.DEFAULT_SIZE);
+        }
+        return ram;
     }
 
     /** @return the domain id */

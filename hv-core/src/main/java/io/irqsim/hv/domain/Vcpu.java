@@ -91,6 +91,49 @@ public final class Vcpu extends WorkItem {
     }
 
     /**
+     * A guest {@code in} ({@code xen/arch/x86/hvm/io.c:handle_pio@RELEASE-4.20.0}): the domain's
+     * port space ({@link PortIo}) answers, synchronously (a device model across a socket blocks
+     * the machine's thread for the reply, as the vCPU waits for its ioreq); work it causes runs
+     * before the call returns.
+     *
+     * @param port port
+     * @param size 1, 2 or 4
+     * @return the value, all ones from a port nobody claimed
+     */
+    public long portRead(final int port, final int size) {
+        enter();
+        final long v = domain.ports().read(port, size);
+        queue.drain();
+        return v;
+    }
+
+    /**
+     * A guest {@code out}; see {@link #portRead}.
+     *
+     * @param port port
+     * @param size 1, 2 or 4
+     * @param value the value
+     */
+    public void portWrite(final int port, final int size, final long value) {
+        enter();
+        domain.ports().write(port, size, value);
+        queue.drain();
+    }
+
+    /**
+     * An 8-byte port write, which x86 cannot issue ({@link PortIo#writeQword}): only for a device
+     * model whose register takes nothing narrower.
+     *
+     * @param port port
+     * @param value the value
+     */
+    public void portWriteQword(final int port, final long value) {
+        enter();
+        domain.ports().writeQword(port, value);
+        queue.drain();
+    }
+
+    /**
      * A guest read that may have to wait for a device model: if {@code gpa} is in the window of an
      * {@link IoreqDevice}, the vCPU is stalled ({@link #block()}) until the model answers and
      * {@code done} then runs on the machine thread; any other access completes before this returns.

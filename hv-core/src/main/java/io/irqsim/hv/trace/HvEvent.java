@@ -64,6 +64,9 @@ public final class HvEvent {
     public static final int SPURIOUS_IRQ = 90;
     /** A guest wrote a level entry to edge while Remote IRR was set (Linux's EOI for IO-APICs without an EOI register): a = GSI. */
     public static final int VIOAPIC_EDGE_EOI = 91;
+    /** Guest port access to a claimed I/O port range ({@code handle_pio}): a = port, b = size | (1 &lt;&lt; 8 if
+     *  write), c = value. */
+    public static final int PIO_TRAP = 92;
     /** {@code do_IRQ}'s {@code irq_ratelimit} disabled a guest IRQ: a = irq, b = interrupts counted in the quantum,
      *  c = virtual ns since the quantum started. */
     public static final int IRQ_RATELIMIT = 120;
@@ -124,6 +127,7 @@ public final class HvEvent {
             case EVTCHN_PIRQ: return "send_guest_pirq";
             case SPURIOUS_IRQ: return "spurious_irq";
             case VIOAPIC_EDGE_EOI: return "vioapic_edge_eoi";
+            case PIO_TRAP: return "handle_pio";
             case IRQ_RATELIMIT: return "irq_ratelimit";
             case IRQ_RATELIMIT_END: return "irq_ratelimit_timer_fn";
             default: return null;

@@ -27,7 +27,7 @@ class HvEventNamesTest {
         "76, do_IRQ_guest", "77, hvm_dirq_assist", "78, hvm_pci_intx_assert", "79, hvm_pci_intx_deassert",
         "80, hvm_gsi_assert", "81, vcpu_interrupt", "82, hvm_dpci_eoi", "83, pirq_guest_eoi",
         "84, physical_eoi", "85, irq_guest_eoi_timeout", "86, hypercall", "87, domain_create",
-        "88, domain_destroy", "89, send_guest_pirq", "90, spurious_irq", "91, vioapic_edge_eoi",
+        "88, domain_destroy", "89, send_guest_pirq", "90, spurious_irq", "91, vioapic_edge_eoi", "92, handle_pio",
         "120, irq_ratelimit", "121, irq_ratelimit_timer_fn",
     })
     void eachEventIsNamedAfterTheXenFunctionItRecords(final int code, final String name) {
@@ -39,7 +39,7 @@ class HvEventNamesTest {
     void codesOutsideTheHypervisorRangeHaveNoHypervisorName() {
         assertNull(HvEvent.name(1));
         assertNull(HvEvent.name(63));
-        assertNull(HvEvent.name(92));
+        assertNull(HvEvent.name(93));
         assertNull(HvEvent.name(HvEvent.FIRST_GUEST_EVENT));
     }
 
