@@ -54,9 +54,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     static final long EOI_WINDOW_NS = 2_000_000L;
     private static final long STEP_NS = 10_000L;
     /** The shared DMA window's size (64 KiB, just above the guest RAM window). */
-    static final long SHARED_DMA_SIZE = 0x10000;
-    /** Wall-clock quiet the client waits for after the server's interrupt before it sends a command. */
-    static final int SETTLE_MILLIS = 20;
+    static final long SHARED_DMA_SIZE = VfioUserDmaWindows.SHARED_DMA_SIZE;
 
     private final ScenarioMachine machine;
     private final Domain guest;
@@ -78,11 +76,9 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     private final int[] ioPorts = {-1, -1, -1, -1, -1, -1};
     private long romAddress = -1;
     private PciDriver driver;
-    private GuestRam dmaRam;
-    private SharedDmaMemory shared;
+    private VfioUserDmaWindows dma;
     private long accessErrors;
     private final java.util.List<Long> mmioBases = new java.util.ArrayList<>();
-    private final Poller poller = new Poller();
 
     private VfioUserGuestDevice(final ScenarioMachine machine, final Domain guest, final VfioUserClient vfio,
                                 final Msg.RegisterPci function, final VfioUserConfigSpace config, final Eventfd intx,
@@ -243,7 +239,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         if (where.length() > 0) {
             machine.timeline().log("vfio-user", "%s: %s", bdf, where.substring(2));
         }
-        d.mapDma(machine);
+        d.dma = VfioUserDmaWindows.map(machine, guest, vfio, socket);
         dm.bus().add(view);
         domain.addGsiEoiListener(d);
         machine.timeline().log("vfio-user", "plugged %04x:%04x from %s into %s at %s, INT%s -> guest GSI %d",
@@ -272,46 +268,14 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         if (intx != null) {
             intx.close();
         }
-        if (shared != null) {
-            shared.close();
+        if (dma != null) {
+            dma.close();
         }
         if (msi != null) {
             msi.close();
         }
         if (msix != null) {
             msix.close();
-        }
-    }
-
-    /**
-     * DMA_MAP of the guest's RAM window ({@link Domain#ram()}) without a descriptor, so the server
-     * reaches it with DMA_READ / DMA_WRITE messages the client serves. A server that refuses the map
-     * (an error reply) gets no DMA; the plug goes on.
-     */
-    private void mapDma(final ScenarioMachine m) throws IOException {
-        final GuestRam ram = guest.ram();
-        try {
-            vfio.dmaMap(ram.base(), ram.size(), true, true, DmaMemory.of(ram));
-            dmaRam = ram;
-            m.timeline().log("vfio-user", "%s: DMA_MAP of %s's RAM [0x%x, 0x%x) (message access)", socket,
-                guest.name(), ram.base(), ram.base() + ram.size());
-        } catch (final VfioUserErrorReply e) {
-            m.timeline().log("vfio-user", "%s: the server refused DMA_MAP (%s); the device gets no DMA", socket,
-                e.getMessage());
-            return;
-        }
-        final SharedDmaMemory mem = SharedDmaMemory.create(ram.base() + ram.size(), SHARED_DMA_SIZE);
-        try {
-            vfio.dmaMapShared(mem.iova(), mem.size(), mem.fd(), mem);
-            shared = mem;
-            m.timeline().log("vfio-user", "%s: DMA_MAP of a shared window [0x%x, 0x%x) (memfd, the server may"
-                + " mmap it)", socket, mem.iova(), mem.iova() + mem.size());
-        } catch (final VfioUserErrorReply e) {
-            mem.close();
-            m.timeline().log("vfio-user", "%s: the server refused the shared DMA_MAP (%s)", socket, e.getMessage());
-        } catch (final IOException e) {
-            mem.close();
-            throw e;
         }
     }
 
@@ -359,7 +323,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         }
         final Hypervisor xen = machine.xen();
         while (eois < count) {
-            if (!awaitInterrupt(timeoutMillis)) {
+            if (!(dma == null ? intx.await(timeoutMillis) > 0 : dma.awaitInterrupt(intx, timeoutMillis))) {
                 throw new IOException(String.format("%s: no interrupt from the server within %d ms (%d of %d EOId)",
                     socket, timeoutMillis, eois, count));
             }
@@ -380,42 +344,6 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         }
         machine.timeline().log("vfio-user", "%s: INTx asserted %d time(s), %d EOId by the guest", socket, asserts,
             eois);
-    }
-
-    /**
-     * Waits for the INTx eventfd while serving the server's DMA commands as they come (the server
-     * may DMA before, after or instead of raising). Once the eventfd fired, commands that follow
-     * within {@link #SETTLE_MILLIS} are served before the guest sees the interrupt: libvfio-user
-     * reads the next message after its own DMA command as that command's reply
-     * ({@code lib/tran_sock.c:tran_sock_msg_iovec} / {@code tran_sock_recv_fds}@efd091b: a
-     * different message id is {@code EPROTO}), so a command of the client's (the EOI's UNMASK, a
-     * BAR access of the guest's handler) sent while the server's DMA is in flight would fail it.
-     * A server that took the client's twin_socket offer sends its commands on a socket of their
-     * own ({@code lib/tran_sock.c:tran_sock_send_msg}), and there is nothing to settle.
-     *
-     * @return whether the eventfd fired within {@code timeoutMillis} of wall-clock time
-     */
-    private boolean awaitInterrupt(final int timeoutMillis) throws IOException {
-        final long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        while (true) {
-            final long left = (deadline - System.nanoTime()) / 1_000_000L;
-            if (left < 0) {
-                return false;
-            }
-            final int ready = poller.poll(intx.fd(), dmaRam == null ? -1 : vfio.commandFd(), (int) left);
-            if ((ready & 1) != 0 && intx.await(0) > 0) {
-                // the server's DMA right after its interrupt: let it finish (within the same bound); not
-                // needed when its commands have a socket of their own (twin_socket)
-                while (dmaRam != null && !vfio.hasCommandSocket() && System.nanoTime() - deadline < 0
-                    && vfio.serveCommands(SETTLE_MILLIS) > 0) {
-                    continue;
-                }
-                return true;
-            }
-            if ((ready & 2) != 0) {
-                vfio.serveCommands(0);
-            }
-        }
     }
 
     /**
@@ -562,12 +490,12 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
 
     /** @return the guest RAM window the server may DMA into, or {@code null} if it has no DMA */
     public GuestRam dmaRam() {
-        return dmaRam;
+        return dma == null ? null : dma.ram();
     }
 
     /** @return the shared DMA window the server may map, or {@code null} */
     public SharedDmaMemory sharedDma() {
-        return shared;
+        return dma == null ? null : dma.shared();
     }
 
     /** @return guest accesses the server answered with an error */
@@ -597,8 +525,8 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             intx.close();
         }
         vfio.close();
-        if (shared != null) {
-            shared.close();
+        if (dma != null) {
+            dma.close();
         }
     }
 
