@@ -3,11 +3,7 @@ package io.irqsim.hv.hypercall;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.Rig;
 import io.irqsim.hv.domain.Domain;
-import io.irqsim.hv.domain.DomainConfig;
-import io.irqsim.hv.domain.GuestKernel;
 import io.irqsim.hv.domain.Pirq;
-import io.irqsim.hv.domain.Vcpu;
-import io.irqsim.hv.policy.XenConfig;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,27 +20,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  */
 class EmuirqPirqTest {
 
-    private Rig rig;
-    private Domain domu;
-    private final List<Integer> events = new ArrayList<>();
+    private final PvhvmGuest guest = PvhvmGuest.boot();
+    private final Rig rig = guest.rig;
+    private final Domain dom0 = guest.dom0;
+    private final Domain domu = guest.domu;
+    private final List<Integer> events = guest.events;
+    private final List<Integer> vectors = guest.vectors;
     private final List<Integer> eoiGsis = new ArrayList<>();
 
     @BeforeEach
-    void boot() {
-        rig = Rig.boot(XenConfig.XEN_4_20);
-        rig.pvhDom0();
-        domu = rig.xen.createDomain(DomainConfig.hvmGuest("pvhvm", 1, true));
-        Rig.enableVlapic(domu.vcpu(0));
-        domu.setKernel(new GuestKernel() {
-            @Override
-            public void interrupt(final Vcpu vcpu, final int vector) {
-            }
-
-            @Override
-            public void pirqEvent(final Vcpu vcpu, final int pirq) {
-                events.add(pirq);
-            }
-        });
+    void listen() {
         domu.addGsiEoiListener((d, gsi) -> eoiGsis.add(gsi));
     }
 

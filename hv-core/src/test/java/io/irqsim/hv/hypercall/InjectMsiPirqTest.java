@@ -3,16 +3,10 @@ package io.irqsim.hv.hypercall;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.Rig;
 import io.irqsim.hv.domain.Domain;
-import io.irqsim.hv.domain.DomainConfig;
-import io.irqsim.hv.domain.GuestKernel;
 import io.irqsim.hv.domain.Pirq;
-import io.irqsim.hv.domain.Vcpu;
-import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hw.apic.ApicBus;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,35 +21,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class InjectMsiPirqTest {
 
-    private Rig rig;
-    private Domain dom0;
-    private Domain domu;
-    private final List<Integer> events = new ArrayList<>();
-    private final List<Integer> vectors = new ArrayList<>();
+    private final PvhvmGuest guest = PvhvmGuest.boot();
+    private final Rig rig = guest.rig;
+    private final Domain dom0 = guest.dom0;
+    private final Domain domu = guest.domu;
+    private final List<Integer> events = guest.events;
+    private final List<Integer> vectors = guest.vectors;
 
-    @BeforeEach
-    void boot() {
-        rig = Rig.boot(XenConfig.XEN_4_20);
-        dom0 = rig.pvhDom0();
-        domu = rig.xen.createDomain(DomainConfig.hvmGuest("pvhvm", 1, true));
-        Rig.enableVlapic(domu.vcpu(0));
-        domu.setKernel(new GuestKernel() {
-            @Override
-            public void interrupt(final Vcpu vcpu, final int vector) {
-                vectors.add(vector);
-            }
-
-            @Override
-            public void pirqEvent(final Vcpu vcpu, final int pirq) {
-                events.add(pirq);
-            }
-        });
-    }
-
-    /** xen_msi_compose_msg: pirq bits 7:0 in the destination ID, bits 31:8 in address bits 63:40. */
-    private static long pirqAddress(final int pirq) {
-        return ApicBus.MSI_ADDRESS_BASE | (long) (pirq & 0xff) << 12 | (pirq & 0xffff_ff00L) << 32;
-    }
 
     @Test
     void getFreePirqForMsiTakesTheHighestFreePirqAndMarksItAllocated() {
@@ -76,11 +48,11 @@ class InjectMsiPirqTest {
         final int pirq = rig.xen.physdev().getFreePirq(domu, PhysdevOps.MAP_PIRQ_TYPE_MSI);
         assertEquals(0, rig.xen.evtchn().bindPirq(domu, pirq, false));
         assertEquals(Pirq.EMUIRQ_UNBOUND, domu.pirqs().get(pirq).emuirq(), "arch_evtchn_bind_pirq: irq <= 0, no IRQ_PT");
-        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), pirqAddress(pirq), 0x0700));
+        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), PvhvmGuest.pirqAddress(pirq), 0x0700));
         assertEquals(Pirq.EMUIRQ_MSI_EMU, domu.pirqs().get(pirq).emuirq());
         assertEquals(List.of(pirq), events);
         assertTrue(vectors.isEmpty(), "no vLAPIC vector for a pirq MSI");
-        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), pirqAddress(pirq), 0x0700));
+        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), PvhvmGuest.pirqAddress(pirq), 0x0700));
         assertEquals(List.of(pirq, pirq), events);
     }
 
@@ -90,14 +62,14 @@ class InjectMsiPirqTest {
         final PhysdevOps.MapPirq map = new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, 20, -1);
         assertEquals(0, rig.xen.physdev().mapPirq(domu, map));
         // the pirq stands for GSI 20: hvm_inject_msi refuses to take it as an MSI
-        assertEquals(-Errno.EINVAL, rig.xen.dmop().injectMsi(dom0, domu.id(), pirqAddress(map.pirq), 0x0700));
+        assertEquals(-Errno.EINVAL, rig.xen.dmop().injectMsi(dom0, domu.id(), PvhvmGuest.pirqAddress(map.pirq), 0x0700));
         assertTrue(events.isEmpty());
     }
 
     @Test
     void vectorZeroMsiWithNoChannelBoundIsTakenAndDropped() {
         final int pirq = rig.xen.physdev().getFreePirq(domu, PhysdevOps.MAP_PIRQ_TYPE_MSI);
-        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), pirqAddress(pirq), 0x0700));
+        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), PvhvmGuest.pirqAddress(pirq), 0x0700));
         assertEquals(Pirq.EMUIRQ_MSI_EMU, domu.pirqs().get(pirq).emuirq());
         assertTrue(events.isEmpty(), "send_guest_pirq: no port, nothing sent");
     }

@@ -2,16 +2,9 @@ package io.irqsim.hv.hypercall;
 
 import io.irqsim.hv.Rig;
 import io.irqsim.hv.domain.Domain;
-import io.irqsim.hv.domain.DomainConfig;
-import io.irqsim.hv.domain.GuestKernel;
 import io.irqsim.hv.domain.Pirq;
-import io.irqsim.hv.domain.Vcpu;
-import io.irqsim.hv.policy.XenConfig;
-import io.irqsim.hw.apic.ApicBus;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,29 +19,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class InjectMsiSecondPirqTest {
 
-    private Rig rig;
-    private Domain dom0;
-    private Domain domu;
-    private final List<Integer> events = new ArrayList<>();
+    private final PvhvmGuest guest = PvhvmGuest.boot();
+    private final Rig rig = guest.rig;
+    private final Domain dom0 = guest.dom0;
+    private final Domain domu = guest.domu;
+    private final List<Integer> events = guest.events;
+    private final List<Integer> vectors = guest.vectors;
 
-    @BeforeEach
-    void boot() {
-        rig = Rig.boot(XenConfig.XEN_4_20);
-        dom0 = rig.pvhDom0();
-        domu = rig.xen.createDomain(DomainConfig.hvmGuest("pvhvm", 1, true));
-        Rig.enableVlapic(domu.vcpu(0));
-        domu.setKernel(new GuestKernel() {
-            @Override
-            public void pirqEvent(final Vcpu vcpu, final int pirq) {
-                events.add(pirq);
-            }
-        });
-    }
-
-    /** xen_msi_compose_msg: pirq bits 7:0 in the destination ID, bits 31:8 in address bits 63:40. */
-    private static long pirqAddress(final int pirq) {
-        return ApicBus.MSI_ADDRESS_BASE | (long) (pirq & 0xff) << 12 | (pirq & 0xffff_ff00L) << 32;
-    }
 
     @Test
     void aSecondMsiPirqKeepsIrqUnboundAsItsEmuirqAndStillGetsItsEvent() {
@@ -56,13 +33,13 @@ class InjectMsiSecondPirqTest {
         final int b = rig.xen.physdev().getFreePirq(domu, PhysdevOps.MAP_PIRQ_TYPE_MSI);
         assertEquals(0, rig.xen.evtchn().bindPirq(domu, a, false));
         assertEquals(0, rig.xen.evtchn().bindPirq(domu, b, false));
-        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), pirqAddress(a), 0x0700));
-        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), pirqAddress(b), 0x0700));
+        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), PvhvmGuest.pirqAddress(a), 0x0700));
+        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), PvhvmGuest.pirqAddress(b), 0x0700));
         assertEquals(Pirq.EMUIRQ_MSI_EMU, domu.pirqs().get(a).emuirq());
         assertEquals(Pirq.EMUIRQ_UNBOUND, domu.pirqs().get(b).emuirq(), "the IRQ_MSI_EMU slot is a's");
         assertEquals(a, domu.pirqs().emuirqToPirq(Pirq.EMUIRQ_MSI_EMU));
         assertEquals(List.of(a, b), events);
-        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), pirqAddress(b), 0x0700));
+        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), PvhvmGuest.pirqAddress(b), 0x0700));
         assertEquals(List.of(a, b, b), events, "each inject retries the map, fails silently, sends");
     }
 }

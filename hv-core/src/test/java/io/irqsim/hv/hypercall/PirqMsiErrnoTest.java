@@ -3,16 +3,10 @@ package io.irqsim.hv.hypercall;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.Rig;
 import io.irqsim.hv.domain.Domain;
-import io.irqsim.hv.domain.DomainConfig;
-import io.irqsim.hv.domain.GuestKernel;
 import io.irqsim.hv.domain.Pirq;
-import io.irqsim.hv.domain.Vcpu;
-import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hw.apic.ApicBus;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,35 +19,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PirqMsiErrnoTest {
 
-    private Rig rig;
-    private Domain dom0;
-    private Domain domu;
-    private final List<Integer> events = new ArrayList<>();
-    private final List<Integer> vectors = new ArrayList<>();
+    private final PvhvmGuest guest = PvhvmGuest.boot();
+    private final Rig rig = guest.rig;
+    private final Domain dom0 = guest.dom0;
+    private final Domain domu = guest.domu;
+    private final List<Integer> events = guest.events;
+    private final List<Integer> vectors = guest.vectors;
 
-    @BeforeEach
-    void boot() {
-        rig = Rig.boot(XenConfig.XEN_4_20);
-        dom0 = rig.pvhDom0();
-        domu = rig.xen.createDomain(DomainConfig.hvmGuest("pvhvm", 1, true));
-        Rig.enableVlapic(domu.vcpu(0));
-        domu.setKernel(new GuestKernel() {
-            @Override
-            public void interrupt(final Vcpu vcpu, final int vector) {
-                vectors.add(vector);
-            }
-
-            @Override
-            public void pirqEvent(final Vcpu vcpu, final int pirq) {
-                events.add(pirq);
-            }
-        });
-    }
-
-    /** xen_msi_compose_msg: pirq bits 7:0 in the destination ID, bits 31:8 in address bits 63:40. */
-    private static long pirqAddress(final long pirq) {
-        return ApicBus.MSI_ADDRESS_BASE | (pirq & 0xff) << 12 | (pirq & 0xffff_ff00L) << 32;
-    }
 
     @Test
     void getFreePirqForAGsiTakesTheLowestFreePirqFromSixteen() {
@@ -84,7 +56,7 @@ class PirqMsiErrnoTest {
     @Test
     void vectorZeroMsiForAPirqPastTheDomainsPirqsIsEinval() {
         final int nr = domu.pirqs().nrPirqs();
-        assertEquals(-Errno.EINVAL, rig.xen.dmop().injectMsi(dom0, domu.id(), pirqAddress(nr), 0x0700),
+        assertEquals(-Errno.EINVAL, rig.xen.dmop().injectMsi(dom0, domu.id(), PvhvmGuest.pirqAddress(nr), 0x0700),
             "map_domain_emuirq_pirq: pirq >= nr_pirqs");
         assertEquals(List.of(), events);
     }
@@ -102,7 +74,7 @@ class PirqMsiErrnoTest {
     void vectorZeroMsiForAPirqStandingForAGsiIsEinval() {
         final int pirq = 40;
         assertEquals(0, PhysdevOps.mapDomainEmuirqPirq(domu, pirq, 40), "an emulated GSI's pirq");
-        assertEquals(-Errno.EINVAL, rig.xen.dmop().injectMsi(dom0, domu.id(), pirqAddress(pirq), 0x0700));
+        assertEquals(-Errno.EINVAL, rig.xen.dmop().injectMsi(dom0, domu.id(), PvhvmGuest.pirqAddress(pirq), 0x0700));
         assertEquals(List.of(), events);
     }
 }
