@@ -1,6 +1,7 @@
 package io.irqsim.dm.vfiouser;
 
 import io.irqsim.guest.linux.LinuxDomU;
+import io.irqsim.guest.linux.PciIrqMode;
 import io.irqsim.guest.run.ScenarioMachine;
 import io.irqsim.guest.scenario.Scenario;
 import io.irqsim.guest.strategy.Strategies;
@@ -33,19 +34,12 @@ class VfioUserGuestDeviceIoDmaTest {
     @TempDir
     Path dir;
 
-    private VfioUserTestServer server;
-    private VfioUserGuestDevice device;
-    private ScenarioMachine machine;
+    private final PluggedDevice rig = new PluggedDevice();
     private final TestPciDevice pci = new TestPciDevice();
 
     @AfterEach
     void stop() {
-        if (device != null) {
-            device.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        rig.close();
     }
 
     private VfioUserGuestDevice plug() throws Exception {
@@ -54,20 +48,19 @@ class VfioUserGuestDeviceIoDmaTest {
 
     private VfioUserGuestDevice plug(final boolean twin) throws Exception {
         final Path sock = dir.resolve("dev.sock");
-        server = twin ? VfioUserTestServer.startTwin(sock, pci) : VfioUserTestServer.start(sock, pci);
+        final VfioUserTestServer server = twin ? VfioUserTestServer.startTwin(sock, pci)
+            : VfioUserTestServer.start(sock, pci);
         pci.dmaVia(server);
-        machine = ScenarioMachine.boot(Scenario.defaultScenario(), Strategies.byName(Scenario.DEFAULT_STRATEGY));
-        device = VfioUserGuestDevice.plug(machine, "domU", VfioUserClient.connect(sock, 5_000), sock.toString(), 6);
-        return device;
+        return rig.plug(sock, server, null, PciIrqMode.INTX);
     }
 
     private Vcpu cpu() {
-        return machine.guest("domU").cpu();
+        return rig.machine.guest("domU").cpu();
     }
 
     private PciFunction function() {
-        final LinuxDomU g = machine.guest("domU");
-        return machine.deviceModel(g.domain()).bus().function(BDF);
+        final LinuxDomU g = rig.machine.guest("domU");
+        return rig.machine.deviceModel(g.domain()).bus().function(BDF);
     }
 
     @Test
@@ -140,13 +133,13 @@ class VfioUserGuestDeviceIoDmaTest {
         cpu().mmioWrite(bar0 + TestPciDevice.REG_DMA_GO, 4, TestPciDevice.DMA_GO_THEN_IRQ);
         d.deliver(1, 5_000);
         assertEquals(1, d.eois());
-        assertEquals(1, machine.guest("domU").boundDriver(BDF).handled());
+        assertEquals(1, rig.machine.guest("domU").boundDriver(BDF).handled());
         assertEquals(List.of(TestPciDevice.DMA_OK), pci.dmaStatuses());
         final byte[] b = new byte[1];
         d.dmaRam().read(at + 31, b, 0, 1);
         assertEquals(TestPciDevice.dmaPattern(31, 1), b[0]);
-        device.close();
-        device = null;
+        rig.device.close();
+        rig.device = null;
         assertEquals(2, pci.dmaUnmaps());
         assertTrue(pci.dmaMaps().isEmpty());
     }
@@ -154,14 +147,14 @@ class VfioUserGuestDeviceIoDmaTest {
     @Test
     void withTwinSocketDmaAfterTheInterruptComesOnTheCommandSocketWhileTheRunWaits() throws Exception {
         final VfioUserGuestDevice d = plug(true);
-        assertTrue(server.hasCommandSocket());
+        assertTrue(rig.server.hasCommandSocket());
         final long bar0 = function().barAddress(0);
         final long at = d.dmaRam().base() + 0x3000;
         cpu().mmioWrite(bar0 + TestPciDevice.REG_DMA_ADDR, 8, at);
         cpu().mmioWrite(bar0 + TestPciDevice.REG_DMA_LEN, 4, 8);
         cpu().mmioWrite(bar0 + TestPciDevice.REG_DMA_GO, 4, TestPciDevice.DMA_GO_THEN_IRQ);
         d.deliver(1, 5_000);
-        assertEquals(1, machine.guest("domU").boundDriver(BDF).handled());
+        assertEquals(1, rig.machine.guest("domU").boundDriver(BDF).handled());
         assertEquals(List.of(TestPciDevice.DMA_OK), pci.dmaStatuses());
         final byte[] b = new byte[1];
         d.dmaRam().read(at + 7, b, 0, 1);
@@ -172,32 +165,32 @@ class VfioUserGuestDeviceIoDmaTest {
     void theSampleDriverBindsDeadBeefArmsBar0WithOneEightByteWriteAndHandlesItsIntx() throws Exception {
         final SampleServerLikeDevice sample = new SampleServerLikeDevice();
         final Path sock = dir.resolve("sample.sock");
-        server = VfioUserTestServer.start(sock, sample);
-        machine = ScenarioMachine.boot(Scenario.defaultScenario(), Strategies.byName(Scenario.DEFAULT_STRATEGY));
+        rig.server = VfioUserTestServer.start(sock, sample);
+        rig.machine = ScenarioMachine.boot(Scenario.defaultScenario(), Strategies.byName(Scenario.DEFAULT_STRATEGY));
         final long before = System.currentTimeMillis() / 1000;
-        device = VfioUserGuestDevice.plug(machine, "domU", VfioUserClient.connect(sock, 5_000), sock.toString(), 6);
+        rig.device = VfioUserGuestDevice.plug(rig.machine, "domU", VfioUserClient.connect(sock, 5_000), sock.toString(), 6);
         final long after = System.currentTimeMillis() / 1000;
         final io.irqsim.guest.linux.LibvfioUserSampleDriver drv =
-            (io.irqsim.guest.linux.LibvfioUserSampleDriver) machine.guest("domU").boundDriver(BDF);
-        assertEquals(device.ioPorts()[0], drv.port());
+            (io.irqsim.guest.linux.LibvfioUserSampleDriver) rig.machine.guest("domU").boundDriver(BDF);
+        assertEquals(rig.device.ioPorts()[0], drv.port());
         assertEquals(drv.armedFor(), sample.bar0(), "the Unix time the probe wrote reached BAR0 whole");
         assertTrue(sample.bar0() >= before + 1 && sample.bar0() <= after + 1, "one second ahead");
         assertEquals(0, sample.badAccesses());
         assertEquals(40, drv.irq());
-        device.deliver(1, 5_000);
+        rig.device.deliver(1, 5_000);
         assertEquals(1, drv.handled());
-        assertEquals(1, device.eois());
+        assertEquals(1, rig.device.eois());
         // an x86-sized access is what bar0_access refuses: the guest reads all ones and goes on
         assertEquals(0xFFFF_FFFFL, cpu().portRead(drv.port(), 4));
         assertEquals(1, sample.badAccesses());
-        assertEquals(1, device.accessErrors());
+        assertEquals(1, rig.device.accessErrors());
     }
 
     @Test
     void aBarThatIsNotAPowerOfTwoFailsThePlugCleanlyAndLeavesNothingMapped() throws Exception {
         final Path sock = dir.resolve("odd.sock");
         // libvfio-user's sample before the one-line fix: BAR1 of 0x3000 bytes
-        server = VfioUserTestServer.start(sock, (h, p, fds) -> {
+        rig.server = VfioUserTestServer.start(sock, (h, p, fds) -> {
             final VfioUserTestServer.Reply r = pci.handle(h, p, fds);
             if (h.command() == VfioUser.CMD_DEVICE_GET_REGION_INFO && java.nio.ByteBuffer.wrap(p)
                 .order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(8) == TestPciDevice.IO_BAR) {
@@ -205,20 +198,20 @@ class VfioUserGuestDeviceIoDmaTest {
             }
             return r;
         });
-        machine = ScenarioMachine.boot(Scenario.defaultScenario(), Strategies.byName(Scenario.DEFAULT_STRATEGY));
+        rig.machine = ScenarioMachine.boot(Scenario.defaultScenario(), Strategies.byName(Scenario.DEFAULT_STRATEGY));
         final long fdsBefore = FdCount.open();
         try (VfioUserClient c = VfioUserClient.connect(sock, 5_000)) {
             final java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                () -> VfioUserGuestDevice.plug(machine, "domU", c, sock.toString(), 6));
+                () -> VfioUserGuestDevice.plug(rig.machine, "domU", c, sock.toString(), 6));
             assertEquals("the server's BAR1 is 0x3000 bytes, not a power of two as a PCI BAR is", e.getMessage());
         }
-        final LinuxDomU g = machine.guest("domU");
+        final LinuxDomU g = rig.machine.guest("domU");
         // BAR0 (memory) had been mapped before BAR1 failed: it is gone again
         assertEquals(null, g.cpu().bus().deviceAt(io.irqsim.guest.toolstack.DeviceModel.GUEST_MMIO_BASE + 6 * 0x10000));
-        assertEquals(null, machine.deviceModel(g.domain()).bus().function(BDF));
+        assertEquals(null, rig.machine.deviceModel(g.domain()).bus().function(BDF));
         assertEquals(null, g.boundDriver(BDF));
-        server.close();
-        server = null;
+        rig.server.close();
+        rig.server = null;
         assertTrue(FdCount.open() <= fdsBefore, "the INTx eventfd was closed");
     }
 }

@@ -1,10 +1,6 @@
 package io.irqsim.dm.vfiouser;
 
 import io.irqsim.guest.linux.PciIrqMode;
-import io.irqsim.guest.run.ScenarioMachine;
-import io.irqsim.guest.scenario.ScenarioLoader;
-import io.irqsim.guest.scenario.Scenario;
-import io.irqsim.guest.strategy.Strategies;
 import io.irqsim.hw.pci.Bdf;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,28 +29,16 @@ class VfioUserMsiMaskTest {
     @TempDir
     Path dir;
 
-    private VfioUserTestServer server;
-    private VfioUserGuestDevice device;
-    private ScenarioMachine machine;
+    private final PluggedDevice rig = new PluggedDevice();
 
     @AfterEach
     void stop() {
-        if (device != null) {
-            device.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        rig.close();
     }
 
     private VfioUserGuestDevice plug(final TestPciDevice pci) throws IOException {
         final Path sock = dir.resolve("dev.sock");
-        server = VfioUserTestServer.start(sock, pci);
-        final ScenarioMachine m = machine = ScenarioMachine.boot(ScenarioLoader.parse("guests: [{name: domU, hvmPirq: false}]\n",
-            "msi.yaml", Strategies.names()), Strategies.byName(Scenario.DEFAULT_STRATEGY));
-        device = VfioUserGuestDevice.plug(m, "domU", VfioUserClient.connect(sock, 5_000), sock.toString(), 6,
-            PciIrqMode.MSI);
-        return device;
+        return rig.plug(sock, VfioUserTestServer.start(sock, pci), PluggedDevice.NO_PIRQS, PciIrqMode.MSI);
     }
 
     @Test
@@ -80,6 +64,6 @@ class VfioUserMsiMaskTest {
         assertEquals(0, f.configRead(PENDING, 4));
         d.msi().deliver(1, 5_000);
         assertEquals(1, d.msi().injected());
-        assertEquals(1, machine.guest("domU").driver(new Bdf(0, 6, 0)).handled());
+        assertEquals(1, rig.machine.guest("domU").driver(new Bdf(0, 6, 0)).handled());
     }
 }

@@ -1,10 +1,6 @@
 package io.irqsim.dm.vfiouser;
 
 import io.irqsim.guest.linux.PciIrqMode;
-import io.irqsim.guest.run.ScenarioMachine;
-import io.irqsim.guest.scenario.Scenario;
-import io.irqsim.guest.scenario.ScenarioLoader;
-import io.irqsim.guest.strategy.Strategies;
 import io.irqsim.hw.pci.Bdf;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,32 +27,20 @@ class VfioUserMsixPbaTest {
     @TempDir
     Path dir;
 
-    private VfioUserTestServer server;
-    private VfioUserGuestDevice device;
-    private ScenarioMachine machine;
+    private final PluggedDevice rig = new PluggedDevice();
 
     @AfterEach
     void stop() {
-        if (device != null) {
-            device.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        rig.close();
     }
 
     private VfioUserGuestDevice plug(final TestPciDevice pci) throws IOException {
         final Path sock = dir.resolve("dev.sock");
-        server = VfioUserTestServer.start(sock, pci);
-        machine = ScenarioMachine.boot(ScenarioLoader.parse("guests: [{name: domU, hvmPirq: false}]\n", "msix.yaml",
-            Strategies.names()), Strategies.byName(Scenario.DEFAULT_STRATEGY));
-        device = VfioUserGuestDevice.plug(machine, "domU", VfioUserClient.connect(sock, 5_000), sock.toString(), 6,
-            PciIrqMode.MSIX);
-        return device;
+        return rig.plug(sock, VfioUserTestServer.start(sock, pci), PluggedDevice.NO_PIRQS, PciIrqMode.MSIX);
     }
 
     private long entry0() {
-        return machine.guest("domU").irqs().byIrq(machine.guest("domU").driver(new Bdf(0, 6, 0)).irq()).msixEntry();
+        return rig.machine.guest("domU").irqs().byIrq(rig.machine.guest("domU").driver(new Bdf(0, 6, 0)).irq()).msixEntry();
     }
 
     @Test
@@ -65,7 +49,7 @@ class VfioUserMsixPbaTest {
         final VfioUserGuestDevice d = plug(pci);
         final long entry = entry0();
         final long pba = entry - TestPciDevice.MSIX_TABLE + TestPciDevice.MSIX_PBA;
-        final var cpu = machine.guest("domU").cpu();
+        final var cpu = rig.machine.guest("domU").cpu();
         cpu.mmioWrite(pba, 4, DEVICE_WORD);             // the PBA region is disabled: the device's memory
         assertEquals(DEVICE_WORD, cpu.mmioRead(pba, 4));
         cpu.mmioWrite(entry + 12, 4, 1);                // the guest masks vector 0

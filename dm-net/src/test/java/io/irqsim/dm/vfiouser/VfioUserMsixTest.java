@@ -3,10 +3,6 @@ package io.irqsim.dm.vfiouser;
 import io.irqsim.guest.linux.LinuxIrq;
 import io.irqsim.guest.linux.NicTestDriver;
 import io.irqsim.guest.linux.PciIrqMode;
-import io.irqsim.guest.run.ScenarioMachine;
-import io.irqsim.guest.scenario.Scenario;
-import io.irqsim.guest.scenario.ScenarioLoader;
-import io.irqsim.guest.strategy.Strategies;
 import io.irqsim.hw.pci.Bdf;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,24 +31,17 @@ class VfioUserMsixTest {
     @TempDir
     Path dir;
 
-    private VfioUserTestServer server;
-    private VfioUserGuestDevice device;
-    private ScenarioMachine machine;
+    private final PluggedDevice rig = new PluggedDevice();
     private final AtomicInteger tableWritesAtServer = new AtomicInteger();
 
     @AfterEach
     void stop() {
-        if (device != null) {
-            device.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        rig.close();
     }
 
     private VfioUserGuestDevice plug(final TestPciDevice pci, final String guestYaml) throws IOException {
         final Path sock = dir.resolve("dev.sock");
-        server = VfioUserTestServer.start(sock, (h, p, fds) -> {
+        final VfioUserTestServer server = VfioUserTestServer.start(sock, (h, p, fds) -> {
             if (h.command() == VfioUser.CMD_REGION_WRITE && p.length >= 16) {
                 final ByteBuffer b = ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN);
                 if (b.getInt(8) == VfioUser.REGION_BAR0 && b.getLong(0) >= TestPciDevice.MSIX_TABLE) {
@@ -61,17 +50,13 @@ class VfioUserMsixTest {
             }
             return pci.handle(h, p, fds);
         });
-        machine = ScenarioMachine.boot(ScenarioLoader.parse(guestYaml, "msix.yaml", Strategies.names()),
-            Strategies.byName(Scenario.DEFAULT_STRATEGY));
-        device = VfioUserGuestDevice.plug(machine, "domU", VfioUserClient.connect(sock, 5_000), sock.toString(), 6,
-            PciIrqMode.MSIX);
-        return device;
+        return rig.plug(sock, server, guestYaml, PciIrqMode.MSIX);
     }
 
-    private static final String NO_PIRQS = "guests: [{name: domU, hvmPirq: false}]\n";
+    private static final String NO_PIRQS = PluggedDevice.NO_PIRQS;
 
     private long entry0() {
-        return machine.guest("domU").irqs().byIrq(machine.guest("domU").driver(new Bdf(0, 6, 0)).irq()).msixEntry();
+        return rig.machine.guest("domU").irqs().byIrq(rig.machine.guest("domU").driver(new Bdf(0, 6, 0)).irq()).msixEntry();
     }
 
     @Test
@@ -85,13 +70,13 @@ class VfioUserMsixTest {
         assertEquals(2, pci.msixEventfdSets());
         assertTrue(pci.hasMsixEventfd(0));
         assertFalse(pci.hasMsixEventfd(1));
-        final NicTestDriver drv = machine.guest("domU").driver(new Bdf(0, 6, 0));
-        final LinuxIrq irq = machine.guest("domU").irqs().byIrq(drv.irq());
+        final NicTestDriver drv = rig.machine.guest("domU").driver(new Bdf(0, 6, 0));
+        final LinuxIrq irq = rig.machine.guest("domU").irqs().byIrq(drv.irq());
         assertTrue(irq.isMsi());
         // the entry as the guest reads it back: the APIC window, its vector, unmasked
-        assertEquals(0xFEE0_0000L, machine.guest("domU").cpu().mmioRead(entry0(), 4));
-        assertEquals(irq.vector(), machine.guest("domU").cpu().mmioRead(entry0() + 8, 4));
-        assertEquals(0, machine.guest("domU").cpu().mmioRead(entry0() + 12, 4));
+        assertEquals(0xFEE0_0000L, rig.machine.guest("domU").cpu().mmioRead(entry0(), 4));
+        assertEquals(irq.vector(), rig.machine.guest("domU").cpu().mmioRead(entry0() + 8, 4));
+        assertEquals(0, rig.machine.guest("domU").cpu().mmioRead(entry0() + 12, 4));
         pci.fire();
         d.deliver(1, 5_000);
         assertEquals(1, d.msix().injected());
@@ -107,17 +92,17 @@ class VfioUserMsixTest {
         final VfioUserGuestDevice d = plug(pci, NO_PIRQS);
         final long entry = entry0();
         final long pba = entry - TestPciDevice.MSIX_TABLE + TestPciDevice.MSIX_PBA;
-        machine.guest("domU").cpu().mmioWrite(entry + 12, 4, 1);       // the guest masks vector 0
+        rig.machine.guest("domU").cpu().mmioWrite(entry + 12, 4, 1);       // the guest masks vector 0
         pci.fire();
         final IOException e = assertThrows(IOException.class, () -> d.deliver(1, 50));
         assertTrue(e.getMessage().endsWith("vector 0 is pending in the PBA: the guest keeps it masked)"), e.getMessage());
-        assertEquals(1, machine.guest("domU").cpu().mmioRead(pba, 4));
+        assertEquals(1, rig.machine.guest("domU").cpu().mmioRead(pba, 4));
         assertEquals(0, d.msix().injected());
-        machine.guest("domU").cpu().mmioWrite(entry + 12, 4, 0);       // unmask: msix_handle_mask_update
-        assertEquals(0, machine.guest("domU").cpu().mmioRead(pba, 4));
+        rig.machine.guest("domU").cpu().mmioWrite(entry + 12, 4, 0);       // unmask: msix_handle_mask_update
+        assertEquals(0, rig.machine.guest("domU").cpu().mmioRead(pba, 4));
         d.deliver(1, 5_000);
         assertEquals(1, d.msix().injected());
-        assertEquals(1, machine.guest("domU").driver(new Bdf(0, 6, 0)).handled());
+        assertEquals(1, rig.machine.guest("domU").driver(new Bdf(0, 6, 0)).handled());
     }
 
     @Test
@@ -146,14 +131,14 @@ class VfioUserMsixTest {
     void msixInAGuestWithHvmPirqsCarriesThePirqNeverMaskedAndArrivesAsItsEvent() throws Exception {
         final TestPciDevice pci = TestPciDevice.withMsix();
         final VfioUserGuestDevice d = plug(pci, "guests: [{name: domU, hvmPirq: true}]\n");
-        final NicTestDriver drv = machine.guest("domU").driver(new Bdf(0, 6, 0));
-        final LinuxIrq irq = machine.guest("domU").irqs().byIrq(drv.irq());
+        final NicTestDriver drv = rig.machine.guest("domU").driver(new Bdf(0, 6, 0));
+        final LinuxIrq irq = rig.machine.guest("domU").irqs().byIrq(drv.irq());
         final long entry = entry0();
         // xen_msi_compose_msg in the entry: the pirq in the destination ID bits, data vector 0 (ExtINT)
-        assertEquals(0xFEE0_0000L | (irq.pirq() & 0xff) << 12, machine.guest("domU").cpu().mmioRead(entry, 4));
-        assertEquals(0x0700, machine.guest("domU").cpu().mmioRead(entry + 8, 4));
+        assertEquals(0xFEE0_0000L | (irq.pirq() & 0xff) << 12, rig.machine.guest("domU").cpu().mmioRead(entry, 4));
+        assertEquals(0x0700, rig.machine.guest("domU").cpu().mmioRead(entry + 8, 4));
         // pci_msi_ignore_mask: the guest never wrote the mask bits; the reset mask is still there
-        assertEquals(1, machine.guest("domU").cpu().mmioRead(entry + 12, 4));
+        assertEquals(1, rig.machine.guest("domU").cpu().mmioRead(entry + 12, 4));
         // only vfio_msix_enable's set-up of vector 0: no unmask ever came
         assertEquals(1, pci.msixEventfdSets());
         pci.fire();
