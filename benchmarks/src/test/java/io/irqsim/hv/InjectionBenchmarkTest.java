@@ -44,14 +44,20 @@ class InjectionBenchmarkTest {
         }
     }
 
-    @Test
-    void everyEmulatedAssertCallPutsTheVectorInIrrAndTheEoiClearsRemoteIrr() {
-        final InjectionBenchmark b = new InjectionBenchmark();
+    /** @return the one-level assert benchmark's state, booted, trace off, at the start of an iteration */
+    private static InjectionBenchmark.PendingInIrr emulatedAssertState() {
         final InjectionBenchmark.PendingInIrr s = new InjectionBenchmark.PendingInIrr();
         s.trace = "off";
         s.setup();
+        s.startIteration();
+        return s;
+    }
+
+    @Test
+    void everyEmulatedAssertCallPutsTheVectorInIrrAndTheEoiClearsRemoteIrr() {
+        final InjectionBenchmark b = new InjectionBenchmark();
+        final InjectionBenchmark.PendingInIrr s = emulatedAssertState();
         try {
-            s.startIteration();
             final int pin = HvmIrq.pciIntxGsi(BenchMachine.GUEST_SLOT, 0) - s.vioapic.gsiBase();
             final long accepted = s.vlapic.acceptedCount();
             final long eois = s.vlapic.eoiCount();
@@ -73,11 +79,8 @@ class InjectionBenchmarkTest {
     @Test
     void emulatedAssertWithoutCompletionFailsTheIterationCheck() {
         final InjectionBenchmark b = new InjectionBenchmark();
-        final InjectionBenchmark.PendingInIrr s = new InjectionBenchmark.PendingInIrr();
-        s.trace = "off";
-        s.setup();
+        final InjectionBenchmark.PendingInIrr s = emulatedAssertState();
         try {
-            s.startIteration();
             assertEquals(BenchMachine.GUEST_VECTOR, b.assertToIrr(s));
             s.vlapic.acknowledge(); // the vector leaves IRR before the completion looks
             s.complete();

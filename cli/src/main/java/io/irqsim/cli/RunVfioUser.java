@@ -178,19 +178,10 @@ final class RunVfioUser implements AutoCloseable {
             final VfioUserGuestDevice d = e.device;
             final PciDriver drv = d == null || machine == null || machine.guest(e.guest) == null ? null
                 : machine.guest(e.guest).boundDriver(bdf);
-            final String irq = d == null || (d.msi() == null && d.msix() == null) ? "INTx"
-                : d.msi() != null ? "MSI" : "MSI-X";
-            final long asserted = d == null ? 0 : d.msi() != null ? d.msi().injected()
-                : d.msix() != null ? d.msix().injected() : d.asserts();
-            final long eoid = d == null ? 0 : d.msi() != null ? d.msi().eois()
-                : d.msix() != null ? d.msix().eois() : d.eois();
-            final int vector = d == null ? -1 : d.msi() != null ? d.msi().lastVector()
-                : d.msix() != null ? d.msix().lastVector() : -1;
-            final int pirq = d == null ? -1 : d.msi() != null ? d.msi().lastPirq()
-                : d.msix() != null ? d.msix().lastPirq() : -1;
             out.add(new VfioUserOutcome(e.path, "unix:" + e.spec.socketPath(), e.guest, bdf,
                 d == null ? 0 : d.function().vendorId(), d == null ? 0 : d.function().deviceId(),
-                d == null ? -1 : d.gsi(), irq, vector, pirq, e.waited, asserted, eoid,
+                d == null ? -1 : d.gsi(), d == null ? "INTx" : d.irqName(), d == null ? -1 : d.lastVector(),
+                d == null ? -1 : d.lastPirq(), e.waited, d == null ? 0 : d.raised(), d == null ? 0 : d.completed(),
                 drv == null ? 0 : drv.handled(), dma(d, e.guest), e.failure == null && d != null,
                 e.failure != null ? e.failure : d == null ? "not plugged (the machine did not boot)" : null));
         }

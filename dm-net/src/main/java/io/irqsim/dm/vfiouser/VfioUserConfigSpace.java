@@ -192,28 +192,8 @@ public final class VfioUserConfigSpace extends PciFunction {
     }
 
     /**
-     * Reads the server's config space and builds the guest's view of it, with the memory BARs of
-     * {@code id} declared (not yet placed).
-     *
-     * @param vfio a connected client
-     * @param bdf the guest address
-     * @param name for diagnostics
-     * @param id the identity {@link VfioUserBridge#identity} read
-     * @return the function
-     * @throws IOException if the server refuses the read or the identity is not a valid header
-     */
-    public static VfioUserConfigSpace create(final VfioUserClient vfio, final Bdf bdf, final String name,
-                                             final Msg.RegisterPci id) throws IOException {
-        final long[] sizes = new long[Msg.BARS];
-        for (int i = 0; i < Msg.BARS; i++) {
-            sizes[i] = id.barSizes().get(i);
-        }
-        return create(vfio, bdf, name, id, new VfioUserBars(sizes, new boolean[Msg.BARS], 0));
-    }
-
-    /**
-     * As {@link #create(VfioUserClient, Bdf, String, Msg.RegisterPci)}, with each BAR declared of the
-     * kind (memory or I/O) and size {@code bars} read (not yet placed).
+     * Reads the server's config space and builds the guest's view of it, with each BAR declared of
+     * the kind (memory or I/O) and size {@code bars} read (not yet placed).
      *
      * @param vfio a connected client
      * @param bdf the guest address

@@ -53,8 +53,6 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     /** Virtual time one interrupt may take to reach its EOI before the run calls it lost. */
     static final long EOI_WINDOW_NS = 2_000_000L;
     private static final long STEP_NS = 10_000L;
-    /** The shared DMA window's size (64 KiB, just above the guest RAM window). */
-    static final long SHARED_DMA_SIZE = VfioUserDmaWindows.SHARED_DMA_SIZE;
 
     private final ScenarioMachine machine;
     private final Domain guest;
@@ -323,7 +321,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         }
         final Hypervisor xen = machine.xen();
         while (eois < count) {
-            if (!(dma == null ? intx.await(timeoutMillis) > 0 : dma.awaitInterrupt(intx, timeoutMillis))) {
+            if (!dma.awaitInterrupt(intx, timeoutMillis)) {
                 throw new IOException(String.format("%s: no interrupt from the server within %d ms (%d of %d EOId)",
                     socket, timeoutMillis, eois, count));
             }
@@ -451,6 +449,31 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     /** @return the guest's config space of the function */
     public VfioUserConfigSpace config() {
         return config;
+    }
+
+    /** @return what the guest's driver uses: {@code INTx}, {@code MSI} or {@code MSI-X} */
+    public String irqName() {
+        return msi != null ? "MSI" : msix != null ? "MSI-X" : "INTx";
+    }
+
+    /** @return INTx assertions, or MSI / MSI-X messages injected ({@code XEN_DMOP_inject_msi}) */
+    public long raised() {
+        return msi != null ? msi.injected() : msix != null ? msix.injected() : asserts;
+    }
+
+    /** @return of those, the ones the guest EOId (MSI-X: finished) */
+    public long completed() {
+        return msi != null ? msi.eois() : msix != null ? msix.eois() : eois;
+    }
+
+    /** @return the guest vector of the last MSI / MSI-X message injected, -1 for none (and for INTx) */
+    public int lastVector() {
+        return msi != null ? msi.lastVector() : msix != null ? msix.lastVector() : -1;
+    }
+
+    /** @return the pirq of the last message taken as an event ({@code XENFEAT_hvm_pirqs}), -1 for none */
+    public int lastPirq() {
+        return msi != null ? msi.lastPirq() : msix != null ? msix.lastPirq() : -1;
     }
 
     /** @return the MSI side, or null when the guest's driver uses INTx */

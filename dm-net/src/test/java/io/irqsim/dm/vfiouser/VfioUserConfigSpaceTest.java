@@ -58,7 +58,7 @@ class VfioUserConfigSpaceTest {
         });
         client = VfioUserClient.connect(sock, 5_000);
         final VfioUserConfigSpace f = VfioUserConfigSpace.create(client, new Bdf(0, 6, 0), "t",
-            VfioUserBridge.identity(client, 6));
+            VfioUserBridge.identity(client, 6), VfioUserBars.read(client, client.deviceInfo().numRegions()));
         synchronized (configAccesses) {
             configAccesses.clear();
         }

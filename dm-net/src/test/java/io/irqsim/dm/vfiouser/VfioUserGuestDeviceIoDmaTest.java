@@ -124,7 +124,7 @@ class VfioUserGuestDeviceIoDmaTest {
         assertEquals(2, maps.size());
         assertEquals(List.of(d.dmaRam().base(), d.dmaRam().size(), 3L, 0L),
             List.of(maps.get(0)[0], maps.get(0)[1], maps.get(0)[2], maps.get(0)[3]));
-        assertEquals(List.of(d.dmaRam().base() + d.dmaRam().size(), VfioUserGuestDevice.SHARED_DMA_SIZE, 7L, 1L),
+        assertEquals(List.of(d.dmaRam().base() + d.dmaRam().size(), VfioUserDmaWindows.SHARED_DMA_SIZE, 7L, 1L),
             List.of(maps.get(1)[0], maps.get(1)[1], maps.get(1)[2], maps.get(1)[3]));
         final long bar0 = function().barAddress(0);
         final long at = d.dmaRam().base() + 0x10;
