@@ -53,6 +53,15 @@ public final class WorkQueue {
         if (draining || head == null) {
             return 0;
         }
+        return drainQueued();
+    }
+
+    /**
+     * The loop of {@link #drain}, out of line: most calls find the queue empty (a trapped
+     * register write that schedules nothing), and a small {@code drain} is inlined into every
+     * caller while this one is compiled once, on its own.
+     */
+    private long drainQueued() {
         draining = true;
         long n = 0;
         try {
