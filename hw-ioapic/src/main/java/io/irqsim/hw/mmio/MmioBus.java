@@ -400,7 +400,10 @@ public final class MmioBus {
         sites = ns;
         final Window[] nw = new Window[n];
         for (int i = 0; i < n; i++) {
-            nw[i] = new Window(nb[i], nl[i] - nb[i] + 1, na[i], nt[i], np[i], ns[i]);
+            final long length = nl[i] - nb[i] + 1;
+            // a window past FAST_WINDOW_MAX (or the whole 2^64 space, length 0) takes the general path
+            final boolean fast = length > 0 && length <= FAST_WINDOW_MAX;
+            nw[i] = new Window(nb[i], length, fast ? na[i] : 0, nt[i], np[i], ns[i]);
         }
         windows = nw;
         setHit0(Window.NONE);
@@ -411,6 +414,12 @@ public final class MmioBus {
      * One mapping's decode for the fast path: where it starts, how long it is, the access sizes
      * its device takes, and whom an access goes to. Immutable; a remap builds new ones.
      */
+    /**
+     * The longest window the fast path decodes (2^62 bytes): its offset test is then two signed
+     * compares. A longer mapping (no real device has one) is decoded by the general path.
+     */
+    static final long FAST_WINDOW_MAX = 1L << 62;
+
     private static final class Window {
         /** Matches nothing (length 0, no size accepted). */
         static final Window NONE = new Window(0, 0, 0, null, null, 0);
@@ -443,9 +452,10 @@ public final class MmioBus {
                             final int size) {
             return (accepted & MmioDevice.sizeBit(size)) != 0
                 && ((address | off) & (size - 1)) == 0
-                // off < length <= Long.MAX_VALUE, so off + size cannot wrap
-                && Long.compareUnsigned(off, length) < 0
-                && Long.compareUnsigned(off + size, length) <= 0;
+                // a fast window is at most FAST_WINDOW_MAX long (rebuild), so off and length - size
+                // are both in signed range: two signed compares, no unsigned three-way compare
+                && off >= 0
+                && off <= length - size;
         }
     }
 

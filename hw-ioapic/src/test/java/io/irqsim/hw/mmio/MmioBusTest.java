@@ -416,6 +416,37 @@ class MmioBusTest {
         assertEquals(15, a.accesses());
     }
 
+    // MmioBus hit cache: a window of FAST_WINDOW_MAX bytes is served from the cache to its last
+    // dword; a longer one (here one dword longer) is decoded by the general path on every access,
+    // with the same answers at its first and last dword and one past its end
+    @Test
+    void aWindowPastTheFastLimitIsDecodedByTheGeneralPathWithTheSameAnswers() {
+        final long max = MmioBus.FAST_WINDOW_MAX;
+        final Probe fast = new Probe("fast", MmioDevice.ACCESS_4);
+        bus.map(0, max, fast);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(bus.write(max - 4, 4, i));
+            assertTrue(bus.write(0, 4, i));
+        }
+        assertEquals(1, bus.searches(), "a window of exactly the limit is cached");
+        assertFalse(bus.write(max, 4, 1), "one past its end");
+        assertFalse(bus.write(max - 2, 4, 1), "straddles its end");
+
+        final MmioBus other = new MmioBus(trace);
+        final Probe huge = new Probe("huge", MmioDevice.ACCESS_4);
+        other.map(0, max + 4, huge);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(other.write(max, 4, i), "last dword of the longer window");
+            assertTrue(other.write(0, 4, i));
+        }
+        assertEquals(6, other.searches(), "every access of the longer window is searched");
+        assertEquals(6, huge.writes.size());
+        assertEquals(max, huge.writes.get(0)[0]);
+        assertFalse(other.write(max + 4, 4, 1), "one past its end");
+        assertFalse(other.write(max + 2, 4, 1), "straddles its end");
+        assertEquals(6, huge.writes.size());
+    }
+
     // MmioBus hit cache: a CPU alternating between two windows (Xen's LAPIC EOI, then the IO-APIC
     // EOI register) searches once per window, however long it alternates; a third window evicts
     // the older of the two
