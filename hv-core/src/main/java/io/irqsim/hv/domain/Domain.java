@@ -36,6 +36,8 @@ public final class Domain {
     private final DomainHost host;
     private final List<Vcpu> vcpus = new ArrayList<>();
     private final List<IoApic> vioapics = new ArrayList<>();
+    /** The vIO-APIC of each guest GSI (null where none has a pin), rebuilt when one is added. */
+    private IoApic[] vioapicByGsi = new IoApic[0];
     private final List<Long> vioapicAddresses = new ArrayList<>();
     private final ApicBus apicBus;
     private final IrqCaps irqCaps = new IrqCaps();
@@ -97,6 +99,7 @@ public final class Domain {
      */
     public void addVioapic(final IoApic vioapic, final long address) {
         vioapics.add(vioapic);
+        vioapicByGsi = IoApic.byGsi(vioapics);
         vioapicAddresses.add(address);
         apicBus.addEoiListener(vioapic);
         mapEmulated(address, io.irqsim.hw.ioapic.IoApicRegisters.WINDOW_SIZE, vioapic);
@@ -227,13 +230,8 @@ public final class Domain {
      * @return the vIO-APIC with a pin for it, or {@code null}
      */
     public IoApic vioapicForGsi(final int gsi) {
-        for (int i = 0; i < vioapics.size(); i++) {
-            final IoApic io = vioapics.get(i);
-            if (io.handlesGsi(gsi)) {
-                return io;
-            }
-        }
-        return null;
+        final IoApic[] byGsi = vioapicByGsi;
+        return gsi >= 0 && gsi < byGsi.length ? byGsi[gsi] : null;
     }
 
     /** @return the domain's APIC bus (HVM-type), or {@code null} */

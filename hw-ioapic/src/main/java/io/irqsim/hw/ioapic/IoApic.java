@@ -8,6 +8,7 @@ import io.irqsim.hw.time.VirtualClock;
 import io.irqsim.hw.trace.HwEvent;
 import io.irqsim.hw.trace.HwTrace;
 import io.irqsim.hw.trace.TraceSwitch;
+import java.util.List;
 
 import static io.irqsim.hw.ioapic.IoApicRegisters.ID_MASK;
 import static io.irqsim.hw.ioapic.IoApicRegisters.ID_SHIFT;
@@ -473,6 +474,30 @@ public final class IoApic implements MmioDevice, EoiListener {
      * @param gsi a global system interrupt
      * @return whether this IO-APIC has a pin for it
      */
+    /**
+     * A GSI-indexed table of IO-APICs: entry {@code g} is the one with a pin for GSI {@code g},
+     * {@code null} where none has. Built once per added IO-APIC so that a lookup on an interrupt
+     * path is one array load rather than a scan of the list.
+     *
+     * @param ioapics IO-APICs with disjoint GSI ranges
+     * @return the table, as long as the highest GSI + 1
+     */
+    public static IoApic[] byGsi(final List<IoApic> ioapics) {
+        int n = 0;
+        for (final IoApic io : ioapics) {
+            n = Math.max(n, io.gsiBase + io.rte.length);
+        }
+        final IoApic[] table = new IoApic[n];
+        for (final IoApic io : ioapics) {
+            for (int pin = 0; pin < io.rte.length; pin++) {
+                if (table[io.gsiBase + pin] == null) {
+                    table[io.gsiBase + pin] = io;
+                }
+            }
+        }
+        return table;
+    }
+
     public boolean handlesGsi(final int gsi) {
         return gsi >= gsiBase && gsi < gsiBase + rte.length;
     }

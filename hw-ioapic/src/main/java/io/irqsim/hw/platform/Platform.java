@@ -47,6 +47,8 @@ public final class Platform {
     private final List<LocalApic> lapics = new ArrayList<>();
     private final List<MmioBus> cpuBuses = new ArrayList<>();
     private final List<IoApic> ioapics = new ArrayList<>();
+    /** The IO-APIC of each GSI (null where none has a pin): asked on every hardware-domain unmask. */
+    private IoApic[] ioapicByGsi = new IoApic[0];
     private final List<Long> ioapicAddresses = new ArrayList<>();
     private final IrqWire[] wires;
     private final IrqWire[] isaWires = new IrqWire[16];
@@ -130,6 +132,7 @@ public final class Platform {
                 bus.map(s.address(), IoApicRegisters.WINDOW_SIZE, io);
             }
             ioapics.add(io);
+            ioapicByGsi = IoApic.byGsi(ioapics);
             ioapicAddresses.add(s.address());
             gsis = Math.max(gsis, s.gsiBase() + s.pins());
         }
@@ -316,15 +319,8 @@ public final class Platform {
      * @return the IO-APIC with a pin for it, or {@code null}
      */
     public IoApic ioapicForGsi(final int gsi) {
-        // indexed, not for-each: the hypervisor asks on every hardware-domain unmask (mp_register_gsi),
-        // and an iterator would be an allocation on that path
-        for (int i = 0; i < ioapics.size(); i++) {
-            final IoApic io = ioapics.get(i);
-            if (io.handlesGsi(gsi)) {
-                return io;
-            }
-        }
-        return null;
+        final IoApic[] byGsi = ioapicByGsi;
+        return gsi >= 0 && gsi < byGsi.length ? byGsi[gsi] : null;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.irqsim.hw.platform;
 
+import io.irqsim.hw.ioapic.IoApic;
 import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.pci.Bdf;
@@ -81,6 +82,26 @@ class PlatformBuildTest {
         assertSame(p.ioapics().get(1), p.ioapicForGsi(24));
         assertEquals(8, p.wire(32).pin(), "GSI 32 is pin 8 of the second IO-APIC");
         assertSame(p.ioapics().get(1), p.bus(0).deviceAt(0xFEC01000L));
+    }
+
+    // Platform.ioapicForGsi: the IO-APIC whose pins cover the GSI, none in a gap between two
+    // IO-APICs' ranges, below GSI 0 or past the last pin (the GSI-indexed table agrees with the ranges)
+    @Test
+    void gsiLookupFindsTheCoveringIoApicAndNoneInAGapOrOutside() {
+        final Platform p = build(variant(s -> s.ioapics.add(
+            new PlatformSpec.IoApicSpec(3, 0xFEC01000L, 32, 8, IoApicRegisters.VERSION_11))));
+        final IoApic first = p.ioapics().get(0);
+        final IoApic second = p.ioapics().get(1);
+        assertSame(first, p.ioapicForGsi(0));
+        assertSame(first, p.ioapicForGsi(23));
+        for (int gsi = 24; gsi < 32; gsi++) {
+            assertNull(p.ioapicForGsi(gsi), "GSI " + gsi + " lies in the gap");
+        }
+        assertSame(second, p.ioapicForGsi(32));
+        assertSame(second, p.ioapicForGsi(39));
+        assertNull(p.ioapicForGsi(40));
+        assertNull(p.ioapicForGsi(-1));
+        assertNull(p.ioapicForGsi(Integer.MAX_VALUE));
     }
 
     @Test
