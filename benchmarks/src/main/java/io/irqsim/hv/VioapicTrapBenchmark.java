@@ -6,6 +6,7 @@ import io.irqsim.hv.domain.Vcpu;
 import io.irqsim.hw.ioapic.IoApic;
 import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.ioapic.Rte;
+import io.irqsim.hw.mmio.MmioBus;
 import io.irqsim.hw.platform.DefaultPlatform;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
@@ -25,6 +26,9 @@ import java.util.Arrays;
  * <ul>
  *   <li>{@link #unchangedMaskedEntry}: rewriting the same masked entry of a GSI nobody maps
  *       (GSI 20): the register path plus the hooks deciding there is nothing to do;</li>
+ *   <li>{@link #unchangedMaskedEntryOnBus}: the same four accesses on the vCPU's MMIO bus, without
+ *       the vCPU's own part of the trap: the scope of Xen's {@code vioapic_range} +
+ *       {@code vioapic_write} that the peer harness times;</li>
  *   <li>{@link #maskFlip}: on GSI 17, which the hardware domain's first unmask already mapped and
  *       bound, the entry alternately masked and unmasked; each unmask runs
  *       {@code vioapic_hwdom_map_gsi} again, whose {@code mp_register_gsi} answers {@code -EEXIST}
@@ -157,6 +161,30 @@ public class VioapicTrapBenchmark extends AbstractIrqsimBenchmark {
     public long unchangedMaskedEntry(final Dom0 s) {
         s.machine.wrapTrace();
         BenchMachine.writeRte(s.vcpu, MASKED_GSI, s.maskedEntry);
+        return s.vioapic.rte(MASKED_GSI);
+    }
+
+    /**
+     * The same four accesses handed to the vCPU's MMIO bus directly: the bus decode (the
+     * counterpart of Xen's {@code vioapic_range} accept), the trap's trace hook, the vIO-APIC
+     * register model and Xen's {@code vioapic_write_redirent} hooks, but not the vCPU's own part
+     * of a trap (stamping the trace context, the work-queue check after each access). This is the
+     * scope of the peer harness's Xen row ({@code vioapic_range} + {@code vioapic_write});
+     * {@link #unchangedMaskedEntry} is the whole trap.
+     *
+     * @param s the machine
+     * @return the entry as the vIO-APIC stored it
+     */
+    @Benchmark
+    public long unchangedMaskedEntryOnBus(final Dom0 s) {
+        s.machine.wrapTrace();
+        final MmioBus bus = s.vcpu.bus();
+        final long base = IoApicRegisters.DEFAULT_BASE;
+        final long e = s.maskedEntry;
+        bus.write(base + IoApicRegisters.IOREGSEL, 4, IoApicRegisters.redtblHigh(MASKED_GSI));
+        bus.write(base + IoApicRegisters.IOWIN, 4, Rte.high(e) & 0xFFFF_FFFFL);
+        bus.write(base + IoApicRegisters.IOREGSEL, 4, IoApicRegisters.redtblLow(MASKED_GSI));
+        bus.write(base + IoApicRegisters.IOWIN, 4, Rte.low(e) & 0xFFFF_FFFFL);
         return s.vioapic.rte(MASKED_GSI);
     }
 
