@@ -69,6 +69,9 @@ public final class BenchCommand implements Callable<Integer> {
      */
     static final String DEFAULT_STRATEGY = "pciback-setup-gsi";
 
+    /** What this command's lines on standard error start with. */
+    private static final String WHO = "irqsim bench";
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -139,9 +142,7 @@ public final class BenchCommand implements Callable<Integer> {
         try {
             vfio = RunVfioUser.connect(scenario);
         } catch (final IOException e) {
-            err.println("irqsim bench: " + e.getMessage());
-            err.flush();
-            return Main.EXIT_FAILED;
+            return StderrLine.failed(err, WHO, e.getMessage());
         }
         try (vfio) {
             return measure(scenario, s, address, vfio, err);
@@ -157,10 +158,8 @@ public final class BenchCommand implements Callable<Integer> {
             try {
                 opened = BenchTarget.devmodel(scenario, s, address, vfio::plug);
             } catch (final IOException | IllegalStateException e) {
-                err.printf(Locale.ROOT, "irqsim bench: no device model to measure through at %s: %s%n", devmodel,
-                    e.getMessage());
-                err.flush();
-                return Main.EXIT_FAILED;
+                return StderrLine.failed(err, WHO, "no device model to measure through at " + devmodel + ": "
+                    + e.getMessage());
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return Main.EXIT_FAILED;
@@ -172,15 +171,9 @@ public final class BenchCommand implements Callable<Integer> {
             }
             final String reason = target.notDeliveringReason();
             if (reason != null) {
-                if (address != null) {
-                    err.printf(Locale.ROOT, "irqsim bench: %s. Nothing to measure.%n", reason);
-                } else {
-                    err.printf(Locale.ROOT, "irqsim bench: strategy %s does not deliver interrupts here: %s."
-                        + " Nothing to measure; try --strategy %s (see 'irqsim strategies').%n", s.name(), reason,
-                        DEFAULT_STRATEGY);
-                }
-                err.flush();
-                return Main.EXIT_FAILED;
+                return StderrLine.failed(err, WHO, address != null ? reason + ". Nothing to measure."
+                    : String.format(Locale.ROOT, "strategy %s does not deliver interrupts here: %s. Nothing to measure;"
+                        + " try --strategy %s (see 'irqsim strategies').", s.name(), reason, DEFAULT_STRATEGY));
             }
             for (long i = 0; i < warmup; i++) {
                 if (!target.raiseAndWait()) {
@@ -224,12 +217,11 @@ public final class BenchCommand implements Callable<Integer> {
      */
     static boolean vfioPlugged(final RunVfioUser vfio, final PrintWriter err) {
         for (final String line : vfio.plugged()) {
-            err.println("irqsim bench: " + line + " (its interrupts are not driven: the server paces them)");
+            StderrLine.say(err, WHO, line + " (its interrupts are not driven: the server paces them)");
         }
         for (final String f : vfio.failures()) {
-            err.println("irqsim bench: " + f);
+            StderrLine.say(err, WHO, f);
         }
-        err.flush();
         return vfio.failures().isEmpty();
     }
 
@@ -240,9 +232,7 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (final IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--throughput: " + e.getMessage());
         } catch (final IOException e) {
-            err.println("irqsim bench: " + e.getMessage());
-            err.flush();
-            return Main.EXIT_FAILED;
+            return StderrLine.failed(err, WHO, e.getMessage());
         }
         final PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -260,16 +250,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     private int notHandled(final PrintWriter err, final Strategy s, final BenchTarget target, final long n,
                            final String phase) {
-        if (devmodel != null) {
-            err.printf(Locale.ROOT, "irqsim bench: interrupt %d of the %s from %s was not handled by the guest driver"
-                + " (over %s).%n", n, phase, target.describe(), target.transport());
-        } else {
-            err.printf(Locale.ROOT, "irqsim bench: interrupt %d of the %s from %s was not handled by the guest driver"
-                + " under strategy %s: it does not deliver. Try --strategy %s (see 'irqsim strategies').%n", n, phase,
-                target.describe(), s.name(), DEFAULT_STRATEGY);
-        }
-        err.flush();
-        return Main.EXIT_FAILED;
+        final String what = String.format(Locale.ROOT, "interrupt %d of the %s from %s was not handled by the guest"
+            + " driver", n, phase, target.describe());
+        return StderrLine.failed(err, WHO, devmodel != null ? what + " (over " + target.transport() + ")."
+            : String.format(Locale.ROOT, "%s under strategy %s: it does not deliver. Try --strategy %s (see 'irqsim"
+                + " strategies').", what, s.name(), DEFAULT_STRATEGY));
     }
 
     /** A percentage line on stderr, updated every 10% (never per interrupt), outside the timed region. */

@@ -65,12 +65,10 @@ public final class CompareCommand implements Callable<Integer> {
             try {
                 servers = RunVfioUser.connect(scenario);
             } catch (final IOException e) {
-                final PrintWriter err = spec.commandLine().getErr();
-                err.println("irqsim compare: design " + s.name() + ": " + e.getMessage() + " (compare connects to each"
-                    + " vfio-user server once per design, " + Strategies.all().size() + " in all: a server that serves"
-                    + " one client and exits, as libvfio-user's sample does, cannot be compared)");
-                err.flush();
-                return Main.EXIT_FAILED;
+                return StderrLine.failed(spec.commandLine().getErr(), "irqsim compare", "design " + s.name() + ": "
+                    + e.getMessage() + " (compare connects to each vfio-user server once per design, "
+                    + Strategies.all().size() + " in all: a server that serves one client and exits, as libvfio-user's"
+                    + " sample does, cannot be compared)");
             }
             try (servers) {
                 r = ScenarioRunner.run(scenario, s, clock -> TraceRecorder.inMemory(clock, 1 << 16), servers::plug,

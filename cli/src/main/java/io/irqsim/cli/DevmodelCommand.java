@@ -36,6 +36,9 @@ import java.util.concurrent.TimeoutException;
             + " 2 on a usage error."})
 public final class DevmodelCommand implements Callable<Integer> {
 
+    /** What this command's lines on standard error start with. */
+    private static final String WHO = "irqsim devmodel";
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -61,9 +64,7 @@ public final class DevmodelCommand implements Callable<Integer> {
         try {
             client = DeviceModelClient.connect(at.connect, DeviceModelClient.Options.DEFAULT);
         } catch (final IOException e) {
-            err.println("irqsim devmodel: " + e.getMessage());
-            err.flush();
-            return Main.EXIT_FAILED;
+            return StderrLine.failed(err, WHO, e.getMessage());
         }
         try {
             final ExampleNicModel model = new ExampleNicModel(client);
@@ -93,13 +94,9 @@ public final class DevmodelCommand implements Callable<Integer> {
             }
             return ok ? Main.EXIT_OK : Main.EXIT_FAILED;
         } catch (final ExecutionException e) {
-            err.println("irqsim devmodel: " + e.getCause().getMessage());
-            err.flush();
-            return Main.EXIT_FAILED;
+            return StderrLine.failed(err, WHO, e.getCause().getMessage());
         } catch (final TimeoutException e) {
-            err.println("irqsim devmodel: the server did not answer in time");
-            err.flush();
-            return Main.EXIT_FAILED;
+            return StderrLine.failed(err, WHO, "the server did not answer in time");
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return Main.EXIT_OK;

@@ -62,6 +62,9 @@ public final class QtestCommand implements Callable<Integer> {
             + " FAIL and closed (default: ${DEFAULT-VALUE}).")
     private int maxConnections;
 
+    /** What this command's lines on standard error start with. */
+    private static final String WHO = "irqsim qtest";
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -104,8 +107,7 @@ public final class QtestCommand implements Callable<Integer> {
         try {
             server = QtestServer.start(address, maxConnections, line -> say(err, line));
         } catch (final IOException e) {
-            say(err, e.getMessage());
-            return Main.EXIT_FAILED;
+            return StderrLine.failed(err, WHO, e.getMessage());
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return Main.EXIT_FAILED;
@@ -117,9 +119,6 @@ public final class QtestCommand implements Callable<Integer> {
     }
 
     private static void say(final PrintWriter err, final String line) {
-        synchronized (err) {
-            err.println("irqsim qtest: " + line);
-            err.flush();
-        }
+        StderrLine.say(err, WHO, line);
     }
 }

@@ -128,9 +128,7 @@ public final class RunCommand implements Callable<Integer> {
         try {
             vfioUser = RunVfioUser.connect(scenario);
         } catch (final IOException e) {
-            spec.commandLine().getErr().println("irqsim run: " + e.getMessage());
-            spec.commandLine().getErr().flush();
-            return Main.EXIT_FAILED;
+            return StderrLine.failed(spec.commandLine().getErr(), "irqsim run", e.getMessage());
         }
         try (vfioUser) {
             return run(scenario, s, vfioUser);
@@ -182,11 +180,9 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (!vfioUser.failures().isEmpty()) {
             // also on standard error, where a script looks for why a run failed (and with --json)
-            final PrintWriter err = spec.commandLine().getErr();
             for (final String f : vfioUser.failures()) {
-                err.println("irqsim run: " + f);
+                StderrLine.say(spec.commandLine().getErr(), "irqsim run", f);
             }
-            err.flush();
         }
         return VfioUserOutcome.passed(r, vfio) ? Main.EXIT_OK : Main.EXIT_FAILED;
     }

@@ -64,6 +64,9 @@ import java.util.concurrent.Callable;
             + " it), 1 if an address cannot be bound or the server failed, 2 on a usage or scenario-file error."})
 public final class ServeCommand implements Callable<Integer> {
 
+    /** What this command's lines on standard error start with. */
+    private static final String WHO = "irqsim serve";
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -147,8 +150,7 @@ public final class ServeCommand implements Callable<Integer> {
         try {
             vfio = RunVfioUser.connect(scenario);
         } catch (final IOException e) {
-            say(err, e.getMessage());
-            return Main.EXIT_FAILED;
+            return StderrLine.failed(err, WHO, e.getMessage());
         }
         final DmServer server;
         try {
@@ -160,8 +162,7 @@ public final class ServeCommand implements Callable<Integer> {
             }, config, listen, line -> say(err, line));
         } catch (final IOException | IllegalStateException e) {
             vfio.close();
-            say(err, e.getMessage());
-            return Main.EXIT_FAILED;
+            return StderrLine.failed(err, WHO, e.getMessage());
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             vfio.close();
@@ -234,9 +235,6 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private static void say(final PrintWriter err, final String line) {
-        synchronized (err) {
-            err.println("irqsim serve: " + line);
-            err.flush();
-        }
+        StderrLine.say(err, WHO, line);
     }
 }

@@ -115,17 +115,13 @@ public final class TraceCommand implements Runnable {
             }
             out.flush();
             if (out.checkError()) {
-                err.println("irqsim: standard output: write error");
-                err.flush();
-                return Main.EXIT_FAILED;
+                return StderrLine.failed(err, "irqsim", "standard output: write error");
             }
             return Main.EXIT_OK;
         }
 
         private static int fail(final PrintWriter err, final Path file, final Exception e) {
-            err.println("irqsim: " + file + ": " + message(e));
-            err.flush();
-            return Main.EXIT_USAGE;
+            return StderrLine.usage(err, "irqsim", file + ": " + message(e));
         }
 
         /**

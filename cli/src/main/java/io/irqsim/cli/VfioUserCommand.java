@@ -30,6 +30,9 @@ import java.util.concurrent.TimeoutException;
     footer = {"", "Exit status: 0 ok, 1 the server could not be reached or broke the protocol, 2 usage error."})
 public final class VfioUserCommand implements Runnable {
 
+    /** What this command's lines on standard error start with. */
+    private static final String WHO = "irqsim vfio-user";
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -92,22 +95,12 @@ public final class VfioUserCommand implements Runnable {
             final VfioUserInfo info;
             try (VfioUserClient c = VfioUserClient.connect(path, timeoutMillis)) {
                 info = VfioUserInfo.read(c);
-            } catch (final UnixFdSocket.ConnectFailed e) {
-                err.println("irqsim vfio-user: " + e.getMessage());
-                err.flush();
-                return Main.EXIT_FAILED;
-            } catch (final VfioUserErrorReply e) {
-                err.println("irqsim vfio-user: " + e.getMessage());
-                err.flush();
-                return Main.EXIT_FAILED;
+            } catch (final UnixFdSocket.ConnectFailed | VfioUserErrorReply e) {
+                return StderrLine.failed(err, WHO, e.getMessage());
             } catch (final VfioUserProtocolException e) {
-                err.println("irqsim vfio-user: protocol error from " + path + ": " + e.getMessage());
-                err.flush();
-                return Main.EXIT_FAILED;
+                return StderrLine.failed(err, WHO, "protocol error from " + path + ": " + e.getMessage());
             } catch (final IOException e) {
-                err.println("irqsim vfio-user: " + path + ": " + e.getMessage());
-                err.flush();
-                return Main.EXIT_FAILED;
+                return StderrLine.failed(err, WHO, path + ": " + e.getMessage());
             }
             out.print(json ? Json.write(info.json()) + "\n" : info.text(address));
             out.flush();
@@ -184,17 +177,11 @@ public final class VfioUserCommand implements Runnable {
                 out.flush();
                 return c[2] == 0 ? Main.EXIT_OK : Main.EXIT_FAILED;
             } catch (final IOException e) {
-                err.println("irqsim vfio-user: " + e.getMessage());
-                err.flush();
-                return Main.EXIT_FAILED;
+                return StderrLine.failed(err, WHO, e.getMessage());
             } catch (final ExecutionException e) {
-                err.println("irqsim vfio-user: " + e.getCause().getMessage());
-                err.flush();
-                return Main.EXIT_FAILED;
+                return StderrLine.failed(err, WHO, e.getCause().getMessage());
             } catch (final TimeoutException e) {
-                err.println("irqsim vfio-user: the irqsim server did not answer in time");
-                err.flush();
-                return Main.EXIT_FAILED;
+                return StderrLine.failed(err, WHO, "the irqsim server did not answer in time");
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return Main.EXIT_OK;

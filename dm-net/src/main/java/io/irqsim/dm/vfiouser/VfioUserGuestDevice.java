@@ -14,7 +14,6 @@ import io.irqsim.hv.domain.PortIo;
 import io.irqsim.hv.mem.GuestRam;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.pci.Bdf;
-import io.irqsim.hw.pci.PciConfigRegisters;
 
 import java.io.IOException;
 import java.util.function.Consumer;
@@ -40,10 +39,11 @@ import java.util.function.Consumer;
  *
  * <p>Beyond the bridge: I/O BARs (kind from the BAR register, as QEMU's
  * {@code hw/vfio/pci.c:vfio_bar_prepare}) in the guest's port space ({@link PortIo}, Xen's
- * {@code handle_pio}), the ROM (region 6) behind a ROM BAR, and DMA: the guest's RAM window
- * ({@link Domain#ram()}) mapped without a descriptor and a shared memfd window, the server's
- * DMA_READ / DMA_WRITE served while the run waits for its INTx ({@link VfioUserClient}), both
- * windows unmapped on {@link #close}.
+ * {@code handle_pio}), the ROM (region 6) behind a ROM BAR (where each goes:
+ * {@link VfioUserBarWindows}), and DMA: the guest's RAM window ({@link Domain#ram()}) mapped
+ * without a descriptor and a shared memfd window, the server's DMA_READ / DMA_WRITE served while
+ * the run waits for its INTx ({@link VfioUserClient}, {@link VfioUserDmaWindows}), both windows
+ * unmapped on {@link #close}.
  *
  * <p>Everything runs on the machine's thread: {@link #deliver} waits (wall clock, bounded) for the
  * server's eventfd between interrupts, so the server, not virtual time, paces the device.
@@ -61,6 +61,8 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     private final VfioUserConfigSpace config;
     private final VfioUserMsi msi;
     private final VfioUserMsix msix;
+    /** {@link #msi} or {@link #msix}, whichever the guest's driver uses; null for INTx. */
+    private final VfioUserMessageIrq messages;
     private final int gsi;
     private final Eventfd intx;
     private final String socket;
@@ -71,12 +73,10 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     private IntxWatcher watcher;
     private Consumer<String> log;
     private long failures;
-    private final int[] ioPorts = {-1, -1, -1, -1, -1, -1};
-    private long romAddress = -1;
+    private final VfioUserBarWindows barWindows;
     private PciDriver driver;
     private VfioUserDmaWindows dma;
     private long accessErrors;
-    private final java.util.List<Long> mmioBases = new java.util.ArrayList<>();
 
     private VfioUserGuestDevice(final ScenarioMachine machine, final Domain guest, final VfioUserClient vfio,
                                 final Msg.RegisterPci function, final VfioUserConfigSpace config, final Eventfd intx,
@@ -88,9 +88,11 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         this.config = config;
         this.msi = mode == PciIrqMode.MSI ? new VfioUserMsi(machine, guest, vfio, config, intx, socket) : null;
         this.msix = mode == PciIrqMode.MSIX ? new VfioUserMsix(machine, guest, vfio, config, intx, socket) : null;
+        this.messages = msi != null ? msi : msix;
         this.gsi = function.pin() == 0 ? -1 : HvmIrq.pciIntxGsi(function.slot(), function.pin() - 1);
         this.intx = intx;
         this.socket = socket;
+        this.barWindows = new VfioUserBarWindows(guest);
     }
 
     /**
@@ -191,63 +193,22 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     private VfioUserGuestDevice present(final LinuxDomU kernel, final DeviceModel dm, final Bdf bdf,
                                         final VfioUserBars bars, final int slot, final String guestName,
                                         final PciIrqMode mode) throws IOException {
-        final VfioUserGuestDevice d = this;
-        final Msg.RegisterPci id = function;
-        final Domain domain = guest;
-        final VfioUserConfigSpace view = config;
-        // memory BARs in the slot's 64 KiB window (DeviceModel's layout), one after another in index
-        // order, each naturally aligned; then the ROM
-        long next = DeviceModel.GUEST_MMIO_BASE + (long) slot * 0x10000;
-        for (int i = 0; i < Msg.BARS; i++) {
-            final long size = bars.sizes()[i];
-            if (size == 0) {
-                continue;
-            }
-            if (bars.io()[i]) {
-                final int port = freePorts(domain, size);
-                d.ioPorts[i] = port;
-                view.configWrite(PciConfigRegisters.BAR0 + 4 * i, 4, port);
-                domain.ports().map(port, (int) size, d.new Region(i, "vfio-user." + bdf + ".io" + i, false));
-                continue;
-            }
-            next = (next + size - 1) & -size;
-            view.configWrite(PciConfigRegisters.BAR0 + 4 * i, 4, (int) next);
-            domain.mapEmulated(next, size, d.new Region(i, "vfio-user." + bdf + ".bar" + i, false));
-            d.mmioBases.add(next);
-            next += size;
+        final String where = barWindows.map(config, bars, bdf, slot, Region::new);
+        if (!where.isEmpty()) {
+            machine.timeline().log("vfio-user", "%s: %s", bdf, where);
         }
-        if (bars.romSize() > 0) {
-            final long size = Math.max(2048, Long.highestOneBit(bars.romSize() - 1) << 1);
-            next = (next + size - 1) & -size;
-            view.defineRom(size, next);
-            domain.mapEmulated(next, size, d.new Region(VfioUser.REGION_ROM, "vfio-user." + bdf + ".rom", true));
-            d.mmioBases.add(next);
-            d.romAddress = next;
-        }
-        final StringBuilder where = new StringBuilder();
-        for (int i = 0; i < Msg.BARS; i++) {
-            if (bars.sizes()[i] > 0) {
-                where.append(String.format(", BAR%d %s 0x%x+0x%x", i, bars.io()[i] ? "I/O ports" : "MMIO",
-                    bars.io()[i] ? d.ioPorts[i] : view.barAddress(i), bars.sizes()[i]));
-            }
-        }
-        if (d.romAddress >= 0) {
-            where.append(String.format(", ROM 0x%x+0x%x", d.romAddress, view.romSize()));
-        }
-        if (where.length() > 0) {
-            machine.timeline().log("vfio-user", "%s: %s", bdf, where.substring(2));
-        }
-        d.dma = VfioUserDmaWindows.map(machine, guest, vfio, socket);
-        dm.bus().add(view);
-        domain.addGsiEoiListener(d);
+        dma = VfioUserDmaWindows.map(machine, guest, vfio, socket);
+        dm.bus().add(config);
+        guest.addGsiEoiListener(this);
         machine.timeline().log("vfio-user", "plugged %04x:%04x from %s into %s at %s, INT%s -> guest GSI %d",
-            id.vendorId(), id.deviceId(), socket, guestName, bdf, id.pin() == 0 ? "-" : (char) ('A' + id.pin() - 1),
-            d.gsi);
-        d.driver = kernel.hotplugDevice(view, mode);
-        if (view.failure() != null) {
-            throw new IOException("config space of " + socket + ": " + view.failure().getMessage(), view.failure());
+            function.vendorId(), function.deviceId(), socket, guestName, bdf,
+            function.pin() == 0 ? "-" : (char) ('A' + function.pin() - 1), gsi);
+        driver = kernel.hotplugDevice(config, mode);
+        if (config.failure() != null) {
+            throw new IOException("config space of " + socket + ": " + config.failure().getMessage(),
+                config.failure());
         }
-        return d;
+        return this;
     }
 
     /**
@@ -255,48 +216,16 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
      * eventfd, the shared DMA window (the caller still owns the client).
      */
     private void unplug() {
-        for (final int port : ioPorts) {
-            if (port >= 0 && guest.ports().deviceAt(port) != null) {
-                guest.ports().unmap(port);
-            }
-        }
-        for (final long base : mmioBases) {
-            guest.unmap(base);
-        }
+        barWindows.unmap();
         if (intx != null) {
             intx.close();
         }
         if (dma != null) {
             dma.close();
         }
-        if (msi != null) {
-            msi.close();
+        if (messages != null) {
+            messages.close();
         }
-        if (msix != null) {
-            msix.close();
-        }
-    }
-
-    /**
-     * Where an I/O BAR goes: the lowest free naturally aligned range from 0xc000 (hvmloader's PCI I/O
-     * window, {@code tools/firmware/hvmloader/pci.c}), else from 0x1000 below it.
-     */
-    private static int freePorts(final Domain domain, final long size) throws IOException {
-        if (size > 0x8000) {
-            throw new IOException("I/O BAR of " + size + " bytes does not fit the 64 KiB port space");
-        }
-        for (final int from : new int[] {0xc000, 0x1000}) {
-            for (long p = (from + size - 1) & -size; p + size <= PortIo.PORTS; p += size) {
-                boolean free = true;
-                for (long q = p; q < p + size && free; q++) {
-                    free = domain.ports().deviceAt((int) q) == null;
-                }
-                if (free) {
-                    return (int) p;
-                }
-            }
-        }
-        throw new IOException("no free I/O port range of " + size + " bytes");
     }
 
     /**
@@ -308,12 +237,8 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
      * @throws IOException if the server goes silent, fails a command, or the guest does not EOI
      */
     public void deliver(final long count, final int timeoutMillis) throws IOException {
-        if (msi != null) {
-            msi.deliver(count, timeoutMillis);
-            return;
-        }
-        if (msix != null) {
-            msix.deliver(count, timeoutMillis);
+        if (messages != null) {
+            messages.deliver(count, timeoutMillis);
             return;
         }
         if (count > 0 && intx == null) {
@@ -377,7 +302,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
      * @param failureLog told of each failure (a refused level change, a failed UNMASK), on the machine's thread
      */
     public void serveInterrupts(final Consumer<Runnable> onMachineThread, final Consumer<String> failureLog) {
-        if (msi != null || msix != null) {
+        if (messages != null) {
             // not built: only INTx has a watcher; say so rather than leave the device silent
             failureLog.accept(socket + ": irq: " + (msi != null ? "msi" : "msix") + " devices are plugged but their"
                 + " interrupts are not served under irqsim serve (docs/vfio-user.md); use irq: intx or irqsim run");
@@ -458,22 +383,22 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
 
     /** @return INTx assertions, or MSI / MSI-X messages injected ({@code XEN_DMOP_inject_msi}) */
     public long raised() {
-        return msi != null ? msi.injected() : msix != null ? msix.injected() : asserts;
+        return messages != null ? messages.injected() : asserts;
     }
 
     /** @return of those, the ones the guest EOId (MSI-X: finished) */
     public long completed() {
-        return msi != null ? msi.eois() : msix != null ? msix.eois() : eois;
+        return messages != null ? messages.eois() : eois;
     }
 
     /** @return the guest vector of the last MSI / MSI-X message injected, -1 for none (and for INTx) */
     public int lastVector() {
-        return msi != null ? msi.lastVector() : msix != null ? msix.lastVector() : -1;
+        return messages != null ? messages.lastVector() : -1;
     }
 
     /** @return the pirq of the last message taken as an event ({@code XENFEAT_hvm_pirqs}), -1 for none */
     public int lastPirq() {
-        return msi != null ? msi.lastPirq() : msix != null ? msix.lastPirq() : -1;
+        return messages != null ? messages.lastPirq() : -1;
     }
 
     /** @return the MSI side, or null when the guest's driver uses INTx */
@@ -498,12 +423,12 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
 
     /** @return the port of each I/O BAR, -1 where a BAR is not one */
     public int[] ioPorts() {
-        return ioPorts.clone();
+        return barWindows.ioPorts();
     }
 
     /** @return the guest-physical address of the ROM, -1 without one */
     public long romAddress() {
-        return romAddress;
+        return barWindows.romAddress();
     }
 
     /** @return the guest's driver bound to the device, or {@code null} */
@@ -538,11 +463,8 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             watcher.stop();
         }
         guest.removeGsiEoiListener(this);
-        if (msi != null) {
-            msi.close();
-        }
-        if (msix != null) {
-            msix.close();
+        if (messages != null) {
+            messages.close();
         }
         if (intx != null) {
             intx.close();

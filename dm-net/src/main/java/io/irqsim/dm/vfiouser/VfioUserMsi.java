@@ -36,28 +36,14 @@ import java.io.IOException;
  * virtual time until the guest is done with it: no vLAPIC of the guest has the vector requested or
  * in service (native), or, for a pirq event, the vCPU is no longer stalled in the handler.
  */
-public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoCloseable {
+public final class VfioUserMsi extends VfioUserMessageIrq implements VfioUserConfigSpace.MsiListener {
 
-    private final ScenarioMachine machine;
-    private final VfioUserClient vfio;
-    private final VfioUserConfigSpace config;
-    private final Eventfd intx;
-    private final String socket;
     private Eventfd[] vectors;
-    private final MsiInjector injector;
-    private IOException failure;
-    private long eois;
-    private long enables;
     private boolean replay;
 
     VfioUserMsi(final ScenarioMachine machine, final Domain guest, final VfioUserClient vfio,
                 final VfioUserConfigSpace config, final Eventfd intx, final String socket) {
-        this.machine = machine;
-        this.vfio = vfio;
-        this.config = config;
-        this.intx = intx;
-        this.socket = socket;
-        this.injector = new MsiInjector(machine, guest, config, socket);
+        super(machine, guest, vfio, config, intx, socket);
     }
 
     /**
@@ -130,6 +116,7 @@ public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoC
      * @throws IOException if MSI is not enabled, the server goes silent, the message reaches no
      *     vLAPIC, or the guest does not EOI
      */
+    @Override
     public void deliver(final long count, final int timeoutMillis) throws IOException {
         if (failure != null) {
             throw failure;
@@ -137,10 +124,10 @@ public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoC
         if (count > 0 && vectors == null) {
             throw new IOException(socket + ": the guest's driver did not enable MSI on the device (irq: msi)");
         }
-        while (eois < count) {
+        while (eois() < count) {
             if (!replay && vectors[0].await(timeoutMillis) == 0) {
                 throw new IOException(String.format("%s: no MSI from the server within %d ms (%d of %d EOId%s)",
-                    socket, timeoutMillis, eois, count, pendingNote()));
+                    socket, timeoutMillis, eois(), count, pendingNote()));
             }
             replay = false;
             if (config.msiMasked(0)) {
@@ -148,10 +135,9 @@ public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoC
                 continue;
             }
             injector.inject(config.msiAddress(), config.msiData(0));
-            eois = injector.eois();
         }
         machine.timeline().log("vfio-user", "%s: MSI injected %d time(s), %d EOId by the guest", socket,
-            injector.injected(), eois);
+            injected(), eois());
     }
 
     /** {@code msi_write_config} unmasked pending vector 0: sent at the next {@link #deliver}, not inside the write. */
@@ -168,39 +154,9 @@ public final class VfioUserMsi implements VfioUserConfigSpace.MsiListener, AutoC
             ? "; vector 0 is pending: the guest keeps it masked" : "";
     }
 
-    /** @return MSIs injected */
-    public long injected() {
-        return injector.injected();
-    }
-
-    /** @return of them, EOId by the guest */
-    public long eois() {
-        return eois;
-    }
-
-    /** @return times the guest enabled MSI (SET_IRQS with eventfds accepted) */
-    public long enables() {
-        return enables;
-    }
-
     /** @return whether the server holds MSI eventfds now */
     public boolean isEnabled() {
         return vectors != null;
-    }
-
-    /** @return the vector of the last MSI the guest took, -1 before any */
-    public int lastVector() {
-        return injector.lastVector();
-    }
-
-    /** @return the pirq of the last MSI the guest took as an event ({@code XENFEAT_hvm_pirqs}), -1 before any */
-    public int lastPirq() {
-        return injector.lastPirq();
-    }
-
-    /** @return why enabling or disabling failed, or null */
-    public IOException failure() {
-        return failure;
     }
 
     private void closeVectors() {

@@ -34,17 +34,11 @@ import java.io.IOException;
  * re-armed.</li>
  * </ul>
  */
-public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, AutoCloseable {
+public final class VfioUserMsix extends VfioUserMessageIrq implements VfioUserConfigSpace.MsixListener {
 
     private static final int ENTRY_SIZE = 16;
     private static final int VECTOR_CTRL = 12;
 
-    private final ScenarioMachine machine;
-    private final VfioUserClient vfio;
-    private final VfioUserConfigSpace config;
-    private final Eventfd intx;
-    private final String socket;
-    private final MsiInjector injector;
     private final int entries;
     private final int tableBar;
     private final long tableOffset;
@@ -59,18 +53,10 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
     private final Eventfd[] fds;
     private int nrVectors;
     private boolean replay;
-    private IOException failure;
-    private long enables;
-    private long eois;
 
     VfioUserMsix(final ScenarioMachine machine, final Domain guest, final VfioUserClient vfio,
                  final VfioUserConfigSpace config, final Eventfd intx, final String socket) {
-        this.machine = machine;
-        this.vfio = vfio;
-        this.config = config;
-        this.intx = intx;
-        this.socket = socket;
-        this.injector = new MsiInjector(machine, guest, config, socket);
+        super(machine, guest, vfio, config, intx, socket);
         this.entries = config.msixEntries();
         this.tableBar = config.msixTable() & 7;
         this.tableOffset = config.msixTable() & ~7L & 0xffff_ffffL;
@@ -306,6 +292,7 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
      * @param timeoutMillis wall-clock wait for each of the server's interrupts
      * @throws IOException if MSI-X is not set up, the server goes silent, or the guest does not finish
      */
+    @Override
     public void deliver(final long count, final int timeoutMillis) throws IOException {
         if (failure != null) {
             throw failure;
@@ -313,10 +300,10 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
         if (count > 0 && (nrVectors == 0 || fds[0] == null)) {
             throw new IOException(socket + ": the guest's driver did not enable MSI-X on the device (irq: msix)");
         }
-        while (eois < count) {
+        while (eois() < count) {
             if (!replay && fds[0].await(timeoutMillis) == 0) {
                 throw new IOException(String.format("%s: no MSI-X from the server within %d ms (%d of %d done%s)",
-                    socket, timeoutMillis, eois, count, (pba[0] & 1) != 0 ? "; vector 0 is pending in the PBA: the"
+                    socket, timeoutMillis, eois(), count, (pba[0] & 1) != 0 ? "; vector 0 is pending in the PBA: the"
                         + " guest keeps it masked" : ""));
             }
             replay = false;
@@ -328,10 +315,9 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
                 continue;
             }
             injector.inject(entryAddress(0), entryData(0));
-            eois = injector.eois();
         }
         machine.timeline().log("vfio-user", "%s: MSI-X injected %d time(s), %d finished by the guest", socket,
-            injector.injected(), eois);
+            injected(), eois());
     }
 
     private long entryAddress(final int vector) {
@@ -341,31 +327,6 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
 
     private int entryData(final int vector) {
         return (int) read(tableBar, tableOffset + (long) vector * ENTRY_SIZE + 8, 4);
-    }
-
-    /** @return messages injected */
-    public long injected() {
-        return injector.injected();
-    }
-
-    /** @return of them, finished by the guest */
-    public long eois() {
-        return eois;
-    }
-
-    /** @return the vector of the last message the guest took, -1 before any */
-    public int lastVector() {
-        return injector.lastVector();
-    }
-
-    /** @return the pirq of the last message the guest took as an event ({@code XENFEAT_hvm_pirqs}), -1 before any */
-    public int lastPirq() {
-        return injector.lastPirq();
-    }
-
-    /** @return times the guest enabled MSI-X */
-    public long enables() {
-        return enables;
     }
 
     /** @return vectors set up at the server ({@code nr_vectors}) */
@@ -379,11 +340,6 @@ public final class VfioUserMsix implements VfioUserConfigSpace.MsixListener, Aut
      */
     public boolean pending(final int vector) {
         return (pba[vector / 64] & 1L << (vector % 64)) != 0;
-    }
-
-    /** @return why a step failed, or null */
-    public IOException failure() {
-        return failure;
     }
 
     private void closeVectors() {

@@ -37,8 +37,8 @@ import java.util.TreeSet;
  * wiring (trigger, polarity, which GSI): that is a scenario, not an error.
  *
  * <p>This class reads the file and puts the scenario together; {@link ScenarioReader} holds the
- * typed access and error reporting, and {@link PlatformSection}, {@link DomainSection} and
- * {@link ExpectSection} parse the sections.
+ * typed access and error reporting, and {@link PlatformSection} (with {@link FirmwareSection}),
+ * {@link DomainSection} and {@link ExpectSection} parse the sections.
  */
 public final class ScenarioLoader {
 
