@@ -194,12 +194,12 @@ public final class StateDump {
                 // an HVM guest's pirq for an emulated GSI (XENFEAT_hvm_pirqs: PHYSDEVOP_map_pirq of
                 // its own GSI, map_domain_emuirq_pirq): an emulated device's INTx, no Xen irq behind it
                 line(sb, "    pirq %d -> emulated GSI %d%s%s", p.pirq(), p.emuirq(), p.isMasked() ? " masked" : "",
-                    p.isEvtchnBound() ? " evtchn-bound" : "");
+                    evtchn(d, p));
                 continue;
             }
             final PirqDpci dpci = p.dpci();
             line(sb, "    pirq %d -> irq %d%s%s%s", p.pirq(), p.irq(), p.isMasked() ? " masked" : "",
-                p.isEvtchnBound() ? " evtchn-bound" : "",
+                evtchn(d, p),
                 dpci != null && dpci.flags() != 0 ? String.format(Locale.ROOT, " dpci flags 0x%02x pending %d",
                     dpci.flags(), dpci.pending()) : "");
         }
@@ -219,6 +219,19 @@ public final class StateDump {
             }
         }
         sb.append('\n');
+    }
+
+    /**
+     * The event channel bound to a pirq as Xen's per-domain event-channel dump ({@code xl debug-keys e},
+     * {@code domain_dump_evtchn_info}, {@code xen/common/event_channel.c@RELEASE-4.20.0}) shows a
+     * pirq channel ({@code p=<pirq>}): its pending and masked bits, {@code [pending/masked]}. The
+     * masked bit is not modelled ({@code ?}); the port, state and notify-vCPU fields are left out
+     * (irqsim numbers no ports).
+     *
+     * @return {@code " evtchn-bound [1/?]"}, or empty when no channel is bound
+     */
+    private static String evtchn(final Domain d, final Pirq p) {
+        return p.isEvtchnBound() ? " evtchn-bound [" + (d.isPirqEventPending(p.pirq()) ? 1 : 0) + "/?]" : "";
     }
 
     /**

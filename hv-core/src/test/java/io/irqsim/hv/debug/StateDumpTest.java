@@ -184,15 +184,16 @@ class StateDumpTest {
             "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=0 ack=UNMASK d0: 16(-?-)",
             "d0 (dom0, PV), hardware domain:",
             "  d0 pirq table:",
-            "    pirq 16 -> irq 16 evtchn-bound");
-        assertTrue(dump.endsWith("d0 (dom0, PV), hardware domain:\n  d0 pirq table:\n    pirq 16 -> irq 16 evtchn-bound\n\n"),
+            "    pirq 16 -> irq 16 evtchn-bound [0/?]");
+        assertTrue(dump.endsWith("d0 (dom0, PV), hardware domain:\n  d0 pirq table:\n    pirq 16 -> irq 16 evtchn-bound [0/?]\n\n"),
             "nothing but the pirq table for a PV domain:\n" + dump);
     }
 
     // XENFEAT_hvm_pirqs: an HVM guest's PHYSDEVOP_map_pirq of its own GSI with no device passed
     // through behind it (physdev_map_pirq -> map_domain_emuirq_pirq@RELEASE-4.18.0) stores the GSI
     // as the pirq's emuirq and no Xen irq; an emulated device's INTx (a device model's, a vfio-user
-    // device's) reaches the guest on it once EVTCHNOP_bind_pirq bound it: the pirq table lists it
+    // device's) reaches the guest on it once EVTCHNOP_bind_pirq bound it: the pirq table lists it,
+    // with the channel's [pending/masked] as xl debug-keys e prints them (dump_irqs never lists it)
     @Test
     void anHvmGuestsPirqForAnEmulatedGsiIsListedWithItsGsi() {
         final Rig rig = Rig.boot(XenConfig.XEN_4_18);
@@ -203,7 +204,7 @@ class StateDumpTest {
         assertEquals(16, map.pirq);
         assertContainsLines(StateDump.of(rig.xen), "  d1 pirq table:", "    pirq 16 -> emulated GSI 40");
         assertEquals(0, rig.xen.evtchn().bindPirq(domu, 16, true));
-        assertContainsLines(StateDump.of(rig.xen), "  d1 pirq table:", "    pirq 16 -> emulated GSI 40 evtchn-bound");
+        assertContainsLines(StateDump.of(rig.xen), "  d1 pirq table:", "    pirq 16 -> emulated GSI 40 evtchn-bound [0/?]");
     }
 
     // pt_irq_destroy_bind of the only binding: the pirq stays mapped (no dpci flags any more), the
@@ -286,13 +287,16 @@ class StateDumpTest {
         rig.device(NIC).setInterruptRequest(true);
         rig.xen.drain();
         assertEquals(0, taken[0], "the blocked vCPU has not taken the event");
+        // the pirq table shows the channel as xl debug-keys e (domain_dump_evtchn_info) does: [pending/masked]
         assertContainsLines(StateDump.of(rig.xen),
-            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=1 ack=UNMASK d0: 16(P?M)");
+            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=1 ack=UNMASK d0: 16(P?M)",
+            "    pirq 16 -> irq 16 masked evtchn-bound [1/?]");
         dom0.vcpu(0).unblock();
         rig.xen.drain();
         assertEquals(1, taken[0], "the event reached the guest once");
         assertContainsLines(StateDump.of(rig.xen),
-            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=1 ack=UNMASK d0: 16(-?M)");
+            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=1 ack=UNMASK d0: 16(-?M)",
+            "    pirq 16 -> irq 16 masked evtchn-bound [0/?]");
         rig.device(NIC).setInterruptRequest(false);
         assertEquals(0, rig.xen.physdev().eoi(dom0, GSI));
         assertContainsLines(StateDump.of(rig.xen),
