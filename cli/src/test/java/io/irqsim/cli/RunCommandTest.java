@@ -145,7 +145,8 @@ class RunCommandTest {
         assertTrue(out.contains(" 10  00   0   1   0   1    0    0    0    40  GSI 16"), out);
         assertTrue(out.contains("Xen IRQ descriptors (xl debug-keys i):"), out);
         assertTrue(out.contains("   IRQ:  16 vec:40 IO-APIC-level   pin 0:16 status=guest in-flight=0"), out);
-        assertTrue(out.contains("d1: 16(-)"), out);
+        // d1 is HVM without an event channel for the pirq: dump_irqs reads port 0, never pending, always masked
+        assertTrue(out.contains("d1: 16(-M-)"), out);
         assertTrue(out.contains("d1 vIO-APIC 0 (emulated by Xen) (APIC id 0, GSI 0-47, 48 pins"), out);
         assertTrue(out.contains("d1 vCPU 0 vLAPIC (emulated by Xen): TPR 0x00 PPR 0x00"), out);
         assertTrue(out.contains("physical LAPIC of pCPU 0: TPR 0x00 PPR 0x00"), out);

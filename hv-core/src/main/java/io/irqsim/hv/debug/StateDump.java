@@ -27,7 +27,7 @@ import java.util.Locale;
  *       QEMU's {@code info lapic} monitor command shows);</li>
  *   <li>Xen's IRQ descriptors as {@code dump_irqs} (xen/arch/x86/irq.c, RELEASE-4.20.0;
  *       {@code xl debug-keys i}): irq, vector, handler type, in-flight count and the guests bound
- *       with their pirq ({@code d1: 16(--M)}: evtchn pending, evtchn masked, pirq masked);</li>
+ *       with their pirq ({@code d1: 16(-MM)}: evtchn pending, evtchn masked, pirq masked);</li>
  *   <li>per domain, labelled as the guest's own devices: its vIO-APIC entries ("d1 vIO-APIC"),
  *       each vCPU's vLAPIC, its pirq table (pirqs with a Xen irq, and an HVM guest's pirqs for
  *       emulated GSIs: an emulated device's INTx under {@code XENFEAT_hvm_pirqs}), and its passthrough bindings
@@ -116,8 +116,8 @@ public final class StateDump {
                 final Domain g = d.guest(i);
                 final int pirq = g.pirqs().irqToPirq(irq);
                 final Pirq p = pirq > 0 ? g.pirqs().get(pirq) : null;
-                guests.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "d%d:%3d(%c)", g.id(), pirq,
-                    p != null && p.isMasked() ? 'M' : '-'));
+                guests.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "d%d:%3d(%s)", g.id(), pirq,
+                    guestFlags(g, p)));
             }
             line(sb, "   IRQ:%4d vec:%s %-15s %sstatus=%s %s", irq, d.vector() < 0 ? "--" : String.format(Locale.ROOT,
                 "%02x", d.vector()), d.handler().label(), d.pin() < 0 ? "" : "pin " + d.ioapic() + ":" + d.pin() + " ",
@@ -126,6 +126,33 @@ public final class StateDump {
                     d.nrGuests() == 0 ? "no guest" : guests) : "mapped, unbound");
         }
         sb.append('\n');
+    }
+
+    /**
+     * The three characters {@code dump_irqs} ({@code xen/arch/x86/irq.c@RELEASE-4.20.0}) prints in
+     * brackets after a bound domain's pirq: the pending bit of the event channel bound to the pirq
+     * ({@code P} or {@code -}), that channel's masked bit ({@code M} or {@code -}), and the pirq's own
+     * {@code masked} flag ({@code M} while a guest EOI is outstanding, else {@code -}).
+     *
+     * <p>Xen reads the channel {@code pirq->evtchn} names; with none bound that is port 0, which is
+     * reserved and so not usable ({@code evtchn_usable}, {@code xen/include/xen/event.h@RELEASE-4.20.0}):
+     * {@code evtchn_is_pending} is then false and {@code evtchn_is_masked} true, so a pirq without an
+     * event channel (an HVM guest's passthrough pirq, a PVH dom0's GSI) always shows {@code -M}.
+     * irqsim does not model a channel's mask bit (the guest's {@code mask_evtchn}), so a bound
+     * channel's masked bit is {@code ?}, the character Xen prints when it cannot read the channel.
+     *
+     * @param d the bound domain
+     * @param p its pirq for the irq, or {@code null}
+     * @return the three characters
+     */
+    static String guestFlags(final Domain d, final Pirq p) {
+        final boolean bound = p != null && p.isEvtchnBound();
+        final char[] c = {
+            bound && d.isPirqEventPending(p.pirq()) ? 'P' : '-',
+            bound ? '?' : 'M',
+            p != null && p.isMasked() ? 'M' : '-',
+        };
+        return new String(c);
     }
 
     /**
@@ -167,12 +194,12 @@ public final class StateDump {
                 // an HVM guest's pirq for an emulated GSI (XENFEAT_hvm_pirqs: PHYSDEVOP_map_pirq of
                 // its own GSI, map_domain_emuirq_pirq): an emulated device's INTx, no Xen irq behind it
                 line(sb, "    pirq %d -> emulated GSI %d%s%s", p.pirq(), p.emuirq(), p.isMasked() ? " masked" : "",
-                    p.isEvtchnBound() ? " evtchn-bound" : "");
+                    evtchn(d, p));
                 continue;
             }
             final PirqDpci dpci = p.dpci();
             line(sb, "    pirq %d -> irq %d%s%s%s", p.pirq(), p.irq(), p.isMasked() ? " masked" : "",
-                p.isEvtchnBound() ? " evtchn-bound" : "",
+                evtchn(d, p),
                 dpci != null && dpci.flags() != 0 ? String.format(Locale.ROOT, " dpci flags 0x%02x pending %d",
                     dpci.flags(), dpci.pending()) : "");
         }
@@ -192,6 +219,19 @@ public final class StateDump {
             }
         }
         sb.append('\n');
+    }
+
+    /**
+     * The event channel bound to a pirq as Xen's per-domain event-channel dump ({@code xl debug-keys e},
+     * {@code domain_dump_evtchn_info}, {@code xen/common/event_channel.c@RELEASE-4.20.0}) shows a
+     * pirq channel ({@code p=<pirq>}): its pending and masked bits, {@code [pending/masked]}. The
+     * masked bit is not modelled ({@code ?}); the port, state and notify-vCPU fields are left out
+     * (irqsim numbers no ports).
+     *
+     * @return {@code " evtchn-bound [1/?]"}, or empty when no channel is bound
+     */
+    private static String evtchn(final Domain d, final Pirq p) {
+        return p.isEvtchnBound() ? " evtchn-bound [" + (d.isPirqEventPending(p.pirq()) ? 1 : 0) + "/?]" : "";
     }
 
     /**

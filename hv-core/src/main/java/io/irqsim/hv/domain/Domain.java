@@ -360,6 +360,28 @@ public final class Domain {
         vcpus.get(0).raisePirqEvent(pirq);
     }
 
+    /**
+     * The pending bit of the event channel bound to a pirq ({@code evtchn_is_pending},
+     * {@code xen/include/xen/event.h@RELEASE-4.20.0}): set by {@link #sendPirqEvent}, cleared when
+     * vCPU 0 hands the event to the guest kernel or the channel is closed.
+     *
+     * @param pirq the pirq
+     * @return whether an event for it is pending
+     */
+    public boolean isPirqEventPending(final int pirq) {
+        return vcpus.get(0).isPirqEventPending(pirq);
+    }
+
+    /**
+     * Clears the pending bit of the pirq's event channel ({@code evtchn_free}'s
+     * {@code evtchn_port_clear_pending}, {@code xen/common/event_channel.c@RELEASE-4.20.0}).
+     *
+     * @param pirq the pirq
+     */
+    public void clearPirqEvent(final int pirq) {
+        vcpus.get(0).clearPirqEvent(pirq);
+    }
+
     @Override
     public String toString() {
         return "d" + id + " (" + config.name() + ", " + config.type() + (isHardwareDomain() ? ", hardware domain" : "")

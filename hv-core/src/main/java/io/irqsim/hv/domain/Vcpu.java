@@ -236,6 +236,24 @@ public final class Vcpu extends WorkItem {
         queue.schedule(this);
     }
 
+    /**
+     * @param pirq the pirq
+     * @return whether its event was sent and the guest has not taken it yet (the bound channel's
+     *     pending bit, which the guest clears when it handles the event)
+     */
+    boolean isPirqEventPending(final int pirq) {
+        return pendingPirqEvents.get(pirq);
+    }
+
+    /**
+     * Drops a pirq event the guest has not taken (its channel was closed).
+     *
+     * @param pirq the pirq
+     */
+    void clearPirqEvent(final int pirq) {
+        pendingPirqEvents.clear(pirq);
+    }
+
     /** Does the work; public only so {@link io.irqsim.hv.sched.WorkQueue#drain()} can call it on the final class. */
     @Override
     public void run() {

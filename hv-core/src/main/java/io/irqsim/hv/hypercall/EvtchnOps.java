@@ -64,7 +64,8 @@ public final class EvtchnOps extends HypercallBase {
 
     /**
      * {@code EVTCHNOP_close} on a pirq channel ({@code xen/common/event_channel.c:evtchn_close@RELEASE-4.18.0/4.20.0}:
-     * {@code pirq_guest_unbind}).
+     * {@code pirq_guest_unbind}; {@code evtchn_free} clears the channel's pending bit, so an event the
+     * guest had not taken yet is dropped).
      *
      * @param caller calling domain
      * @param pirq its pirq
@@ -77,6 +78,7 @@ public final class EvtchnOps extends HypercallBase {
             return -Errno.EINVAL;
         }
         p.setEvtchnBound(false);
+        caller.clearPirqEvent(pirq); // evtchn_free: evtchn_port_clear_pending
         if (caller.type().isHvmType()) {
             // evtchn_close: no pirq_guest_unbind for an HVM domain; unmap_domain_pirq_emuirq for a mapped pirq
             if (p.irq() > 0) {

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -78,7 +79,8 @@ class StateDumpTest {
         }
     }
 
-    // dump_irqs: a guest-bound IRQ shows in-flight=1 and the pirq masked until the guest EOIs;
+    // dump_irqs: a guest-bound IRQ shows in-flight=1 and the pirq masked until the guest EOIs (the
+    // HVM guest has no event channel for it: pirq->evtchn is port 0, never pending, always masked);
     // __print_IO_APIC: the level pin holds Remote IRR; the guest's vIO-APIC entry and vLAPIC ISR
     // hold the vector; the hvm_pirq_dpci counts one pending guest EOI
     @Test
@@ -103,7 +105,7 @@ class StateDumpTest {
             "  TMR 0x30",
             "",
             "Xen IRQ descriptors (xl debug-keys i):",
-            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=1 ack=UNMASK d1: 16(M)",
+            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=1 ack=UNMASK d1: 16(-MM)",
             "",
             "d0 (dom0, PVH), hardware domain:",
             "  d0 vIO-APIC 0 (emulated by Xen) (APIC id 1, GSI 16-19, 4 pins, 4 masked and never programmed not shown)",
@@ -146,7 +148,7 @@ class StateDumpTest {
         final String dump = m.dump();
         assertContainsLines(dump,
             " 00  00   0   1   0   1    0    0    0    30  GSI 16",
-            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=0 ack=UNMASK d1: 16(-)",
+            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=0 ack=UNMASK d1: 16(-M-)",
             "   24  00   0   1   0   1    0    0    0    51  GSI 36",
             "  d1 vCPU 0 vLAPIC (emulated by Xen): TPR 0x00 PPR 0x00, software-enabled",
             "    ISR (none)",
@@ -167,7 +169,8 @@ class StateDumpTest {
     }
 
     // a PV domain has no emulated IO-APIC or LAPIC: its section is the pirq table alone, with the
-    // event channel bound by EVTCHNOP_bind_pirq; dump_irqs lists it as the IRQ's guest
+    // event channel bound by EVTCHNOP_bind_pirq; dump_irqs lists it as the IRQ's guest (nothing
+    // pending; the channel's mask bit is not modelled: '?')
     @Test
     void aPvDom0SectionIsItsPirqTableWithTheEventChannel() {
         final Rig rig = Rig.boot(smallMachine(), XenConfig.XEN_4_18);
@@ -178,18 +181,19 @@ class StateDumpTest {
         assertEquals(0, rig.xen.evtchn().bindPirq(dom0, GSI, true));
         final String dump = StateDump.of(rig.xen);
         assertContainsLines(dump,
-            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=0 ack=UNMASK d0: 16(-)",
+            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=0 ack=UNMASK d0: 16(-?-)",
             "d0 (dom0, PV), hardware domain:",
             "  d0 pirq table:",
-            "    pirq 16 -> irq 16 evtchn-bound");
-        assertTrue(dump.endsWith("d0 (dom0, PV), hardware domain:\n  d0 pirq table:\n    pirq 16 -> irq 16 evtchn-bound\n\n"),
+            "    pirq 16 -> irq 16 evtchn-bound [0/?]");
+        assertTrue(dump.endsWith("d0 (dom0, PV), hardware domain:\n  d0 pirq table:\n    pirq 16 -> irq 16 evtchn-bound [0/?]\n\n"),
             "nothing but the pirq table for a PV domain:\n" + dump);
     }
 
     // XENFEAT_hvm_pirqs: an HVM guest's PHYSDEVOP_map_pirq of its own GSI with no device passed
     // through behind it (physdev_map_pirq -> map_domain_emuirq_pirq@RELEASE-4.18.0) stores the GSI
     // as the pirq's emuirq and no Xen irq; an emulated device's INTx (a device model's, a vfio-user
-    // device's) reaches the guest on it once EVTCHNOP_bind_pirq bound it: the pirq table lists it
+    // device's) reaches the guest on it once EVTCHNOP_bind_pirq bound it: the pirq table lists it,
+    // with the channel's [pending/masked] as xl debug-keys e prints them (dump_irqs never lists it)
     @Test
     void anHvmGuestsPirqForAnEmulatedGsiIsListedWithItsGsi() {
         final Rig rig = Rig.boot(XenConfig.XEN_4_18);
@@ -200,7 +204,7 @@ class StateDumpTest {
         assertEquals(16, map.pirq);
         assertContainsLines(StateDump.of(rig.xen), "  d1 pirq table:", "    pirq 16 -> emulated GSI 40");
         assertEquals(0, rig.xen.evtchn().bindPirq(domu, 16, true));
-        assertContainsLines(StateDump.of(rig.xen), "  d1 pirq table:", "    pirq 16 -> emulated GSI 40 evtchn-bound");
+        assertContainsLines(StateDump.of(rig.xen), "  d1 pirq table:", "    pirq 16 -> emulated GSI 40 evtchn-bound [0/?]");
     }
 
     // pt_irq_destroy_bind of the only binding: the pirq stays mapped (no dpci flags any more), the
@@ -241,7 +245,7 @@ class StateDumpTest {
         final Domain second = m.rig.xen.createDomain(DomainConfig.hvmGuest("second", 1));
         assertEquals(16, m.rig.passThrough(m.dom0, second, NIC2, GSI, 7));
         assertContainsLines(m.dump(),
-            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=0 ack=UNMASK d1: 16(-),d2: 16(-)",
+            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=0 ack=UNMASK d1: 16(-M-),d2: 16(-M-)",
             "d2 (second, HVM):",
             "    guest GSI 44 <- 00:07 INTA <- pirq 16 (irq 16)");
     }
@@ -259,6 +263,73 @@ class StateDumpTest {
             "physical LAPIC of pCPU 1: TPR 0x00 PPR 0x00, software-enabled");
         assertTrue(dump.contains("physical IO-APIC 0 (APIC id 2, GSI 0-23, 24 pins, "),
             "the default machine's IO-APIC header:\n" + dump);
+    }
+
+    // dump_irqs (xen/arch/x86/irq.c@RELEASE-4.20.0) with send_guest_pirq: a PV dom0's level pirq
+    // fired while its vCPU could not take the event: the bound channel's pending bit is P and the
+    // pirq is masked (in flight) until PHYSDEVOP_eoi; the guest taking the event clears P first
+    @Test
+    void aPvDom0PirqWhoseEventIsNotTakenShowsPendingUntilTheGuestRuns() {
+        final Rig rig = Rig.boot(smallMachine(), XenConfig.XEN_4_18);
+        final Domain dom0 = rig.xen.createDomain(DomainConfig.dom0(DomainType.PV, 1));
+        final int[] taken = {0};
+        dom0.setKernel(new GuestKernel() {
+            @Override
+            public void pirqEvent(final Vcpu vcpu, final int pirq) {
+                taken[0]++;
+            }
+        });
+        final PhysdevOps.MapPirq map = new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, GSI, GSI);
+        assertEquals(0, rig.xen.physdev().mapPirq(dom0, map));
+        assertEquals(0, rig.xen.physdev().setupGsi(dom0, GSI, 1, 1));
+        assertEquals(0, rig.xen.evtchn().bindPirq(dom0, GSI, true));
+        dom0.vcpu(0).block();
+        rig.device(NIC).setInterruptRequest(true);
+        rig.xen.drain();
+        assertEquals(0, taken[0], "the blocked vCPU has not taken the event");
+        // the pirq table shows the channel as xl debug-keys e (domain_dump_evtchn_info) does: [pending/masked]
+        assertContainsLines(StateDump.of(rig.xen),
+            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=1 ack=UNMASK d0: 16(P?M)",
+            "    pirq 16 -> irq 16 masked evtchn-bound [1/?]");
+        dom0.vcpu(0).unblock();
+        rig.xen.drain();
+        assertEquals(1, taken[0], "the event reached the guest once");
+        assertContainsLines(StateDump.of(rig.xen),
+            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=1 ack=UNMASK d0: 16(-?M)",
+            "    pirq 16 -> irq 16 masked evtchn-bound [0/?]");
+        rig.device(NIC).setInterruptRequest(false);
+        assertEquals(0, rig.xen.physdev().eoi(dom0, GSI));
+        assertContainsLines(StateDump.of(rig.xen),
+            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=0 ack=UNMASK d0: 16(-?-)");
+    }
+
+    // dump_irqs reads the channel pirq->evtchn names; an HVM guest's passthrough pirq has none until
+    // the guest (XENFEAT_hvm_pirqs) binds one: port 0 is reserved, so evtchn_is_pending is false and
+    // evtchn_is_masked true (evtchn_usable, xen/include/xen/event.h@RELEASE-4.20.0): "-M". Bound, the
+    // event hvm_dirq_assist sends is pending while the vCPU cannot take it; EVTCHNOP_close drops the
+    // pirq's channel ("-M" again) and evtchn_free clears its pending bit, so a channel bound anew
+    // starts with nothing pending
+    @Test
+    void anHvmPirqWithoutAChannelShowsPortZeroAndClosingItsChannelDropsThePendingEvent() {
+        final Rig rig = Rig.boot(smallMachine(), XenConfig.XEN_4_20);
+        final Domain dom0 = rig.xen.createDomain(DomainConfig.dom0(DomainType.PVH, 1));
+        final Domain guest = rig.xen.createDomain(DomainConfig.hvmGuest("pvhvm", 1, true));
+        final int pirq = rig.passThrough(dom0, guest, NIC, GSI, 5);
+        assertEquals(16, pirq);
+        final String irq16 = "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest ";
+        assertContainsLines(StateDump.of(rig.xen), irq16 + "in-flight=0 ack=UNMASK d1: 16(-M-)");
+        assertEquals(0, rig.xen.evtchn().bindPirq(guest, pirq, true));
+        assertContainsLines(StateDump.of(rig.xen), irq16 + "in-flight=0 ack=UNMASK d1: 16(-?-)");
+        guest.vcpu(0).block();
+        rig.device(NIC).setInterruptRequest(true);
+        rig.xen.drain();
+        assertTrue(guest.isPirqEventPending(pirq), "hvm_dirq_assist sent the pirq event");
+        assertContainsLines(StateDump.of(rig.xen), irq16 + "in-flight=1 ack=UNMASK d1: 16(P?M)");
+        assertEquals(0, rig.xen.evtchn().unbindPirq(guest, pirq));
+        assertFalse(guest.isPirqEventPending(pirq), "evtchn_free cleared the pending bit");
+        assertContainsLines(StateDump.of(rig.xen), irq16 + "in-flight=1 ack=UNMASK d1: 16(-MM)");
+        assertEquals(0, rig.xen.evtchn().bindPirq(guest, pirq, true));
+        assertContainsLines(StateDump.of(rig.xen), irq16 + "in-flight=1 ack=UNMASK d1: 16(-?M)");
     }
 
     static void assertContainsLines(final String dump, final String... lines) {

@@ -138,6 +138,32 @@ class EvtchnOpsTest {
         assertEquals(GSI, dom0.pirqs().pirqToIrq(GSI), "closing the channel keeps the pirq mapping");
     }
 
+    // evtchn_close -> evtchn_free (xen/common/event_channel.c@RELEASE-4.20.0) clears the channel's
+    // pending bit: an event send_guest_pirq raised while the vCPU could not take it is dropped with
+    // the channel and never reaches the guest
+    @Test
+    void closingThePirqChannelDropsAnEventTheGuestHasNotTaken() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_18);
+        final Domain dom0 = pvDom0WithPirq(rig);
+        final int[] taken = {0};
+        dom0.setKernel(new io.irqsim.hv.domain.GuestKernel() {
+            @Override
+            public void pirqEvent(final io.irqsim.hv.domain.Vcpu vcpu, final int pirq) {
+                taken[0]++;
+            }
+        });
+        assertEquals(0, rig.xen.evtchn().bindPirq(dom0, GSI, true));
+        dom0.vcpu(0).block();
+        rig.device(DefaultPlatform.NIC).setInterruptRequest(true);
+        rig.xen.drain();
+        assertTrue(dom0.isPirqEventPending(GSI), "send_guest_pirq set the pending bit");
+        assertEquals(0, rig.xen.evtchn().unbindPirq(dom0, GSI));
+        assertFalse(dom0.isPirqEventPending(GSI));
+        dom0.vcpu(0).unblock();
+        rig.xen.drain();
+        assertEquals(0, taken[0], "the closed channel's event never reached the guest");
+    }
+
     // evtchn_close on a port that is not a pirq channel -> -EINVAL
     @Test
     void unbindOfAnUnboundPirqGivesEinval() {
