@@ -327,6 +327,52 @@ public final class IoApic implements MmioDevice, EoiListener {
     }
 
     /**
+     * Sets a pin's input level without acting on the change: no delivery, no masked-edge count.
+     * Xen's vIO-APIC reads {@code gsi_assert_count} when an entry is written or EOI'd
+     * ({@code vioapic_write_redirent}, {@code vioapic_update_EOI},
+     * {@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}), and the count goes up even when
+     * {@code assert_gsi} ({@code xen/arch/x86/hvm/irq.c@RELEASE-4.20.0}) sends the assertion to a
+     * pirq event instead of {@code vioapic_irq_positive_edge}: this is that count's level.
+     *
+     * @param pin the pin
+     * @param high the new level
+     */
+    public void setInputWithoutEdge(final int pin, final boolean high) {
+        if (inputHigh[pin] == high) {
+            return;
+        }
+        inputHigh[pin] = high;
+        if (tracing.isOn()) {
+            trace.event(HwEvent.IOAPIC_PIN_LEVEL, traceId(pin), high ? 1 : 0, isAsserted(pin) ? 1 : 0);
+        }
+    }
+
+    /**
+     * Xen's {@code vioapic_irq_positive_edge} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0})
+     * on a pin whose input is already asserted, so {@link #setInput} sees no transition: the
+     * hardware domain's edge GSI asserted again while {@code gsi_assert_count} is still 1 from a
+     * level assertion ({@code hvm_gsi_assert}). Masked: nothing (an edge entry's edge counted as
+     * dropped); edge: delivered; level: delivered unless Remote IRR is set.
+     *
+     * @param pin the pin
+     */
+    public void positiveEdge(final int pin) {
+        final long entry = rte[pin];
+        if (Rte.isMasked(entry)) {
+            if (!Rte.isLevel(entry)) {
+                maskedEdgesDropped++;
+                if (tracing.isOn()) {
+                    trace.event(HwEvent.IOAPIC_MASKED_EDGE, traceId(pin), entry, 0);
+                }
+            }
+            return;
+        }
+        if (!Rte.isLevel(entry) || !Rte.remoteIrr(entry)) {
+            deliver(pin);
+        }
+    }
+
+    /**
      * @param pin the pin
      * @return the input level last driven (electrical, or logical for a logical-input model)
      */
