@@ -80,4 +80,32 @@ class XenVioapicDeliverTest {
         assertFalse(rig.lapic(1).irr(0x46));
         assertTrue(rig.lapic(2).irr(0x46));
     }
+
+    // xen/arch/x86/hvm/vioapic.c:vioapic_irq_positive_edge@RELEASE-4.20.0: called on every edge
+    // assertion (hvm_gsi_assert), with no input level to change: an unmasked edge entry delivers each
+    // time, a masked one nothing
+    @Test
+    void vioapicIrqPositiveEdgeWithoutALevelChangeDeliversEachTimeUnlessMasked() {
+        rig.writeEntry(7, entry(0x47, Rte.DM_FIXED, false));
+        rig.line(7, true);
+        rig.ioapic.positiveEdge(7);
+        assertEquals(2, rig.trace.count(HwEvent.IOAPIC_DELIVER));
+        rig.writeEntry(7, entry(0x47, Rte.DM_FIXED, false) | Rte.MASKED);
+        rig.ioapic.positiveEdge(7);
+        assertEquals(2, rig.trace.count(HwEvent.IOAPIC_DELIVER));
+        assertEquals(1, rig.ioapic.maskedEdgesDropped());
+    }
+
+    // xen/arch/x86/hvm/vioapic.c:vioapic_write_redirent@RELEASE-4.20.0: an unmask delivers a level entry
+    // whose gsi_assert_count is non-zero, even though no vioapic_irq_positive_edge came with the count
+    @Test
+    void vioapicWriteRedirentDeliversALineRaisedWithoutAnEdge() {
+        rig.writeEntry(8, entry(0x48, Rte.DM_FIXED, true) | Rte.MASKED);
+        rig.ioapic.setInputWithoutEdge(8, true);
+        assertEquals(0, rig.trace.count(HwEvent.IOAPIC_DELIVER), "no edge: nothing sent");
+        rig.writeLow(8, entry(0x48, Rte.DM_FIXED, true));
+        assertEquals(1, rig.trace.count(HwEvent.IOAPIC_DELIVER));
+        assertTrue(rig.remoteIrr(8));
+        assertTrue(rig.lapic(0).irr(0x48));
+    }
 }
