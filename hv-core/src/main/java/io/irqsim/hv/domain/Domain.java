@@ -71,6 +71,11 @@ public final class Domain {
         this.pirqs = new PirqTable(this, nrPirqs, nrIrqs);
         final EmulatedDeviceTrace emulated = new EmulatedDeviceTrace(host.trace(), id);
         this.apicBus = config.type().isHvmType() ? new ApicBus(emulated) : null;
+        if (apicBus != null) {
+            // vlapic_lowest_prio (xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0): round_robin_prev_vcpu
+            // is 0 at creation, so the first lowest-priority walk starts at vCPU 1
+            apicBus.startLowestPriorityAfter(0);
+        }
         this.hvmIrq = config.type().isHvmType() ? new HvmIrq(this, nrGsis) : null;
         this.iommu = config.passthrough();
         this.ports = new PortIo(host.trace());

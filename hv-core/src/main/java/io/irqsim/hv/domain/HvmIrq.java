@@ -183,7 +183,8 @@ public final class HvmIrq {
 
     /**
      * {@code hvm_gsi_assert} ({@code xen/arch/x86/hvm/irq.c@RELEASE-4.18.0/4.20.0}) for the hardware domain's identity-mapped GSIs: a level GSI is
-     * asserted once (count pinned to 1); an edge GSI sends an edge every time.
+     * asserted once (count pinned to 1); an edge GSI sends an edge every time and leaves the count
+     * (and so the vIO-APIC input) as it was.
      *
      * @param gsi GSI
      */
@@ -198,6 +199,10 @@ public final class HvmIrq {
                 gsiAssertCount[gsi] = 1;
                 io.setInput(pin, true);
             }
+        } else if (io.input(pin)) {
+            // gsi_assert_count is still 1 from a level assertion (hvm_gsi_deassert clears it only
+            // while the entry is level): assert_gsi's edge, and the count stays
+            io.positiveEdge(pin);
         } else {
             io.setInput(pin, true);
             io.setInput(pin, false);
@@ -239,10 +244,15 @@ public final class HvmIrq {
      * this emulated GSI ({@code hvm_domain_use_pirq}) gets the pirq's event instead of a vIO-APIC edge.
      */
     private void assertGsi(final int gsi) {
+        final IoApic io = domain.vioapicForGsi(gsi);
         if (domain.hasPirqNotion() && sendEmuirqEvent(gsi)) {
+            if (io != null) {
+                // gsi_assert_count is up all the same: vioapic_write_redirent and
+                // vioapic_update_EOI see the line asserted
+                io.setInputWithoutEdge(gsi - io.gsiBase(), true);
+            }
             return;
         }
-        final IoApic io = domain.vioapicForGsi(gsi);
         if (io != null) {
             io.setInput(gsi - io.gsiBase(), true);
         }

@@ -17,7 +17,8 @@ import java.util.List;
  * domain's virtual LAPICs.
  *
  * <p>Lowest-priority delivery picks, among the addressed enabled LAPICs, the one with the lowest
- * processor priority; ties rotate, starting after the previous winner (deterministic).
+ * processor priority; ties rotate, starting after the previous winner (deterministic; the first
+ * pick starts at the first LAPIC attached unless {@link #startLowestPriorityAfter} says otherwise).
  *
  * <p>Delivery and EOI paths allocate nothing.
  */
@@ -38,6 +39,23 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
     public ApicBus(final HwTrace trace) {
         this.trace = trace;
         this.tracing = trace.traceSwitch();
+    }
+
+    /**
+     * Makes the next lowest-priority pick start its walk after the LAPIC attached {@code index}th
+     * (0-based), as if that one had won the previous pick. A new bus starts at the first LAPIC; a
+     * Xen domain's starts after vCPU 0 ({@code vlapic_lowest_prio},
+     * {@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0}: the walk begins at the vCPU after
+     * {@code round_robin_prev_vcpu}, which is 0 when the domain is created).
+     *
+     * @param index a LAPIC's attach order, at least 0
+     * @throws IllegalArgumentException if {@code index} is negative
+     */
+    public void startLowestPriorityAfter(final int index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("negative LAPIC index " + index);
+        }
+        lowestPriorityCursor = index + 1;
     }
 
     /**

@@ -105,6 +105,12 @@ public final class IoApic implements MmioDevice, EoiListener {
     private final long keptOnLowWrite;
     /** For Xen, the pin of GSI 0 (which {@code vioapic_write_redirent} treats apart), else -1. */
     private final int xenGsi0Pin;
+    /**
+     * Bit {@code m} set: delivery mode {@code m} is sent to the bus. Every mode for a physical part,
+     * QEMU and KVM; for Xen only fixed, lowest priority and NMI ({@code vioapic_deliver}'s other
+     * modes are its "Unsupported delivery mode" case and reach no vLAPIC).
+     */
+    private final int sentModes;
     /** Whether {@link #trace} records now: tested before each event on the MMIO path. */
     private final TraceSwitch tracing;
     /** For each vector, a bitmap of the pins whose entry holds it (EOIs find their pins without a scan). */
@@ -155,6 +161,7 @@ public final class IoApic implements MmioDevice, EoiListener {
         final boolean xen = model.xenAccessDecode();
         this.keptOnLowWrite = xen ? Rte.REMOTE_IRR : Rte.RO_BITS;
         this.xenGsi0Pin = xen && gsiBase == 0 ? 0 : -1;
+        this.sentModes = xen ? (1 << Rte.DM_FIXED) | (1 << Rte.DM_LOWEST_PRIORITY) | (1 << Rte.DM_NMI) : 0xFF;
         this.mmio = new IoApicMmio(this, model);
         this.vectorWords = (model.pins() + 63) >>> 6;
         this.vectorPins = new long[256 * vectorWords];
@@ -320,6 +327,52 @@ public final class IoApic implements MmioDevice, EoiListener {
     }
 
     /**
+     * Sets a pin's input level without acting on the change: no delivery, no masked-edge count.
+     * Xen's vIO-APIC reads {@code gsi_assert_count} when an entry is written or EOI'd
+     * ({@code vioapic_write_redirent}, {@code vioapic_update_EOI},
+     * {@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}), and the count goes up even when
+     * {@code assert_gsi} ({@code xen/arch/x86/hvm/irq.c@RELEASE-4.20.0}) sends the assertion to a
+     * pirq event instead of {@code vioapic_irq_positive_edge}: this is that count's level.
+     *
+     * @param pin the pin
+     * @param high the new level
+     */
+    public void setInputWithoutEdge(final int pin, final boolean high) {
+        if (inputHigh[pin] == high) {
+            return;
+        }
+        inputHigh[pin] = high;
+        if (tracing.isOn()) {
+            trace.event(HwEvent.IOAPIC_PIN_LEVEL, traceId(pin), high ? 1 : 0, isAsserted(pin) ? 1 : 0);
+        }
+    }
+
+    /**
+     * Xen's {@code vioapic_irq_positive_edge} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0})
+     * on a pin whose input is already asserted, so {@link #setInput} sees no transition: the
+     * hardware domain's edge GSI asserted again while {@code gsi_assert_count} is still 1 from a
+     * level assertion ({@code hvm_gsi_assert}). Masked: nothing (an edge entry's edge counted as
+     * dropped); edge: delivered; level: delivered unless Remote IRR is set.
+     *
+     * @param pin the pin
+     */
+    public void positiveEdge(final int pin) {
+        final long entry = rte[pin];
+        if (Rte.isMasked(entry)) {
+            if (!Rte.isLevel(entry)) {
+                maskedEdgesDropped++;
+                if (tracing.isOn()) {
+                    trace.event(HwEvent.IOAPIC_MASKED_EDGE, traceId(pin), entry, 0);
+                }
+            }
+            return;
+        }
+        if (!Rte.isLevel(entry) || !Rte.remoteIrr(entry)) {
+            deliver(pin);
+        }
+    }
+
+    /**
      * @param pin the pin
      * @return the input level last driven (electrical, or logical for a logical-input model)
      */
@@ -352,7 +405,10 @@ public final class IoApic implements MmioDevice, EoiListener {
      * Sends the pin's message. Hardware, QEMU ({@code ioapic_service}) and KVM set Remote IRR for
      * a level message a LAPIC accepted; Xen ({@code vioapic_irq_positive_edge},
      * {@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}) sets it for every level entry before
-     * {@code vioapic_deliver}, whether or not a vLAPIC takes the message.
+     * {@code vioapic_deliver}, whether or not a vLAPIC takes the message. Xen's
+     * {@code vioapic_deliver} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, same at
+     * {@code RELEASE-4.18.0}) sends only fixed, lowest priority and NMI: SMI, INIT, ExtINT and the
+     * reserved encodings reach nobody (accepted 0, still counted and traced as a delivery).
      */
     private void deliver(final int pin) {
         long entry = rte[pin];
@@ -363,8 +419,8 @@ public final class IoApic implements MmioDevice, EoiListener {
             entry |= Rte.REMOTE_IRR;
             rte[pin] = entry;
         }
-        final int accepted = sink.sendInterrupt(Rte.vector(entry), mode, Rte.isLogical(entry),
-            Rte.destination(entry), level);
+        final int accepted = (sentModes >>> mode & 1) == 0 ? 0
+            : sink.sendInterrupt(Rte.vector(entry), mode, Rte.isLogical(entry), Rte.destination(entry), level);
         if (level && accepted > 0) {
             rte[pin] = entry | Rte.REMOTE_IRR;
         }
