@@ -527,10 +527,6 @@ public final class IoApic implements MmioDevice, EoiListener {
     }
 
     /**
-     * @param gsi a global system interrupt
-     * @return whether this IO-APIC has a pin for it
-     */
-    /**
      * A GSI-indexed table of IO-APICs: entry {@code g} is the one with a pin for GSI {@code g},
      * {@code null} where none has. Built once per added IO-APIC so that a lookup on an interrupt
      * path is one array load rather than a scan of the list.
@@ -554,6 +550,10 @@ public final class IoApic implements MmioDevice, EoiListener {
         return table;
     }
 
+    /**
+     * @param gsi a global system interrupt
+     * @return whether this IO-APIC has a pin for it
+     */
     public boolean handlesGsi(final int gsi) {
         return gsi >= gsiBase && gsi < gsiBase + rte.length;
     }
