@@ -123,7 +123,8 @@ public final class GuestIrqs {
         }
         ack(cpu, d);
         if (!d.isGuest()) {
-            // nobody bound it: Xen's "unexpected IRQ trap"; complete it at once
+            // nobody bound it: do_IRQ sets IRQ_PENDING and, IRQ_DISABLED being set, goes to "out"
+            d.irqPending = true;
             spurious++;
             trace.event(HvEvent.SPURIOUS_IRQ, vector, irq, 0);
             end(d);
@@ -202,7 +203,23 @@ public final class GuestIrqs {
         if (d.handler() == HandlerType.IOAPIC_LEVEL && !routing.directedEoi()) {
             cpu.pushPendingEoi(d.irq()); // ack_level_ioapic_irq (new): LAPIC EOI deferred
         } else {
+            if (d.irqPending) {
+                maskIfDisabledEdge(d); // false for any IRQ that never took an interrupt unbound
+            }
             routing.lapicEoi(cpu.index()); // edge, MSI, and level with directed EOI (no broadcast)
+        }
+    }
+
+    /**
+     * {@code ack_edge_ioapic_irq} ({@code xen/arch/x86/io_apic.c@RELEASE-4.18.0}, same at
+     * {@code RELEASE-4.20.0}): a descriptor both {@code IRQ_PENDING} and {@code IRQ_DISABLED} has its
+     * pin masked before the LAPIC EOI, so an unbound edge line stops after its second interrupt.
+     * The level and MSI acks have no such test. Cold: only an IRQ that took an interrupt while
+     * unbound gets here.
+     */
+    private void maskIfDisabledEdge(final IrqDesc d) {
+        if (d.handler() == HandlerType.IOAPIC_EDGE && d.isDisabled()) {
+            routing.mask(d);
         }
     }
 
@@ -308,10 +325,14 @@ public final class GuestIrqs {
 
     /**
      * {@code pirq_guest_unbind} / {@code __pirq_guest_unbind} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0}): removes {@code dom}; a guest EOI it still owed is completed; the
-     * last guest leaving sets {@code IRQ_DISABLED} and runs the controller's {@code disable} and
+     * last guest leaving runs the controller's {@code disable}, sets {@code IRQ_DISABLED} and runs
      * {@code shutdown}: {@code mask_IO_APIC_irq} for "IO-APIC-level", {@code irq_disable_none} /
      * {@code irq_shutdown_none} for "IO-APIC-edge" ({@code xen/arch/x86/io_apic.c@RELEASE-4.18.0/4.20.0}),
-     * whose pin therefore stays unmasked.
+     * whose pin therefore stays unmasked (until {@code ack_edge_ioapic_irq} masks it, see
+     * {@link #maskIfDisabledEdge}). The owed EOI's order is Xen's: {@code ACKTYPE_UNMASK} ends the IRQ
+     * before the {@code disable}; {@code ACKTYPE_EOI} with guests left makes the deferred LAPIC EOI
+     * ready at once, and with none left only after the {@code disable}, so the broadcast EOI finds
+     * the pin masked.
      *
      * @param dom the domain
      * @param p its pirq
@@ -326,17 +347,31 @@ public final class GuestIrqs {
             return;
         }
         d.removeGuest(dom);
-        if (d.ackType() != AckType.NONE && p.isMasked()) {
-            guestDone(d, p);
+        // the leaving guest's owed EOI (pirq->masked is only ever set for an acked type)
+        final boolean completed = p.isMasked() && owedEoiDropped(d, p);
+        if (completed && (d.ackType() == AckType.UNMASK || d.nrGuests() != 0)) {
+            end(d); // ACKTYPE_UNMASK: handler->end; ACKTYPE_EOI with guests left: set_eoi_ready
         }
         if (d.nrGuests() == 0) {
-            d.setGuest(false);
-            d.setDisabled(true);
-            d.eoiTimer().cancel();
             if (d.handler() == HandlerType.IOAPIC_LEVEL) {
-                routing.mask(d); // ioapic_level_type.disable/shutdown; the edge type's are irq_*_none
+                routing.mask(d); // handler->disable (the edge type's is irq_disable_none), before the EOI below
             }
+            d.setDisabled(true);
+            if (completed && d.ackType() == AckType.EOI) {
+                // cpu_eoi_map still has the CPU: set_eoi_ready now, the pin already masked, so the
+                // broadcast EOI cannot bring a still-asserted line back
+                end(d);
+            }
+            d.setGuest(false);
+            d.eoiTimer().cancel(); // kill_timer; shutdown is the same mask (or irq_shutdown_none)
         }
+    }
+
+    /** {@code test_and_clear_bool(pirq->masked)} and {@code --action->in_flight}: whether that was the last one. */
+    private static boolean owedEoiDropped(final IrqDesc d, final Pirq p) {
+        p.setMasked(false);
+        d.setInFlight(d.inFlight() - 1);
+        return d.inFlight() == 0;
     }
 
     /**

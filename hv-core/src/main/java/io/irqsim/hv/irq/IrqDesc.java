@@ -18,6 +18,12 @@ public final class IrqDesc {
     private int ioapic = -1;
     private int pin = -1;
     private boolean disabled = true;
+    /**
+     * {@code IRQ_PENDING}: set by {@code do_IRQ} for an interrupt that found no {@code IRQ_GUEST}
+     * ({@code xen/arch/x86/irq.c@RELEASE-4.20.0}); only a Xen-internal handler's loop clears it,
+     * and irqsim has none, so it stays set.
+     */
+    boolean irqPending;
     private boolean guest;
 
     // guest action

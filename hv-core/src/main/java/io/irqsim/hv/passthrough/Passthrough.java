@@ -71,6 +71,9 @@ public final class Passthrough {
         final Pirq info = d.pirqs().getOrCreate(pirq);
         final PirqDpci pd = info.dpci();
         pd.setOwner(this);
+        if (pd.isQueued()) {
+            runQueuedSoftirq(pd);
+        }
         HvmIrqDpci dpci = d.dpci();
         HvmIrqDpci.Girq girq = null;
         PirqDpci.Digl digl = null;
@@ -117,6 +120,20 @@ public final class Passthrough {
             }
         }
         return 0;
+    }
+
+    /**
+     * {@code pt_irq_create_bind}'s {@code pt_pirq_softirq_active} retry loop
+     * ({@code xen/drivers/passthrough/x86/hvm.c@RELEASE-4.18.0/4.20.0}): with the pirq's softirq
+     * scheduled, Xen drops the event lock until {@code dpci_softirq} has run {@code hvm_dirq_assist};
+     * on one thread that is running it now. The item stays queued and later finds {@code masked}
+     * clear (or a newer interrupt's {@code masked}, which it would have been raised for anyway).
+     */
+    private void runQueuedSoftirq(final PirqDpci pd) {
+        final int cpu = trace.contextCpu();
+        final int domain = trace.contextDomain();
+        dirqAssist(pd);
+        trace.setContext(cpu, domain);
     }
 
     /**

@@ -157,6 +157,11 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
         this.domain = domain;
     }
 
+    /** @return the domain stamped on records now */
+    public int contextDomain() {
+        return domain;
+    }
+
     /** @return the CPU stamped on records now (-1 if none) */
     public int contextCpu() {
         return cpu == TraceFormat.NO_CPU ? -1 : cpu;

@@ -190,6 +190,60 @@ class PirqGuestUnbindTest {
         assertTrue(Rte.isMasked(t.rig.physRte(GSI)));
     }
 
+    // xen/arch/x86/irq.c:__pirq_guest_unbind@RELEASE-4.20.0 (same at RELEASE-4.18.0), ACKTYPE_EOI, last guest:
+    // handler->disable (mask_IO_APIC_irq) runs and IRQ_DISABLED is set before set_eoi_ready makes the deferred
+    // LAPIC EOI ready, so the EOI's broadcast clears Remote IRR on a masked pin and the still-asserted line is
+    // not delivered again
+    @Test
+    void withTheNewAckTheLastGuestLeavingMasksThePinBeforeTheDeferredLapicEoi() {
+        final Machine t = new Machine(Rig.newAckPlatform());
+        final Pirq p = t.bind(t.dom0, true);
+        t.interruptNobodyEois(); // the NIC keeps its line asserted
+        final int doIrqs = t.rig.count(HvEvent.DO_IRQ);
+        final int vector = t.desc().vector();
+        t.rig.xen.guestIrqs().pirqGuestUnbind(t.dom0, p);
+        assertEquals(0, t.rig.xen.guestIrqs().cpu(0).pendingEois(), "the deferred LAPIC EOI was written");
+        assertFalse(t.rig.xen.guestIrqs().cpu(0).lapic().irr(vector), "the masked pin sent nothing");
+        t.rig.xen.drain();
+        assertEquals(doIrqs, t.rig.count(HvEvent.DO_IRQ), "no interrupt after the unbind");
+        assertEquals(0, t.rig.xen.guestIrqs().spuriousCount());
+        assertTrue(Rte.isMasked(t.rig.physRte(GSI)));
+        assertFalse(Rte.remoteIrr(t.rig.physRte(GSI)), "the broadcast EOI still cleared Remote IRR");
+    }
+
+    // xen/arch/x86/io_apic.c:ack_edge_ioapic_irq@RELEASE-4.20.0 (same at RELEASE-4.18.0) masks the pin when the
+    // descriptor is IRQ_PENDING and IRQ_DISABLED; xen/arch/x86/irq.c:do_IRQ sets IRQ_PENDING on an interrupt that
+    // finds no IRQ_GUEST, and nothing on the guest path clears it: the first stray edge after the last unbind is
+    // only EOI'd, the second masks the pin; a later bind unmasks it (startup_edge_ioapic_irq) but IRQ_PENDING
+    // stays, so after the next unbind the first stray edge masks it
+    @Test
+    void theSecondEdgeOnADisabledIrqMasksItsPin() {
+        final Pirq p = bind(dom0, false);
+        rig.xen.guestIrqs().pirqGuestUnbind(dom0, p);
+        edge();
+        assertFalse(Rte.isMasked(rig.physRte(GSI)), "IRQ_PENDING was not yet set at the first ack");
+        edge();
+        assertTrue(Rte.isMasked(rig.physRte(GSI)), "IRQ_PENDING | IRQ_DISABLED at the second ack");
+        assertEquals(2, rig.count(HvEvent.SPURIOUS_IRQ));
+        assertFalse(rig.xen.guestIrqs().cpu(0).lapic().isr(desc().vector()), "the LAPIC was EOI'd both times");
+        final Pirq again = bind(dom0, false);
+        assertFalse(Rte.isMasked(rig.physRte(GSI)), "startup_edge_ioapic_irq unmasks");
+        edge();
+        assertEquals(1, rig.count(HvEvent.GUEST_IRQ), "a bound edge IRQ is delivered: IRQ_DISABLED is clear");
+        assertFalse(Rte.isMasked(rig.physRte(GSI)));
+        rig.xen.guestIrqs().pirqGuestUnbind(dom0, again);
+        edge();
+        assertTrue(Rte.isMasked(rig.physRte(GSI)), "IRQ_PENDING is sticky: the first stray edge masks now");
+    }
+
+    /** One edge on the NIC's line: raised, taken, released. */
+    private void edge() {
+        nic.setInterruptRequest(true);
+        rig.xen.drain();
+        nic.setInterruptRequest(false);
+        rig.xen.drain();
+    }
+
     // __pirq_guest_unbind is only reached for a domain in the action; another domain's unbind changes nothing
     @Test
     void anUnbindByADomainNotInTheActionChangesNothing() {
