@@ -72,9 +72,9 @@ public final class MadtReader {
      * @param nmiSources NMI sources
      * @param localApicNmis local (x2)APIC NMIs
      */
-    public record Madt(long localApicAddress, long localApicAddressOverride, boolean pcatCompat, List<LocalApic> localApics, List<IoApic> ioApics,
-                       List<InterruptSourceOverride> overrides, List<NmiSource> nmiSources,
-                       List<LocalApicNmi> localApicNmis) {
+    public record Madt(long localApicAddress, long localApicAddressOverride, boolean pcatCompat,
+                       List<LocalApic> localApics, List<IoApic> ioApics, List<InterruptSourceOverride> overrides,
+                       List<NmiSource> nmiSources, List<LocalApicNmi> localApicNmis) {
         /** Copies the lists. */
         public Madt {
             localApics = List.copyOf(localApics);
