@@ -14,10 +14,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * What {@code irqsim platform --firmware DUMP} prints: the IO-APICs, overrides, SCI, every
- * {@code _PRT}, the link devices and the evaluations that needed a default, as text or as JSON with
- * the fields {@code ioapics}, {@code overrides}, {@code sci}, {@code prt}, {@code links},
- * {@code warnings}.
+ * What {@code irqsim platform --firmware DUMP} prints: the local APIC address, the IO-APICs, overrides,
+ * SCI, every {@code _PRT}, the link devices and the evaluations that needed a default, as text or as
+ * JSON with the fields {@code localApic}, {@code ioapics}, {@code overrides}, {@code sci}, {@code prt},
+ * {@code links}, {@code warnings}.
  */
 final class FirmwareReport {
 
@@ -51,6 +51,13 @@ final class FirmwareReport {
 
     static Map<String, Object> json(final AcpiFirmware fw) {
         final Map<String, Object> root = new LinkedHashMap<>();
+        final MadtReader.Madt madt = fw.madt();
+        final Map<String, Object> lapic = new LinkedHashMap<>();
+        lapic.put("address", madt.lapicAddress());
+        lapic.put("source", madt.lapicAddressSource());
+        lapic.put("madtAddress", madt.localApicAddress());
+        lapic.put("override", madt.localApicAddressOverride() < 0 ? null : madt.localApicAddressOverride());
+        root.put("localApic", lapic);
         final List<Object> ioapics = new ArrayList<>();
         for (final AcpiFirmware.IoApic io : fw.ioapics()) {
             final Map<String, Object> m = new LinkedHashMap<>();
@@ -118,6 +125,12 @@ final class FirmwareReport {
             + " %d x2APIC), %d NMI source(s), %d local APIC NMI(s)%n", madt.localApicAddress(), madt.pcatCompat() ? 1 : 0,
             madt.localApics().size(), enabled, madt.localApics().stream().filter(MadtReader.LocalApic::x2apic).count(),
             madt.nmiSources().size(), madt.localApicNmis().size());
+        out.printf(Locale.ROOT, "local APIC at 0x%x (%s)%n", madt.lapicAddress(), switch (madt.lapicAddressSource()) {
+            case "override" -> String.format(Locale.ROOT, "the type-5 local APIC address override, over the header's 0x%x",
+                madt.localApicAddress());
+            case "header" -> "the MADT header";
+            default -> "the header's address is 0: the architectural default";
+        });
         for (final AcpiFirmware.IoApic io : fw.ioapics()) {
             out.printf(Locale.ROOT, "IO-APIC id %d at 0x%x: GSI %d-%d (%d pins)%n", io.id(), io.address(), io.gsiBase(),
                 io.gsiBase() + io.pins() - 1, io.pins());

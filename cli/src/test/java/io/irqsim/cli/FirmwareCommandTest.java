@@ -56,8 +56,14 @@ class FirmwareCommandTest {
         final Run r = run("platform", "--firmware", dump.toString(), "--json");
         assertEquals(Main.EXIT_OK, r.status(), r.err());
         final JsonNode root = new ObjectMapper().readTree(r.out());
-        assertEquals(List.of("ioapics", "overrides", "sci", "prt", "links", "warnings"),
+        assertEquals(List.of("localApic", "ioapics", "overrides", "sci", "prt", "links", "warnings"),
             iterable(root.fieldNames()));
+        // the DL360's MADT header says 0xFEE00000 and it has no type-5 entry
+        assertEquals(List.of("address", "source", "madtAddress", "override"),
+            iterable(root.get("localApic").fieldNames()));
+        assertEquals(0xFEE00000L, root.get("localApic").get("address").asLong());
+        assertEquals("header", root.get("localApic").get("source").asText());
+        assertTrue(root.get("localApic").get("override").isNull());
         assertEquals(List.of("id", "address", "gsiBase", "pins"), iterable(root.get("ioapics").get(0).fieldNames()));
         assertEquals(9, root.get("ioapics").get(1).get("id").asInt());
         assertEquals(24, root.get("ioapics").get(1).get("gsiBase").asInt());
@@ -154,5 +160,77 @@ class FirmwareCommandTest {
         assertEquals(Main.EXIT_USAGE, r.status());
         // 3 lines of platform header, 193 devices, dom0, guests, traffic: the firmware key is on line 200
         assertEquals("irqsim: " + yaml + ":200:22: firmware.acpidump: " + FIRMWARE_IOAPIC_IN_BAR_WINDOW + "\n", r.err());
+    }
+
+    private static final Path ASL = Path.of("../hw-ioapic/src/test/resources/firmware/asl");
+
+    /** A copy of a compiled MADT fixture with the byte at {@code offset} set to {@code value}. */
+    private static Path patched(final String fixture, final int offset, final int value) throws Exception {
+        final byte[] b = Files.readAllBytes(ASL.resolve(fixture + ".aml"));
+        b[offset] = (byte) value;
+        return Files.write(dir.resolve(fixture + "-" + offset + ".dat"), b);
+    }
+
+    // acpi_parse_lapic_addr_ovr (xen/arch/x86/acpi/boot.c@RELEASE-4.20.0): the last type-5 entry wins over the header
+    @Test
+    void platformReportsTheLocalApicAddressAndWhereItComesFrom() throws Exception {
+        final Path aml = ASL.resolve("madt-lapic-override.aml");
+        final Run text = run("platform", "--firmware", aml.toString());
+        assertEquals(Main.EXIT_OK, text.status(), text.err());
+        assertTrue(text.out().contains("MADT: local APIC address 0xfee00000, PCAT_COMPAT 1"), text.out());
+        assertTrue(text.out().contains("local APIC at 0xfef10000 (the type-5 local APIC address override, over the"
+            + " header's 0xfee00000)\n"), text.out());
+        final Run json = run("platform", "--firmware", aml.toString(), "--json");
+        assertEquals(Main.EXIT_OK, json.status(), json.err());
+        final JsonNode lapic = new ObjectMapper().readTree(json.out()).get("localApic");
+        assertEquals(0xFEF10000L, lapic.get("address").asLong());
+        assertEquals("override", lapic.get("source").asText());
+        assertEquals(0xFEE00000L, lapic.get("madtAddress").asLong());
+        assertEquals(0xFEF10000L, lapic.get("override").asLong());
+    }
+
+    // xen/include/xen/acpi.h:BAD_MADT_ENTRY@RELEASE-4.20.0 in acpi_parse_lapic_addr_ovr: a type-5 entry shorter than
+    // 12 bytes; irqsim refuses the dump naming the table and the entry's offset (0x52, the first type-5 entry)
+    @Test
+    void truncatedTypeFiveEntryExitsTwoNamingTableAndOffset() throws Exception {
+        final Path cut = patched("madt-lapic-override", 0x53, 10);
+        final Run r = run("platform", "--firmware", cut.toString());
+        assertEquals(Main.EXIT_USAGE, r.status());
+        assertEquals("irqsim: APIC (LAPICOVR) at offset 0x52: MADT entry of type 5 has length 10, the type needs 12\n",
+            r.err());
+    }
+
+    // xen/arch/x86/io_apic.c:ioapic_init_mappings@RELEASE-4.20.0: IO-APIC id 2 at 0xfec00020 (not 1 KiB aligned) is
+    // bogus, Xen disables IO-APIC support: platform warns, run refuses (exit 2) in the same words
+    @Test
+    void misalignedIoApicIsReportedAndTheMachineRefused() throws Exception {
+        final Path bogus = patched("madt-lapic-header", 0x40, 0x20);
+        final String why = "IO-APIC id 2's address 0xfec00020 is not 1 KiB aligned: Xen says \"bogus IO-APIC address"
+            + " found, disabling IO-APIC support\" (ioapic_init_mappings) and would take every interrupt through the 8259"
+            + " PIC, which irqsim does not model";
+        final Run report = run("platform", "--firmware", bogus.toString());
+        assertEquals(Main.EXIT_OK, report.status(), report.err());
+        assertTrue(report.out().contains("warning: " + why + "; run, compare, bench and serve refuse this firmware\n"),
+            report.out());
+        final Run boot = run("run", "--firmware", bogus.toString());
+        assertEquals(Main.EXIT_USAGE, boot.status());
+        assertTrue(boot.err().contains(": the firmware describes no machine irqsim can build: " + why), boot.err());
+    }
+
+    // mp_register_lapic_address (xen/arch/x86/mpparse.c@RELEASE-4.20.0): the DL360 with its MADT header moved to
+    // 0xFEE10000 still boots the default scenario and delivers the NIC's interrupts (Xen's SVR writes and EOIs reach
+    // the LAPICs at the moved page; the checksum left stale is a warning)
+    @Test
+    void runBootsOnAMovedLocalApic() throws Exception {
+        final String text = Files.readString(dump);
+        final int line = text.indexOf("    0020: 00 00 00 00 00 00 E0 FE", text.indexOf("APIC @"));
+        final Path moved = dir.resolve("dl360-lapic.acpi");
+        Files.writeString(moved, text.substring(0, line) + "    0020: 00 00 00 00 00 00 E1 FE"
+            + text.substring(line + "    0020: 00 00 00 00 00 00 E0 FE".length()));
+        assertTrue(run("platform", "--firmware", moved.toString()).out().contains("local APIC at 0xfee10000 (the MADT"
+            + " header)"));
+        final Run r = run("run", "--firmware", moved.toString(), "--strategy", "pciback-setup-gsi");
+        assertTrue(r.out().contains("delivery: 100 of 100 interrupts reached the guest's driver"), r.out());
+        assertEquals(Main.EXIT_OK, r.status(), r.out());
     }
 }

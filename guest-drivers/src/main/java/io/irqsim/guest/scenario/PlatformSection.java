@@ -143,6 +143,10 @@ final class PlatformSection {
             final int id = r.int32(idNode, 0, 15, false);
             final Node addrNode = o.require("address");
             final long address = r.integer(addrNode, 0, U32_MAX + 1 - IoApicRegisters.WINDOW_SIZE, true);
+            if (MmioLayout.bogusIoApicAddress(address)) {
+                // the same ioapic_init_mappings check Xen makes of the MADT's IO-APICs (xen/arch/x86/io_apic.c)
+                throw r.err(addrNode, MmioLayout.bogusIoApicMessage(id, address));
+            }
             final Node baseNode = o.require("gsiBase");
             final int gsiBase = r.int32(baseNode, 0, MmioLayout.MAX_GSIS - 1, false);
             final Node pinsNode = o.has("pins") ? o.get("pins") : null;

@@ -343,9 +343,10 @@ class ScenarioLoaderErrorTest {
 
     @Test
     void overlappingIoapicWindows() {
+        // 1 KiB-aligned windows (the only addresses Xen maps) overlap only at the same address
         assertError("platform:\n  ioapics:\n    - {id: 2, address: 0xfec00000, gsiBase: 0}\n"
-                + "    - {id: 3, address: 0xfec00080, gsiBase: 24}\n",
-            "scenarios/x.yaml:4:24: platform.ioapics[1].address: IO-APIC id 3's register window 0xfec00080-0xfec0017f"
+                + "    - {id: 3, address: 0xfec00000, gsiBase: 24}\n",
+            "scenarios/x.yaml:4:24: platform.ioapics[1].address: IO-APIC id 3's register window 0xfec00000-0xfec000ff"
                 + " overlaps IO-APIC id 2's register window 0xfec00000-0xfec000ff (platform.ioapics[0])");
     }
 
@@ -363,6 +364,20 @@ class ScenarioLoaderErrorTest {
         assertError("platform:\n  ioapics:\n    - {id: 2, address: 0xfee00000, gsiBase: 0}\n",
             "scenarios/x.yaml:3:24: platform.ioapics[0].address: IO-APIC id 2's register window 0xfee00000-0xfee000ff"
                 + " overlaps the local APIC page 0xfee00000-0xfee00fff");
+    }
+
+    // xen/arch/x86/io_apic.c:ioapic_init_mappings@RELEASE-4.20.0: an IO-APIC address of 0 or not 1 KiB aligned makes
+    // Xen disable IO-APIC support; the same check as for the MADT's IO-APICs, refused at the address
+    @Test
+    void ioapicAddressXenCallsBogus() {
+        assertError("platform:\n  ioapics:\n    - {id: 2, address: 0xfec00100, gsiBase: 0}\n",
+            "scenarios/x.yaml:3:24: platform.ioapics[0].address: IO-APIC id 2's address 0xfec00100 is not 1 KiB"
+                + " aligned: Xen says \"bogus IO-APIC address found, disabling IO-APIC support\" (ioapic_init_mappings)"
+                + " and would take every interrupt through the 8259 PIC, which irqsim does not model");
+        assertError("platform:\n  ioapics:\n    - {id: 2, address: 0, gsiBase: 0}\n",
+            "scenarios/x.yaml:3:24: platform.ioapics[0].address: IO-APIC id 2's address 0x00000000 is 0: Xen says"
+                + " \"bogus IO-APIC address found, disabling IO-APIC support\" (ioapic_init_mappings) and would take"
+                + " every interrupt through the 8259 PIC, which irqsim does not model");
     }
 
     /** {@code count} PCI endpoints with INTA on bus 0, 00:01.0 up, skipping the default's bridge slot 0x1e. */

@@ -53,6 +53,8 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     private final boolean[] hasEoiRegister;
     /** Each CPU's MMIO bus, resolved once (the LAPIC EOI of every interrupt goes through it). */
     private final MmioBus[] cpuBus;
+    /** The physical LAPIC page, where Xen mapped it ({@code mp_lapic_addr}, from the MADT). */
+    private final long lapicBase;
     private final int targetApicId;
     private boolean directedEoi;
     private int currentVector = FIRST_DYNAMIC_VECTOR;
@@ -78,6 +80,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
             hasEoiRegister[i] = ioapics.get(i).model().hasEoiRegister();
         }
         this.targetApicId = platform.lapic(0).apicId();
+        this.lapicBase = platform.lapicAddress();
         this.cpuBus = new MmioBus[platform.cpuCount()];
         for (int cpu = 0; cpu < cpuBus.length; cpu++) {
             cpuBus[cpu] = platform.bus(cpu);
@@ -99,7 +102,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
         for (int cpu = 0; cpu < platform.cpuCount(); cpu++) {
             final int svr = 0xFF | LocalApicRegisters.SVR_ENABLE
                 | (directedEoi ? LocalApicRegisters.SVR_SUPPRESS_EOI_BROADCAST : 0);
-            platform.bus(cpu).write(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.SVR, 4, svr);
+            platform.bus(cpu).write(lapicBase + LocalApicRegisters.SVR, 4, svr);
         }
         final Madt madt = platform.firmware().madt();
         for (int irq = 0; irq < 16; irq++) {
@@ -340,12 +343,13 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * Writes a LAPIC EOI on a CPU ({@code xen/arch/x86/include/asm/apic.h:ack_APIC_irq@RELEASE-4.18.0/4.20.0}).
+     * Writes a LAPIC EOI on a CPU ({@code xen/arch/x86/include/asm/apic.h:ack_APIC_irq@RELEASE-4.18.0/4.20.0}), at
+     * the page Xen mapped {@code FIX_APIC_BASE} to ({@code xen/arch/x86/mpparse.c:mp_register_lapic_address@RELEASE-4.20.0}).
      *
      * @param cpu CPU
      */
     public void lapicEoi(final int cpu) {
-        cpuBus[cpu].write(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.EOI, 4, 0);
+        cpuBus[cpu].write(lapicBase + LocalApicRegisters.EOI, 4, 0);
     }
 
     // ---------------------------------------------------------------- MMIO programming

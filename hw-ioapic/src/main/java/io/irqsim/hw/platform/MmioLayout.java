@@ -14,8 +14,8 @@ import java.util.Locale;
  * address, so a description whose windows overlap builds no machine; this says which windows and where,
  * before anything is mapped. The windows:
  * <ul>
- *   <li>the local APIC page, {@link LocalApicRegisters#PAGE_SIZE} bytes at
- *       {@link LocalApicRegisters#DEFAULT_BASE}, in every CPU's view;</li>
+ *   <li>the local APIC page, {@link LocalApicRegisters#PAGE_SIZE} bytes at {@link PlatformSpec#lapicAddress()}
+ *       ({@link LocalApicRegisters#DEFAULT_BASE} unless the firmware's MADT moved it), in every CPU's view;</li>
  *   <li>each IO-APIC's register window, {@link IoApicRegisters#WINDOW_SIZE} bytes at its address;</li>
  *   <li>the PCI BAR window: firmware gives BAR0 of every PCI endpoint with an interrupt pin (the devices
  *       irqsim puts a device model behind) a {@link #BAR_SLOT_SIZE} slot, from {@link #BAR_WINDOW_BASE} up,
@@ -28,7 +28,10 @@ public final class MmioLayout {
     public static final long BAR_WINDOW_BASE = 0xFE00_0000L;
     /** The slot each BAR0 gets: 64 KiB, aligned, so any BAR up to 64 KiB fits naturally aligned. */
     public static final long BAR_SLOT_SIZE = 0x1_0000L;
-    /** Every window lies below 4 GiB (32-bit BARs, the IO-APIC and LAPIC addresses the MADT can hold). */
+    /**
+     * BAR slots and IO-APIC windows lie below 4 GiB (32-bit BARs, the IO-APIC addresses the MADT can hold); the
+     * local APIC page may lie above it when a MADT local APIC address override (64 bits) puts it there.
+     */
     public static final long ADDRESS_LIMIT = 0x1_0000_0000L;
     /**
      * The most GSIs a machine may have: Xen's default {@code max_gsi_irqs} ({@code PAGE_SIZE} when
@@ -102,10 +105,21 @@ public final class MmioLayout {
     private MmioLayout() {
     }
 
-    /** @return the local APIC page */
+    /** @return the local APIC page at its architectural default address */
     public static Window lapic() {
-        return new Window(Kind.LAPIC, 0, LocalApicRegisters.DEFAULT_BASE, LocalApicRegisters.PAGE_SIZE,
-            "the local APIC page");
+        return lapic(LocalApicRegisters.DEFAULT_BASE);
+    }
+
+    /**
+     * @param spec a description
+     * @return its local APIC page
+     */
+    public static Window lapic(final PlatformSpec spec) {
+        return lapic(spec.lapicAddress());
+    }
+
+    private static Window lapic(final long base) {
+        return new Window(Kind.LAPIC, 0, base, LocalApicRegisters.PAGE_SIZE, "the local APIC page");
     }
 
     /**
@@ -155,7 +169,7 @@ public final class MmioLayout {
         final List<Window> bars = barSlots(spec);
         final Window barWindow = bars.isEmpty() ? null : new Window(Kind.BAR, -1, BAR_WINDOW_BASE,
             bars.size() * BAR_SLOT_SIZE, "the PCI BAR window");
-        final Window lapic = lapic();
+        final Window lapic = lapic(spec);
         final List<Window> ioapics = new ArrayList<>();
         for (int i = 0; i < spec.ioapics().size(); i++) {
             final Window io = ioapic(spec, i);
@@ -186,6 +200,50 @@ public final class MmioLayout {
             }
         }
         return null;
+    }
+
+    /**
+     * The alignment Xen demands of an IO-APIC's address before it maps it: 1 KiB
+     * ({@code IS_ALIGNED(ioapic_phys, KB(1))} in {@code xen/arch/x86/io_apic.c:ioapic_init_mappings@RELEASE-4.20.0}).
+     */
+    public static final long IOAPIC_ALIGNMENT = 0x400L;
+
+    /**
+     * Xen's check of each IO-APIC's address, in description order, as {@code ioapic_init_mappings}
+     * ({@code xen/arch/x86/io_apic.c@RELEASE-4.20.0}) makes it before mapping the IO-APICs: an address of 0 or
+     * one not {@link #IOAPIC_ALIGNMENT}-aligned is "bogus", and Xen then disables IO-APIC support altogether
+     * ({@code skip_ioapic_setup}, {@code smp_found_config} cleared, the loop left): every interrupt would go
+     * through the 8259 PIC, 16 GSIs. irqsim models no 8259 and refuses such a machine.
+     *
+     * @param spec a description
+     * @return the index of the first IO-APIC whose address Xen calls bogus, or -1
+     */
+    public static int firstBogusIoApicAddress(final PlatformSpec spec) {
+        for (int i = 0; i < spec.ioapics().size(); i++) {
+            if (bogusIoApicAddress(spec.ioapics().get(i).address())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * @param address an IO-APIC's MMIO base
+     * @return whether Xen's {@code ioapic_init_mappings} calls it bogus: 0 or not 1 KiB aligned
+     */
+    public static boolean bogusIoApicAddress(final long address) {
+        return address == 0 || (address & (IOAPIC_ALIGNMENT - 1)) != 0;
+    }
+
+    /**
+     * @param id the IO-APIC's id
+     * @param address its bogus address
+     * @return one sentence saying what Xen does with it
+     */
+    public static String bogusIoApicMessage(final int id, final long address) {
+        return String.format(Locale.ROOT, "IO-APIC id %d's address 0x%08x is %s: Xen says \"bogus IO-APIC address"
+            + " found, disabling IO-APIC support\" (ioapic_init_mappings) and would take every interrupt through the"
+            + " 8259 PIC, which irqsim does not model", id, address, address == 0 ? "0" : "not 1 KiB aligned");
     }
 
     /**

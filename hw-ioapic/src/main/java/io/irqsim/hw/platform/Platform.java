@@ -36,7 +36,8 @@ import java.util.Locale;
  * physical MMIO, and the firmware tables.
  *
  * <p>Each CPU has its own {@link MmioBus}: the IO-APIC windows and PCI BARs are mapped into every
- * CPU's bus, the LAPIC page at 0xFEE00000 only into its own CPU's.
+ * CPU's bus, the LAPIC page (at {@link PlatformSpec#lapicAddress()}, 0xFEE00000 unless the firmware moved
+ * it) only into its own CPU's.
  */
 public final class Platform {
 
@@ -67,8 +68,13 @@ public final class Platform {
         if (spec.ioapics().isEmpty()) {
             throw new IllegalArgumentException("a platform needs at least one IO-APIC");
         }
-        // geometry first, in words: MmioBus.map would name only the two devices, and a GSI base near
-        // 2^31 would size the wire table past the heap
+        // what Xen refuses at boot first (ioapic_init_mappings), then geometry, in words: MmioBus.map would name
+        // only the two devices, and a GSI base near 2^31 would size the wire table past the heap
+        final int bogus = MmioLayout.firstBogusIoApicAddress(spec);
+        if (bogus >= 0) {
+            final PlatformSpec.IoApicSpec s = spec.ioapics().get(bogus);
+            throw new IllegalArgumentException(MmioLayout.bogusIoApicMessage(s.id(), s.address()));
+        }
         final int pastGsiLimit = MmioLayout.firstIoApicPastGsiLimit(spec);
         if (pastGsiLimit >= 0) {
             throw new IllegalArgumentException(MmioLayout.gsiLimitMessage(spec, pastGsiLimit));
@@ -92,8 +98,9 @@ public final class Platform {
      * @param clock virtual time
      * @param trace where hardware events go
      * @return the machine, every IO-APIC entry masked
-     * @throws IllegalArgumentException with the reason if the description is inconsistent: among others, a GSI
-     *     past {@link MmioLayout#MAX_GSIS} or two MMIO windows that overlap ({@link MmioLayout#firstOverlap})
+     * @throws IllegalArgumentException with the reason if the description is inconsistent: among others, an
+     *     IO-APIC address Xen calls bogus ({@link MmioLayout#firstBogusIoApicAddress}), a GSI past
+     *     {@link MmioLayout#MAX_GSIS} or two MMIO windows that overlap ({@link MmioLayout#firstOverlap})
      */
     public static Platform build(final PlatformSpec spec, final VirtualClock clock, final HwTrace trace) {
         return new Platform(spec, clock, trace);
@@ -105,7 +112,7 @@ public final class Platform {
             apicBus.attach(lapic);
             lapics.add(lapic);
             final MmioBus bus = new MmioBus(trace);
-            bus.map(LocalApicRegisters.DEFAULT_BASE, LocalApicRegisters.PAGE_SIZE, lapic);
+            bus.map(spec.lapicAddress(), LocalApicRegisters.PAGE_SIZE, lapic);
             cpuBuses.add(bus);
         }
     }
@@ -280,6 +287,11 @@ public final class Platform {
         return apicBus;
     }
 
+    /** @return where each CPU sees its local APIC page */
+    public long lapicAddress() {
+        return spec.lapicAddress();
+    }
+
     /** @return number of CPUs */
     public int cpuCount() {
         return lapics.size();
@@ -420,7 +432,7 @@ public final class Platform {
         for (final LocalApic l : lapics) {
             sb.append(' ').append(l.apicId());
         }
-        sb.append(")\n");
+        sb.append(String.format("), local APIC page at 0x%x%n", spec.lapicAddress()));
         for (int i = 0; i < ioapics.size(); i++) {
             final IoApic io = ioapics.get(i);
             sb.append(String.format("IO-APIC %d: id %d, version 0x%x, %d pins, GSI %d-%d, at 0x%x%n", i, io.id(),

@@ -1,5 +1,6 @@
 package io.irqsim.hw.platform;
 
+import io.irqsim.hw.apic.LocalApicRegisters;
 import io.irqsim.hw.firmware.InterruptSourceOverride;
 import io.irqsim.hw.firmware.IrqPolarity;
 import io.irqsim.hw.firmware.IrqTrigger;
@@ -22,18 +23,45 @@ import java.util.Map;
  * @param isaWiring real wiring of ISA IRQ lines
  * @param firmware what ACPI says
  * @param directedEoi whether the LAPICs advertise EOI-broadcast suppression (version bit 24)
+ * @param lapicAddress the physical address of every CPU's local APIC page (4 KiB aligned; 0xFEE00000
+ *     unless firmware moved it: {@link io.irqsim.hw.firmware.acpi.MadtReader.Madt#lapicAddress})
  */
 public record PlatformSpec(List<IoApicSpec> ioapics, List<CpuSpec> cpus, List<PciDeviceSpec> pci,
                            List<IntxRoute> intxWiring, List<IsaRoute> isaWiring, FirmwareSpec firmware,
-                           boolean directedEoi) {
+                           boolean directedEoi, long lapicAddress) {
 
-    /** Copies the lists. */
+    /**
+     * Copies the lists.
+     *
+     * @throws IllegalArgumentException if the local APIC address is not page-aligned or negative
+     */
     public PlatformSpec {
         ioapics = List.copyOf(ioapics);
         cpus = List.copyOf(cpus);
         pci = List.copyOf(pci);
         intxWiring = List.copyOf(intxWiring);
         isaWiring = List.copyOf(isaWiring);
+        if (lapicAddress < 0 || (lapicAddress & (LocalApicRegisters.PAGE_SIZE - 1)) != 0) {
+            throw new IllegalArgumentException(String.format("local APIC address 0x%x is not a 4 KiB page",
+                lapicAddress));
+        }
+    }
+
+    /**
+     * A machine whose local APICs sit at the architectural default, 0xFEE00000.
+     *
+     * @param ioapics the IO-APICs
+     * @param cpus the CPUs
+     * @param pci PCI functions
+     * @param intxWiring real wiring of the root bus
+     * @param isaWiring real wiring of ISA IRQ lines
+     * @param firmware what ACPI says
+     * @param directedEoi whether the LAPICs advertise EOI-broadcast suppression
+     */
+    public PlatformSpec(final List<IoApicSpec> ioapics, final List<CpuSpec> cpus, final List<PciDeviceSpec> pci,
+                        final List<IntxRoute> intxWiring, final List<IsaRoute> isaWiring, final FirmwareSpec firmware,
+                        final boolean directedEoi) {
+        this(ioapics, cpus, pci, intxWiring, isaWiring, firmware, directedEoi, LocalApicRegisters.DEFAULT_BASE);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.irqsim.hw.firmware.acpi;
 
 import io.irqsim.hw.firmware.InterruptSourceOverride;
+import io.irqsim.hw.platform.MmioLayout;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -103,6 +104,14 @@ public record AcpiFirmware(List<AcpiTable> tables, MadtReader.Madt madt, Fadt fa
                 + " and interrupt source overrides");
         }
         final MadtReader.Madt madt = MadtReader.read(apic);
+        for (final MadtReader.IoApic io : madt.ioApics()) {
+            // Xen's ioapic_init_mappings walks the IO-APICs in table order and stops at the first bogus address
+            if (MmioLayout.bogusIoApicAddress(io.address())) {
+                warnings.add(MmioLayout.bogusIoApicMessage(io.id(), io.address()) + "; run, compare, bench and serve"
+                    + " refuse this firmware");
+                break;
+            }
+        }
         final Fadt fadt = facp == null ? null : Fadt.read(facp);
         if (fadt == null) {
             warnings.add("the dump has no FADT (FACP table): no SCI");

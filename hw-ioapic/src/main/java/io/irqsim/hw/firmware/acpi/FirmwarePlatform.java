@@ -2,6 +2,7 @@ package io.irqsim.hw.firmware.acpi;
 
 import io.irqsim.hw.firmware.InterruptSourceOverride;
 import io.irqsim.hw.firmware.PrtEntry;
+import io.irqsim.hw.apic.LocalApicRegisters;
 import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.platform.PlatformSpec;
 import io.irqsim.hw.wire.WireKind;
@@ -16,8 +17,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A machine built from a real machine's firmware: the MADT's IO-APICs and enabled CPUs, its
- * interrupt source overrides, the FADT's SCI, every {@code _PRT} whose bus is known and the link
+ * A machine built from a real machine's firmware: the MADT's IO-APICs and enabled CPUs, its local
+ * APIC address (header, else 0xFEE00000, a type-5 override winning: {@link MadtReader.Madt#lapicAddress};
+ * Xen {@code xen/arch/x86/mpparse.c:mp_register_lapic_address@RELEASE-4.20.0} maps the LAPIC there, irqsim's
+ * Xen running the LAPICs in xAPIC mode), its interrupt source overrides, the FADT's SCI, every {@code _PRT} whose bus is known and the link
  * devices. The PCI devices come from the scenario. The real wiring follows what the firmware
  * claims: ISA IRQs go where the overrides say (else to the same GSI; a low-polarity override or the
  * SCI makes the line a shared active-low one), and each root-bus slot and pin the host bridge's
@@ -111,8 +114,15 @@ public final class FirmwarePlatform {
         }
         final PlatformSpec.FirmwareSpec firmware = new PlatformSpec.FirmwareSpec(overrides, prt,
             new ArrayList<>(links.values()), sciGsi);
-        return new Result(new PlatformSpec(ioapics, cpus, scenario.pci(), intx, isa, firmware, scenario.directedEoi()),
-            warnings);
+        final long lapic = fw.madt().lapicAddress();
+        final long lapicPage = lapic & ~(LocalApicRegisters.PAGE_SIZE - 1);
+        if (lapicPage != lapic) {
+            // set_fixmap_nocache maps the frame (address >> PAGE_SHIFT): the registers are at the page's start
+            warnings.add(String.format("the MADT's local APIC address 0x%x is not 4 KiB aligned: Xen maps the page"
+                + " it is in, 0x%x", lapic, lapicPage));
+        }
+        return new Result(new PlatformSpec(ioapics, cpus, scenario.pci(), intx, isa, firmware, scenario.directedEoi(),
+            lapicPage), warnings);
     }
 
     private static Map<String, PlatformSpec.LinkSpec> links(final AcpiFirmware fw, final List<String> warnings) {

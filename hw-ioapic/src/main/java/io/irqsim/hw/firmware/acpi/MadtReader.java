@@ -9,8 +9,9 @@ import java.util.List;
  * Decodes the Multiple APIC Description Table (signature {@code APIC}; ACPI 6.5, 5.2.12): after the
  * header, the local APIC address (offset 36) and flags (40, bit 0 PCAT_COMPAT), then entries of
  * {type, length}: processor local APIC (0), I/O APIC (1), interrupt source override (2), NMI
- * source (3), local APIC NMI (4), local x2APIC (9) and local x2APIC NMI (10). Other types are
- * skipped by their length, as ACPICA's {@code acpi_table_parse_madt} walkers do.
+ * source (3), local APIC NMI (4), local APIC address override (5), local x2APIC (9) and local
+ * x2APIC NMI (10). Other types are skipped by their length, as ACPICA's
+ * {@code acpi_table_parse_madt} walkers do.
  */
 public final class MadtReader {
 
@@ -55,10 +56,15 @@ public final class MadtReader {
     public record LocalApicNmi(long uid, int flags, int lint) {
     }
 
+    /** What Xen and Linux use when neither the header nor an override gives a local APIC address. */
+    public static final long DEFAULT_LOCAL_APIC_ADDRESS = 0xFEE0_0000L;
+
     /**
      * The decoded MADT.
      *
-     * @param localApicAddress the 32-bit local APIC address field
+     * @param localApicAddress the 32-bit local APIC address field of the header (0: none given)
+     * @param localApicAddressOverride the 64-bit address of the last local APIC address override
+     *     (type 5), or -1 when the table has none
      * @param pcatCompat flags bit 0: dual 8259s installed
      * @param localApics local APIC and x2APIC entries in table order
      * @param ioApics I/O APICs in table order
@@ -66,9 +72,9 @@ public final class MadtReader {
      * @param nmiSources NMI sources
      * @param localApicNmis local (x2)APIC NMIs
      */
-    public record Madt(long localApicAddress, boolean pcatCompat, List<LocalApic> localApics, List<IoApic> ioApics,
-                       List<InterruptSourceOverride> overrides, List<NmiSource> nmiSources,
-                       List<LocalApicNmi> localApicNmis) {
+    public record Madt(long localApicAddress, long localApicAddressOverride, boolean pcatCompat,
+                       List<LocalApic> localApics, List<IoApic> ioApics, List<InterruptSourceOverride> overrides,
+                       List<NmiSource> nmiSources, List<LocalApicNmi> localApicNmis) {
         /** Copies the lists. */
         public Madt {
             localApics = List.copyOf(localApics);
@@ -76,6 +82,30 @@ public final class MadtReader {
             overrides = List.copyOf(overrides);
             nmiSources = List.copyOf(nmiSources);
             localApicNmis = List.copyOf(localApicNmis);
+        }
+
+        /**
+         * Where the local APICs are, as Xen and Linux decide it from the MADT: the header's address
+         * when it is not 0 ({@code xen/arch/x86/acpi/boot.c:acpi_parse_madt@RELEASE-4.20.0}, Linux
+         * {@code arch/x86/kernel/acpi/boot.c:acpi_parse_madt@0141978ae75b}), else 0xFEE00000
+         * ({@code APIC_DEFAULT_PHYS_BASE}); a type-5 override replaces it, the last one in the table
+         * winning as every entry is walked ({@code acpi_parse_lapic_addr_ovr} in both, called from
+         * Xen's {@code acpi_parse_madt_lapic_entries} and Linux's
+         * {@code early_acpi_parse_madt_lapic_addr_ovr}). Both then map it ({@code mp_register_lapic_address},
+         * {@code register_lapic_address}) unless the CPU runs in x2APIC mode, where the address is unused.
+         *
+         * @return the physical address of the local APIC page
+         */
+        public long lapicAddress() {
+            if (localApicAddressOverride >= 0) {
+                return localApicAddressOverride;
+            }
+            return localApicAddress != 0 ? localApicAddress : DEFAULT_LOCAL_APIC_ADDRESS;
+        }
+
+        /** @return {@code override}, {@code header} or {@code default}: which field {@link #lapicAddress} comes from */
+        public String lapicAddressSource() {
+            return localApicAddressOverride >= 0 ? "override" : localApicAddress != 0 ? "header" : "default";
         }
     }
 
@@ -95,6 +125,7 @@ public final class MadtReader {
         final List<InterruptSourceOverride> isos = new ArrayList<>();
         final List<NmiSource> nmis = new ArrayList<>();
         final List<LocalApicNmi> lnmis = new ArrayList<>();
+        long lapicOverride = -1;
         final int end = t.bytes().length;
         int at = 44;
         while (at < end) {
@@ -137,6 +168,15 @@ public final class MadtReader {
                     lnmis.add(new LocalApicNmi(t.read(at + 2, 1, "uid"), (int) t.read(at + 3, 2, "flags"),
                         (int) t.read(at + 5, 1, "LINT")));
                 }
+                case 5 -> {
+                    // xen/include/xen/acpi.h:BAD_MADT_ENTRY: shorter than the 12-byte structure is refused
+                    need(t, at, type, len, 12);
+                    lapicOverride = t.read(at + 4, 8, "local APIC address");
+                    if (lapicOverride < 0) {
+                        throw AcpiInputException.at(t.label(), at, String.format("MADT local APIC address override"
+                            + " 0x%x is past the 63-bit physical address space", lapicOverride));
+                    }
+                }
                 case 9 -> {
                     need(t, at, type, len, 16);
                     final long f = t.read(at + 8, 4, "flags");
@@ -154,7 +194,7 @@ public final class MadtReader {
             }
             at += len;
         }
-        return new Madt(lapicAddress, (flags & 1) != 0, lapics, ioapics, isos, nmis, lnmis);
+        return new Madt(lapicAddress, lapicOverride, (flags & 1) != 0, lapics, ioapics, isos, nmis, lnmis);
     }
 
     private static void need(final AcpiTable t, final int at, final int type, final int len, final int min) {

@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The machine a real firmware describes, with the scenario's PCI devices. */
@@ -65,5 +67,73 @@ class FirmwarePlatformTest {
         assertEquals(List.of(new PrtEntry(2, 0, "LNKA", 0), PrtEntry.toGsi(2, 1, 18)), s.firmware().prt().get(3));
         // the link device reaches the scenario platform with its _PRS
         assertEquals(List.of(3, 4, 5, 7, 10, 11), s.firmware().links().get(0).possible());
+    }
+
+    private static AcpiFirmware fixture(final String name) {
+        return AcpiFirmware.of(AcpiDumpReader.parse(Fixtures.bytes("asl/" + name + ".aml")), java.util.Map.of(),
+            java.util.Map.of());
+    }
+
+    // xen/arch/x86/mpparse.c:mp_register_lapic_address@RELEASE-4.20.0: Xen (xAPIC mode) maps FIX_APIC_BASE at the
+    // MADT's address; the machine's CPUs see their local APIC there and nothing at 0xFEE00000
+    @Test
+    void localApicPageSitsWhereTheMadtHeaderPutsIt() {
+        final PlatformSpec s = FirmwarePlatform.spec(fixture("madt-lapic-header"), DefaultPlatform.spec()).spec();
+        assertEquals(0xFEE10000L, s.lapicAddress());
+        final Platform p = Platform.build(s, new VirtualClock(), HwTrace.NONE);
+        assertSame(p.lapic(0), p.bus(0).deviceAt(0xFEE10000L));
+        assertSame(p.lapic(1), p.bus(1).deviceAt(0xFEE10000L));
+        assertNull(p.bus(0).deviceAt(0xFEE00000L));
+    }
+
+    // acpi_parse_lapic_addr_ovr@RELEASE-4.20.0: the last type-5 entry decides where the LAPIC is mapped
+    @Test
+    void localApicPageSitsWhereTheLastOverridePutsIt() {
+        final Platform p = Platform.build(
+            FirmwarePlatform.spec(fixture("madt-lapic-override"), DefaultPlatform.spec()).spec(), new VirtualClock(),
+            HwTrace.NONE);
+        assertSame(p.lapic(0), p.bus(0).deviceAt(0xFEF10000L));
+        assertNull(p.bus(0).deviceAt(0xFEF00000L));
+        assertNull(p.bus(0).deviceAt(0xFEE00000L));
+    }
+
+    // set_fixmap_nocache maps the frame of the address (xen/arch/x86/include/asm/fixmap.h@RELEASE-4.20.0), so the
+    // registers of an unaligned MADT address are at the start of its page; irqsim says so
+    @Test
+    void unalignedLocalApicAddressMapsItsPageWithAWarning() {
+        final byte[] madt = AcpiDumpReaderTest.table("APIC", 64, new byte[] {0, 0, (byte) 0xE0, (byte) 0xFE, 1, 0, 0, 0,
+            0, 8, 0, 0, 1, 0, 0, 0, 5, 12, 0, 0, 0x40, 0, (byte) 0xF0, (byte) 0xFE, 0, 0, 0, 0});
+        final AcpiFirmware fw = AcpiFirmware.of(AcpiDumpReader.parse(withIoApic(madt)), java.util.Map.of(),
+            java.util.Map.of());
+        final FirmwarePlatform.Result r = FirmwarePlatform.spec(fw, DefaultPlatform.spec());
+        assertEquals(0xFEF00000L, r.spec().lapicAddress());
+        assertTrue(r.warnings().contains("the MADT's local APIC address 0xfef00040 is not 4 KiB aligned: Xen maps the"
+            + " page it is in, 0xfef00000"), r.warnings().toString());
+    }
+
+    /** {@code madt} with an IO-APIC entry (id 2, 0xFEC00000, GSI base 0) appended, checksum left as is. */
+    private static byte[] withIoApic(final byte[] madt) {
+        final byte[] io = {1, 12, 2, 0, 0, 0, (byte) 0xC0, (byte) 0xFE, 0, 0, 0, 0};
+        final byte[] out = java.util.Arrays.copyOf(madt, madt.length + io.length);
+        System.arraycopy(io, 0, out, madt.length, io.length);
+        out[4] = (byte) out.length;
+        return out;
+    }
+
+    // xen/arch/x86/io_apic.c:ioapic_init_mappings@RELEASE-4.20.0: an IO-APIC address of 0 or not 1 KiB aligned is
+    // "bogus" and Xen disables IO-APIC support; the report warns, the machine is refused in those words
+    @Test
+    void misalignedIoApicAddressFromTheMadtIsWhatXenCallsBogus() {
+        final byte[] madt = AcpiDumpReaderTest.table("APIC", 64, new byte[] {0, 0, (byte) 0xE0, (byte) 0xFE, 1, 0, 0, 0,
+            0, 8, 0, 0, 1, 0, 0, 0, 1, 12, 9, 0, 0x20, 0, (byte) 0xC0, (byte) 0xFE, 0, 0, 0, 0});
+        final AcpiFirmware fw = AcpiFirmware.of(AcpiDumpReader.parse(madt), java.util.Map.of(), java.util.Map.of());
+        final String expected = "IO-APIC id 9's address 0xfec00020 is not 1 KiB aligned: Xen says \"bogus IO-APIC"
+            + " address found, disabling IO-APIC support\" (ioapic_init_mappings) and would take every interrupt"
+            + " through the 8259 PIC, which irqsim does not model";
+        assertTrue(fw.warnings().contains(expected + "; run, compare, bench and serve refuse this firmware"),
+            fw.warnings().toString());
+        final PlatformSpec s = FirmwarePlatform.spec(fw, DefaultPlatform.spec()).spec();
+        assertEquals(expected, org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> Platform.build(s, new VirtualClock(), HwTrace.NONE)).getMessage());
     }
 }

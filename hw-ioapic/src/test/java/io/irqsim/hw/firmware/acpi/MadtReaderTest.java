@@ -63,4 +63,59 @@ class MadtReaderTest {
     void zeroLengthEntryWouldLoopForever() {
         assertThrows(AcpiInputException.class, () -> MadtReader.read(madt(0, 0, 0, 0)));
     }
+
+    // xen/arch/x86/acpi/boot.c:acpi_parse_madt@RELEASE-4.20.0 (Linux acpi_parse_madt alike): the header's
+    // address, when not 0, replaces APIC_DEFAULT_PHYS_BASE; no type-5 entry in this iasl-compiled table
+    @Test
+    void headerLocalApicAddressIsUsedWithoutAnOverride() {
+        final MadtReader.Madt m = MadtReader.read(Fixtures.aml("madt-lapic-header"));
+        assertEquals(0xFEE10000L, m.localApicAddress());
+        assertEquals(-1, m.localApicAddressOverride());
+        assertEquals(0xFEE10000L, m.lapicAddress());
+        assertEquals("header", m.lapicAddressSource());
+    }
+
+    // acpi_parse_lapic_addr_ovr (xen/arch/x86/acpi/boot.c@RELEASE-4.20.0, Linux arch/x86/kernel/acpi/boot.c):
+    // called for every type-5 entry after acpi_parse_madt, so an override wins over the header, the last one
+    // over earlier ones
+    @Test
+    void typeFiveOverrideWinsOverTheHeaderAndTheLastOneWins() {
+        final MadtReader.Madt m = MadtReader.read(Fixtures.aml("madt-lapic-override"));
+        assertEquals(0xFEE00000L, m.localApicAddress());
+        assertEquals(0xFEF10000L, m.localApicAddressOverride());
+        assertEquals(0xFEF10000L, m.lapicAddress());
+        assertEquals("override", m.lapicAddressSource());
+        assertEquals(2, m.localApics().size());
+    }
+
+    // the override's address is 64 bits (struct acpi_madt_local_apic_override), read whole
+    @Test
+    void typeFiveAddressIsSixtyFourBits() {
+        final MadtReader.Madt m = MadtReader.read(madt(5, 12, 0, 0, 0, 0, 0xF0, 0xFE, 0x01, 0, 0, 0));
+        assertEquals(0x1_FEF0_0000L, m.lapicAddress());
+    }
+
+    // acpi_parse_madt: a header address of 0 leaves acpi_lapic_addr at APIC_DEFAULT_PHYS_BASE
+    @Test
+    void zeroHeaderAddressMeansTheDefault() {
+        final byte[] b = {0, 0, 0, 0, 1, 0, 0, 0};
+        final MadtReader.Madt m = MadtReader.read(new AcpiTable("APIC", AcpiDumpReaderTest.table("APIC", 44, b)));
+        assertEquals(0, m.localApicAddress());
+        assertEquals(0xFEE00000L, m.lapicAddress());
+        assertEquals("default", m.lapicAddressSource());
+    }
+
+    // xen/include/xen/acpi.h:BAD_MADT_ENTRY@RELEASE-4.20.0 in acpi_parse_lapic_addr_ovr: a type-5 entry shorter
+    // than its 12-byte structure is -EINVAL ("Invalid BIOS MADT, disabling ACPI"); irqsim refuses the table
+    @Test
+    void truncatedTypeFiveEntryIsAnErrorNamingTableAndOffset() {
+        final AcpiInputException e = assertThrows(AcpiInputException.class,
+            () -> MadtReader.read(madt(0, 8, 1, 0, 1, 0, 0, 0, 5, 10, 0, 0, 0, 0, 0xE0, 0xFE, 0, 0)));
+        assertEquals("APIC (TESTTBL) at offset 0x34: MADT entry of type 5 has length 10, the type needs 12",
+            e.getMessage());
+        final AcpiInputException cut = assertThrows(AcpiInputException.class,
+            () -> MadtReader.read(madt(5, 12, 0, 0, 0, 0, 0xE0, 0xFE)));
+        assertEquals("APIC (TESTTBL) at offset 0x2c: MADT entry of type 5 and length 12 runs past the end of the 52-byte"
+            + " table", cut.getMessage());
+    }
 }
