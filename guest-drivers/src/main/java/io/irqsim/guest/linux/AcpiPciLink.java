@@ -11,9 +11,10 @@ import java.util.Map;
 
 /**
  * Linux's PCI interrupt link driver (drivers/acpi/pci_link.c@v6.12): chooses an interrupt for a
- * link device from its {@code _PRS} (as {@link #possible} reads it), preferring the current {@code _CRS} and otherwise the
- * possible interrupt with the lowest penalty (IO-APIC mode balances), sets it with {@code _SRS},
- * and reports the trigger and polarity from the link's resource descriptor.
+ * link device from its {@code _PRS} (as {@link #possible} reads it), preferring the current
+ * {@code _CRS} and otherwise the possible interrupt with the lowest penalty (IO-APIC mode
+ * balances), sets it with {@code _SRS}, and reports the trigger and polarity from the link's
+ * resource descriptor.
  *
  * <p>Penalties follow Linux's {@code PIRQ_PENALTY_*} scale and its ISA table
  * ({@code acpi_isa_irq_penalty}): timer, keyboard and cascade are never used; other legacy ISA
