@@ -127,21 +127,71 @@ public final class AcpiPciIrq {
 
     /**
      * The ISA fallback for a device with no {@code _PRT} entry ({@code acpi_isa_register_gsi},
-     * drivers/acpi/pci_irq.c@v6.12): its
-     * interrupt-line byte, if it is an ISA IRQ that is available ({@code acpi_isa_irq_available}:
-     * penalty below {@code PIRQ_PENALTY_ISA_ALWAYS}, so not the timer, keyboard or cascade), mapped
-     * to a GSI through the MADT overrides.
+     * drivers/acpi/pci_irq.c@v6.12) on a kernel with a PIC ({@code nr_legacy_irqs()} = 16).
      *
      * @param dev the device
      * @return the GSI, or -1
+     * @see #isaFallbackGsi(PciFunction, int)
      */
     public int isaFallbackGsi(final PciFunction dev) {
+        return isaFallbackGsi(dev, 16);
+    }
+
+    /**
+     * The ISA fallback for a device with no {@code _PRT} entry ({@code acpi_isa_register_gsi},
+     * drivers/acpi/pci_irq.c@v6.12): its interrupt-line byte, if it is an ISA IRQ that is available
+     * ({@code acpi_isa_irq_available}: penalty below {@code PIRQ_PENALTY_ISA_ALWAYS}, so not the
+     * timer, keyboard or cascade) and {@code acpi_isa_irq_to_gsi} (arch/x86/kernel/acpi/boot.c@v6.12)
+     * knows its GSI: only below {@code nr_legacy_irqs()} (0 in a PV dom0, which has no PIC), and from
+     * {@code isa_irq_to_gsi}, see {@link #isaIrqToGsi}.
+     *
+     * @param dev the device
+     * @param nrLegacyIrqs {@code nr_legacy_irqs()} of the kernel
+     * @return the GSI, or -1
+     */
+    public int isaFallbackGsi(final PciFunction dev, final int nrLegacyIrqs) {
         final int line = dev.interruptLine();
-        if (line <= 0 || line > 15 || links.penalty(line) >= AcpiPciLink.PENALTY_ISA_ALWAYS) {
+        if (line <= 0 || line > 15 || links.penalty(line) >= AcpiPciLink.PENALTY_ISA_ALWAYS || line >= nrLegacyIrqs) {
             return -1;
         }
-        final InterruptSourceOverride o = firmware.madt().overrideFor(line);
-        return o != null ? o.gsi() : line;
+        return isaIrqToGsi(nrLegacyIrqs)[line];
+    }
+
+    /**
+     * {@code isa_irq_to_gsi} after boot (arch/x86/kernel/acpi/boot.c@v6.12): identity, then for each
+     * MADT override in table order {@code mp_override_legacy_irq} first drops the identity entry of
+     * the target GSI if it is below {@code nr_legacy_irqs()} and still maps to itself, then maps the
+     * source IRQ to the GSI; an SCI without an override gets its identity entry last
+     * ({@code acpi_sci_ioapic_setup(sci, 0, 0, sci)}).
+     *
+     * @param nrLegacyIrqs {@code nr_legacy_irqs()}
+     * @return GSI by ISA IRQ, -1 for {@code ACPI_INVALID_GSI}
+     */
+    private int[] isaIrqToGsi(final int nrLegacyIrqs) {
+        final int[] table = new int[16];
+        for (int i = 0; i < 16; i++) {
+            table[i] = i;
+        }
+        final int sci = AcpiPciLink.sciIrq(firmware);
+        boolean sciOverridden = false;
+        for (final InterruptSourceOverride o : firmware.madt().overrides()) {
+            if (o.source() < 0 || o.source() > 15) {
+                continue;
+            }
+            override(table, o.source(), o.gsi(), nrLegacyIrqs);
+            sciOverridden |= o.source() == sci;
+        }
+        if (!sciOverridden && sci >= 0 && sci < 16) {
+            override(table, sci, sci, nrLegacyIrqs);
+        }
+        return table;
+    }
+
+    private static void override(final int[] table, final int source, final int gsi, final int nrLegacyIrqs) {
+        if (gsi < nrLegacyIrqs && gsi < 16 && table[gsi] == gsi) {
+            table[gsi] = -1;
+        }
+        table[source] = gsi;
     }
 
     /** @return the link driver */

@@ -11,16 +11,17 @@ import java.util.Map;
 
 /**
  * Linux's PCI interrupt link driver (drivers/acpi/pci_link.c@v6.12): chooses an interrupt for a
- * link device from its {@code _PRS}, preferring the current {@code _CRS} and otherwise the
- * possible interrupt with the lowest penalty (IO-APIC mode balances), sets it with {@code _SRS},
- * and reports the trigger and polarity from the link's resource descriptor.
+ * link device from its {@code _PRS} (as {@link #possible} reads it), preferring the current
+ * {@code _CRS} and otherwise the possible interrupt with the lowest penalty (IO-APIC mode
+ * balances), sets it with {@code _SRS}, and reports the trigger and polarity from the link's
+ * resource descriptor.
  *
  * <p>Penalties follow Linux's {@code PIRQ_PENALTY_*} scale and its ISA table
  * ({@code acpi_isa_irq_penalty}): timer, keyboard and cascade are never used; other legacy ISA
  * IRQs are "typical" or "used"; an interrupt is penalised by the links already using it
  * ({@code PIRQ_PENALTY_PCI_USING}) and by every link able to use it ({@code PIRQ_PENALTY_PCI_POSSIBLE}
  * divided by the size of that link's {@code _PRS}: {@code acpi_irq_penalty_init} for ISA IRQs,
- * {@code acpi_irq_pci_sharing_penalty} above 15), and the SCI's by the SCI
+ * {@code acpi_irq_pci_sharing_penalty} above 15), and the SCI's ISA IRQ ({@link #sciIrq}) by the SCI
  * ({@code acpi_penalize_sci_irq}: {@code PIRQ_PENALTY_PCI_USING} if the SCI is level / active-low,
  * {@code PIRQ_PENALTY_ISA_ALWAYS}, never usable, otherwise).
  *
@@ -51,6 +52,9 @@ public final class AcpiPciLink {
         PENALTY_ISA_ALWAYS, PENALTY_ISA_ALWAYS, PENALTY_ISA_ALWAYS, PENALTY_ISA_TYPICAL,
         PENALTY_ISA_TYPICAL, PENALTY_ISA_TYPICAL, PENALTY_ISA_TYPICAL, PENALTY_ISA_TYPICAL,
         PENALTY_ISA_TYPICAL, 0, 0, 0, PENALTY_ISA_USED, PENALTY_ISA_USED, PENALTY_ISA_USED, PENALTY_ISA_USED};
+
+    /** {@code ACPI_PCI_LINK_MAX_POSSIBLE}. */
+    static final int MAX_POSSIBLE = 16;
 
     /** The result of an allocation. */
     public record Allocation(int irq, PciLinkDevice link) {
@@ -97,6 +101,19 @@ public final class AcpiPciLink {
      */
     public static boolean sciActiveLow(final AcpiTables firmware) {
         return (sciFlags(firmware) & InterruptSourceOverride.POLARITY_LOW) != InterruptSourceOverride.POLARITY_HIGH;
+    }
+
+    /**
+     * {@code sci_irq} of {@code acpi_penalize_sci_irq} (drivers/acpi/pci_link.c@v6.12): the
+     * {@code bus_irq} {@code acpi_sci_ioapic_setup} (arch/x86/kernel/acpi/boot.c@v6.12) is called
+     * with, i.e. the FADT's SCI interrupt (the override's source IRQ), not the GSI it is moved to.
+     *
+     * @param firmware ACPI tables
+     * @return the SCI's ISA IRQ (its GSI if no override moves it)
+     */
+    public static int sciIrq(final AcpiTables firmware) {
+        final InterruptSourceOverride iso = firmware.madt().overrideTo(firmware.sciGsi());
+        return iso == null ? firmware.sciGsi() : iso.source();
     }
 
     private static int sciFlags(final AcpiTables firmware) {
@@ -150,13 +167,42 @@ public final class AcpiPciLink {
 
     private static State initState(final PciLinkDevice link) {
         final State s = new State();
-        s.possible.addAll(link.prs());
+        s.possible.addAll(possible(link));
         // the active IRQ read from _CRS when the link was added; dropped if _PRS does not list it
-        s.active = link.prs().contains(link.crs()) ? link.crs() : 0;
+        s.active = s.possible.contains(link.crs()) ? link.crs() : 0;
         return s;
     }
 
+    /**
+     * {@code acpi_pci_link_check_possible} (drivers/acpi/pci_link.c@v6.12): the first
+     * {@value #MAX_POSSIBLE} {@code _PRS} interrupts, each stored at its own index but counted only
+     * if non-zero, so a 0 in {@code _PRS} leaves a 0 in the list and pushes the last one out.
+     *
+     * @param link the link
+     * @return {@code possible[0 .. possible_count)}
+     */
+    static List<Integer> possible(final PciLinkDevice link) {
+        final int[] slots = new int[MAX_POSSIBLE];
+        int count = 0;
+        final List<Integer> prs = link.prs();
+        for (int i = 0; i < prs.size() && i < MAX_POSSIBLE; i++) {
+            if (prs.get(i) == 0) {
+                continue; // "Invalid _PRS IRQ 0"
+            }
+            slots[i] = prs.get(i);
+            count++;
+        }
+        final List<Integer> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(slots[i]);
+        }
+        return out;
+    }
+
     private boolean allocate(final PciLinkDevice link, final State s) {
+        if (s.possible.isEmpty()) {
+            return false; // Linux would read possible[-1]; irqsim fails as "No IRQ available"
+        }
         int irq = s.active != 0 ? s.active : s.possible.get(s.possible.size() - 1);
         if (balance || s.active == 0) {
             for (int i = s.possible.size() - 1; i >= 0; i--) {
@@ -192,12 +238,15 @@ public final class AcpiPciLink {
                 // above 15: acpi_irq_pci_sharing_penalty
                 p += PENALTY_PCI_USING;
             }
-            if (link.prs().contains(irq)) {
-                // ISA: acpi_irq_penalty_init; above 15: acpi_irq_pci_sharing_penalty
-                p += PENALTY_PCI_POSSIBLE / link.prs().size();
+            final List<Integer> possible = s != null ? s.possible : possible(link);
+            for (final int q : possible) {
+                if (q == irq) {
+                    // ISA: acpi_irq_penalty_init; above 15: acpi_irq_pci_sharing_penalty
+                    p += PENALTY_PCI_POSSIBLE / possible.size();
+                }
             }
         }
-        if (irq == firmware.sciGsi()) {
+        if (irq == sciIrq(firmware)) {
             // acpi_penalize_sci_irq: a SCI that is not level / active-low makes its IRQ unusable
             p += sciLevel(firmware) && sciActiveLow(firmware) ? PENALTY_PCI_USING : PENALTY_ISA_ALWAYS;
         }

@@ -21,8 +21,9 @@ import java.util.TreeMap;
  * there is none. So on a machine whose second IO-APIC starts at GSI 24, the first GSI enabled on it
  * gets IRQ 24 whatever its number ("gsi 38 may come before gsi 28", the seed series' cover
  * letter). ISA GSIs keep their ISA irq numbers through MADT overrides (with IRQ0&rarr;GSI2, GSI 2
- * is irq 0). Simplification: no other dynamic irqs (MSI, Xen event channels) are allocated, so
- * dynamic numbers start exactly at the base. Vectors: ISA irqs use 0x30 + irq
+ * is irq 0; with IRQ9&rarr;GSI20, GSI 20 is irq 9). Simplification: no other dynamic irqs (MSI,
+ * Xen event channels) are allocated, so dynamic numbers start exactly at the base. Vectors: ISA
+ * irqs use 0x30 + irq
  * ({@code ISA_IRQ_VECTOR}); the others are handed out upward from 0x41. An irq is freed
  * ({@code mp_unmap_irq}) when its last {@code acpi_register_gsi} is undone, except ISA irqs.
  */
@@ -173,13 +174,19 @@ public final class LinuxIrqTable {
         }
     }
 
+    /**
+     * The ISA irq of the MP entry {@code find_irq_entry} finds for the GSI's pin
+     * ({@code mp_map_pin_to_irq}, arch/x86/kernel/apic/io_apic.c@v6.12): an override's source IRQ
+     * wherever it points (ISA 9 moved to GSI 20 makes GSI 20 irq 9), else the identity entry
+     * {@code mp_config_acpi_legacy_irqs} adds for a GSI below 16 that no override moved away.
+     */
     private int isaIrqFor(final int gsi) {
+        final InterruptSourceOverride to = madt.overrideTo(gsi);
+        if (to != null && to.source() >= 0 && to.source() < 16) {
+            return to.source();
+        }
         if (gsi >= 16) {
             return -1;
-        }
-        final InterruptSourceOverride to = madt.overrideTo(gsi);
-        if (to != null) {
-            return to.source();
         }
         final InterruptSourceOverride from = madt.overrideFor(gsi);
         // an ISA irq moved elsewhere leaves its own GSI without an ISA irq

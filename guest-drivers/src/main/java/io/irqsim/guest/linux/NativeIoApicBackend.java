@@ -38,20 +38,28 @@ public final class NativeIoApicBackend implements IrqBackend {
     }
 
     /**
-     * {@code acpi_register_gsi_ioapic} &rarr; {@code mp_map_gsi_to_irq(gsi, IOAPIC_MAP_ALLOC)}
-     * (arch/x86/kernel/apic/io_apic.c@v6.12): allocates the irq on first use, with the entry
-     * {@code mp_preconfigure_entry} prepares; every call takes a reference ({@code data->count++}).
-     * Nothing is written to the IO-APIC.
+     * {@code acpi_register_gsi_ioapic} (arch/x86/kernel/acpi/boot.c@v6.12) &rarr;
+     * {@code mp_map_gsi_to_irq(gsi, IOAPIC_MAP_ALLOC)} (arch/x86/kernel/apic/io_apic.c@v6.12):
+     * {@code -ENODEV} for a GSI no IO-APIC has; allocates the irq on first use, with the entry
+     * {@code mp_preconfigure_entry} prepares; an irq that is already mapped keeps its trigger and
+     * polarity, and a registration asking for others gets {@code -EBUSY} ({@code mp_check_pin_attr};
+     * its "first user may reprogram an ISA irq" case is this model's first use, since irqsim does not
+     * pre-allocate ISA irqs at boot). Every successful call takes a reference
+     * ({@code data->count++}). Nothing is written to the IO-APIC.
      */
     @Override
     public int registerGsi(final int gsi, final boolean level, final boolean activeLow) {
         if (ioapic.chipFor(gsi) == null) {
-            return -Errno.EINVAL;
+            return -Errno.ENODEV; // mp_find_ioapic(gsi) < 0
         }
         final LinuxIrq d = irqs.mapGsi(gsi);
         if (d.mapCount() == 0 && !d.isActivated()) {
             d.configure(level, activeLow);
             d.setEntry(Rte.of(0, Rte.DM_FIXED, false, activeLow, level, level, 0));
+        } else if (d.isLevel() != level || d.isActiveLow() != activeLow) {
+            cpu.domain().host().trace().event(GuestEvent.REGISTER_GSI, gsi, (level ? 2 : 0) | (activeLow ? 1 : 0),
+                -Errno.EBUSY);
+            return -Errno.EBUSY; // mp_check_pin_attr: no reference taken
         }
         d.setMapCount(d.mapCount() + 1);
         cpu.domain().host().trace().event(GuestEvent.REGISTER_GSI, gsi, (level ? 2 : 0) | (activeLow ? 1 : 0), d.irq());

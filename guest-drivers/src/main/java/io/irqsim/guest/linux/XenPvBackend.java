@@ -49,6 +49,16 @@ public final class XenPvBackend extends XenPirqBackend {
         // arch/x86/pci/xen.c@v6.12 pci_xen_initial_domain: __acpi_unregister_gsi = NULL
     }
 
+    /**
+     * A PV dom0 has no PIC, so {@code nr_legacy_irqs()} is 0 ({@code pci_xen_initial_domain},
+     * arch/x86/pci/xen.c@v6.12, pre-allocates the legacy irqs with {@code NR_IRQS_LEGACY} for that
+     * reason); {@code acpi_isa_irq_to_gsi} then knows no ISA IRQ.
+     */
+    @Override
+    public int nrLegacyIrqs() {
+        return 0;
+    }
+
     @Override
     public String describe() {
         return "Xen PV pirqs";

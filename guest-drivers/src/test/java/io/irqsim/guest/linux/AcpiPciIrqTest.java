@@ -211,4 +211,30 @@ class AcpiPciIrqTest {
         assertEquals(-1, fallbackWithLine(DefaultPlatform.spec(), 2));
         assertEquals(3, fallbackWithLine(DefaultPlatform.spec(), 3), "IRQ 3 is only 'typical', still available");
     }
+
+    // arch/x86/kernel/acpi/boot.c:mp_override_legacy_irq, acpi_isa_irq_to_gsi@v6.12
+    @Test
+    void anOverrideOntoAnotherIsaIrqsGsiTakesThatIrqOutOfTheIsaToGsiTable() {
+        // mp_override_legacy_irq: an override to a GSI below 16 that still maps to itself resets that entry to
+        // "invalid"; ISA IRQ 5 -> GSI 10 leaves line 10 with no GSI, while line 5 maps to GSI 10
+        final PlatformSpec spec = Specs.withOverrides(DefaultPlatform.spec(), List.of(
+            InterruptSourceOverride.of(0, 2, null, null),
+            InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW),
+            InterruptSourceOverride.of(5, 10, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)));
+        assertEquals(-1, fallbackWithLine(spec, 10));
+        assertEquals(10, fallbackWithLine(spec, 5));
+        assertEquals(11, fallbackWithLine(spec, 11));
+    }
+
+    // arch/x86/kernel/acpi/boot.c:acpi_isa_irq_to_gsi; arch/x86/pci/xen.c:pci_xen_initial_domain@v6.12
+    @Test
+    void withoutLegacyIrqsTheIsaFallbackFindsNoGsi() {
+        // acpi_isa_irq_to_gsi needs isa_irq < nr_legacy_irqs(); a PV dom0 has no PIC, so nr_legacy_irqs() is 0
+        // (pci_xen_initial_domain says so where it pre-allocates the legacy IRQs with NR_IRQS_LEGACY instead)
+        final Platform p = platform(DefaultPlatform.spec());
+        final PciFunction f = p.pci().function(DefaultPlatform.NIC);
+        f.configWrite(PciConfigRegisters.INTERRUPT_LINE, 1, 11);
+        assertEquals(11, acpi(p).isaFallbackGsi(f, 16));
+        assertEquals(-1, acpi(p).isaFallbackGsi(f, 0));
+    }
 }

@@ -112,6 +112,60 @@ class AcpiPciLinkTest {
         }
     }
 
+    // drivers/acpi/pci_link.c:acpi_penalize_sci_irq, arch/x86/kernel/acpi/boot.c:acpi_sci_ioapic_setup@v6.12
+    @Test
+    void theSciPenaltyGoesToTheSciIsaIrqNotToTheGsiItsOverrideNames() {
+        // acpi_parse_int_src_ovr passes the override's source_irq as bus_irq; acpi_sci_ioapic_setup calls
+        // acpi_penalize_sci_irq(bus_irq, ...), so sci_irq is the FADT's ISA IRQ 9, not GSI 20
+        final Madt madt = new Madt(List.of(new MadtLocalApic(0, 0, true)),
+            List.of(new MadtIoApic(2, IoApicRegisters.DEFAULT_BASE, 0)),
+            List.of(InterruptSourceOverride.of(9, 20, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)));
+        final PciLinkDevice lnka = gsiLink("LNKA", 0, 21, 20);
+        final AcpiPciLink links = new AcpiPciLink(new AcpiTables(madt, Map.of(), List.of(lnka), 20), true);
+        assertEquals(AcpiPciLink.PENALTY_PCI_USING, links.penalty(9));
+        assertEquals(AcpiPciLink.PENALTY_PCI_POSSIBLE / 2, links.penalty(20));
+        // no _CRS: start at the last possible (20); 21 is not cheaper, so 20 stays
+        assertEquals(20, links.allocateIrq("LNKA", 0).irq());
+    }
+
+    // drivers/acpi/pci_link.c:acpi_pci_link_check_possible@v6.12
+    @Test
+    void aPrsIrqOfZeroIsSkippedButKeepsItsSlotSoTheLastPossibleIrqIsLost() {
+        // possible[i] = interrupts[i] only for non-zero ones while possible_count counts those: _PRS {0, 5, 10}
+        // gives possible = {0, 5}, count 2; the allocation starts at possible[count - 1] = 5 and IRQ 0 is never cheaper
+        final PciLinkDevice lnka = isaLink("LNKA", 0, 0, 5, 10);
+        final AcpiPciLink links = new AcpiPciLink(tables(9, lnka), true);
+        assertEquals(5, links.allocateIrq("LNKA", 0).irq());
+        assertEquals(0, links.penalty(10), "IRQ 10 is not among the link's possible IRQs (acpi_irq_penalty_init)");
+    }
+
+    // drivers/acpi/pci_link.c:acpi_pci_link_check_possible@v6.12 (ACPI_PCI_LINK_MAX_POSSIBLE)
+    @Test
+    void onlyTheFirst16PrsInterruptsArePossible() {
+        // the loop stops at ACPI_PCI_LINK_MAX_POSSIBLE (16): _PRS 16..35 gives possible 16..31, each penalised
+        // PIRQ_PENALTY_PCI_POSSIBLE / 16; no _CRS, so the allocation starts (and, all equal, stays) at 31
+        final Integer[] prs = new Integer[20];
+        for (int i = 0; i < prs.length; i++) {
+            prs[i] = 16 + i;
+        }
+        final PciLinkDevice lnka = gsiLink("LNKA", 0, prs);
+        final AcpiPciLink links = new AcpiPciLink(tables(9, lnka), true);
+        assertEquals(0, links.penalty(35));
+        assertEquals(AcpiPciLink.PENALTY_PCI_POSSIBLE / 16, links.penalty(31));
+        assertEquals(31, links.allocateIrq("LNKA", 0).irq());
+    }
+
+    // drivers/acpi/pci_link.c:acpi_pci_link_check_possible, acpi_pci_link_allocate@v6.12
+    @Test
+    void aPrsOfOnlyIrqZeroLeavesNoPossibleIrqAndTheAllocationFails() {
+        // possible_count is 0; Linux would read possible[-1] (undefined); irqsim fails the allocation
+        // like "No IRQ available" instead of throwing
+        final PciLinkDevice lnka = isaLink("LNKA", 0, 0);
+        final AcpiPciLink links = new AcpiPciLink(tables(9, lnka), true);
+        assertNull(links.allocateIrq("LNKA", 0));
+        assertEquals(0, lnka.srsCalls());
+    }
+
     @Test
     void theSciIsLevelLowUnlessItsOverrideSaysOtherwise() {
         // acpi_sci_ioapic_setup: "if (trigger == 0) trigger = 3; if (polarity == 0) polarity = 3"

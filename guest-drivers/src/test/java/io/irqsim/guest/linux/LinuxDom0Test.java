@@ -273,4 +273,44 @@ class LinuxDom0Test {
         assertEquals(NicTestDevice.ID & 0xFFFF_FFFFL, r.d0.vcpu(0).mmioRead(bar + NicTestDevice.REG_ID, 4));
         assertEquals(DefaultPlatform.SHARED_A, r.dom0.drivers().get(0).bdf());
     }
+
+    // ------------------------------------------------------------------ acpi_register_gsi's back ends
+
+    // arch/x86/kernel/apic/io_apic.c:mp_map_pin_to_irq, mp_check_pin_attr@v6.12
+    @Test
+    void pvhRegisteringAMappedGsiWithOtherTriggerOrPolarityIsBusy() {
+        // an irq already mapped keeps its attributes: a registration that disagrees gets -EBUSY and takes no
+        // reference (data->count++ only for irq >= 0); one that agrees gets the same irq
+        final TestRig r = pvh(List.of());
+        final IrqBackend b = r.dom0.backend();
+        final int irq = b.registerGsi(20, true, true);
+        assertEquals(20, irq);
+        assertEquals(-Errno.EBUSY, b.registerGsi(20, false, false));
+        assertEquals(-Errno.EBUSY, b.registerGsi(20, true, false));
+        assertEquals(1, r.dom0.irqs().byGsi(20).mapCount());
+        assertEquals(irq, b.registerGsi(20, true, true));
+        assertEquals(2, r.dom0.irqs().byGsi(20).mapCount());
+        // the SCI's ISA irq 9 was set level/low at boot: its first user is gone, an edge registration is refused
+        assertEquals(-Errno.EBUSY, b.registerGsi(SCI, false, false));
+    }
+
+    // arch/x86/kernel/apic/io_apic.c:mp_map_gsi_to_irq@v6.12
+    @Test
+    void pvhRegisteringAGsiNoIoApicHasIsNoDevice() {
+        // mp_find_ioapic(gsi) < 0 -> -ENODEV
+        final TestRig r = pvh(List.of());
+        assertEquals(-Errno.ENODEV, r.dom0.backend().registerGsi(200, true, true));
+    }
+
+    // drivers/acpi/pci_irq.c:acpi_isa_register_gsi; arch/x86/pci/xen.c:pci_xen_initial_domain@v6.12
+    @Test
+    void pvDom0RegistersNoIsaFallbackGsiForADeviceWithoutPrtEntry() {
+        // a PV dom0 has no PIC (nr_legacy_irqs() == 0), so acpi_isa_irq_to_gsi fails and the device gets
+        // "no GSI": nothing is mapped or set up for its interrupt line
+        final TestRig r = TestRig.booted(Specs.withPrt(DefaultPlatform.spec(), Map.of()), XenConfig.XEN_4_18,
+            DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
+        r.xen.platform().pci().function(DefaultPlatform.NIC).configWrite(PciConfigRegisters.INTERRUPT_LINE, 1, 11);
+        assertEquals(0, r.dom0.pciEnableDevice(DefaultPlatform.NIC));
+        assertNull(r.dom0.irqs().byGsi(11));
+    }
 }

@@ -1,5 +1,8 @@
 package io.irqsim.guest.linux;
 
+import io.irqsim.hw.firmware.InterruptSourceOverride;
+import io.irqsim.hw.firmware.IrqPolarity;
+import io.irqsim.hw.firmware.IrqTrigger;
 import io.irqsim.hw.firmware.Madt;
 import io.irqsim.hw.platform.DefaultPlatform;
 import io.irqsim.hw.platform.Platform;
@@ -49,6 +52,20 @@ class LinuxIrqTableTest {
         assertEquals(4, t.mapGsi(4).irq());
         assertEquals(9, t.mapGsi(9).irq(), "the SCI's identity override keeps 9");
         assertEquals(15, t.mapGsi(15).irq());
+    }
+
+    // arch/x86/kernel/apic/io_apic.c:mp_map_gsi_to_irq, mp_map_pin_to_irq@v6.12
+    @Test
+    void aGsiAbove15ThatAnOverrideMovesAnIsaIrqToIsThatIsaIrq() {
+        // find_irq_entry gives the pin's MP entry; an ISA-bus entry (the override 9 -> 20) makes the irq its
+        // source IRQ (srcbusirq 9, alloc_isa_irq_from_domain), whatever the GSI
+        final Madt madt = new Madt(MADT.localApics(), MADT.ioApics(), List.of(
+            InterruptSourceOverride.of(0, 2, null, null),
+            InterruptSourceOverride.of(9, 20, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)));
+        final LinuxIrqTable t = new LinuxIrqTable(madt, 24);
+        t.registerIoApic(0, 24);
+        assertEquals(9, t.mapGsi(20).irq());
+        assertEquals(21, t.mapGsi(21).irq());
     }
 
     @Test
