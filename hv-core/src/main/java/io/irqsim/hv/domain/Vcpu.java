@@ -20,8 +20,9 @@ public final class Vcpu extends WorkItem {
     private final int id;
     private final LocalApic vlapic;
     private final MmioBus bus;
-    private final BitSet pendingPirqEvents = new BitSet();
-    private final BitSet maskedPirqEvents = new BitSet();
+    // sized for every pirq up front: setting a bit on the event path never grows (allocates) them
+    private final BitSet pendingPirqEvents;
+    private final BitSet maskedPirqEvents;
     private final io.irqsim.hv.trace.TraceRecorder trace;
     private final io.irqsim.hv.sched.WorkQueue queue;
     private final int pcpu;
@@ -37,6 +38,8 @@ public final class Vcpu extends WorkItem {
         this.trace = domain.host().trace();
         this.queue = domain.host().queue();
         this.pcpu = id % domain.host().physicalCpus();
+        this.pendingPirqEvents = new BitSet(domain.pirqs().nrPirqs());
+        this.maskedPirqEvents = new BitSet(domain.pirqs().nrPirqs());
     }
 
     /** @return the domain */
