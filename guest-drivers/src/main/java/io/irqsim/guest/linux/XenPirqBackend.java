@@ -108,6 +108,15 @@ abstract class XenPirqBackend implements IrqBackend {
     }
 
     /**
+     * The xen-pirq chip's {@code irq_disable}, {@code disable_pirq} &rarr; {@code disable_dynirq}
+     * (drivers/xen/events/events_base.c@v6.12): masks the channel at once, as {@link #mask} does.
+     */
+    @Override
+    public void disable(final LinuxIrq irq) {
+        mask(irq);
+    }
+
+    /**
      * {@code startup_pirq} &rarr; {@code __startup_pirq} (drivers/xen/events/events_base.c@v6.12):
      * {@code EVTCHNOP_bind_pirq}; the new port is masked (every port was at boot, and
      * {@code shutdown_pirq} masks before it closes); then {@code do_unmask(EVT_MASK_REASON_EXPLICIT)}

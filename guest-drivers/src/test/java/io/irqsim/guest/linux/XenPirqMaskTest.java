@@ -97,6 +97,23 @@ class XenPirqMaskTest {
         assertTrue(dumpHasLineEndingWith(r.xen, "pirq 16 -> irq 16 masked evtchn-bound [1/1]"), StateDump.of(r.xen));
     }
 
+    // note_interrupt's "nobody cared" -> irq_disable -> __irq_disable (kernel/irq/chip.c@v6.12): the
+    // xen-pirq chip has an irq_disable (disable_pirq -> disable_dynirq), so the channel is masked at
+    // once, not by the next interrupt's flow handler as for the IO-APIC chip
+    @Test
+    void nobodyCaredMasksAPirqChannelAtOnce() {
+        final TestRig r = pvDom0();
+        assertEquals(0, r.dom0.requestIrq(GSI, "t", IrqHandler.sync(i -> false)));
+        final LinuxIrq irq = r.dom0.irqs().byGsi(GSI);
+        for (int i = 0; i < LinuxIrq.SPURIOUS_WINDOW; i++) {
+            r.dom0.pirqEvent(r.d0.vcpu(0), GSI);
+        }
+        assertTrue(irq.isSpuriousDisabled());
+        assertEquals(1, r.linesContaining("irq 16: nobody cared; disabling IRQ #16"));
+        assertTrue(r.d0.isPirqEventMasked(GSI), "disable_pirq masked the channel");
+        assertEquals(0, irq.maskedWithoutActionCount(), "no interrupt took the disabled path");
+    }
+
     // evtchn_2l_unmask in an HVM-type guest (xen_hvm_domain()): the event is pending, so the bit is
     // set again and EVTCHNOP_unmask asked for; Xen's evtchn_2l_unmask raises the upcall
     @Test
