@@ -33,6 +33,18 @@ public interface IrqBackend {
     void mask(LinuxIrq irq);
 
     /**
+     * The irq chip's {@code irq_disable}, which {@code irq_disable} (kernel/irq/chip.c@v6.12,
+     * {@code __irq_disable}) calls at once when the chip has one; without one the disable is lazy
+     * and the next interrupt's flow handler masks. The default is the chip without one (the
+     * IO-APIC's).
+     *
+     * @param irq the irq being disabled
+     */
+    default void disable(final LinuxIrq irq) {
+        // no irq_disable callback: lazy
+    }
+
+    /**
      * Starts an irq when its first handler is requested (unmask the pin / bind the event channel).
      *
      * @param irq the irq

@@ -441,9 +441,11 @@ public abstract class LinuxKernel implements GuestKernel {
             xen.trace().event(claimedSoFar ? GuestEvent.IRQ_HANDLED : GuestEvent.IRQ_UNHANDLED,
                 claimedSoFar ? irq.irq() : vector, claimedSoFar ? vector : irq.irq(), claimedSoFar ? 1 : 0);
             if (irq.noteInterrupt(claimedSoFar, xen.platform().clock().now())) {
-                // __report_bad_irq, then irq_disable: lazy for the IO-APIC chip (no irq_disable
-                // callback), so the line is masked by the next interrupt's flow handler
+                // __report_bad_irq, then irq_disable: the chip's irq_disable if it has one (the
+                // xen-pirq chip's masks the event channel now); the IO-APIC chip has none, so its
+                // line is masked lazily, by the next interrupt's flow handler
                 log.log(actor, "irq %d: nobody cared; disabling IRQ #%d", irq.irq(), irq.irq());
+                backend.disable(irq);
             }
             backend.eoi(irq, vector);
             vcpu.unblock();

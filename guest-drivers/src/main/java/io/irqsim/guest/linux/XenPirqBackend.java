@@ -11,8 +11,13 @@ import io.irqsim.hv.hypercall.PhysdevOps;
  * What Linux does with an irq that is a Xen pirq behind an event channel, in a PV domain and in an
  * HVM guest with {@code XENFEAT_hvm_pirqs} alike (drivers/xen/events/events_base.c@v6.12, the
  * {@code xen_pirq_chip}): {@code request_irq} binds an event channel to the pirq (shareable if
- * level), {@code mask_irq} masks the channel, and a level interrupt is completed with
- * {@code PHYSDEVOP_eoi}. How a GSI gets its pirq differs and is the subclasses' part.
+ * level) and unmasks it, {@code mask_irq} masks the channel, and a level interrupt is completed
+ * with {@code PHYSDEVOP_eoi}. How a GSI gets its pirq differs and is the subclasses' part.
+ *
+ * <p>The channel's mask bit is the 2-level ABI's ({@code drivers/xen/events/events_2l.c@v6.12}): a
+ * bit in the shared-info page the guest writes directly ({@link Domain#writePirqEventMask}), with
+ * {@code EVTCHNOP_unmask} when Xen has to re-raise an event. Linux prefers the FIFO ABI when Xen
+ * offers it ({@code xen_init_IRQ}); the mask semantics this model needs are the same in both.
  */
 abstract class XenPirqBackend implements IrqBackend {
 
@@ -34,6 +39,15 @@ abstract class XenPirqBackend implements IrqBackend {
         this.irqs = irqs;
         this.log = log;
         this.actor = actor;
+        // xen_init_IRQ (drivers/xen/events/events_base.c@v6.12) masks every channel at boot,
+        // before any is bound; irqsim keys the bit by pirq, so every pirq's bit is set
+        maskAllChannels();
+    }
+
+    private void maskAllChannels() {
+        for (int pirq = 0; pirq < dom.pirqs().nrPirqs(); pirq++) {
+            dom.writePirqEventMask(pirq, true);
+        }
     }
 
     /**
@@ -79,23 +93,70 @@ abstract class XenPirqBackend implements IrqBackend {
     }
 
     /**
-     * {@code mask_irq} on a pirq irq ({@code mask_dynirq}, drivers/xen/events/events_base.c@v6.12)
-     * masks its event channel. Simplified: event-channel masking is not modelled; the irq's state
-     * records it.
+     * {@code mask_irq} on a pirq irq: the chip's {@code irq_mask} is {@code disable_dynirq}
+     * &rarr; {@code do_mask(EVT_MASK_REASON_EXPLICIT)} &rarr; {@code mask_evtchn} &rarr;
+     * {@code evtchn_2l_mask} (drivers/xen/events/events_base.c, events_2l.c@v6.12): the channel's
+     * mask bit is set in shared memory, no hypercall; nothing without a bound channel
+     * ({@code VALID_EVTCHN}). Events Xen sends afterwards stay pending.
      */
     @Override
     public void mask(final LinuxIrq irq) {
         irq.setMasked(true);
+        if (irq.isStarted()) {
+            dom.writePirqEventMask(irq.pirq(), true);
+        }
     }
 
-    /** {@code startup_pirq} (drivers/xen/events/events_base.c@v6.12): {@code EVTCHNOP_bind_pirq}. */
+    /**
+     * The xen-pirq chip's {@code irq_disable}, {@code disable_pirq} &rarr; {@code disable_dynirq}
+     * (drivers/xen/events/events_base.c@v6.12): masks the channel at once, as {@link #mask} does.
+     */
+    @Override
+    public void disable(final LinuxIrq irq) {
+        mask(irq);
+    }
+
+    /**
+     * {@code startup_pirq} &rarr; {@code __startup_pirq} (drivers/xen/events/events_base.c@v6.12):
+     * {@code EVTCHNOP_bind_pirq}; the new port is masked (every port was at boot, and
+     * {@code shutdown_pirq} masks before it closes); then {@code do_unmask(EVT_MASK_REASON_EXPLICIT)}
+     * unmasks it ({@link #unmaskEvtchn}). Not modelled: the {@code eoi_pirq} after the unmask.
+     */
     @Override
     public int startup(final LinuxIrq irq) {
         final int rc = xen.evtchn().bindPirq(dom, irq.pirq(), irq.isLevel());
         irq.setMasked(rc != 0);
         log.log(actor, "startup_pirq: EVTCHNOP_bind_pirq(pirq %d, %s) = %s", irq.pirq(),
             irq.isLevel() ? "shareable" : "exclusive", Errno.name(rc));
+        if (rc == 0) {
+            unmaskEvtchn(irq.pirq());
+        }
         return rc;
+    }
+
+    /**
+     * {@code unmask_evtchn} &rarr; {@code evtchn_2l_unmask} (drivers/xen/events/events_2l.c@v6.12),
+     * on the vCPU the port is bound to (irqsim's guests have one): the mask bit is cleared in
+     * shared memory and the pending bit read. If pending, a PV domain marks its upcall pending
+     * itself (the event is handled when its events are next enabled, here at once); an HVM-type
+     * domain ({@code xen_hvm_domain()}, PVH included) sets the mask bit again and asks Xen with
+     * {@code EVTCHNOP_unmask}, which raises the upcall.
+     *
+     * @param pirq the pirq whose channel is unmasked
+     */
+    protected final void unmaskEvtchn(final int pirq) {
+        dom.writePirqEventMask(pirq, false);
+        if (!dom.isPirqEventPending(pirq)) {
+            return;
+        }
+        if (dom.type().isHvmType()) {
+            dom.writePirqEventMask(pirq, true);
+            final int rc = xen.evtchn().unmask(dom, pirq);
+            log.log(actor, "unmask_evtchn: EVTCHNOP_unmask(pirq %d) = %s", pirq, Errno.name(rc));
+        } else {
+            dom.markEventUpcallPending();
+            xen.drain();
+        }
     }
 
     /** {@code eoi_pirq} (drivers/xen/events/events_base.c@v6.12): {@code PHYSDEVOP_eoi} for a level pirq. */

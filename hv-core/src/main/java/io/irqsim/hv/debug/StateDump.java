@@ -138,8 +138,7 @@ public final class StateDump {
      * reserved and so not usable ({@code evtchn_usable}, {@code xen/include/xen/event.h@RELEASE-4.20.0}):
      * {@code evtchn_is_pending} is then false and {@code evtchn_is_masked} true, so a pirq without an
      * event channel (an HVM guest's passthrough pirq, a PVH dom0's GSI) always shows {@code -M}.
-     * irqsim does not model a channel's mask bit (the guest's {@code mask_evtchn}), so a bound
-     * channel's masked bit is {@code ?}, the character Xen prints when it cannot read the channel.
+     * A bound channel's masked bit is {@link Domain#isPirqEventMasked} ({@code evtchn_2l_is_masked}).
      *
      * @param d the bound domain
      * @param p its pirq for the irq, or {@code null}
@@ -149,7 +148,7 @@ public final class StateDump {
         final boolean bound = p != null && p.isEvtchnBound();
         final char[] c = {
             bound && d.isPirqEventPending(p.pirq()) ? 'P' : '-',
-            bound ? '?' : 'M',
+            !bound || d.isPirqEventMasked(p.pirq()) ? 'M' : '-',
             p != null && p.isMasked() ? 'M' : '-',
         };
         return new String(c);
@@ -224,14 +223,15 @@ public final class StateDump {
     /**
      * The event channel bound to a pirq as Xen's per-domain event-channel dump ({@code xl debug-keys e},
      * {@code domain_dump_evtchn_info}, {@code xen/common/event_channel.c@RELEASE-4.20.0}) shows a
-     * pirq channel ({@code p=<pirq>}): its pending and masked bits, {@code [pending/masked]}. The
-     * masked bit is not modelled ({@code ?}); the port, state and notify-vCPU fields are left out
-     * (irqsim numbers no ports).
+     * pirq channel ({@code p=<pirq>}): its pending and masked bits, {@code [pending/masked]}
+     * ({@code evtchn_is_pending}, {@code evtchn_is_masked}); the port, state and notify-vCPU fields
+     * are left out (irqsim numbers no ports).
      *
-     * @return {@code " evtchn-bound [1/?]"}, or empty when no channel is bound
+     * @return {@code " evtchn-bound [1/0]"}, or empty when no channel is bound
      */
     private static String evtchn(final Domain d, final Pirq p) {
-        return p.isEvtchnBound() ? " evtchn-bound [" + (d.isPirqEventPending(p.pirq()) ? 1 : 0) + "/?]" : "";
+        return p.isEvtchnBound() ? " evtchn-bound [" + (d.isPirqEventPending(p.pirq()) ? 1 : 0) + "/"
+            + (d.isPirqEventMasked(p.pirq()) ? 1 : 0) + "]" : "";
     }
 
     /**

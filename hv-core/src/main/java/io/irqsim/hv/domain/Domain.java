@@ -357,12 +357,68 @@ public final class Domain {
     }
 
     /**
-     * Raises a PV event for a pirq on vCPU 0.
+     * {@code send_guest_pirq} ({@code xen/common/event_channel.c@RELEASE-4.20.0}) &rarr;
+     * {@code evtchn_2l_set_pending} ({@code xen/common/event_2l.c@RELEASE-4.20.0}) on vCPU 0 (the
+     * channel's notify vCPU): sets the channel's pending bit; the upcall is raised only if the bit
+     * was clear and the channel is not masked. A masked channel's event stays pending until
+     * {@link #unmaskPirqEvent} or the guest's own unmask ({@link #writePirqEventMask}). Allocation-free
+     * (the PV interrupt path).
      *
      * @param pirq the pirq
      */
     public void sendPirqEvent(final int pirq) {
         vcpus.get(0).raisePirqEvent(pirq);
+    }
+
+    /**
+     * The guest writing the mask bit of its pirq's event channel in the shared-info page
+     * ({@code shared_info->evtchn_mask}, 2-level ABI): Linux's {@code evtchn_2l_mask} sets it with
+     * {@code sync_set_bit}, the local path of {@code evtchn_2l_unmask} clears it with
+     * {@code sync_clear_bit} (drivers/xen/events/events_2l.c@v6.12). A memory write, not a hypercall:
+     * Xen is not told, clearing the bit raises no upcall (the guest does that itself,
+     * {@link #markEventUpcallPending}), and nothing is traced. Xen itself never sets the bit: it
+     * starts clear ({@code clear_page} of the shared-info page, {@code arch_domain_create},
+     * {@code xen/arch/x86/domain.c@RELEASE-4.20.0}) and neither {@code evtchn_bind_pirq} nor
+     * {@code evtchn_close} touches it. irqsim numbers no ports: the bit belongs to the pirq and
+     * may be written whether or not a channel is bound.
+     *
+     * @param pirq the pirq
+     * @param masked the bit's new value
+     */
+    public void writePirqEventMask(final int pirq, final boolean masked) {
+        vcpus.get(0).setPirqEventMask(pirq, masked);
+    }
+
+    /**
+     * The guest setting {@code evtchn_upcall_pending} in vCPU 0's {@code vcpu_info} itself, as
+     * Linux's {@code evtchn_2l_unmask} does (drivers/xen/events/events_2l.c@v6.12) for a PV
+     * domain that found the event pending after clearing its mask: the upcall handler runs next.
+     */
+    public void markEventUpcallPending() {
+        vcpus.get(0).markUpcallPending();
+    }
+
+    /**
+     * {@code evtchn_2l_unmask} ({@code xen/common/event_2l.c@RELEASE-4.20.0}), reached through
+     * {@code EVTCHNOP_unmask} ({@link io.irqsim.hv.hypercall.EvtchnOps#unmask}): clears the mask
+     * bit and, if it was set and the event is pending, raises the upcall on vCPU 0.
+     *
+     * @param pirq the pirq
+     */
+    public void unmaskPirqEvent(final int pirq) {
+        vcpus.get(0).unmaskPirqEvent(pirq);
+    }
+
+    /**
+     * The mask bit of the event channel bound to a pirq ({@code evtchn_2l_is_masked},
+     * {@code xen/common/event_2l.c@RELEASE-4.20.0}), as the guest last wrote it or
+     * {@link #unmaskPirqEvent} cleared it.
+     *
+     * @param pirq the pirq
+     * @return whether it is masked
+     */
+    public boolean isPirqEventMasked(final int pirq) {
+        return vcpus.get(0).isPirqEventMasked(pirq);
     }
 
     /**

@@ -20,7 +20,9 @@ public final class Vcpu extends WorkItem {
     private final int id;
     private final LocalApic vlapic;
     private final MmioBus bus;
-    private final BitSet pendingPirqEvents = new BitSet();
+    // sized for every pirq up front: setting a bit on the event path never grows (allocates) them
+    private final BitSet pendingPirqEvents;
+    private final BitSet maskedPirqEvents;
     private final io.irqsim.hv.trace.TraceRecorder trace;
     private final io.irqsim.hv.sched.WorkQueue queue;
     private final int pcpu;
@@ -36,6 +38,8 @@ public final class Vcpu extends WorkItem {
         this.trace = domain.host().trace();
         this.queue = domain.host().queue();
         this.pcpu = id % domain.host().physicalCpus();
+        this.pendingPirqEvents = new BitSet(domain.pirqs().nrPirqs());
+        this.maskedPirqEvents = new BitSet(domain.pirqs().nrPirqs());
     }
 
     /** @return the domain */
@@ -232,8 +236,53 @@ public final class Vcpu extends WorkItem {
      * @param pirq the pirq
      */
     void raisePirqEvent(final int pirq) {
+        // evtchn_2l_set_pending (xen/common/event_2l.c@RELEASE-4.20.0): an already pending port is
+        // left alone; a masked one gets its pending bit and no upcall
+        if (pendingPirqEvents.get(pirq)) {
+            return;
+        }
         pendingPirqEvents.set(pirq);
+        if (!maskedPirqEvents.get(pirq)) {
+            queue.schedule(this);
+        }
+    }
+
+    /**
+     * Sets or clears the mask bit of a pirq's event channel (the guest's write to
+     * {@code shared_info->evtchn_mask}); no upcall either way.
+     *
+     * @param pirq the pirq
+     * @param masked the new bit
+     */
+    void setPirqEventMask(final int pirq, final boolean masked) {
+        maskedPirqEvents.set(pirq, masked);
+    }
+
+    /**
+     * {@code evtchn_2l_unmask} (xen/common/event_2l.c@RELEASE-4.20.0): clears the mask bit; if it
+     * was set and the event is pending, the upcall is raised.
+     *
+     * @param pirq the pirq
+     */
+    void unmaskPirqEvent(final int pirq) {
+        final boolean wasMasked = maskedPirqEvents.get(pirq);
+        maskedPirqEvents.clear(pirq);
+        if (wasMasked && pendingPirqEvents.get(pirq)) {
+            queue.schedule(this);
+        }
+    }
+
+    /** Schedules the upcall (the guest setting {@code evtchn_upcall_pending} itself). */
+    void markUpcallPending() {
         queue.schedule(this);
+    }
+
+    /**
+     * @param pirq the pirq
+     * @return the mask bit of its event channel
+     */
+    boolean isPirqEventMasked(final int pirq) {
+        return maskedPirqEvents.get(pirq);
     }
 
     /**
@@ -264,6 +313,9 @@ public final class Vcpu extends WorkItem {
         enter();
         for (int pirq = pendingPirqEvents.nextSetBit(0); pirq >= 0 && blocked == 0;
              pirq = pendingPirqEvents.nextSetBit(pirq + 1)) {
+            if (maskedPirqEvents.get(pirq)) {
+                continue;   // the upcall handler takes pending & ~mask: a masked event stays pending
+            }
             pendingPirqEvents.clear(pirq);
             kernel.pirqEvent(this, pirq);
             enter();

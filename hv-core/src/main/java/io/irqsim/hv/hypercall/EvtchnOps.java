@@ -26,6 +26,8 @@ public final class EvtchnOps extends HypercallBase {
      * {@code XENFEAT_hvm_pirqs}: {@code event_channel_op} is in the HVM hypercall table as is
      * ({@code xen/include/hypercall-defs.c@RELEASE-4.20.0}) and {@code evtchn_bind_pirq} asks nothing
      * of {@code has_pirq}; {@code arch_evtchn_bind_pirq} then marks a mapped pirq {@code IRQ_PT}.
+     * The channel's mask bit is not touched (the 2-level ABI has no {@code evtchn_port_init} hook):
+     * it is what the guest last wrote to it ({@link Domain#writePirqEventMask}).
      *
      * @param caller calling domain
      * @param pirq its pirq
@@ -65,7 +67,10 @@ public final class EvtchnOps extends HypercallBase {
     /**
      * {@code EVTCHNOP_close} on a pirq channel ({@code xen/common/event_channel.c:evtchn_close@RELEASE-4.18.0/4.20.0}:
      * {@code pirq_guest_unbind}; {@code evtchn_free} clears the channel's pending bit, so an event the
-     * guest had not taken yet is dropped).
+     * guest had not taken yet is dropped). The mask bit is left as it is: {@code evtchn_free} does
+     * not touch it, and neither does {@code evtchn_bind_pirq} (the 2-level ABI has no
+     * {@code evtchn_port_init} hook), so it is whatever the guest last wrote (Linux masks before it
+     * closes, {@code shutdown_pirq}).
      *
      * @param caller calling domain
      * @param pirq its pirq
@@ -87,6 +92,28 @@ public final class EvtchnOps extends HypercallBase {
         } else {
             xen.guestIrqs().pirqGuestUnbind(caller, p);
         }
+        xen.drain();
+        return 0;
+    }
+
+    /**
+     * {@code EVTCHNOP_unmask} on a pirq's channel ({@code xen/common/event_channel.c:evtchn_unmask}
+     * &rarr; {@code xen/common/event_2l.c:evtchn_2l_unmask@RELEASE-4.20.0}): clears the mask bit and,
+     * if it was set and the event is pending, raises the upcall; the event is then delivered before
+     * this returns (the caller's vCPU runs its upcall).
+     *
+     * @param caller calling domain
+     * @param pirq the pirq whose channel is unmasked
+     * @return 0, or -EINVAL when no channel is bound to the pirq (irqsim numbers no ports; Xen's
+     *     -EINVAL is for a port beyond the allocated buckets, and a free port's unmask is 0)
+     */
+    public int unmask(final Domain caller, final int pirq) {
+        enter(caller);
+        final Pirq p = caller.pirqs().get(pirq);
+        if (p == null || !p.isEvtchnBound()) {
+            return -Errno.EINVAL;
+        }
+        caller.unmaskPirqEvent(pirq);
         xen.drain();
         return 0;
     }

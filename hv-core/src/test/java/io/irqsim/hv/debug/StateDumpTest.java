@@ -170,7 +170,7 @@ class StateDumpTest {
 
     // a PV domain has no emulated IO-APIC or LAPIC: its section is the pirq table alone, with the
     // event channel bound by EVTCHNOP_bind_pirq; dump_irqs lists it as the IRQ's guest (nothing
-    // pending; the channel's mask bit is not modelled: '?')
+    // pending; the channel's mask bit is clear: Xen never sets it and no guest wrote it here)
     @Test
     void aPvDom0SectionIsItsPirqTableWithTheEventChannel() {
         final Rig rig = Rig.boot(smallMachine(), XenConfig.XEN_4_18);
@@ -181,11 +181,11 @@ class StateDumpTest {
         assertEquals(0, rig.xen.evtchn().bindPirq(dom0, GSI, true));
         final String dump = StateDump.of(rig.xen);
         assertContainsLines(dump,
-            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=0 ack=UNMASK d0: 16(-?-)",
+            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=0 ack=UNMASK d0: 16(---)",
             "d0 (dom0, PV), hardware domain:",
             "  d0 pirq table:",
-            "    pirq 16 -> irq 16 evtchn-bound [0/?]");
-        assertTrue(dump.endsWith("d0 (dom0, PV), hardware domain:\n  d0 pirq table:\n    pirq 16 -> irq 16 evtchn-bound [0/?]\n\n"),
+            "    pirq 16 -> irq 16 evtchn-bound [0/0]");
+        assertTrue(dump.endsWith("d0 (dom0, PV), hardware domain:\n  d0 pirq table:\n    pirq 16 -> irq 16 evtchn-bound [0/0]\n\n"),
             "nothing but the pirq table for a PV domain:\n" + dump);
     }
 
@@ -204,7 +204,7 @@ class StateDumpTest {
         assertEquals(16, map.pirq);
         assertContainsLines(StateDump.of(rig.xen), "  d1 pirq table:", "    pirq 16 -> emulated GSI 40");
         assertEquals(0, rig.xen.evtchn().bindPirq(domu, 16, true));
-        assertContainsLines(StateDump.of(rig.xen), "  d1 pirq table:", "    pirq 16 -> emulated GSI 40 evtchn-bound [0/?]");
+        assertContainsLines(StateDump.of(rig.xen), "  d1 pirq table:", "    pirq 16 -> emulated GSI 40 evtchn-bound [0/0]");
     }
 
     // pt_irq_destroy_bind of the only binding: the pirq stays mapped (no dpci flags any more), the
@@ -289,18 +289,18 @@ class StateDumpTest {
         assertEquals(0, taken[0], "the blocked vCPU has not taken the event");
         // the pirq table shows the channel as xl debug-keys e (domain_dump_evtchn_info) does: [pending/masked]
         assertContainsLines(StateDump.of(rig.xen),
-            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=1 ack=UNMASK d0: 16(P?M)",
-            "    pirq 16 -> irq 16 masked evtchn-bound [1/?]");
+            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=1 ack=UNMASK d0: 16(P-M)",
+            "    pirq 16 -> irq 16 masked evtchn-bound [1/0]");
         dom0.vcpu(0).unblock();
         rig.xen.drain();
         assertEquals(1, taken[0], "the event reached the guest once");
         assertContainsLines(StateDump.of(rig.xen),
-            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=1 ack=UNMASK d0: 16(-?M)",
-            "    pirq 16 -> irq 16 masked evtchn-bound [0/?]");
+            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=1 ack=UNMASK d0: 16(--M)",
+            "    pirq 16 -> irq 16 masked evtchn-bound [0/0]");
         rig.device(NIC).setInterruptRequest(false);
         assertEquals(0, rig.xen.physdev().eoi(dom0, GSI));
         assertContainsLines(StateDump.of(rig.xen),
-            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=0 ack=UNMASK d0: 16(-?-)");
+            "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest in-flight=0 ack=UNMASK d0: 16(---)");
     }
 
     // dump_irqs reads the channel pirq->evtchn names; an HVM guest's passthrough pirq has none until
@@ -319,17 +319,17 @@ class StateDumpTest {
         final String irq16 = "   IRQ:  16 vec:30 IO-APIC-level   pin 0:0 status=guest ";
         assertContainsLines(StateDump.of(rig.xen), irq16 + "in-flight=0 ack=UNMASK d1: 16(-M-)");
         assertEquals(0, rig.xen.evtchn().bindPirq(guest, pirq, true));
-        assertContainsLines(StateDump.of(rig.xen), irq16 + "in-flight=0 ack=UNMASK d1: 16(-?-)");
+        assertContainsLines(StateDump.of(rig.xen), irq16 + "in-flight=0 ack=UNMASK d1: 16(---)");
         guest.vcpu(0).block();
         rig.device(NIC).setInterruptRequest(true);
         rig.xen.drain();
         assertTrue(guest.isPirqEventPending(pirq), "hvm_dirq_assist sent the pirq event");
-        assertContainsLines(StateDump.of(rig.xen), irq16 + "in-flight=1 ack=UNMASK d1: 16(P?M)");
+        assertContainsLines(StateDump.of(rig.xen), irq16 + "in-flight=1 ack=UNMASK d1: 16(P-M)");
         assertEquals(0, rig.xen.evtchn().unbindPirq(guest, pirq));
         assertFalse(guest.isPirqEventPending(pirq), "evtchn_free cleared the pending bit");
         assertContainsLines(StateDump.of(rig.xen), irq16 + "in-flight=1 ack=UNMASK d1: 16(-MM)");
         assertEquals(0, rig.xen.evtchn().bindPirq(guest, pirq, true));
-        assertContainsLines(StateDump.of(rig.xen), irq16 + "in-flight=1 ack=UNMASK d1: 16(-?M)");
+        assertContainsLines(StateDump.of(rig.xen), irq16 + "in-flight=1 ack=UNMASK d1: 16(--M)");
     }
 
     static void assertContainsLines(final String dump, final String... lines) {
