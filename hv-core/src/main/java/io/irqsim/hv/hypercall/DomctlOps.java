@@ -252,8 +252,8 @@ public final class DomctlOps extends HypercallBase {
         if (rc == 0) {
             if (xen.platform().pci().function(bdf) == null || xen.deviceOwner(bdf) != d) {
                 rc = -Errno.ENODEV; // deassign_device: pci_get_pdev(d, sbdf) finds nothing
-            } else if (!d.isHardwareDomain()) {
-                xen.deassign(bdf, d);
+            } else {
+                xen.deassign(bdf, d); // the hardware domain's own device: nothing to undo
             }
         }
         return leave(caller, HypercallOp.DOMCTL_DEASSIGN_DEVICE, bdf.sbdf(), rc);
