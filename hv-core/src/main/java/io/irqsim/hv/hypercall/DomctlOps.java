@@ -168,65 +168,93 @@ public final class DomctlOps extends HypercallBase {
     }
 
     /**
-     * {@code XEN_DOMCTL_assign_device} ({@code xen/drivers/passthrough/pci.c:iommu_do_pci_domctl@RELEASE-4.18.0/4.20.0},
-     * {@code assign_device}): gives a PCI device to a domain; it must exist and belong
-     * to the hardware domain ({@code device_assigned}: a device a guest holds, even the target
-     * itself, is busy). {@code assign_device} does nothing and returns 0 for a domain created
-     * without an IOMMU context ({@code !is_iommu_enabled(d)}): assigning never turns one on.
+     * {@code XEN_DOMCTL_assign_device} ({@code xen/common/domctl.c:do_domctl},
+     * {@code xen/drivers/passthrough/iommu.c:iommu_do_domctl},
+     * {@code xen/drivers/passthrough/pci.c:iommu_do_pci_domctl}, {@code device_assigned},
+     * {@code assign_device@RELEASE-4.18.0/4.20.0}): gives a PCI device to a domain. In Xen's order:
+     * the target exists ({@code rcu_lock_domain_by_id}, -ESRCH), the caller is a control domain
+     * ({@code xsm_domctl}, {@code XSM_PRIV}, -EPERM), the target has an IOMMU context
+     * ({@code iommu_do_domctl}: {@code !is_iommu_enabled(d)}, -EOPNOTSUPP), it is not the caller
+     * (-EINVAL); {@code xsm_assign_device} is {@code XSM_HOOK} (always 0); then
+     * {@code device_assigned}: the device exists (-ENODEV) and belongs to the hardware domain
+     * (a device a guest holds, even the target itself, is -EBUSY). The hardware domain is a target
+     * like any other: a control domain that is not dom0 may assign it one of its own devices, which
+     * gets 0 and leaves the device where it is (Xen reprograms the IOMMU context only).
      *
      * @param caller calling domain
      * @param domid target
      * @param bdf the device
-     * @return 0, -ESRCH, -EPERM, -EINVAL (target is the caller or the hardware domain), -ENODEV, -EBUSY
+     * @return 0, -ESRCH, -EPERM, -EOPNOTSUPP (target without an IOMMU context), -EINVAL (target is the
+     *     caller), -ENODEV, -EBUSY
      */
     public int assignDevice(final Domain caller, final int domid, final Bdf bdf) {
         enter(caller);
-        int rc;
         final Domain d = target(domid);
-        if (d == null) {
-            rc = -Errno.ESRCH;
-        } else if (!Xsm.priv(caller)) {
-            rc = -Errno.EPERM;
-        } else if (d == caller || d.isHardwareDomain()) {
-            rc = -Errno.EINVAL; // "Don't support self-assignment of devices"
-        } else if (xen.platform().pci().function(bdf) == null) {
-            rc = -Errno.ENODEV;
-        } else if (xen.deviceOwner(bdf) != xen.hardwareDomain()) {
-            rc = -Errno.EBUSY; // device_assigned: owned by a guest (the target included)
-        } else {
-            if (d.iommuEnabled()) {
+        int rc = checkDeviceOp(caller, d);
+        if (rc == 0) {
+            rc = deviceAssigned(bdf);
+            if (rc == 0 && !d.isHardwareDomain()) {
                 xen.assign(bdf, d);
             }
-            rc = 0; // assign_device: !is_iommu_enabled(d) -> 0, nothing assigned
         }
         return leave(caller, HypercallOp.DOMCTL_ASSIGN_DEVICE, bdf.sbdf(), rc);
     }
 
     /**
+     * What {@code assign_device}, {@code deassign_device} and {@code test_assign_device} check
+     * before looking at the device, in Xen's order: the target exists ({@code do_domctl}), the
+     * caller is a control domain ({@code xsm_domctl}), the target has an IOMMU context
+     * ({@code iommu_do_domctl}), it is not the caller ({@code iommu_do_pci_domctl}: "Don't support
+     * self-assignment").
+     */
+    private static int checkDeviceOp(final Domain caller, final Domain d) {
+        if (d == null) {
+            return -Errno.ESRCH;
+        }
+        if (!Xsm.priv(caller)) {
+            return -Errno.EPERM; // xsm_domctl(XSM_PRIV)
+        }
+        if (!d.iommuEnabled()) {
+            return -Errno.EOPNOTSUPP; // iommu_do_domctl: !is_iommu_enabled(d)
+        }
+        return d == caller ? -Errno.EINVAL : 0;
+    }
+
+    /**
+     * {@code device_assigned} ({@code xen/drivers/passthrough/pci.c@RELEASE-4.18.0/4.20.0}): -ENODEV
+     * without a {@code pci_dev}, -EBUSY when it is owned by anyone but the hardware domain (irqsim
+     * has no {@code dom_io}: an unassigned device is the hardware domain's).
+     */
+    private int deviceAssigned(final Bdf bdf) {
+        if (xen.platform().pci().function(bdf) == null) {
+            return -Errno.ENODEV;
+        }
+        return xen.deviceOwner(bdf) != xen.hardwareDomain() ? -Errno.EBUSY : 0;
+    }
+
+    /**
      * {@code XEN_DOMCTL_deassign_device} ({@code xen/drivers/passthrough/pci.c:iommu_do_pci_domctl@RELEASE-4.18.0/4.20.0},
-     * {@code deassign_device}): returns a device to the hardware domain.
+     * {@code deassign_device}): returns a device to the hardware domain. The checks before it are
+     * {@link #assignDevice}'s; {@code deassign_device} then needs the device to be the target's
+     * ({@code pci_get_pdev(d, sbdf)}, -ENODEV). The hardware domain holds every unassigned device:
+     * deassigning one from it gets 0 and changes nothing (quarantine is not modelled).
      *
      * @param caller calling domain
      * @param domid the domain holding it
      * @param bdf the device
-     * @return 0, -ESRCH, -EPERM, -EINVAL (target is the caller), -ENODEV (no such device, or not assigned to that
-     *     domain)
+     * @return 0, -ESRCH, -EPERM, -EOPNOTSUPP (target without an IOMMU context), -EINVAL (target is the
+     *     caller), -ENODEV (no such device, or not that domain's)
      */
     public int deassignDevice(final Domain caller, final int domid, final Bdf bdf) {
         enter(caller);
-        int rc;
         final Domain d = target(domid);
-        if (d == null) {
-            rc = -Errno.ESRCH;
-        } else if (!Xsm.priv(caller)) {
-            rc = -Errno.EPERM;
-        } else if (d == caller) {
-            rc = -Errno.EINVAL; // "Don't support self-deassignment of devices"
-        } else if (xen.platform().pci().function(bdf) == null || !d.assignedDevices().contains(bdf)) {
-            rc = -Errno.ENODEV; // deassign_device: pci_get_pdev(d, sbdf) finds nothing
-        } else {
-            xen.deassign(bdf, d);
-            rc = 0;
+        int rc = checkDeviceOp(caller, d);
+        if (rc == 0) {
+            if (xen.platform().pci().function(bdf) == null || xen.deviceOwner(bdf) != d) {
+                rc = -Errno.ENODEV; // deassign_device: pci_get_pdev(d, sbdf) finds nothing
+            } else {
+                xen.deassign(bdf, d); // the hardware domain's own device: nothing to undo
+            }
         }
         return leave(caller, HypercallOp.DOMCTL_DEASSIGN_DEVICE, bdf.sbdf(), rc);
     }
@@ -234,27 +262,21 @@ public final class DomctlOps extends HypercallBase {
     /**
      * {@code XEN_DOMCTL_test_assign_device} (Xen {@code xen/drivers/passthrough/pci.c}
      * {@code iommu_do_pci_domctl}@RELEASE-4.18.0, same at RELEASE-4.20.0): whether a device could be given
-     * to a domain. {@code device_assigned} finds it missing (-ENODEV) or held by a guest (-EBUSY), and
+     * to a domain, after {@link #assignDevice}'s checks on the caller and target. {@code device_assigned} finds it missing (-ENODEV) or held by a guest (-EBUSY), and
      * the test reports either as -EINVAL ("already assigned, or non-existent").
      *
      * @param caller calling domain
      * @param domid target
      * @param bdf the device
-     * @return 0, -ESRCH, -EPERM, -EINVAL (self-assignment, device missing or already assigned)
+     * @return 0, -ESRCH, -EPERM, -EOPNOTSUPP (target without an IOMMU context), -EINVAL (self-assignment,
+     *     device missing or already assigned)
      */
     public int testAssignDevice(final Domain caller, final int domid, final Bdf bdf) {
         enter(caller);
-        int rc;
         final Domain d = target(domid);
-        if (d == null) {
-            rc = -Errno.ESRCH;
-        } else if (!Xsm.priv(caller)) {
-            rc = -Errno.EPERM;
-        } else if (d == caller || xen.platform().pci().function(bdf) == null
-            || xen.deviceOwner(bdf) != xen.hardwareDomain()) {
-            rc = -Errno.EINVAL;
-        } else {
-            rc = 0;
+        int rc = checkDeviceOp(caller, d);
+        if (rc == 0 && deviceAssigned(bdf) != 0) {
+            rc = -Errno.EINVAL; // "already assigned, or non-existent"
         }
         return leave(caller, HypercallOp.DOMCTL_TEST_ASSIGN_DEVICE, bdf.sbdf(), rc);
     }

@@ -99,4 +99,50 @@ class EmuirqPirqTest {
         rig.xen.drain();
         assertEquals(List.of(), events, "deasserted: no notification");
     }
+
+    // physdev_hvm_map_pirq@RELEASE-4.20.0: only *index < 0 is refused, so guest GSI 0 maps; then
+    // PHYSDEVOP_eoi's resend and irqsim's EOI notice are gated on domain_pirq_to_emuirq > 0, so
+    // EOIing that pirq tells no one
+    @Test
+    void selfMapOfGuestGsiZeroMapsAndItsEoiTellsNoListener() {
+        final PhysdevOps.MapPirq map = new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, 0, -1);
+        assertEquals(0, rig.xen.physdev().mapPirq(domu, map));
+        assertEquals(16, map.pirq, "get_free_pirq: the first GSI-type pirq past the ISA range");
+        assertEquals(0, domu.pirqs().get(16).emuirq());
+        assertEquals(0, rig.xen.physdev().eoi(domu, 16));
+        assertEquals(List.of(), eoiGsis);
+    }
+
+    // physdev_hvm_map_pirq@RELEASE-4.20.0: get_free_pirq only when *pirq < 0; a pirq of 0 is
+    // taken as asked, and map_domain_emuirq_pirq's own check (pirq < 0) lets it through
+    @Test
+    void selfMapAskingForPirqZeroMapsPirqZero() {
+        final PhysdevOps.MapPirq map = new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, 5, 0);
+        assertEquals(0, rig.xen.physdev().mapPirq(domu, map));
+        assertEquals(0, map.pirq);
+        assertEquals(5, domu.pirqs().get(0).emuirq());
+        assertEquals(0, domu.pirqs().emuirqToPirq(5));
+    }
+
+    // physdev_hvm_map_pirq@RELEASE-4.20.0 returns map_domain_emuirq_pirq's error: a pirq past
+    // nr_pirqs is -EINVAL and nothing is mapped
+    @Test
+    void selfMapAskingForAPirqPastNrPirqsIsEinval() {
+        final int nrPirqs = domu.pirqs().nrPirqs();
+        final PhysdevOps.MapPirq map = new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, 5,
+            nrPirqs);
+        assertEquals(-Errno.EINVAL, rig.xen.physdev().mapPirq(domu, map));
+        assertEquals(Pirq.EMUIRQ_UNBOUND, domu.pirqs().emuirqToPirq(5));
+    }
+
+    // evtchn_close@RELEASE-4.20.0 (ECS_PIRQ): unmap_domain_pirq_emuirq only when
+    // domain_pirq_to_irq > 0; an emulated GSI's pirq (no Xen IRQ) keeps its emuirq
+    @Test
+    void closingTheChannelOfAnEmulatedGsisPirqKeepsItsEmuirq() {
+        assertEquals(0, PhysdevOps.mapDomainEmuirqPirq(domu, 20, 40));
+        assertEquals(0, rig.xen.evtchn().bindPirq(domu, 20, false));
+        assertEquals(0, rig.xen.evtchn().unbindPirq(domu, 20));
+        assertEquals(40, domu.pirqs().get(20).emuirq());
+        assertEquals(20, domu.pirqs().emuirqToPirq(40));
+    }
 }

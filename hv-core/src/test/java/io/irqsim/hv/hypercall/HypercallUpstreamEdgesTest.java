@@ -16,14 +16,14 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Edges of the interrupt hypercalls where the answer depends on one upstream check: a control
- * domain that is not the hardware domain (so holds no IRQs and is not the device's owner), a
- * caller that holds an IRQ but may not act for the target, a domain created without an IOMMU
- * context, a pirq unmapped while its event channel is bound, and argument ranges at their ends.
+ * domain that is not the hardware domain (so holds no IRQs), a caller that holds an IRQ but may
+ * not act for the target, a domain created without an IOMMU context, a pirq unmapped while its
+ * event channel is bound, and argument ranges at their ends. Device assignment's edges are in
+ * {@link AssignDeviceCallerTargetTest}.
  */
 class HypercallUpstreamEdgesTest {
 
@@ -88,43 +88,6 @@ class HypercallUpstreamEdgesTest {
         final BindPtIrq bind = new BindPtIrq(GSI, 0, 5, 0);
         assertEquals(-Errno.EINVAL, rig.xen.domctl().bindPtIrq(dom0, pv.id(), bind));
         assertEquals(-Errno.EINVAL, rig.xen.domctl().unbindPtIrq(dom0, pv.id(), bind));
-    }
-
-    // iommu_do_pci_domctl@RELEASE-4.20.0: "Don't support self-assignment of devices" (d ==
-    // current->domain -> -EINVAL), also for a control domain that is not the hardware domain
-    @Test
-    void controlDomainAssigningADeviceToItselfGetsEinval() {
-        final Rig rig = Rig.boot(XenConfig.XEN_4_20);
-        final Domain dom0 = rig.pvhDom0();
-        final Domain ctl = secondControlDomain(rig);
-        assertEquals(-Errno.EINVAL, rig.xen.domctl().assignDevice(ctl, ctl.id(), DefaultPlatform.NIC));
-        assertSame(dom0, rig.xen.deviceOwner(DefaultPlatform.NIC));
-        assertTrue(ctl.assignedDevices().isEmpty());
-        assertEquals(-Errno.EINVAL, rig.xen.domctl().testAssignDevice(ctl, ctl.id(), DefaultPlatform.NIC));
-    }
-
-    // assign_device@RELEASE-4.18.0/4.20.0: !is_iommu_enabled(d) -> return 0 before anything is
-    // assigned; the IOMMU context is a creation flag, so bind_pt_irq then finds none (-ESRCH)
-    @Test
-    void assigningToADomainWithoutAnIommuContextSucceedsAndAssignsNothing() {
-        final Rig rig = Rig.boot(XenConfig.XEN_4_20);
-        final Domain dom0 = rig.pvhDom0();
-        final Domain plain = rig.xen.createDomain(new DomainConfig("plain", DomainType.HVM, 1, false, false, false,
-            false));
-        assertFalse(plain.iommuEnabled());
-        assertEquals(0, rig.xen.domctl().assignDevice(dom0, plain.id(), DefaultPlatform.NIC));
-        assertFalse(plain.iommuEnabled(), "assign_device never creates an IOMMU context");
-        assertSame(dom0, rig.xen.deviceOwner(DefaultPlatform.NIC));
-        assertTrue(plain.assignedDevices().isEmpty());
-        assertEquals(0, rig.xen.physdev().setupGsi(dom0, GSI, 1, 1));
-        final PhysdevOps.MapPirq map = new PhysdevOps.MapPirq(plain.id(), PhysdevOps.MAP_PIRQ_TYPE_GSI, GSI, -1);
-        assertEquals(0, rig.xen.physdev().mapPirq(dom0, map));
-        assertEquals(0, rig.xen.domctl().gsiPermission(dom0, plain.id(), GSI, DomctlOps.GSI_GRANT));
-        assertEquals(-Errno.ESRCH, rig.xen.domctl().bindPtIrq(dom0, plain.id(), new BindPtIrq(map.pirq, 0, 5, 0)));
-        // the same device can still go to a guest with a context
-        final Domain domu = rig.hvmGuest("domU");
-        assertEquals(0, rig.xen.domctl().assignDevice(dom0, domu.id(), DefaultPlatform.NIC));
-        assertSame(domu, rig.xen.deviceOwner(DefaultPlatform.NIC));
     }
 
     // do_physdev_op@RELEASE-4.18.0 PHYSDEVOP_eoi: -EINVAL only without a struct pirq; one held by

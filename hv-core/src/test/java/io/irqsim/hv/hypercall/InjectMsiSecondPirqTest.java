@@ -1,5 +1,6 @@
 package io.irqsim.hv.hypercall;
 
+import io.irqsim.hv.Errno;
 import io.irqsim.hv.Rig;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.Pirq;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * Two MSI pirqs in one guest. Xen keeps emulated-IRQ to pirq mappings in one radix tree keyed by the
@@ -41,5 +43,20 @@ class InjectMsiSecondPirqTest {
         assertEquals(List.of(a, b), events);
         assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), PvhvmGuest.pirqAddress(b), 0x0700));
         assertEquals(List.of(a, b, b), events, "each inject retries the map, fails silently, sends");
+    }
+
+    // hvm_inject_msi@RELEASE-4.20.0: map_domain_emuirq_pirq returns 0 without making a struct when
+    // the IRQ_MSI_EMU slot is another pirq's; a pirq the guest never allocated then has no
+    // pirq_info and the inject is -EBUSY, nothing sent
+    @Test
+    void aSecondMsiPirqWithoutAStructIsEbusy() {
+        final int a = rig.xen.physdev().getFreePirq(domu, PhysdevOps.MAP_PIRQ_TYPE_MSI);
+        assertEquals(0, rig.xen.evtchn().bindPirq(domu, a, false));
+        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), PvhvmGuest.pirqAddress(a), 0x0700));
+        final int never = a - 5;
+        assertNull(domu.pirqs().get(never));
+        assertEquals(-Errno.EBUSY, rig.xen.dmop().injectMsi(dom0, domu.id(), PvhvmGuest.pirqAddress(never), 0x0700));
+        assertNull(domu.pirqs().get(never));
+        assertEquals(List.of(a), events);
     }
 }

@@ -462,6 +462,18 @@ class PhysdevOpsTest {
             assertEquals(0, rig.xen.physdev().setupGsi(dom0, 23, 1, 1));
         }
 
+        // do_physdev_op@RELEASE-4.20.0 PHYSDEVOP_setup_gsi: the range check is gsi < 0, so GSI 0
+        // passes it and reaches mp_register_gsi
+        @Test
+        void gsiZeroPassesTheRangeCheckAndReachesMpRegisterGsi() {
+            final Rig rig = Rig.boot(XenConfig.XEN_4_20);
+            final Domain dom0 = rig.pvhDom0();
+            rig.xen.physdev().setupGsi(dom0, 0, 0, 0);
+            final List<TraceRecord> regs = rig.records(HvEvent.GSI_REGISTER);
+            assertEquals(1, regs.size(), "mp_register_gsi ran");
+            assertEquals(0, regs.get(0).a(), "for GSI 0");
+        }
+
         // mp_register_gsi: pin_programmed is set once; the second call gets -EEXIST and the first
         // trigger/polarity stay on the physical RTE
         @Test
