@@ -204,13 +204,15 @@ public final class DomctlOps extends HypercallBase {
 
     /**
      * {@code XEN_DOMCTL_deassign_device} ({@code xen/drivers/passthrough/pci.c:iommu_do_pci_domctl@RELEASE-4.18.0/4.20.0},
-     * {@code deassign_device}): returns a device to the hardware domain.
+     * {@code deassign_device}): returns a device to the hardware domain. {@code iommu_do_domctl}
+     * ({@code xen/drivers/passthrough/iommu.c@RELEASE-4.18.0/4.20.0}) refuses a target without an IOMMU
+     * context first.
      *
      * @param caller calling domain
      * @param domid the domain holding it
      * @param bdf the device
-     * @return 0, -ESRCH, -EPERM, -EINVAL (target is the caller), -ENODEV (no such device, or not assigned to that
-     *     domain)
+     * @return 0, -ESRCH, -EPERM, -EOPNOTSUPP (no IOMMU context), -EINVAL (target is the caller), -ENODEV (no such
+     *     device, or not assigned to that domain)
      */
     public int deassignDevice(final Domain caller, final int domid, final Bdf bdf) {
         enter(caller);
@@ -220,6 +222,8 @@ public final class DomctlOps extends HypercallBase {
             rc = -Errno.ESRCH;
         } else if (!Xsm.priv(caller)) {
             rc = -Errno.EPERM;
+        } else if (!d.iommuEnabled()) {
+            rc = -Errno.EOPNOTSUPP; // iommu_do_domctl: no IOMMU context
         } else if (d == caller) {
             rc = -Errno.EINVAL; // "Don't support self-deassignment of devices"
         } else if (xen.platform().pci().function(bdf) == null || !d.assignedDevices().contains(bdf)) {
@@ -235,12 +239,15 @@ public final class DomctlOps extends HypercallBase {
      * {@code XEN_DOMCTL_test_assign_device} (Xen {@code xen/drivers/passthrough/pci.c}
      * {@code iommu_do_pci_domctl}@RELEASE-4.18.0, same at RELEASE-4.20.0): whether a device could be given
      * to a domain. {@code device_assigned} finds it missing (-ENODEV) or held by a guest (-EBUSY), and
-     * the test reports either as -EINVAL ("already assigned, or non-existent").
+     * the test reports either as -EINVAL ("already assigned, or non-existent"). Before any of that,
+     * {@code iommu_do_domctl} ({@code xen/drivers/passthrough/iommu.c@RELEASE-4.18.0/4.20.0}) answers
+     * -EOPNOTSUPP for a target without an IOMMU context.
      *
      * @param caller calling domain
      * @param domid target
      * @param bdf the device
-     * @return 0, -ESRCH, -EPERM, -EINVAL (self-assignment, device missing or already assigned)
+     * @return 0, -ESRCH, -EPERM, -EOPNOTSUPP (no IOMMU context), -EINVAL (self-assignment, device missing or
+     *     already assigned)
      */
     public int testAssignDevice(final Domain caller, final int domid, final Bdf bdf) {
         enter(caller);
@@ -250,6 +257,8 @@ public final class DomctlOps extends HypercallBase {
             rc = -Errno.ESRCH;
         } else if (!Xsm.priv(caller)) {
             rc = -Errno.EPERM;
+        } else if (!d.iommuEnabled()) {
+            rc = -Errno.EOPNOTSUPP; // iommu_do_domctl: no IOMMU context
         } else if (d == caller || xen.platform().pci().function(bdf) == null
             || xen.deviceOwner(bdf) != xen.hardwareDomain()) {
             rc = -Errno.EINVAL;

@@ -100,6 +100,9 @@ class HypercallUpstreamEdgesTest {
         assertEquals(-Errno.EINVAL, rig.xen.domctl().assignDevice(ctl, ctl.id(), DefaultPlatform.NIC));
         assertSame(dom0, rig.xen.deviceOwner(DefaultPlatform.NIC));
         assertTrue(ctl.assignedDevices().isEmpty());
+        // iommu_do_domctl@RELEASE-4.20.0 answers before the self test: this domain has no IOMMU context
+        assertEquals(-Errno.EOPNOTSUPP, rig.xen.domctl().testAssignDevice(ctl, ctl.id(), DefaultPlatform.NIC));
+        ctl.setIommuEnabled(true);
         assertEquals(-Errno.EINVAL, rig.xen.domctl().testAssignDevice(ctl, ctl.id(), DefaultPlatform.NIC));
     }
 
