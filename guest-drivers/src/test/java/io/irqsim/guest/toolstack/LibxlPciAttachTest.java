@@ -254,6 +254,24 @@ class LibxlPciAttachTest {
             "map_pirq:-EPERM"), s.steps(mark));
     }
 
+    // QEMU hw/xen/xen_pt.c:xen_pt_realize, xen_pt_map_pirq_for_gsi (commit cfcacbab38e, "use gsi to map pirq when
+    // dom0 is PVH"): the sysfs irq decides "no pin interrupt"; a GSI >= 0 from xc_pcidev_get_gsi is mapped, GSI 0
+    // included, and xen/arch/x86/irq.c:map_domain_pirq@RELEASE-4.20.0 refuses IRQ 0 (-EPERM): INTx disabled.
+    // Before, irqsim's device model read GSI 0 as "no pin interrupt".
+    @Test
+    void qemuMapsGsiZeroForAPvhDom0AndXenRefusesIt() {
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
+        flow.sources.put(1, 0);
+        flow.sources.put(2, 0);
+        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("map_pirq:-EPERM", r.label());
+        assertTrue(r.intxDisabled());
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:-EPERM", "privcmd_gsi:0", "map_pirq:-EPERM"),
+            s.steps(mark));
+    }
+
     @Test
     void onlyANegativeMapResultIsAnError() {
         // libxl and xen_pt_realize both test rc < 0: a map answering pirq 0 goes on (and bind_pt_irq refuses it)
