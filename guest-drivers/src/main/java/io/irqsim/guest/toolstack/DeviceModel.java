@@ -53,7 +53,8 @@ public final class DeviceModel {
     /**
      * QEMU's {@code xen_pt_realize} (QEMU {@code hw/xen/xen_pt.c} {@code xen_pt_realize}@v9.2.0): opens the
      * host device (its irq: the flow's {@link IrqFlow#source}; an unreadable sysfs irq fails {@code device_add};
-     * a missing GSI, for the flows that ask privcmd, leaves INTx disabled),
+     * a missing GSI, for the flows that ask privcmd, leaves INTx disabled; the upstream PVH-dom0 path, QEMU commit
+     * cfcacbab38e {@code xen_pt_map_pirq_for_gsi}, maps GSI 0 like any other),
      * presents it at the guest slot with its BAR, then, if it has an interrupt pin,
      * {@code xc_physdev_map_pirq} and {@code xc_domain_bind_pt_pci_irq}. A map failure sets
      * {@code PCI_COMMAND_INTX_DISABLE} and skips the bind; a bind failure sets it and unmaps the pirq
@@ -74,7 +75,10 @@ public final class DeviceModel {
             return new Realized(null, 0, -1, -1, AttachStep.DEVICE_ADD, source);
         }
         final PciFunction presented = present(physical, slot);
-        if (source <= 0) {
+        // QEMU's PVH-dom0 path (xen_pt_map_pirq_for_gsi, commit cfcacbab38e) maps any GSI >= 0, GSI 0 included; the
+        // pin (irqsim's stand-in for QEMU's sysfs-irq test) decides "no pin interrupt"
+        final boolean mapsGsiZero = pin != 0 && ctx.flow().permitStep() == AttachStep.GSI_PERMISSION;
+        if (source < 0 || source == 0 && !mapsGsiZero) {
             if (source == 0) {
                 return new Realized(presented, 0, -1, -1, null, 0); // "no pin interrupt"
             }

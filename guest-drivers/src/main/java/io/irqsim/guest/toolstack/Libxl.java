@@ -133,8 +133,9 @@ public final class Libxl {
     /**
      * {@code pci_add_dm_done}'s interrupt part and the assignment ({@code libxl_pci.c}
      * {@code pci_add_dm_done}@RELEASE-4.18.0 / RELEASE-4.20.0): the flow's source (4.18 and a PV dom0: the
-     * sysfs irq, where an unreadable file skips the interrupt part; 4.20 with a PVH dom0:
-     * {@code libxl__arch_hvm_map_gsi}, where a missing GSI fails), map, permission, then
+     * sysfs irq, where an unreadable file or irq 0 skips the interrupt part; 4.20 with a PVH dom0:
+     * {@code libxl__arch_hvm_map_gsi}, where a missing GSI fails and GSI 0 is mapped like any other), map,
+     * permission, then
      * {@code xc_assign_device}.
      *
      * @return the failed result, or {@code null} if every call succeeded
@@ -146,7 +147,9 @@ public final class Libxl {
         if (src < 0 && flow.sourceStep() != AttachStep.SYSFS_IRQ) {
             return fail(bdf, domU, flow.sourceStep(), src, -1, -1, dm, guest);
         }
-        if (src > 0) {
+        // the sysfs path (and the RFC patch, inside it) skips irq 0; libxl__arch_hvm_map_gsi fails only on gsi < 0
+        // and maps GSI 0 like any other (tools/libs/light/libxl_x86.c@RELEASE-4.20.0)
+        if (src > 0 || src == 0 && flow.permitStep() == AttachStep.GSI_PERMISSION) {
             final int pirq = flow.map(this, domU, src);
             step(AttachStep.MAP_PIRQ, src, pirq, "map_pirq(d%d, %d) = %s", domU.id(), src,
                 pirq < 0 ? Errno.name(pirq) : "pirq " + pirq);

@@ -1,22 +1,17 @@
 package io.irqsim.guest.toolstack;
 
-import io.irqsim.guest.GuestEvent;
 import io.irqsim.guest.device.NicTestDevice;
 import io.irqsim.guest.linux.LinuxDomU;
 import io.irqsim.guest.linux.NicTestDriver;
-import io.irqsim.guest.linux.PcistubVariant;
 import io.irqsim.guest.linux.PcistubVariants;
-import io.irqsim.guest.linux.TestRig;
 import io.irqsim.guest.strategy.Strategies;
 import io.irqsim.guest.strategy.Strategy;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hv.domain.HvmIrq;
 import io.irqsim.hv.policy.XenConfig;
-import io.irqsim.hv.trace.TraceRecord;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciFunction;
-import io.irqsim.hw.platform.DefaultPlatform;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -35,102 +30,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LibxlPciAttachTest {
 
-    private static final Bdf NIC = DefaultPlatform.NIC;
-    private static final int SLOT = 5;
+    private static final Bdf NIC = LibxlAttachSetup.NIC;
+    private static final int SLOT = LibxlAttachSetup.SLOT;
     private static final Bdf GUEST_BDF = new Bdf(0, SLOT, 0);
 
-    /** A machine set up as the scenario runner does: dom0 booted, pciback holding the NIC, libxl. */
-    private static final class Setup {
-        final TestRig rig;
-        final Libxl libxl;
-        final LinuxDomU guest;
-
-        Setup(final XenConfig xen, final DomainType dom0, final PcistubVariant pciback, final IrqFlow flow,
-              final boolean seize) {
-            rig = TestRig.defaults(xen, dom0, pciback);
-            if (seize) {
-                rig.dom0.pciback().seize(NIC);
-            }
-            libxl = new Libxl(rig.xen, rig.dom0, flow, rig.log);
-            guest = libxl.createHvmGuest("guest", 1);
-        }
-
-        Setup(final Strategy s) {
-            this(s.xen(), s.dom0Type(), s.pciback(), s.toolstack(), true);
-        }
-
-        AttachResult attach() {
-            return libxl.pciAttach(guest, NIC, SLOT);
-        }
-
-        /** The steps the attach reported, as "label:result". */
-        List<String> steps(final long mark) {
-            return rig.recordsSince(mark, GuestEvent.TOOLSTACK_STEP).stream().map(LibxlPciAttachTest::step).toList();
-        }
+    private static LibxlAttachSetup upstream() {
+        return LibxlAttachSetup.upstream();
     }
 
-    private static String step(final TraceRecord r) {
-        return AttachStep.values()[(int) r.a()].label() + ":" + Errno.name((int) r.c());
+    private static LibxlAttachSetup scripted(final Strategy s, final ScriptedFlow flow) {
+        return LibxlAttachSetup.scripted(s, flow);
     }
-
-    private static Setup upstream() {
-        return new Setup(Strategies.byName("pciback-setup-gsi"));
-    }
-
-    /**
-     * A flow that answers like {@code base} except where a test overrides the n-th call: the device model
-     * calls {@link IrqFlow#source} and {@link IrqFlow#map} first, libxl's {@code pci_add_dm_done} second.
-     */
-    private static final class ScriptedFlow implements IrqFlow {
-        final IrqFlow base;
-        final java.util.Map<Integer, Integer> sources = new java.util.HashMap<>();
-        final java.util.Map<Integer, Integer> maps = new java.util.HashMap<>();
-        Runnable onPermit = () -> { };
-        int sourceCalls;
-        int mapCalls;
-
-        ScriptedFlow(final IrqFlow base) {
-            this.base = base;
-        }
-
-        @Override
-        public int source(final Libxl ctx, final Bdf bdf) {
-            final Integer v = sources.get(++sourceCalls);
-            return v != null ? v : base.source(ctx, bdf);
-        }
-
-        @Override
-        public AttachStep sourceStep() {
-            return base.sourceStep();
-        }
-
-        @Override
-        public int map(final Libxl ctx, final io.irqsim.hv.domain.Domain domU, final int source) {
-            final Integer v = maps.get(++mapCalls);
-            return v != null ? v : base.map(ctx, domU, source);
-        }
-
-        @Override
-        public int permit(final Libxl ctx, final io.irqsim.hv.domain.Domain domU, final int source, final int pirq) {
-            onPermit.run();
-            return base.permit(ctx, domU, source, pirq);
-        }
-
-        @Override
-        public AttachStep permitStep() {
-            return base.permitStep();
-        }
-
-        @Override
-        public String describe() {
-            return "scripted " + base.describe();
-        }
-    }
-
-    private static Setup scripted(final Strategy s, final ScriptedFlow flow) {
-        return new Setup(s.xen(), s.dom0Type(), s.pciback(), flow, true);
-    }
-
 
     // ------------------------------------------------------------------ the order and its failure rules
 
@@ -140,7 +50,7 @@ class LibxlPciAttachTest {
         // pci_add_dm_done gets the error: nothing presented, nothing assigned
         final ScriptedFlow flow = new ScriptedFlow(IrqFlows.SYSFS_IRQ);
         flow.sources.put(1, -Errno.ENOENT);
-        final Setup s = scripted(Strategies.byName("pv-dom0"), flow);
+        final LibxlAttachSetup s = scripted(Strategies.byName("pv-dom0"), flow);
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("device_add:-ENOENT", r.label());
@@ -156,7 +66,7 @@ class LibxlPciAttachTest {
         // pci_add_dm_done: fopen(".../irq") fails -> goto out_no_irq: no map, no permission, assign anyway
         final ScriptedFlow flow = new ScriptedFlow(IrqFlows.SYSFS_IRQ);
         flow.sources.put(2, -Errno.ENOENT);
-        final Setup s = scripted(Strategies.byName("pv-dom0"), flow);
+        final LibxlAttachSetup s = scripted(Strategies.byName("pv-dom0"), flow);
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("ok", r.label());
@@ -171,7 +81,7 @@ class LibxlPciAttachTest {
         // libxl__arch_hvm_map_gsi: xc_pcidev_get_gsi < 0 -> ERROR_FAIL
         final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
         flow.sources.put(2, -Errno.ENOENT);
-        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final LibxlAttachSetup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
         final AttachResult r = s.attach();
         assertEquals("privcmd_gsi:-ENOENT", r.label());
         assertFalse(r.intxDisabled(), "QEMU had bound INTx");
@@ -184,7 +94,7 @@ class LibxlPciAttachTest {
         // QEMU's map fails (INTx disabled, no pirq); libxl maps pirq 16, then irq_permission fails
         final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_IRQ_PERMISSION);
         flow.maps.put(1, -Errno.ENOSPC);
-        final Setup s = scripted(Strategies.byName("status-quo"), flow);
+        final LibxlAttachSetup s = scripted(Strategies.byName("status-quo"), flow);
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("irq_permission:-EPERM", r.label());
@@ -200,7 +110,7 @@ class LibxlPciAttachTest {
     void libxlMapFailureIsFatal() {
         final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
         flow.maps.put(2, -Errno.ENOSPC);
-        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final LibxlAttachSetup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
         final AttachResult r = s.attach();
         assertEquals("map_pirq:-ENOSPC", r.label());
         assertEquals(16, r.gsi());
@@ -212,7 +122,7 @@ class LibxlPciAttachTest {
     void assignDeviceLastFailsWhenTheDeviceWasTakenMeanwhile() {
         // xc_test_assign_device passed, but by xc_assign_device another guest holds the device: libxl fails
         final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
-        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final LibxlAttachSetup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
         final LinuxDomU other = s.libxl.createHvmGuest("other", 1);
         flow.onPermit = () -> assertEquals(0, s.rig.xen.domctl().assignDevice(s.rig.d0, other.domain().id(), NIC));
         final AttachResult r = s.attach();
@@ -227,7 +137,7 @@ class LibxlPciAttachTest {
         final ScriptedFlow flow = new ScriptedFlow(IrqFlows.SYSFS_IRQ);
         flow.sources.put(1, 0);
         flow.sources.put(2, 0);
-        final Setup s = scripted(Strategies.byName("pv-dom0"), flow);
+        final LibxlAttachSetup s = scripted(Strategies.byName("pv-dom0"), flow);
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("ok", r.label());
@@ -238,17 +148,38 @@ class LibxlPciAttachTest {
         assertFalse(s.rig.xen.platform().pci().function(NIC).isIntxDisabled());
     }
 
+    // tools/libs/light/libxl_x86.c:libxl__arch_hvm_map_gsi@RELEASE-4.20.0: only gsi < 0 fails; GSI 0 goes on to
+    // xc_physdev_map_pirq_gsi, where xen/arch/x86/irq.c:allocate_and_map_gsi_pirq@RELEASE-4.20.0 names IRQ 0 for
+    // the hardware domain and map_domain_pirq refuses it (dom0 holds IRQs 1 .. nr_irqs_gsi - 1 only): -EPERM.
+    // Before, irqsim skipped the interrupt part on 0 as the sysfs path does for irq 0, and the attach succeeded.
     @Test
-    void privcmdGsiZeroInLibxlSkipsTheInterruptPart() {
-        // only a negative result is an error; 0 means "no interrupt" (pci_add_dm_done's irq == 0 case)
+    void hvmMapGsiMapsGsiZeroAndXenRefusesIt() {
         final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
         flow.sources.put(2, 0);
-        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final LibxlAttachSetup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
-        assertEquals("ok", r.label());
+        assertEquals("map_pirq:-EPERM", r.label());
         assertEquals(List.of("test_assign_device:0", "dm_map_pirq:16", "bind_pt_irq:0", "privcmd_gsi:0",
-            "assign_device:0"), s.steps(mark));
+            "map_pirq:-EPERM"), s.steps(mark));
+    }
+
+    // QEMU hw/xen/xen_pt.c:xen_pt_realize, xen_pt_map_pirq_for_gsi (commit cfcacbab38e, "use gsi to map pirq when
+    // dom0 is PVH"): the sysfs irq decides "no pin interrupt"; a GSI >= 0 from xc_pcidev_get_gsi is mapped, GSI 0
+    // included, and xen/arch/x86/irq.c:map_domain_pirq@RELEASE-4.20.0 refuses IRQ 0 (-EPERM): INTx disabled.
+    // Before, irqsim's device model read GSI 0 as "no pin interrupt".
+    @Test
+    void qemuMapsGsiZeroForAPvhDom0AndXenRefusesIt() {
+        final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
+        flow.sources.put(1, 0);
+        flow.sources.put(2, 0);
+        final LibxlAttachSetup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final long mark = s.rig.mark();
+        final AttachResult r = s.attach();
+        assertEquals("map_pirq:-EPERM", r.label());
+        assertTrue(r.intxDisabled());
+        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:-EPERM", "privcmd_gsi:0", "map_pirq:-EPERM"),
+            s.steps(mark));
     }
 
     @Test
@@ -257,7 +188,7 @@ class LibxlPciAttachTest {
         final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_PERMISSION);
         flow.maps.put(1, 0);
         flow.maps.put(2, 0);
-        final Setup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
+        final LibxlAttachSetup s = scripted(Strategies.byName("pciback-setup-gsi"), flow);
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
         assertEquals("attached, INTx disabled by QEMU (bind_pt_irq:-EPERM)", r.label());
@@ -272,7 +203,7 @@ class LibxlPciAttachTest {
         // QEMU bound pirq 16; libxl's own map answers another pirq and its irq_permission fails
         final ScriptedFlow flow = new ScriptedFlow(IrqFlows.GSI_IRQ_PERMISSION);
         flow.maps.put(2, 40);
-        final Setup s = scripted(Strategies.byName("status-quo"), flow);
+        final LibxlAttachSetup s = scripted(Strategies.byName("status-quo"), flow);
         final AttachResult r = s.attach();
         assertEquals("irq_permission:-EPERM", r.label());
         assertEquals(16, r.pirq(), "the pirq QEMU bound, not libxl's");
@@ -283,7 +214,8 @@ class LibxlPciAttachTest {
     void aDeviceWithoutPinIsNotAskedForItsIrqByTheDeviceModel() {
         // xen_pt_realize: "no pin interrupt" before xen_host_pci_device_get's irq matters; only libxl reads sysfs
         final ScriptedFlow flow = new ScriptedFlow(IrqFlows.SYSFS_IRQ);
-        final Setup s = new Setup(XenConfig.XEN_4_18, DomainType.PV, PcistubVariants.ENABLE_ONLY, flow, false);
+        final LibxlAttachSetup s = new LibxlAttachSetup(XenConfig.XEN_4_18, DomainType.PV, PcistubVariants.ENABLE_ONLY,
+            flow, false);
         final Bdf host = new Bdf(0, 0, 0);
         assertEquals(0, s.rig.dom0.pciback().seize(host));
         assertEquals("ok", s.libxl.pciAttach(s.guest, host, SLOT).label());
@@ -292,12 +224,12 @@ class LibxlPciAttachTest {
 
     @Test
     void theAttachIsAnnouncedAndTheLogNamesEachCallAndItsArguments() {
-        final Setup s = upstream();
+        final LibxlAttachSetup s = upstream();
         final AttachResult r = s.attach();
         assertEquals(1, s.rig.linesContaining("pci-attach 00:03.0 to d1 (guest) at guest slot 5"));
         assertEquals(1, s.rig.linesContaining("device model: bind_pt_irq(d1, pirq " + r.pirq() + ", 00:05 INTA) = 0"));
         assertEquals(1, s.rig.linesContaining("gsi_permission(d1, gsi 16) = 0"));
-        final Setup q = new Setup(Strategies.byName("status-quo"));
+        final LibxlAttachSetup q = new LibxlAttachSetup(Strategies.byName("status-quo"));
         q.attach();
         assertEquals(1, q.rig.linesContaining("irq_permission(d1, pirq 16) = -EPERM"));
     }
@@ -305,7 +237,7 @@ class LibxlPciAttachTest {
     @Test
     void theDeviceModelsBusHasTheHostBridge() {
         // QEMU's i440fx machine: 00:00.0 is the host bridge
-        final Setup s = upstream();
+        final LibxlAttachSetup s = upstream();
         final PciFunction host = s.libxl.deviceModel(s.guest.domain()).bus().function(new Bdf(0, 0, 0));
         assertNotNull(host);
         assertEquals("i440fx", host.name());
@@ -314,7 +246,7 @@ class LibxlPciAttachTest {
 
     @Test
     void deviceModelCallsAreLoggedAsQemuAndLibxlsAsLibxl() {
-        final Setup s = new Setup(Strategies.byName("hwdom-map-any-write"));
+        final LibxlAttachSetup s = new LibxlAttachSetup(Strategies.byName("hwdom-map-any-write"));
         s.attach();
         final List<io.irqsim.guest.Timeline.Entry> e = s.rig.log.entries();
         assertTrue(e.stream().anyMatch(x -> x.actor().equals("qemu") && x.text().startsWith("device model: bind_pt_irq")));
@@ -338,7 +270,7 @@ class LibxlPciAttachTest {
     @Test
     void mapPirqAsksForPirqEqualToIndexWhileMapPirqGsiLetsXenPick() {
         // xc_physdev_map_pirq: map.pirq = *pirq < 0 ? index : *pirq; xc_physdev_map_pirq_gsi passes -1 through
-        final Setup s = upstream();
+        final LibxlAttachSetup s = upstream();
         assertEquals(17, IrqFlows.SYSFS_IRQ.map(s.libxl, s.guest.domain(), 17));
         final LinuxDomU second = s.libxl.createHvmGuest("second", 1);
         assertEquals(16, IrqFlows.GSI_PERMISSION.map(s.libxl, second.domain(), 17), "Xen's first free GSI pirq");
@@ -349,7 +281,7 @@ class LibxlPciAttachTest {
     @Test
     void deviceNotSeizedByPcibackIsNotAssignable() {
         // libxl__device_pci_add: xc_test_assign_device passes, then libxl_pci_assignable: not bound to pciback
-        final Setup s = new Setup(XenConfig.XEN_4_20, DomainType.PVH, PcistubVariants.SETUP_GSI,
+        final LibxlAttachSetup s = new LibxlAttachSetup(XenConfig.XEN_4_20, DomainType.PVH, PcistubVariants.SETUP_GSI,
             IrqFlows.GSI_PERMISSION, false);
         final long mark = s.rig.mark();
         final AttachResult r = s.attach();
@@ -367,7 +299,7 @@ class LibxlPciAttachTest {
     void deviceAlreadyAssignedToAnotherGuestFailsTheAssignTest() {
         // libxl__device_pci_add: XEN_DOMCTL_test_assign_device -> device_assigned -EBUSY, reported as -EINVAL,
         // before the device model is asked for anything; the device stays with the first guest
-        final Setup s = upstream();
+        final LibxlAttachSetup s = upstream();
         assertTrue(s.attach().ok());
         final LinuxDomU second = s.libxl.createHvmGuest("second", 1);
         final AttachResult r = s.libxl.pciAttach(second, NIC, SLOT);
@@ -378,139 +310,12 @@ class LibxlPciAttachTest {
         assertTrue(second.drivers().isEmpty());
     }
 
-    // ------------------------------------------------------------------ each flow's calls
-
-    @Test
-    void gsiPermissionFlowRunsTheDeviceModelFirstThenMapPirqGsiGsiPermissionAndAssignLast() {
-        // do_pci_add: xen_pt_realize first (map_pirq_gsi(-1) picks a pirq, bind_pt_irq); then pci_add_dm_done:
-        // libxl__arch_hvm_map_gsi (Xen 4.20: xc_pcidev_get_gsi, map_pirq_gsi(-1) returns the same pirq,
-        // xc_domain_gsi_permission) and xc_assign_device last
-        final Setup s = upstream();
-        final long mark = s.rig.mark();
-        final AttachResult r = s.attach();
-        assertEquals("ok", r.label());
-        final int pirq = r.pirq();
-        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:" + pirq, "bind_pt_irq:0", "privcmd_gsi:16",
-            "map_pirq:" + pirq, "gsi_permission:0", "assign_device:0"), s.steps(mark));
-        assertFalse(r.intxDisabled());
-        assertEquals(DefaultPlatform.NIC_GSI, r.gsi());
-        assertTrue(pirq >= 16, "Xen picks a free pirq for the guest");
-    }
-
-    @Test
-    void gsiIrqPermissionFlowFailsOnIrqPermissionAfterTheDeviceModelBoundIt() {
-        // status-quo: QEMU maps and binds pirq 16 first; then privcmd GSI 16, map_pirq(16) returns the same pirq,
-        // XEN_DOMCTL_irq_permission finds no dom0 pirq 16 -> -EPERM. Nothing was assigned and nothing is undone:
-        // the device stays on the guest's bus (device_pci_add_done only logs)
-        final Setup s = new Setup(Strategies.byName("status-quo"));
-        final long mark = s.rig.mark();
-        final AttachResult r = s.attach();
-        assertEquals("irq_permission:-EPERM", r.label());
-        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:16", "bind_pt_irq:0", "privcmd_gsi:16", "map_pirq:16",
-            "irq_permission:-EPERM"), s.steps(mark));
-        assertEquals(16, r.gsi());
-        assertEquals(16, r.pirq(), "xc_physdev_map_pirq asks for pirq == index");
-        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC), "xc_assign_device never ran");
-        assertEquals(GUEST_BDF, r.guestBdf());
-        assertEquals(HvmIrq.pciIntxGsi(SLOT, 0), r.guestGsi(), "QEMU's binding stays");
-        assertNotNull(s.guest.pci().function(GUEST_BDF));
-        assertNotNull(s.guest.driver(GUEST_BDF), "the guest probed the device it sees");
-        assertEquals(1, s.rig.linesContaining("00:03.0 stays on d1's PCI bus at 00:05.0"));
-    }
-
-    @Test
-    void sysfsIrqFlowOnAPvhDom0MapsTheLinuxIrqAndFailsWithEnosys() {
-        // xen-4.18: sysfs irq is dom0's Linux irq 16 (the legacy irq domain numbers it like the GSI);
-        // hvm_physdev_op refuses map_pirq -> -ENOSYS
-        final Setup s = new Setup(Strategies.byName("xen-4.18"));
-        final long mark = s.rig.mark();
-        final AttachResult r = s.attach();
-        assertEquals("map_pirq:-ENOSYS", r.label());
-        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:-ENOSYS", "sysfs_irq:16", "map_pirq:-ENOSYS"),
-            s.steps(mark));
-        assertTrue(r.intxDisabled(), "QEMU's own map failed first, which only disabled INTx");
-        assertEquals(AttachStep.DM_MAP_PIRQ, r.dmFailedStep());
-        assertEquals(-Errno.ENOSYS, r.dmRc());
-        assertTrue(s.rig.xen.platform().pci().function(NIC).isIntxDisabled(), "PCI_COMMAND_INTX_DISABLE set");
-        assertEquals(16, r.gsi(), "the toolstack used dom0's irq number");
-        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
-    }
-
-    @Test
-    void sysfsIrqFlowOnAPvDom0Works() {
-        // pv-dom0: sysfs irq == GSI 16, xc_physdev_map_pirq(16, 16), irq_permission finds dom0's pirq 16
-        final Setup s = new Setup(Strategies.byName("pv-dom0"));
-        final long mark = s.rig.mark();
-        final AttachResult r = s.attach();
-        assertEquals("ok", r.label());
-        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:16", "bind_pt_irq:0", "sysfs_irq:16", "map_pirq:16",
-            "irq_permission:0", "assign_device:0"), s.steps(mark));
-        assertEquals(16, r.gsi());
-        assertEquals(16, r.pirq());
-    }
-
-    @Test
-    void gsiPermissionFlowWithoutARecordedGsiFailsAtPrivcmd() {
-        // IOCTL_PRIVCMD_PCIDEV_GET_GSI: pciback recorded no GSI (psdev->gsi == -1) -> -1, i.e. -EPERM in 6.12
-        final Setup s = new Setup(XenConfig.XEN_4_20, DomainType.PVH, PcistubVariants.ENABLE_ONLY,
-            IrqFlows.GSI_PERMISSION, true);
-        final long mark = s.rig.mark();
-        final AttachResult r = s.attach();
-        assertEquals("privcmd_gsi:-EPERM", r.label());
-        assertEquals(List.of("test_assign_device:0", "privcmd_gsi:-EPERM", "privcmd_gsi:-EPERM"), s.steps(mark),
-            "QEMU asks first (and leaves INTx disabled), then libxl__arch_hvm_map_gsi fails");
-        assertEquals(AttachStep.PRIVCMD_GSI, r.dmFailedStep());
-        assertTrue(s.rig.xen.platform().pci().function(NIC).isIntxDisabled());
-        assertSame(s.rig.d0, s.rig.xen.deviceOwner(NIC));
-    }
-
-    @Test
-    void bindFailureInTheDeviceModelDisablesIntxAndTheAttachStillSucceeds() {
-        // hwdom-map-any-write: dom0's first masked write bound GSI 16 edge and exclusive -> bind_pt_irq -EBUSY.
-        // xen_pt_realize: PCI_COMMAND_INTX_DISABLE, xc_physdev_unmap_pirq, realize succeeds; libxl goes on
-        final Setup s = new Setup(Strategies.byName("hwdom-map-any-write"));
-        final long mark = s.rig.mark();
-        final AttachResult r = s.attach();
-        assertTrue(r.ok());
-        assertTrue(r.intxDisabled());
-        assertEquals("attached, INTx disabled by QEMU (bind_pt_irq:-EBUSY)", r.label());
-        final List<String> steps = s.steps(mark);
-        assertEquals(List.of("test_assign_device:0", "dm_map_pirq:16", "bind_pt_irq:-EBUSY", "dm_unmap_pirq:0"),
-            steps.subList(0, 4));
-        assertEquals("assign_device:0", steps.get(steps.size() - 1));
-        assertSame(s.guest.domain(), s.rig.xen.deviceOwner(NIC));
-        assertEquals(-1, r.guestGsi());
-        assertTrue(s.rig.xen.platform().pci().function(NIC).isIntxDisabled());
-        assertNotNull(s.guest.driver(GUEST_BDF), "the device is in the guest, without INTx");
-        final NicTestDevice nic = s.rig.devices.get(NIC);
-        nic.raise();
-        s.rig.xen.drain();
-        assertEquals(0, s.guest.driver(GUEST_BDF).handled(), "the device no longer drives its INTx line");
-    }
-
-    @Test
-    void deviceWithoutInterruptPinAttachesWithoutInterruptSteps() {
-        // pci_add_dm_done: sysfs irq 0 -> no map, no permission; xen_pt_realize: no pin -> no binding
-        final Setup s = new Setup(XenConfig.XEN_4_18, DomainType.PV, PcistubVariants.ENABLE_ONLY, IrqFlows.SYSFS_IRQ,
-            false);
-        final Bdf host = new Bdf(0, 0, 0);
-        assertEquals(0, s.rig.dom0.pciback().seize(host));
-        final long mark = s.rig.mark();
-        final AttachResult r = s.libxl.pciAttach(s.guest, host, SLOT);
-        assertEquals("ok", r.label());
-        assertEquals(List.of("test_assign_device:0", "sysfs_irq:0", "assign_device:0"), s.steps(mark));
-        assertFalse(r.intxDisabled());
-        assertEquals(-1, r.pirq());
-        assertEquals(-1, r.guestGsi());
-        assertEquals(0, s.guest.driver(GUEST_BDF).irq());
-    }
-
     // ------------------------------------------------------------------ what the guest sees
 
     @Test
     void onSuccessTheGuestSeesTheDeviceWithItsIdentityAndPin() {
         // xen_pt_realize: the virtual device at 00:SLOT.0 shows the physical vendor/device and interrupt pin
-        final Setup s = upstream();
+        final LibxlAttachSetup s = upstream();
         final AttachResult r = s.attach();
         assertEquals(GUEST_BDF, r.guestBdf());
         final PciFunction phys = s.rig.xen.platform().pci().function(NIC);
@@ -527,7 +332,7 @@ class LibxlPciAttachTest {
     @Test
     void onSuccessTheBarIsMappedIntoTheGuestAtTheSlotsWindow() {
         // xen_pt_realize + xc_domain_memory_mapping: BAR0 at GUEST_MMIO_BASE + slot * 64 KiB, no trap
-        final Setup s = upstream();
+        final LibxlAttachSetup s = upstream();
         s.attach();
         final long gaddr = DeviceModel.GUEST_MMIO_BASE + SLOT * 0x10000L;
         assertEquals(gaddr, s.guest.pci().function(GUEST_BDF).barAddress(0));
@@ -538,7 +343,7 @@ class LibxlPciAttachTest {
     @Test
     void onSuccessTheGuestDriverIsProbedOnTheGuestGsiOfTheSlot() {
         // the guest's acpi_pci_irq_enable uses hvmloader's _PRT: hvm_pci_intx_gsi(slot, INTA)
-        final Setup s = upstream();
+        final LibxlAttachSetup s = upstream();
         final AttachResult r = s.attach();
         final NicTestDriver drv = s.guest.driver(GUEST_BDF);
         assertNotNull(drv);
@@ -550,7 +355,7 @@ class LibxlPciAttachTest {
     @Test
     void onSuccessTheDevicesInterruptsReachTheGuestDriver() {
         // physical GSI 16 -> Xen (pt_irq_create_bind) -> hvm_pci_intx_assert -> guest vIO-APIC -> driver -> EOI
-        final Setup s = upstream();
+        final LibxlAttachSetup s = upstream();
         s.attach();
         final NicTestDevice nic = s.rig.devices.get(NIC);
         for (int i = 0; i < 3; i++) {
@@ -600,7 +405,7 @@ class LibxlPciAttachTest {
 
     @Test
     void libxlExposesWhatItWasBuiltWith() {
-        final Setup s = upstream();
+        final LibxlAttachSetup s = upstream();
         assertSame(s.rig.xen, s.libxl.xen());
         assertSame(s.rig.dom0, s.libxl.dom0());
         assertSame(IrqFlows.GSI_PERMISSION, s.libxl.flow());
