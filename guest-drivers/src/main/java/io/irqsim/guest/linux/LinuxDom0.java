@@ -58,7 +58,9 @@ public final class LinuxDom0 extends LinuxKernel {
             nativeBackend = new NativeIoApicBackend(cpu(), ioapic, irqs);
             backend = nativeBackend;
         } else {
-            backend = new XenPvBackend(xen, domain, irqs, log, actor);
+            final XenPvBackend pv = new XenPvBackend(xen, domain, irqs, log, actor);
+            backend = pv;
+            pv.preallocateLegacyIrqs(firmware, platform.gsiCount());
         }
         registerSci();
         for (final Bdf bdf : ownDevices) {

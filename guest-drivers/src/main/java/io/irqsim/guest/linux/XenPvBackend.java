@@ -4,6 +4,12 @@ import io.irqsim.guest.Timeline;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.irq.AckType;
+import io.irqsim.hv.irq.IrqDesc;
+import io.irqsim.hw.firmware.AcpiTables;
+import io.irqsim.hw.firmware.InterruptSourceOverride;
+import io.irqsim.hw.firmware.IrqTrigger;
+import io.irqsim.hw.firmware.Madt;
 
 /**
  * A PV dom0's path ({@code xen_register_gsi}, arch/x86/pci/xen.c@v6.12): the GSI gets a pirq of
@@ -14,6 +20,11 @@ import io.irqsim.hv.domain.Domain;
  * (shareable if level), and a level interrupt is completed with {@code PHYSDEVOP_eoi}.
  * {@code acpi_unregister_gsi} does nothing ({@code pci_xen_initial_domain} leaves
  * {@code __acpi_unregister_gsi} NULL).
+ *
+ * <p>At boot ({@link #preallocateLegacyIrqs}) every GSI below 16 with an MP entry already has a pirq
+ * and an irq bound with the MP entry's trigger; a device registered on such a GSI later gets that
+ * binding. A pirq is EOI'd when Xen's EOI map says so ({@code pirq_check_eoi_map}), not by the
+ * Linux trigger.
  */
 public final class XenPvBackend extends XenPirqBackend {
 
@@ -27,6 +38,89 @@ public final class XenPvBackend extends XenPirqBackend {
     public XenPvBackend(final Hypervisor xen, final Domain dom, final LinuxIrqTable irqs, final Timeline log,
                         final String actor) {
         super(xen, dom, irqs, log, actor);
+        this.eoiMap = new boolean[dom.pirqs().nrPirqs()];
+    }
+
+    /** Xen's {@code pirq_eoi_map} page as this domain reads it, by pirq. */
+    private final boolean[] eoiMap;
+
+    /**
+     * The legacy loop of {@code pci_xen_initial_domain} (arch/x86/pci/xen.c@v6.12, read at
+     * Kingxukai/linux@9b44fff6): for each of the {@code NR_IRQS_LEGACY} (16) GSIs, not
+     * {@code nr_legacy_irqs()} (0 here), whose IO-APIC pin has an MP entry
+     * ({@code acpi_get_override_irq}, arch/x86/kernel/apic/io_apic.c@v6.12, else skipped),
+     * {@code xen_register_pirq(gsi, trigger, true)}: {@code PHYSDEVOP_map_pirq} with pirq = GSI and an
+     * irq bound unshared ({@code ioapic-edge}) or shared ({@code ioapic-level}) by the entry's trigger.
+     * The entry's polarity is read but not passed on, and there is no {@code PHYSDEVOP_setup_gsi}: the
+     * pin keeps what Xen programmed until a later {@code xen_register_gsi}. A failed map is only
+     * logged ("xen map irq failed"). The entries are those the MADT parse left (it runs while the
+     * default PIC still counts 16 legacy irqs): an override's, the SCI's from
+     * {@code acpi_sci_ioapic_setup}, else the conforming (edge) identity entry
+     * {@code mp_config_acpi_legacy_irqs} adds for an ISA IRQ no override moved away.
+     *
+     * @param firmware the ACPI tables the kernel booted with
+     * @param gsiCount GSIs the IO-APICs have ({@code mp_find_ioapic})
+     */
+    public void preallocateLegacyIrqs(final AcpiTables firmware, final int gsiCount) {
+        final Madt madt = firmware.madt();
+        for (int gsi = 0; gsi < 16 && gsi < gsiCount; gsi++) {
+            final int entry = mpEntryTrigger(firmware, madt, gsi);
+            if (entry < 0 || madt.ioApicAtOrBelow(gsi) == null) {
+                continue;
+            }
+            final boolean level = entry == 1;
+            final LinuxIrq d = registerPirq("pci_xen_initial_domain", gsi, gsi, level, false);
+            if (d == null) {
+                log.log(actor, "pci_xen_initial_domain: xen map irq failed for GSI %d", gsi);
+            }
+        }
+    }
+
+    /**
+     * The trigger {@code acpi_get_override_irq} reads from the MP entry of a GSI below 16.
+     *
+     * @return 1 level, 0 edge, -1 no entry
+     */
+    private static int mpEntryTrigger(final AcpiTables firmware, final Madt madt, final int gsi) {
+        if (gsi == firmware.sciGsi()) {
+            return AcpiPciLink.sciLevel(firmware) ? 1 : 0;
+        }
+        final InterruptSourceOverride to = madt.overrideTo(gsi);
+        if (to != null && to.source() >= 0 && to.source() < 16) {
+            return to.trigger() == IrqTrigger.LEVEL ? 1 : 0;
+        }
+        final InterruptSourceOverride from = madt.overrideFor(gsi);
+        return from != null && from.gsi() != gsi ? -1 : 0;
+    }
+
+    /**
+     * {@code startup_pirq} as in {@link XenPirqBackend#startup}, then the pirq's bit in Xen's
+     * {@code pirq_eoi_map}: {@code pirq_guest_bind} (xen/arch/x86/irq.c@RELEASE-4.20.0) sets it
+     * when the IRQ's action has an ack type ({@code set_pirq_eoi}), clears it otherwise. A PV
+     * dom0 registers the map at boot ({@code PHYSDEVOP_pirq_eoi_gmfn_v2} in {@code xen_init_IRQ},
+     * drivers/xen/events/events_base.c@v6.12).
+     */
+    @Override
+    public int startup(final LinuxIrq irq) {
+        final int rc = super.startup(irq);
+        final int pirq = irq.pirq();
+        if (rc == 0 && pirq >= 0 && pirq < eoiMap.length) {
+            final IrqDesc d = xen.irqDescs().desc(dom.pirqs().pirqToIrq(pirq));
+            eoiMap[pirq] = d != null && d.ackType() != AckType.NONE;
+        }
+        return rc;
+    }
+
+    /**
+     * {@code eoi_pirq} (drivers/xen/events/events_base.c@v6.12) with {@code pirq_needs_eoi} =
+     * {@code pirq_check_eoi_map}: {@code PHYSDEVOP_eoi} when Xen's EOI map has the pirq's bit,
+     * whatever trigger Linux bound the irq with (an edge-bound irq on a pin Xen runs level is EOI'd).
+     */
+    @Override
+    public void eoi(final LinuxIrq irq, final int vector) {
+        if (irq != null && irq.pirq() >= 0 && irq.pirq() < eoiMap.length && eoiMap[irq.pirq()]) {
+            xen.physdev().eoi(dom, irq.pirq());
+        }
     }
 
     /**
@@ -50,9 +144,13 @@ public final class XenPvBackend extends XenPirqBackend {
     }
 
     /**
-     * A PV dom0 has no PIC, so {@code nr_legacy_irqs()} is 0 ({@code pci_xen_initial_domain},
-     * arch/x86/pci/xen.c@v6.12, pre-allocates the legacy irqs with {@code NR_IRQS_LEGACY} for that
-     * reason); {@code acpi_isa_irq_to_gsi} then knows no ISA IRQ.
+     * A PV dom0 has no PIC, so {@code nr_legacy_irqs()} is 0: {@code arch_probe_nr_irqs}
+     * (arch/x86/kernel/apic/vector.c@v6.12) runs {@code probe_8259A} (arch/x86/kernel/i8259.c@v6.12),
+     * whose read of the master's mask port returns 0xff: Xen denies dom0 the PIC ports
+     * ({@code dom0_setup_permissions}, xen/arch/x86/dom0_build.c@RELEASE-4.20.0) and reads a denied
+     * port as all ones ({@code guest_io_read}, xen/arch/x86/pv/emul-priv-op.c@RELEASE-4.20.0), so
+     * Linux switches to {@code null_legacy_pic} (the comment in {@code pci_xen_initial_domain} says
+     * the same). {@code acpi_isa_irq_to_gsi} then knows no ISA IRQ.
      */
     @Override
     public int nrLegacyIrqs() {

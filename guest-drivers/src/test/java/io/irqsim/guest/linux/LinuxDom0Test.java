@@ -306,11 +306,14 @@ class LinuxDom0Test {
     @Test
     void pvDom0RegistersNoIsaFallbackGsiForADeviceWithoutPrtEntry() {
         // a PV dom0 has no PIC (nr_legacy_irqs() == 0), so acpi_isa_irq_to_gsi fails and the device gets
-        // "no GSI": nothing is mapped or set up for its interrupt line
+        // "no GSI": its interrupt line is neither registered nor set up (GSI 11's pirq is the one
+        // pci_xen_initial_domain mapped at boot, with no setup_gsi)
         final TestRig r = TestRig.booted(Specs.withPrt(DefaultPlatform.spec(), Map.of()), XenConfig.XEN_4_18,
             DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
         r.xen.platform().pci().function(DefaultPlatform.NIC).configWrite(PciConfigRegisters.INTERRUPT_LINE, 1, 11);
         assertEquals(0, r.dom0.pciEnableDevice(DefaultPlatform.NIC));
-        assertNull(r.dom0.irqs().byGsi(11));
+        assertEquals(1, r.linesContaining("00:03.0: PCI INTA: no GSI"));
+        assertEquals(0, r.dom0.sysfsIrq(DefaultPlatform.NIC));
+        assertEquals(0, r.linesContaining("PHYSDEVOP_setup_gsi(gsi 11,"));
     }
 }

@@ -1,0 +1,106 @@
+package io.irqsim.guest.linux;
+
+import io.irqsim.hv.domain.DomainType;
+import io.irqsim.hv.policy.XenConfig;
+import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hv.trace.HypercallOp;
+import io.irqsim.hw.platform.DefaultPlatform;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A PV dom0's boot-time pirqs for the legacy GSIs ({@code pci_xen_initial_domain},
+ * arch/x86/pci/xen.c@v6.12) and what a later registration on such a GSI gets; the default platform
+ * has IRQ0&rarr;GSI2 and the SCI on GSI 9 (level / low).
+ */
+class XenPvLegacyIrqsTest {
+
+    private static final int SCI = 9;
+    /** An ISA GSI with the conforming (edge / high) identity entry. */
+    private static final int ISA_GSI = 10;
+
+    private static TestRig pv() {
+        return TestRig.booted(DefaultPlatform.spec(), XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY,
+            List.of());
+    }
+
+    private static long hypercalls(final TestRig r, final long mark, final HypercallOp op) {
+        return r.recordsSince(mark, HvEvent.HYPERCALL).stream().filter(t -> t.a() == op.code()).count();
+    }
+
+    // arch/x86/pci/xen.c:pci_xen_initial_domain, xen_register_pirq@v6.12;
+    // arch/x86/kernel/apic/io_apic.c:acpi_get_override_irq@v6.12
+    @Test
+    void pciXenInitialDomainMapsAPirqForEachLegacyGsiWithAnMpEntry() {
+        // the loop runs to NR_IRQS_LEGACY, not nr_legacy_irqs() (0): GSI 1, 4, 10 and 15 have identity entries,
+        // GSI 2 the timer's override; GSI 0 has none once IRQ0 moved to GSI 2, so acpi_get_override_irq skips it
+        final TestRig r = pv();
+        for (final int gsi : new int[] {1, 4, ISA_GSI, 15}) {
+            final LinuxIrq d = r.dom0.irqs().byGsi(gsi);
+            assertNotNull(d, "GSI " + gsi);
+            assertEquals(gsi, d.irq());
+            assertEquals(gsi, d.pirq());
+            assertEquals(gsi, r.d0.pirqs().pirqToIrq(gsi), "PHYSDEVOP_map_pirq with pirq = GSI");
+        }
+        assertEquals(1, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 2, pirq 2)"));
+        assertNull(r.dom0.irqs().byGsi(0));
+        assertEquals(0, r.linesContaining("gsi 0,"));
+    }
+
+    // arch/x86/pci/xen.c:pci_xen_initial_domain, xen_register_pirq@v6.12 (no PHYSDEVOP_setup_gsi)
+    @Test
+    void xenRegisterPirqAtBootTakesTheMpEntrysTriggerAndSetsUpNoGsi() {
+        final TestRig r = pv();
+        assertFalse(r.dom0.irqs().byGsi(ISA_GSI).isLevel(), "ISA conforming entry: edge");
+        assertTrue(r.dom0.irqs().byGsi(SCI).isLevel(), "acpi_sci_ioapic_setup's entry: level");
+        // only the SCI's own xen_register_gsi sets a GSI up
+        assertEquals(1, hypercalls(r, 0, HypercallOp.PHYSDEVOP_SETUP_GSI));
+        assertEquals(0, r.linesContaining("PHYSDEVOP_setup_gsi(gsi " + ISA_GSI));
+    }
+
+    // arch/x86/pci/xen.c:xen_register_gsi, xen_register_pirq (xen_irq_from_gsi > 0)@v6.12;
+    // drivers/xen/events/events_base.c:__startup_pirq (BIND_PIRQ__WILL_SHARE from PIRQ_SHAREABLE)@v6.12
+    @Test
+    void aDeviceOnALegacyGsiGetsTheBootBindingEdgeAndUnshared() {
+        final TestRig r = pv();
+        final long mark = r.mark();
+        // a PCI device routed to GSI 10, level / low
+        assertEquals(ISA_GSI, r.dom0.backend().registerGsi(ISA_GSI, true, true));
+        assertEquals(0, hypercalls(r, mark, HypercallOp.PHYSDEVOP_MAP_PIRQ), "the boot irq is reused");
+        assertEquals(1, hypercalls(r, mark, HypercallOp.PHYSDEVOP_SETUP_GSI), "setup_gsi with the device's trigger");
+        final LinuxIrq d = r.dom0.irqs().byGsi(ISA_GSI);
+        assertFalse(d.isLevel(), "still the boot binding's ioapic-edge");
+        assertEquals(0, r.dom0.requestIrq(ISA_GSI, "dev", IrqHandler.sync(i -> true)));
+        assertEquals(1, r.linesContaining("EVTCHNOP_bind_pirq(pirq 10, exclusive) = 0"));
+        assertFalse(r.xen.irqDescs().desc(ISA_GSI).isShareable(), "bound without BIND_PIRQ__WILL_SHARE");
+    }
+
+    // drivers/xen/events/events_base.c:eoi_pirq, pirq_check_eoi_map@v6.12;
+    // xen/arch/x86/irq.c:pirq_guest_bind (set_pirq_eoi / clear_pirq_eoi)@RELEASE-4.20.0
+    @Test
+    void eoiPirqFollowsXensEoiMapNotTheLinuxTrigger() {
+        final TestRig r = pv();
+        final IrqBackend b = r.dom0.backend();
+        // GSI 10: the device's setup_gsi made Xen's pin level, so the bind sets the EOI bit; Linux's irq is edge
+        // (active-high: nothing drives the line, so it stays deasserted)
+        b.registerGsi(ISA_GSI, true, false);
+        assertEquals(0, r.dom0.requestIrq(ISA_GSI, "dev", IrqHandler.sync(i -> true)));
+        final LinuxIrq level = r.dom0.irqs().byGsi(ISA_GSI);
+        assertFalse(level.isLevel());
+        long mark = r.mark();
+        b.eoi(level, -1);
+        assertEquals(1, hypercalls(r, mark, HypercallOp.PHYSDEVOP_EOI));
+        // GSI 4: nobody set it up, Xen's pin is edge, the bind clears the bit
+        assertEquals(0, r.dom0.requestIrq(4, "isa", IrqHandler.sync(i -> true)));
+        mark = r.mark();
+        b.eoi(r.dom0.irqs().byGsi(4), -1);
+        assertEquals(0, hypercalls(r, mark, HypercallOp.PHYSDEVOP_EOI));
+    }
+}
