@@ -42,6 +42,7 @@ public final class LinuxIrqTable {
     private final Map<Integer, LinuxIrq> byGsi = new HashMap<>();
     private final LinuxIrq[] byVector = new LinuxIrq[256];
     private int nextVector = FIRST_DYNAMIC_VECTOR;
+    private int nrLegacyIrqs = 16;
 
     /**
      * @param madt the MADT the kernel booted with (for ISA overrides)
@@ -66,6 +67,24 @@ public final class LinuxIrqTable {
         if (gsiBase < 16) {
             dynirqBase = Math.max(dynirqBase, gsiBase + pins);
         }
+    }
+
+    /**
+     * Sets {@code nr_legacy_irqs()}: 16 with the default PIC, 0 once {@code probe_8259A}
+     * (arch/x86/kernel/i8259.c@v6.12) found none and switched to {@code null_legacy_pic}.
+     *
+     * @param n 16 or 0
+     */
+    public void setNrLegacyIrqs(final int n) {
+        if (n != 0 && n != 16) {
+            throw new IllegalArgumentException("nr_legacy_irqs() is 16 or 0, not " + n);
+        }
+        nrLegacyIrqs = n;
+    }
+
+    /** @return {@code nr_legacy_irqs()} */
+    public int nrLegacyIrqs() {
+        return nrLegacyIrqs;
     }
 
     /** @return {@code arch_dynirq_lower_bound}: {@code ioapic_dynirq_base}, else {@code gsi_top} */
@@ -93,7 +112,9 @@ public final class LinuxIrqTable {
     /**
      * The Linux irq for a GSI, allocated on first use ({@code mp_map_gsi_to_irq} &rarr;
      * {@code mp_map_pin_to_irq} &rarr; {@code alloc_irq_from_domain} / {@code alloc_isa_irq_from_domain},
-     * arch/x86/kernel/apic/io_apic.c@v6.12).
+     * arch/x86/kernel/apic/io_apic.c@v6.12). An ISA entry's irq is its ISA number only below
+     * {@code nr_legacy_irqs()} ({@code mp_is_legacy_irq}); without a PIC a legacy domain numbers
+     * every GSI like itself.
      *
      * @param gsi GSI
      * @return the irq descriptor
@@ -105,9 +126,9 @@ public final class LinuxIrqTable {
         }
         final int isa = isaIrqFor(gsi);
         final int irq;
-        if (isa >= 0) {
-            irq = isa;
-        } else if (gsi >= 16 && inLegacyDomain(gsi)) {
+        if (isa >= 0 && isa < nrLegacyIrqs) {
+            irq = isa; // mp_is_legacy_irq: alloc_isa_irq_from_domain
+        } else if (gsi >= nrLegacyIrqs && inLegacyDomain(gsi)) {
             irq = gsi; // alloc_irq_from_domain, IOAPIC_DOMAIN_LEGACY
         } else {
             irq = firstFreeFrom(dynirqLowerBound()); // IOAPIC_DOMAIN_DYNAMIC: __irq_alloc_descs
@@ -206,7 +227,7 @@ public final class LinuxIrqTable {
             return d.vector();
         }
         int v;
-        if (d.irq() < 16) {
+        if (d.irq() < nrLegacyIrqs) {
             v = ISA_VECTOR_BASE + d.irq();
         } else {
             while (byVector[nextVector] != null) {

@@ -4,6 +4,7 @@ import io.irqsim.guest.GuestEvent;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.domain.Vcpu;
 import io.irqsim.hw.apic.LocalApicRegisters;
+import io.irqsim.hw.firmware.AcpiTables;
 import io.irqsim.hw.ioapic.Rte;
 
 /**
@@ -43,8 +44,9 @@ public final class NativeIoApicBackend implements IrqBackend {
      * {@code -ENODEV} for a GSI no IO-APIC has; allocates the irq on first use, with the entry
      * {@code mp_preconfigure_entry} prepares; an irq that is already mapped keeps its trigger and
      * polarity, and a registration asking for others gets {@code -EBUSY} ({@code mp_check_pin_attr};
-     * its "first user may reprogram an ISA irq" case is this model's first use, since irqsim does not
-     * pre-allocate ISA irqs at boot). Every successful call takes a reference
+     * with a PIC, its "first user may reprogram an ISA irq" case is this model's first use, since
+     * irqsim pre-allocates the boot entries only without one, {@link #setupIoApicIrqs}). Every
+     * successful call takes a reference
      * ({@code data->count++}). Nothing is written to the IO-APIC.
      */
     @Override
@@ -67,15 +69,50 @@ public final class NativeIoApicBackend implements IrqBackend {
     }
 
     /**
+     * {@code setup_IO_APIC_irqs} (arch/x86/kernel/apic/io_apic.c@v6.12) in a kernel without a PIC:
+     * each pin of the first IO-APIC with an MP entry ({@link MpIrqEntries}) is mapped at boot with the
+     * entry's trigger and polarity and keeps that reference. With {@code nr_legacy_irqs()} 0,
+     * {@code mp_check_pin_attr} lets no first user reprogram it, so a later registration with other
+     * attributes gets {@code -EBUSY}. With a PIC the kernel maps the ISA irqs the same way, but their
+     * first user may reprogram them, which this model's first use already is; nothing is done then.
+     *
+     * @param firmware the ACPI tables the kernel booted with
+     */
+    public void setupIoApicIrqs(final AcpiTables firmware) {
+        if (irqs.nrLegacyIrqs() != 0 || ioapic.chips().isEmpty()) {
+            return;
+        }
+        final IoApicDriver.Chip first = ioapic.chips().get(0);
+        for (int gsi = first.gsiBase(); gsi < first.gsiBase() + first.pins(); gsi++) {
+            final int attrs = MpIrqEntries.attributes(firmware, gsi);
+            if (attrs < 0) {
+                continue;
+            }
+            final boolean level = (attrs & MpIrqEntries.LEVEL) != 0;
+            final boolean activeLow = (attrs & MpIrqEntries.ACTIVE_LOW) != 0;
+            final LinuxIrq d = irqs.mapGsi(gsi);
+            d.configure(level, activeLow);
+            d.setEntry(Rte.of(0, Rte.DM_FIXED, false, activeLow, level, level, 0));
+            d.setMapCount(d.mapCount() + 1);
+        }
+    }
+
+    /** @return {@code nr_legacy_irqs()} of this kernel */
+    @Override
+    public int nrLegacyIrqs() {
+        return irqs.nrLegacyIrqs();
+    }
+
+    /**
      * {@code acpi_unregister_gsi_ioapic} &rarr; {@code mp_unmap_irq}
      * (arch/x86/kernel/apic/io_apic.c@v6.12): drops a reference; the last one frees the irq
      * ({@code irq_domain_free_irqs}; {@code mp_irqdomain_free} writes nothing to the IO-APIC). ISA
-     * irqs are never freed.
+     * irqs ({@code isa_irq}, only below {@code nr_legacy_irqs()}) are never freed.
      */
     @Override
     public void unregisterGsi(final int gsi) {
         final LinuxIrq d = irqs.byGsi(gsi);
-        if (d == null || d.irq() < 16) {
+        if (d == null || d.irq() < irqs.nrLegacyIrqs()) {
             return;
         }
         d.setMapCount(d.mapCount() - 1);

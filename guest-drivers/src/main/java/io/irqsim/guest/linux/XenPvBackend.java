@@ -7,8 +7,6 @@ import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.irq.AckType;
 import io.irqsim.hv.irq.IrqDesc;
 import io.irqsim.hw.firmware.AcpiTables;
-import io.irqsim.hw.firmware.InterruptSourceOverride;
-import io.irqsim.hw.firmware.IrqTrigger;
 import io.irqsim.hw.firmware.Madt;
 
 /**
@@ -53,10 +51,7 @@ public final class XenPvBackend extends XenPirqBackend {
      * irq bound unshared ({@code ioapic-edge}) or shared ({@code ioapic-level}) by the entry's trigger.
      * The entry's polarity is read but not passed on, and there is no {@code PHYSDEVOP_setup_gsi}: the
      * pin keeps what Xen programmed until a later {@code xen_register_gsi}. A failed map is only
-     * logged ("xen map irq failed"). The entries are those the MADT parse left (it runs while the
-     * default PIC still counts 16 legacy irqs): an override's, the SCI's from
-     * {@code acpi_sci_ioapic_setup}, else the conforming (edge) identity entry
-     * {@code mp_config_acpi_legacy_irqs} adds for an ISA IRQ no override moved away.
+     * logged ("xen map irq failed"). The entries are those of {@link MpIrqEntries}.
      *
      * @param firmware the ACPI tables the kernel booted with
      * @param gsiCount GSIs the IO-APICs have ({@code mp_find_ioapic})
@@ -64,33 +59,16 @@ public final class XenPvBackend extends XenPirqBackend {
     public void preallocateLegacyIrqs(final AcpiTables firmware, final int gsiCount) {
         final Madt madt = firmware.madt();
         for (int gsi = 0; gsi < 16 && gsi < gsiCount; gsi++) {
-            final int entry = mpEntryTrigger(firmware, madt, gsi);
+            final int entry = MpIrqEntries.attributes(firmware, gsi);
             if (entry < 0 || madt.ioApicAtOrBelow(gsi) == null) {
                 continue;
             }
-            final boolean level = entry == 1;
+            final boolean level = (entry & MpIrqEntries.LEVEL) != 0;
             final LinuxIrq d = registerPirq("pci_xen_initial_domain", gsi, gsi, level, false);
             if (d == null) {
                 log.log(actor, "pci_xen_initial_domain: xen map irq failed for GSI %d", gsi);
             }
         }
-    }
-
-    /**
-     * The trigger {@code acpi_get_override_irq} reads from the MP entry of a GSI below 16.
-     *
-     * @return 1 level, 0 edge, -1 no entry
-     */
-    private static int mpEntryTrigger(final AcpiTables firmware, final Madt madt, final int gsi) {
-        if (gsi == firmware.sciGsi()) {
-            return AcpiPciLink.sciLevel(firmware) ? 1 : 0;
-        }
-        final InterruptSourceOverride to = madt.overrideTo(gsi);
-        if (to != null && to.source() >= 0 && to.source() < 16) {
-            return to.trigger() == IrqTrigger.LEVEL ? 1 : 0;
-        }
-        final InterruptSourceOverride from = madt.overrideFor(gsi);
-        return from != null && from.gsi() != gsi ? -1 : 0;
     }
 
     /**

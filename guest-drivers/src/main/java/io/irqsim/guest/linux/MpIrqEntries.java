@@ -1,0 +1,50 @@
+package io.irqsim.guest.linux;
+
+import io.irqsim.hw.firmware.AcpiTables;
+import io.irqsim.hw.firmware.InterruptSourceOverride;
+import io.irqsim.hw.firmware.IrqPolarity;
+import io.irqsim.hw.firmware.IrqTrigger;
+import io.irqsim.hw.firmware.Madt;
+
+/**
+ * The MP interrupt entries ({@code mp_irqs}) the MADT parse leaves for a GSI, as
+ * {@code find_irq_entry} / {@code acpi_get_override_irq} (arch/x86/kernel/apic/io_apic.c@v6.12)
+ * read them: an override's ({@code mp_override_legacy_irq}), the SCI's from
+ * {@code acpi_sci_ioapic_setup} (level / low unless its override says otherwise), else, below 16, the
+ * conforming ISA identity entry {@code mp_config_acpi_legacy_irqs} (arch/x86/kernel/acpi/boot.c@v6.12)
+ * adds for an ISA IRQ no override moved away. The parse runs in {@code setup_arch}, before
+ * {@code probe_8259A}, while {@code nr_legacy_irqs()} is still the default PIC's 16, so a kernel that
+ * later finds no PIC has the same entries.
+ */
+final class MpIrqEntries {
+
+    /** Attribute bit: level-triggered. */
+    static final int LEVEL = 2;
+    /** Attribute bit: active-low. */
+    static final int ACTIVE_LOW = 1;
+
+    private MpIrqEntries() {
+    }
+
+    /**
+     * @param firmware the ACPI tables the kernel booted with
+     * @param gsi a GSI
+     * @return the entry's attributes ({@link #LEVEL}, {@link #ACTIVE_LOW}), or -1 if the GSI's pin has none
+     */
+    static int attributes(final AcpiTables firmware, final int gsi) {
+        if (gsi == firmware.sciGsi()) {
+            return (AcpiPciLink.sciLevel(firmware) ? LEVEL : 0) | (AcpiPciLink.sciActiveLow(firmware) ? ACTIVE_LOW : 0);
+        }
+        final Madt madt = firmware.madt();
+        final InterruptSourceOverride to = madt.overrideTo(gsi);
+        if (to != null && to.source() >= 0 && to.source() < 16) {
+            return (to.trigger() == IrqTrigger.LEVEL ? LEVEL : 0)
+                | (to.polarity() == IrqPolarity.ACTIVE_LOW ? ACTIVE_LOW : 0);
+        }
+        if (gsi >= 16) {
+            return -1;
+        }
+        final InterruptSourceOverride from = madt.overrideFor(gsi);
+        return from != null && from.gsi() != gsi ? -1 : 0;
+    }
+}

@@ -1,0 +1,65 @@
+package io.irqsim.guest.linux;
+
+import io.irqsim.hv.Errno;
+import io.irqsim.hv.domain.DomainType;
+import io.irqsim.hv.policy.XenConfig;
+import io.irqsim.hw.firmware.PrtEntry;
+import io.irqsim.hw.pci.PciConfigRegisters;
+import io.irqsim.hw.platform.DefaultPlatform;
+import io.irqsim.hw.platform.PlatformSpec;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A PVH dom0's Linux finds no 8259 ({@code probe_8259A}, arch/x86/kernel/i8259.c@v6.12: Xen creates
+ * a PVH dom0 without {@code XEN_X86_EMU_PIC}, xen/arch/x86/setup.c@RELEASE-4.20.0, so the mask port
+ * reads as all ones) and runs with {@code null_legacy_pic}: {@code nr_legacy_irqs()} is 0. The
+ * default platform has IRQ0&rarr;GSI2 and the SCI on GSI 9 (level / low).
+ */
+class PvhNoLegacyPicTest {
+
+    private static TestRig pvh() {
+        return TestRig.booted(DefaultPlatform.spec(), XenConfig.XEN_4_20, DomainType.PVH, PcistubVariants.ENABLE_ONLY,
+            List.of());
+    }
+
+    // drivers/acpi/pci_irq.c:acpi_isa_register_gsi; arch/x86/kernel/acpi/boot.c:acpi_isa_irq_to_gsi@v6.12
+    @Test
+    void pvhDom0HasNoIsaFallbackGsiForADeviceWithoutPrtEntry() {
+        // acpi_isa_irq_to_gsi needs isa_irq < nr_legacy_irqs(), 0 here: "PCI INT A: no GSI"
+        final PlatformSpec spec = Specs.withPrt(DefaultPlatform.spec(), Map.of(0,
+            List.of(PrtEntry.toGsi(4, 0, DefaultPlatform.SHARED_GSI))));
+        final TestRig r = TestRig.booted(spec, XenConfig.XEN_4_20, DomainType.PVH, PcistubVariants.ENABLE_ONLY,
+            List.of());
+        r.xen.platform().pci().function(DefaultPlatform.NIC).configWrite(PciConfigRegisters.INTERRUPT_LINE, 1, 11);
+        assertEquals(0, r.dom0.pciEnableDevice(DefaultPlatform.NIC));
+        assertEquals(0, r.dom0.sysfsIrq(DefaultPlatform.NIC));
+        assertEquals(1, r.dom0.irqs().byGsi(11).mapCount(), "only setup_IO_APIC_irqs' reference");
+        assertEquals(1, r.linesContaining("00:03.0: PCI INTA: no GSI"));
+    }
+
+    // arch/x86/kernel/apic/io_apic.c:mp_map_pin_to_irq (mp_is_legacy_irq), alloc_irq_from_domain@v6.12
+    @Test
+    void withoutLegacyIrqsAnIsaEntryIsNumberedLikeItsGsi() {
+        // IRQ0 -> GSI 2: mp_is_legacy_irq(0) is false with nr_legacy_irqs() 0, so the legacy domain gives irq = GSI
+        final TestRig r = pvh();
+        assertEquals(2, r.dom0.backend().registerGsi(2, false, false));
+        assertEquals(2, r.dom0.irqs().byGsi(2).irq());
+    }
+
+    // arch/x86/kernel/apic/io_apic.c:setup_IO_APIC_irqs, mp_check_pin_attr@v6.12
+    @Test
+    void setupIoApicIrqsMapsTheMpEntriesSoAnotherTriggerOnALegacyGsiIsBusy() {
+        // the first IO-APIC's pins with an MP entry are mapped at boot with its attributes (count 1); without
+        // legacy irqs mp_check_pin_attr lets no first user reprogram them: GSI 10's ISA entry is edge / high
+        final TestRig r = pvh();
+        final IrqBackend b = r.dom0.backend();
+        assertEquals(-Errno.EBUSY, b.registerGsi(10, true, true));
+        assertEquals(10, b.registerGsi(10, false, false));
+        assertEquals(2, r.dom0.irqs().byGsi(10).mapCount(), "setup_IO_APIC_irqs' reference and this one");
+    }
+}
