@@ -55,13 +55,15 @@ public final class LinuxDom0 extends LinuxKernel {
             final IoApicDriver ioapic = new IoApicDriver(cpu());
             ioapic.setup(firmware.madt().ioApics());
             log.log(actor, "IO-APIC: %d chip(s), every pin masked", ioapic.chips().size());
-            // probe_8259A finds no PIC: Xen gives a PVH dom0 no vPIC (no XEN_X86_EMU_PIC) and denies it the ports
+            // probe_8259A runs (Xen's crafted MADT has flags 0, no PCAT_COMPAT) and finds no PIC: Xen gives a PVH
+            // dom0 no vPIC (no XEN_X86_EMU_PIC) and denies it the ports
             irqs.setNrLegacyIrqs(0);
             nativeBackend = new NativeIoApicBackend(cpu(), ioapic, irqs);
             backend = nativeBackend;
             nativeBackend.setupIoApicIrqs(firmware);
         } else {
-            irqs.setNrLegacyIrqs(0);
+            // probe_8259A is skipped when the MADT (the host's, for a PV dom0) says PCAT_COMPAT; else it reads 0xff
+            irqs.setNrLegacyIrqs(firmware.pcatCompat() ? 16 : 0);
             final XenPvBackend pv = new XenPvBackend(xen, domain, irqs, log, actor);
             backend = pv;
             pv.preallocateLegacyIrqs(firmware, platform.gsiCount());

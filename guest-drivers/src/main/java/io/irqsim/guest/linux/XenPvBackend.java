@@ -45,7 +45,7 @@ public final class XenPvBackend extends XenPirqBackend {
     /**
      * The legacy loop of {@code pci_xen_initial_domain} (arch/x86/pci/xen.c@v6.12, read at
      * Kingxukai/linux@9b44fff6): for each of the {@code NR_IRQS_LEGACY} (16) GSIs, not
-     * {@code nr_legacy_irqs()} (0 here), whose IO-APIC pin has an MP entry
+     * {@code nr_legacy_irqs()} (which the comment there takes to be 0), whose IO-APIC pin has an MP entry
      * ({@code acpi_get_override_irq}, arch/x86/kernel/apic/io_apic.c@v6.12, else skipped),
      * {@code xen_register_pirq(gsi, trigger, true)}: {@code PHYSDEVOP_map_pirq} with pirq = GSI and an
      * irq bound unshared ({@code ioapic-edge}) or shared ({@code ioapic-level}) by the entry's trigger.
@@ -122,17 +122,19 @@ public final class XenPvBackend extends XenPirqBackend {
     }
 
     /**
-     * A PV dom0 has no PIC, so {@code nr_legacy_irqs()} is 0: {@code arch_probe_nr_irqs}
-     * (arch/x86/kernel/apic/vector.c@v6.12) runs {@code probe_8259A} (arch/x86/kernel/i8259.c@v6.12),
-     * whose read of the master's mask port returns 0xff: Xen denies dom0 the PIC ports
-     * ({@code dom0_setup_permissions}, xen/arch/x86/dom0_build.c@RELEASE-4.20.0) and reads a denied
-     * port as all ones ({@code guest_io_read}, xen/arch/x86/pv/emul-priv-op.c@RELEASE-4.20.0), so
-     * Linux switches to {@code null_legacy_pic} (the comment in {@code pci_xen_initial_domain} says
-     * the same). {@code acpi_isa_irq_to_gsi} then knows no ISA IRQ.
+     * {@code nr_legacy_irqs()} of a PV dom0: {@code arch_probe_nr_irqs} (arch/x86/kernel/apic/vector.c@v6.12)
+     * calls {@code probe_8259A} (arch/x86/kernel/i8259.c@v6.12), which keeps the default PIC's 16
+     * without probing when the MADT (the host's: Xen passes a PV dom0 the firmware's tables) says
+     * {@code PCAT_COMPAT} ({@code acpi_parse_madt} &rarr; {@code legacy_pic_pcat_compat}, since
+     * 128b0c9781c9 in v6.6). Without the flag the probe reads the master's mask port as 0xff (Xen
+     * denies dom0 the PIC ports, {@code dom0_setup_permissions}, xen/arch/x86/dom0_build.c, and
+     * reads a denied port as all ones, {@code guest_io_read}, xen/arch/x86/pv/emul-priv-op.c,
+     * both @RELEASE-4.20.0) and Linux switches to {@code null_legacy_pic}: 0, as the comment in
+     * {@code pci_xen_initial_domain} still assumes. It bounds {@code acpi_isa_irq_to_gsi}.
      */
     @Override
     public int nrLegacyIrqs() {
-        return 0;
+        return irqs.nrLegacyIrqs();
     }
 
     @Override

@@ -287,14 +287,14 @@ class LinuxDom0Test {
         assertEquals(-Errno.ENODEV, r.dom0.backend().registerGsi(200, true, true));
     }
 
-    // drivers/acpi/pci_irq.c:acpi_isa_register_gsi; arch/x86/pci/xen.c:pci_xen_initial_domain@v6.12
+    // drivers/acpi/pci_irq.c:acpi_isa_register_gsi; arch/x86/kernel/i8259.c:probe_8259A@v6.12
     @Test
-    void pvDom0RegistersNoIsaFallbackGsiForADeviceWithoutPrtEntry() {
-        // a PV dom0 has no PIC (nr_legacy_irqs() == 0), so acpi_isa_irq_to_gsi fails and the device gets
-        // "no GSI": its interrupt line is neither registered nor set up (GSI 11's pirq is the one
-        // pci_xen_initial_domain mapped at boot, with no setup_gsi)
-        final TestRig r = TestRig.booted(Specs.withPrt(DefaultPlatform.spec(), Map.of()), XenConfig.XEN_4_18,
-            DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
+    void pvDom0WithoutPcatCompatRegistersNoIsaFallbackGsiForADeviceWithoutPrtEntry() {
+        // without PCAT_COMPAT in the MADT, probe_8259A finds no PIC (nr_legacy_irqs() == 0), so
+        // acpi_isa_irq_to_gsi fails and the device gets "no GSI": its interrupt line is neither registered nor
+        // set up (GSI 11's pirq is the one pci_xen_initial_domain mapped at boot, with no setup_gsi)
+        final TestRig r = TestRig.booted(Specs.withoutPcatCompat(Specs.withPrt(DefaultPlatform.spec(), Map.of())),
+            XenConfig.XEN_4_18, DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
         r.xen.platform().pci().function(DefaultPlatform.NIC).configWrite(PciConfigRegisters.INTERRUPT_LINE, 1, 11);
         assertEquals(0, r.dom0.pciEnableDevice(DefaultPlatform.NIC));
         assertEquals(1, r.linesContaining("00:03.0: PCI INTA: no GSI"));

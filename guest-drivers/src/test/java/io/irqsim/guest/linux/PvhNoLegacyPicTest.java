@@ -15,9 +15,11 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * A PVH dom0's Linux finds no 8259 ({@code probe_8259A}, arch/x86/kernel/i8259.c@v6.12: Xen creates
- * a PVH dom0 without {@code XEN_X86_EMU_PIC}, xen/arch/x86/setup.c@RELEASE-4.20.0, so the mask port
- * reads as all ones) and runs with {@code null_legacy_pic}: {@code nr_legacy_irqs()} is 0. The
+ * A PVH dom0's Linux finds no 8259 and runs with {@code null_legacy_pic}: {@code nr_legacy_irqs()}
+ * is 0. {@code probe_8259A} (arch/x86/kernel/i8259.c@v6.12) probes because the MADT Xen crafts for it
+ * has flags 0 ({@code pvh_setup_acpi_madt}, xen/arch/x86/hvm/dom0_build.c@RELEASE-4.20.0, so no
+ * {@code PCAT_COMPAT}), and the mask port reads as all ones: Xen creates a PVH dom0 without
+ * {@code XEN_X86_EMU_PIC} (xen/arch/x86/setup.c@RELEASE-4.20.0) and denies it the PIC ports. The
  * default platform has IRQ0&rarr;GSI2 and the SCI on GSI 9 (level / low).
  */
 class PvhNoLegacyPicTest {
@@ -30,6 +32,7 @@ class PvhNoLegacyPicTest {
     // drivers/acpi/pci_irq.c:acpi_isa_register_gsi; arch/x86/kernel/acpi/boot.c:acpi_isa_irq_to_gsi@v6.12
     @Test
     void pvhDom0HasNoIsaFallbackGsiForADeviceWithoutPrtEntry() {
+        // the host MADT's PCAT_COMPAT (the default platform has it) does not reach a PVH dom0
         // acpi_isa_irq_to_gsi needs isa_irq < nr_legacy_irqs(), 0 here: "PCI INT A: no GSI"
         final PlatformSpec spec = Specs.withPrt(DefaultPlatform.spec(), Map.of(0,
             List.of(PrtEntry.toGsi(4, 0, DefaultPlatform.SHARED_GSI))));

@@ -39,7 +39,8 @@ public final class Specs {
      */
     public static PlatformSpec withPrt(final PlatformSpec spec, final Map<Integer, List<PrtEntry>> prt) {
         final PlatformSpec.FirmwareSpec fw = spec.firmware();
-        return withFirmware(spec, new PlatformSpec.FirmwareSpec(fw.overrides(), prt, fw.links(), fw.sciGsi()));
+        return withFirmware(spec, new PlatformSpec.FirmwareSpec(fw.overrides(), prt, fw.links(), fw.sciGsi(),
+            fw.pcatCompat()));
     }
 
     /**
@@ -61,7 +62,8 @@ public final class Specs {
      */
     public static PlatformSpec withLinks(final PlatformSpec spec, final List<PlatformSpec.LinkSpec> links) {
         final PlatformSpec.FirmwareSpec fw = spec.firmware();
-        return withFirmware(spec, new PlatformSpec.FirmwareSpec(fw.overrides(), fw.prt(), links, fw.sciGsi()));
+        return withFirmware(spec, new PlatformSpec.FirmwareSpec(fw.overrides(), fw.prt(), links, fw.sciGsi(),
+            fw.pcatCompat()));
     }
 
     /**
@@ -71,7 +73,8 @@ public final class Specs {
      */
     public static PlatformSpec withOverrides(final PlatformSpec spec, final List<InterruptSourceOverride> overrides) {
         final PlatformSpec.FirmwareSpec fw = spec.firmware();
-        return withFirmware(spec, new PlatformSpec.FirmwareSpec(overrides, fw.prt(), fw.links(), fw.sciGsi()));
+        return withFirmware(spec, new PlatformSpec.FirmwareSpec(overrides, fw.prt(), fw.links(), fw.sciGsi(),
+            fw.pcatCompat()));
     }
 
     /**
@@ -87,5 +90,15 @@ public final class Specs {
         pci.add(new PlatformSpec.PciDeviceSpec("nic2", TWO_DOWN, 0x8086, 0x10d3, 0x020000, 2, -1));
         return new PlatformSpec(d.ioapics(), d.cpus(), pci, d.intxWiring(), d.isaWiring(), d.firmware(),
             d.directedEoi());
+    }
+
+    /**
+     * @param spec a platform
+     * @return it with a MADT whose flags lack {@code PCAT_COMPAT}
+     */
+    public static PlatformSpec withoutPcatCompat(final PlatformSpec spec) {
+        final PlatformSpec.FirmwareSpec fw = spec.firmware();
+        return withFirmware(spec, new PlatformSpec.FirmwareSpec(fw.overrides(), fw.prt(), fw.links(), fw.sciGsi(),
+            false));
     }
 }

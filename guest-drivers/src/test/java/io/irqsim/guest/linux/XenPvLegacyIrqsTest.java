@@ -4,10 +4,12 @@ import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.HypercallOp;
+import io.irqsim.hw.pci.PciConfigRegisters;
 import io.irqsim.hw.platform.DefaultPlatform;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -102,5 +104,34 @@ class XenPvLegacyIrqsTest {
         mark = r.mark();
         b.eoi(r.dom0.irqs().byGsi(4), -1);
         assertEquals(0, hypercalls(r, mark, HypercallOp.PHYSDEVOP_EOI));
+    }
+
+    // arch/x86/kernel/i8259.c:probe_8259A (pcat_compat), acpi/boot.c:acpi_parse_madt@v6.12;
+    // drivers/acpi/pci_irq.c:acpi_isa_register_gsi@v6.12
+    @Test
+    void withPcatCompatAPvDom0KeepsSixteenLegacyIrqsAndItsIsaFallbackReusesTheBootPirq() {
+        // the default platform's MADT says PCAT_COMPAT: probe_8259A keeps the PIC without probing, so a device
+        // without a _PRT entry falls back to its interrupt line (11) as an ISA IRQ; xen_register_gsi finds the
+        // boot irq of GSI 11 and maps nothing, then sets the GSI up level / low
+        final TestRig r = TestRig.booted(Specs.withPrt(DefaultPlatform.spec(), Map.of()), XenConfig.XEN_4_20,
+            DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
+        assertEquals(16, r.dom0.backend().nrLegacyIrqs());
+        r.xen.platform().pci().function(DefaultPlatform.NIC).configWrite(PciConfigRegisters.INTERRUPT_LINE, 1, 11);
+        final long mark = r.mark();
+        assertEquals(0, r.dom0.pciEnableDevice(DefaultPlatform.NIC));
+        assertEquals(1, r.linesContaining("no _PRT entry, using the ISA IRQ 11"));
+        assertEquals(0, hypercalls(r, mark, HypercallOp.PHYSDEVOP_MAP_PIRQ));
+        assertEquals(1, r.linesContaining("PHYSDEVOP_setup_gsi(gsi 11, level, low)"));
+        assertFalse(r.dom0.irqs().byGsi(11).isLevel(), "the boot binding's edge");
+    }
+
+    // arch/x86/kernel/i8259.c:probe_8259A; xen/arch/x86/pv/emul-priv-op.c:guest_io_read@RELEASE-4.20.0
+    @Test
+    void withoutPcatCompatAPvDom0ProbesNoPic() {
+        final TestRig r = TestRig.booted(Specs.withoutPcatCompat(DefaultPlatform.spec()), XenConfig.XEN_4_20,
+            DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
+        assertEquals(0, r.dom0.backend().nrLegacyIrqs());
+        // the boot loop runs to NR_IRQS_LEGACY all the same
+        assertNotNull(r.dom0.irqs().byGsi(ISA_GSI));
     }
 }

@@ -16,6 +16,7 @@ public final class AcpiTables {
     private final Map<Integer, List<PrtEntry>> prt;
     private final Map<String, PciLinkDevice> links;
     private final int sciGsi;
+    private final boolean pcatCompat;
 
     /**
      * @param madt the MADT
@@ -24,8 +25,23 @@ public final class AcpiTables {
      * @param sciGsi the FADT's SCI interrupt (as a GSI)
      * @throws IllegalArgumentException if a {@code _PRT} entry names a missing link device
      */
+    // a PC's MADT says PCAT_COMPAT; only firmware read from a dump can say otherwise
     public AcpiTables(final Madt madt, final Map<Integer, List<PrtEntry>> prtByBus,
                       final List<PciLinkDevice> links, final int sciGsi) {
+        this(madt, prtByBus, links, sciGsi, true);
+    }
+
+    /**
+     * @param madt the MADT
+     * @param prtByBus {@code _PRT} per bus number (absent bus = no {@code _PRT} there)
+     * @param links link devices
+     * @param sciGsi the FADT's SCI interrupt (as a GSI)
+     * @param pcatCompat the MADT's flags bit 0 ({@code PCAT_COMPAT}: the machine has dual 8259s)
+     * @throws IllegalArgumentException if a {@code _PRT} entry names a missing link device
+     */
+    public AcpiTables(final Madt madt, final Map<Integer, List<PrtEntry>> prtByBus,
+                      final List<PciLinkDevice> links, final int sciGsi, final boolean pcatCompat) {
+        this.pcatCompat = pcatCompat;
         this.madt = madt;
         final Map<Integer, List<PrtEntry>> p = new TreeMap<>();
         prtByBus.forEach((bus, entries) -> p.put(bus, List.copyOf(entries)));
@@ -51,6 +67,11 @@ public final class AcpiTables {
     /** @return the MADT */
     public Madt madt() {
         return madt;
+    }
+
+    /** @return the MADT's {@code PCAT_COMPAT} flag (flags bit 0: dual 8259s installed) */
+    public boolean pcatCompat() {
+        return pcatCompat;
     }
 
     /**

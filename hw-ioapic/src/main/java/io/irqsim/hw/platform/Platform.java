@@ -262,7 +262,8 @@ public final class Platform {
             links.add(new PciLinkDevice(l.name(), l.possible(), l.trigger(), l.polarity(), l.shareable(),
                 l.extended(), l.current()));
         }
-        return new AcpiTables(new Madt(madtCpus, madtIo, fw.overrides()), fw.prt(), links, fw.sciGsi());
+        return new AcpiTables(new Madt(madtCpus, madtIo, fw.overrides()), fw.prt(), links, fw.sciGsi(),
+            fw.pcatCompat());
     }
 
     // ---------------------------------------------------------------- queries

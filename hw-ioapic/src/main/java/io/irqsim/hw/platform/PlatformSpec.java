@@ -161,15 +161,29 @@ public record PlatformSpec(List<IoApicSpec> ioapics, List<CpuSpec> cpus, List<Pc
      * @param prt {@code _PRT} per bus number
      * @param links link devices
      * @param sciGsi FADT SCI interrupt
+     * @param pcatCompat the MADT's {@code PCAT_COMPAT} flag (dual 8259s installed)
      */
     public record FirmwareSpec(List<InterruptSourceOverride> overrides, Map<Integer, List<PrtEntry>> prt,
-                               List<LinkSpec> links, int sciGsi) {
+                               List<LinkSpec> links, int sciGsi, boolean pcatCompat) {
 
         /** Copies the collections. */
         public FirmwareSpec {
             overrides = List.copyOf(overrides);
             prt = Map.copyOf(prt);
             links = List.copyOf(links);
+        }
+
+        /**
+         * A PC's firmware: the MADT says {@code PCAT_COMPAT}.
+         *
+         * @param overrides MADT interrupt source overrides
+         * @param prt {@code _PRT} per bus number
+         * @param links link devices
+         * @param sciGsi FADT SCI interrupt
+         */
+        public FirmwareSpec(final List<InterruptSourceOverride> overrides, final Map<Integer, List<PrtEntry>> prt,
+                            final List<LinkSpec> links, final int sciGsi) {
+            this(overrides, prt, links, sciGsi, true);
         }
     }
 }

@@ -113,7 +113,7 @@ public final class FirmwarePlatform {
             isa.add(new PlatformSpec.IsaRoute(irq, gsi, low ? WireKind.PCI_INTX : WireKind.ISA));
         }
         final PlatformSpec.FirmwareSpec firmware = new PlatformSpec.FirmwareSpec(overrides, prt,
-            new ArrayList<>(links.values()), sciGsi);
+            new ArrayList<>(links.values()), sciGsi, fw.madt().pcatCompat());
         final long lapic = fw.madt().lapicAddress();
         final long lapicPage = lapic & ~(LocalApicRegisters.PAGE_SIZE - 1);
         if (lapicPage != lapic) {
