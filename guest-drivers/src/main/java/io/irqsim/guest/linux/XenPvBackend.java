@@ -15,7 +15,7 @@ import io.irqsim.hw.firmware.Madt;
  * {@code PHYSDEVOP_setup_gsi} with the ACPI trigger/polarity ({@code -EEXIST}: "Already setup the
  * GSI") whether or not the map worked; the Linux irq is numbered like the GSI
  * ({@code xen_allocate_irq_gsi}). {@code request_irq} binds an event channel to the pirq
- * (shareable if level), and a level interrupt is completed with {@code PHYSDEVOP_eoi}.
+ * (shareable if level).
  * {@code acpi_unregister_gsi} does nothing ({@code pci_xen_initial_domain} leaves
  * {@code __acpi_unregister_gsi} NULL).
  *
@@ -25,6 +25,9 @@ import io.irqsim.hw.firmware.Madt;
  * Linux trigger.
  */
 public final class XenPvBackend extends XenPirqBackend {
+
+    /** Xen's {@code pirq_eoi_map} page as this domain reads it, by pirq. */
+    private final boolean[] eoiMap;
 
     /**
      * @param xen the hypervisor (hypercalls)
@@ -38,9 +41,6 @@ public final class XenPvBackend extends XenPirqBackend {
         super(xen, dom, irqs, log, actor);
         this.eoiMap = new boolean[dom.pirqs().nrPirqs()];
     }
-
-    /** Xen's {@code pirq_eoi_map} page as this domain reads it, by pirq. */
-    private final boolean[] eoiMap;
 
     /**
      * The legacy loop of {@code pci_xen_initial_domain} (arch/x86/pci/xen.c@v6.12, read at
