@@ -178,4 +178,19 @@ class XenVioapicAccessTest {
         assertEquals(0, xen.bus.read(BASE + 0x20, 1));
         assertEquals(2, xen.ioapic.ignoredAccesses());
     }
+
+    // vioapic_update_EOI@RELEASE-4.20.0 compares each entry's vector with the one written, 0
+    // included: on a version 0x20 build an EOI-register write of 0 completes a level entry left
+    // at vector 0 (only its low dword's trigger and mask bits written since reset)
+    @Test
+    void eoiRegisterWriteOfVectorZeroCompletesAnEntryLeftAtVectorZero() {
+        final IoApicRig v20 = new IoApicRig(new IoApicModel(IoApicRegisters.VERSION_20,
+            IoApicRegisters.HVM_GUEST_PINS, 32, false, IoApicModel.Implementation.XEN));
+        v20.writeLow(5, Rte.TRIGGER_LEVEL);
+        v20.line(5, true);
+        v20.line(5, false);
+        assertTrue(v20.remoteIrr(5), "vioapic_irq_positive_edge set it");
+        v20.bus.write(BASE + IoApicRegisters.EOIR, 4, 0);
+        assertFalse(v20.remoteIrr(5));
+    }
 }
