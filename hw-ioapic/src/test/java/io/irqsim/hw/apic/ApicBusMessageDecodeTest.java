@@ -74,13 +74,16 @@ class ApicBusMessageDecodeTest {
         assertEquals(1, bus.sendIpi(cpu[0], 0x62, Rte.DM_FIXED, false, 2, IpiSink.SHORTHAND_NONE));
     }
 
-    // ApicBus trace contract (APIC_BUS_NO_TARGET: b = vector | mode << 8): a lowest-priority
-    // message nobody is addressed by carries its mode
+    // ApicBus trace contract (APIC_BUS_NO_TARGET: b = vector | mode << 8, c = 1 if logical): a lowest-priority
+    // message nobody is addressed by carries its mode, and c its destination mode
     @Test
     void undeliverableLowestPriorityMessageIsTracedWithItsMode() {
         assertEquals(0, bus.sendInterrupt(0x50, Rte.DM_LOWEST_PRIORITY, false, 0x09, false));
         assertEquals(new RecordingHwTrace.Event(HwEvent.APIC_BUS_NO_TARGET, 0x09, 0x50 | (Rte.DM_LOWEST_PRIORITY << 8), 0),
             trace.last(HwEvent.APIC_BUS_NO_TARGET));
+        assertEquals(0, bus.sendInterrupt(0x51, Rte.DM_FIXED, true, 0x09, false)); // no LDR set: nobody
+        assertEquals(new RecordingHwTrace.Event(HwEvent.APIC_BUS_NO_TARGET, 0x09, 0x51, 1),
+            trace.last(HwEvent.APIC_BUS_NO_TARGET), "c = 1: logical destination");
     }
 
     // xen/arch/x86/hvm/vlapic.c:vlapic_lowest_prio@RELEASE-4.20.0: the walk starts at the vCPU after

@@ -67,6 +67,8 @@ class LocalApicPriorityAndRegisterTest {
         lapic.accept(0x5F, Rte.DM_FIXED, false);
         assertEquals(-1, lapic.pendingVector());
         assertEquals(LocalApic.NO_INTERRUPT, lapic.acknowledgePending());
+        assertEquals(-1, lapic.highestInService(), "nothing taken into service");
+        assertFalse(lapic.isr(0xFF));
         assertEquals(0xFF, lapic.acknowledge(), "spurious vector of SVR 0x1FF");
         assertTrue(lapic.irr(0x5F));
         write(TPR, 0x4F);
