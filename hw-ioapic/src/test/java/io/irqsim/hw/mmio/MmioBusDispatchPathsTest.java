@@ -167,4 +167,14 @@ class MmioBusDispatchPathsTest {
         }
         assertTrue(bus.mappings().isEmpty());
     }
+
+    // MmioDevice.name: a device that does not name itself is named by its class in the bus's
+    // configuration errors
+    @Test
+    void unnamedDeviceIsNamedByItsClassInMappingErrors() {
+        bus.map(0x8000, 0x10, new D0());
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> bus.map(0x8008, 0x10, new D1()));
+        assertTrue(e.getMessage().contains("D1") && e.getMessage().contains("D0"), e.getMessage());
+    }
 }
