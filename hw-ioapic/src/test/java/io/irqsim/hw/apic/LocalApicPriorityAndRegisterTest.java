@@ -59,8 +59,8 @@ class LocalApicPriorityAndRegisterTest {
         return (int) cpu.read(BASE + reg, 4);
     }
 
-    // SDM 10.8.3.1 ("the processor ... only if its priority class is above the PPR class"):
-    // an IRR vector in the same class as PPR is held; acknowledge returns the spurious vector
+    // SDM 10.8.3.1 (an interrupt is delivered only when its priority class is above PPR's): an IRR
+    // vector in the same class as PPR is held; acknowledge returns the spurious vector
     @Test
     void irrVectorInTheSameClassAsPprIsNotTaken() {
         write(TPR, 0x50);
@@ -151,8 +151,8 @@ class LocalApicPriorityAndRegisterTest {
         assertEquals(0xFF, new LocalApic(1, 0xFF, false, trace).apicId());
     }
 
-    // SDM 10.6.1 (NMI: "delivers an NMI ... the vector information is ignored"): accepted, counted,
-    // traced with its mode, and the CPU is told
+    // SDM 10.6.1 (NMI delivery mode: the vector is ignored): accepted, counted, traced with its
+    // mode, and the CPU is told
     @Test
     void nmiAcceptanceIsCountedTracedAndRaisesTheCpu() {
         assertTrue(lapic.accept(0x00, Rte.DM_NMI, false));

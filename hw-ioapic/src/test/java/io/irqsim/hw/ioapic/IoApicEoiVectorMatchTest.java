@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * An EOI message reaches every redirection entry that holds its vector, whatever the pin and
  * whatever the vector: the IO-APIC compares the vector against each entry (82093AA datasheet 3.2.4,
- * Remote IRR "reset when an EOI message is received with a matching vector"; Xen
+ * Remote IRR, cleared by an EOI message carrying the entry's vector; Xen
  * {@code vioapic_update_EOI}, {@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, walks every pin and
  * skips only entries whose vector differs). Level lowest-priority entries are level messages like
  * fixed ones (Intel SDM vol. 3 10.8.4: TMR is set for level-triggered fixed and lowest-priority
