@@ -139,4 +139,58 @@ class XenVioapicAccessTest {
         assertTrue(xen.lapic(0).irr(0x51));
         assertEquals(1, xen.ioapic.deliveredCount());
     }
+
+    // vioapic_write@RELEASE-4.20.0: VIOAPIC_REG_EOI is compiled only "#if VIOAPIC_VERSION_ID >= 0x20"
+    // (asm/hvm/vioapic.h: 0x11): at version 0x11 a write to 0x40 is the default case, dropped
+    @Test
+    void eoiRegisterWriteIsIgnoredAtXensVersion0x11() {
+        xen.writeEntry(4, level(0x64));
+        xen.line(4, true);
+        xen.line(4, false);
+        assertTrue(xen.remoteIrr(4));
+        xen.bus.write(BASE + IoApicRegisters.EOIR, 4, 0x64);
+        assertTrue(xen.remoteIrr(4), "no EOI register at version 0x11");
+        assertEquals(1, xen.ioapic.ignoredAccesses());
+    }
+
+    // vioapic_write@RELEASE-4.20.0, with VIOAPIC_VERSION_ID >= 0x20: 0x40 calls vioapic_update_EOI(d, val),
+    // whose vector parameter is a u8 (the low byte of what was written), whatever the length
+    @Test
+    void eoiRegisterOfAVersion0x20BuildTakesTheLowByteOfTheValue() {
+        final IoApicRig v20 = new IoApicRig(new IoApicModel(IoApicRegisters.VERSION_20,
+            IoApicRegisters.HVM_GUEST_PINS, 32, false, IoApicModel.Implementation.XEN));
+        v20.writeEntry(4, level(0x64));
+        v20.line(4, true);
+        v20.line(4, false);
+        assertTrue(v20.remoteIrr(4));
+        v20.bus.write(BASE + IoApicRegisters.EOIR, 2, 0x0165);
+        assertTrue(v20.remoteIrr(4), "vector 0x65 does not match");
+        v20.bus.write(BASE + IoApicRegisters.EOIR, 2, 0x0164);
+        assertFalse(v20.remoteIrr(4), "vioapic_update_EOI(0x64)");
+        assertEquals(0, v20.ioapic.ignoredAccesses());
+    }
+
+    // vioapic_read@RELEASE-4.20.0: "default: result = 0" for any offset but 0x00 and 0x10 (counted here)
+    @Test
+    void readOfAnOffsetHoldingNoRegisterReturnsZeroAndIsCounted() {
+        xen.bus.write(BASE + IOREGSEL, 4, 0x1234_5678L);
+        assertEquals(0, xen.bus.read(BASE + IoApicRegisters.EOIR, 4));
+        assertEquals(0, xen.bus.read(BASE + 0x20, 1));
+        assertEquals(2, xen.ioapic.ignoredAccesses());
+    }
+
+    // vioapic_update_EOI@RELEASE-4.20.0 compares each entry's vector with the one written, 0
+    // included: on a version 0x20 build an EOI-register write of 0 completes a level entry left
+    // at vector 0 (only its low dword's trigger and mask bits written since reset)
+    @Test
+    void eoiRegisterWriteOfVectorZeroCompletesAnEntryLeftAtVectorZero() {
+        final IoApicRig v20 = new IoApicRig(new IoApicModel(IoApicRegisters.VERSION_20,
+            IoApicRegisters.HVM_GUEST_PINS, 32, false, IoApicModel.Implementation.XEN));
+        v20.writeLow(5, Rte.TRIGGER_LEVEL);
+        v20.line(5, true);
+        v20.line(5, false);
+        assertTrue(v20.remoteIrr(5), "vioapic_irq_positive_edge set it");
+        v20.bus.write(BASE + IoApicRegisters.EOIR, 4, 0);
+        assertFalse(v20.remoteIrr(5));
+    }
 }

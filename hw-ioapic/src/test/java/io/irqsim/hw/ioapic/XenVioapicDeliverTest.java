@@ -3,6 +3,7 @@ package io.irqsim.hw.ioapic;
 import io.irqsim.hw.apic.LocalApic;
 import io.irqsim.hw.apic.LocalApicRegisters;
 import io.irqsim.hw.trace.HwEvent;
+import io.irqsim.hw.trace.RecordingHwTrace;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -107,5 +108,55 @@ class XenVioapicDeliverTest {
         assertEquals(1, rig.trace.count(HwEvent.IOAPIC_DELIVER));
         assertTrue(rig.remoteIrr(8));
         assertTrue(rig.lapic(0).irr(0x48));
+    }
+
+    // xen/arch/x86/hvm/vioapic.c:vioapic_irq_positive_edge@RELEASE-4.20.0: a level entry is sent only
+    // "else if ( !ent->fields.remote_irr )", setting Remote IRR first; while it is set nothing is sent
+    @Test
+    void vioapicIrqPositiveEdgeSendsALevelEntryOnlyWhileRemoteIrrIsClear() {
+        rig.writeEntry(9, entry(0x49, Rte.DM_FIXED, true));
+        rig.ioapic.setInputWithoutEdge(9, true);
+        assertEquals(0, rig.trace.count(HwEvent.IOAPIC_DELIVER));
+        rig.ioapic.positiveEdge(9);
+        assertEquals(1, rig.trace.count(HwEvent.IOAPIC_DELIVER));
+        assertTrue(rig.remoteIrr(9));
+        rig.ioapic.positiveEdge(9);
+        assertEquals(1, rig.trace.count(HwEvent.IOAPIC_DELIVER), "Remote IRR set: not sent again");
+    }
+
+    // xen/arch/x86/hvm/vioapic.c:vioapic_irq_positive_edge@RELEASE-4.20.0: "if ( ent->fields.mask )
+    // return": a masked edge entry's edge is dropped (counted and traced as one), a masked level
+    // entry's is not an edge dropped
+    @Test
+    void vioapicIrqPositiveEdgeOnAMaskedEntryIsDropped() {
+        final long masked = entry(0x4A, Rte.DM_FIXED, false) | Rte.MASKED;
+        rig.writeEntry(10, masked);
+        rig.ioapic.positiveEdge(10);
+        assertEquals(1, rig.ioapic.maskedEdgesDropped());
+        assertEquals(new RecordingHwTrace.Event(HwEvent.IOAPIC_MASKED_EDGE, 10, masked, 0),
+            rig.trace.last(HwEvent.IOAPIC_MASKED_EDGE));
+        rig.writeEntry(11, entry(0x4B, Rte.DM_FIXED, true) | Rte.MASKED);
+        rig.ioapic.positiveEdge(11);
+        assertEquals(1, rig.ioapic.maskedEdgesDropped(), "a masked level entry: no edge counted");
+        assertEquals(0, rig.trace.count(HwEvent.IOAPIC_DELIVER));
+    }
+
+    // xen/arch/x86/hvm/irq.c:assert_gsi@RELEASE-4.20.0 (gsi_assert_count counts an assertion that
+    // went to a pirq event): the level changes, is traced, and nothing is delivered; the same
+    // level again changes nothing
+    @Test
+    void levelSetWithoutAnEdgeIsTracedButNotDelivered() {
+        rig.writeEntry(12, entry(0x4C, Rte.DM_FIXED, false));
+        rig.ioapic.setInputWithoutEdge(12, true);
+        rig.ioapic.setInputWithoutEdge(12, true);
+        assertEquals(1, rig.trace.count(HwEvent.IOAPIC_PIN_LEVEL));
+        assertEquals(new RecordingHwTrace.Event(HwEvent.IOAPIC_PIN_LEVEL, 12, 1, 1),
+            rig.trace.last(HwEvent.IOAPIC_PIN_LEVEL));
+        assertTrue(rig.ioapic.input(12));
+        rig.ioapic.setInputWithoutEdge(12, false);
+        assertEquals(new RecordingHwTrace.Event(HwEvent.IOAPIC_PIN_LEVEL, 12, 0, 0),
+            rig.trace.last(HwEvent.IOAPIC_PIN_LEVEL));
+        assertEquals(0, rig.trace.count(HwEvent.IOAPIC_DELIVER));
+        assertEquals(0, rig.ioapic.maskedEdgesDropped());
     }
 }
