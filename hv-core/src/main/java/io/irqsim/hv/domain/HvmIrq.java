@@ -199,13 +199,10 @@ public final class HvmIrq {
                 gsiAssertCount[gsi] = 1;
                 io.setInput(pin, true);
             }
-        } else if (io.input(pin)) {
-            // gsi_assert_count is still 1 from a level assertion (hvm_gsi_deassert clears it only
-            // while the entry is level): assert_gsi's edge, and the count stays
-            io.positiveEdge(pin);
         } else {
-            io.setInput(pin, true);
-            io.setInput(pin, false);
+            // assert_gsi -> vioapic_irq_positive_edge, whatever gsi_assert_count is (it stays 1 from
+            // an earlier level assertion, which hvm_gsi_deassert clears only while the entry is level)
+            io.positiveEdge(pin);
         }
         domain.host().trace().event(HvEvent.GSI_ASSERT, gsi, 1, 0);
     }

@@ -312,18 +312,7 @@ public final class IoApic implements MmioDevice, EoiListener {
         if (was == now || !now) {
             return;
         }
-        final long entry = rte[pin];
-        if (Rte.isLevel(entry)) {
-            serviceLevel(pin);
-        } else if (Rte.isMasked(entry)) {
-            // 82093AA: an edge on a masked pin is ignored, not held pending
-            maskedEdgesDropped++;
-            if (tracing.isOn()) {
-                trace.event(HwEvent.IOAPIC_MASKED_EDGE, traceId(pin), entry, 0);
-            }
-        } else {
-            deliver(pin);
-        }
+        positiveEdge(pin); // the input has just become asserted
     }
 
     /**
@@ -348,11 +337,13 @@ public final class IoApic implements MmioDevice, EoiListener {
     }
 
     /**
-     * Xen's {@code vioapic_irq_positive_edge} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0})
-     * on a pin whose input is already asserted, so {@link #setInput} sees no transition: the
-     * hardware domain's edge GSI asserted again while {@code gsi_assert_count} is still 1 from a
-     * level assertion ({@code hvm_gsi_assert}). Masked: nothing (an edge entry's edge counted as
-     * dropped); edge: delivered; level: delivered unless Remote IRR is set.
+     * A rising edge on an asserted input: what {@link #setInput} does when the input becomes
+     * asserted, and Xen's {@code vioapic_irq_positive_edge}
+     * ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}) on its own, for an assertion that changes
+     * no input level (the hardware domain's edge GSI, {@code hvm_gsi_assert}, which sends an edge
+     * whatever {@code gsi_assert_count} is). Masked: nothing (an edge entry's edge counted as
+     * dropped: the 82093AA ignores it rather than holding it pending); edge: delivered; level:
+     * delivered unless Remote IRR is set.
      *
      * @param pin the pin
      */

@@ -411,15 +411,15 @@ public final class MmioBus {
     }
 
     /**
-     * One mapping's decode for the fast path: where it starts, how long it is, the access sizes
-     * its device takes, and whom an access goes to. Immutable; a remap builds new ones.
-     */
-    /**
      * The longest window the fast path decodes (2^62 bytes): its offset test is then two signed
      * compares. A longer mapping (no real device has one) is decoded by the general path.
      */
     static final long FAST_WINDOW_MAX = 1L << 62;
 
+    /**
+     * One mapping's decode for the fast path: where it starts, how long it is, the access sizes
+     * its device takes, and whom an access goes to. Immutable; a remap builds new ones.
+     */
     private static final class Window {
         /** Matches nothing (length 0, no size accepted). */
         static final Window NONE = new Window(0, 0, 0, null, null, 0);

@@ -139,10 +139,10 @@ public final class Platform {
                 bus.map(s.address(), IoApicRegisters.WINDOW_SIZE, io);
             }
             ioapics.add(io);
-            ioapicByGsi = IoApic.byGsi(ioapics);
             ioapicAddresses.add(s.address());
             gsis = Math.max(gsis, s.gsiBase() + s.pins());
         }
+        ioapicByGsi = IoApic.byGsi(ioapics);
         return gsis;
     }
 
