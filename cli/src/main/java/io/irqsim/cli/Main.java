@@ -110,8 +110,7 @@ public final class Main implements Runnable {
             if (ex instanceof ScenarioException || ex instanceof java.io.UncheckedIOException
                 || ex instanceof io.irqsim.hw.firmware.acpi.AcpiInputException) {
                 // a bad scenario file, unreadable firmware tables or an unwritable output: a clear message, not a stack trace
-                commandLine.getErr().println("irqsim: " + ex.getMessage());
-                return EXIT_USAGE;
+                return StderrLine.usage(commandLine.getErr(), "irqsim", ex.getMessage());
             }
             return internalError(ex, commandLine, stackTraces);
         });

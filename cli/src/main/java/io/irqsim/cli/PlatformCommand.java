@@ -41,8 +41,8 @@ public final class PlatformCommand implements Callable<Integer> {
         description = "acpidump output (or a binary table from acpixtract) of a real machine: print what irqsim reads.")
     private Path firmware;
 
-    @CommandLine.Option(names = "--json", description = "With --firmware: print JSON (ioapics, overrides, sci, prt,"
-        + " links, warnings).")
+    @CommandLine.Option(names = "--json", description = "With --firmware: print JSON (ioapics, localApic, overrides,"
+        + " sci, prt, links, warnings).")
     private boolean json;
 
     @Override

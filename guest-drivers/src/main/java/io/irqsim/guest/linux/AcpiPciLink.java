@@ -53,7 +53,10 @@ public final class AcpiPciLink {
         PENALTY_ISA_TYPICAL, PENALTY_ISA_TYPICAL, PENALTY_ISA_TYPICAL, PENALTY_ISA_TYPICAL,
         PENALTY_ISA_TYPICAL, 0, 0, 0, PENALTY_ISA_USED, PENALTY_ISA_USED, PENALTY_ISA_USED, PENALTY_ISA_USED};
 
-    /** {@code ACPI_PCI_LINK_MAX_POSSIBLE}. */
+    /**
+     * {@code ACPI_PCI_LINK_MAX_POSSIBLE} ({@code drivers/acpi/pci_link.c@v6.12}): the interrupts of
+     * {@code _PRS} that {@code acpi_pci_link_check_possible} keeps.
+     */
     static final int MAX_POSSIBLE = 16;
 
     /** The result of an allocation. */

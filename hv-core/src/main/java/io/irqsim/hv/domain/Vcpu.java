@@ -249,7 +249,8 @@ public final class Vcpu extends WorkItem {
 
     /**
      * Sets or clears the mask bit of a pirq's event channel (the guest's write to
-     * {@code shared_info->evtchn_mask}); no upcall either way.
+     * {@code shared_info->evtchn_mask}, which Xen reads in {@code evtchn_2l_is_masked},
+     * {@code xen/common/event_2l.c@RELEASE-4.20.0}); no upcall either way.
      *
      * @param pirq the pirq
      * @param masked the new bit
@@ -272,7 +273,11 @@ public final class Vcpu extends WorkItem {
         }
     }
 
-    /** Schedules the upcall (the guest setting {@code evtchn_upcall_pending} itself). */
+    /**
+     * Schedules the upcall: the guest setting {@code evtchn_upcall_pending} itself, as Linux's
+     * {@code unmask_evtchn} does for a pending event in a PV domain
+     * ({@code drivers/xen/events/events_2l.c:evtchn_2l_unmask@v6.12}).
+     */
     void markUpcallPending() {
         queue.schedule(this);
     }

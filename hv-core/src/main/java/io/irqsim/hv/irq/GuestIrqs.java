@@ -367,7 +367,11 @@ public final class GuestIrqs {
         }
     }
 
-    /** {@code test_and_clear_bool(pirq->masked)} and {@code --action->in_flight}: whether that was the last one. */
+    /**
+     * {@code test_and_clear_bool(pirq->masked)} and {@code --action->in_flight}, as
+     * {@code desc_guest_eoi} and {@code __pirq_guest_unbind} do them
+     * ({@code xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0}): whether that was the last one in flight.
+     */
     private static boolean owedEoiDropped(final IrqDesc d, final Pirq p) {
         p.setMasked(false);
         d.setInFlight(d.inFlight() - 1);
@@ -392,9 +396,7 @@ public final class GuestIrqs {
 
     /** One guest no longer owes an EOI ({@code xen/arch/x86/irq.c:desc_guest_eoi@RELEASE-4.18.0/4.20.0}); the last one completes the IRQ. */
     private void guestDone(final IrqDesc d, final Pirq p) {
-        p.setMasked(false);
-        d.setInFlight(d.inFlight() - 1);
-        if (d.inFlight() == 0) {
+        if (owedEoiDropped(d, p)) {
             // the EOI timer is left armed (a lazy deadline): it fires into eoiTimeout, which finds
             // nothing in flight and does nothing, or is pushed back by the next interrupt first
             end(d);

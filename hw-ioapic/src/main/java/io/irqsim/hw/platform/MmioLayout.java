@@ -105,11 +105,6 @@ public final class MmioLayout {
     private MmioLayout() {
     }
 
-    /** @return the local APIC page at its architectural default address */
-    public static Window lapic() {
-        return lapic(LocalApicRegisters.DEFAULT_BASE);
-    }
-
     /**
      * @param spec a description
      * @return its local APIC page

@@ -1,5 +1,6 @@
 package io.irqsim.hw.firmware.acpi;
 
+import io.irqsim.hw.apic.LocalApicRegisters;
 import io.irqsim.hw.firmware.InterruptSourceOverride;
 
 import java.util.ArrayList;
@@ -57,7 +58,7 @@ public final class MadtReader {
     }
 
     /** What Xen and Linux use when neither the header nor an override gives a local APIC address. */
-    public static final long DEFAULT_LOCAL_APIC_ADDRESS = 0xFEE0_0000L;
+    public static final long DEFAULT_LOCAL_APIC_ADDRESS = LocalApicRegisters.DEFAULT_BASE;
 
     /**
      * The decoded MADT.
