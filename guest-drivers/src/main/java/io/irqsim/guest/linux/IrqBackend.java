@@ -60,15 +60,6 @@ public interface IrqBackend {
      */
     void eoi(LinuxIrq irq, int vector);
 
-    /**
-     * {@code nr_legacy_irqs()}: how many ISA irqs the kernel's legacy PIC has (16), which bounds
-     * {@code acpi_isa_irq_to_gsi} (arch/x86/kernel/acpi/boot.c@v6.12).
-     *
-     * @return 16 unless the kernel runs without a PIC
-     */
-    default int nrLegacyIrqs() {
-        return 16;
-    }
 
     /** @return a short name for output */
     String describe();

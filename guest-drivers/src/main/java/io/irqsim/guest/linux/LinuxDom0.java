@@ -62,7 +62,13 @@ public final class LinuxDom0 extends LinuxKernel {
             backend = nativeBackend;
             nativeBackend.setupIoApicIrqs(firmware);
         } else {
-            // probe_8259A is skipped when the MADT (the host's, for a PV dom0) says PCAT_COMPAT; else it reads 0xff
+            // nr_legacy_irqs() of a PV dom0: arch_probe_nr_irqs (arch/x86/kernel/apic/vector.c@v6.12) calls
+            // probe_8259A (arch/x86/kernel/i8259.c@v6.12), which keeps the PIC's 16 without probing when the
+            // MADT (the host's: Xen passes a PV dom0 the firmware's tables) says PCAT_COMPAT (acpi_parse_madt ->
+            // legacy_pic_pcat_compat, since 128b0c9781c9 in v6.6). Without it the probe reads the master's mask
+            // port as 0xff (Xen denies dom0 the PIC ports, dom0_setup_permissions, xen/arch/x86/dom0_build.c,
+            // and reads a denied port as all ones, guest_io_read, xen/arch/x86/pv/emul-priv-op.c, both
+            // @RELEASE-4.20.0) and Linux takes null_legacy_pic: 0, as pci_xen_initial_domain's comment assumes
             irqs.setNrLegacyIrqs(firmware.pcatCompat() ? 16 : 0);
             final XenPvBackend pv = new XenPvBackend(xen, domain, irqs, log, actor);
             backend = pv;

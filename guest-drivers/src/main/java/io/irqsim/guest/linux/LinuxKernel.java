@@ -306,7 +306,7 @@ public abstract class LinuxKernel implements GuestKernel {
             return 0;
         }
         if (r == null) {
-            final int isaGsi = acpi.isaFallbackGsi(f, backend.nrLegacyIrqs());
+            final int isaGsi = acpi.isaFallbackGsi(f, irqs.nrLegacyIrqs());
             if (isaGsi >= 0) {
                 backend.registerGsi(isaGsi, true, true);
                 log.log(actor, "%s: PCI INT%c: no _PRT entry, using the ISA IRQ %d from the interrupt line", f.bdf(),

@@ -97,12 +97,6 @@ public final class NativeIoApicBackend implements IrqBackend {
         }
     }
 
-    /** @return {@code nr_legacy_irqs()} of this kernel */
-    @Override
-    public int nrLegacyIrqs() {
-        return irqs.nrLegacyIrqs();
-    }
-
     /**
      * {@code acpi_unregister_gsi_ioapic} &rarr; {@code mp_unmap_irq}
      * (arch/x86/kernel/apic/io_apic.c@v6.12): drops a reference; the last one frees the irq

@@ -121,22 +121,6 @@ public final class XenPvBackend extends XenPirqBackend {
         // arch/x86/pci/xen.c@v6.12 pci_xen_initial_domain: __acpi_unregister_gsi = NULL
     }
 
-    /**
-     * {@code nr_legacy_irqs()} of a PV dom0: {@code arch_probe_nr_irqs} (arch/x86/kernel/apic/vector.c@v6.12)
-     * calls {@code probe_8259A} (arch/x86/kernel/i8259.c@v6.12), which keeps the default PIC's 16
-     * without probing when the MADT (the host's: Xen passes a PV dom0 the firmware's tables) says
-     * {@code PCAT_COMPAT} ({@code acpi_parse_madt} &rarr; {@code legacy_pic_pcat_compat}, since
-     * 128b0c9781c9 in v6.6). Without the flag the probe reads the master's mask port as 0xff (Xen
-     * denies dom0 the PIC ports, {@code dom0_setup_permissions}, xen/arch/x86/dom0_build.c, and
-     * reads a denied port as all ones, {@code guest_io_read}, xen/arch/x86/pv/emul-priv-op.c,
-     * both @RELEASE-4.20.0) and Linux switches to {@code null_legacy_pic}: 0, as the comment in
-     * {@code pci_xen_initial_domain} still assumes. It bounds {@code acpi_isa_irq_to_gsi}.
-     */
-    @Override
-    public int nrLegacyIrqs() {
-        return irqs.nrLegacyIrqs();
-    }
-
     @Override
     public String describe() {
         return "Xen PV pirqs";

@@ -115,7 +115,7 @@ class XenPvLegacyIrqsTest {
         // boot irq of GSI 11 and maps nothing, then sets the GSI up level / low
         final TestRig r = TestRig.booted(Specs.withPrt(DefaultPlatform.spec(), Map.of()), XenConfig.XEN_4_20,
             DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
-        assertEquals(16, r.dom0.backend().nrLegacyIrqs());
+        assertEquals(16, r.dom0.irqs().nrLegacyIrqs());
         r.xen.platform().pci().function(DefaultPlatform.NIC).configWrite(PciConfigRegisters.INTERRUPT_LINE, 1, 11);
         final long mark = r.mark();
         assertEquals(0, r.dom0.pciEnableDevice(DefaultPlatform.NIC));
@@ -130,7 +130,7 @@ class XenPvLegacyIrqsTest {
     void withoutPcatCompatAPvDom0ProbesNoPic() {
         final TestRig r = TestRig.booted(Specs.withoutPcatCompat(DefaultPlatform.spec()), XenConfig.XEN_4_20,
             DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
-        assertEquals(0, r.dom0.backend().nrLegacyIrqs());
+        assertEquals(0, r.dom0.irqs().nrLegacyIrqs());
         // the boot loop runs to NR_IRQS_LEGACY all the same
         assertNotNull(r.dom0.irqs().byGsi(ISA_GSI));
     }
