@@ -4,8 +4,6 @@ import io.irqsim.guest.Timeline;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
-import io.irqsim.hv.irq.AckType;
-import io.irqsim.hv.irq.IrqDesc;
 import io.irqsim.hw.firmware.AcpiTables;
 import io.irqsim.hw.firmware.Madt;
 
@@ -26,9 +24,6 @@ import io.irqsim.hw.firmware.Madt;
  */
 public final class XenPvBackend extends XenPirqBackend {
 
-    /** Xen's {@code pirq_eoi_map} page as this domain reads it, by pirq. */
-    private final boolean[] eoiMap;
-
     /**
      * @param xen the hypervisor (hypercalls)
      * @param dom this domain
@@ -39,7 +34,6 @@ public final class XenPvBackend extends XenPirqBackend {
     public XenPvBackend(final Hypervisor xen, final Domain dom, final LinuxIrqTable irqs, final Timeline log,
                         final String actor) {
         super(xen, dom, irqs, log, actor);
-        this.eoiMap = new boolean[dom.pirqs().nrPirqs()];
     }
 
     /**
@@ -72,31 +66,16 @@ public final class XenPvBackend extends XenPirqBackend {
     }
 
     /**
-     * {@code startup_pirq} as in {@link XenPirqBackend#startup}, then the pirq's bit in Xen's
-     * {@code pirq_eoi_map}: {@code pirq_guest_bind} (xen/arch/x86/irq.c@RELEASE-4.20.0) sets it
-     * when the IRQ's action has an ack type ({@code set_pirq_eoi}), clears it otherwise. A PV
-     * dom0 registers the map at boot ({@code PHYSDEVOP_pirq_eoi_gmfn_v2} in {@code xen_init_IRQ},
-     * drivers/xen/events/events_base.c@v6.12).
-     */
-    @Override
-    public int startup(final LinuxIrq irq) {
-        final int rc = super.startup(irq);
-        final int pirq = irq.pirq();
-        if (rc == 0 && pirq >= 0 && pirq < eoiMap.length) {
-            final IrqDesc d = xen.irqDescs().desc(dom.pirqs().pirqToIrq(pirq));
-            eoiMap[pirq] = d != null && d.ackType() != AckType.NONE;
-        }
-        return rc;
-    }
-
-    /**
      * {@code eoi_pirq} (drivers/xen/events/events_base.c@v6.12) with {@code pirq_needs_eoi} =
      * {@code pirq_check_eoi_map}: {@code PHYSDEVOP_eoi} when Xen's EOI map has the pirq's bit,
      * whatever trigger Linux bound the irq with (an edge-bound irq on a pin Xen runs level is EOI'd).
+     * Xen writes the bit in {@code pirq_guest_bind} ({@link Domain#pirqNeedsEoi}); a PV dom0
+     * registered the map at boot ({@code PHYSDEVOP_pirq_eoi_gmfn_v2} in {@code xen_init_IRQ},
+     * drivers/xen/events/events_base.c@v6.12).
      */
     @Override
     public void eoi(final LinuxIrq irq, final int vector) {
-        if (irq != null && irq.pirq() >= 0 && irq.pirq() < eoiMap.length && eoiMap[irq.pirq()]) {
+        if (irq != null && irq.pirq() >= 0 && dom.pirqNeedsEoi(irq.pirq())) {
             xen.physdev().eoi(dom, irq.pirq());
         }
     }

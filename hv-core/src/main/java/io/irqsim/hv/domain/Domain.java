@@ -36,6 +36,8 @@ public final class Domain {
     private final DomainHost host;
     private final List<Vcpu> vcpus = new ArrayList<>();
     private final List<IoApic> vioapics = new ArrayList<>();
+    /** Xen's {@code pirq_eoi_map} for this domain, by pirq (see {@link #pirqNeedsEoi}). */
+    private final java.util.BitSet pirqEoiMap = new java.util.BitSet();
     /** The vIO-APIC of each guest GSI (null where none has a pin), rebuilt when one is added. */
     private IoApic[] vioapicByGsi = new IoApic[0];
     private final List<Long> vioapicAddresses = new ArrayList<>();
@@ -419,6 +421,32 @@ public final class Domain {
      */
     public boolean isPirqEventMasked(final int pirq) {
         return vcpus.get(0).isPirqEventMasked(pirq);
+    }
+
+    /**
+     * The domain's {@code pirq_eoi_map} bit for a pirq: set by {@code pirq_guest_bind} when the IRQ's
+     * ack type needs a guest EOI, cleared when it does not ({@code set_pirq_eoi} /
+     * {@code clear_pirq_eoi}, {@code xen/arch/x86/irq.c@RELEASE-4.20.0}). Xen keeps it in a page the
+     * guest registered ({@code PHYSDEVOP_pirq_eoi_gmfn_v2}, which Linux's {@code xen_init_IRQ} does
+     * for every PV domain); the guest only reads it ({@code pirq_check_eoi_map}). irqsim keeps the
+     * map for every domain, registered or not.
+     *
+     * @param pirq the pirq
+     * @return whether the guest must EOI it ({@code PHYSDEVOP_eoi})
+     */
+    public boolean pirqNeedsEoi(final int pirq) {
+        return pirqEoiMap.get(pirq);
+    }
+
+    /**
+     * {@code set_pirq_eoi} / {@code clear_pirq_eoi} ({@code xen/arch/x86/irq.c@RELEASE-4.20.0}): the
+     * hypervisor's write to the domain's {@code pirq_eoi_map}.
+     *
+     * @param pirq the pirq
+     * @param needsEoi the new bit
+     */
+    public void setPirqNeedsEoi(final int pirq, final boolean needsEoi) {
+        pirqEoiMap.set(pirq, needsEoi);
     }
 
     /**

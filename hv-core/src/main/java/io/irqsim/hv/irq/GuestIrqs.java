@@ -281,7 +281,8 @@ public final class GuestIrqs {
      * guest action ({@code shareable = will_share}, {@code irq_acktype}) and starts the IRQ
      * (clears {@code IRQ_DISABLED}, unmasks its pin); a later one needs both sides to share
      * ({@code -EBUSY}) and room in the action ({@code irq_max_guests}, or 1 for a non-sharing
-     * binder). There is no check that {@code dom} is already in the action: callers
+     * binder). The domain's {@code pirq_eoi_map} bit then says whether the IRQ's ack type needs its
+     * EOI ({@code set_pirq_eoi} / {@code clear_pirq_eoi}). There is no check that {@code dom} is already in the action: callers
      * ({@code pt_irq_create_bind}'s MAPPED flag, {@code evtchn_bind_pirq}) keep a domain from
      * binding twice.
      *
@@ -316,6 +317,7 @@ public final class GuestIrqs {
                 routing.unmask(d); // startup
             }
             d.addGuest(dom);
+            dom.setPirqNeedsEoi(p.pirq(), d.ackType() != AckType.NONE); // set_pirq_eoi / clear_pirq_eoi
             rc = 0;
         }
         trace.eventFor(HvEvent.PIRQ_GUEST_BIND, dom.id(), irq,

@@ -74,6 +74,27 @@ class PirqGuestBindTest {
         assertFalse(Rte.isMasked(rig.physRte(GSI)));
     }
 
+    // pirq_guest_bind (xen/arch/x86/irq.c@RELEASE-4.20.0): "action->ack_type != ACKTYPE_NONE" ->
+    // set_pirq_eoi, else clear_pirq_eoi: a level IRQ's pirq needs the guest's PHYSDEVOP_eoi, an edge
+    // one (ACKTYPE_NONE) does not, and a rebind after the trigger changed rewrites the bit
+    @Test
+    void theBindWritesTheDomainsPirqEoiMapFromTheAckType() {
+        final Pirq p = mappedPirq();
+        assertFalse(dom0.pirqNeedsEoi(GSI), "nothing bound yet");
+        assertEquals(0, rig.xen.guestIrqs().pirqGuestBind(dom0, p, true));
+        assertTrue(rig.xen.irqDescs().desc(GSI).ackType() != AckType.NONE);
+        assertTrue(dom0.pirqNeedsEoi(GSI), "level: set_pirq_eoi");
+
+        final Rig edgeRig = Rig.boot(XenConfig.XEN_4_20);
+        final Domain edgeDom0 = edgeRig.pvDom0();
+        assertEquals(0, edgeRig.xen.ioapicRouting().mpRegisterGsi(GSI, false, false));
+        assertEquals(GSI, edgeRig.xen.pirqMapping().allocateAndMapGsiPirq(edgeDom0, edgeDom0, GSI, GSI));
+        edgeDom0.setPirqNeedsEoi(GSI, true); // a stale bit from an earlier binding
+        assertEquals(0, edgeRig.xen.guestIrqs().pirqGuestBind(edgeDom0, edgeDom0.pirqs().get(GSI), true));
+        assertEquals(AckType.NONE, edgeRig.xen.irqDescs().desc(GSI).ackType());
+        assertFalse(edgeDom0.pirqNeedsEoi(GSI), "edge: clear_pirq_eoi");
+    }
+
     // pirq_spin_lock_irq_desc: no descriptor for a pirq whose arch.irq is not positive -> -EINVAL
     @Test
     void aPirqWithoutAPositiveIrqIsRefusedWithEinval() {
