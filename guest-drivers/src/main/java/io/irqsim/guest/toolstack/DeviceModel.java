@@ -77,7 +77,7 @@ public final class DeviceModel {
         final PciFunction presented = present(physical, slot);
         // QEMU's PVH-dom0 path (xen_pt_map_pirq_for_gsi, commit cfcacbab38e) maps any GSI >= 0, GSI 0 included; the
         // pin (irqsim's stand-in for QEMU's sysfs-irq test) decides "no pin interrupt"
-        final boolean mapsGsiZero = pin != 0 && ctx.flow().permitStep() == AttachStep.GSI_PERMISSION;
+        final boolean mapsGsiZero = pin != 0 && ctx.flow().mapsGsiZero();
         if (source < 0 || source == 0 && !mapsGsiZero) {
             if (source == 0) {
                 return new Realized(presented, 0, -1, -1, null, 0); // "no pin interrupt"

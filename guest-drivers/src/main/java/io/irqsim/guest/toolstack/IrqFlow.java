@@ -46,6 +46,18 @@ public interface IrqFlow {
     /** @return the step {@link #permit} is reported as */
     AttachStep permitStep();
 
+    /**
+     * Whether a source of 0 is a GSI to map, not "no interrupt": the GSI path takes any GSI &gt;= 0
+     * ({@code libxl__arch_hvm_map_gsi}, {@code tools/libs/light/libxl_x86.c@RELEASE-4.20.0}, and QEMU's
+     * {@code xen_pt_map_pirq_for_gsi}, commit cfcacbab38e), while the sysfs path skips irq 0
+     * ({@code pci_add_dm_done}, {@code tools/libs/light/libxl_pci.c@RELEASE-4.18.0}).
+     *
+     * @return true on the GSI path
+     */
+    default boolean mapsGsiZero() {
+        return permitStep() == AttachStep.GSI_PERMISSION;
+    }
+
     /** @return a short description */
     String describe();
 }

@@ -149,7 +149,7 @@ public final class Libxl {
         }
         // the sysfs path (and the RFC patch, inside it) skips irq 0; libxl__arch_hvm_map_gsi fails only on gsi < 0
         // and maps GSI 0 like any other (tools/libs/light/libxl_x86.c@RELEASE-4.20.0)
-        if (src > 0 || src == 0 && flow.permitStep() == AttachStep.GSI_PERMISSION) {
+        if (src > 0 || src == 0 && flow.mapsGsiZero()) {
             final int pirq = flow.map(this, domU, src);
             step(AttachStep.MAP_PIRQ, src, pirq, "map_pirq(d%d, %d) = %s", domU.id(), src,
                 pirq < 0 ? Errno.name(pirq) : "pirq " + pirq);
