@@ -58,13 +58,24 @@ public final class BenchMachine implements AutoCloseable {
      * @return the machine
      */
     public static BenchMachine boot(final boolean recordTrace) {
+        return boot(recordTrace, DomainType.PVH);
+    }
+
+    /**
+     * Boots the default machine under Xen 4.20 with a dom0 of the given type.
+     *
+     * @param recordTrace whether trace events are written
+     * @param dom0Type PVH or PV
+     * @return the machine
+     */
+    public static BenchMachine boot(final boolean recordTrace, final DomainType dom0Type) {
         final VirtualClock clock = new VirtualClock();
         // room for a full wrap plus the events of the operation that crosses the limit
         final TraceRecorder trace = TraceRecorder.inMemory(clock, TRACE_WRAP_RECORDS + 1024);
         trace.setEnabled(recordTrace);
         final Hypervisor xen = Hypervisor.boot(Platform.build(DefaultPlatform.spec(), clock, trace),
             XenConfig.XEN_4_20, trace);
-        return new BenchMachine(xen, trace, xen.createDomain(DomainConfig.dom0(DomainType.PVH, 2)));
+        return new BenchMachine(xen, trace, xen.createDomain(DomainConfig.dom0(dom0Type, 2)));
     }
 
     /** Starts the trace over once it holds {@link #TRACE_WRAP_RECORDS} records (no-op when not recording). */

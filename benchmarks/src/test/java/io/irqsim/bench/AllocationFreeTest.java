@@ -4,6 +4,7 @@ import io.irqsim.dm.net.ForwardedReadBenchmark;
 import io.irqsim.dm.net.ModelInterruptBenchmark;
 import io.irqsim.dm.vfiouser.VfioUserReadBenchmark;
 import io.irqsim.hv.InjectionBenchmark;
+import io.irqsim.hv.PvDom0EventBenchmark;
 import io.irqsim.hv.VioapicTrapBenchmark;
 import io.irqsim.hv.trace.TraceRecordingBenchmark;
 import io.irqsim.hw.apic.LocalApicBenchmark;
@@ -57,7 +58,8 @@ class AllocationFreeTest {
 
     /** Every benchmark class; {@link #everyBenchmarkClassIsChecked} keeps this list complete. */
     static final List<Class<?>> BENCHMARKS = List.of(IoApicRteWriteBenchmark.class, LocalApicBenchmark.class,
-        MmioBusBenchmark.class, VioapicTrapBenchmark.class, InjectionBenchmark.class, TraceRecordingBenchmark.class);
+        MmioBusBenchmark.class, VioapicTrapBenchmark.class, InjectionBenchmark.class, PvDom0EventBenchmark.class,
+        TraceRecordingBenchmark.class);
 
     /**
      * The benchmark classes this test leaves out, with why: what they measure crosses sockets and
