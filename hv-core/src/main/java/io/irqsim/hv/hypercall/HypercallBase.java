@@ -24,7 +24,9 @@ abstract class HypercallBase {
      * @param caller calling domain
      */
     protected final void enter(final Domain caller) {
-        xen.trace().setContext(caller.vcpus().isEmpty() ? 0 : caller.vcpu(0).pcpu(), caller.id());
+        // every domain has a vCPU (DomainConfig refuses 0); vcpus() would wrap the list, an allocation
+        // on the PHYSDEVOP_eoi a PV kernel makes per interrupt
+        xen.trace().setContext(caller.vcpu(0).pcpu(), caller.id());
     }
 
     /**
