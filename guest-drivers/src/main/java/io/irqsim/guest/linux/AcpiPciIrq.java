@@ -42,6 +42,8 @@ public final class AcpiPciIrq {
 
     private final PciRoot pci;
     private final AcpiTables firmware;
+    /** {@code isa_irq_to_gsi} as the MADT parse leaves it, built on the first ISA fallback. */
+    private int[] isaIrqToGsi;
     private final AcpiPciLink links;
 
     /**
@@ -154,7 +156,10 @@ public final class AcpiPciIrq {
         if (line <= 0 || line > 15 || links.penalty(line) >= AcpiPciLink.PENALTY_ISA_ALWAYS || line >= nrLegacyIrqs) {
             return -1;
         }
-        return isaIrqToGsi(nrLegacyIrqs)[line];
+        if (isaIrqToGsi == null) {
+            isaIrqToGsi = isaIrqToGsi();
+        }
+        return isaIrqToGsi[line];
     }
 
     /**
@@ -162,12 +167,14 @@ public final class AcpiPciIrq {
      * MADT override in table order {@code mp_override_legacy_irq} first drops the identity entry of
      * the target GSI if it is below {@code nr_legacy_irqs()} and still maps to itself, then maps the
      * source IRQ to the GSI; an SCI without an override gets its identity entry last
-     * ({@code acpi_sci_ioapic_setup(sci, 0, 0, sci)}).
+     * ({@code acpi_sci_ioapic_setup(sci, 0, 0, sci)}). The MADT is parsed in {@code setup_arch},
+     * before {@code probe_8259A}, while {@code nr_legacy_irqs()} is still 16 (see
+     * {@link MpIrqEntries}), so the table is the same for a kernel that later finds no PIC; it is built
+     * once, on the first fallback.
      *
-     * @param nrLegacyIrqs {@code nr_legacy_irqs()}
      * @return GSI by ISA IRQ, -1 for {@code ACPI_INVALID_GSI}
      */
-    private int[] isaIrqToGsi(final int nrLegacyIrqs) {
+    private int[] isaIrqToGsi() {
         final int[] table = new int[16];
         for (int i = 0; i < 16; i++) {
             table[i] = i;
@@ -178,17 +185,17 @@ public final class AcpiPciIrq {
             if (o.source() < 0 || o.source() > 15) {
                 continue;
             }
-            override(table, o.source(), o.gsi(), nrLegacyIrqs);
+            override(table, o.source(), o.gsi());
             sciOverridden |= o.source() == sci;
         }
         if (!sciOverridden && sci >= 0 && sci < 16) {
-            override(table, sci, sci, nrLegacyIrqs);
+            override(table, sci, sci);
         }
         return table;
     }
 
-    private static void override(final int[] table, final int source, final int gsi, final int nrLegacyIrqs) {
-        if (gsi < nrLegacyIrqs && gsi < 16 && table[gsi] == gsi) {
+    private static void override(final int[] table, final int source, final int gsi) {
+        if (gsi < 16 && table[gsi] == gsi) {
             table[gsi] = -1;
         }
         table[source] = gsi;

@@ -1,6 +1,5 @@
 package io.irqsim.guest.linux;
 
-import io.irqsim.hw.firmware.InterruptSourceOverride;
 import io.irqsim.hw.firmware.Madt;
 
 import java.util.ArrayList;
@@ -124,7 +123,7 @@ public final class LinuxIrqTable {
         if (existing != null) {
             return existing;
         }
-        final int isa = isaIrqFor(gsi);
+        final int isa = MpIrqEntries.isaSource(madt, gsi);
         final int irq;
         if (isa >= 0 && isa < nrLegacyIrqs) {
             irq = isa; // mp_is_legacy_irq: alloc_isa_irq_from_domain
@@ -193,25 +192,6 @@ public final class LinuxIrqTable {
         if (d.vector() >= 0 && byVector[d.vector()] == d) {
             byVector[d.vector()] = null;
         }
-    }
-
-    /**
-     * The ISA irq of the MP entry {@code find_irq_entry} finds for the GSI's pin
-     * ({@code mp_map_pin_to_irq}, arch/x86/kernel/apic/io_apic.c@v6.12): an override's source IRQ
-     * wherever it points (ISA 9 moved to GSI 20 makes GSI 20 irq 9), else the identity entry
-     * {@code mp_config_acpi_legacy_irqs} adds for a GSI below 16 that no override moved away.
-     */
-    private int isaIrqFor(final int gsi) {
-        final InterruptSourceOverride to = madt.overrideTo(gsi);
-        if (to != null && to.source() >= 0 && to.source() < 16) {
-            return to.source();
-        }
-        if (gsi >= 16) {
-            return -1;
-        }
-        final InterruptSourceOverride from = madt.overrideFor(gsi);
-        // an ISA irq moved elsewhere leaves its own GSI without an ISA irq
-        return from != null && from.gsi() != gsi ? -1 : gsi;
     }
 
     /**

@@ -36,15 +36,34 @@ final class MpIrqEntries {
             return (AcpiPciLink.sciLevel(firmware) ? LEVEL : 0) | (AcpiPciLink.sciActiveLow(firmware) ? ACTIVE_LOW : 0);
         }
         final Madt madt = firmware.madt();
+        if (isaSource(madt, gsi) < 0) {
+            return -1;
+        }
+        final InterruptSourceOverride to = madt.overrideTo(gsi);
+        return to == null || to.source() < 0 || to.source() >= 16 ? 0 // the ISA identity entry: edge, high
+            : (to.trigger() == IrqTrigger.LEVEL ? LEVEL : 0) | (to.polarity() == IrqPolarity.ACTIVE_LOW ? ACTIVE_LOW : 0);
+    }
+
+    /**
+     * The ISA irq of the MP entry {@code find_irq_entry} finds for the GSI's pin
+     * ({@code mp_map_pin_to_irq}, arch/x86/kernel/apic/io_apic.c@v6.12): an override's source IRQ
+     * wherever it points (ISA 9 moved to GSI 20 makes GSI 20 irq 9), else the identity entry
+     * {@code mp_config_acpi_legacy_irqs} adds for a GSI below 16 that no override moved away.
+     *
+     * @param madt the MADT
+     * @param gsi a GSI
+     * @return the ISA irq 0..15, or -1 when the pin has no ISA entry
+     */
+    static int isaSource(final Madt madt, final int gsi) {
         final InterruptSourceOverride to = madt.overrideTo(gsi);
         if (to != null && to.source() >= 0 && to.source() < 16) {
-            return (to.trigger() == IrqTrigger.LEVEL ? LEVEL : 0)
-                | (to.polarity() == IrqPolarity.ACTIVE_LOW ? ACTIVE_LOW : 0);
+            return to.source();
         }
         if (gsi >= 16) {
             return -1;
         }
         final InterruptSourceOverride from = madt.overrideFor(gsi);
-        return from != null && from.gsi() != gsi ? -1 : 0;
+        // an ISA irq moved elsewhere leaves its own GSI without an ISA entry
+        return from != null && from.gsi() != gsi ? -1 : gsi;
     }
 }
