@@ -129,7 +129,7 @@ public final class BenchCommand implements Callable<Integer> {
                 "--throughput: at most " + Integer.MAX_VALUE + " interrupts (a scenario's traffic count)");
         }
         final ListenAddress address = devmodel;
-        final Scenario scenario = input.load();
+        final Scenario scenario = input.load(spec.commandLine().getErr());
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy != null ? strategy
             : Scenario.DEFAULT_STRATEGY.equals(scenario.strategy()) ? DEFAULT_STRATEGY : null);
         final PrintWriter err = spec.commandLine().getErr();

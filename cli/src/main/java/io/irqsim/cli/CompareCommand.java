@@ -52,7 +52,7 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        final Scenario scenario = input.load();
+        final Scenario scenario = input.load(spec.commandLine().getErr());
         final String own = expectStrategy(scenario);
         final List<Map<String, Object>> rows = new ArrayList<>();
         final List<Map<String, Object>> vfioRows = new ArrayList<>();

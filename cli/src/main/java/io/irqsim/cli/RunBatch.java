@@ -73,7 +73,7 @@ final class RunBatch {
             final long started = System.nanoTime();
             Outcome o;
             try {
-                final Scenario scenario = ScenarioInput.of(f, firmware).load();
+                final Scenario scenario = ScenarioInput.of(f, firmware).load(spec.commandLine().getErr());
                 final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
                 o = run(f.toString(), scenario, s, started);
             } catch (final ScenarioException | AcpiInputException e) {

@@ -114,7 +114,7 @@ public final class RunCommand implements Callable<Integer> {
         final ScenarioInput input = ScenarioInput.of(files.isEmpty() ? null : files.get(0), firmware);
         final Scenario scenario;
         try {
-            scenario = input.load();
+            scenario = input.load(spec.commandLine().getErr());
         } catch (final ScenarioException | AcpiInputException e) {
             if (junitXml != null) {
                 // CI reads the XML: a file that cannot be loaded is an error testcase there too, as with several

@@ -13,6 +13,7 @@ import io.irqsim.hw.time.VirtualClock;
 import io.irqsim.hw.trace.HwTrace;
 import picocli.CommandLine;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 
 /**
@@ -46,11 +47,12 @@ final class ScenarioInput {
     }
 
     /**
-     * @return the scenario, on {@code --firmware}'s tables when given (their warnings go to stderr)
+     * @param err the command's error stream: the firmware's warnings go there, one line each
+     * @return the scenario, on {@code --firmware}'s tables when given
      * @throws ScenarioException if the file cannot be read or is invalid (exit 2)
      * @throws AcpiInputException if the firmware tables cannot be read or build no machine (exit 2)
      */
-    Scenario load() {
+    Scenario load(final PrintWriter err) {
         final Scenario s = file == null ? Scenario.defaultScenario() : ScenarioLoader.load(file, Strategies.names());
         if (firmware == null) {
             return s;
@@ -62,7 +64,7 @@ final class ScenarioInput {
             throw new AcpiInputException(firmware + ": the firmware describes no machine irqsim can build: "
                 + e.getMessage());
         }
-        r.warnings().forEach(w -> System.err.println("irqsim: firmware: " + w));
+        r.warnings().forEach(w -> StderrLine.say(err, "irqsim", "firmware: " + w));
         return r.scenario();
     }
 

@@ -121,7 +121,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        final Scenario scenario = input.load();
+        final Scenario scenario = input.load(spec.commandLine().getErr());
         final Strategy s = ScenarioInput.strategy(spec, scenario, strategy);
         final long maxMs = DmServerConfig.MAX_TIMEOUT.toMillis();
         inRange("--ioreq-timeout", ioreqTimeoutMs, 1, maxMs);

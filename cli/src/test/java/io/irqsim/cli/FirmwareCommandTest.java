@@ -123,6 +123,9 @@ class FirmwareCommandTest {
         assertTrue(r.out().contains("00:1d.0: PCI INTA -> GSI 16 (level, low)"), r.out());
         assertTrue(r.out().contains("IO-APIC: 2 chip(s)"), r.out());
         assertEquals(Main.EXIT_OK, r.status(), r.out());
+        // the firmware's warnings go to the command's own error stream, one line each
+        assertTrue(r.err().contains("irqsim: firmware: default scenario on firmware: the NIC is seated at 00:1d.0"),
+            r.err());
     }
 
     /**
