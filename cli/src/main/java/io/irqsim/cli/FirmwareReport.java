@@ -54,7 +54,7 @@ final class FirmwareReport {
         final MadtReader.Madt madt = fw.madt();
         final Map<String, Object> lapic = new LinkedHashMap<>();
         lapic.put("address", madt.lapicAddress());
-        lapic.put("source", madt.lapicAddressSource());
+        lapic.put("source", madt.lapicAddressSource().json());
         lapic.put("madtAddress", madt.localApicAddress());
         lapic.put("override", madt.localApicAddressOverride() < 0 ? null : madt.localApicAddressOverride());
         root.put("localApic", lapic);
@@ -126,10 +126,10 @@ final class FirmwareReport {
             madt.localApics().size(), enabled, madt.localApics().stream().filter(MadtReader.LocalApic::x2apic).count(),
             madt.nmiSources().size(), madt.localApicNmis().size());
         out.printf(Locale.ROOT, "local APIC at 0x%x (%s)%n", madt.lapicAddress(), switch (madt.lapicAddressSource()) {
-            case "override" -> String.format(Locale.ROOT, "the type-5 local APIC address override, over the header's 0x%x",
+            case OVERRIDE -> String.format(Locale.ROOT, "the type-5 local APIC address override, over the header's 0x%x",
                 madt.localApicAddress());
-            case "header" -> "the MADT header";
-            default -> "the header's address is 0: the architectural default";
+            case HEADER -> "the MADT header";
+            case DEFAULT -> "the header's address is 0: the architectural default";
         });
         for (final AcpiFirmware.IoApic io : fw.ioapics()) {
             out.printf(Locale.ROOT, "IO-APIC id %d at 0x%x: GSI %d-%d (%d pins)%n", io.id(), io.address(), io.gsiBase(),

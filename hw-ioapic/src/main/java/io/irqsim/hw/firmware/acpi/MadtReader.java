@@ -104,9 +104,25 @@ public final class MadtReader {
             return localApicAddress != 0 ? localApicAddress : DEFAULT_LOCAL_APIC_ADDRESS;
         }
 
-        /** @return {@code override}, {@code header} or {@code default}: which field {@link #lapicAddress} comes from */
-        public String lapicAddressSource() {
-            return localApicAddressOverride >= 0 ? "override" : localApicAddress != 0 ? "header" : "default";
+        /** @return which field {@link #lapicAddress} comes from */
+        public LapicAddressSource lapicAddressSource() {
+            return localApicAddressOverride >= 0 ? LapicAddressSource.OVERRIDE
+                : localApicAddress != 0 ? LapicAddressSource.HEADER : LapicAddressSource.DEFAULT;
+        }
+    }
+
+    /** Where the local APIC address comes from; {@link #json()} is its name in {@code platform --json}. */
+    public enum LapicAddressSource {
+        /** A type-5 Local APIC Address Override entry. */
+        OVERRIDE,
+        /** The MADT header's Local Interrupt Controller Address. */
+        HEADER,
+        /** Neither (the header says 0): 0xFEE00000. */
+        DEFAULT;
+
+        /** @return {@code override}, {@code header} or {@code default} */
+        public String json() {
+            return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 

@@ -72,7 +72,7 @@ class MadtReaderTest {
         assertEquals(0xFEE10000L, m.localApicAddress());
         assertEquals(-1, m.localApicAddressOverride());
         assertEquals(0xFEE10000L, m.lapicAddress());
-        assertEquals("header", m.lapicAddressSource());
+        assertEquals(MadtReader.LapicAddressSource.HEADER, m.lapicAddressSource());
     }
 
     // acpi_parse_lapic_addr_ovr (xen/arch/x86/acpi/boot.c@RELEASE-4.20.0, Linux arch/x86/kernel/acpi/boot.c):
@@ -84,7 +84,7 @@ class MadtReaderTest {
         assertEquals(0xFEE00000L, m.localApicAddress());
         assertEquals(0xFEF10000L, m.localApicAddressOverride());
         assertEquals(0xFEF10000L, m.lapicAddress());
-        assertEquals("override", m.lapicAddressSource());
+        assertEquals(MadtReader.LapicAddressSource.OVERRIDE, m.lapicAddressSource());
         assertEquals(2, m.localApics().size());
     }
 
@@ -102,7 +102,7 @@ class MadtReaderTest {
         final MadtReader.Madt m = MadtReader.read(new AcpiTable("APIC", AcpiDumpReaderTest.table("APIC", 44, b)));
         assertEquals(0, m.localApicAddress());
         assertEquals(0xFEE00000L, m.lapicAddress());
-        assertEquals("default", m.lapicAddressSource());
+        assertEquals(MadtReader.LapicAddressSource.DEFAULT, m.lapicAddressSource());
     }
 
     // xen/include/xen/acpi.h:BAD_MADT_ENTRY@RELEASE-4.20.0 in acpi_parse_lapic_addr_ovr: a type-5 entry shorter
