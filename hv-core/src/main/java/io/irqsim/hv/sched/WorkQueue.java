@@ -1,9 +1,5 @@
 package io.irqsim.hv.sched;
 
-import io.irqsim.hv.domain.Vcpu;
-import io.irqsim.hv.irq.PhysicalCpu;
-import io.irqsim.hv.passthrough.PirqDpci;
-
 /**
  * The machine thread's run queue. Hardware callbacks (a LAPIC accepting an interrupt, a softirq
  * being raised) only {@link #schedule} work; the entry points at the top of the stack (a device
@@ -87,20 +83,16 @@ public final class WorkQueue {
     }
 
     /**
-     * Runs one item through a call site per final class, so each site sees one receiver type and
-     * the JIT can inline it; a single {@code item.run()} site sees three or more types and stays a
-     * megamorphic virtual call. Other items (tests) take the virtual call.
+     * Runs one item: one virtual call, as Xen's {@code __do_softirq} calls through
+     * {@code softirq_handlers[]}. Deliberately not a call site per item class: with every item
+     * inlined here the loop compiled to tens of KB, and that weight landed on whichever caller
+     * C2 compiled first (a guest's trapped MMIO write, which only ever finds the queue empty,
+     * compiled to 12 KB and was then too big to inline anywhere: a call per access). Behind one
+     * megamorphic call the loop stays small; each item's {@code run} is compiled once, on its own,
+     * which is what the per-class sites came to anyway (C2 compiled the dispatcher out of line).
      */
     private static void runItem(final WorkItem item) {
-        if (item instanceof PhysicalCpu) {
-            ((PhysicalCpu) item).run();
-        } else if (item instanceof Vcpu) {
-            ((Vcpu) item).run();
-        } else if (item instanceof PirqDpci) {
-            ((PirqDpci) item).run();
-        } else {
-            item.run();
-        }
+        item.run();
     }
 
     /** @return whether nothing is queued */
