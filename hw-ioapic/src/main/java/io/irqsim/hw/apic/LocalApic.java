@@ -95,11 +95,8 @@ public final class LocalApic implements MmioDevice {
     private int timerInitial;
     private int timerDivide;
 
-    /** Xen's {@code v->arch.nmi_pending}: one NMI at most waits to be taken. */
-    private boolean nmiPending;
-    private int smiPending;
-    private int initPending;
-    private int extIntPending;
+    /** NMI (one flag, Xen's {@code nmi_pending}), SMI, INIT and ExtINT: what bypasses IRR/ISR. */
+    private final ApicNonVectored nonVectored = new ApicNonVectored();
 
     private long accepted;
     private long acknowledged;
@@ -165,10 +162,7 @@ public final class LocalApic implements MmioDevice {
         icrHigh = 0;
         timerInitial = 0;
         timerDivide = 0;
-        nmiPending = false;
-        smiPending = 0;
-        initPending = 0;
-        extIntPending = 0;
+        nonVectored.clear();
     }
 
     // ---------------------------------------------------------------- the message side
@@ -204,8 +198,8 @@ public final class LocalApic implements MmioDevice {
     }
 
     /**
-     * NMI, SMI, INIT and ExtINT, bypassing IRR/ISR; reserved modes refused. Out of {@link #accept}'s
-     * fixed-vector path so that one stays small enough to inline.
+     * NMI, SMI, INIT and ExtINT, bypassing IRR/ISR ({@link ApicNonVectored}); reserved modes (011,
+     * 110) refused. Out of {@link #accept}'s fixed-vector path so that one stays small enough to inline.
      *
      * <p>NMI follows {@code vlapic_accept_irq}'s {@code APIC_DM_NMI} case and {@code vioapic_deliver}'s
      * {@code dest_NMI} case ({@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0},
@@ -217,36 +211,18 @@ public final class LocalApic implements MmioDevice {
      * NMIs"). SMI, INIT and ExtINT are counted as pending.
      */
     private boolean acceptSpecial(final int vector, final int deliveryMode, final boolean level) {
-        switch (deliveryMode) {
-            case Rte.DM_NMI:
-                if (nmiPending) {
-                    accepted++;
-                    if (tracing.isOn()) {
-                        trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8),
-                            (level ? 1 : 0) | HwEvent.LAPIC_ACCEPT_NMI_ABSORBED);
-                    }
-                    return true;
-                }
-                nmiPending = true;
-                break;
-            case Rte.DM_SMI:
-                smiPending++;
-                break;
-            case Rte.DM_INIT:
-                initPending++;
-                break;
-            case Rte.DM_EXTINT:
-                extIntPending++;
-                break;
-            default:
-                // 011 and 110 are reserved encodings: nobody accepts them
-                return false;
+        final int result = nonVectored.accept(deliveryMode);
+        if (result == ApicNonVectored.REFUSED) {
+            return false;
         }
         accepted++;
         if (tracing.isOn()) {
-            trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8), level ? 1 : 0);
+            trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8),
+                (level ? 1 : 0) | (result == ApicNonVectored.NMI_ABSORBED ? HwEvent.LAPIC_ACCEPT_NMI_ABSORBED : 0));
         }
-        listener.interruptPending(this);
+        if (result == ApicNonVectored.NEWLY_PENDING) {
+            listener.interruptPending(this);
+        }
         return true;
     }
 
@@ -257,8 +233,7 @@ public final class LocalApic implements MmioDevice {
      *     {@link #NO_INTERRUPT} if IRR is empty and no ExtINT is pending
      */
     public int acknowledge() {
-        if (extIntPending > 0) {
-            extIntPending--;
+        if (nonVectored.takeExtInt()) {
             final int v = extIntSource.acknowledge() & 0xFF;
             acknowledged++;
             if (tracing.isOn()) {
@@ -574,22 +549,22 @@ public final class LocalApic implements MmioDevice {
 
     /** @return whether an NMI is pending (Xen's {@code v->arch.nmi_pending}) */
     public boolean isNmiPending() {
-        return nmiPending;
+        return nonVectored.nmi();
     }
 
     /** @return pending SMIs */
     public int smiPending() {
-        return smiPending;
+        return nonVectored.smi();
     }
 
     /** @return pending INITs */
     public int initPending() {
-        return initPending;
+        return nonVectored.init();
     }
 
     /** @return pending ExtINT acknowledges */
     public int extIntPending() {
-        return extIntPending;
+        return nonVectored.extInt();
     }
 
     /**
@@ -599,9 +574,7 @@ public final class LocalApic implements MmioDevice {
      * @return whether one was pending
      */
     public boolean takeNmi() {
-        final boolean was = nmiPending;
-        nmiPending = false;
-        return was;
+        return nonVectored.takeNmi();
     }
 
     /** @return messages accepted */
