@@ -61,8 +61,6 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
     private final VfioUserConfigSpace config;
     private final VfioUserMsi msi;
     private final VfioUserMsix msix;
-    /** {@link #msi} or {@link #msix}, whichever the guest's driver uses; null for INTx. */
-    private final VfioUserMessageIrq messages;
     private final int gsi;
     private final Eventfd intx;
     private final String socket;
@@ -88,7 +86,6 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         this.config = config;
         this.msi = mode == PciIrqMode.MSI ? new VfioUserMsi(machine, guest, vfio, config, intx, socket) : null;
         this.msix = mode == PciIrqMode.MSIX ? new VfioUserMsix(machine, guest, vfio, config, intx, socket) : null;
-        this.messages = msi != null ? msi : msix;
         this.gsi = function.pin() == 0 ? -1 : HvmIrq.pciIntxGsi(function.slot(), function.pin() - 1);
         this.intx = intx;
         this.socket = socket;
@@ -223,6 +220,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
         if (dma != null) {
             dma.close();
         }
+        final VfioUserMessageIrq messages = messages();
         if (messages != null) {
             messages.close();
         }
@@ -237,6 +235,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
      * @throws IOException if the server goes silent, fails a command, or the guest does not EOI
      */
     public void deliver(final long count, final int timeoutMillis) throws IOException {
+        final VfioUserMessageIrq messages = messages();
         if (messages != null) {
             messages.deliver(count, timeoutMillis);
             return;
@@ -302,7 +301,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
      * @param failureLog told of each failure (a refused level change, a failed UNMASK), on the machine's thread
      */
     public void serveInterrupts(final Consumer<Runnable> onMachineThread, final Consumer<String> failureLog) {
-        if (messages != null) {
+        if (messages() != null) {
             // not built: only INTx has a watcher; say so rather than leave the device silent
             failureLog.accept(socket + ": irq: " + (msi != null ? "msi" : "msix") + " devices are plugged but their"
                 + " interrupts are not served under irqsim serve (docs/vfio-user.md); use irq: intx or irqsim run");
@@ -383,22 +382,31 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
 
     /** @return INTx assertions, or MSI / MSI-X messages injected ({@code XEN_DMOP_inject_msi}) */
     public long raised() {
+        final VfioUserMessageIrq messages = messages();
         return messages != null ? messages.injected() : asserts;
     }
 
     /** @return of those, the ones the guest EOId (MSI-X: finished) */
     public long completed() {
+        final VfioUserMessageIrq messages = messages();
         return messages != null ? messages.eois() : eois;
     }
 
     /** @return the guest vector of the last MSI / MSI-X message injected, -1 for none (and for INTx) */
     public int lastVector() {
+        final VfioUserMessageIrq messages = messages();
         return messages != null ? messages.lastVector() : -1;
     }
 
     /** @return the pirq of the last message taken as an event ({@code XENFEAT_hvm_pirqs}), -1 for none */
     public int lastPirq() {
+        final VfioUserMessageIrq messages = messages();
         return messages != null ? messages.lastPirq() : -1;
+    }
+
+    /** @return {@link #msi} or {@link #msix}, whichever the guest's driver uses; null for INTx */
+    private VfioUserMessageIrq messages() {
+        return msi != null ? msi : msix;
     }
 
     /** @return the MSI side, or null when the guest's driver uses INTx */
@@ -463,6 +471,7 @@ public final class VfioUserGuestDevice implements GsiEoiListener, AutoCloseable 
             watcher.stop();
         }
         guest.removeGsiEoiListener(this);
+        final VfioUserMessageIrq messages = messages();
         if (messages != null) {
             messages.close();
         }

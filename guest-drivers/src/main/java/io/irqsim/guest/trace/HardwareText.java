@@ -47,8 +47,9 @@ final class HardwareText {
                     ioapic(r), (r.b() & 0x100) != 0 ? "write" : "read", a & 0xFFFF, (a >> 16) & 0xFFFF,
                     r.b() & 0xFF, r.c());
             case HwEvent.LAPIC_ACCEPT:
-                return f("%s: accept vector 0x%02x (%s, %s)", lapic(r), r.b() & 0xFF,
-                    Rte.deliveryModeName((int) ((r.b() >> 8) & 7)), r.c() != 0 ? "level" : "edge");
+                return f("%s: accept vector 0x%02x (%s, %s)%s", lapic(r), r.b() & 0xFF,
+                    Rte.deliveryModeName((int) ((r.b() >> 8) & 7)), (r.c() & 1) != 0 ? "level" : "edge",
+                    (r.c() & HwEvent.LAPIC_ACCEPT_NMI_ABSORBED) != 0 ? ", absorbed: an NMI was already pending" : "");
             case HwEvent.LAPIC_ACK:
                 return f("%s: acknowledge vector 0x%02x%s", lapic(r), r.b(), r.c() != 0 ? " (spurious)" : "");
             case HwEvent.LAPIC_EOI:

@@ -177,6 +177,9 @@ class TraceTextTest {
         m.put(rec(HwEvent.IOAPIC_IGNORED_ACCESS, 1, D1 | 0x40 | (0x12L << 16), 0x004, 7),
             "d1 vIO-APIC: read of register offset 0x40 (IOREGSEL 0x12) size 4 ignored, value 0x7");
         m.put(rec(HwEvent.LAPIC_ACCEPT, XEN, 2, 0x141, 0), "LAPIC 2: accept vector 0x41 (lowest, edge)");
+        // vlapic_accept_irq (xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0): an NMI while nmi_pending is set changes nothing
+        m.put(rec(HwEvent.LAPIC_ACCEPT, 1, D1, 0x400, 2),
+            "d1 vLAPIC 0: accept vector 0x00 (nmi, edge), absorbed: an NMI was already pending");
         m.put(rec(HwEvent.LAPIC_ACK, XEN, 0, 0xff, 1), "LAPIC 0: acknowledge vector 0xff (spurious)");
         m.put(rec(HwEvent.LAPIC_EOI, XEN, 0, -1, 0), "LAPIC 0: EOI vector (none)");
         m.put(rec(HwEvent.APIC_BUS_EOI, XEN, 0x40, 0, 0), "APIC bus: EOI message for vector 0x40");

@@ -17,7 +17,9 @@ import static io.irqsim.hw.apic.LocalApicRegisters.*;
  *       more sets IRR and sets (level) or clears (edge) TMR, SDM "TMR"; vectors 0..15 are dropped
  *       with ESR bit 6 (Xen {@code vlapic_set_irq}); a software-disabled LAPIC refuses fixed and
  *       lowest-priority messages (KVM {@code __apic_accept_irq}, Xen {@code vioapic_deliver}). NMI, SMI,
- *       INIT and ExtINT bypass IRR/ISR and are counted as pending.</li>
+ *       INIT and ExtINT bypass IRR/ISR. A pending NMI is one flag: a second NMI while one is pending is
+ *       absorbed (Xen's {@code nmi_pending}; Intel SDM "Handling Multiple NMIs"); SMI, INIT and ExtINT
+ *       are counted as pending.</li>
  *   <li><b>Acknowledge</b> ({@link #acknowledge}): the CPU's INTA cycle. A pending ExtINT takes the
  *       vector from the legacy PIC; otherwise the highest IRR vector whose priority class is above
  *       PPR's moves to ISR. If IRR holds only vectors PPR blocks, the spurious vector is returned
@@ -93,10 +95,8 @@ public final class LocalApic implements MmioDevice {
     private int timerInitial;
     private int timerDivide;
 
-    private int nmiPending;
-    private int smiPending;
-    private int initPending;
-    private int extIntPending;
+    /** NMI (one flag, Xen's {@code nmi_pending}), SMI, INIT and ExtINT: what bypasses IRR/ISR. */
+    private final ApicNonVectored nonVectored = new ApicNonVectored();
 
     private long accepted;
     private long acknowledged;
@@ -162,10 +162,7 @@ public final class LocalApic implements MmioDevice {
         icrHigh = 0;
         timerInitial = 0;
         timerDivide = 0;
-        nmiPending = 0;
-        smiPending = 0;
-        initPending = 0;
-        extIntPending = 0;
+        nonVectored.clear();
     }
 
     // ---------------------------------------------------------------- the message side
@@ -201,32 +198,31 @@ public final class LocalApic implements MmioDevice {
     }
 
     /**
-     * NMI, SMI, INIT and ExtINT: counted as pending, bypassing IRR/ISR; reserved modes refused.
-     * Out of {@link #accept}'s fixed-vector path so that one stays small enough to inline.
+     * NMI, SMI, INIT and ExtINT, bypassing IRR/ISR ({@link ApicNonVectored}); reserved modes (011,
+     * 110) refused. Out of {@link #accept}'s fixed-vector path so that one stays small enough to inline.
+     *
+     * <p>NMI follows {@code vlapic_accept_irq}'s {@code APIC_DM_NMI} case and {@code vioapic_deliver}'s
+     * {@code dest_NMI} case ({@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0},
+     * {@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}): {@code test_and_set_bool(v->arch.nmi_pending)},
+     * and the vCPU is kicked (here: the {@link InterruptListener} told) only when the flag was clear.
+     * An NMI that finds one pending is absorbed: the message was taken (accepted, counted in
+     * {@link #acceptedCount}, traced with {@link HwEvent#LAPIC_ACCEPT_NMI_ABSORBED}) but nothing changes.
+     * A physical CPU behaves the same: it holds one NMI pending (Intel SDM vol. 3 "Handling Multiple
+     * NMIs"). SMI, INIT and ExtINT are counted as pending.
      */
     private boolean acceptSpecial(final int vector, final int deliveryMode, final boolean level) {
-        switch (deliveryMode) {
-            case Rte.DM_NMI:
-                nmiPending++;
-                break;
-            case Rte.DM_SMI:
-                smiPending++;
-                break;
-            case Rte.DM_INIT:
-                initPending++;
-                break;
-            case Rte.DM_EXTINT:
-                extIntPending++;
-                break;
-            default:
-                // 011 and 110 are reserved encodings: nobody accepts them
-                return false;
+        final int result = nonVectored.accept(deliveryMode);
+        if (result == ApicNonVectored.REFUSED) {
+            return false;
         }
         accepted++;
         if (tracing.isOn()) {
-            trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8), level ? 1 : 0);
+            trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8),
+                (level ? 1 : 0) | (result == ApicNonVectored.NMI_ABSORBED ? HwEvent.LAPIC_ACCEPT_NMI_ABSORBED : 0));
         }
-        listener.interruptPending(this);
+        if (result == ApicNonVectored.NEWLY_PENDING) {
+            listener.interruptPending(this);
+        }
         return true;
     }
 
@@ -237,8 +233,7 @@ public final class LocalApic implements MmioDevice {
      *     {@link #NO_INTERRUPT} if IRR is empty and no ExtINT is pending
      */
     public int acknowledge() {
-        if (extIntPending > 0) {
-            extIntPending--;
+        if (nonVectored.takeExtInt()) {
             final int v = extIntSource.acknowledge() & 0xFF;
             acknowledged++;
             if (tracing.isOn()) {
@@ -552,33 +547,34 @@ public final class LocalApic implements MmioDevice {
         return tpr;
     }
 
-    /** @return pending NMIs */
-    public int nmiPending() {
-        return nmiPending;
+    /** @return whether an NMI is pending (Xen's {@code v->arch.nmi_pending}) */
+    public boolean isNmiPending() {
+        return nonVectored.nmi();
     }
 
     /** @return pending SMIs */
     public int smiPending() {
-        return smiPending;
+        return nonVectored.smi();
     }
 
     /** @return pending INITs */
     public int initPending() {
-        return initPending;
+        return nonVectored.init();
     }
 
     /** @return pending ExtINT acknowledges */
     public int extIntPending() {
-        return extIntPending;
+        return nonVectored.extInt();
     }
 
-    /** Takes one pending NMI, as the CPU does when it services it. @return whether one was pending */
+    /**
+     * Takes the pending NMI, as the CPU does when it services it: {@code hvm_vcpu_ack_pending_irq}'s
+     * {@code test_and_clear_bool(v->arch.nmi_pending)} ({@code xen/arch/x86/hvm/irq.c@RELEASE-4.20.0}).
+     *
+     * @return whether one was pending
+     */
     public boolean takeNmi() {
-        if (nmiPending == 0) {
-            return false;
-        }
-        nmiPending--;
-        return true;
+        return nonVectored.takeNmi();
     }
 
     /** @return messages accepted */

@@ -33,8 +33,13 @@ public final class HwEvent {
      *  EOI register on a version without one): a = offset | (index &lt;&lt; 16), b = size | (1 &lt;&lt; 8 if write), c = value. */
     public static final int IOAPIC_IGNORED_ACCESS = 10;
 
-    /** LAPIC accepted a message: a = APIC id, b = vector | (delivery mode &lt;&lt; 8), c = 1 if level. */
+    /**
+     * LAPIC accepted a message: a = APIC id, b = vector | (delivery mode &lt;&lt; 8), c = bit 0 set if
+     * level, {@link #LAPIC_ACCEPT_NMI_ABSORBED} set for an NMI absorbed into the one already pending.
+     */
     public static final int LAPIC_ACCEPT = 16;
+    /** Bit of {@link #LAPIC_ACCEPT}'s c: an NMI that found one already pending and was absorbed into it. */
+    public static final int LAPIC_ACCEPT_NMI_ABSORBED = 2;
     /** CPU acknowledged an interrupt: a = APIC id, b = vector (or spurious), c = 1 if spurious. */
     public static final int LAPIC_ACK = 17;
     /** EOI written: a = APIC id, b = vector retired (-1 if ISR was empty), c = 1 if an EOI message was broadcast. */

@@ -49,7 +49,7 @@ class ApicBusMessageDecodeTest {
     @Test
     void msiDataCarriesDeliveryModeAndTriggerMode() {
         assertEquals(1, bus.sendMsi(0xFEE0_0000L, 0x0400));
-        assertEquals(1, cpu[0].nmiPending());
+        assertTrue(cpu[0].isNmiPending());
         cpu[1].accept(0x52, Rte.DM_FIXED, true);
         assertTrue(cpu[1].tmr(0x52));
         assertEquals(1, bus.sendMsi(0xFEE0_1000L, 0x0052));

@@ -122,7 +122,7 @@ class ApicBusTest {
         assertTrue(cpu[2].irr(0x47));
         assertFalse(cpu[2].tmr(0x47));
         cpu[0].writeRegister(ICR_LOW, 0x400); // NMI IPI to cpu2
-        assertEquals(1, cpu[2].nmiPending());
+        assertTrue(cpu[2].isNmiPending());
     }
 
     // SDM 10.11 (MSI): address bits 19:12 destination, bit 2 logical; data 7:0 vector, 10:8 mode, 15 trigger

@@ -466,7 +466,7 @@ class LocalApicTest {
         assertEquals(-1, lapic.highestInService());
         assertFalse(lapic.irr(0x41));
         assertFalse(lapic.tmr(0x40));
-        assertEquals(0, lapic.nmiPending());
+        assertFalse(lapic.isNmiPending());
         assertEquals("lapic0", lapic.name());
         assertEquals(0, lapic.cpu());
     }

@@ -161,7 +161,7 @@ class IoApicDeliveryModeTest {
         rig.writeEntry(1, entry(0x55, Rte.DM_NMI, false, 0xFF));
         pulse(1);
         for (int cpu = 0; cpu < 3; cpu++) {
-            assertEquals(1, rig.lapic(cpu).nmiPending());
+            assertTrue(rig.lapic(cpu).isNmiPending());
             assertFalse(rig.lapic(cpu).irr(0x55));
         }
         assertTrue(rig.lapic(0).takeNmi());
@@ -203,7 +203,7 @@ class IoApicDeliveryModeTest {
     void nonFixedModesIgnoreTheTriggerBit() {
         rig.writeEntry(1, Rte.of(0x00, Rte.DM_NMI, false, false, true, false, 0));
         rig.line(1, true);
-        assertEquals(1, rig.lapic(0).nmiPending());
+        assertTrue(rig.lapic(0).isNmiPending());
         assertFalse(rig.remoteIrr(1));
         assertFalse(rig.lapic(0).tmr(0));
     }
