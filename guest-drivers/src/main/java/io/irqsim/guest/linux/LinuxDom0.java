@@ -69,7 +69,7 @@ public final class LinuxDom0 extends LinuxKernel {
             // port as 0xff (Xen denies dom0 the PIC ports, dom0_setup_permissions, xen/arch/x86/dom0_build.c,
             // and reads a denied port as all ones, guest_io_read, xen/arch/x86/pv/emul-priv-op.c, both
             // @RELEASE-4.20.0) and Linux takes null_legacy_pic: 0, as pci_xen_initial_domain's comment assumes
-            irqs.setNrLegacyIrqs(firmware.pcatCompat() ? 16 : 0);
+            irqs.setNrLegacyIrqs(firmware.madt().pcatCompat() ? 16 : 0);
             final XenPvBackend pv = new XenPvBackend(xen, domain, irqs, log, actor);
             backend = pv;
             pv.preallocateLegacyIrqs(firmware, platform.gsiCount());
