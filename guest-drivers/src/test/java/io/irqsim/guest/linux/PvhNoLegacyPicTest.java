@@ -18,6 +18,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -59,6 +60,17 @@ class PvhNoLegacyPicTest {
         final LinuxDom0 dom0 = new LinuxDom0(r.xen, d0, r.log, PcistubVariants.ENABLE_ONLY);
         dom0.boot(List.of());
         assertEquals(16, dom0.irqs().nrLegacyIrqs());
+    }
+
+    // dom0_construct_pvh -> pvh_setup_acpi (xen/arch/x86/hvm/dom0_build.c@RELEASE-4.20.0): only the hardware
+    // domain is handed the host's tables; a domU's come from its toolstack
+    @Test
+    void aDom0KernelOnADomainXenGaveNoTablesIsRefusedWithAClearError() {
+        final TestRig r = TestRig.xenOnly(DefaultPlatform.spec(), XenConfig.XEN_4_20);
+        final Domain domu = r.xen.createDomain(DomainConfig.hvmGuest("guest", 1));
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> new LinuxDom0(r.xen, domu, r.log, PcistubVariants.ENABLE_ONLY));
+        assertTrue(e.getMessage().contains("is not the hardware domain"), e.getMessage());
     }
 
     // drivers/acpi/pci_irq.c:acpi_isa_register_gsi; arch/x86/kernel/acpi/boot.c:acpi_isa_irq_to_gsi@v6.12
