@@ -5,6 +5,7 @@ import io.irqsim.hv.domain.DomainConfig;
 import io.irqsim.hv.domain.DomainHost;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hv.domain.Pirq;
+import io.irqsim.hv.domain.PvhDom0Madt;
 import io.irqsim.hv.hypercall.DmOps;
 import io.irqsim.hv.hypercall.DomctlOps;
 import io.irqsim.hv.hypercall.EvtchnOps;
@@ -117,9 +118,10 @@ public final class Hypervisor implements DomainHost, GuestIrqDispatch, HwdomGsiM
 
     /**
      * Creates a domain ({@code domain_create} plus the HVM/PVH platform set-up). The hardware
-     * domain gets id 0, every IRQ but 0 ({@code dom0_setup_permissions}) and, if PVH, one
-     * vIO-APIC per physical IO-APIC at the same address with the same pins and GSI base; an HVM
-     * guest gets one 48-pin vIO-APIC at 0xFEC00000.
+     * domain gets id 0, every IRQ but 0 ({@code dom0_setup_permissions}), the host's ACPI tables
+     * and, if PVH, one vIO-APIC per physical IO-APIC at the same address with the same pins and GSI
+     * base, and in its tables the MADT Xen crafts ({@link PvhDom0Madt}); an HVM guest gets one
+     * 48-pin vIO-APIC at 0xFEC00000.
      *
      * @param cfg configuration
      * @return the domain
@@ -156,6 +158,11 @@ public final class Hypervisor implements DomainHost, GuestIrqDispatch, HwdomGsiM
         }
         if (cfg.hardwareDomain()) {
             d.irqCaps().permitRange(1, descs.nrIrqsGsi() - 1);
+            // dom0_construct_pvh -> pvh_setup_acpi (xen/arch/x86/hvm/dom0_build.c@RELEASE-4.20.0) swaps in its
+            // own MADT; a PV dom0 reads the host's tables as they are
+            d.setFirmware(cfg.type() == DomainType.PVH
+                ? platform.firmware().withMadt(PvhDom0Madt.craft(d, platform.firmware().madt()))
+                : platform.firmware());
             hardwareDomain = d;
         }
         domains.put(id, d);

@@ -4,6 +4,7 @@ import io.irqsim.guest.Timeline;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.DomainType;
+import io.irqsim.hw.firmware.AcpiTables;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciFunction;
@@ -14,8 +15,9 @@ import java.util.List;
 
 /**
  * Linux as the hardware domain, PV or PVH flavour, on the physical platform: it sees the physical
- * PCI devices and the firmware's ACPI tables (for a PVH dom0 Xen rebuilds the MADT with the same
- * IO-APICs and overrides, {@code pvh_setup_acpi_madt}, xen/arch/x86/hvm/dom0_build.c@RELEASE-4.18.0). At boot it sets up its interrupt path (a
+ * PCI devices and the ACPI tables Xen hands it ({@link Domain#firmware()}: the host's; for a PVH dom0
+ * with Xen's own MADT, {@code pvh_setup_acpi_madt}, xen/arch/x86/hvm/dom0_build.c@RELEASE-4.20.0, which
+ * keeps the host's IO-APICs and overrides and has no {@code PCAT_COMPAT}). At boot it sets up its interrupt path (a
  * PVH dom0 masks every pin of its vIO-APICs; a PV dom0 uses pirqs), registers and requests the
  * ACPI SCI, then probes the devices its own drivers claim. pciback and privcmd are part of it.
  */
@@ -33,9 +35,10 @@ public final class LinuxDom0 extends LinuxKernel {
      * @param dom0 the hardware domain (PV or PVH)
      * @param log timeline
      * @param variant what pciback adds when it seizes a device
+     * @throws IllegalArgumentException if {@code dom0} is not the hardware domain (Xen gave it no ACPI tables)
      */
     public LinuxDom0(final Hypervisor xen, final Domain dom0, final Timeline log, final PcistubVariant variant) {
-        super(xen, dom0, log, "dom0 linux", xen.platform().pci(), xen.platform().firmware(),
+        super(xen, dom0, log, "dom0 linux", xen.platform().pci(), hardwareDomainTables(dom0),
             xen.platform().gsiCount());
         this.platform = xen.platform();
         this.pvh = dom0.type() == DomainType.PVH;
@@ -50,26 +53,24 @@ public final class LinuxDom0 extends LinuxKernel {
      */
     public void boot(final List<Bdf> ownDevices) {
         log.log(actor, "booting as a %s dom0", pvh ? "PVH" : "PV");
+        // nr_legacy_irqs(): arch_probe_nr_irqs (arch/x86/kernel/apic/vector.c@v6.12) calls probe_8259A
+        // (arch/x86/kernel/i8259.c@0177cfb2a2db), which keeps the PIC's 16 without probing when the MADT it was
+        // given says PCAT_COMPAT (acpi_parse_madt -> legacy_pic_pcat_compat, arch/x86/kernel/acpi/boot.c@0141978ae75b).
+        // Without it the probe reads the master's mask port as 0xff and Linux takes null_legacy_pic: 0. Xen denies
+        // dom0 the PIC ports (dom0_setup_permissions, xen/arch/x86/dom0_build.c); a PV dom0 reads a denied port as
+        // all ones (guest_io_read, xen/arch/x86/pv/emul-priv-op.c), a PVH dom0, which has no vPIC, through the
+        // null handler (null_read, xen/arch/x86/hvm/emulate.c), all @RELEASE-4.20.0. A PV dom0's MADT is the host's;
+        // a PVH dom0's is the one Xen crafts, whose flags are 0: 0 there, as pci_xen_initial_domain's comment assumes
+        irqs.setNrLegacyIrqs(firmware.madt().pcatCompat() ? 16 : 0);
         if (pvh) {
             enableLapic();
             final IoApicDriver ioapic = new IoApicDriver(cpu());
             ioapic.setup(firmware.madt().ioApics());
             log.log(actor, "IO-APIC: %d chip(s), every pin masked", ioapic.chips().size());
-            // probe_8259A runs (Xen's crafted MADT has flags 0, no PCAT_COMPAT) and finds no PIC: Xen gives a PVH
-            // dom0 no vPIC (no XEN_X86_EMU_PIC) and denies it the ports
-            irqs.setNrLegacyIrqs(0);
             nativeBackend = new NativeIoApicBackend(cpu(), ioapic, irqs);
             backend = nativeBackend;
             nativeBackend.setupIoApicIrqs(firmware);
         } else {
-            // nr_legacy_irqs() of a PV dom0: arch_probe_nr_irqs (arch/x86/kernel/apic/vector.c@v6.12) calls
-            // probe_8259A (arch/x86/kernel/i8259.c@v6.12), which keeps the PIC's 16 without probing when the
-            // MADT (the host's: Xen passes a PV dom0 the firmware's tables) says PCAT_COMPAT (acpi_parse_madt ->
-            // legacy_pic_pcat_compat, since 128b0c9781c9 in v6.6). Without it the probe reads the master's mask
-            // port as 0xff (Xen denies dom0 the PIC ports, dom0_setup_permissions, xen/arch/x86/dom0_build.c,
-            // and reads a denied port as all ones, guest_io_read, xen/arch/x86/pv/emul-priv-op.c, both
-            // @RELEASE-4.20.0) and Linux takes null_legacy_pic: 0, as pci_xen_initial_domain's comment assumes
-            irqs.setNrLegacyIrqs(firmware.pcatCompat() ? 16 : 0);
             final XenPvBackend pv = new XenPvBackend(xen, domain, irqs, log, actor);
             backend = pv;
             pv.preallocateLegacyIrqs(firmware, platform.gsiCount());
@@ -79,6 +80,13 @@ public final class LinuxDom0 extends LinuxKernel {
             mapBars(bdf);
             drivers.add(NicTestDriver.probe(this, bdf));
         }
+    }
+
+    private static AcpiTables hardwareDomainTables(final Domain dom0) {
+        if (dom0.firmware() == null) {
+            throw new IllegalArgumentException(dom0 + " is not the hardware domain: Xen gave it no ACPI tables");
+        }
+        return dom0.firmware();
     }
 
     /**

@@ -477,6 +477,11 @@ public abstract class LinuxKernel implements GuestKernel {
         return irqs;
     }
 
+    /** @return the ACPI tables the kernel was given (its MADT, {@code _PRT}s, link devices, SCI) */
+    public final AcpiTables firmware() {
+        return firmware;
+    }
+
     /** @return ACPI PCI routing */
     public final AcpiPciIrq acpi() {
         return acpi;

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Linux's PCI interrupt link driver (drivers/acpi/pci_link.c@v6.12). */
 class AcpiPciLinkTest {
 
-    private static final Madt MADT = new Madt(List.of(new MadtLocalApic(0, 0, true)),
+    private static final Madt MADT = new Madt(true, List.of(new MadtLocalApic(0, 0, true)),
         List.of(new MadtIoApic(2, IoApicRegisters.DEFAULT_BASE, 0)), List.of());
 
     private static PciLinkDevice gsiLink(final String name, final int crs, final Integer... prs) {
@@ -103,7 +103,7 @@ class AcpiPciLinkTest {
         for (final InterruptSourceOverride iso : List.of(
             InterruptSourceOverride.of(9, 9, IrqTrigger.EDGE, IrqPolarity.ACTIVE_LOW),
             InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_HIGH))) {
-            final Madt madt = new Madt(List.of(new MadtLocalApic(0, 0, true)),
+            final Madt madt = new Madt(true, List.of(new MadtLocalApic(0, 0, true)),
                 List.of(new MadtIoApic(2, IoApicRegisters.DEFAULT_BASE, 0)), List.of(iso));
             final PciLinkDevice lnka = isaLink("LNKA", 9, 9);
             final AcpiPciLink links = new AcpiPciLink(new AcpiTables(madt, Map.of(), List.of(lnka), 9), true);
@@ -117,7 +117,7 @@ class AcpiPciLinkTest {
     void theSciPenaltyGoesToTheSciIsaIrqNotToTheGsiItsOverrideNames() {
         // acpi_parse_int_src_ovr passes the override's source_irq as bus_irq; acpi_sci_ioapic_setup calls
         // acpi_penalize_sci_irq(bus_irq, ...), so sci_irq is the FADT's ISA IRQ 9, not GSI 20
-        final Madt madt = new Madt(List.of(new MadtLocalApic(0, 0, true)),
+        final Madt madt = new Madt(true, List.of(new MadtLocalApic(0, 0, true)),
             List.of(new MadtIoApic(2, IoApicRegisters.DEFAULT_BASE, 0)),
             List.of(InterruptSourceOverride.of(9, 20, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)));
         final PciLinkDevice lnka = gsiLink("LNKA", 0, 21, 20);
@@ -172,7 +172,7 @@ class AcpiPciLinkTest {
         final AcpiTables none = tables(9);
         assertTrue(AcpiPciLink.sciLevel(none));
         assertTrue(AcpiPciLink.sciActiveLow(none));
-        final Madt edgeHigh = new Madt(List.of(new MadtLocalApic(0, 0, true)),
+        final Madt edgeHigh = new Madt(true, List.of(new MadtLocalApic(0, 0, true)),
             List.of(new MadtIoApic(2, IoApicRegisters.DEFAULT_BASE, 0)),
             List.of(InterruptSourceOverride.of(9, 9, IrqTrigger.EDGE, IrqPolarity.ACTIVE_HIGH)));
         final AcpiTables eh = new AcpiTables(edgeHigh, Map.of(), List.of(), 9);

@@ -59,7 +59,7 @@ class LinuxIrqTableTest {
     void aGsiAbove15ThatAnOverrideMovesAnIsaIrqToIsThatIsaIrq() {
         // find_irq_entry gives the pin's MP entry; an ISA-bus entry (the override 9 -> 20) makes the irq its
         // source IRQ (srcbusirq 9, alloc_isa_irq_from_domain), whatever the GSI
-        final Madt madt = new Madt(MADT.localApics(), MADT.ioApics(), List.of(
+        final Madt madt = new Madt(MADT.pcatCompat(), MADT.localApics(), MADT.ioApics(), List.of(
             InterruptSourceOverride.of(0, 2, null, null),
             InterruptSourceOverride.of(9, 20, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)));
         final LinuxIrqTable t = new LinuxIrqTable(madt, 24);

@@ -1,8 +1,11 @@
 package io.irqsim.guest.linux;
 
 import io.irqsim.hv.Errno;
+import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.DomainConfig;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hv.policy.XenConfig;
+import io.irqsim.hw.firmware.Madt;
 import io.irqsim.hw.firmware.PrtEntry;
 import io.irqsim.hw.pci.PciConfigRegisters;
 import io.irqsim.hw.platform.DefaultPlatform;
@@ -13,6 +16,10 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A PVH dom0's Linux finds no 8259 and runs with {@code null_legacy_pic}: {@code nr_legacy_irqs()}
@@ -27,6 +34,43 @@ class PvhNoLegacyPicTest {
     private static TestRig pvh() {
         return TestRig.booted(DefaultPlatform.spec(), XenConfig.XEN_4_20, DomainType.PVH, PcistubVariants.ENABLE_ONLY,
             List.of());
+    }
+
+    // xen/arch/x86/hvm/dom0_build.c:pvh_setup_acpi_madt@RELEASE-4.20.0 (flags 0);
+    // arch/x86/kernel/acpi/boot.c:acpi_parse_madt@0141978ae75b, arch/x86/kernel/i8259.c:probe_8259A@0177cfb2a2db
+    @Test
+    void pvhDom0LinuxParsesTheMadtXenCraftedForItWhichLacksPcatCompat() {
+        final TestRig r = pvh();
+        assertTrue(r.xen.platform().firmware().madt().pcatCompat(), "the host's MADT says PCAT_COMPAT");
+        assertSame(r.d0.firmware(), r.dom0.firmware(), "the tables Xen handed dom0");
+        assertFalse(r.dom0.firmware().madt().pcatCompat());
+        assertEquals(0, r.dom0.irqs().nrLegacyIrqs());
+    }
+
+    // arch/x86/kernel/acpi/boot.c:acpi_parse_madt@0141978ae75b -> legacy_pic_pcat_compat;
+    // arch/x86/kernel/i8259.c:probe_8259A@0177cfb2a2db
+    @Test
+    void pvhDom0LinuxTakesNrLegacyIrqsFromItsMadtFlagNotFromBeingPvh() {
+        // not what Xen 4.20 builds: dom0 handed a MADT that says PCAT_COMPAT, so probe_8259A returns 16 unprobed
+        final TestRig r = TestRig.xenOnly(DefaultPlatform.spec(), XenConfig.XEN_4_20);
+        final Domain d0 = r.xen.createDomain(DomainConfig.dom0(DomainType.PVH, 2));
+        final Madt crafted = d0.firmware().madt();
+        d0.setFirmware(d0.firmware().withMadt(new Madt(true, crafted.localApics(), crafted.ioApics(),
+            crafted.overrides())));
+        final LinuxDom0 dom0 = new LinuxDom0(r.xen, d0, r.log, PcistubVariants.ENABLE_ONLY);
+        dom0.boot(List.of());
+        assertEquals(16, dom0.irqs().nrLegacyIrqs());
+    }
+
+    // dom0_construct_pvh -> pvh_setup_acpi (xen/arch/x86/hvm/dom0_build.c@RELEASE-4.20.0): only the hardware
+    // domain is handed the host's tables; a domU's come from its toolstack
+    @Test
+    void aDom0KernelOnADomainXenGaveNoTablesIsRefusedWithAClearError() {
+        final TestRig r = TestRig.xenOnly(DefaultPlatform.spec(), XenConfig.XEN_4_20);
+        final Domain domu = r.xen.createDomain(DomainConfig.hvmGuest("guest", 1));
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> new LinuxDom0(r.xen, domu, r.log, PcistubVariants.ENABLE_ONLY));
+        assertTrue(e.getMessage().contains("is not the hardware domain"), e.getMessage());
     }
 
     // drivers/acpi/pci_irq.c:acpi_isa_register_gsi; arch/x86/kernel/acpi/boot.c:acpi_isa_irq_to_gsi@v6.12

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -115,6 +116,7 @@ class XenPvLegacyIrqsTest {
         // boot irq of GSI 11 and maps nothing, then sets the GSI up level / low
         final TestRig r = TestRig.booted(Specs.withPrt(DefaultPlatform.spec(), Map.of()), XenConfig.XEN_4_20,
             DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
+        assertSame(r.xen.platform().firmware(), r.dom0.firmware(), "a PV dom0 parses the host's MADT");
         assertEquals(16, r.dom0.irqs().nrLegacyIrqs());
         r.xen.platform().pci().function(DefaultPlatform.NIC).configWrite(PciConfigRegisters.INTERRUPT_LINE, 1, 11);
         final long mark = r.mark();
@@ -130,6 +132,7 @@ class XenPvLegacyIrqsTest {
     void withoutPcatCompatAPvDom0ProbesNoPic() {
         final TestRig r = TestRig.booted(Specs.withoutPcatCompat(DefaultPlatform.spec()), XenConfig.XEN_4_20,
             DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
+        assertSame(r.xen.platform().firmware(), r.dom0.firmware(), "a PV dom0 parses the host's MADT");
         assertEquals(0, r.dom0.irqs().nrLegacyIrqs());
         // the boot loop runs to NR_IRQS_LEGACY all the same
         assertNotNull(r.dom0.irqs().byGsi(ISA_GSI));

@@ -6,6 +6,7 @@ import io.irqsim.hv.trace.EmulatedDeviceTrace;
 import io.irqsim.hw.apic.ApicBus;
 import io.irqsim.hw.apic.LocalApic;
 import io.irqsim.hw.apic.LocalApicRegisters;
+import io.irqsim.hw.firmware.AcpiTables;
 import io.irqsim.hw.ioapic.IoApic;
 import io.irqsim.hw.mmio.MmioBus;
 import io.irqsim.hw.mmio.MmioDevice;
@@ -49,6 +50,7 @@ public final class Domain {
     private HvmIrqDpci dpci;
     private Domain deviceModelFor;
     private GuestKernel kernel;
+    private AcpiTables firmware;
     private boolean iommu;
     private boolean dying;
     private GsiEoiListener[] gsiEoiListeners = new GsiEoiListener[0];
@@ -304,6 +306,20 @@ public final class Domain {
     /** @param kernel the guest kernel receiving interrupts */
     public void setKernel(final GuestKernel kernel) {
         this.kernel = kernel;
+    }
+
+    /**
+     * @return the ACPI tables Xen hands the domain when it builds it: the host's for a PV hardware
+     *     domain, the host's with Xen's own MADT ({@link PvhDom0Madt}) for a PVH one; {@code null} for
+     *     any other domain, whose tables its toolstack builds
+     */
+    public AcpiTables firmware() {
+        return firmware;
+    }
+
+    /** @param firmware the ACPI tables the domain is built with (see {@link #firmware()}) */
+    public void setFirmware(final AcpiTables firmware) {
+        this.firmware = firmware;
     }
 
     /** @return whether destruction started */

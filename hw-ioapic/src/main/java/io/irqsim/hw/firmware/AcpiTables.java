@@ -16,32 +16,16 @@ public final class AcpiTables {
     private final Map<Integer, List<PrtEntry>> prt;
     private final Map<String, PciLinkDevice> links;
     private final int sciGsi;
-    private final boolean pcatCompat;
 
     /**
-     * @param madt the MADT
+     * @param madt the MADT (its flags say whether the machine is {@code PCAT_COMPAT})
      * @param prtByBus {@code _PRT} per bus number (absent bus = no {@code _PRT} there)
      * @param links link devices
      * @param sciGsi the FADT's SCI interrupt (as a GSI)
-     * @throws IllegalArgumentException if a {@code _PRT} entry names a missing link device
-     */
-    // a PC's MADT says PCAT_COMPAT; only firmware read from a dump can say otherwise
-    public AcpiTables(final Madt madt, final Map<Integer, List<PrtEntry>> prtByBus,
-                      final List<PciLinkDevice> links, final int sciGsi) {
-        this(madt, prtByBus, links, sciGsi, true);
-    }
-
-    /**
-     * @param madt the MADT
-     * @param prtByBus {@code _PRT} per bus number (absent bus = no {@code _PRT} there)
-     * @param links link devices
-     * @param sciGsi the FADT's SCI interrupt (as a GSI)
-     * @param pcatCompat the MADT's flags bit 0 ({@code PCAT_COMPAT}: the machine has dual 8259s)
      * @throws IllegalArgumentException if a {@code _PRT} entry names a missing link device
      */
     public AcpiTables(final Madt madt, final Map<Integer, List<PrtEntry>> prtByBus,
-                      final List<PciLinkDevice> links, final int sciGsi, final boolean pcatCompat) {
-        this.pcatCompat = pcatCompat;
+                      final List<PciLinkDevice> links, final int sciGsi) {
         this.madt = madt;
         final Map<Integer, List<PrtEntry>> p = new TreeMap<>();
         prtByBus.forEach((bus, entries) -> p.put(bus, List.copyOf(entries)));
@@ -69,9 +53,18 @@ public final class AcpiTables {
         return madt;
     }
 
-    /** @return the MADT's {@code PCAT_COMPAT} flag (flags bit 0: dual 8259s installed) */
-    public boolean pcatCompat() {
-        return pcatCompat;
+    /**
+     * The same tables with another MADT: what a PVH hardware domain is given, whose XSDT
+     * Xen rebuilds with its own MADT while the DSDT, SSDTs and FADT stay the host's
+     * ({@code pvh_setup_acpi_xsdt}, {@code pvh_acpi_table_allowed},
+     * {@code xen/arch/x86/hvm/dom0_build.c@RELEASE-4.20.0}). The link devices are the same objects: the
+     * AML that programs them is the host's.
+     *
+     * @param replacement the MADT to show instead
+     * @return the view
+     */
+    public AcpiTables withMadt(final Madt replacement) {
+        return new AcpiTables(replacement, prt, List.copyOf(links.values()), sciGsi);
     }
 
     /**

@@ -5,11 +5,14 @@ import java.util.List;
 /**
  * The parts of the Multiple APIC Description Table irqsim models.
  *
+ * @param pcatCompat the header's flags bit 0 ({@code PCAT_COMPAT}: the machine also has dual 8259s);
+ *     Linux's {@code acpi_parse_madt} (arch/x86/kernel/acpi/boot.c@0141978ae75b) then keeps the PIC's
+ *     16 legacy irqs without probing it ({@code probe_8259A}, arch/x86/kernel/i8259.c@0177cfb2a2db)
  * @param localApics processor local APIC structures
  * @param ioApics I/O APIC structures
  * @param overrides interrupt source overrides
  */
-public record Madt(List<MadtLocalApic> localApics, List<MadtIoApic> ioApics,
+public record Madt(boolean pcatCompat, List<MadtLocalApic> localApics, List<MadtIoApic> ioApics,
                    List<InterruptSourceOverride> overrides) {
 
     /** Copies the lists. */

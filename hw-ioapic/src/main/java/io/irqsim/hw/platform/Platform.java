@@ -262,8 +262,8 @@ public final class Platform {
             links.add(new PciLinkDevice(l.name(), l.possible(), l.trigger(), l.polarity(), l.shareable(),
                 l.extended(), l.current()));
         }
-        return new AcpiTables(new Madt(madtCpus, madtIo, fw.overrides()), fw.prt(), links, fw.sciGsi(),
-            fw.pcatCompat());
+        return new AcpiTables(new Madt(fw.pcatCompat(), madtCpus, madtIo, fw.overrides()), fw.prt(), links,
+            fw.sciGsi());
     }
 
     // ---------------------------------------------------------------- queries

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AcpiTablesTest {
 
-    private final Madt madt = new Madt(List.of(new MadtLocalApic(0, 0, true)),
+    private final Madt madt = new Madt(true, List.of(new MadtLocalApic(0, 0, true)),
         List.of(new MadtIoApic(2, 0xFEC00000L, 0)), List.of());
 
     private static PciLinkDevice link(final String name, final int crs) {

@@ -21,7 +21,7 @@ class MadtTest {
     private final InterruptSourceOverride sci = InterruptSourceOverride.of(9, 20, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW);
     private final MadtIoApic io0 = new MadtIoApic(2, 0xFEC00000L, 0);
     private final MadtIoApic io1 = new MadtIoApic(3, 0xFEC01000L, 24);
-    private final Madt madt = new Madt(List.of(new MadtLocalApic(0, 0, true), new MadtLocalApic(1, 1, true)),
+    private final Madt madt = new Madt(true, List.of(new MadtLocalApic(0, 0, true), new MadtLocalApic(1, 1, true)),
         List.of(io1, io0), List.of(irq0, sci));
 
     // ACPI 6.5 5.2.12.5: an override is keyed by its ISA source IRQ
@@ -48,13 +48,13 @@ class MadtTest {
         assertSame(io0, madt.ioApicAtOrBelow(23));
         assertSame(io1, madt.ioApicAtOrBelow(24));
         assertSame(io1, madt.ioApicAtOrBelow(100));
-        assertNull(new Madt(List.of(), List.of(io1), List.of()).ioApicAtOrBelow(23));
+        assertNull(new Madt(true, List.of(), List.of(io1), List.of()).ioApicAtOrBelow(23));
     }
 
     @Test
     void structuresAreCopiedAndImmutable() {
         final List<InterruptSourceOverride> mutable = new ArrayList<>(List.of(irq0));
-        final Madt m = new Madt(List.of(), List.of(io0), mutable);
+        final Madt m = new Madt(true, List.of(), List.of(io0), mutable);
         mutable.add(sci);
         assertEquals(1, m.overrides().size());
         assertThrows(UnsupportedOperationException.class, () -> m.overrides().add(sci));
