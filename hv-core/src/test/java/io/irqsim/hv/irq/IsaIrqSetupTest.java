@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Boot-time programming of the ISA IRQs' pins ({@code xen/arch/x86/io_apic.c:setup_IO_APIC_irqs}
  * and {@code gsi_2_irq@RELEASE-4.18.0/4.20.0}) on the default platform, whose MADT has
  * IRQ0&rarr;GSI2 and IRQ9 level/active-low: each ISA IRQ gets vector {@code FIRST_LEGACY_VECTOR}
- * + IRQ on the GSI its override names, masked, edge/high unless the override says otherwise.
+ * + IRQ on the GSI its override names, masked, edge/high unless the override says otherwise; IRQ 0
+ * is then Xen's timer, its pin unmasked ({@code time.c:early_time_init}, {@code io_apic.c:check_timer}).
  */
 class IsaIrqSetupTest {
 
