@@ -51,6 +51,20 @@ class HwdomGsiMapStepsTest {
         assertEquals(GSI, rig.xen.mapPirq(dom0, GSI), "pirq = GSI");
     }
 
+    // vioapic_hwdom_map_gsi@RELEASE-4.20.0 for GSI 0: mp_register_gsi finds IRQ 0 enabled with Xen's timer
+    // (time.c:early_time_init setup_irq(0, ...)) and gives -EEXIST, which ends the map with 0: no pirq is
+    // asked for, pin 0 stays at its reset value. Before, irqsim programmed pin 0 and then failed the map (-EPERM).
+    @Test
+    void theHardwareDomainsMapOfGsiZeroStopsAtMpRegisterGsi() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_20);
+        final Domain dom0 = rig.pvhDom0();
+        assertEquals(0, rig.xen.mapGsi(dom0, 0, false, false));
+        assertEquals(-Errno.EEXIST, rig.records(HvEvent.GSI_REGISTER).get(0).c());
+        assertEquals(0, rig.count(HvEvent.PIRQ_MAP), "allocate_and_map_gsi_pirq is not reached");
+        assertEquals(Rte.RESET, rig.physRte(0));
+        assertEquals(0, dom0.pirqs().pirqToIrq(0));
+    }
+
     // the unmask of a GSI whose IRQ dom0 already mapped to another pirq: allocate_pirq "irq already
     // mapped to pirq" -> -EEXIST; vioapic_hwdom_map_gsi returns it and binds nothing
     @Test

@@ -51,10 +51,13 @@ abstract class XenPirqBackend implements IrqBackend {
     }
 
     /**
-     * {@code xen_register_pirq} (arch/x86/pci/xen.c@v6.12): an irq the GSI already has is reused;
-     * else {@code PHYSDEVOP_map_pirq(DOMID_SELF, GSI)} asking for {@code wantedPirq} (-1: any), and on
-     * success {@code xen_bind_pirq_gsi_to_irq} gives an irq numbered like the GSI
-     * ({@code xen_allocate_irq_gsi}, drivers/xen/events/events_base.c@v6.12, for dom0 and HVM guests).
+     * {@code xen_register_pirq} (arch/x86/pci/xen.c@v6.12, read at Kingxukai/linux@9b44fff6): an irq the
+     * GSI already has is reused if its number is above 0 ({@code xen_irq_from_gsi(gsi) > 0}); else
+     * {@code PHYSDEVOP_map_pirq(DOMID_SELF, GSI)} asking for {@code wantedPirq} (-1: any), and on success
+     * {@code xen_bind_pirq_gsi_to_irq} (drivers/xen/events/events_base.c@v6.12) returns the irq the GSI
+     * already has, unchanged, or binds a new one numbered like the GSI ({@code xen_allocate_irq_gsi}, for
+     * dom0 and HVM guests). GSI 0's irq is 0, so each of its registrations maps again; a failed map then
+     * gives no irq even though irq 0 exists.
      *
      * @param caller the caller's name, for the timeline
      * @param gsi the GSI
@@ -65,19 +68,26 @@ abstract class XenPirqBackend implements IrqBackend {
      */
     protected final LinuxIrq registerPirq(final String caller, final int gsi, final int wantedPirq, final boolean level,
                                           final boolean activeLow) {
-        LinuxIrq d = irqs.byGsi(gsi);
-        if (d == null) {
-            final PhysdevOps.MapPirq map =
-                new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, gsi, wantedPirq);
-            final int rc = xen.physdev().mapPirq(dom, map);
-            log.log(actor, "%s: PHYSDEVOP_map_pirq(DOMID_SELF, gsi %d, pirq %d) = %s%s", caller, gsi, wantedPirq,
-                Errno.name(rc), rc == 0 && wantedPirq < 0 ? ", pirq " + map.pirq : "");
-            if (rc == 0) {
-                d = irqs.mapGsiIdentity(gsi);
-                d.setPirq(map.pirq);
-                d.configure(level, activeLow);
-            }
+        final LinuxIrq existing = irqs.byGsi(gsi);
+        if (existing != null && existing.irq() > 0) {
+            return existing; // xen_irq_from_gsi(gsi) > 0
         }
+        final PhysdevOps.MapPirq map =
+            new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, gsi, wantedPirq);
+        final int rc = xen.physdev().mapPirq(dom, map);
+        log.log(actor, "%s: PHYSDEVOP_map_pirq(DOMID_SELF, gsi %d, pirq %d) = %s%s", caller, gsi, wantedPirq,
+            Errno.name(rc), rc == 0 && wantedPirq < 0 ? ", pirq " + map.pirq : "");
+        if (rc != 0) {
+            return null; // "xen map irq failed": -1, whatever irq the GSI has
+        }
+        if (existing != null) {
+            // xen_bind_pirq_gsi_to_irq: xen_irq_from_gsi(gsi) != -1, the irq is returned as it is
+            log.log(actor, "xen_bind_pirq_gsi_to_irq: returning irq %d for gsi %d", existing.irq(), gsi);
+            return existing;
+        }
+        final LinuxIrq d = irqs.mapGsiIdentity(gsi);
+        d.setPirq(map.pirq);
+        d.configure(level, activeLow);
         return d;
     }
 

@@ -4,6 +4,7 @@ import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.HypercallOp;
+import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.pci.PciConfigRegisters;
 import io.irqsim.hw.platform.DefaultPlatform;
 import org.junit.jupiter.api.Test;
@@ -55,6 +56,25 @@ class XenPvLegacyIrqsTest {
         assertEquals(1, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 2, pirq 2)"));
         assertNull(r.dom0.irqs().byGsi(0));
         assertEquals(0, r.linesContaining("gsi 0,"));
+    }
+
+    // arch/x86/pci/xen.c:xen_register_gsi@v6.12 on GSI 0: xen_register_pirq's PHYSDEVOP_map_pirq names IRQ 0, which
+    // dom0_setup_permissions leaves out (xen/arch/x86/irq.c:map_domain_pirq@RELEASE-4.20.0, -EPERM: irq -1); then
+    // PHYSDEVOP_setup_gsi reaches mp_register_gsi, which finds IRQ 0 live with Xen's timer
+    // (xen/arch/x86/time.c:early_time_init setup_irq(0, ...)): -EEXIST, "Already setup the GSI", pin 0 untouched.
+    // Before, irqsim's setup_gsi programmed pin 0 and returned 0.
+    @Test
+    void aRegistrationOfGsiZeroIsRefusedItsPirqAndFindsTheTimersIrqAlreadySetUp() {
+        final TestRig r = pv();
+        final long mark = r.mark();
+        assertEquals(-1, r.dom0.backend().registerGsi(0, true, true));
+        assertEquals(1, hypercalls(r, mark, HypercallOp.PHYSDEVOP_MAP_PIRQ));
+        assertEquals(1, hypercalls(r, mark, HypercallOp.PHYSDEVOP_SETUP_GSI));
+        assertEquals(1, r.linesContaining("xen_register_gsi: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 0, pirq 0) = -EPERM"));
+        assertEquals(1, r.linesContaining(
+            "PHYSDEVOP_setup_gsi(gsi 0, level, low) = -EEXIST (\"Already setup the GSI\")"));
+        assertEquals(Rte.RESET, r.physicalRte(0), "pin 0 keeps its reset value");
+        assertNull(r.dom0.irqs().byGsi(0));
     }
 
     // arch/x86/pci/xen.c:pci_xen_initial_domain, xen_register_pirq@v6.12 (no PHYSDEVOP_setup_gsi)

@@ -123,7 +123,8 @@ public final class StateDump {
                 "%02x", d.vector()), d.handler().label(), d.pin() < 0 ? "" : "pin " + d.ioapic() + ":" + d.pin() + " ",
                 status(d),
                 d.isGuest() ? String.format(Locale.ROOT, "in-flight=%d ack=%s %s", d.inFlight(), d.ackType(),
-                    d.nrGuests() == 0 ? "no guest" : guests) : "mapped, unbound");
+                    d.nrGuests() == 0 ? "no guest" : guests)
+                    : d.xenHandler() != null ? d.xenHandler() + "()" : "mapped, unbound");
         }
         sb.append('\n');
     }

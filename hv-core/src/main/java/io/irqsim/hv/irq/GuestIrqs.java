@@ -109,7 +109,9 @@ public final class GuestIrqs {
     /**
      * {@code do_IRQ} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0}, same at {@code RELEASE-4.20.0}):
      * the vector's IRQ is acked on its controller; an IRQ bound to guests goes through
-     * {@code irq_ratelimit} and then {@code do_IRQ_guest}; one with no handler is completed at once.
+     * {@code irq_ratelimit} and then {@code do_IRQ_guest}; one with no handler is completed at once;
+     * one with Xen's own action (IRQ 0, the timer: {@link IrqDesc#xenAction}) runs that handler,
+     * which has no effect irqsim models, and is ended.
      */
     void doIrq(final PhysicalCpu cpu, final int vector) {
         final int irq = descs.irqForVector(vector);
@@ -122,6 +124,12 @@ public final class GuestIrqs {
             return;
         }
         ack(cpu, d);
+        if (!d.isGuest() && d.xenAction() != null && !d.isDisabled()) {
+            // Xen's own action (IRQ 0's timer_interrupt): its handler loop clears IRQ_PENDING; nothing a guest sees
+            d.irqPending = false;
+            end(d);
+            return;
+        }
         if (!d.isGuest()) {
             // nobody bound it: do_IRQ sets IRQ_PENDING and, IRQ_DISABLED being set, goes to "out"
             d.irqPending = true;

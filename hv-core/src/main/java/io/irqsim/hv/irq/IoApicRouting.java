@@ -94,7 +94,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
      * {@code directed_eoi_enabled} and the "old" ack; the IO-APICs' versions are not looked at),
      * then programs the ISA IRQs' pins, masked, from the MADT ({@code setup_IO_APIC_irqs}): an ISA
      * IRQ goes to the GSI its override names, or the GSI of the same number; pins without an ISA
-     * IRQ stay unset.
+     * IRQ stay unset. Then IRQ 0 becomes Xen's timer ({@link #setupTimerIrq}).
      */
     public void boot() {
         final int version = platform.lapic(0).readRegister(LocalApicRegisters.VERSION);
@@ -133,6 +133,32 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
                 descs.desc(gsi).setPin(platform.ioapicIndex(io), gsi - io.gsiBase());
             }
         }
+        setupTimerIrq();
+    }
+
+    /**
+     * IRQ 0 is Xen's own: {@code early_time_init} ({@code xen/arch/x86/time.c@RELEASE-4.18.0} and
+     * {@code @RELEASE-4.20.0}) runs {@code setup_irq(0, 0, &irq0)}, which gives the descriptor the
+     * "timer" action ({@code timer_interrupt}), clears {@code IRQ_DISABLED} and starts it
+     * ({@code xen/arch/x86/irq.c:setup_irq@RELEASE-4.20.0}); {@code check_timer}
+     * ({@code xen/arch/x86/io_apic.c@RELEASE-4.20.0}, same at 4.18 for this) clears
+     * {@code IRQ_DISABLED} again and unmasks the pin of ISA IRQ 0 ({@code find_isa_irq_pin(0)}: the
+     * GSI its override names). Nothing on x86 calls {@code release_irq} for it, and
+     * {@code disable_pit_irq} only stops the PIT's channel 0, so the action stays for Xen's lifetime,
+     * whichever platform timer or HPET mode Xen picked. irqsim assumes the timer works through the
+     * IO-APIC (no 8259A, no virtual-wire fallback); where no IO-APIC has IRQ 0's GSI the descriptor
+     * gets the action but no controller.
+     *
+     * <p>What guests see: {@code mp_register_gsi(0)} finds the descriptor live and gives
+     * {@code -EEXIST}; an interrupt on its vector runs Xen's handler, not the unbound-IRQ path.
+     * Neither a pirq bind ({@code pirq_spin_lock_irq_desc} refuses irq 0) nor a map
+     * ({@code dom0_setup_permissions} leaves IRQ 0 out of the hardware domain's range) reaches it.
+     */
+    private void setupTimerIrq() {
+        final IrqDesc d = descs.desc(0);
+        d.setXenAction("timer", "timer_interrupt");
+        d.setDisabled(false);
+        unmask(d);
     }
 
     /** @return whether Xen runs the LAPICs with EOI-broadcast suppression (directed EOI, "old" level ack) */

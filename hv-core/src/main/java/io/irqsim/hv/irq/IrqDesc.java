@@ -25,6 +25,14 @@ public final class IrqDesc {
      */
     boolean irqPending;
     private boolean guest;
+    /**
+     * The name of Xen's own {@code struct irqaction} on the descriptor ({@code desc->action} without
+     * {@code IRQ_GUEST}), or {@code null}: in irqsim only IRQ 0's "timer"
+     * ({@code xen/arch/x86/time.c:early_time_init@RELEASE-4.20.0}).
+     */
+    private String xenAction;
+    /** The function of that action ({@code desc->action->handler}, which {@code dump_irqs} prints), or {@code null}. */
+    private String xenHandler;
 
     // guest action
     private final Domain[] guests = new Domain[MAX_GUESTS];
@@ -90,6 +98,24 @@ public final class IrqDesc {
 
     void setDisabled(final boolean disabled) {
         this.disabled = disabled;
+    }
+
+    /**
+     * @return the name of Xen's own action on this IRQ ({@code desc->action->name}, e.g. "timer"), or
+     *     {@code null} if Xen has none (an IRQ free for guests, or bound to them)
+     */
+    public String xenAction() {
+        return xenAction;
+    }
+
+    /** @return the function of Xen's own action ({@code timer_interrupt} for IRQ 0), or {@code null} */
+    public String xenHandler() {
+        return xenHandler;
+    }
+
+    void setXenAction(final String name, final String handlerFunction) {
+        this.xenAction = name;
+        this.xenHandler = handlerFunction;
     }
 
     /** @return {@code IRQ_GUEST}: bound to guests */
@@ -188,8 +214,9 @@ public final class IrqDesc {
 
     @Override
     public String toString() {
-        return String.format("irq %d: %s vector %s pin %s%s%s guests=%d inflight=%d ack=%s", irq, handler.label(),
+        return String.format("irq %d: %s vector %s pin %s%s%s%s guests=%d inflight=%d ack=%s", irq, handler.label(),
             vector < 0 ? "-" : String.format("0x%02x", vector), pin < 0 ? "-" : ioapic + "/" + pin,
-            disabled ? " disabled" : "", guest ? " guest" : "", nrGuests, inFlight, ackType);
+            disabled ? " disabled" : "", guest ? " guest" : "", xenAction == null ? "" : " action=" + xenAction,
+            nrGuests, inFlight, ackType);
     }
 }

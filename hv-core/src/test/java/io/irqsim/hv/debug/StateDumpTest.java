@@ -265,6 +265,17 @@ class StateDumpTest {
             "the default machine's IO-APIC header:\n" + dump);
     }
 
+    // dump_irqs (xen/arch/x86/irq.c@RELEASE-4.20.0): IRQ 0 has Xen's own action (time.c:early_time_init,
+    // setup_irq(0, 0, &irq0)), neither guest nor disabled, so its line ends with the action's handler,
+    // timer_interrupt(); check_timer left its pin (GSI 2 under the IRQ0 override) unmasked
+    @Test
+    void irqZeroIsListedWithXensTimerHandler() {
+        final Rig rig = Rig.boot(DefaultPlatform.spec(), XenConfig.XEN_4_20);
+        assertContainsLines(StateDump.of(rig.xen),
+            " 02  00   0   0   0   0    0    0    0    E0  GSI 2",
+            "   IRQ:   0 vec:e0 IO-APIC-edge    pin 0:2 status=- timer_interrupt()");
+    }
+
     // dump_irqs (xen/arch/x86/irq.c@RELEASE-4.20.0) with send_guest_pirq: a PV dom0's level pirq
     // fired while its vCPU could not take the event: the bound channel's pending bit is P and the
     // pirq is masked (in flight) until PHYSDEVOP_eoi; the guest taking the event clears P first

@@ -462,16 +462,23 @@ class PhysdevOpsTest {
             assertEquals(0, rig.xen.physdev().setupGsi(dom0, 23, 1, 1));
         }
 
-        // do_physdev_op@RELEASE-4.20.0 PHYSDEVOP_setup_gsi: the range check is gsi < 0, so GSI 0
-        // passes it and reaches mp_register_gsi
+        // do_physdev_op PHYSDEVOP_setup_gsi (@RELEASE-4.18.0 and 4.20.0): the range check is gsi < 0, so GSI 0
+        // passes it and reaches mp_register_gsi (xen/arch/x86/mpparse.c), which looks at irq_to_desc(0): IRQ 0
+        // carries Xen's timer (xen/arch/x86/time.c:early_time_init setup_irq(0, 0, &irq0); io_apic.c:check_timer
+        // clears IRQ_DISABLED), enabled with a real handler, so -EEXIST and pin 0 is never programmed. Before,
+        // irqsim's IRQ 0 was disabled and the call programmed pin 0 and returned 0.
         @Test
-        void gsiZeroPassesTheRangeCheckAndReachesMpRegisterGsi() {
-            final Rig rig = Rig.boot(XenConfig.XEN_4_20);
-            final Domain dom0 = rig.pvhDom0();
-            rig.xen.physdev().setupGsi(dom0, 0, 0, 0);
-            final List<TraceRecord> regs = rig.records(HvEvent.GSI_REGISTER);
-            assertEquals(1, regs.size(), "mp_register_gsi ran");
-            assertEquals(0, regs.get(0).a(), "for GSI 0");
+        void setupGsiZeroGetsEexistBecauseXensTimerOwnsIrqZero() {
+            for (final XenConfig config : new XenConfig[] {XenConfig.XEN_4_18, XenConfig.XEN_4_20}) {
+                final Rig rig = Rig.boot(config);
+                final Domain dom0 = rig.pvDom0(); // PV: 4.18 filters PHYSDEVOP_setup_gsi for a PVH dom0
+                assertEquals(-Errno.EEXIST, rig.xen.physdev().setupGsi(dom0, 0, 1, 1), config.name());
+                final List<TraceRecord> regs = rig.records(HvEvent.GSI_REGISTER);
+                assertEquals(1, regs.size(), "mp_register_gsi ran");
+                assertEquals(0, regs.get(0).a(), "for GSI 0");
+                assertEquals(Rte.RESET, rig.physRte(0), "pin 0 untouched");
+                assertFalse(rig.xen.ioapicRouting().isPinProgrammed(0), "pin_programmed is never reached");
+            }
         }
 
         // mp_register_gsi: pin_programmed is set once; the second call gets -EEXIST and the first

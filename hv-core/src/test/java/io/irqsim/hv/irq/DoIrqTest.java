@@ -73,6 +73,25 @@ class DoIrqTest {
         assertEquals(0, doIrq.c(), "no guests");
     }
 
+    // do_IRQ@RELEASE-4.20.0: IRQ 0 is neither IRQ_GUEST nor IRQ_DISABLED and has an action (time.c:early_time_init's
+    // setup_irq(0, 0, &irq0)), so after ack_edge_ioapic_irq (LAPIC EOI) the action's handler runs
+    // (timer_interrupt) and clears IRQ_PENDING; it is not an unbound IRQ and its pin stays unmasked
+    @Test
+    void anInterruptOnIrqZeroRunsXensTimerHandler() {
+        final LocalApic lapic = rig.xen.platform().lapic(0);
+        final int vector = rig.xen.irqDescs().desc(0).vector();
+        assertEquals(0, rig.xen.irqDescs().irqForVector(vector));
+        for (int i = 0; i < 2; i++) {
+            assertTrue(lapic.accept(vector, Rte.DM_FIXED, false));
+            rig.xen.drain();
+        }
+        assertFalse(lapic.isr(vector), "ack_APIC_irq");
+        assertEquals(0, rig.xen.guestIrqs().spuriousCount());
+        assertEquals(0, rig.count(HvEvent.SPURIOUS_IRQ));
+        assertEquals(2, rig.count(HvEvent.DO_IRQ));
+        assertFalse(Rte.isMasked(rig.physRte(2)), "not masked as an unbound disabled edge IRQ would be");
+    }
+
     // the level IRQ's last guest leaves while irq_ratelimit has it disabled; irq_ratelimit_timer_fn still calls
     // handler->enable (unmask_IO_APIC_irq); the stuck line then reaches do_IRQ as a non-guest IRQ_DISABLED
     // IRQ: end_level_ioapic_irq_old masks it, EOIs the IO-APIC and does not unmask it
