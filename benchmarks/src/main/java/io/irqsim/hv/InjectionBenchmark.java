@@ -218,7 +218,9 @@ public class InjectionBenchmark extends AbstractIrqsimBenchmark {
      * {@code xen/arch/x86/hvm/irq.c@RELEASE-4.20.0}, what {@code XEN_DMOP_set_pci_intx_level}
      * calls, as KVM's harness row calls {@code kvm_ioapic_set_irq}) &rarr; the guest's vIO-APIC
      * &rarr; its vLAPIC's IRR, where the vector stays. The completion deasserts the line, takes
-     * the vector and EOIs the vLAPIC by an MMIO write, which clears the vIO-APIC's Remote IRR, as
+     * the vector and EOIs the vLAPIC (its EOI register's effect, called directly as the peers' undo
+     * calls {@code apic_set_eoi} / {@code apic_eoi}: a guest's trapped MMIO write is the LAPIC and
+     * trap benchmarks' business), which clears the vIO-APIC's Remote IRR, as
      * the peers' completion does.
      */
     @State(Scope.Thread)
@@ -267,7 +269,8 @@ public class InjectionBenchmark extends AbstractIrqsimBenchmark {
             tally.count(vlapic);
             hvmIrq.pciIntxDeassert(BenchMachine.GUEST_SLOT, 0);
             vlapic.acknowledge();
-            vcpu.mmioWrite(LAPIC_EOI, 4, 0);
+            vlapic.eoi();
+            machine.xen.drain();
         }
 
         /** Notes the counts at the start of an iteration. */
