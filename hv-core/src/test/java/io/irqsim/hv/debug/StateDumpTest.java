@@ -51,7 +51,7 @@ class StateDumpTest {
             List.of(new PlatformSpec.IntxRoute(3, 1, GSI), new PlatformSpec.IntxRoute(4, 1, GSI)),
             List.of(),
             new PlatformSpec.FirmwareSpec(List.of(),
-                Map.of(0, List.of(PrtEntry.toGsi(3, 0, GSI), PrtEntry.toGsi(4, 0, GSI))), List.of(), GSI),
+                Map.of(0, List.of(PrtEntry.toGsi(3, 0, GSI), PrtEntry.toGsi(4, 0, GSI))), List.of(), GSI, true),
             true);
     }
 
