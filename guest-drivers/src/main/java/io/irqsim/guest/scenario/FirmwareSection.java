@@ -79,7 +79,8 @@ final class FirmwareSection {
             }
         }
         checkGsi(sciGsi, "firmware.sciGsi", ioapics);
-        return new PlatformSpec.FirmwareSpec(overrides, prt, links, sciGsi);
+        // no scenario key for the MADT's PCAT_COMPAT flag: the default platform's (set) is kept
+        return new PlatformSpec.FirmwareSpec(overrides, prt, links, sciGsi, def.pcatCompat());
     }
 
     /** The path of bus {@code bus}'s {@code _PRT}: the key as the file writes it, if it does. */

@@ -315,6 +315,14 @@ class ScenarioLoaderTest {
                 false, 0)), fw.links());
     }
 
+    // the MADT's PCAT_COMPAT flag (read by Linux's acpi_parse_madt, arch/x86/kernel/acpi/boot.c@v6.12) has no
+    // scenario key: a firmware section, given or not, keeps the default platform's, set
+    @Test
+    void aScenarioMadtKeepsTheDefaultPlatformsPcatCompat() {
+        assertTrue(parse("firmware: {sciGsi: 9}\n").platform().firmware().pcatCompat());
+        assertTrue(parse("platform: {cpus: 1}\n").platform().firmware().pcatCompat());
+    }
+
     @Test
     void isaKindPciIsASharedActiveLowLine() {
         final Scenario s = parse("platform:\n  wiring:\n    isa: [{irq: 0, gsi: 2}, {irq: 9, gsi: 9, kind: pci},"

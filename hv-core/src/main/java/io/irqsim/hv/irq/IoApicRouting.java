@@ -92,9 +92,14 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
      * register advertises it ({@code verify_local_APIC}, {@code xen/arch/x86/apic.c@RELEASE-4.18.0}
      * and {@code @RELEASE-4.20.0}: {@code APIC_LVR_DIRECTED_EOI} alone sets
      * {@code directed_eoi_enabled} and the "old" ack; the IO-APICs' versions are not looked at),
-     * then programs the ISA IRQs' pins, masked, from the MADT ({@code setup_IO_APIC_irqs}): an ISA
-     * IRQ goes to the GSI its override names, or the GSI of the same number; pins without an ISA
-     * IRQ stay unset. Then IRQ 0 becomes Xen's timer ({@link #setupTimerIrq}).
+     * then programs the ISA IRQs' pins from the MADT ({@code setup_IO_APIC_irqs},
+     * {@code xen/arch/x86/io_apic.c@RELEASE-4.18.0} and {@code @RELEASE-4.20.0}): an ISA IRQ goes
+     * to the GSI its override names, or the GSI of the same number; pins without an ISA IRQ stay
+     * unset. A level entry is written masked, an edge one unmasked ({@code irq_trigger(idx)} alone
+     * sets the mask bit); either way the descriptor stays {@code IRQ_DISABLED} with no action, so
+     * an edge line nobody bound reaches {@code do_IRQ}, and {@code ack_edge_ioapic_irq} masks the
+     * pin at its second interrupt ({@code GuestIrqs}). Then IRQ 0 becomes Xen's timer
+     * ({@link #setupTimerIrq}).
      */
     public void boot() {
         final int version = platform.lapic(0).readRegister(LocalApicRegisters.VERSION);
@@ -125,7 +130,8 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
             d.setVector(vector);
             descs.bindVector(vector, irq);
             d.setHandler(level ? HandlerType.IOAPIC_LEVEL : HandlerType.IOAPIC_EDGE);
-            writeEntry(index, gsi - io.gsiBase(), Rte.of(vector, Rte.DM_FIXED, false, low, level, true, targetApicId));
+            // mask only a level entry: setup_IO_APIC_irqs starts from mask 0 and sets it with the level trigger
+            writeEntry(index, gsi - io.gsiBase(), Rte.of(vector, Rte.DM_FIXED, false, low, level, level, targetApicId));
         }
         for (int gsi = 16; gsi < descs.nrIrqsGsi(); gsi++) {
             final IoApic io = platform.ioapicForGsi(gsi);

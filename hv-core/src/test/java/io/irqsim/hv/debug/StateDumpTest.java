@@ -51,7 +51,7 @@ class StateDumpTest {
             List.of(new PlatformSpec.IntxRoute(3, 1, GSI), new PlatformSpec.IntxRoute(4, 1, GSI)),
             List.of(),
             new PlatformSpec.FirmwareSpec(List.of(),
-                Map.of(0, List.of(PrtEntry.toGsi(3, 0, GSI), PrtEntry.toGsi(4, 0, GSI))), List.of(), GSI),
+                Map.of(0, List.of(PrtEntry.toGsi(3, 0, GSI), PrtEntry.toGsi(4, 0, GSI))), List.of(), GSI, true),
             true);
     }
 
@@ -251,15 +251,17 @@ class StateDumpTest {
     }
 
     // __print_IO_APIC prints the vector in upper-case hex, dump_irqs in lower case; the ISA IRQs
-    // setup_IO_APIC_irqs programmed at boot (vector 0xE0 + irq, masked, edge, high) are shown,
-    // the never-programmed pins without an asserted input are counted in the header
+    // setup_IO_APIC_irqs (xen/arch/x86/io_apic.c@RELEASE-4.20.0) programmed at boot (vector 0xE0 + irq;
+    // edge/high unmasked, the SCI's level/low entry masked) are shown, the never-programmed pins
+    // without an asserted input are counted in the header
     @Test
     void bootProgrammedIsaPinsShowTheirLegacyVectors() {
         final Rig rig = Rig.boot(DefaultPlatform.spec(), XenConfig.XEN_4_20);
         final String dump = StateDump.of(rig.xen);
         assertContainsLines(dump,
-            " 01  00   1   0   0   0    0    0    0    E1  GSI 1",
-            " 0f  00   1   0   0   0    0    0    0    EF  GSI 15",
+            " 01  00   0   0   0   0    0    0    0    E1  GSI 1",
+            " 09  00   1   1   0   1    0    0    0    E9  GSI 9",
+            " 0f  00   0   0   0   0    0    0    0    EF  GSI 15",
             "physical LAPIC of pCPU 1: TPR 0x00 PPR 0x00, software-enabled");
         assertTrue(dump.contains("physical IO-APIC 0 (APIC id 2, GSI 0-23, 24 pins, "),
             "the default machine's IO-APIC header:\n" + dump);

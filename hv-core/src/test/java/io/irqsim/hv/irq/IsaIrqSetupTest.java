@@ -2,6 +2,12 @@ package io.irqsim.hv.irq;
 
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.Rig;
+import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.GuestKernel;
+import io.irqsim.hv.domain.Vcpu;
+import io.irqsim.hv.hypercall.PhysdevOps;
+import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hw.wire.IrqWire;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hw.ioapic.Rte;
 import org.junit.jupiter.api.Test;
@@ -14,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Boot-time programming of the ISA IRQs' pins ({@code xen/arch/x86/io_apic.c:setup_IO_APIC_irqs}
  * and {@code gsi_2_irq@RELEASE-4.18.0/4.20.0}) on the default platform, whose MADT has
  * IRQ0&rarr;GSI2 and IRQ9 level/active-low: each ISA IRQ gets vector {@code FIRST_LEGACY_VECTOR}
- * + IRQ on the GSI its override names, masked, edge/high unless the override says otherwise; IRQ 0
- * is then Xen's timer, its pin unmasked ({@code time.c:early_time_init}, {@code io_apic.c:check_timer}).
+ * + IRQ on the GSI its override names, edge/high unless the override says otherwise; a level entry
+ * is written masked, an edge one unmasked (the descriptor stays {@code IRQ_DISABLED}); IRQ 0 is then
+ * Xen's timer ({@code time.c:early_time_init}, {@code io_apic.c:check_timer}).
  */
 class IsaIrqSetupTest {
 
@@ -73,6 +80,85 @@ class IsaIrqSetupTest {
         assertFalse(Rte.isLevel(e));
         assertFalse(Rte.isActiveLow(e));
         assertEquals(4, rig.xen.irqDescs().desc(4).pin());
+    }
+
+    // xen/arch/x86/io_apic.c:setup_IO_APIC_irqs@RELEASE-4.20.0 (same at RELEASE-4.18.0): the entry starts with
+    // mask 0 and only irq_trigger(idx) != 0 (level) sets mask 1; ioapic_register_intr(irq, IOAPIC_AUTO) picks the
+    // edge controller from IO_APIC_irq_trigger. The descriptor keeps IRQ_DISABLED (init_one_irq_desc): nothing
+    // starts it. Before, irqsim wrote every ISA entry masked.
+    @Test
+    void setupIoApicIrqsWritesEdgeIsaEntriesUnmaskedAndLevelOnesMasked() {
+        for (final XenConfig config : new XenConfig[] {XenConfig.XEN_4_18, XenConfig.XEN_4_20}) {
+            final Rig r = Rig.boot(config);
+            for (final int irq : new int[] {1, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15}) {
+                final long e = r.physRte(irq);
+                assertFalse(Rte.isMasked(e), config.name() + " edge ISA IRQ " + irq + " is written unmasked");
+                assertFalse(Rte.isLevel(e));
+                final IrqDesc d = r.xen.irqDescs().desc(irq);
+                assertEquals(HandlerType.IOAPIC_EDGE, d.handler(), "IO-APIC-edge for IRQ " + irq);
+                assertTrue(d.isDisabled(), "IRQ " + irq + " stays IRQ_DISABLED");
+            }
+            assertTrue(Rte.isMasked(r.physRte(9)), config.name() + " the SCI's level entry is written masked");
+            assertTrue(r.xen.irqDescs().desc(9).isDisabled());
+        }
+    }
+
+    /** One edge on an ISA line: raised, taken, released. */
+    private static void isaEdge(final Rig r, final IrqWire wire, final int driver) {
+        wire.drive(driver, true);
+        r.xen.drain();
+        wire.drive(driver, false);
+        r.xen.drain();
+    }
+
+    // xen/arch/x86/irq.c:do_IRQ@RELEASE-4.20.0 (same at RELEASE-4.18.0) acks first, then sets IRQ_PENDING and,
+    // IRQ_DISABLED being set, goes to "out"; io_apic.c:ack_edge_ioapic_irq masks the pin only when the descriptor
+    // is already IRQ_PENDING and IRQ_DISABLED. So an ISA edge line nobody bound, left unmasked by
+    // setup_IO_APIC_irqs, reaches Xen once (LAPIC EOI only) and is masked by its second interrupt.
+    @Test
+    void ackEdgeIoapicIrqMasksAnUnboundIsaPinAtItsSecondInterrupt() {
+        final IrqWire uart = rig.xen.platform().isaWire(4);
+        final int driver = uart.attachDriver("uart");
+        final IrqDesc d = rig.xen.irqDescs().desc(4);
+        isaEdge(rig, uart, driver);
+        assertEquals(1, rig.count(HvEvent.SPURIOUS_IRQ), "the first edge reached do_IRQ");
+        assertTrue(d.irqPending, "do_IRQ set IRQ_PENDING");
+        assertFalse(Rte.isMasked(rig.physRte(4)), "IRQ_PENDING was not yet set at the first ack");
+        assertFalse(rig.xen.guestIrqs().cpu(0).lapic().isr(d.vector()), "ack_APIC_irq");
+        isaEdge(rig, uart, driver);
+        assertEquals(2, rig.count(HvEvent.SPURIOUS_IRQ));
+        assertTrue(Rte.isMasked(rig.physRte(4)), "IRQ_PENDING | IRQ_DISABLED at the second ack");
+        assertFalse(rig.xen.guestIrqs().cpu(0).lapic().isr(d.vector()));
+        isaEdge(rig, uart, driver);
+        assertEquals(2, rig.count(HvEvent.SPURIOUS_IRQ), "the masked pin drops the third edge");
+        assertTrue(d.isDisabled());
+    }
+
+    // io_apic.c:startup_edge_ioapic_irq@RELEASE-4.20.0: a guest binding the IRQ later unmasks the pin that
+    // ack_edge_ioapic_irq masked (irq.c:pirq_guest_bind clears IRQ_DISABLED and runs startup), so the line's
+    // next edge is the guest's
+    @Test
+    void startupEdgeIoapicIrqUnmasksAnIsaPinTheStrayEdgesMasked() {
+        final IrqWire uart = rig.xen.platform().isaWire(4);
+        final int driver = uart.attachDriver("uart");
+        isaEdge(rig, uart, driver);
+        isaEdge(rig, uart, driver);
+        assertTrue(Rte.isMasked(rig.physRte(4)));
+        final Domain dom0 = rig.pvDom0();
+        final int[] events = {0};
+        dom0.setKernel(new GuestKernel() {
+            @Override
+            public void pirqEvent(final Vcpu vcpu, final int pirq) {
+                events[0]++;
+            }
+        });
+        final PhysdevOps.MapPirq map = new PhysdevOps.MapPirq(Domain.DOMID_SELF, PhysdevOps.MAP_PIRQ_TYPE_GSI, 4, 4);
+        assertEquals(0, rig.xen.physdev().mapPirq(dom0, map));
+        assertEquals(0, rig.xen.evtchn().bindPirq(dom0, map.pirq, false));
+        assertFalse(Rte.isMasked(rig.physRte(4)), "startup_edge_ioapic_irq unmasked it");
+        isaEdge(rig, uart, driver);
+        assertEquals(1, events[0], "the bound guest took the edge");
+        assertEquals(2, rig.count(HvEvent.SPURIOUS_IRQ));
     }
 
     // IRQ 2's GSI belongs to IRQ 0 under the override: IRQ 2 gets no pin, GSI 0's pin stays unset

@@ -19,6 +19,7 @@ import java.util.Map;
  *   <li>ISA IRQs wired to GSI of the same number except IRQ0 (the PIT), which is wired to GSI 2;
  *       the MADT says so with an override IRQ0&rarr;GSI2, and a second one makes IRQ9 (the ACPI SCI)
  *       level/active-low, a shared active-low line;</li>
+ *   <li>the MADT's flags say {@code PCAT_COMPAT} (dual 8259s installed), as a PC's do;</li>
  *   <li>{@code 00:03.0} a NIC-like test device, INTA through link device {@code LNKA} (_PRS {16},
  *       level, active-low, shared) to GSI 16;</li>
  *   <li>{@code 00:04.0} and {@code 00:05.0}, two devices whose INTA share GSI 17 (a hard-wired _PRT entry);</li>
@@ -87,7 +88,8 @@ public final class DefaultPlatform {
                 PrtEntry.toGsi(0x1e, 3, 23))),
             List.of(new PlatformSpec.LinkSpec("LNKA", List.of(NIC_GSI), IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW,
                 true, true, NIC_GSI)),
-            9);
+            9,
+            true); // MADT flags: PCAT_COMPAT, a PC with dual 8259s
         return new PlatformSpec(
             List.of(new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 0, IoApicRegisters.DEFAULT_PINS,
                 IoApicRegisters.VERSION_20)),

@@ -172,18 +172,5 @@ public record PlatformSpec(List<IoApicSpec> ioapics, List<CpuSpec> cpus, List<Pc
             prt = Map.copyOf(prt);
             links = List.copyOf(links);
         }
-
-        /**
-         * A PC's firmware: the MADT says {@code PCAT_COMPAT}.
-         *
-         * @param overrides MADT interrupt source overrides
-         * @param prt {@code _PRT} per bus number
-         * @param links link devices
-         * @param sciGsi FADT SCI interrupt
-         */
-        public FirmwareSpec(final List<InterruptSourceOverride> overrides, final Map<Integer, List<PrtEntry>> prt,
-                            final List<LinkSpec> links, final int sciGsi) {
-            this(overrides, prt, links, sciGsi, true);
-        }
     }
 }

@@ -43,6 +43,14 @@ class DefaultPlatformTest {
 
     // ---------------------------------------------------------------- interrupt controllers
 
+    // the MADT flags Linux's acpi_parse_madt (arch/x86/kernel/acpi/boot.c@v6.12) hands to legacy_pic_pcat_compat:
+    // the default machine is a PC, with PCAT_COMPAT set
+    @Test
+    void madtFlagsSayPcatCompat() {
+        assertTrue(DefaultPlatform.spec().firmware().pcatCompat());
+        assertTrue(p.firmware().madt().pcatCompat());
+    }
+
     @Test
     void hasOneIoApicWithId2Version0x20And24PinsAt0xFEC00000() {
         assertEquals(1, p.ioapics().size());
