@@ -10,6 +10,7 @@ import io.irqsim.hv.irq.AckType;
 import io.irqsim.hv.irq.IrqDesc;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hv.trace.TraceRecord;
 import io.irqsim.hw.pci.PciFunction;
 import io.irqsim.hw.platform.DefaultPlatform;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,22 @@ class PhysdevIrqStatusQueryTest {
         assertEquals(0, PhysdevOps.mapDomainEmuirqPirq(g.domu, 21, 40));
         assertEquals(NEEDS_EOI, g.rig.xen.physdev().irqStatusQuery(g.domu, 20));
         assertEquals(NEEDS_EOI, g.rig.xen.physdev().irqStatusQuery(g.domu, 21));
+    }
+
+    // docs/trace.md: hypercall 6, b the pirq, c the flags or the errno
+    @Test
+    void theQueryLeavesAHypercallRecordWithThePirqAndTheFlags() {
+        final PvhvmGuest g = PvhvmGuest.boot();
+        assertEquals(0, PhysdevOps.mapDomainEmuirqPirq(g.domu, 20, 40));
+        g.rig.xen.physdev().irqStatusQuery(g.domu, 20);
+        TraceRecord r = HypercallTraceRecordTest.lastHypercall(g.rig);
+        assertEquals(6, r.a());
+        assertEquals(20, r.b());
+        assertEquals(NEEDS_EOI, r.c());
+        g.rig.xen.physdev().irqStatusQuery(g.domu, 23);
+        r = HypercallTraceRecordTest.lastHypercall(g.rig);
+        assertEquals(23, r.b());
+        assertEquals(-Errno.EINVAL, r.c());
     }
 
     // do_physdev_op PHYSDEVOP_irq_status_query: for an HVM domain, domain_pirq_to_irq <= 0 and
