@@ -26,6 +26,7 @@ public final class LinuxIrq {
     private boolean activeLow;
     private int vector = -1;
     private int pirq = -1;
+    private boolean pirqNeedsEoi;
     private final List<IrqHandler> handlers = new ArrayList<>(1);
     private final List<String> names = new ArrayList<>(1);
     private boolean started;
@@ -131,6 +132,18 @@ public final class LinuxIrq {
 
     void setPirq(final int p) {
         this.pirq = p;
+    }
+
+    /**
+     * @return {@code PIRQ_NEEDS_EOI} in the irq's {@code u.pirq.flags}, as {@code pirq_query_unmask}
+     *     (drivers/xen/events/events_base.c@v6.12) last copied it from Xen's {@code XENIRQSTAT_needs_eoi}
+     */
+    public boolean pirqNeedsEoi() {
+        return pirqNeedsEoi;
+    }
+
+    void setPirqNeedsEoi(final boolean needsEoi) {
+        this.pirqNeedsEoi = needsEoi;
     }
 
     /** @return handlers requested */

@@ -11,8 +11,9 @@ import io.irqsim.hv.hypercall.PhysdevOps;
  * What Linux does with an irq that is a Xen pirq behind an event channel, in a PV domain and in an
  * HVM guest with {@code XENFEAT_hvm_pirqs} alike (drivers/xen/events/events_base.c@v6.12, the
  * {@code xen_pirq_chip}): {@code request_irq} binds an event channel to the pirq (shareable if
- * level) and unmasks it, {@code mask_irq} masks the channel, and a level interrupt is completed
- * with {@code PHYSDEVOP_eoi}. How a GSI gets its pirq differs and is the subclasses' part.
+ * level) and unmasks it, {@code mask_irq} masks the channel, and an interrupt Xen says needs it is
+ * completed with {@code PHYSDEVOP_eoi}. How a GSI gets its pirq, and (PV) how Linux learns which pirqs
+ * need EOI, differ and are the subclasses' part.
  *
  * <p>The channel's mask bit is the 2-level ABI's ({@code drivers/xen/events/events_2l.c@v6.12}): a
  * bit in the shared-info page the guest writes directly ({@link Domain#writePirqEventMask}), with
@@ -88,7 +89,22 @@ abstract class XenPirqBackend implements IrqBackend {
         final LinuxIrq d = irqs.mapGsiIdentity(gsi);
         d.setPirq(map.pirq);
         d.configure(level, activeLow);
+        pirqQueryUnmask(d);   // xen_bind_pirq_gsi_to_irq, before the flow handler is chosen
         return d;
+    }
+
+    /**
+     * {@code pirq_query_unmask} (drivers/xen/events/events_base.c@v6.12): {@code PHYSDEVOP_irq_status_query}
+     * for the irq's pirq; {@code PIRQ_NEEDS_EOI} is set from {@code XENIRQSTAT_needs_eoi}, and cleared when
+     * the call fails (its flags read as 0). Called when the GSI's irq is bound ({@code xen_bind_pirq_gsi_to_irq})
+     * and again by {@code __startup_pirq} after {@code EVTCHNOP_bind_pirq}.
+     *
+     * @param irq a pirq irq
+     */
+    protected final void pirqQueryUnmask(final LinuxIrq irq) {
+        final int rc = xen.physdev().irqStatusQuery(dom, irq.pirq());
+        final int flags = rc < 0 ? 0 : rc;
+        irq.setPirqNeedsEoi((flags & PhysdevOps.XENIRQSTAT_NEEDS_EOI) != 0);
     }
 
     /**
@@ -129,8 +145,9 @@ abstract class XenPirqBackend implements IrqBackend {
     /**
      * {@code startup_pirq} &rarr; {@code __startup_pirq} (drivers/xen/events/events_base.c@v6.12):
      * {@code EVTCHNOP_bind_pirq}; the new port is masked (every port was at boot, and
-     * {@code shutdown_pirq} masks before it closes); then {@code do_unmask(EVT_MASK_REASON_EXPLICIT)}
-     * unmasks it ({@link #unmaskEvtchn}). Not modelled: the {@code eoi_pirq} after the unmask.
+     * {@code shutdown_pirq} masks before it closes); {@code pirq_query_unmask} asks Xen again whether the
+     * pirq needs EOI ({@link #pirqQueryUnmask}); then {@code do_unmask(EVT_MASK_REASON_EXPLICIT)}
+     * unmasks it ({@link #unmaskEvtchn}). Not modelled: the {@code do_eoi_pirq} after the unmask.
      */
     @Override
     public int startup(final LinuxIrq irq) {
@@ -139,6 +156,7 @@ abstract class XenPirqBackend implements IrqBackend {
         log.log(actor, "startup_pirq: EVTCHNOP_bind_pirq(pirq %d, %s) = %s", irq.pirq(),
             irq.isLevel() ? "shareable" : "exclusive", Errno.name(rc));
         if (rc == 0) {
+            pirqQueryUnmask(irq);
             unmaskEvtchn(irq.pirq());
         }
         return rc;
@@ -169,11 +187,28 @@ abstract class XenPirqBackend implements IrqBackend {
         }
     }
 
-    /** {@code eoi_pirq} (drivers/xen/events/events_base.c@v6.12): {@code PHYSDEVOP_eoi} for a level pirq. */
+    /**
+     * {@code eoi_pirq} &rarr; {@code do_eoi_pirq} (drivers/xen/events/events_base.c@v6.12), the xen-pirq
+     * chip's {@code irq_ack} (edge flow) and {@code irq_eoi} (fasteoi flow): nothing without a bound channel
+     * ({@code VALID_EVTCHN}); {@code PHYSDEVOP_eoi} when {@link #pirqNeedsEoi} says so, whatever the trigger.
+     */
     @Override
-    public void eoi(final LinuxIrq irq, final int vector) {
-        if (irq != null && irq.isLevel()) {
+    public final void eoi(final LinuxIrq irq, final int vector) {
+        if (irq != null && irq.isStarted() && pirqNeedsEoi(irq)) {
             xen.physdev().eoi(dom, irq.pirq());
         }
+    }
+
+    /**
+     * {@code pirq_needs_eoi} (drivers/xen/events/events_base.c@v6.12) as {@code xen_init_IRQ} leaves it in
+     * an HVM domain, which never registers a {@code pirq_eoi_map}: {@code pirq_needs_eoi_flag}, the
+     * {@code PIRQ_NEEDS_EOI} bit from Xen's {@code PHYSDEVOP_irq_status_query}, which is set for an edge
+     * pirq as for a level one ({@link PhysdevOps#irqStatusQuery}).
+     *
+     * @param irq a started pirq irq
+     * @return whether its interrupt is ended with {@code PHYSDEVOP_eoi}
+     */
+    protected boolean pirqNeedsEoi(final LinuxIrq irq) {
+        return irq.pirqNeedsEoi();
     }
 }

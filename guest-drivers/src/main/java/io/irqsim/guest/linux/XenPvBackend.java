@@ -74,10 +74,8 @@ public final class XenPvBackend extends XenPirqBackend {
      * drivers/xen/events/events_base.c@v6.12).
      */
     @Override
-    public void eoi(final LinuxIrq irq, final int vector) {
-        if (irq != null && irq.pirq() >= 0 && dom.pirqNeedsEoi(irq.pirq())) {
-            xen.physdev().eoi(dom, irq.pirq());
-        }
+    protected boolean pirqNeedsEoi(final LinuxIrq irq) {
+        return irq.pirq() >= 0 && dom.pirqNeedsEoi(irq.pirq());
     }
 
     /**

@@ -5,6 +5,7 @@ import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.Xsm;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.Pirq;
+import io.irqsim.hv.irq.IrqDesc;
 import io.irqsim.hv.passthrough.HvmIrqDpci;
 import io.irqsim.hv.policy.PvhPhysdevAccess;
 import io.irqsim.hv.trace.HypercallOp;
@@ -23,6 +24,10 @@ public final class PhysdevOps extends HypercallBase {
     public static final int MAP_PIRQ_TYPE_GSI = 0x1;
     /** {@code MAP_PIRQ_TYPE_UNKNOWN}. */
     public static final int MAP_PIRQ_TYPE_UNKNOWN = 0x2;
+    /** {@code XENIRQSTAT_needs_eoi} ({@code xen/include/public/physdev.h}): the guest must {@code PHYSDEVOP_eoi}. */
+    public static final int XENIRQSTAT_NEEDS_EOI = 1 << 0;
+    /** {@code XENIRQSTAT_shared}: the IRQ is bound by more than one guest. */
+    public static final int XENIRQSTAT_SHARED = 1 << 1;
     /** {@code NR_ISAIRQS}: GSIs below this are ISA IRQs, edge-triggered. */
     private static final int NR_ISAIRQS = 16;
 
@@ -205,8 +210,11 @@ public final class PhysdevOps extends HypercallBase {
     }
 
     /**
-     * {@code PHYSDEVOP_eoi} ({@code xen/arch/x86/physdev.c:do_physdev_op@RELEASE-4.18.0/4.20.0}): a PV guest EOIs a
-     * pirq ({@code pirq_guest_eoi}). {@code eoi.irq} is unsigned, so a negative pirq fails the
+     * {@code PHYSDEVOP_eoi} ({@code xen/arch/x86/physdev.c:do_physdev_op@RELEASE-4.18.0/4.20.0}): a guest EOIs a
+     * pirq ({@code pirq_guest_eoi}; for an HVM caller only a pirq with a Xen IRQ). An edge IRQ's pirq
+     * ({@code ACKTYPE_NONE}) is never left {@code masked} by {@code do_IRQ_guest}, so its EOI, which Linux
+     * makes because {@link #irqStatusQuery} says every pirq needs one, finds nothing owed
+     * ({@code desc_guest_eoi}, {@code xen/arch/x86/irq.c@RELEASE-4.20.0}) and does nothing. {@code eoi.irq} is unsigned, so a negative pirq fails the
      * {@code >= nr_pirqs} check; a pirq without a {@code struct pirq} ({@code pirq_info}) is -EINVAL. Xen
      * frees the struct of an unmapped pirq ({@code pirq_cleanup_check}) unless an event channel still
      * holds it: such a pirq (unmapped while bound) gets 0, and {@code pirq_guest_eoi} finds no
@@ -230,8 +238,11 @@ public final class PhysdevOps extends HypercallBase {
                 xen.guestIrqs().pirqGuestEoi(caller, p); // no descriptor for an unmapped pirq: nothing to do
             }
             final int gsi = caller.type().isHvmType() ? p.emuirq() : 0;
-            if (gsi > 0) {
-                // not Xen: irqsim's EOI listeners (dm-net's EOI notice) hear this EOI as they hear a vIO-APIC one
+            if (gsi >= NR_ISAIRQS) {
+                // not Xen: irqsim's EOI listeners (dm-net's EOI notice) hear this EOI as they hear a vIO-APIC
+                // one, for a level line only, as there. Xen cannot tell the trigger Linux bound the pirq with;
+                // it takes a GSI past the ISA IRQs as level (the resend below), and so do the listeners: Linux
+                // EOIs an ISA edge pirq too (irq_status_query says every pirq needs it)
                 caller.gsiEoi(gsi);
             }
             if (gsi >= NR_ISAIRQS && caller.hvmIrq().gsiAssertCount(gsi) > 0 && p.isEvtchnBound()) {
@@ -240,6 +251,50 @@ public final class PhysdevOps extends HypercallBase {
             rc = 0;
         }
         return leave(caller, HypercallOp.PHYSDEVOP_EOI, pirq, rc);
+    }
+
+    /**
+     * {@code PHYSDEVOP_irq_status_query} ({@code xen/arch/x86/physdev.c:do_physdev_op@RELEASE-4.20.0}, same at
+     * 4.18, after {@code xen/arch/x86/hvm/hypercall.c:hvm_physdev_op}, which lets it through only for an HVM
+     * caller with pirqs): a pirq outside {@code [0, nr_pirqs)} is -EINVAL; so, for an HVM-type caller, is a
+     * pirq with neither a Xen IRQ nor an emulated IRQ behind it (an MSI pirq {@code get_free_pirq} handed out
+     * before its first message). Otherwise {@code XENIRQSTAT_needs_eoi}, always: Xen does not look at the
+     * trigger, a guest without the {@code pirq_eoi_map} must EOI edge pirqs too; {@code XENIRQSTAT_shared}
+     * when {@code pirq_shared} finds more than one guest bound to the IRQ ({@code xen/arch/x86/irq.c@RELEASE-4.20.0}).
+     *
+     * @param caller calling domain (the pirq is its own)
+     * @param pirq its pirq
+     * @return the flags ({@link #XENIRQSTAT_NEEDS_EOI}, {@link #XENIRQSTAT_SHARED}), or -ENOSYS, -EINVAL
+     */
+    public int irqStatusQuery(final Domain caller, final int pirq) {
+        enter(caller);
+        final int rc;
+        if (caller.type().isHvmType() && !caller.hasPirqNotion()) {
+            rc = -Errno.ENOSYS;
+        } else if (pirq < 0 || pirq >= caller.pirqs().nrPirqs()) {
+            rc = -Errno.EINVAL;
+        } else if (caller.type().isHvmType() && caller.pirqs().pirqToIrq(pirq) <= 0 && emuirq(caller, pirq) == Pirq.EMUIRQ_UNBOUND) {
+            rc = -Errno.EINVAL;
+        } else {
+            rc = XENIRQSTAT_NEEDS_EOI | (pirqShared(caller, pirq) ? XENIRQSTAT_SHARED : 0);
+        }
+        return leave(caller, HypercallOp.PHYSDEVOP_IRQ_STATUS_QUERY, pirq, rc);
+    }
+
+    /** {@code domain_pirq_to_emuirq}: {@code IRQ_UNBOUND} for a pirq with no struct. */
+    private static int emuirq(final Domain d, final int pirq) {
+        final Pirq p = d.pirqs().get(pirq);
+        return p == null ? Pirq.EMUIRQ_UNBOUND : p.emuirq();
+    }
+
+    /**
+     * {@code xen/arch/x86/irq.c:pirq_shared@RELEASE-4.20.0}: the pirq's IRQ ({@code domain_spin_lock_irq_desc}: none
+     * for {@code arch.irq <= 0}) has a guest action with more than one guest.
+     */
+    private boolean pirqShared(final Domain d, final int pirq) {
+        final int irq = d.pirqs().pirqToIrq(pirq);
+        final IrqDesc desc = irq > 0 ? xen.irqDescs().desc(irq) : null;
+        return desc != null && desc.isGuest() && desc.nrGuests() > 1;
     }
 
     /**

@@ -61,6 +61,7 @@ class HvEventNamesTest {
         assertEquals("dm_op_inject_msi", HypercallOp.DMOP_INJECT_MSI.label());
         assertNull(HypercallOp.ofCode(0));
         assertEquals("physdev_get_free_pirq", HypercallOp.ofCode(5).label());
-        assertNull(HypercallOp.ofCode(6));
+        assertEquals("physdev_irq_status_query", HypercallOp.ofCode(6).label());
+        assertNull(HypercallOp.ofCode(7));
     }
 }
