@@ -5,6 +5,7 @@ import io.irqsim.guest.Timeline;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.Vcpu;
 import io.irqsim.hv.hypercall.PhysdevOps;
 
 /**
@@ -127,28 +128,56 @@ abstract class XenPirqBackend implements IrqBackend {
     }
 
     /**
-     * {@code startup_pirq} &rarr; {@code __startup_pirq} (drivers/xen/events/events_base.c@v6.12):
-     * {@code EVTCHNOP_bind_pirq}; the new port is masked (every port was at boot, and
-     * {@code shutdown_pirq} masks before it closes); then {@code do_unmask(EVT_MASK_REASON_EXPLICIT)}
-     * unmasks it ({@link #unmaskEvtchn}). Not modelled: the {@code eoi_pirq} after the unmask.
+     * {@code startup_pirq} &rarr; {@code __startup_pirq} (drivers/xen/events/events_base.c@v6.12, read at
+     * Kingxukai/linux@9b44fff6): {@code EVTCHNOP_bind_pirq}; the new port is masked (every port was at
+     * boot, and {@code shutdown_pirq} masks before it closes); then {@code do_unmask(EVT_MASK_REASON_EXPLICIT)}
+     * unmasks it ({@link #unmaskEvtchn}) and {@code do_eoi_pirq} completes whatever Xen raised before
+     * the channel was wired to the irq ({@link #doEoiPirq}). The caller, {@code __setup_irq}
+     * (kernel/irq/manage.c), holds the descriptor lock with interrupts off: an upcall the unmask or
+     * the EOI raises is taken only once startup returns, so vCPU 0 is stalled meanwhile.
      */
     @Override
     public int startup(final LinuxIrq irq) {
+        final Vcpu cpu = dom.vcpu(0);
+        cpu.block();
         final int rc = xen.evtchn().bindPirq(dom, irq.pirq(), irq.isLevel());
         irq.setMasked(rc != 0);
         log.log(actor, "startup_pirq: EVTCHNOP_bind_pirq(pirq %d, %s) = %s", irq.pirq(),
             irq.isLevel() ? "shareable" : "exclusive", Errno.name(rc));
         if (rc == 0) {
             unmaskEvtchn(irq.pirq());
+            doEoiPirq("startup_pirq", irq);
         }
+        cpu.unblock();
+        xen.drain();
         return rc;
+    }
+
+    /**
+     * {@code do_eoi_pirq} as {@code __startup_pirq} ends (drivers/xen/events/events_base.c@v6.12):
+     * {@code event_handler_exit} clears the channel's pending bit ({@code clear_evtchn}, a write to
+     * shared memory), so an event Xen sent before the bind completed is dropped; then, if
+     * {@code pirq_needs_eoi} ({@link #pirqNeedsEoi}), {@code PHYSDEVOP_eoi}, which lets Xen end an
+     * interrupt it raised at the bind and is still waiting for ({@code pirq_guest_eoi}); a level line
+     * still asserted then fires again and is delivered as a new event.
+     *
+     * @param caller the caller's name, for the timeline
+     * @param irq the irq, bound
+     */
+    protected final void doEoiPirq(final String caller, final LinuxIrq irq) {
+        dom.clearPirqEvent(irq.pirq());
+        if (pirqNeedsEoi(irq)) {
+            final int rc = xen.physdev().eoi(dom, irq.pirq());
+            log.log(actor, "%s: PHYSDEVOP_eoi(pirq %d) = %s", caller, irq.pirq(), Errno.name(rc));
+        }
     }
 
     /**
      * {@code unmask_evtchn} &rarr; {@code evtchn_2l_unmask} (drivers/xen/events/events_2l.c@v6.12),
      * on the vCPU the port is bound to (irqsim's guests have one): the mask bit is cleared in
      * shared memory and the pending bit read. If pending, a PV domain marks its upcall pending
-     * itself (the event is handled when its events are next enabled, here at once); an HVM-type
+     * itself (the event is handled when its events are next enabled: at once here, or when
+     * {@link #startup} lets vCPU 0 run again); an HVM-type
      * domain ({@code xen_hvm_domain()}, PVH included) sets the mask bit again and asks Xen with
      * {@code EVTCHNOP_unmask}, which raises the upcall.
      *
@@ -169,10 +198,24 @@ abstract class XenPirqBackend implements IrqBackend {
         }
     }
 
-    /** {@code eoi_pirq} (drivers/xen/events/events_base.c@v6.12): {@code PHYSDEVOP_eoi} for a level pirq. */
+    /**
+     * {@code pirq_needs_eoi} (drivers/xen/events/events_base.c@v6.12): whether {@code eoi_pirq} issues
+     * {@code PHYSDEVOP_eoi}. Here: for a level pirq. Upstream, an HVM guest uses
+     * {@code pirq_needs_eoi_flag}, which {@code PHYSDEVOP_irq_status_query} sets for every pirq
+     * (xen/arch/x86/physdev.c@RELEASE-4.20.0), so an edge pirq is EOI'd too; a PV domain reads Xen's
+     * EOI map ({@link XenPvBackend}).
+     *
+     * @param irq the irq
+     * @return whether it is EOI'd with {@code PHYSDEVOP_eoi}
+     */
+    protected boolean pirqNeedsEoi(final LinuxIrq irq) {
+        return irq.isLevel();
+    }
+
+    /** {@code eoi_pirq} (drivers/xen/events/events_base.c@v6.12): {@code PHYSDEVOP_eoi} if {@link #pirqNeedsEoi}. */
     @Override
     public void eoi(final LinuxIrq irq, final int vector) {
-        if (irq != null && irq.isLevel()) {
+        if (irq != null && pirqNeedsEoi(irq)) {
             xen.physdev().eoi(dom, irq.pirq());
         }
     }
