@@ -45,6 +45,27 @@ public interface IrqBackend {
     }
 
     /**
+     * The chip's part of {@code irq_enable} (kernel/irq/chip.c@v6.12), which {@code enable_irq}
+     * reaches when the disable depth drops to 0 on a started irq: the chip's {@code irq_enable} if
+     * it has one, else {@code unmask_irq} (the chip's {@code irq_unmask} if the irq is masked).
+     *
+     * @param irq the irq being enabled
+     */
+    void enable(LinuxIrq irq);
+
+    /**
+     * {@code irq_shutdown} (kernel/irq/chip.c@v6.12), from {@code free_irq} when the last handler
+     * goes: the chip's {@code irq_shutdown} if it has one, else {@code __irq_disable(desc, true)},
+     * which masks ({@code mask_irq}). The default is the chip without one (the IO-APIC's); the
+     * vector's release ({@code irq_domain_deactivate_irq}) is not modelled.
+     *
+     * @param irq the irq, started
+     */
+    default void shutdown(final LinuxIrq irq) {
+        mask(irq);
+    }
+
+    /**
      * Starts an irq when its first handler is requested (unmask the pin / bind the event channel).
      *
      * @param irq the irq

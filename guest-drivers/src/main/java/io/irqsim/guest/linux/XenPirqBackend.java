@@ -128,6 +128,39 @@ abstract class XenPirqBackend implements IrqBackend {
     }
 
     /**
+     * The xen-pirq chip's {@code irq_enable}, {@code enable_pirq} &rarr; {@code enable_dynirq}
+     * (drivers/xen/events/events_base.c@v6.12; its {@code irq_unmask} is {@code enable_dynirq} too):
+     * with a bound channel ({@code VALID_EVTCHN}), {@code do_unmask(EVT_MASK_REASON_EXPLICIT)}
+     * ({@link #unmaskEvtchn}), so an event Xen sent while the channel was masked is taken now.
+     */
+    @Override
+    public void enable(final LinuxIrq irq) {
+        if (irq.isStarted()) {
+            irq.setMasked(false);
+            unmaskEvtchn(irq.pirq());
+        }
+    }
+
+    /**
+     * The xen-pirq chip's {@code irq_shutdown}, {@code shutdown_pirq} (drivers/xen/events/events_base.c@v6.12):
+     * nothing without a bound channel ({@code VALID_EVTCHN}); else {@code do_mask(EVT_MASK_REASON_EXPLICIT)}
+     * sets the mask bit, {@code xen_irq_info_cleanup} forgets the port, and {@code xen_evtchn_close}
+     * issues {@code EVTCHNOP_close}: Xen's {@code evtchn_close} (xen/common/event_channel.c@RELEASE-4.20.0)
+     * drops a pending event and, for a PV domain, {@code pirq_guest_unbind}s (the last guest leaving
+     * disables the IRQ); an HVM domain's pirq loses its emulated-IRQ binding instead.
+     */
+    @Override
+    public void shutdown(final LinuxIrq irq) {
+        if (!irq.isStarted()) {
+            return;
+        }
+        dom.writePirqEventMask(irq.pirq(), true);
+        irq.setMasked(true);
+        final int rc = xen.evtchn().unbindPirq(dom, irq.pirq());
+        log.log(actor, "shutdown_pirq: EVTCHNOP_close(pirq %d) = %s", irq.pirq(), Errno.name(rc));
+    }
+
+    /**
      * {@code startup_pirq} &rarr; {@code __startup_pirq} (drivers/xen/events/events_base.c@v6.12, read at
      * Kingxukai/linux@9b44fff6): {@code EVTCHNOP_bind_pirq}; the new port is masked (every port was at
      * boot, and {@code shutdown_pirq} masks before it closes); then {@code do_unmask(EVT_MASK_REASON_EXPLICIT)}
