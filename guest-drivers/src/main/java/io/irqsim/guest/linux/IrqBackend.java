@@ -3,7 +3,8 @@ package io.irqsim.guest.linux;
 /**
  * How a Linux kernel turns a GSI into a working interrupt: natively through its (emulated)
  * IO-APIC, or through Xen's pirqs in a PV domain. The architecture-specific half of
- * {@code acpi_register_gsi}, {@code request_irq}'s startup, and the EOI.
+ * {@code acpi_register_gsi}, {@code request_irq}'s startup, {@code free_irq}'s shutdown,
+ * {@code disable_irq} / {@code enable_irq}, and the EOI.
  */
 public interface IrqBackend {
 

@@ -23,7 +23,7 @@ import java.util.Map;
  * What the Linux models of dom0 and of an HVM guest share: the PCI devices the kernel sees,
  * {@code pci_enable_device} &rarr; {@code acpi_pci_irq_enable} &rarr; {@code acpi_register_gsi},
  * {@code pci_disable_device} &rarr; {@code acpi_pci_irq_disable} &rarr; {@code acpi_unregister_gsi},
- * {@code request_irq}, and interrupt entry (find the irq by vector or pirq, run the flow handler:
+ * {@code request_irq}, {@code free_irq}, {@code disable_irq} / {@code enable_irq}, and interrupt entry (find the irq by vector or pirq, run the flow handler:
  * mask and EOI if there is no action or the irq is disabled, else run its handlers,
  * {@code note_interrupt}, EOI). The architecture half is an {@link IrqBackend}.
  */

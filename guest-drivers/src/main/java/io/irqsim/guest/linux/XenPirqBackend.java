@@ -12,8 +12,10 @@ import io.irqsim.hv.hypercall.PhysdevOps;
  * What Linux does with an irq that is a Xen pirq behind an event channel, in a PV domain and in an
  * HVM guest with {@code XENFEAT_hvm_pirqs} alike (drivers/xen/events/events_base.c@v6.12, the
  * {@code xen_pirq_chip}): {@code request_irq} binds an event channel to the pirq (shareable if
- * level) and unmasks it, {@code mask_irq} masks the channel, and a level interrupt is completed
- * with {@code PHYSDEVOP_eoi}. How a GSI gets its pirq differs and is the subclasses' part.
+ * level), unmasks it and EOIs what Xen raised meanwhile, {@code mask_irq} and {@code disable_irq}
+ * mask the channel, {@code enable_irq} unmasks it, an interrupt is completed with
+ * {@code PHYSDEVOP_eoi} when {@code pirq_needs_eoi}, and the last {@code free_irq} closes the
+ * channel. How a GSI gets its pirq differs and is the subclasses' part.
  *
  * <p>The channel's mask bit is the 2-level ABI's ({@code drivers/xen/events/events_2l.c@v6.12}): a
  * bit in the shared-info page the guest writes directly ({@link Domain#writePirqEventMask}), with
