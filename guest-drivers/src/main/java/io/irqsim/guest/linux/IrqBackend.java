@@ -3,7 +3,8 @@ package io.irqsim.guest.linux;
 /**
  * How a Linux kernel turns a GSI into a working interrupt: natively through its (emulated)
  * IO-APIC, or through Xen's pirqs in a PV domain. The architecture-specific half of
- * {@code acpi_register_gsi}, {@code request_irq}'s startup, and the EOI.
+ * {@code acpi_register_gsi}, {@code request_irq}'s startup, {@code free_irq}'s shutdown,
+ * {@code disable_irq} / {@code enable_irq}, and the EOI.
  */
 public interface IrqBackend {
 
@@ -42,6 +43,27 @@ public interface IrqBackend {
      */
     default void disable(final LinuxIrq irq) {
         // no irq_disable callback: lazy
+    }
+
+    /**
+     * The chip's part of {@code irq_enable} (kernel/irq/chip.c@v6.12), which {@code enable_irq}
+     * reaches when the disable depth drops to 0 on a started irq: the chip's {@code irq_enable} if
+     * it has one, else {@code unmask_irq} (the chip's {@code irq_unmask} if the irq is masked).
+     *
+     * @param irq the irq being enabled
+     */
+    void enable(LinuxIrq irq);
+
+    /**
+     * {@code irq_shutdown} (kernel/irq/chip.c@v6.12), from {@code free_irq} when the last handler
+     * goes: the chip's {@code irq_shutdown} if it has one, else {@code __irq_disable(desc, true)},
+     * which masks ({@code mask_irq}). The default is the chip without one (the IO-APIC's); the
+     * vector's release ({@code irq_domain_deactivate_irq}) is not modelled.
+     *
+     * @param irq the irq, started
+     */
+    default void shutdown(final LinuxIrq irq) {
+        mask(irq);
     }
 
     /**

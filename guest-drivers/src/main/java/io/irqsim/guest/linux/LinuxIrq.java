@@ -36,6 +36,7 @@ public final class LinuxIrq {
     private boolean activated;
     private boolean masked = true;
     private boolean spuriousDisabled;
+    private int depth;
     private int count;
     private int irqCount;
     private int irqsUnhandled;
@@ -224,10 +225,24 @@ public final class LinuxIrq {
 
     /**
      * @return whether the flow handler treats the irq as disabled ({@code irqd_irq_disabled}): not
-     *     started yet, or disabled by {@code note_interrupt} ("nobody cared")
+     *     started yet, or disabled ({@code disable_irq}, or {@code note_interrupt}'s "nobody cared")
+     *     and not enabled again
      */
     public boolean isDisabled() {
-        return !started || spuriousDisabled;
+        return !started || depth > 0;
+    }
+
+    /**
+     * @return {@code desc->depth} (kernel/irq/manage.c@v6.12): nested {@code disable_irq} calls not
+     *     yet undone by {@code enable_irq}; {@code note_interrupt}'s disable and {@code irq_shutdown}
+     *     count one too, {@code irq_startup} sets it to 0
+     */
+    public int disableDepth() {
+        return depth;
+    }
+
+    void setDisableDepth(final int d) {
+        this.depth = d;
     }
 
     /** @return whether {@code note_interrupt} disabled the irq ({@code IRQS_SPURIOUS_DISABLED}) */
@@ -285,6 +300,7 @@ public final class LinuxIrq {
         final boolean stuck = irqsUnhandled > SPURIOUS_LIMIT;
         if (stuck) {
             spuriousDisabled = true;
+            depth++; // note_interrupt (spurious.c): desc->depth++, then irq_disable
         }
         irqsUnhandled = 0;
         return stuck;

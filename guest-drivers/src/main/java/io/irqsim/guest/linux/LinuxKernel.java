@@ -23,7 +23,7 @@ import java.util.Map;
  * What the Linux models of dom0 and of an HVM guest share: the PCI devices the kernel sees,
  * {@code pci_enable_device} &rarr; {@code acpi_pci_irq_enable} &rarr; {@code acpi_register_gsi},
  * {@code pci_disable_device} &rarr; {@code acpi_pci_irq_disable} &rarr; {@code acpi_unregister_gsi},
- * {@code request_irq}, and interrupt entry (find the irq by vector or pirq, run the flow handler:
+ * {@code request_irq}, {@code free_irq}, {@code disable_irq} / {@code enable_irq}, and interrupt entry (find the irq by vector or pirq, run the flow handler:
  * mask and EOI if there is no action or the irq is disabled, else run its handlers,
  * {@code note_interrupt}, EOI). The architecture half is an {@link IrqBackend}.
  */
@@ -356,6 +356,7 @@ public abstract class LinuxKernel implements GuestKernel {
                 // irq_startup -> irq_enable clears IRQD_IRQ_DISABLED before it unmasks, so an
                 // interrupt the unmask lets through finds the irq enabled
                 d.setStarted(true);
+                d.setDisableDepth(0);
                 // a native MSI irq was activated (vector, message written) when it was allocated;
                 // irq_startup unmasks it (pci_msi_unmask_irq) if its capability has mask bits. A Xen
                 // pirq MSI binds its event channel (startup_pirq)
@@ -373,6 +374,41 @@ public abstract class LinuxKernel implements GuestKernel {
         xen.trace().event(GuestEvent.REQUEST_IRQ, irq, d == null ? -1 : d.gsi(), rc);
         log.log(actor, "request_irq(%d, \"%s\") = %s", irq, name, Errno.name(rc));
         return rc;
+    }
+
+    /**
+     * {@code free_irq} (kernel/irq/manage.c@v6.12), {@link IrqManage#freeIrq}: removes the handler;
+     * the last one shuts the irq down (a Xen pirq's event channel is closed, {@code shutdown_pirq}).
+     *
+     * @param irq Linux irq
+     * @param handler the handler {@link #requestIrq} added (its {@code dev_id})
+     * @return the handler's name, or {@code null} if the irq has no such handler
+     */
+    public final String freeIrq(final int irq, final IrqHandler handler) {
+        return IrqManage.freeIrq(this, irq, handler);
+    }
+
+    /**
+     * {@code disable_irq} (kernel/irq/manage.c@v6.12), {@link IrqManage#disableIrq}: nests; the first
+     * runs the chip's {@code irq_disable} (a Xen pirq's channel is masked, {@code disable_pirq}).
+     *
+     * @param irq Linux irq
+     * @return 0, or -EINVAL for an irq that does not exist
+     */
+    public final int disableIrq(final int irq) {
+        return IrqManage.disableIrq(this, irq);
+    }
+
+    /**
+     * {@code enable_irq} (kernel/irq/manage.c@v6.12), {@link IrqManage#enableIrq}: undoes one
+     * {@link #disableIrq}; the last one enables the irq (a Xen pirq's channel is unmasked,
+     * {@code enable_pirq}).
+     *
+     * @param irq Linux irq
+     * @return 0, or -EINVAL for an irq that does not exist or is not disabled ("Unbalanced enable")
+     */
+    public final int enableIrq(final int irq) {
+        return IrqManage.enableIrq(this, irq);
     }
 
     @Override

@@ -150,6 +150,18 @@ public final class NativeIoApicBackend implements IrqBackend {
     }
 
     /**
+     * {@code irq_enable} (kernel/irq/chip.c@v6.12) on the IO-APIC chip, which has no
+     * {@code irq_enable}: {@code unmask_irq}, which unmasks the pin only if the irq is masked (a lazy
+     * {@code disable_irq} leaves it unmasked unless an interrupt came meanwhile).
+     */
+    @Override
+    public void enable(final LinuxIrq irq) {
+        if (irq.isMasked()) {
+            unmask(irq);
+        }
+    }
+
+    /**
      * {@code mask_irq} &rarr; {@code mask_ioapic_irq} &rarr; {@code io_apic_modify_irq}
      * (arch/x86/kernel/apic/io_apic.c@v6.12): sets the mask bit of the cached entry, writes its low
      * dword.

@@ -5,15 +5,17 @@ import io.irqsim.guest.Timeline;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.Vcpu;
 import io.irqsim.hv.hypercall.PhysdevOps;
 
 /**
  * What Linux does with an irq that is a Xen pirq behind an event channel, in a PV domain and in an
  * HVM guest with {@code XENFEAT_hvm_pirqs} alike (drivers/xen/events/events_base.c@v6.12, the
  * {@code xen_pirq_chip}): {@code request_irq} binds an event channel to the pirq (shareable if
- * level) and unmasks it, {@code mask_irq} masks the channel, and an interrupt Xen says needs it is
- * completed with {@code PHYSDEVOP_eoi}. How a GSI gets its pirq, and (PV) how Linux learns which pirqs
- * need EOI, differ and are the subclasses' part.
+ * level), unmasks it and EOIs what Xen raised meanwhile, {@code mask_irq} and {@code disable_irq}
+ * mask the channel, {@code enable_irq} unmasks it, an interrupt Xen says needs it is completed with
+ * {@code PHYSDEVOP_eoi}, and the last {@code free_irq} closes the channel. How a GSI gets its pirq,
+ * and (PV) how Linux learns which pirqs need EOI, differ and are the subclasses' part.
  *
  * <p>The channel's mask bit is the 2-level ABI's ({@code drivers/xen/events/events_2l.c@v6.12}): a
  * bit in the shared-info page the guest writes directly ({@link Domain#writePirqEventMask}), with
@@ -143,14 +145,52 @@ abstract class XenPirqBackend implements IrqBackend {
     }
 
     /**
-     * {@code startup_pirq} &rarr; {@code __startup_pirq} (drivers/xen/events/events_base.c@v6.12):
-     * {@code EVTCHNOP_bind_pirq}; the new port is masked (every port was at boot, and
-     * {@code shutdown_pirq} masks before it closes); {@code pirq_query_unmask} asks Xen again whether the
-     * pirq needs EOI ({@link #pirqQueryUnmask}); then {@code do_unmask(EVT_MASK_REASON_EXPLICIT)}
-     * unmasks it ({@link #unmaskEvtchn}). Not modelled: the {@code do_eoi_pirq} after the unmask.
+     * The xen-pirq chip's {@code irq_enable}, {@code enable_pirq} &rarr; {@code enable_dynirq}
+     * (drivers/xen/events/events_base.c@v6.12; its {@code irq_unmask} is {@code enable_dynirq} too):
+     * with a bound channel ({@code VALID_EVTCHN}), {@code do_unmask(EVT_MASK_REASON_EXPLICIT)}
+     * ({@link #unmaskEvtchn}), so an event Xen sent while the channel was masked is taken now.
+     */
+    @Override
+    public void enable(final LinuxIrq irq) {
+        if (irq.isStarted()) {
+            irq.setMasked(false);
+            unmaskEvtchn(irq.pirq());
+        }
+    }
+
+    /**
+     * The xen-pirq chip's {@code irq_shutdown}, {@code shutdown_pirq} (drivers/xen/events/events_base.c@v6.12):
+     * nothing without a bound channel ({@code VALID_EVTCHN}); else {@code do_mask(EVT_MASK_REASON_EXPLICIT)}
+     * sets the mask bit, {@code xen_irq_info_cleanup} forgets the port, and {@code xen_evtchn_close}
+     * issues {@code EVTCHNOP_close}: Xen's {@code evtchn_close} (xen/common/event_channel.c@RELEASE-4.20.0)
+     * drops a pending event and, for a PV domain, {@code pirq_guest_unbind}s (the last guest leaving
+     * disables the IRQ); an HVM domain's pirq loses its emulated-IRQ binding instead.
+     */
+    @Override
+    public void shutdown(final LinuxIrq irq) {
+        if (!irq.isStarted()) {
+            return;
+        }
+        dom.writePirqEventMask(irq.pirq(), true);
+        irq.setMasked(true);
+        final int rc = xen.evtchn().unbindPirq(dom, irq.pirq());
+        log.log(actor, "shutdown_pirq: EVTCHNOP_close(pirq %d) = %s", irq.pirq(), Errno.name(rc));
+    }
+
+    /**
+     * {@code startup_pirq} &rarr; {@code __startup_pirq} (drivers/xen/events/events_base.c@v6.12, read at
+     * Kingxukai/linux@9b44fff6): {@code EVTCHNOP_bind_pirq}; the new port is masked (every port was at
+     * boot, and {@code shutdown_pirq} masks before it closes); {@code pirq_query_unmask} asks Xen again
+     * whether the pirq needs EOI ({@link #pirqQueryUnmask}); then {@code do_unmask(EVT_MASK_REASON_EXPLICIT)}
+     * unmasks it ({@link #unmaskEvtchn}) and {@code do_eoi_pirq} completes whatever Xen raised before
+     * the channel was wired to the irq ({@link #doEoiPirq}). The caller, {@code __setup_irq}
+     * (kernel/irq/manage.c), holds the descriptor lock with interrupts off: an upcall the unmask or
+     * the EOI raises is taken only once startup returns, so vCPU 0 is stalled meanwhile.
      */
     @Override
     public int startup(final LinuxIrq irq) {
+        final Vcpu cpu = dom.vcpu(0);
+        cpu.block();
         final int rc = xen.evtchn().bindPirq(dom, irq.pirq(), irq.isLevel());
         irq.setMasked(rc != 0);
         log.log(actor, "startup_pirq: EVTCHNOP_bind_pirq(pirq %d, %s) = %s", irq.pirq(),
@@ -158,15 +198,38 @@ abstract class XenPirqBackend implements IrqBackend {
         if (rc == 0) {
             pirqQueryUnmask(irq);
             unmaskEvtchn(irq.pirq());
+            doEoiPirq("startup_pirq", irq);
         }
+        cpu.unblock();
+        xen.drain();
         return rc;
+    }
+
+    /**
+     * {@code do_eoi_pirq} as {@code __startup_pirq} ends (drivers/xen/events/events_base.c@v6.12):
+     * {@code event_handler_exit} clears the channel's pending bit ({@code clear_evtchn}, a write to
+     * shared memory), so an event Xen sent before the bind completed is dropped; then, if
+     * {@code pirq_needs_eoi} ({@link #pirqNeedsEoi}), {@code PHYSDEVOP_eoi}, which lets Xen end an
+     * interrupt it raised at the bind and is still waiting for ({@code pirq_guest_eoi}); a level line
+     * still asserted then fires again and is delivered as a new event.
+     *
+     * @param caller the caller's name, for the timeline
+     * @param irq the irq, bound
+     */
+    protected final void doEoiPirq(final String caller, final LinuxIrq irq) {
+        dom.clearPirqEvent(irq.pirq());
+        if (pirqNeedsEoi(irq)) {
+            final int rc = xen.physdev().eoi(dom, irq.pirq());
+            log.log(actor, "%s: PHYSDEVOP_eoi(pirq %d) = %s", caller, irq.pirq(), Errno.name(rc));
+        }
     }
 
     /**
      * {@code unmask_evtchn} &rarr; {@code evtchn_2l_unmask} (drivers/xen/events/events_2l.c@v6.12),
      * on the vCPU the port is bound to (irqsim's guests have one): the mask bit is cleared in
      * shared memory and the pending bit read. If pending, a PV domain marks its upcall pending
-     * itself (the event is handled when its events are next enabled, here at once); an HVM-type
+     * itself (the event is handled when its events are next enabled: at once here, or when
+     * {@link #startup} lets vCPU 0 run again); an HVM-type
      * domain ({@code xen_hvm_domain()}, PVH included) sets the mask bit again and asks Xen with
      * {@code EVTCHNOP_unmask}, which raises the upcall.
      *

@@ -66,8 +66,8 @@ public final class XenPvBackend extends XenPirqBackend {
     }
 
     /**
-     * {@code eoi_pirq} (drivers/xen/events/events_base.c@v6.12) with {@code pirq_needs_eoi} =
-     * {@code pirq_check_eoi_map}: {@code PHYSDEVOP_eoi} when Xen's EOI map has the pirq's bit,
+     * {@code pirq_needs_eoi} = {@code pirq_check_eoi_map} (drivers/xen/events/events_base.c@v6.12), for
+     * {@code eoi_pirq} and {@code __startup_pirq}'s trailing one: {@code PHYSDEVOP_eoi} when Xen's EOI map has the pirq's bit,
      * whatever trigger Linux bound the irq with (an edge-bound irq on a pin Xen runs level is EOI'd).
      * Xen writes the bit in {@code pirq_guest_bind} ({@link Domain#pirqNeedsEoi}); a PV dom0
      * registered the map at boot ({@code PHYSDEVOP_pirq_eoi_gmfn_v2} in {@code xen_init_IRQ},

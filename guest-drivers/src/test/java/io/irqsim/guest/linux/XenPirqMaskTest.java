@@ -61,8 +61,9 @@ class XenPirqMaskTest {
 
     // evtchn_2l_set_pending: the line is already asserted when EVTCHNOP_bind_pirq's pirq_guest_bind
     // unmasks the pin; the event finds the new port masked and waits; evtchn_2l_unmask's local path
-    // (PV: clear the bit, find it pending, mark the upcall pending itself) delivers it after the bind,
-    // with no EVTCHNOP_unmask
+    // (PV: clear the bit, find it pending, mark the upcall pending itself) needs no EVTCHNOP_unmask.
+    // __startup_pirq's trailing do_eoi_pirq then clears that event and EOIs, and the line, still
+    // asserted, is delivered once after the bind (XenPirqLifecycleTest pins the order)
     @Test
     void anEventPendingAtBindIsDeliveredByStartupsUnmaskWithoutAHypercallInPv() {
         final TestRig r = pvDom0();

@@ -67,14 +67,21 @@ class HvmPirqGuestTest {
         assertEquals(100, r.delivered());
     }
 
+    // __startup_pirq (drivers/xen/events/events_base.c@v6.12) ends with do_eoi_pirq: the idle line's
+    // first interrupt, raised when QEMU bound the pirq, before the guest had a channel, has its event
+    // dropped (event_handler_exit) and is EOI'd (PHYSDEVOP_eoi: XENIRQSTAT_needs_eoi) at the guest's
+    // request_irq, so Xen's pirq_guest_eoi ends it at once, not its 1 ms irq_guest_eoi_timer_fn, and
+    // the line, idle-asserted under the wrong polarity, storms the event-channel guest too
     @Test
-    void aWronglyGuessedPolarityStormsTheVioapicGuestButTheEventChannelGuestMissesItsFirstInterrupt() {
+    void aWronglyGuessedPolarityStormsTheGuestByVioapicAndByEventChannel() {
         final Scenario ahl = ScenarioFileMatrixTest.load("active-high-line");
         final Scenario.GuestSpec g = ahl.guests().get(0);
         final Strategy guess = Strategies.byName("default-level-low"); // 4.18: hvm_pirq on by default
         final RunResult events = ScenarioRunner.run(ahl, guess);
-        assertEquals(0, events.spurious(), "the idle line's interrupt came before the event channel was bound");
-        assertEquals(1, events.devices().get(0).forcedEois(), "so irq_guest_eoi_timer_fn ended it after 1 ms");
+        assertTrue(has(events, "domU linux", "startup_pirq: PHYSDEVOP_eoi(pirq 16) = 0"));
+        assertEquals(0, events.devices().get(0).forcedEois(), "the guest's startup EOI ended the first interrupt");
+        assertEquals(9_999, events.spurious(),
+            "irq_ratelimit's 10,000, less the first interrupt, whose event the startup's eoi_pirq dropped");
         assertEquals(0, events.delivered());
 
         final Scenario vioapic = new Scenario(ahl.name(), ahl.description(), ahl.platform(), ahl.dom0(),

@@ -478,8 +478,10 @@ public final class Domain {
     }
 
     /**
-     * Clears the pending bit of the pirq's event channel ({@code evtchn_free}'s
-     * {@code evtchn_port_clear_pending}, {@code xen/common/event_channel.c@RELEASE-4.20.0}).
+     * Clears the pending bit of the pirq's event channel: Xen's ({@code evtchn_free}'s
+     * {@code evtchn_port_clear_pending}, {@code xen/common/event_channel.c@RELEASE-4.20.0}), or the
+     * guest's own write to {@code shared_info->evtchn_pending} (Linux's {@code clear_evtchn} &rarr;
+     * {@code evtchn_2l_clear_pending}, drivers/xen/events/events_2l.c@v6.12), which Xen is not told of.
      *
      * @param pirq the pirq
      */

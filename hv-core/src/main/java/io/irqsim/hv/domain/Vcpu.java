@@ -300,7 +300,7 @@ public final class Vcpu extends WorkItem {
     }
 
     /**
-     * Drops a pirq event the guest has not taken (its channel was closed).
+     * Drops a pirq event the guest has not taken (its channel was closed, or the guest cleared the bit).
      *
      * @param pirq the pirq
      */

@@ -1,0 +1,94 @@
+package io.irqsim.guest.linux;
+
+import io.irqsim.hv.Errno;
+
+/**
+ * The parts of kernel/irq/manage.c (read at Kingxukai/linux@9b44fff6) that end or pause an irq's
+ * use once {@code request_irq} started it: {@code free_irq}, {@code disable_irq},
+ * {@code enable_irq}. Not modelled: {@code synchronize_irq} (irqsim's handlers run to completion
+ * before anything else does), the suspend paths, and {@code check_irq_resend} (an edge interrupt
+ * the flow handler found disabled is not replayed by {@code enable_irq}).
+ */
+final class IrqManage {
+
+    private IrqManage() {
+    }
+
+    /**
+     * {@code free_irq} &rarr; {@code __free_irq}: the handler's action is removed ("Trying to free
+     * already-free IRQ" if it has none); the last one going shuts the irq down with
+     * {@code irq_shutdown_and_deactivate} &rarr; {@code irq_shutdown} (kernel/irq/chip.c): if
+     * started, the depth goes up by one, the chip shuts it down ({@link IrqBackend#shutdown}; a
+     * native MSI irq is masked, {@code pci_msi_mask_irq}) and it is no longer started.
+     */
+    static String freeIrq(final LinuxKernel k, final int irq, final IrqHandler handler) {
+        final LinuxIrq d = k.irqs.byIrq(irq);
+        final int i = d == null ? -1 : d.handlers().indexOf(handler);
+        if (i < 0) {
+            k.log.log(k.actor, "free_irq(%d): Trying to free already-free IRQ %d", irq, irq);
+            return null;
+        }
+        d.handlers().remove(i);
+        final String name = d.names().remove(i);
+        k.log.log(k.actor, "free_irq(%d, \"%s\")", irq, name);
+        if (d.handlers().isEmpty() && d.isStarted()) {
+            d.setDisableDepth(d.disableDepth() + 1);
+            if (d.isMsi() && d.pirq() < 0) {
+                PciMsi.mask(k, d);
+            } else {
+                k.backend.shutdown(d);
+            }
+            d.setStarted(false);
+        }
+        return name;
+    }
+
+    /**
+     * {@code disable_irq} &rarr; {@code __disable_irq}: the depth goes up; from 0, {@code irq_disable}
+     * &rarr; {@code __irq_disable(desc, false)} (kernel/irq/chip.c): the chip's {@code irq_disable}
+     * if it has one ({@link IrqBackend#disable}: the xen-pirq chip masks its channel), else the
+     * disable is lazy and the next interrupt's flow handler masks.
+     */
+    static int disableIrq(final LinuxKernel k, final int irq) {
+        final LinuxIrq d = k.irqs.byIrq(irq);
+        if (d == null) {
+            k.log.log(k.actor, "disable_irq(%d): no such irq", irq);
+            return -Errno.EINVAL;
+        }
+        final int depth = d.disableDepth();
+        d.setDisableDepth(depth + 1);
+        if (depth == 0) {
+            k.backend.disable(d);
+        }
+        return 0;
+    }
+
+    /**
+     * {@code enable_irq} &rarr; {@code __enable_irq}: at depth 0 "Unbalanced enable for IRQ"; at 1,
+     * {@code irq_startup(desc, IRQ_RESEND, IRQ_START_FORCE)} sets it to 0 and, the irq being started,
+     * runs {@code irq_enable} ({@link IrqBackend#enable}; a native MSI irq is unmasked,
+     * {@code pci_msi_unmask_irq}); above 1 it only goes down. Not modelled: starting an irq that
+     * was never started ({@code IRQ_NOAUTOEN}); it stays unstarted.
+     */
+    static int enableIrq(final LinuxKernel k, final int irq) {
+        final LinuxIrq d = k.irqs.byIrq(irq);
+        if (d == null) {
+            k.log.log(k.actor, "enable_irq(%d): no such irq", irq);
+            return -Errno.EINVAL;
+        }
+        final int depth = d.disableDepth();
+        if (depth == 0) {
+            k.log.log(k.actor, "enable_irq(%d): Unbalanced enable for IRQ %d", irq, irq);
+            return -Errno.EINVAL;
+        }
+        d.setDisableDepth(depth - 1);
+        if (depth == 1 && d.isStarted()) {
+            if (d.isMsi() && d.pirq() < 0) {
+                PciMsi.unmask(d);
+            } else {
+                k.backend.enable(d);
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,159 @@
+package io.irqsim.guest.linux;
+
+import io.irqsim.hv.Errno;
+import io.irqsim.hv.domain.DomainType;
+import io.irqsim.hv.policy.XenConfig;
+import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hw.pci.Bdf;
+import io.irqsim.hw.pci.PciFunction;
+import io.irqsim.hw.platform.DefaultPlatform;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Linux side of a pirq's life in a PV dom0 (drivers/xen/events/events_base.c, the
+ * {@code xen_pirq_chip}, read at Kingxukai/linux@9b44fff6) against Xen's event channels and guest
+ * IRQs (xen/common/event_channel.c, xen/arch/x86/irq.c@RELEASE-4.20.0): the bind and its trailing
+ * EOI, the shutdown on the last {@code free_irq}, and {@code disable_irq} / {@code enable_irq}.
+ */
+class XenPirqLifecycleTest {
+
+    private static final Bdf NIC = DefaultPlatform.NIC;
+    private static final int GSI = DefaultPlatform.NIC_GSI;
+
+    private static TestRig pvDom0() {
+        final TestRig r = TestRig.booted(DefaultPlatform.spec(), XenConfig.XEN_4_20, DomainType.PV,
+            PcistubVariants.ENABLE_ONLY, List.of());
+        r.dom0.pciEnableDevice(NIC);
+        return r;
+    }
+
+    private static PciFunction nic(final TestRig r) {
+        return r.xen.platform().pci().function(NIC);
+    }
+
+    // __startup_pirq: bind, do_unmask, then do_eoi_pirq: event_handler_exit clears the channel's
+    // pending bit and, as pirq_check_eoi_map says the level pin needs it, PHYSDEVOP_eoi. The line was
+    // asserted when pirq_guest_bind unmasked the pin: that interrupt's event is dropped, and Xen,
+    // which waited for its EOI with the pin masked, unmasks it and takes the line again; the handler
+    // runs for that second interrupt, after the EOI (request_irq runs with interrupts off)
+    @Test
+    void startupPirqEoisTheInterruptXenRaisedAtTheBind() {
+        final TestRig r = pvDom0();
+        final PciFunction f = nic(r);
+        f.setInterruptRequest(true);
+        final long mark = r.mark();
+        final long[] eoiLoggedWhenHandled = {-1};
+        final int[] ran = {0};
+        assertEquals(0, r.dom0.requestIrq(GSI, "t", IrqHandler.sync(i -> {
+            ran[0]++;
+            eoiLoggedWhenHandled[0] = r.linesContaining("startup_pirq: PHYSDEVOP_eoi(pirq 16) = 0");
+            f.setInterruptRequest(false);
+            return true;
+        })));
+        assertEquals(1, ran[0]);
+        assertEquals(1, eoiLoggedWhenHandled[0], "the trailing eoi_pirq came before the handler");
+        assertEquals(2, r.recordsSince(mark, HvEvent.GUEST_IRQ).size(),
+            "the interrupt at the bind, then the line again after the trailing EOI");
+        assertFalse(r.d0.isPirqEventPending(GSI));
+    }
+
+    // __startup_pirq's do_eoi_pirq with nothing pending: pirq_check_eoi_map has the level pin's bit
+    // (pirq_guest_bind set it), so PHYSDEVOP_eoi is issued; Xen's pirq_guest_eoi finds nothing owed
+    @Test
+    void startupPirqIssuesPhysdevopEoiWhenTheEoiMapSaysSo() {
+        final TestRig r = pvDom0();
+        final long mark = r.mark();
+        assertEquals(0, r.dom0.requestIrq(GSI, "t", IrqHandler.sync(i -> true)));
+        assertEquals(1, r.linesContaining("startup_pirq: PHYSDEVOP_eoi(pirq 16) = 0"));
+        assertEquals(0, r.recordsSince(mark, HvEvent.PIRQ_GUEST_EOI).size(), "nothing was in flight");
+    }
+
+    // shutdown_pirq, the xen-pirq chip's irq_shutdown, run by __free_irq -> irq_shutdown when the last
+    // action goes: do_mask sets the channel's mask bit, xen_evtchn_close issues EVTCHNOP_close, and
+    // Xen's evtchn_close -> pirq_guest_unbind takes dom0, the IRQ's only guest, off it. The irq can be
+    // requested again: startup_pirq binds a new channel (without the close, EVTCHNOP_bind_pirq
+    // would find the pirq bound, -EEXIST)
+    @Test
+    void shutdownPirqClosesTheChannelWhenTheLastHandlerIsFreed() {
+        final TestRig r = pvDom0();
+        final IrqHandler h = IrqHandler.sync(i -> true);
+        assertEquals(0, r.dom0.requestIrq(GSI, "t", h));
+        final LinuxIrq irq = r.dom0.irqs().byGsi(GSI);
+        final int xenIrq = r.d0.pirqs().get(GSI).irq();
+        assertTrue(r.xen.irqDescs().desc(xenIrq).isGuest());
+        assertEquals("t", r.dom0.freeIrq(GSI, h));
+        assertEquals(1, r.linesContaining("shutdown_pirq: EVTCHNOP_close(pirq 16) = 0"));
+        assertTrue(r.d0.isPirqEventMasked(GSI), "do_mask before the close");
+        assertFalse(r.d0.pirqs().get(GSI).isEvtchnBound());
+        assertFalse(r.xen.irqDescs().desc(xenIrq).isGuest(), "pirq_guest_unbind: no guest left");
+        assertFalse(irq.isStarted());
+        assertEquals(0, r.dom0.requestIrq(GSI, "t2", h));
+        assertEquals(2, r.linesContaining("startup_pirq: EVTCHNOP_bind_pirq(pirq 16, shareable) = 0"));
+    }
+
+    // __free_irq: the irq is shut down only when its last action goes; freeing a handler it does not
+    // have is "Trying to free already-free IRQ"
+    @Test
+    void freeIrqWithAHandlerLeftKeepsTheChannelBound() {
+        final TestRig r = pvDom0();
+        final IrqHandler a = IrqHandler.sync(i -> true);
+        final IrqHandler b = IrqHandler.sync(i -> true);
+        assertEquals(0, r.dom0.requestIrq(GSI, "a", a));
+        assertEquals(0, r.dom0.requestIrq(GSI, "b", b));
+        assertEquals("a", r.dom0.freeIrq(GSI, a));
+        assertNull(r.dom0.freeIrq(GSI, a));
+        assertEquals(1, r.linesContaining("Trying to free already-free IRQ 16"));
+        assertEquals(0, r.linesContaining("EVTCHNOP_close"));
+        assertTrue(r.d0.pirqs().get(GSI).isEvtchnBound());
+        assertFalse(r.d0.isPirqEventMasked(GSI));
+    }
+
+    // disable_irq -> __disable_irq (depth 0 -> 1) -> irq_disable: the xen-pirq chip's irq_disable,
+    // disable_pirq -> disable_dynirq, masks the channel, so Xen's next event waits pending; a nested
+    // disable only counts. enable_irq -> __enable_irq at depth 1 -> irq_startup on a started irq ->
+    // irq_enable -> the chip's irq_enable, enable_pirq -> enable_dynirq -> do_unmask: the pending
+    // event is delivered
+    @Test
+    void enablePirqUnmasksTheChannelDisablePirqMasked() {
+        final TestRig r = pvDom0();
+        final PciFunction f = nic(r);
+        final int[] ran = {0};
+        assertEquals(0, r.dom0.requestIrq(GSI, "t", IrqHandler.sync(i -> {
+            ran[0]++;
+            f.setInterruptRequest(false);
+            return true;
+        })));
+        assertEquals(0, r.dom0.disableIrq(GSI));
+        assertEquals(0, r.dom0.disableIrq(GSI));
+        assertTrue(r.d0.isPirqEventMasked(GSI));
+        f.setInterruptRequest(true);
+        r.xen.drain();
+        assertEquals(0, ran[0]);
+        assertTrue(r.d0.isPirqEventPending(GSI));
+        assertEquals(0, r.dom0.enableIrq(GSI));
+        assertEquals(0, ran[0], "depth 2 -> 1: still disabled");
+        assertTrue(r.d0.isPirqEventMasked(GSI));
+        assertEquals(0, r.dom0.enableIrq(GSI));
+        assertEquals(1, ran[0], "enable_pirq's unmask delivered the pending event");
+        assertFalse(r.d0.isPirqEventMasked(GSI));
+        assertFalse(r.dom0.irqs().byGsi(GSI).isDisabled());
+    }
+
+    // __enable_irq at depth 0: "Unbalanced enable for IRQ", nothing changes
+    @Test
+    void unbalancedEnableIrqIsReportedAndChangesNothing() {
+        final TestRig r = pvDom0();
+        assertEquals(0, r.dom0.requestIrq(GSI, "t", IrqHandler.sync(i -> true)));
+        assertEquals(-Errno.EINVAL, r.dom0.enableIrq(GSI));
+        assertEquals(1, r.linesContaining("Unbalanced enable for IRQ 16"));
+        assertEquals(0, r.dom0.irqs().byGsi(GSI).disableDepth());
+        assertEquals(-Errno.EINVAL, r.dom0.disableIrq(4000));
+    }
+}
