@@ -231,7 +231,6 @@ public class InjectionBenchmark extends AbstractIrqsimBenchmark {
 
         BenchMachine machine;
         HvmIrq hvmIrq;
-        Vcpu vcpu;
         LocalApic vlapic;
         IoApic vioapic;
         final IrrTally tally = new IrrTally();
@@ -242,8 +241,7 @@ public class InjectionBenchmark extends AbstractIrqsimBenchmark {
             machine = BenchMachine.boot("on".equals(trace));
             final Domain domu = machine.emulatedIntxGuest();
             hvmIrq = domu.hvmIrq();
-            vcpu = domu.vcpu(0);
-            vlapic = vcpu.vlapic();
+            vlapic = domu.vcpu(0).vlapic();
             final int gsi = HvmIrq.pciIntxGsi(BenchMachine.GUEST_SLOT, 0);
             vioapic = domu.vioapicForGsi(gsi);
             for (int i = 0; i < 1_000; i++) {

@@ -17,8 +17,9 @@ final class IrqManage {
     /**
      * {@code free_irq} &rarr; {@code __free_irq}: the handler's action is removed ("Trying to free
      * already-free IRQ" if it has none); the last one going shuts the irq down with
-     * {@code irq_shutdown_and_deactivate} &rarr; {@code irq_shutdown} (kernel/irq/chip.c): if
-     * started, the depth goes up by one, the chip shuts it down ({@link IrqBackend#shutdown}; a
+     * {@code irq_shutdown_and_deactivate} &rarr; {@code irq_shutdown} (kernel/irq/chip.c@v6.12): if
+     * started, the depth is set to 1 (kernels after v6.12 count it up instead, {@code desc->depth++},
+     * as the copy first read here does), the chip shuts it down ({@link IrqBackend#shutdown}; a
      * native MSI irq is masked, {@code pci_msi_mask_irq}) and it is no longer started.
      */
     static String freeIrq(final LinuxKernel k, final int irq, final IrqHandler handler) {
@@ -32,7 +33,7 @@ final class IrqManage {
         final String name = d.names().remove(i);
         k.log.log(k.actor, "free_irq(%d, \"%s\")", irq, name);
         if (d.handlers().isEmpty() && d.isStarted()) {
-            d.setDisableDepth(d.disableDepth() + 1);
+            d.setDisableDepth(1);
             if (d.isMsi() && d.pirq() < 0) {
                 PciMsi.mask(k, d);
             } else {

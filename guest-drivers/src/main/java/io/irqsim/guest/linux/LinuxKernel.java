@@ -369,6 +369,12 @@ public abstract class LinuxKernel implements GuestKernel {
                     cpu().mmioWrite(d.msixEntry() + PciMsix.ENTRY_VECTOR_CTRL, 4, 0);
                 }
                 d.setStarted(rc == 0);
+                if (rc != 0) {
+                    // a request_irq that fails installs no action (__setup_irq's error path): the
+                    // handler just added goes again, so a later request_irq or free_irq finds none
+                    d.handlers().remove(d.handlers().size() - 1);
+                    d.names().remove(d.names().size() - 1);
+                }
             }
         }
         xen.trace().event(GuestEvent.REQUEST_IRQ, irq, d == null ? -1 : d.gsi(), rc);

@@ -191,16 +191,20 @@ abstract class XenPirqBackend implements IrqBackend {
     public int startup(final LinuxIrq irq) {
         final Vcpu cpu = dom.vcpu(0);
         cpu.block();
-        final int rc = xen.evtchn().bindPirq(dom, irq.pirq(), irq.isLevel());
-        irq.setMasked(rc != 0);
-        log.log(actor, "startup_pirq: EVTCHNOP_bind_pirq(pirq %d, %s) = %s", irq.pirq(),
-            irq.isLevel() ? "shareable" : "exclusive", Errno.name(rc));
-        if (rc == 0) {
-            pirqQueryUnmask(irq);
-            unmaskEvtchn(irq.pirq());
-            doEoiPirq("startup_pirq", irq);
+        final int rc;
+        try {
+            rc = xen.evtchn().bindPirq(dom, irq.pirq(), irq.isLevel());
+            irq.setMasked(rc != 0);
+            log.log(actor, "startup_pirq: EVTCHNOP_bind_pirq(pirq %d, %s) = %s", irq.pirq(),
+                irq.isLevel() ? "shareable" : "exclusive", Errno.name(rc));
+            if (rc == 0) {
+                pirqQueryUnmask(irq);
+                unmaskEvtchn(irq.pirq());
+                doEoiPirq("startup_pirq", irq);
+            }
+        } finally {
+            cpu.unblock(); // whatever failed, vCPU 0 must not stay stalled for the rest of the run
         }
-        cpu.unblock();
         xen.drain();
         return rc;
     }
@@ -254,6 +258,9 @@ abstract class XenPirqBackend implements IrqBackend {
      * {@code eoi_pirq} &rarr; {@code do_eoi_pirq} (drivers/xen/events/events_base.c@v6.12), the xen-pirq
      * chip's {@code irq_ack} (edge flow) and {@code irq_eoi} (fasteoi flow): nothing without a bound channel
      * ({@code VALID_EVTCHN}); {@code PHYSDEVOP_eoi} when {@link #pirqNeedsEoi} says so, whatever the trigger.
+     * {@code do_eoi_pirq}'s {@code event_handler_exit} (the channel's pending bit cleared) has already
+     * happened here: {@code Vcpu#run} clears the bit before it hands the event to the kernel. No
+     * timeline line: this runs per interrupt ({@link #doEoiPirq} is the logged, once-per-bind form).
      */
     @Override
     public final void eoi(final LinuxIrq irq, final int vector) {

@@ -98,6 +98,44 @@ class XenPirqLifecycleTest {
         assertEquals(2, r.linesContaining("startup_pirq: EVTCHNOP_bind_pirq(pirq 16, shareable) = 0"));
     }
 
+    // __setup_irq installs no action when the request fails: here EVTCHNOP_bind_pirq answers -EEXIST
+    // (evtchn_bind_pirq, xen/common/event_channel.c@RELEASE-4.20.0: the pirq already has a channel),
+    // so the handler is not left behind: freeing it is "Trying to free already-free IRQ", and it
+    // is never run for the line
+    @Test
+    void aRequestIrqWhoseBindFailsLeavesNoHandlerInstalled() {
+        final TestRig r = pvDom0();
+        assertEquals(0, r.xen.evtchn().bindPirq(r.d0, GSI, true));
+        final int[] runs = {0};
+        final IrqHandler h = IrqHandler.sync(i -> {
+            runs[0]++;
+            return true;
+        });
+        assertEquals(-Errno.EEXIST, r.dom0.requestIrq(GSI, "t", h));
+        final LinuxIrq irq = r.dom0.irqs().byGsi(GSI);
+        assertTrue(irq.handlers().isEmpty(), "no action installed");
+        assertFalse(irq.isStarted());
+        assertNull(r.dom0.freeIrq(GSI, h));
+        assertEquals(1, r.linesContaining("Trying to free already-free IRQ 16"));
+        nic(r).setInterruptRequest(true);
+        r.xen.drain();
+        assertEquals(0, runs[0]);
+    }
+
+    // irq_shutdown (kernel/irq/chip.c@v6.12) sets the depth to 1, whatever disable_irq left it at
+    // (kernels after v6.12 count it up instead)
+    @Test
+    void irqShutdownSetsTheDepthToOneAtV612() {
+        final TestRig r = pvDom0();
+        final IrqHandler h = IrqHandler.sync(i -> true);
+        assertEquals(0, r.dom0.requestIrq(GSI, "t", h));
+        assertEquals(0, r.dom0.disableIrq(GSI));
+        assertEquals(0, r.dom0.disableIrq(GSI));
+        assertEquals(2, r.dom0.irqs().byGsi(GSI).disableDepth());
+        assertEquals("t", r.dom0.freeIrq(GSI, h));
+        assertEquals(1, r.dom0.irqs().byGsi(GSI).disableDepth());
+    }
+
     // __free_irq: the irq is shut down only when its last action goes; freeing a handler it does not
     // have is "Trying to free already-free IRQ"
     @Test

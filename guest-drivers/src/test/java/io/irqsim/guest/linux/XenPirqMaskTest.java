@@ -65,7 +65,7 @@ class XenPirqMaskTest {
     // __startup_pirq's trailing do_eoi_pirq then clears that event and EOIs, and the line, still
     // asserted, is delivered once after the bind (XenPirqLifecycleTest pins the order)
     @Test
-    void anEventPendingAtBindIsDeliveredByStartupsUnmaskWithoutAHypercallInPv() {
+    void aLineAssertedAtBindNeedsNoEvtchnopUnmaskInPv() {
         final TestRig r = pvDom0();
         final PciFunction f = nic(r);
         f.setInterruptRequest(true);

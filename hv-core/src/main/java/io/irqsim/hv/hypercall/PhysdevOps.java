@@ -281,7 +281,7 @@ public final class PhysdevOps extends HypercallBase {
         return leave(caller, HypercallOp.PHYSDEVOP_IRQ_STATUS_QUERY, pirq, rc);
     }
 
-    /** {@code domain_pirq_to_emuirq}: {@code IRQ_UNBOUND} for a pirq with no struct. */
+    /** {@code xen/arch/x86/include/asm/irq.h:domain_pirq_to_emuirq@RELEASE-4.20.0}: {@code IRQ_UNBOUND} for a pirq with no struct. */
     private static int emuirq(final Domain d, final int pirq) {
         final Pirq p = d.pirqs().get(pirq);
         return p == null ? Pirq.EMUIRQ_UNBOUND : p.emuirq();

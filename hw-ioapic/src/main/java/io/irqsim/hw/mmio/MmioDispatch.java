@@ -15,12 +15,14 @@ package io.irqsim.hw.mmio;
 final class MmioDispatch {
 
     /**
-     * Call sites with a class of their own: the two a machine maps first (its LAPICs and IO-APICs,
-     * the only devices on a per-interrupt path) and one spare. Every site costs code in every bus
-     * method C2 inlines this into, used or not (an unused virtual call is ~180 bytes of machine
-     * code there); with eight sites the switch alone was a quarter of the bus's compiled write, and
-     * pushed it past the size C2 inlines. Devices behind a socket (dm-net, vfio-user) share the
-     * last site: their access waits for a reply, next to which a virtual call is nothing.
+     * Call sites with a class of their own. Sites go to classes in the order the JVM first maps
+     * them (the table is JVM-wide): the first machine built maps its LAPICs and IO-APICs first,
+     * the only devices on a per-interrupt path, and the third class gets the spare. Every site
+     * costs code in every bus method C2 inlines this into, used or not (an unused virtual call is
+     * ~180 bytes of machine code there); with eight sites the switch alone was a quarter of the
+     * bus's compiled write, and pushed it past the size C2 inlines. A fourth class and every
+     * later one share the {@code default} site; that is where devices behind a socket (dm-net,
+     * vfio-user) end up, whose access waits for a reply, next to which a virtual call is nothing.
      */
     static final int SITES = 3;
 
