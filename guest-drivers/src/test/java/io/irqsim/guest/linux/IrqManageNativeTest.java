@@ -3,12 +3,10 @@ package io.irqsim.guest.linux;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hw.ioapic.Rte;
-import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciFunction;
 import io.irqsim.hw.platform.DefaultPlatform;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,14 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class IrqManageNativeTest {
 
-    private static final Bdf NIC = DefaultPlatform.NIC;
     private static final int GSI = DefaultPlatform.NIC_GSI;
 
     private static TestRig pvhDom0() {
-        final TestRig r = TestRig.booted(DefaultPlatform.spec(), XenConfig.XEN_4_18, DomainType.PVH,
-            PcistubVariants.ENABLE_ONLY, List.of());
-        r.dom0.pciEnableDevice(NIC);
-        return r;
+        return TestRig.withNicEnabled(XenConfig.XEN_4_18, DomainType.PVH);
     }
 
     // irq_shutdown without a chip irq_shutdown: __irq_disable(desc, true) -> mask_irq ->
@@ -51,7 +45,7 @@ class IrqManageNativeTest {
     @Test
     void lazyDisableIrqIsUndoneByUnmaskIrq() {
         final TestRig r = pvhDom0();
-        final PciFunction f = r.xen.platform().pci().function(NIC);
+        final PciFunction f = r.nic();
         final int[] ran = {0};
         assertEquals(0, r.dom0.requestIrq(GSI, "t", IrqHandler.sync(i -> {
             ran[0]++;

@@ -127,6 +127,26 @@ public final class TestRig {
         return booted(DefaultPlatform.spec(), config, type, variant, List.of());
     }
 
+    /**
+     * The default platform with a booted dom0 of the given type (no drivers of its own, pciback
+     * {@link PcistubVariants#ENABLE_ONLY}) that has enabled the NIC ({@code pci_enable_device}):
+     * its GSI has an irq, nothing requested yet.
+     *
+     * @param config design
+     * @param type PV or PVH
+     * @return the rig
+     */
+    public static TestRig withNicEnabled(final XenConfig config, final DomainType type) {
+        final TestRig r = defaults(config, type, PcistubVariants.ENABLE_ONLY);
+        r.dom0.pciEnableDevice(DefaultPlatform.NIC);
+        return r;
+    }
+
+    /** @return the default platform's NIC ({@link DefaultPlatform#NIC}) */
+    public PciFunction nic() {
+        return xen.platform().pci().function(DefaultPlatform.NIC);
+    }
+
     /** @return the trace's current record count (a mark for {@link #recordsSince}) */
     public long mark() {
         return trace.recordCount();

@@ -4,12 +4,10 @@ import io.irqsim.hv.Errno;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
-import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciFunction;
 import io.irqsim.hw.platform.DefaultPlatform;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,18 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class XenPirqLifecycleTest {
 
-    private static final Bdf NIC = DefaultPlatform.NIC;
     private static final int GSI = DefaultPlatform.NIC_GSI;
 
     private static TestRig pvDom0() {
-        final TestRig r = TestRig.booted(DefaultPlatform.spec(), XenConfig.XEN_4_20, DomainType.PV,
-            PcistubVariants.ENABLE_ONLY, List.of());
-        r.dom0.pciEnableDevice(NIC);
-        return r;
-    }
-
-    private static PciFunction nic(final TestRig r) {
-        return r.xen.platform().pci().function(NIC);
+        return TestRig.withNicEnabled(XenConfig.XEN_4_20, DomainType.PV);
     }
 
     // __startup_pirq: bind, do_unmask, then do_eoi_pirq: event_handler_exit clears the channel's
@@ -46,7 +36,7 @@ class XenPirqLifecycleTest {
     @Test
     void startupPirqEoisTheInterruptXenRaisedAtTheBind() {
         final TestRig r = pvDom0();
-        final PciFunction f = nic(r);
+        final PciFunction f = r.nic();
         f.setInterruptRequest(true);
         final long mark = r.mark();
         final long[] eoiLoggedWhenHandled = {-1};
@@ -117,7 +107,7 @@ class XenPirqLifecycleTest {
         assertFalse(irq.isStarted());
         assertNull(r.dom0.freeIrq(GSI, h));
         assertEquals(1, r.linesContaining("Trying to free already-free IRQ 16"));
-        nic(r).setInterruptRequest(true);
+        r.nic().setInterruptRequest(true);
         r.xen.drain();
         assertEquals(0, runs[0]);
     }
@@ -161,7 +151,7 @@ class XenPirqLifecycleTest {
     @Test
     void enablePirqUnmasksTheChannelDisablePirqMasked() {
         final TestRig r = pvDom0();
-        final PciFunction f = nic(r);
+        final PciFunction f = r.nic();
         final int[] ran = {0};
         assertEquals(0, r.dom0.requestIrq(GSI, "t", IrqHandler.sync(i -> {
             ran[0]++;

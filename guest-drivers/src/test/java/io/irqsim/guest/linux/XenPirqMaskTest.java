@@ -7,12 +7,10 @@ import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.DomainConfig;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hv.policy.XenConfig;
-import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciFunction;
 import io.irqsim.hw.platform.DefaultPlatform;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,18 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class XenPirqMaskTest {
 
-    private static final Bdf NIC = DefaultPlatform.NIC;
     private static final int GSI = DefaultPlatform.NIC_GSI;
 
     private static TestRig pvDom0() {
-        final TestRig r = TestRig.booted(DefaultPlatform.spec(), XenConfig.XEN_4_20, DomainType.PV,
-            PcistubVariants.ENABLE_ONLY, List.of());
-        r.dom0.pciEnableDevice(NIC);
-        return r;
-    }
-
-    private static PciFunction nic(final TestRig r) {
-        return r.xen.platform().pci().function(NIC);
+        return TestRig.withNicEnabled(XenConfig.XEN_4_20, DomainType.PV);
     }
 
     private static boolean dumpHasLineEndingWith(final Hypervisor xen, final String end) {
@@ -67,7 +57,7 @@ class XenPirqMaskTest {
     @Test
     void aLineAssertedAtBindNeedsNoEvtchnopUnmaskInPv() {
         final TestRig r = pvDom0();
-        final PciFunction f = nic(r);
+        final PciFunction f = r.nic();
         f.setInterruptRequest(true);
         final long[] bindLoggedWhenHandled = {-1};
         assertEquals(0, r.dom0.requestIrq(GSI, "t", IrqHandler.sync(i -> {
@@ -89,7 +79,7 @@ class XenPirqMaskTest {
         final LinuxIrq irq = r.dom0.irqs().byGsi(GSI);
         irq.setStarted(true);
         assertEquals(0, r.dom0.backend().startup(irq));
-        nic(r).setInterruptRequest(true);
+        r.nic().setInterruptRequest(true);
         r.xen.drain();
         assertEquals(1, irq.maskedWithoutActionCount());
         assertTrue(r.d0.isPirqEventMasked(GSI));
