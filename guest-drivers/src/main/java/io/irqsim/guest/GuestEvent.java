@@ -28,6 +28,12 @@ public final class GuestEvent {
     public static final int PCIBACK_UNMASK = 137;
     /** privcmd {@code IOCTL_PRIVCMD_PCIDEV_GET_GSI}: a = SBDF, b = result. */
     public static final int PRIVCMD_GET_GSI = 138;
+    /**
+     * Linux {@code free_irq}: a = Linux irq, b = GSI (-1 none), c = 1 if its last action went and the
+     * irq was shut down, 0 if other actions remain, -1 if the handler was not installed
+     * ("Trying to free already-free IRQ").
+     */
+    public static final int FREE_IRQ = 139;
 
     private GuestEvent() {
     }
@@ -49,6 +55,7 @@ public final class GuestEvent {
             case DEVICE_ACK: return "device_ack";
             case PCIBACK_UNMASK: return "pciback_unmask_irq";
             case PRIVCMD_GET_GSI: return "privcmd_pcidev_get_gsi";
+            case FREE_IRQ: return "free_irq";
             default: return null;
         }
     }

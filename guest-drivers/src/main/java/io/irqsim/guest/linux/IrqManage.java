@@ -1,5 +1,6 @@
 package io.irqsim.guest.linux;
 
+import io.irqsim.guest.GuestEvent;
 import io.irqsim.hv.Errno;
 
 /**
@@ -27,12 +28,15 @@ final class IrqManage {
         final int i = d == null ? -1 : d.handlers().indexOf(handler);
         if (i < 0) {
             k.log.log(k.actor, "free_irq(%d): Trying to free already-free IRQ %d", irq, irq);
+            k.xen.trace().event(GuestEvent.FREE_IRQ, irq, d == null ? -1 : d.gsi(), -1);
             return null;
         }
         d.handlers().remove(i);
         final String name = d.names().remove(i);
         k.log.log(k.actor, "free_irq(%d, \"%s\")", irq, name);
-        if (d.handlers().isEmpty() && d.isStarted()) {
+        final boolean last = d.handlers().isEmpty() && d.isStarted();
+        k.xen.trace().event(GuestEvent.FREE_IRQ, irq, d.gsi(), last ? 1 : 0);
+        if (last) {
             d.setDisableDepth(1);
             if (d.isMsi() && d.pirq() < 0) {
                 PciMsi.mask(k, d);

@@ -27,6 +27,10 @@ final class GuestText {
                     r.c() < 0 ? errno(r.c()) : "irq " + r.c());
             case GuestEvent.REQUEST_IRQ:
                 return f("request_irq(%d)%s = %s", r.a(), r.b() < 0 ? "" : f(" for GSI %d", r.b()), errno(r.c()));
+            case GuestEvent.FREE_IRQ:
+                return f("free_irq(%d)%s: %s", r.a(), r.b() < 0 ? "" : f(" for GSI %d", r.b()),
+                    r.c() > 0 ? "last action gone, irq shut down" : r.c() == 0 ? "other actions remain"
+                        : "Trying to free already-free IRQ");
             case GuestEvent.IRQ_HANDLED:
                 return f("Linux irq %d %s (vector 0x%02x)", r.a(), r.c() != 0 ? "handled" : "not claimed by its handler",
                     r.b());

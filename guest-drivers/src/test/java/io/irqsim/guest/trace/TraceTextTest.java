@@ -107,6 +107,7 @@ class TraceTextTest {
         m.put(rec(GuestEvent.DEVICE_ACK, 1, 0x28, 48, 0), "driver acknowledges device 00:05.0 (irq 48)");
         m.put(rec(GuestEvent.PCIBACK_UNMASK, 0, 0x18, 26, 0), "pciback: unmask_irq(26) for 00:03.0");
         m.put(rec(GuestEvent.PRIVCMD_GET_GSI, 0, 0x18, 16, 1), "privcmd IOCTL_PRIVCMD_PCIDEV_GET_GSI(00:03.0) = 16");
+        m.put(rec(GuestEvent.FREE_IRQ, 0, 16, 16, 1), "free_irq(16) for GSI 16: last action gone, irq shut down");
         return m;
     }
 
@@ -213,6 +214,8 @@ class TraceTextTest {
         m.put(rec(GuestEvent.IRQ_UNHANDLED, 1, 0x41, -1, 0), "Linux: no irq for vector 0x41");
         m.put(rec(GuestEvent.DEVICE_RAISE, XEN, 0x18, 0, 0), "device 00:03.0 raises an interrupt");
         m.put(rec(GuestEvent.PRIVCMD_GET_GSI, 0, 0x18, -19, 0), "privcmd: the GSI behind dom0's irq for 00:03.0 = -ENODEV");
+        m.put(rec(GuestEvent.FREE_IRQ, 0, 24, 17, 0), "free_irq(24) for GSI 17: other actions remain");
+        m.put(rec(GuestEvent.FREE_IRQ, 0, 24, -1, -1), "free_irq(24): Trying to free already-free IRQ");
         m.put(rec(GuestEvent.TOOLSTACK_STEP, 0, 4, 16, -28), "libxl: map_pirq(16) = -ENOSPC");
         m.put(rec(GuestEvent.TOOLSTACK_STEP, 0, 7, 16, 17), "device model: dm_map_pirq(16) = pirq 17");
         m.put(rec(GuestEvent.TOOLSTACK_STEP, 0, 7, 16, -1), "device model: dm_map_pirq(16) = -EPERM");
