@@ -1,9 +1,14 @@
 package io.irqsim.guest.linux;
 
+import io.irqsim.guest.GuestEvent;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.HypercallOp;
+import io.irqsim.hv.trace.TraceRecord;
+import io.irqsim.hw.firmware.InterruptSourceOverride;
+import io.irqsim.hw.firmware.IrqPolarity;
+import io.irqsim.hw.firmware.IrqTrigger;
 import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.pci.PciConfigRegisters;
 import io.irqsim.hw.platform.DefaultPlatform;
@@ -156,5 +161,50 @@ class XenPvLegacyIrqsTest {
         assertEquals(0, r.dom0.irqs().nrLegacyIrqs());
         // the boot loop runs to NR_IRQS_LEGACY all the same
         assertNotNull(r.dom0.irqs().byGsi(ISA_GSI));
+    }
+
+    // arch/x86/pci/xen.c:pci_xen_initial_domain@v6.12: "for (irq = 0; irq < NR_IRQS_LEGACY; irq++)" -- a pin
+    // past GSI 15 is not pre-allocated even when an MP entry (here ISA IRQ 10 moved to GSI 16) names it
+    @Test
+    void pciXenInitialDomainStopsAtNrIrqsLegacyEvenForAnOverriddenIsaIrq() {
+        final TestRig r = TestRig.booted(Specs.withOverrides(DefaultPlatform.spec(), List.of(
+                InterruptSourceOverride.of(0, 2, null, null),
+                InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW),
+                InterruptSourceOverride.of(ISA_GSI, 16, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW))),
+            XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
+        assertEquals(0, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 16,"));
+        assertNull(r.dom0.irqs().byGsi(16));
+        assertNotNull(r.dom0.irqs().byGsi(15), "GSI 15 still is");
+    }
+
+    // arch/x86/pci/xen.c:pci_xen_initial_domain, xen_register_pirq@v6.12: a failed PHYSDEVOP_map_pirq at boot is
+    // only reported ("xen map irq failed"). Without an IRQ0 override GSI 0 has the ISA identity entry, and Xen
+    // refuses IRQ 0 (map_domain_pirq, xen/arch/x86/irq.c@RELEASE-4.20.0: -EPERM)
+    @Test
+    void aRefusedBootMapIsOnlyReported() {
+        final TestRig r = TestRig.booted(Specs.withOverrides(DefaultPlatform.spec(), List.of(
+                InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW))),
+            XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
+        assertEquals(1, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 0, pirq 0) = -EPERM"));
+        assertEquals(1, r.linesContaining("pci_xen_initial_domain: xen map irq failed for GSI 0"));
+        assertNull(r.dom0.irqs().byGsi(0));
+        assertNotNull(r.dom0.irqs().byGsi(1), "the loop goes on");
+    }
+
+    // acpi_register_gsi (arch/x86/kernel/acpi/boot.c@v6.12) -> xen_register_gsi: irqsim traces each registration
+    // as (GSI, level << 1 | active-low, irq or -1); GuestText prints it as "acpi_register_gsi(gsi, trigger/polarity)"
+    @Test
+    void xenRegisterGsiIsTracedWithTheGsiItsAttributesAndTheIrq() {
+        final TestRig r = pv();
+        long mark = r.mark();
+        assertEquals(ISA_GSI, r.dom0.backend().registerGsi(ISA_GSI, true, false));
+        List<TraceRecord> t = r.recordsSince(mark, GuestEvent.REGISTER_GSI);
+        assertEquals(1, t.size());
+        assertEquals(List.of((long) ISA_GSI, 2L, (long) ISA_GSI), List.of(t.get(0).a(), t.get(0).b(), t.get(0).c()));
+        mark = r.mark();
+        assertEquals(-1, r.dom0.backend().registerGsi(0, false, true));
+        t = r.recordsSince(mark, GuestEvent.REGISTER_GSI);
+        assertEquals(1, t.size());
+        assertEquals(List.of(0L, 1L, -1L), List.of(t.get(0).a(), t.get(0).b(), t.get(0).c()));
     }
 }
