@@ -9,11 +9,16 @@ import io.irqsim.hv.trace.TraceRecord;
 import io.irqsim.hw.firmware.InterruptSourceOverride;
 import io.irqsim.hw.firmware.IrqPolarity;
 import io.irqsim.hw.firmware.IrqTrigger;
+import io.irqsim.hw.ioapic.IoApicRegisters;
+import io.irqsim.hw.pci.Bdf;
+import io.irqsim.hw.platform.PlatformSpec;
+import io.irqsim.hw.wire.WireKind;
 import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.pci.PciConfigRegisters;
 import io.irqsim.hw.platform.DefaultPlatform;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -206,5 +211,32 @@ class XenPvLegacyIrqsTest {
         t = r.recordsSince(mark, GuestEvent.REGISTER_GSI);
         assertEquals(1, t.size());
         assertEquals(List.of(0L, 1L, -1L), List.of(t.get(0).a(), t.get(0).b(), t.get(0).c()));
+    }
+
+    // arch/x86/kernel/apic/io_apic.c:acpi_get_override_irq@v6.12 starts with mp_find_ioapic(gsi), which fails for a GSI
+    // no IO-APIC has (-1: pci_xen_initial_domain skips it). On a machine whose only IO-APIC has 8 pins, GSIs 8 to 15
+    // keep their ISA identity entries' numbers but have no pin, so the boot loop maps only GSIs below 8
+    @Test
+    void pciXenInitialDomainSkipsLegacyGsisNoIoApicHas() {
+        final List<PlatformSpec.IsaRoute> isa = new ArrayList<>();
+        isa.add(new PlatformSpec.IsaRoute(0, 2, WireKind.ISA));
+        for (final int irq : new int[] {1, 3, 4, 5, 6, 7}) {
+            isa.add(new PlatformSpec.IsaRoute(irq, irq, irq == 5 ? WireKind.PCI_INTX : WireKind.ISA));
+        }
+        final PlatformSpec small = new PlatformSpec(
+            List.of(new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 0, 8, IoApicRegisters.VERSION_20)),
+            DefaultPlatform.spec().cpus(),
+            List.of(new PlatformSpec.PciDeviceSpec("host", new Bdf(0, 0, 0), 0x8086, 0x1237, 0x060000, 0, -1)),
+            List.of(), isa,
+            new PlatformSpec.FirmwareSpec(List.of(InterruptSourceOverride.of(0, 2, null, null),
+                InterruptSourceOverride.of(5, 5, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)), Map.of(), List.of(), 5, true),
+            true);
+        final TestRig r = TestRig.booted(small, XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY,
+            List.of());
+        assertEquals(8, r.xen.platform().gsiCount());
+        assertNotNull(r.dom0.irqs().byGsi(7));
+        assertEquals(1, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 7, pirq 7)"));
+        assertEquals(0, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 8,"));
+        assertNull(r.dom0.irqs().byGsi(8));
     }
 }
