@@ -239,4 +239,29 @@ class XenPvLegacyIrqsTest {
         assertEquals(0, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 8,"));
         assertNull(r.dom0.irqs().byGsi(8));
     }
+
+    // the same mp_find_ioapic test for GSIs below the first IO-APIC's GSI base: with the only IO-APIC at GSI 8, GSIs
+    // 0 to 7 have no pin and are skipped, GSIs 8 to 15 are mapped
+    @Test
+    void pciXenInitialDomainSkipsLegacyGsisBelowTheFirstIoApic() {
+        final List<PlatformSpec.IsaRoute> isa = new ArrayList<>();
+        for (int irq = 8; irq < 16; irq++) {
+            isa.add(new PlatformSpec.IsaRoute(irq, irq, irq == 9 ? WireKind.PCI_INTX : WireKind.ISA));
+        }
+        final PlatformSpec high = new PlatformSpec(
+            List.of(new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 8, IoApicRegisters.DEFAULT_PINS,
+                IoApicRegisters.VERSION_20)),
+            DefaultPlatform.spec().cpus(),
+            List.of(new PlatformSpec.PciDeviceSpec("host", new Bdf(0, 0, 0), 0x8086, 0x1237, 0x060000, 0, -1)),
+            List.of(), isa,
+            new PlatformSpec.FirmwareSpec(List.of(InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL,
+                IrqPolarity.ACTIVE_LOW)), Map.of(), List.of(), 9, true),
+            true);
+        final TestRig r = TestRig.booted(high, XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY,
+            List.of());
+        assertEquals(0, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 7,"));
+        assertNull(r.dom0.irqs().byGsi(7));
+        assertEquals(1, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 8, pirq 8)"));
+        assertNotNull(r.dom0.irqs().byGsi(8));
+    }
 }
