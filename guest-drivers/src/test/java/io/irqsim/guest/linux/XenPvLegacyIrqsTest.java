@@ -264,4 +264,34 @@ class XenPvLegacyIrqsTest {
         assertEquals(1, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 8, pirq 8)"));
         assertNotNull(r.dom0.irqs().byGsi(8));
     }
+
+    // the same mp_find_ioapic test for a gap: IO-APICs with GSIs 0-7 and 16-39 leave GSIs 8 to 15 without a pin, so
+    // they are skipped although a GSI past them has an IO-APIC. Before, irqsim took "an IO-APIC at or below the GSI"
+    // for mp_find_ioapic and mapped pirqs 8 to 15 at boot
+    @Test
+    void pciXenInitialDomainSkipsLegacyGsisInAGapBetweenIoApics() {
+        final List<PlatformSpec.IsaRoute> isa = new ArrayList<>();
+        isa.add(new PlatformSpec.IsaRoute(0, 2, WireKind.ISA));
+        for (final int irq : new int[] {1, 3, 4, 5, 6, 7}) {
+            isa.add(new PlatformSpec.IsaRoute(irq, irq, irq == 5 ? WireKind.PCI_INTX : WireKind.ISA));
+        }
+        final PlatformSpec gap = new PlatformSpec(
+            List.of(new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 0, 8, IoApicRegisters.VERSION_20),
+                new PlatformSpec.IoApicSpec(3, IoApicRegisters.DEFAULT_BASE + 0x1000, 16, IoApicRegisters.DEFAULT_PINS,
+                    IoApicRegisters.VERSION_20)),
+            DefaultPlatform.spec().cpus(),
+            List.of(new PlatformSpec.PciDeviceSpec("host", new Bdf(0, 0, 0), 0x8086, 0x1237, 0x060000, 0, -1)),
+            List.of(), isa,
+            new PlatformSpec.FirmwareSpec(List.of(InterruptSourceOverride.of(0, 2, null, null),
+                InterruptSourceOverride.of(5, 5, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)), Map.of(), List.of(), 5, true),
+            true);
+        final TestRig r = TestRig.booted(gap, XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY,
+            List.of());
+        assertNotNull(r.dom0.irqs().byGsi(7));
+        for (int gsi = 8; gsi < 16; gsi++) {
+            assertEquals(0, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi " + gsi + ","),
+                "GSI " + gsi);
+            assertNull(r.dom0.irqs().byGsi(gsi), "GSI " + gsi);
+        }
+    }
 }
