@@ -73,7 +73,7 @@ public final class LinuxDom0 extends LinuxKernel {
         } else {
             final XenPvBackend pv = new XenPvBackend(xen, domain, irqs, log, actor);
             backend = pv;
-            pv.preallocateLegacyIrqs(firmware, platform.gsiCount());
+            pv.preallocateLegacyIrqs(firmware, gsi -> platform.ioapicForGsi(gsi) != null);
         }
         registerSci();
         for (final Bdf bdf : ownDevices) {

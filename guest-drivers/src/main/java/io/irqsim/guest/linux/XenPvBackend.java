@@ -5,7 +5,8 @@ import io.irqsim.hv.Errno;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hw.firmware.AcpiTables;
-import io.irqsim.hw.firmware.Madt;
+
+import java.util.function.IntPredicate;
 
 /**
  * A PV dom0's path ({@code xen_register_gsi}, arch/x86/pci/xen.c@v6.12): the GSI gets a pirq of
@@ -40,7 +41,9 @@ public final class XenPvBackend extends XenPirqBackend {
      * The legacy loop of {@code pci_xen_initial_domain} (arch/x86/pci/xen.c@v6.12, read at
      * Kingxukai/linux@9b44fff6): for each of the {@code NR_IRQS_LEGACY} (16) GSIs, not
      * {@code nr_legacy_irqs()} (which the comment there takes to be 0), whose IO-APIC pin has an MP entry
-     * ({@code acpi_get_override_irq}, arch/x86/kernel/apic/io_apic.c@v6.12, else skipped),
+     * ({@code acpi_get_override_irq}, arch/x86/kernel/apic/io_apic.c@v6.12, else skipped: it starts with
+     * {@code mp_find_ioapic}, which looks for an IO-APIC whose {@code gsi_base..gsi_end} holds the GSI, so a GSI
+     * below the first IO-APIC, past the last, or in a gap between two has none),
      * {@code xen_register_pirq(gsi, trigger, true)}: {@code PHYSDEVOP_map_pirq} with pirq = GSI and an
      * irq bound unshared ({@code ioapic-edge}) or shared ({@code ioapic-level}) by the entry's trigger.
      * The entry's polarity is read but not passed on, and there is no {@code PHYSDEVOP_setup_gsi}: the
@@ -48,13 +51,13 @@ public final class XenPvBackend extends XenPirqBackend {
      * logged ("xen map irq failed"). The entries are those of {@link MpIrqEntries}.
      *
      * @param firmware the ACPI tables the kernel booted with
-     * @param gsiCount GSIs the IO-APICs have ({@code mp_find_ioapic})
+     * @param hasIoApicPin whether an IO-APIC has a pin for a GSI ({@code mp_find_ioapic(gsi) >= 0}; Linux
+     *     learns each IO-APIC's {@code gsi_end} from its redirection-entry count, {@code mp_register_ioapic})
      */
-    public void preallocateLegacyIrqs(final AcpiTables firmware, final int gsiCount) {
-        final Madt madt = firmware.madt();
-        for (int gsi = 0; gsi < 16 && gsi < gsiCount; gsi++) {
+    public void preallocateLegacyIrqs(final AcpiTables firmware, final IntPredicate hasIoApicPin) {
+        for (int gsi = 0; gsi < 16; gsi++) {
             final int entry = MpIrqEntries.attributes(firmware, gsi);
-            if (entry < 0 || madt.ioApicAtOrBelow(gsi) == null) {
+            if (entry < 0 || !hasIoApicPin.test(gsi)) {
                 continue;
             }
             final boolean level = (entry & MpIrqEntries.LEVEL) != 0;

@@ -150,4 +150,43 @@ class PciMsiMaskTest {
         assertEquals(g.domU.pirqs().nrPirqs() - 1, pirq, "get_free_pirq: MSI takes the highest free pirq");
         assertEquals(0, hi & 0xff);
     }
+
+    // free_irq -> irq_shutdown (kernel/irq/chip.c@v6.12): the last action going shuts the MSI down, which
+    // masks its vector (pci_msi_mask_irq; the PCI-MSI chip's irq_shutdown does the same)
+    @Test
+    void irqShutdownMasksANativeMsiWhenItsLastHandlerIsFreed() {
+        final Guest g = new Guest(false);
+        assertEquals(1, g.enable());
+        final int irq = g.kernel.dev(g.f.bdf()).irq();
+        final IrqHandler h = IrqHandler.sync(i -> true);
+        assertEquals(0, g.kernel.requestIrq(irq, "t", h));
+        assertEquals(0, g.f.configRead(MASK, 4) & 1);
+        assertEquals("t", g.kernel.freeIrq(irq, h));
+        assertEquals(1, g.f.configRead(MASK, 4) & 1, "irq_shutdown masked vector 0");
+    }
+
+    // disable_irq on the PCI-MSI chip, which has no irq_disable, is lazy (__irq_disable, kernel/irq/chip.c@v6.12):
+    // the next MSI finds the irq disabled and handle_edge_irq masks it (mask_ack_irq -> pci_msi_mask_irq);
+    // enable_irq -> irq_enable, no chip irq_enable -> unmask_irq -> pci_msi_unmask_irq clears the bit again
+    @Test
+    void enableIrqUnmasksANativeMsiTheFlowHandlerMaskedWhileDisabled() {
+        final Guest g = new Guest(false);
+        assertEquals(1, g.enable());
+        final int irq = g.kernel.dev(g.f.bdf()).irq();
+        final int[] ran = {0};
+        assertEquals(0, g.kernel.requestIrq(irq, "t", IrqHandler.sync(i -> {
+            ran[0]++;
+            return true;
+        })));
+        final long address = g.f.configRead(CAP + 4, 4) & 0xFFFF_FFFFL;
+        final int data = g.f.configRead(CAP + 0x0c, 2);
+        assertEquals(0, g.kernel.disableIrq(irq));
+        assertEquals(0, g.f.configRead(MASK, 4) & 1, "lazy: not masked yet");
+        g.domU.apicBus().sendMsi(address, data);
+        g.xen.drain();
+        assertEquals(0, ran[0]);
+        assertEquals(1, g.f.configRead(MASK, 4) & 1, "handle_edge_irq masked it");
+        assertEquals(0, g.kernel.enableIrq(irq));
+        assertEquals(0, g.f.configRead(MASK, 4) & 1, "unmask_irq -> pci_msi_unmask_irq");
+    }
 }

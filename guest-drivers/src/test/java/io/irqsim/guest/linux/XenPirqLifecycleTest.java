@@ -78,9 +78,12 @@ class XenPirqLifecycleTest {
         final LinuxIrq irq = r.dom0.irqs().byGsi(GSI);
         final int xenIrq = r.d0.pirqs().get(GSI).irq();
         assertTrue(r.xen.irqDescs().desc(xenIrq).isGuest());
+        assertFalse(irq.isMasked());
         assertEquals("t", r.dom0.freeIrq(GSI, h));
+        assertEquals(1, r.linesContaining("free_irq(16, \"t\")"));
         assertEquals(1, r.linesContaining("shutdown_pirq: EVTCHNOP_close(pirq 16) = 0"));
         assertTrue(r.d0.isPirqEventMasked(GSI), "do_mask before the close");
+        assertTrue(irq.isMasked(), "irq_shutdown: IRQD_IRQ_MASKED set");
         assertFalse(r.d0.pirqs().get(GSI).isEvtchnBound());
         assertFalse(r.xen.irqDescs().desc(xenIrq).isGuest(), "pirq_guest_unbind: no guest left");
         assertFalse(irq.isStarted());
@@ -105,6 +108,8 @@ class XenPirqLifecycleTest {
         final LinuxIrq irq = r.dom0.irqs().byGsi(GSI);
         assertTrue(irq.handlers().isEmpty(), "no action installed");
         assertFalse(irq.isStarted());
+        assertTrue(irq.isMasked(), "left as before the request: masked, like its channel");
+        assertTrue(r.d0.isPirqEventMasked(GSI));
         assertNull(r.dom0.freeIrq(GSI, h));
         assertEquals(1, r.linesContaining("Trying to free already-free IRQ 16"));
         r.nic().setInterruptRequest(true);
@@ -158,9 +163,12 @@ class XenPirqLifecycleTest {
             f.setInterruptRequest(false);
             return true;
         })));
+        final LinuxIrq irq = r.dom0.irqs().byGsi(GSI);
+        assertFalse(irq.isMasked(), "irq_startup cleared IRQD_IRQ_MASKED");
         assertEquals(0, r.dom0.disableIrq(GSI));
         assertEquals(0, r.dom0.disableIrq(GSI));
         assertTrue(r.d0.isPirqEventMasked(GSI));
+        assertTrue(irq.isMasked(), "disable_pirq -> disable_dynirq: masked");
         f.setInterruptRequest(true);
         r.xen.drain();
         assertEquals(0, ran[0]);
@@ -171,6 +179,7 @@ class XenPirqLifecycleTest {
         assertEquals(0, r.dom0.enableIrq(GSI));
         assertEquals(1, ran[0], "enable_pirq's unmask delivered the pending event");
         assertFalse(r.d0.isPirqEventMasked(GSI));
+        assertFalse(irq.isMasked(), "irq_enable with a chip irq_enable: IRQD_IRQ_MASKED cleared");
         assertFalse(r.dom0.irqs().byGsi(GSI).isDisabled());
     }
 
@@ -183,5 +192,53 @@ class XenPirqLifecycleTest {
         assertEquals(1, r.linesContaining("Unbalanced enable for IRQ 16"));
         assertEquals(0, r.dom0.irqs().byGsi(GSI).disableDepth());
         assertEquals(-Errno.EINVAL, r.dom0.disableIrq(4000));
+    }
+
+    // free_irq, __disable_irq_nosync and enable_irq (kernel/irq/manage.c@v6.12) look the descriptor up
+    // first (irq_to_desc / irq_get_desc_buslock): with none, free_irq returns NULL and the other two
+    // do nothing (-EINVAL from __disable_irq_nosync); no descriptor is touched, nothing is thrown
+    @Test
+    void freeIrqDisableIrqAndEnableIrqOfAnIrqWithNoDescriptorDoNothing() {
+        final TestRig r = pvDom0();
+        assertNull(r.dom0.irqs().byIrq(4000));
+        final long mark = r.mark();
+        assertNull(r.dom0.freeIrq(4000, IrqHandler.sync(i -> true)));
+        assertEquals(-Errno.EINVAL, r.dom0.disableIrq(4000));
+        assertEquals(1, r.linesContaining("disable_irq(4000): no such irq"));
+        assertEquals(-Errno.EINVAL, r.dom0.enableIrq(4000));
+        assertEquals(1, r.linesContaining("enable_irq(4000): no such irq"));
+        assertEquals(0, r.recordsSince(mark, HvEvent.HYPERCALL).size(), "no hypercall");
+    }
+
+    // shutdown_pirq (drivers/xen/events/events_base.c@v6.12): "if (!VALID_EVTCHN(evtchn)) return;" -- an
+    // irq whose channel was never bound issues no EVTCHNOP_close and keeps its state
+    @Test
+    void shutdownPirqWithoutABoundChannelDoesNothing() {
+        final TestRig r = pvDom0();
+        final LinuxIrq irq = r.dom0.irqs().byGsi(GSI);
+        assertFalse(irq.isStarted());
+        final long mark = r.mark();
+        r.dom0.backend().shutdown(irq);
+        assertEquals(0, r.linesContaining("EVTCHNOP_close"));
+        assertEquals(0, r.recordsSince(mark, HvEvent.HYPERCALL).size(), "no hypercall");
+    }
+
+    // __startup_pirq -> do_eoi_pirq -> event_handler_exit -> clear_evtchn (drivers/xen/events/events_base.c@v6.12):
+    // an event already pending on the channel when startup ends is dropped, not delivered once the irqs-off
+    // section is left. The line is not asserted, so Xen raises nothing after the PHYSDEVOP_eoi either
+    @Test
+    void startupPirqDropsAnEventPendingBeforeItsTrailingEoi() {
+        final TestRig r = pvDom0();
+        r.d0.sendPirqEvent(GSI);   // masked since xen_init_IRQ: the event waits pending
+        assertTrue(r.d0.isPirqEventPending(GSI));
+        final int[] ran = {0};
+        assertEquals(0, r.dom0.requestIrq(GSI, "t", IrqHandler.sync(i -> {
+            ran[0]++;
+            return true;
+        })));
+        r.xen.drain();
+        assertEquals(0, ran[0], "clear_evtchn dropped it");
+        assertFalse(r.d0.isPirqEventPending(GSI));
+        assertEquals(1, r.linesContaining("startup_pirq: PHYSDEVOP_eoi(pirq 16) = 0"));
     }
 }

@@ -1,14 +1,24 @@
 package io.irqsim.guest.linux;
 
+import io.irqsim.guest.GuestEvent;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.HypercallOp;
+import io.irqsim.hv.trace.TraceRecord;
+import io.irqsim.hw.firmware.InterruptSourceOverride;
+import io.irqsim.hw.firmware.IrqPolarity;
+import io.irqsim.hw.firmware.IrqTrigger;
+import io.irqsim.hw.ioapic.IoApicRegisters;
+import io.irqsim.hw.pci.Bdf;
+import io.irqsim.hw.platform.PlatformSpec;
+import io.irqsim.hw.wire.WireKind;
 import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.pci.PciConfigRegisters;
 import io.irqsim.hw.platform.DefaultPlatform;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -156,5 +166,132 @@ class XenPvLegacyIrqsTest {
         assertEquals(0, r.dom0.irqs().nrLegacyIrqs());
         // the boot loop runs to NR_IRQS_LEGACY all the same
         assertNotNull(r.dom0.irqs().byGsi(ISA_GSI));
+    }
+
+    // arch/x86/pci/xen.c:pci_xen_initial_domain@v6.12: "for (irq = 0; irq < NR_IRQS_LEGACY; irq++)" -- a pin
+    // past GSI 15 is not pre-allocated even when an MP entry (here ISA IRQ 10 moved to GSI 16) names it
+    @Test
+    void pciXenInitialDomainStopsAtNrIrqsLegacyEvenForAnOverriddenIsaIrq() {
+        final TestRig r = TestRig.booted(Specs.withOverrides(DefaultPlatform.spec(), List.of(
+                InterruptSourceOverride.of(0, 2, null, null),
+                InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW),
+                InterruptSourceOverride.of(ISA_GSI, 16, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW))),
+            XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
+        assertEquals(0, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 16,"));
+        assertNull(r.dom0.irqs().byGsi(16));
+        assertNotNull(r.dom0.irqs().byGsi(15), "GSI 15 still is");
+    }
+
+    // arch/x86/pci/xen.c:pci_xen_initial_domain, xen_register_pirq@v6.12: a failed PHYSDEVOP_map_pirq at boot is
+    // only reported ("xen map irq failed"). Without an IRQ0 override GSI 0 has the ISA identity entry, and Xen
+    // refuses IRQ 0 (map_domain_pirq, xen/arch/x86/irq.c@RELEASE-4.20.0: -EPERM)
+    @Test
+    void aRefusedBootMapIsOnlyReported() {
+        final TestRig r = TestRig.booted(Specs.withOverrides(DefaultPlatform.spec(), List.of(
+                InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW))),
+            XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
+        assertEquals(1, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 0, pirq 0) = -EPERM"));
+        assertEquals(1, r.linesContaining("pci_xen_initial_domain: xen map irq failed for GSI 0"));
+        assertNull(r.dom0.irqs().byGsi(0));
+        assertNotNull(r.dom0.irqs().byGsi(1), "the loop goes on");
+    }
+
+    // acpi_register_gsi (arch/x86/kernel/acpi/boot.c@v6.12) -> xen_register_gsi: irqsim traces each registration
+    // as (GSI, level << 1 | active-low, irq or -1); GuestText prints it as "acpi_register_gsi(gsi, trigger/polarity)"
+    @Test
+    void xenRegisterGsiIsTracedWithTheGsiItsAttributesAndTheIrq() {
+        final TestRig r = pv();
+        long mark = r.mark();
+        assertEquals(ISA_GSI, r.dom0.backend().registerGsi(ISA_GSI, true, false));
+        List<TraceRecord> t = r.recordsSince(mark, GuestEvent.REGISTER_GSI);
+        assertEquals(1, t.size());
+        assertEquals(List.of((long) ISA_GSI, 2L, (long) ISA_GSI), List.of(t.get(0).a(), t.get(0).b(), t.get(0).c()));
+        mark = r.mark();
+        assertEquals(-1, r.dom0.backend().registerGsi(0, false, true));
+        t = r.recordsSince(mark, GuestEvent.REGISTER_GSI);
+        assertEquals(1, t.size());
+        assertEquals(List.of(0L, 1L, -1L), List.of(t.get(0).a(), t.get(0).b(), t.get(0).c()));
+    }
+
+    // arch/x86/kernel/apic/io_apic.c:acpi_get_override_irq@v6.12 starts with mp_find_ioapic(gsi), which fails for a GSI
+    // no IO-APIC has (-1: pci_xen_initial_domain skips it). On a machine whose only IO-APIC has 8 pins, GSIs 8 to 15
+    // keep their ISA identity entries' numbers but have no pin, so the boot loop maps only GSIs below 8
+    @Test
+    void pciXenInitialDomainSkipsLegacyGsisNoIoApicHas() {
+        final List<PlatformSpec.IsaRoute> isa = new ArrayList<>();
+        isa.add(new PlatformSpec.IsaRoute(0, 2, WireKind.ISA));
+        for (final int irq : new int[] {1, 3, 4, 5, 6, 7}) {
+            isa.add(new PlatformSpec.IsaRoute(irq, irq, irq == 5 ? WireKind.PCI_INTX : WireKind.ISA));
+        }
+        final PlatformSpec small = new PlatformSpec(
+            List.of(new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 0, 8, IoApicRegisters.VERSION_20)),
+            DefaultPlatform.spec().cpus(),
+            List.of(new PlatformSpec.PciDeviceSpec("host", new Bdf(0, 0, 0), 0x8086, 0x1237, 0x060000, 0, -1)),
+            List.of(), isa,
+            new PlatformSpec.FirmwareSpec(List.of(InterruptSourceOverride.of(0, 2, null, null),
+                InterruptSourceOverride.of(5, 5, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)), Map.of(), List.of(), 5, true),
+            true);
+        final TestRig r = TestRig.booted(small, XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY,
+            List.of());
+        assertEquals(8, r.xen.platform().gsiCount());
+        assertNotNull(r.dom0.irqs().byGsi(7));
+        assertEquals(1, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 7, pirq 7)"));
+        assertEquals(0, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 8,"));
+        assertNull(r.dom0.irqs().byGsi(8));
+    }
+
+    // the same mp_find_ioapic test for GSIs below the first IO-APIC's GSI base: with the only IO-APIC at GSI 8, GSIs
+    // 0 to 7 have no pin and are skipped, GSIs 8 to 15 are mapped
+    @Test
+    void pciXenInitialDomainSkipsLegacyGsisBelowTheFirstIoApic() {
+        final List<PlatformSpec.IsaRoute> isa = new ArrayList<>();
+        for (int irq = 8; irq < 16; irq++) {
+            isa.add(new PlatformSpec.IsaRoute(irq, irq, irq == 9 ? WireKind.PCI_INTX : WireKind.ISA));
+        }
+        final PlatformSpec high = new PlatformSpec(
+            List.of(new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 8, IoApicRegisters.DEFAULT_PINS,
+                IoApicRegisters.VERSION_20)),
+            DefaultPlatform.spec().cpus(),
+            List.of(new PlatformSpec.PciDeviceSpec("host", new Bdf(0, 0, 0), 0x8086, 0x1237, 0x060000, 0, -1)),
+            List.of(), isa,
+            new PlatformSpec.FirmwareSpec(List.of(InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL,
+                IrqPolarity.ACTIVE_LOW)), Map.of(), List.of(), 9, true),
+            true);
+        final TestRig r = TestRig.booted(high, XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY,
+            List.of());
+        assertEquals(0, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 7,"));
+        assertNull(r.dom0.irqs().byGsi(7));
+        assertEquals(1, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 8, pirq 8)"));
+        assertNotNull(r.dom0.irqs().byGsi(8));
+    }
+
+    // the same mp_find_ioapic test for a gap: IO-APICs with GSIs 0-7 and 16-39 leave GSIs 8 to 15 without a pin, so
+    // they are skipped although a GSI past them has an IO-APIC. Before, irqsim took "an IO-APIC at or below the GSI"
+    // for mp_find_ioapic and mapped pirqs 8 to 15 at boot
+    @Test
+    void pciXenInitialDomainSkipsLegacyGsisInAGapBetweenIoApics() {
+        final List<PlatformSpec.IsaRoute> isa = new ArrayList<>();
+        isa.add(new PlatformSpec.IsaRoute(0, 2, WireKind.ISA));
+        for (final int irq : new int[] {1, 3, 4, 5, 6, 7}) {
+            isa.add(new PlatformSpec.IsaRoute(irq, irq, irq == 5 ? WireKind.PCI_INTX : WireKind.ISA));
+        }
+        final PlatformSpec gap = new PlatformSpec(
+            List.of(new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 0, 8, IoApicRegisters.VERSION_20),
+                new PlatformSpec.IoApicSpec(3, IoApicRegisters.DEFAULT_BASE + 0x1000, 16, IoApicRegisters.DEFAULT_PINS,
+                    IoApicRegisters.VERSION_20)),
+            DefaultPlatform.spec().cpus(),
+            List.of(new PlatformSpec.PciDeviceSpec("host", new Bdf(0, 0, 0), 0x8086, 0x1237, 0x060000, 0, -1)),
+            List.of(), isa,
+            new PlatformSpec.FirmwareSpec(List.of(InterruptSourceOverride.of(0, 2, null, null),
+                InterruptSourceOverride.of(5, 5, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)), Map.of(), List.of(), 5, true),
+            true);
+        final TestRig r = TestRig.booted(gap, XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY,
+            List.of());
+        assertNotNull(r.dom0.irqs().byGsi(7));
+        for (int gsi = 8; gsi < 16; gsi++) {
+            assertEquals(0, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi " + gsi + ","),
+                "GSI " + gsi);
+            assertNull(r.dom0.irqs().byGsi(gsi), "GSI " + gsi);
+        }
     }
 }

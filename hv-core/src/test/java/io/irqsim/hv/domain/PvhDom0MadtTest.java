@@ -109,4 +109,16 @@ class PvhDom0MadtTest {
             () -> PvhDom0Madt.craft(domu, host));
         assertTrue(e.getMessage().contains("only for a PVH hardware domain"), e.getMessage());
     }
+
+    // xen/arch/x86/hvm/dom0_build.c:pvh_setup_acpi_madt@RELEASE-4.20.0 runs only from dom0_construct_pvh: a PV
+    // hardware domain reads the host's tables and is given no crafted MADT
+    @Test
+    void craftingForAPvHardwareDomainIsRefused() {
+        final Rig rig = Rig.boot(HOST, XenConfig.XEN_4_20);
+        final Domain dom0 = rig.pvDom0();
+        final Madt host = rig.xen.platform().firmware().madt();
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> PvhDom0Madt.craft(dom0, host));
+        assertTrue(e.getMessage().contains("only for a PVH hardware domain"), e.getMessage());
+    }
 }

@@ -98,6 +98,7 @@ class EmuirqPirqTest {
         assertEquals(0, rig.xen.physdev().eoi(domu, 20));
         rig.xen.drain();
         assertEquals(List.of(), events, "deasserted: no notification");
+        assertEquals(List.of(16, 16), eoiGsis, "GSI 16 is past the ISA IRQs: each EOI is heard");
     }
 
     // physdev_hvm_map_pirq@RELEASE-4.20.0: only *index < 0 is refused, so guest GSI 0 maps; then

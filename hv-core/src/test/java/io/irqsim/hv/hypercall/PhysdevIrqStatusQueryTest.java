@@ -146,4 +146,32 @@ class PhysdevIrqStatusQueryTest {
         assertEquals(List.of(), g.events);
         assertEquals(List.of(), eoiGsis);
     }
+
+    // do_physdev_op PHYSDEVOP_irq_status_query@RELEASE-4.20.0: "(irq < 0) || (irq >= currd->nr_pirqs)" is the only
+    // check a PV caller meets: pirqs 0 and nr_pirqs - 1 are in range and need EOI, mapped or not (pirq_shared finds
+    // no descriptor: 0); -1 and nr_pirqs are -EINVAL
+    @Test
+    void aPvDomainsPirqsFromZeroToNrPirqsMinusOneAreInRange() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_20);
+        final Domain dom0 = rig.pvDom0();
+        final int nr = dom0.pirqs().nrPirqs();
+        assertEquals(NEEDS_EOI, rig.xen.physdev().irqStatusQuery(dom0, 0));
+        assertEquals(NEEDS_EOI, rig.xen.physdev().irqStatusQuery(dom0, nr - 1));
+        assertEquals(-Errno.EINVAL, rig.xen.physdev().irqStatusQuery(dom0, -1));
+        assertEquals(-Errno.EINVAL, rig.xen.physdev().irqStatusQuery(dom0, nr));
+    }
+
+    // docs/trace.md: a hypercall's record carries its caller's context (domain id), whoever called before
+    @Test
+    void theQueryAndGetFreePirqAreRecordedInTheCallersContext() {
+        final PvhvmGuest g = PvhvmGuest.boot();
+        assertEquals(0, PhysdevOps.mapDomainEmuirqPirq(g.domu, 20, 40));
+        g.rig.xen.physdev().irqStatusQuery(g.dom0, 20);
+        assertEquals(g.dom0.id(), HypercallTraceRecordTest.lastHypercall(g.rig).domain());
+        g.rig.xen.physdev().irqStatusQuery(g.domu, 20);
+        assertEquals(g.domu.id(), HypercallTraceRecordTest.lastHypercall(g.rig).domain());
+        g.rig.xen.physdev().irqStatusQuery(g.dom0, 20);
+        g.rig.xen.physdev().getFreePirq(g.domu, PhysdevOps.MAP_PIRQ_TYPE_MSI);
+        assertEquals(g.domu.id(), HypercallTraceRecordTest.lastHypercall(g.rig).domain());
+    }
 }

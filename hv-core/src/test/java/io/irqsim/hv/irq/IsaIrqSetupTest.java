@@ -7,10 +7,18 @@ import io.irqsim.hv.domain.GuestKernel;
 import io.irqsim.hv.domain.Vcpu;
 import io.irqsim.hv.hypercall.PhysdevOps;
 import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hw.apic.LocalApic;
+import io.irqsim.hw.firmware.InterruptSourceOverride;
+import io.irqsim.hw.firmware.IrqPolarity;
+import io.irqsim.hw.firmware.IrqTrigger;
+import io.irqsim.hw.platform.DefaultPlatform;
+import io.irqsim.hw.platform.PlatformSpec;
 import io.irqsim.hw.wire.IrqWire;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hw.ioapic.Rte;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -191,5 +199,31 @@ class IsaIrqSetupTest {
         assertEquals(a + 8, b);
         assertEquals(a, routing.assignIrqVector(16), "an IRQ keeps its vector");
         assertEquals(16, rig.xen.irqDescs().irqForVector(a));
+    }
+
+    // io_apic.c:check_timer@RELEASE-4.20.0 unmasks IRQ 0's pin (unmask_IO_APIC_irq(irq_to_desc(0))) whatever
+    // setup_IO_APIC_irqs wrote: firmware that makes IRQ 0 level gets its entry written masked, then unmasked.
+    // irq.c:do_IRQ@RELEASE-4.20.0 ends every interrupt at "out", Xen's own action included: for a level IRQ 0
+    // without directed EOI, end_level_ioapic_irq_new sends the LAPIC EOI mask_and_ack_level_ioapic_irq deferred
+    @Test
+    void checkTimerUnmasksALevelIrqZeroAndDoIrqEndsItsInterrupts() {
+        final PlatformSpec d = DefaultPlatform.spec();
+        final PlatformSpec.FirmwareSpec fw = d.firmware();
+        final PlatformSpec spec = new PlatformSpec(d.ioapics(), d.cpus(), d.pci(), d.intxWiring(), d.isaWiring(),
+            new PlatformSpec.FirmwareSpec(List.of(
+                InterruptSourceOverride.of(0, 2, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_HIGH),
+                InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)),
+                fw.prt(), fw.links(), fw.sciGsi(), fw.pcatCompat()), false);
+        final Rig r = Rig.boot(spec, XenConfig.XEN_4_20);
+        assertTrue(Rte.isLevel(r.physRte(2)));
+        assertFalse(Rte.isMasked(r.physRte(2)), "check_timer unmasked the level entry");
+        final LocalApic lapic = r.xen.platform().lapic(0);
+        final int vector = r.xen.irqDescs().desc(0).vector();
+        for (int i = 0; i < 2; i++) {
+            assertTrue(lapic.accept(vector, Rte.DM_FIXED, true));
+            r.xen.drain();
+            assertFalse(lapic.isr(vector), "end: the deferred LAPIC EOI, interrupt " + i);
+        }
+        assertEquals(0, r.xen.guestIrqs().spuriousCount());
     }
 }

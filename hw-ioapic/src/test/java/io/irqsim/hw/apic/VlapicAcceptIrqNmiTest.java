@@ -76,4 +76,24 @@ class VlapicAcceptIrqNmiTest {
             trace.last(HwEvent.LAPIC_ACCEPT));
         assertEquals(2, lapic.acceptedCount());
     }
+
+    // Intel SDM vol. 3, 11.6.1 "Interrupt Command Register" / 11.5.1 delivery modes: SMI, INIT and ExtINT are not
+    // vectored; the local APIC takes each message (nothing in IRR), and the CPU is signalled for every one, an
+    // ExtINT then being acknowledged from the 8259A (INTA). Each is accepted, counted, traced with its delivery
+    // mode, and the listener told once per message
+    @Test
+    void smiInitAndExtIntAreAcceptedAndEachSignalsTheCpu() {
+        final int[] modes = {Rte.DM_SMI, Rte.DM_INIT, Rte.DM_EXTINT};
+        for (int i = 0; i < modes.length; i++) {
+            assertTrue(lapic.accept(0x00, modes[i], false), "mode " + modes[i]);
+            assertEquals(i + 1, kicks[0], "mode " + modes[i]);
+            assertEquals(i + 1, lapic.acceptedCount());
+            assertEquals(new RecordingHwTrace.Event(HwEvent.LAPIC_ACCEPT, 3, modes[i] << 8, 0),
+                trace.last(HwEvent.LAPIC_ACCEPT));
+        }
+        assertEquals(1, lapic.smiPending());
+        assertEquals(1, lapic.initPending());
+        assertEquals(1, lapic.extIntPending());
+        assertEquals(-1, lapic.highestInService(), "nothing went through IRR/ISR");
+    }
 }
