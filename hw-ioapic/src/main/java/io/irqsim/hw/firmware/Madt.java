@@ -47,19 +47,4 @@ public record Madt(boolean pcatCompat, List<MadtLocalApic> localApics, List<Madt
         }
         return null;
     }
-
-    /**
-     * @param gsi GSI
-     * @return the IO-APIC structure whose range the GSI falls in (needs each IO-APIC's pin count,
-     *     which the MADT does not carry: the caller resolves the range), or the last one starting at or below it
-     */
-    public MadtIoApic ioApicAtOrBelow(final int gsi) {
-        MadtIoApic best = null;
-        for (final MadtIoApic io : ioApics) {
-            if (io.gsiBase() <= gsi && (best == null || io.gsiBase() > best.gsiBase())) {
-                best = io;
-            }
-        }
-        return best;
-    }
 }

@@ -41,16 +41,6 @@ class MadtTest {
         assertNull(madt.overrideTo(9));
     }
 
-    // ACPI 6.5 5.2.12.3: each I/O APIC's GSI base; a GSI belongs to the highest base at or below it
-    @Test
-    void ioApicAtOrBelowPicksTheHighestBaseNotAboveTheGsi() {
-        assertSame(io0, madt.ioApicAtOrBelow(0));
-        assertSame(io0, madt.ioApicAtOrBelow(23));
-        assertSame(io1, madt.ioApicAtOrBelow(24));
-        assertSame(io1, madt.ioApicAtOrBelow(100));
-        assertNull(new Madt(true, List.of(), List.of(io1), List.of()).ioApicAtOrBelow(23));
-    }
-
     @Test
     void structuresAreCopiedAndImmutable() {
         final List<InterruptSourceOverride> mutable = new ArrayList<>(List.of(irq0));
