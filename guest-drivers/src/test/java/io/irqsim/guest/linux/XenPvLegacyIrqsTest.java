@@ -218,21 +218,9 @@ class XenPvLegacyIrqsTest {
     // keep their ISA identity entries' numbers but have no pin, so the boot loop maps only GSIs below 8
     @Test
     void pciXenInitialDomainSkipsLegacyGsisNoIoApicHas() {
-        final List<PlatformSpec.IsaRoute> isa = new ArrayList<>();
-        isa.add(new PlatformSpec.IsaRoute(0, 2, WireKind.ISA));
-        for (final int irq : new int[] {1, 3, 4, 5, 6, 7}) {
-            isa.add(new PlatformSpec.IsaRoute(irq, irq, irq == 5 ? WireKind.PCI_INTX : WireKind.ISA));
-        }
-        final PlatformSpec small = new PlatformSpec(
+        final TestRig r = pvDom0On(
             List.of(new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 0, 8, IoApicRegisters.VERSION_20)),
-            DefaultPlatform.spec().cpus(),
-            List.of(new PlatformSpec.PciDeviceSpec("host", new Bdf(0, 0, 0), 0x8086, 0x1237, 0x060000, 0, -1)),
-            List.of(), isa,
-            new PlatformSpec.FirmwareSpec(List.of(InterruptSourceOverride.of(0, 2, null, null),
-                InterruptSourceOverride.of(5, 5, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)), Map.of(), List.of(), 5, true),
-            true);
-        final TestRig r = TestRig.booted(small, XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY,
-            List.of());
+            isaBelowEight(), sciOnFive());
         assertEquals(8, r.xen.platform().gsiCount());
         assertNotNull(r.dom0.irqs().byGsi(7));
         assertEquals(1, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 7, pirq 7)"));
@@ -248,17 +236,11 @@ class XenPvLegacyIrqsTest {
         for (int irq = 8; irq < 16; irq++) {
             isa.add(new PlatformSpec.IsaRoute(irq, irq, irq == 9 ? WireKind.PCI_INTX : WireKind.ISA));
         }
-        final PlatformSpec high = new PlatformSpec(
+        final TestRig r = pvDom0On(
             List.of(new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 8, IoApicRegisters.DEFAULT_PINS,
                 IoApicRegisters.VERSION_20)),
-            DefaultPlatform.spec().cpus(),
-            List.of(new PlatformSpec.PciDeviceSpec("host", new Bdf(0, 0, 0), 0x8086, 0x1237, 0x060000, 0, -1)),
-            List.of(), isa,
-            new PlatformSpec.FirmwareSpec(List.of(InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL,
-                IrqPolarity.ACTIVE_LOW)), Map.of(), List.of(), 9, true),
-            true);
-        final TestRig r = TestRig.booted(high, XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY,
-            List.of());
+            isa, new PlatformSpec.FirmwareSpec(List.of(InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL,
+                IrqPolarity.ACTIVE_LOW)), Map.of(), List.of(), 9, true));
         assertEquals(0, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 7,"));
         assertNull(r.dom0.irqs().byGsi(7));
         assertEquals(1, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi 8, pirq 8)"));
@@ -270,28 +252,41 @@ class XenPvLegacyIrqsTest {
     // for mp_find_ioapic and mapped pirqs 8 to 15 at boot
     @Test
     void pciXenInitialDomainSkipsLegacyGsisInAGapBetweenIoApics() {
-        final List<PlatformSpec.IsaRoute> isa = new ArrayList<>();
-        isa.add(new PlatformSpec.IsaRoute(0, 2, WireKind.ISA));
-        for (final int irq : new int[] {1, 3, 4, 5, 6, 7}) {
-            isa.add(new PlatformSpec.IsaRoute(irq, irq, irq == 5 ? WireKind.PCI_INTX : WireKind.ISA));
-        }
-        final PlatformSpec gap = new PlatformSpec(
+        final TestRig r = pvDom0On(
             List.of(new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 0, 8, IoApicRegisters.VERSION_20),
                 new PlatformSpec.IoApicSpec(3, IoApicRegisters.DEFAULT_BASE + 0x1000, 16, IoApicRegisters.DEFAULT_PINS,
                     IoApicRegisters.VERSION_20)),
-            DefaultPlatform.spec().cpus(),
-            List.of(new PlatformSpec.PciDeviceSpec("host", new Bdf(0, 0, 0), 0x8086, 0x1237, 0x060000, 0, -1)),
-            List.of(), isa,
-            new PlatformSpec.FirmwareSpec(List.of(InterruptSourceOverride.of(0, 2, null, null),
-                InterruptSourceOverride.of(5, 5, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)), Map.of(), List.of(), 5, true),
-            true);
-        final TestRig r = TestRig.booted(gap, XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY,
-            List.of());
+            isaBelowEight(), sciOnFive());
         assertNotNull(r.dom0.irqs().byGsi(7));
         for (int gsi = 8; gsi < 16; gsi++) {
             assertEquals(0, r.linesContaining("pci_xen_initial_domain: PHYSDEVOP_map_pirq(DOMID_SELF, gsi " + gsi + ","),
                 "GSI " + gsi);
             assertNull(r.dom0.irqs().byGsi(gsi), "GSI " + gsi);
         }
+    }
+
+    /** ISA IRQs 0..7 on GSIs 0..7 (IRQ 0 on GSI 2, IRQ 5 the level/low SCI), none past 7. */
+    private static List<PlatformSpec.IsaRoute> isaBelowEight() {
+        final List<PlatformSpec.IsaRoute> isa = new ArrayList<>();
+        isa.add(new PlatformSpec.IsaRoute(0, 2, WireKind.ISA));
+        for (final int irq : new int[] {1, 3, 4, 5, 6, 7}) {
+            isa.add(new PlatformSpec.IsaRoute(irq, irq, irq == 5 ? WireKind.PCI_INTX : WireKind.ISA));
+        }
+        return isa;
+    }
+
+    /** The IRQ0 -> GSI 2 override and the SCI (IRQ 5) level/low: the firmware of {@link #isaBelowEight}. */
+    private static PlatformSpec.FirmwareSpec sciOnFive() {
+        return new PlatformSpec.FirmwareSpec(List.of(InterruptSourceOverride.of(0, 2, null, null),
+            InterruptSourceOverride.of(5, 5, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)), Map.of(), List.of(), 5, true);
+    }
+
+    /** A PV dom0 booted on a machine with the given IO-APICs, ISA routes and firmware and only a host bridge. */
+    private static TestRig pvDom0On(final List<PlatformSpec.IoApicSpec> ioapics, final List<PlatformSpec.IsaRoute> isa,
+                                    final PlatformSpec.FirmwareSpec firmware) {
+        final PlatformSpec spec = new PlatformSpec(ioapics, DefaultPlatform.spec().cpus(),
+            List.of(new PlatformSpec.PciDeviceSpec("host", new Bdf(0, 0, 0), 0x8086, 0x1237, 0x060000, 0, -1)),
+            List.of(), isa, firmware, true);
+        return TestRig.booted(spec, XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
     }
 }
