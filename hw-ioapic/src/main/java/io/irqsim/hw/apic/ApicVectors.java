@@ -17,7 +17,7 @@ final class ApicVectors {
     private final long[] irr = new long[4];
     private final long[] isr = new long[4];
     private final long[] tmr = new long[4];
-    /** Highest set IRR / ISR vector, or -1 (always what {@link #highestBit} would find). */
+    /** Highest set IRR / ISR vector, or -1 (always what a scan of the register would find). */
     private int maxIrr = -1;
     private int maxIsr = -1;
 
@@ -58,7 +58,7 @@ final class ApicVectors {
     void moveToService(final int vector) {
         clearBit(irr, vector);
         if (vector == maxIrr) {
-            maxIrr = highestBit(irr);
+            maxIrr = highestAtOrBelow(irr, vector);
         }
         setBit(isr, vector);
         if (vector > maxIsr) {
@@ -75,7 +75,7 @@ final class ApicVectors {
         final int vector = maxIsr;
         if (vector >= 0) {
             clearBit(isr, vector);
-            maxIsr = highestBit(isr);
+            maxIsr = highestAtOrBelow(isr, vector);
         }
         return vector;
     }
@@ -129,10 +129,17 @@ final class ApicVectors {
         return (map[(v >>> 6) & 3] & (1L << (v & 63))) != 0;
     }
 
-    static int highestBit(final long[] map) {
-        for (int i = 3; i >= 0; i--) {
-            if (map[i] != 0) {
-                return i * 64 + 63 - Long.numberOfLeadingZeros(map[i]);
+    /**
+     * The highest set bit once {@code cleared}, the highest bit until now, has been cleared: no
+     * bit above it is set, so only its own word and the ones below are looked at (on the
+     * interrupt path the bitmap is then nearly always empty, and a vector below 0x80 costs one or
+     * two words instead of four).
+     */
+    private static int highestAtOrBelow(final long[] map, final int cleared) {
+        for (int i = (cleared >>> 6) & 3; i >= 0; i--) {
+            final long w = map[i];
+            if (w != 0) {
+                return i * 64 + 63 - Long.numberOfLeadingZeros(w);
             }
         }
         return -1;
