@@ -218,7 +218,7 @@ public final class HvmIrq {
             return;
         }
         gsiAssertCount[gsi] = 0;
-        io.setInput(gsi - io.gsiBase(), false);
+        io.setInputWithoutEdge(gsi - io.gsiBase(), false); // see deassertGsi
         domain.host().trace().event(HvEvent.GSI_ASSERT, gsi, 0, 0);
     }
 
@@ -255,10 +255,19 @@ public final class HvmIrq {
         }
     }
 
+    /**
+     * {@code deassert_gsi}: the vIO-APIC's input goes down. A vIO-APIC's inputs are logical
+     * ({@link io.irqsim.hw.ioapic.IoApicModel#xenVioapic}): lowering one never makes an edge, so this
+     * is {@link IoApic#setInput setInput(pin, false)} without its delivery branch. Called through
+     * {@link IoApic#setInputWithoutEdge} rather than {@code setInput} for the JIT's sake:
+     * {@code setInput} is shared by every line of the machine (the physical IO-APIC's active-low PCI
+     * lines assert by going low), so its merged profile made every deassert that inlined it carry the
+     * whole delivery path (positive edge, APIC bus, LAPIC accept) as compiled code.
+     */
     private void deassertGsi(final int gsi) {
         final IoApic io = domain.vioapicForGsi(gsi);
         if (io != null) {
-            io.setInput(gsi - io.gsiBase(), false);
+            io.setInputWithoutEdge(gsi - io.gsiBase(), false);
         }
     }
 
