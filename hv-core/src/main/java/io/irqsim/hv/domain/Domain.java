@@ -1,5 +1,6 @@
 package io.irqsim.hv.domain;
 
+import io.irqsim.hv.sched.ScheduleOnPending;
 import io.irqsim.hv.mem.GuestRam;
 import io.irqsim.hv.passthrough.HvmIrqDpci;
 import io.irqsim.hv.trace.EmulatedDeviceTrace;
@@ -94,7 +95,7 @@ public final class Domain {
             }
             final Vcpu vcpu = new Vcpu(this, v, vlapic, bus);
             if (vlapic != null) {
-                vlapic.setInterruptListener(apic -> host.queue().schedule(vcpu));
+                vlapic.setInterruptListener(new ScheduleOnPending(host.queue(), vcpu));
             }
             vcpus.add(vcpu);
         }

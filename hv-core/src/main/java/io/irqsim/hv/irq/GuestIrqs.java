@@ -4,6 +4,7 @@ import io.irqsim.hv.Errno;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.Pirq;
 import io.irqsim.hv.policy.XenConfig;
+import io.irqsim.hv.sched.ScheduleOnPending;
 import io.irqsim.hv.sched.WorkQueue;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceRecorder;
@@ -71,7 +72,7 @@ public final class GuestIrqs {
         this.cpus = new PhysicalCpu[platform.cpuCount()];
         for (int i = 0; i < cpus.length; i++) {
             final PhysicalCpu cpu = new PhysicalCpu(i, platform.lapic(i), this, trace);
-            platform.lapic(i).setInterruptListener(apic -> queue.schedule(cpu));
+            platform.lapic(i).setInterruptListener(new ScheduleOnPending(queue, cpu));
             cpus[i] = cpu;
         }
     }

@@ -345,7 +345,8 @@ public class PciFunction {
 
     /** @return command bit 10 */
     public final boolean isIntxDisabled() {
-        return (emulatedConfigRead(COMMAND, 2) & COMMAND_INTX_DISABLE) != 0;
+        // the command register's high byte, read directly: every INTx change asks
+        return (config[COMMAND + 1] & (COMMAND_INTX_DISABLE >>> 8)) != 0;
     }
 
     /** @return the wire INTx is connected to, or {@code null} */
