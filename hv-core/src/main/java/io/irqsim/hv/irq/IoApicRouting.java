@@ -3,6 +3,7 @@ package io.irqsim.hv.irq;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceRecorder;
+import io.irqsim.hw.apic.LocalApic;
 import io.irqsim.hw.apic.LocalApicRegisters;
 import io.irqsim.hw.firmware.InterruptSourceOverride;
 import io.irqsim.hw.firmware.IrqPolarity;
@@ -51,8 +52,8 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     /** Per IO-APIC index, resolved once: MMIO base and whether it has a directed-EOI register. */
     private final long[] ioapicBase;
     private final boolean[] hasEoiRegister;
-    /** Each CPU's MMIO bus, resolved once (the LAPIC EOI of every interrupt goes through it). */
-    private final MmioBus[] cpuBus;
+    /** Each CPU's LAPIC, resolved once (the LAPIC EOI of every interrupt goes to it). */
+    private final LocalApic[] cpuLapic;
     /** The physical LAPIC page, where Xen mapped it ({@code mp_lapic_addr}, from the MADT). */
     private final long lapicBase;
     private final int targetApicId;
@@ -81,9 +82,9 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
         }
         this.targetApicId = platform.lapic(0).apicId();
         this.lapicBase = platform.lapicAddress();
-        this.cpuBus = new MmioBus[platform.cpuCount()];
-        for (int cpu = 0; cpu < cpuBus.length; cpu++) {
-            cpuBus[cpu] = platform.bus(cpu);
+        this.cpuLapic = new LocalApic[platform.cpuCount()];
+        for (int cpu = 0; cpu < cpuLapic.length; cpu++) {
+            cpuLapic[cpu] = platform.lapic(cpu);
         }
     }
 
@@ -375,13 +376,18 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
-     * Writes a LAPIC EOI on a CPU ({@code xen/arch/x86/include/asm/apic.h:ack_APIC_irq@RELEASE-4.18.0/4.20.0}), at
-     * the page Xen mapped {@code FIX_APIC_BASE} to ({@code xen/arch/x86/mpparse.c:mp_register_lapic_address@RELEASE-4.20.0}).
+     * Writes a LAPIC EOI on a CPU ({@code xen/arch/x86/include/asm/apic.h:ack_APIC_irq@RELEASE-4.18.0/4.20.0}:
+     * {@code apic_write(APIC_EOI, 0)}, a store to the page Xen mapped {@code FIX_APIC_BASE} to,
+     * {@code xen/arch/x86/mpparse.c:mp_register_lapic_address@RELEASE-4.20.0}, or the x2APIC MSR).
+     * Either way the access is the CPU's own: a processor decodes its APIC page (or MSR) inside
+     * itself and puts nothing on the system bus (Intel SDM vol. 3, "Local APIC Status and
+     * Location"), so the write goes straight to the EOI register of the CPU's LAPIC, where the bus
+     * decode of that page would have sent it; every interrupt pays it once.
      *
      * @param cpu CPU
      */
     public void lapicEoi(final int cpu) {
-        cpuBus[cpu].write(lapicBase + LocalApicRegisters.EOI, 4, 0);
+        cpuLapic[cpu].write(LocalApicRegisters.EOI, 4, 0);
     }
 
     // ---------------------------------------------------------------- MMIO programming
