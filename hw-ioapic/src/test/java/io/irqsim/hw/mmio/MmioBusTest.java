@@ -303,6 +303,17 @@ class MmioBusTest {
 
     // MmioDevice: the default device takes only 4-byte accesses; helpers encode sizes
     @Test
+    void sizeBitIsNonZeroForOneTwoFourAndEightBytesOnly() {
+        final int[] sizes = {Integer.MIN_VALUE, -16, -8, -4, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 32, 64,
+            Integer.MAX_VALUE};
+        final int[] bits = {0, 0, 0, 0, 0, 0, 0, MmioDevice.ACCESS_1, MmioDevice.ACCESS_2, 0, MmioDevice.ACCESS_4, 0, 0,
+            0, MmioDevice.ACCESS_8, 0, 0, 0, 0, 0, 0};
+        for (int i = 0; i < sizes.length; i++) {
+            assertEquals(bits[i], MmioDevice.sizeBit(sizes[i]), "size " + sizes[i]);
+        }
+    }
+
+    @Test
     void defaultDeviceAcceptsOnlyDwordsAndSizeHelpersEncodeSizes() {
         final MmioDevice d = new MmioDevice() {
             @Override
