@@ -58,8 +58,8 @@ public final class MmioBus {
      * matches nothing). The most recent one is also copied into plain fields, so a guest hammering
      * one device (IOREGSEL then IOWIN) tests it without loading a window first; the other one is
      * tested next and, when hit, swaps places with it, so a CPU that alternates between two windows
-     * (Xen ending a level interrupt: the LAPIC EOI, then the IO-APIC's EOI register) finds both
-     * without a search.
+     * (a driver between its device's BAR and the IO-APIC, a guest between its vLAPIC and vIO-APIC)
+     * finds both without a search.
      */
     private Window hit0 = Window.NONE;
     private long hitBase;

@@ -27,6 +27,37 @@ class ApicVectorsTest {
         assertEquals(-1, v.retireHighest(), "an EOI with ISR empty retires nothing");
     }
 
+    /**
+     * Every pair of vectors, the lower one possibly absent: clearing the higher one must find the
+     * lower one wherever the two sit (same 64-bit word, adjacent words, word 0 and word 3), in IRR
+     * (acknowledge) and in ISR (EOI). Pins the narrowed rescan's word range at both ends.
+     */
+    @Test
+    void clearingTheHighestFindsTheNextOneForEveryPairOfVectors() {
+        for (int lo = -1; lo < 256; lo++) {
+            for (int hi = lo + 1; hi < 256; hi++) {
+                final String pair = "lo " + lo + ", hi " + hi;
+                final ApicVectors v = new ApicVectors();
+                if (lo >= 0) {
+                    v.request(lo, false);
+                }
+                v.request(hi, true);
+                v.moveToService(hi);
+                assertEquals(lo, v.highestIrr(), pair);
+                assertEquals(hi, v.highestIsr(), pair);
+                if (lo >= 0) {
+                    v.moveToService(lo);
+                    assertEquals(-1, v.highestIrr(), pair);
+                    assertEquals(hi, v.highestIsr(), pair);
+                }
+                assertEquals(hi, v.retireHighest(), pair);
+                assertEquals(lo, v.highestIsr(), pair);
+                assertEquals(lo, v.retireHighest(), pair);
+                assertEquals(-1, v.highestIsr(), pair);
+            }
+        }
+    }
+
     @Test
     void triggerModeFollowsTheLastAcceptAndSurvivesService() {
         final ApicVectors v = new ApicVectors();
