@@ -170,7 +170,8 @@ public final class LocalApic implements MmioDevice {
     /**
      * Accepts an interrupt message addressed to this LAPIC.
      *
-     * @param vector vector
+     * @param vector vector, 0..255 (0..15 are the illegal-vector error for fixed delivery; any
+     *     other value throws {@link IllegalArgumentException})
      * @param deliveryMode delivery mode (RTE encoding)
      * @param level level-triggered (sets TMR)
      * @return whether the message was accepted
@@ -182,9 +183,8 @@ public final class LocalApic implements MmioDevice {
         if (!isSoftwareEnabled()) {
             return false;
         }
-        if (vector < 16) {
-            pendingEsr |= ESR_RECEIVE_ILLEGAL_VECTOR;
-            return false;
+        if (vector < 16 || vector > 0xFF) {
+            return illegalVector(vector);
         }
         vectors.request(vector, level);
         accepted++;
@@ -210,6 +210,20 @@ public final class LocalApic implements MmioDevice {
      * A physical CPU behaves the same: it holds one NMI pending (Intel SDM vol. 3 "Handling Multiple
      * NMIs"). SMI, INIT and ExtINT are counted as pending.
      */
+    /**
+     * A fixed vector below 16: the SDM's "received illegal vector" error (ESR bit 6), the message
+     * dropped. A value that is not 8 bits cannot be an interrupt message at all (every caller takes
+     * the vector from an 8-bit field): the caller's bug, refused before it could alias another
+     * vector's bit.
+     */
+    private boolean illegalVector(final int vector) {
+        if ((vector & ~0xFF) != 0) {
+            throw new IllegalArgumentException("vector " + vector + " does not fit the 8 bits of an interrupt message");
+        }
+        pendingEsr |= ESR_RECEIVE_ILLEGAL_VECTOR;
+        return false;
+    }
+
     private boolean acceptSpecial(final int vector, final int deliveryMode, final boolean level) {
         final int result = nonVectored.accept(deliveryMode);
         if (result == ApicNonVectored.REFUSED) {

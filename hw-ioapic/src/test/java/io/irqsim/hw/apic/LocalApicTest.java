@@ -312,6 +312,25 @@ class LocalApicTest {
         assertEquals(0, lapic.spuriousCount());
     }
 
+    // an interrupt message's vector is 8 bits: anything else is a caller's bug, refused without touching
+    // IRR (bit 300 & 255 = 44 must not appear) or ESR
+    @Test
+    void aVectorThatIsNotEightBitsIsRefusedAndChangesNothing() {
+        enable();
+        for (final int v : new int[] {256, 300, 0x12C, Integer.MAX_VALUE, -1, Integer.MIN_VALUE}) {
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> lapic.accept(v, Rte.DM_FIXED, true), "vector " + v);
+            assertTrue(e.getMessage().contains(Integer.toString(v)), e.getMessage());
+        }
+        assertFalse(lapic.irr(44));
+        assertFalse(lapic.irr(0xFF));
+        assertEquals(LocalApic.NO_INTERRUPT, lapic.acknowledge());
+        write(ESR, 0);
+        assertEquals(0, read(ESR), "not the illegal-vector error: nothing was received");
+        assertTrue(lapic.accept(0xFF, Rte.DM_FIXED, false), "255 is the last legal vector");
+        assertEquals(0xFF, lapic.acknowledge());
+    }
+
     // SDM 10.5.3 (ESR bit 6 "Received Illegal Vector"); Xen vlapic_set_irq: vectors 0..15 are dropped
     @Test
     void illegalVectorsBelow16SetEsrBit6AndAreDropped() {
