@@ -104,10 +104,15 @@ public final class Domain {
     /**
      * Adds an emulated IO-APIC and maps it, trapped, at {@code address} in every vCPU's view.
      *
-     * @param vioapic the register model
+     * @param vioapic the register model, with logical inputs ({@code IoApicModel.xenVioapic})
      * @param address guest-physical base
+     * @throws IllegalArgumentException for a model whose pins read electrical levels
      */
     public void addVioapic(final IoApic vioapic, final long address) {
+        if (vioapic.model().electricalInputs()) {
+            // HvmIrq drives vIO-APIC inputs as logical levels (gsi_assert_count), as Xen's does
+            throw new IllegalArgumentException(vioapic.name() + ": a vIO-APIC takes logical inputs (IoApicModel.xenVioapic)");
+        }
         vioapics.add(vioapic);
         vioapicByGsi = IoApic.byGsi(vioapics);
         vioapicAddresses.add(address);

@@ -4,6 +4,8 @@ import io.irqsim.hv.Rig;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceRecord;
+import io.irqsim.hw.ioapic.IoApic;
+import io.irqsim.hw.ioapic.IoApicModel;
 import io.irqsim.hw.ioapic.IoApicRegisters;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +14,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -49,6 +52,21 @@ class DomainPlumbingTest {
         t.unlink(42, false); // no struct pirq: nothing
         assertNull(t.get(42));
         assertEquals("d" + domu.id() + " pirq 41 -> irq -17", t.get(41).toString());
+    }
+
+    /** HvmIrq drives a vIO-APIC's inputs as logical levels: a model that reads electrical ones is refused, and nothing is mapped. */
+    @Test
+    void aVioapicWithElectricalInputsIsRefused() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_20);
+        rig.pvhDom0();
+        final Domain domu = rig.hvmGuest("domU");
+        final long at = 0xFED0_0000L;
+        final IoApic hardware = new IoApic("electrical", IoApicModel.i82093aa(24), 9, 0, domu.apicBus(),
+            rig.xen.platform().clock(), io.irqsim.hw.trace.HwTrace.NONE);
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> domu.addVioapic(hardware, at));
+        assertTrue(e.getMessage().contains("electrical") && e.getMessage().contains("logical inputs"), e.getMessage());
+        assertEquals(1, domu.vioapics().size(), "only Xen's own vIO-APIC");
+        assertNull(domu.vcpu(0).bus().deviceAt(at), "nothing mapped at " + Long.toHexString(at));
     }
 
     /** Every emulated access traps: a = guest-physical address, b = size (| 0x100 for a write), c = the value. */
