@@ -29,12 +29,22 @@ import java.util.List;
  */
 public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiPolicy.GsiRegistrar {
 
-    /** First vector of the legacy ISA IRQs ({@code FIRST_LEGACY_VECTOR}). */
-    public static final int FIRST_LEGACY_VECTOR = 0xE0;
+    /**
+     * First vector of the legacy ISA IRQs: {@code LEGACY_VECTOR(irq)} is {@code FIRST_LEGACY_VECTOR}
+     * + irq, and {@code FIRST_LEGACY_VECTOR} is {@code FIRST_DYNAMIC_VECTOR}, 0x20
+     * ({@code xen/arch/x86/include/asm/irq-vectors.h}, {@code asm/irq.h@RELEASE-4.20.0}; the same
+     * values in {@code asm/mach-default/irq_vectors.h@RELEASE-4.18.0}).
+     */
+    public static final int FIRST_LEGACY_VECTOR = 0x20;
+    /**
+     * IRQ 0's vector, {@code IRQ0_VECTOR} (same headers): statically high priority, above every
+     * dynamic vector ({@code smp_intr_init}, {@code xen/arch/x86/smpboot.c@RELEASE-4.20.0}).
+     */
+    public static final int IRQ0_VECTOR = 0xF0;
     /** First dynamically assigned vector ({@code FIRST_DYNAMIC_VECTOR}). */
     public static final int FIRST_DYNAMIC_VECTOR = 0x20;
     /** Last dynamically assigned vector ({@code LAST_DYNAMIC_VECTOR}). */
-    public static final int LAST_DYNAMIC_VECTOR = 0xDF;
+    public static final int LAST_DYNAMIC_VECTOR = 0xEF;
     /**
      * First vector {@code _assign_irq_vector} hands out on CPU 0: 0x20..0x2F are the legacy PIC's
      * ({@code FIRST_LEGACY_VECTOR}..{@code LAST_LEGACY_VECTOR} upstream) and 0x20..0x22 are in
@@ -127,7 +137,9 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
             d.setPin(index, gsi - io.gsiBase());
             final boolean level = iso != null && iso.trigger() == IrqTrigger.LEVEL;
             final boolean low = iso != null && iso.polarity() == IrqPolarity.ACTIVE_LOW;
-            final int vector = FIRST_LEGACY_VECTOR + irq;
+            // init_IRQ (xen/arch/x86/i8259.c@RELEASE-4.20.0) gave each legacy IRQ LEGACY_VECTOR(irq) and
+            // smp_intr_init IRQ 0 IRQ0_VECTOR; setup_IO_APIC_irqs' assign_irq_vector keeps a valid old vector
+            final int vector = irq == 0 ? IRQ0_VECTOR : FIRST_LEGACY_VECTOR + irq;
             d.setVector(vector);
             descs.bindVector(vector, irq);
             d.setHandler(level ? HandlerType.IOAPIC_LEVEL : HandlerType.IOAPIC_EDGE);

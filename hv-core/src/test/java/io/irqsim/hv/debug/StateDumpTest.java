@@ -251,7 +251,7 @@ class StateDumpTest {
     }
 
     // __print_IO_APIC prints the vector in upper-case hex, dump_irqs in lower case; the ISA IRQs
-    // setup_IO_APIC_irqs (xen/arch/x86/io_apic.c@RELEASE-4.20.0) programmed at boot (vector 0xE0 + irq;
+    // setup_IO_APIC_irqs (xen/arch/x86/io_apic.c@RELEASE-4.20.0) programmed at boot (vector LEGACY_VECTOR(irq), 0x20 + irq;
     // edge/high unmasked, the SCI's level/low entry masked) are shown, the never-programmed pins
     // without an asserted input are counted in the header
     @Test
@@ -259,9 +259,9 @@ class StateDumpTest {
         final Rig rig = Rig.boot(DefaultPlatform.spec(), XenConfig.XEN_4_20);
         final String dump = StateDump.of(rig.xen);
         assertContainsLines(dump,
-            " 01  00   0   0   0   0    0    0    0    E1  GSI 1",
-            " 09  00   1   1   0   1    0    0    0    E9  GSI 9",
-            " 0f  00   0   0   0   0    0    0    0    EF  GSI 15",
+            " 01  00   0   0   0   0    0    0    0    21  GSI 1",
+            " 09  00   1   1   0   1    0    0    0    29  GSI 9",
+            " 0f  00   0   0   0   0    0    0    0    2F  GSI 15",
             "physical LAPIC of pCPU 1: TPR 0x00 PPR 0x00, software-enabled");
         assertTrue(dump.contains("physical IO-APIC 0 (APIC id 2, GSI 0-23, 24 pins, "),
             "the default machine's IO-APIC header:\n" + dump);
@@ -274,8 +274,8 @@ class StateDumpTest {
     void irqZeroIsListedWithXensTimerHandler() {
         final Rig rig = Rig.boot(DefaultPlatform.spec(), XenConfig.XEN_4_20);
         assertContainsLines(StateDump.of(rig.xen),
-            " 02  00   0   0   0   0    0    0    0    E0  GSI 2",
-            "   IRQ:   0 vec:e0 IO-APIC-edge    pin 0:2 status=- timer_interrupt()");
+            " 02  00   0   0   0   0    0    0    0    F0  GSI 2",
+            "   IRQ:   0 vec:f0 IO-APIC-edge    pin 0:2 status=- timer_interrupt()");
     }
 
     // dump_irqs (xen/arch/x86/irq.c@RELEASE-4.20.0) with send_guest_pirq: a PV dom0's level pirq

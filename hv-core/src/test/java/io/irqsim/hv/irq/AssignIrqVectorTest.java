@@ -24,16 +24,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code RELEASE-4.20.0}) on CPU 0: from the last vector handed out, step by 8; past the last
  * dynamic vector restart at the first plus the next offset (mod 8); skip the legacy PIC vectors
  * (below 0x30 on CPU 0), {@code LEGACY_SYSCALL_VECTOR} 0x80 ({@code used_vectors}, CONFIG_PV) and
- * vectors in use; back at the start, {@code -ENOSPC}. irqsim's dynamic range ends at 0xDF (its ISA
- * IRQs sit at 0xE0..0xEF, see docs/fidelity.md).
+ * vectors in use; back at the start, {@code -ENOSPC}. The dynamic range ends at
+ * {@code LAST_DYNAMIC_VECTOR} 0xEF.
  */
 class AssignIrqVectorTest {
 
-    /** The default platform plus a second, 120-pin IO-APIC at GSI 24: 144 GSIs, 208 IRQs. */
+    /**
+     * The default platform plus a 120-pin IO-APIC at GSI 24 and a 24-pin one at GSI 144: 168 GSIs,
+     * 232 IRQs, more non-legacy IRQs than the 191 vectors CPU 0 can hand out.
+     */
     private static PlatformSpec bigPlatform() {
         final PlatformSpec d = DefaultPlatform.spec();
         final List<PlatformSpec.IoApicSpec> ioapics = new ArrayList<>(d.ioapics());
         ioapics.add(new PlatformSpec.IoApicSpec(3, 0xFEC2_0000L, 24, 120, IoApicRegisters.VERSION_20));
+        ioapics.add(new PlatformSpec.IoApicSpec(4, 0xFEC3_0000L, 144, 24, IoApicRegisters.VERSION_20));
         return new PlatformSpec(ioapics, d.cpus(), d.pci(), d.intxWiring(), d.isaWiring(), d.firmware(),
             d.directedEoi());
     }
@@ -45,7 +49,7 @@ class AssignIrqVectorTest {
         final Rig rig = Rig.boot(XenConfig.XEN_4_20);
         final IoApicRouting routing = rig.xen.ioapicRouting();
         final int[] expected = {0x30, 0x38, 0x40, 0x48, 0x50, 0x58, 0x60, 0x68, 0x70, 0x78, 0x88, 0x90, 0x98, 0xA0,
-            0xA8, 0xB0, 0xB8, 0xC0, 0xC8, 0xD0, 0xD8, 0x31, 0x39, 0x41};
+            0xA8, 0xB0, 0xB8, 0xC0, 0xC8, 0xD0, 0xD8, 0xE0, 0xE8, 0x31, 0x39, 0x41};
         for (int i = 0; i < expected.length; i++) {
             final int irq = 16 + i;
             assertEquals(expected[i], routing.assignIrqVector(irq), "irq " + irq);
@@ -65,12 +69,12 @@ class AssignIrqVectorTest {
         final IoApicRouting routing = rig.xen.ioapicRouting();
         final IrqDescTable descs = rig.xen.irqDescs();
         final TreeSet<Integer> usable = new TreeSet<>();
-        for (int v = 0x30; v <= 0xDF; v++) {
+        for (int v = 0x30; v <= 0xEF; v++) {
             if (v != 0x80) {
                 usable.add(v);
             }
         }
-        assertEquals(175, usable.size());
+        assertEquals(191, usable.size());
         final TreeSet<Integer> got = new TreeSet<>();
         int irq = descs.nrIrqs() - 1;
         int last = -1;
@@ -79,11 +83,11 @@ class AssignIrqVectorTest {
             assertTrue(got.add(last), "vector 0x" + Integer.toHexString(last) + " handed out twice");
         }
         assertEquals(usable, got);
-        assertEquals(0xDF, last, "the last one found is the top of offset 7");
+        assertEquals(0xEF, last, "the last one found is the top of offset 7");
         assertEquals(-Errno.ENOSPC, routing.assignIrqVector(irq));
         assertEquals(-1, descs.desc(irq).vector());
         assertEquals(-Errno.ENOSPC, routing.assignIrqVector(irq - 1));
-        assertEquals(0xDF, routing.assignIrqVector(irq + 1), "the IRQ that got 0xDF keeps it");
+        assertEquals(0xEF, routing.assignIrqVector(irq + 1), "the IRQ that got 0xEF keeps it");
     }
 
     // mp_register_gsi sets pin_programmed before io_apic_set_pci_routing's assign_irq_vector fails: the

@@ -37,19 +37,21 @@ class IsaIrqSetupTest {
     private final Rig rig = Rig.boot(XenConfig.XEN_4_20);
     private final IoApicRouting routing = rig.xen.ioapicRouting();
 
-    // setup_IO_APIC_irqs: IRQ0 is on GSI 2 (override), edge, vector 0xE0; check_timer (io_apic.c@RELEASE-4.20.0)
+    // setup_IO_APIC_irqs: IRQ0 is on GSI 2 (override), edge, vector IRQ0_VECTOR 0xF0 (smpboot.c:smp_intr_init,
+    // asm/irq-vectors.h@RELEASE-4.20.0; 0xE0 in irqsim before 2026-12-03); check_timer (io_apic.c@RELEASE-4.20.0)
     // then unmasks it (unmask_IO_APIC_irq(irq_to_desc(0)), find_isa_irq_pin(0) being the override's pin).
     // Before, irqsim left it masked like the other ISA pins.
     @Test
     void isaIrqZeroIsProgrammedOnTheGsiOfItsOverride() {
         final long e = rig.physRte(2);
-        assertEquals(IoApicRouting.FIRST_LEGACY_VECTOR, Rte.vector(e));
+        assertEquals(0xF0, Rte.vector(e));
         assertFalse(Rte.isMasked(e), "check_timer unmasks the timer's pin");
         assertFalse(Rte.isLevel(e));
         final IrqDesc irq0 = rig.xen.irqDescs().desc(0);
         assertEquals(2, irq0.pin());
         assertEquals(HandlerType.IOAPIC_EDGE, irq0.handler());
-        assertEquals(0, rig.xen.irqDescs().irqForVector(IoApicRouting.FIRST_LEGACY_VECTOR));
+        assertEquals(0, rig.xen.irqDescs().irqForVector(0xF0));
+        assertEquals(-1, rig.xen.irqDescs().irqForVector(0x20), "LEGACY_VECTOR(0) is not IRQ 0's once it has IRQ0_VECTOR");
     }
 
     // xen/arch/x86/time.c:early_time_init@RELEASE-4.18.0 and 4.20.0: setup_irq(0, 0, &irq0) gives IRQ 0 Xen's own
