@@ -141,10 +141,11 @@ class RunCommandTest {
         final String out = r.out();
         assertTrue(out.contains("physical IO-APIC 0 (APIC id 2, GSI 0-23, 24 pins"), out);
         assertTrue(out.contains(" NR Dst Msk Trg IRR Pol Stat DstM DelM Vec"), out);
-        // the NIC's GSI 16: unmasked, level, Remote IRR clear after the last EOI, active low, vector 0x40
-        assertTrue(out.contains(" 10  00   0   1   0   1    0    0    0    40  GSI 16"), out);
+        // the NIC's GSI 16: unmasked, level, Remote IRR clear after the last EOI, active low, vector 0xB8
+        // (after the ISA IRQs' 0x30..0xA0 and dom0's GSIs 17 and 22)
+        assertTrue(out.contains(" 10  00   0   1   0   1    0    0    0    B8  GSI 16"), out);
         assertTrue(out.contains("Xen IRQ descriptors (xl debug-keys i):"), out);
-        assertTrue(out.contains("   IRQ:  16 vec:40 IO-APIC-level   pin 0:16 status=guest in-flight=0"), out);
+        assertTrue(out.contains("   IRQ:  16 vec:b8 IO-APIC-level   pin 0:16 status=guest in-flight=0"), out);
         // d1 is HVM without an event channel for the pirq: dump_irqs reads port 0, never pending, always masked
         assertTrue(out.contains("d1: 16(-M-)"), out);
         assertTrue(out.contains("d1 vIO-APIC 0 (emulated by Xen) (APIC id 0, GSI 0-47, 48 pins"), out);

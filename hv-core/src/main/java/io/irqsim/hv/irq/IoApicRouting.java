@@ -15,7 +15,9 @@ import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.mmio.MmioBus;
 import io.irqsim.hw.platform.Platform;
 
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -30,10 +32,12 @@ import java.util.List;
 public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiPolicy.GsiRegistrar {
 
     /**
-     * First vector of the legacy ISA IRQs: {@code LEGACY_VECTOR(irq)} is {@code FIRST_LEGACY_VECTOR}
+     * First vector of the legacy PIC: {@code LEGACY_VECTOR(irq)} is {@code FIRST_LEGACY_VECTOR}
      * + irq, and {@code FIRST_LEGACY_VECTOR} is {@code FIRST_DYNAMIC_VECTOR}, 0x20
      * ({@code xen/arch/x86/include/asm/irq-vectors.h}, {@code asm/irq.h@RELEASE-4.20.0}; the same
-     * values in {@code asm/mach-default/irq_vectors.h@RELEASE-4.18.0}).
+     * values in {@code asm/mach-default/irq_vectors.h@RELEASE-4.18.0}). The 8259A's vectors: once
+     * the IO-APIC has the ISA IRQs they get dynamic vectors ({@link #boot}), and CPU 0 never hands
+     * out 0x20..0x2F.
      */
     public static final int FIRST_LEGACY_VECTOR = 0x20;
     /**
@@ -121,6 +125,9 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
             platform.bus(cpu).write(lapicBase + LocalApicRegisters.SVR, 4, svr);
         }
         final Madt madt = platform.firmware().madt();
+        // setup_IO_APIC_irqs walks the IO-APICs' pins in order, so the ISA IRQs get their vectors in
+        // GSI order, not IRQ order
+        final List<int[]> isa = new ArrayList<>();
         for (int irq = 0; irq < 16; irq++) {
             final InterruptSourceOverride iso = madt.overrideFor(irq);
             final int gsi = iso != null ? iso.gsi() : irq;
@@ -128,23 +135,13 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
             if (iso == null && target != null && target.source() != irq) {
                 continue; // the GSI belongs to another ISA IRQ (IRQ2 when IRQ0 is overridden to GSI 2)
             }
-            final IoApic io = platform.ioapicForGsi(gsi);
-            if (io == null) {
-                continue;
+            if (platform.ioapicForGsi(gsi) != null) {
+                isa.add(new int[] {gsi, irq});
             }
-            final int index = platform.ioapicIndex(io);
-            final IrqDesc d = descs.desc(irq);
-            d.setPin(index, gsi - io.gsiBase());
-            final boolean level = iso != null && iso.trigger() == IrqTrigger.LEVEL;
-            final boolean low = iso != null && iso.polarity() == IrqPolarity.ACTIVE_LOW;
-            // init_IRQ (xen/arch/x86/i8259.c@RELEASE-4.20.0) gave each legacy IRQ LEGACY_VECTOR(irq) and
-            // smp_intr_init IRQ 0 IRQ0_VECTOR; setup_IO_APIC_irqs' assign_irq_vector keeps a valid old vector
-            final int vector = irq == 0 ? IRQ0_VECTOR : FIRST_LEGACY_VECTOR + irq;
-            d.setVector(vector);
-            descs.bindVector(vector, irq);
-            d.setHandler(level ? HandlerType.IOAPIC_LEVEL : HandlerType.IOAPIC_EDGE);
-            // mask only a level entry: setup_IO_APIC_irqs starts from mask 0 and sets it with the level trigger
-            writeEntry(index, gsi - io.gsiBase(), Rte.of(vector, Rte.DM_FIXED, false, low, level, level, targetApicId));
+        }
+        isa.sort(Comparator.comparingInt(e -> e[0]));
+        for (final int[] e : isa) {
+            setupIsaPin(madt, e[1], e[0]);
         }
         for (int gsi = 16; gsi < descs.nrIrqsGsi(); gsi++) {
             final IoApic io = platform.ioapicForGsi(gsi);
@@ -153,6 +150,36 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
             }
         }
         setupTimerIrq();
+    }
+
+    /**
+     * One ISA IRQ's pin at boot ({@code setup_IO_APIC_irqs}, {@code xen/arch/x86/io_apic.c@RELEASE-4.20.0}).
+     * Its vector comes from {@code assign_irq_vector}: IRQ 0 keeps {@link #IRQ0_VECTOR}, which
+     * {@code smp_intr_init} ({@code xen/arch/x86/smpboot.c}) gave it; every other ISA IRQ still has
+     * the 8259A's controller and its {@code LEGACY_VECTOR(irq)} from {@code init_IRQ}
+     * ({@code xen/arch/x86/i8259.c}), which {@code irq_to_vector} ({@code xen/arch/x86/irq.c}) reports
+     * as no vector, so the search hands it the next dynamic one ({@link #assignIrqVector}) like
+     * any GSI.
+     */
+    private void setupIsaPin(final Madt madt, final int irq, final int gsi) {
+        final InterruptSourceOverride iso = madt.overrideFor(irq);
+        final IoApic io = platform.ioapicForGsi(gsi);
+        final int index = platform.ioapicIndex(io);
+        final IrqDesc d = descs.desc(irq);
+        d.setPin(index, gsi - io.gsiBase());
+        final boolean level = iso != null && iso.trigger() == IrqTrigger.LEVEL;
+        final boolean low = iso != null && iso.polarity() == IrqPolarity.ACTIVE_LOW;
+        final int vector;
+        if (irq == 0) {
+            vector = IRQ0_VECTOR;
+            d.setVector(vector);
+            descs.bindVector(vector, irq);
+        } else {
+            vector = assignIrqVector(irq);
+        }
+        d.setHandler(level ? HandlerType.IOAPIC_LEVEL : HandlerType.IOAPIC_EDGE);
+        // mask only a level entry: setup_IO_APIC_irqs starts from mask 0 and sets it with the level trigger
+        writeEntry(index, gsi - io.gsiBase(), Rte.of(vector, Rte.DM_FIXED, false, low, level, level, targetApicId));
     }
 
     /**

@@ -251,7 +251,7 @@ class StateDumpTest {
     }
 
     // __print_IO_APIC prints the vector in upper-case hex, dump_irqs in lower case; the ISA IRQs
-    // setup_IO_APIC_irqs (xen/arch/x86/io_apic.c@RELEASE-4.20.0) programmed at boot (vector LEGACY_VECTOR(irq), 0x20 + irq;
+    // setup_IO_APIC_irqs (xen/arch/x86/io_apic.c@RELEASE-4.20.0) programmed at boot (dynamic vectors from 0x30 in pin order, IRQ 0's 0xF0;
     // edge/high unmasked, the SCI's level/low entry masked) are shown, the never-programmed pins
     // without an asserted input are counted in the header
     @Test
@@ -259,9 +259,9 @@ class StateDumpTest {
         final Rig rig = Rig.boot(DefaultPlatform.spec(), XenConfig.XEN_4_20);
         final String dump = StateDump.of(rig.xen);
         assertContainsLines(dump,
-            " 01  00   0   0   0   0    0    0    0    21  GSI 1",
-            " 09  00   1   1   0   1    0    0    0    29  GSI 9",
-            " 0f  00   0   0   0   0    0    0    0    2F  GSI 15",
+            " 01  00   0   0   0   0    0    0    0    30  GSI 1",
+            " 09  00   1   1   0   1    0    0    0    68  GSI 9",
+            " 0f  00   0   0   0   0    0    0    0    A0  GSI 15",
             "physical LAPIC of pCPU 1: TPR 0x00 PPR 0x00, software-enabled");
         assertTrue(dump.contains("physical IO-APIC 0 (APIC id 2, GSI 0-23, 24 pins, "),
             "the default machine's IO-APIC header:\n" + dump);

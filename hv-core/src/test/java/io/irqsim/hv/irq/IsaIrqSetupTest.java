@@ -51,7 +51,6 @@ class IsaIrqSetupTest {
         assertEquals(2, irq0.pin());
         assertEquals(HandlerType.IOAPIC_EDGE, irq0.handler());
         assertEquals(0, rig.xen.irqDescs().irqForVector(0xF0));
-        assertEquals(-1, rig.xen.irqDescs().irqForVector(0x20), "LEGACY_VECTOR(0) is not IRQ 0's once it has IRQ0_VECTOR");
     }
 
     // xen/arch/x86/time.c:early_time_init@RELEASE-4.18.0 and 4.20.0: setup_irq(0, 0, &irq0) gives IRQ 0 Xen's own
@@ -71,11 +70,29 @@ class IsaIrqSetupTest {
         }
     }
 
+    // setup_IO_APIC_irqs walks pins 0..23: each ISA IRQ still has the 8259A's controller, so irq_to_vector
+    // (irq.c@RELEASE-4.20.0) calls its LEGACY_VECTOR no vector and assign_irq_vector hands out the next
+    // dynamic one: 0x30 up by 8, 0x80 skipped, in pin order (IRQ 0 on pin 2 keeps IRQ0_VECTOR 0xF0, pin 0
+    // has no ISA IRQ); CPU 0's 8259A range 0x20..0x2F is never used
+    @Test
+    void isaIrqsGetDynamicVectorsInPinOrder() {
+        final int[] irqs = {1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+        final int[] vectors = {0x30, 0x38, 0x40, 0x48, 0x50, 0x58, 0x60, 0x68, 0x70, 0x78, 0x88, 0x90, 0x98, 0xA0};
+        for (int i = 0; i < irqs.length; i++) {
+            assertEquals(vectors[i], Rte.vector(rig.physRte(irqs[i])), "IRQ " + irqs[i]);
+            assertEquals(vectors[i], rig.xen.irqDescs().desc(irqs[i]).vector(), "IRQ " + irqs[i]);
+            assertEquals(irqs[i], rig.xen.irqDescs().irqForVector(vectors[i]));
+        }
+        for (int v = 0x20; v <= 0x2F; v++) {
+            assertEquals(-1, rig.xen.irqDescs().irqForVector(v), "8259A vector 0x" + Integer.toHexString(v));
+        }
+    }
+
     // setup_IO_APIC_irqs: the SCI's override makes IRQ 9 level, active low
     @Test
     void theSciOverrideMakesIrqNineLevelActiveLow() {
         final long e = rig.physRte(9);
-        assertEquals(IoApicRouting.FIRST_LEGACY_VECTOR + 9, Rte.vector(e));
+        assertEquals(0x68, Rte.vector(e), "the eighth ISA pin in pin order (see isaIrqsGetDynamicVectorsInPinOrder)");
         assertTrue(Rte.isLevel(e));
         assertTrue(Rte.isActiveLow(e));
         assertTrue(Rte.isMasked(e));
@@ -86,7 +103,7 @@ class IsaIrqSetupTest {
     @Test
     void anIsaIrqWithoutOverrideIsEdgeActiveHighOnItsOwnGsi() {
         final long e = rig.physRte(4);
-        assertEquals(IoApicRouting.FIRST_LEGACY_VECTOR + 4, Rte.vector(e));
+        assertEquals(0x40, Rte.vector(e));
         assertFalse(Rte.isLevel(e));
         assertFalse(Rte.isActiveLow(e));
         assertEquals(4, rig.xen.irqDescs().desc(4).pin());
