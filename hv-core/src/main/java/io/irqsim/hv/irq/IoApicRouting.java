@@ -6,18 +6,13 @@ import io.irqsim.hv.trace.TraceRecorder;
 import io.irqsim.hw.apic.LocalApic;
 import io.irqsim.hw.apic.LocalApicRegisters;
 import io.irqsim.hw.firmware.InterruptSourceOverride;
-import io.irqsim.hw.firmware.IrqPolarity;
-import io.irqsim.hw.firmware.IrqTrigger;
-import io.irqsim.hw.firmware.Madt;
 import io.irqsim.hw.ioapic.IoApic;
 import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.mmio.MmioBus;
 import io.irqsim.hw.platform.Platform;
 
-import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -124,24 +119,16 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
                 | (directedEoi ? LocalApicRegisters.SVR_SUPPRESS_EOI_BROADCAST : 0);
             platform.bus(cpu).write(lapicBase + LocalApicRegisters.SVR, 4, svr);
         }
-        final Madt madt = platform.firmware().madt();
-        // setup_IO_APIC_irqs walks the IO-APICs' pins in order, so the ISA IRQs get their vectors in
-        // GSI order, not IRQ order
-        final List<int[]> isa = new ArrayList<>();
-        for (int irq = 0; irq < 16; irq++) {
-            final InterruptSourceOverride iso = madt.overrideFor(irq);
-            final int gsi = iso != null ? iso.gsi() : irq;
-            final InterruptSourceOverride target = madt.overrideTo(gsi);
-            if (iso == null && target != null && target.source() != irq) {
-                continue; // the GSI belongs to another ISA IRQ (IRQ2 when IRQ0 is overridden to GSI 2)
+        // setup_IO_APIC_irqs walks every IO-APIC's pins in order and programs those with an ISA entry
+        final List<MpIrqs.IsaEntry> isa = MpIrqs.isaEntries(platform, platform.firmware().madt());
+        final List<IoApic> ioapics = platform.ioapics();
+        for (int index = 0; index < ioapics.size(); index++) {
+            for (int pin = 0; pin < ioapics.get(index).model().pins(); pin++) {
+                final MpIrqs.IsaEntry e = MpIrqs.onPin(isa, index, pin);
+                if (e != null) {
+                    setupIsaPin(e);
+                }
             }
-            if (platform.ioapicForGsi(gsi) != null) {
-                isa.add(new int[] {gsi, irq});
-            }
-        }
-        isa.sort(Comparator.comparingInt(e -> e[0]));
-        for (final int[] e : isa) {
-            setupIsaPin(madt, e[1], e[0]);
         }
         for (int gsi = 16; gsi < descs.nrIrqsGsi(); gsi++) {
             final IoApic io = platform.ioapicForGsi(gsi);
@@ -161,14 +148,11 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
      * as no vector, so the search hands it the next dynamic one ({@link #assignIrqVector}) like
      * any GSI.
      */
-    private void setupIsaPin(final Madt madt, final int irq, final int gsi) {
-        final InterruptSourceOverride iso = madt.overrideFor(irq);
-        final IoApic io = platform.ioapicForGsi(gsi);
-        final int index = platform.ioapicIndex(io);
+    private void setupIsaPin(final MpIrqs.IsaEntry e) {
+        final int irq = e.irq();
         final IrqDesc d = descs.desc(irq);
-        d.setPin(index, gsi - io.gsiBase());
-        final boolean level = iso != null && iso.trigger() == IrqTrigger.LEVEL;
-        final boolean low = iso != null && iso.polarity() == IrqPolarity.ACTIVE_LOW;
+        d.setPin(e.ioapic(), e.pin());
+        final boolean level = e.level();
         final int vector;
         if (irq == 0) {
             vector = IRQ0_VECTOR;
@@ -179,7 +163,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
         }
         d.setHandler(level ? HandlerType.IOAPIC_LEVEL : HandlerType.IOAPIC_EDGE);
         // mask only a level entry: setup_IO_APIC_irqs starts from mask 0 and sets it with the level trigger
-        writeEntry(index, gsi - io.gsiBase(), Rte.of(vector, Rte.DM_FIXED, false, low, level, level, targetApicId));
+        writeEntry(e.ioapic(), e.pin(), Rte.of(vector, Rte.DM_FIXED, false, e.activeLow(), level, level, targetApicId));
     }
 
     /**
