@@ -69,6 +69,11 @@ final class MpIrqs {
         return entries;
     }
 
+    /**
+     * The two checks of {@code mp_config_acpi_legacy_irqs}. The pin check keeps the table as Xen
+     * builds it; what is programmed would not change without it ({@link #onPin} takes a pin's first
+     * entry, and an override's entry always comes first).
+     */
     private static boolean namedOrPinTaken(final List<IsaEntry> entries, final int irq, final int ioapic) {
         for (final IsaEntry e : entries) {
             if (e.irq() == irq || e.ioapic() == ioapic && e.pin() == irq) {

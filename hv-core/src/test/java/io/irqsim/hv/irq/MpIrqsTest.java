@@ -30,7 +30,10 @@ class MpIrqsTest {
                                               final InterruptSourceOverride... overrides) {
         final PlatformSpec d = DefaultPlatform.spec();
         final PlatformSpec.FirmwareSpec fw = d.firmware();
-        return new PlatformSpec(ioapics, d.cpus(), d.pci(), d.intxWiring(), d.isaWiring(),
+        final List<PlatformSpec.IsaRoute> isa = d.isaWiring().stream()
+            .filter(r -> ioapics.stream().anyMatch(io -> r.gsi() >= io.gsiBase() && r.gsi() < io.gsiBase() + io.pins()))
+            .toList(); // the lines of GSIs the machine has
+        return new PlatformSpec(ioapics, d.cpus(), d.pci(), d.intxWiring(), isa,
             new PlatformSpec.FirmwareSpec(List.of(overrides), fw.prt(), fw.links(), fw.sciGsi(), fw.pcatCompat()),
             false);
     }
@@ -61,6 +64,44 @@ class MpIrqsTest {
         assertTrue(Rte.isActiveLow(rig.physRte(10)));
         assertEquals(-1, rig.xen.irqDescs().desc(10).pin(), "IRQ 10 has no ISA entry");
         assertEquals(Rte.RESET, rig.physRte(5), "pin 5 is nobody's");
+    }
+
+    // mp_config_acpi_legacy_irqs: mp_find_ioapic(0) < 0 -> return: no identity entries at all, though IRQ 4's GSI
+    // has an IO-APIC; the overrides' entries stay
+    @Test
+    void withoutAnIoApicForGsiZeroOnlyTheOverridesAreProgrammed() {
+        final Rig rig = Rig.boot(withOverrides(
+            List.of(new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 4, 20, IoApicRegisters.VERSION_20)),
+            InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)), XenConfig.XEN_4_20);
+        final IoApic io = rig.xen.platform().ioapics().get(0);
+        assertEquals(4, io.gsiBase());
+        assertTrue(Rte.isLevel(io.rte(5)), "IRQ 9's override: GSI 9 is pin 5");
+        assertEquals(5, rig.xen.irqDescs().desc(9).pin());
+        for (final int irq : new int[] {4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15}) {
+            assertEquals(-1, rig.xen.irqDescs().desc(irq).pin(), "IRQ " + irq + " has no entry");
+        }
+        assertEquals(Rte.RESET, io.rte(0), "GSI 4 is not IRQ 4's");
+    }
+
+    // the identity entries name pins of the IO-APIC that has GSI 0: on an 8-pin one, IRQs 8-15 point at pins it
+    // does not have, which setup_IO_APIC_irqs never walks; GSIs 8-15 on the next IO-APIC stay unprogrammed
+    @Test
+    void identityEntriesPastTheIsaIoApicsLastPinProgramNothing() {
+        final List<PlatformSpec.IoApicSpec> ioapics = List.of(
+            new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 0, 8, IoApicRegisters.VERSION_20),
+            new PlatformSpec.IoApicSpec(3, 0xFEC2_0000L, 8, 16, IoApicRegisters.VERSION_20));
+        final Rig rig = Rig.boot(withOverrides(ioapics,
+            InterruptSourceOverride.of(0, 2, IrqTrigger.EDGE, IrqPolarity.ACTIVE_HIGH)), XenConfig.XEN_4_20);
+        final IoApic second = rig.xen.platform().ioapics().get(1);
+        for (int pin = 0; pin < 8; pin++) {
+            assertEquals(Rte.RESET, second.rte(pin), "GSI " + (8 + pin));
+        }
+        for (int irq = 8; irq < 16; irq++) {
+            assertEquals(-1, rig.xen.irqDescs().desc(irq).pin(), "IRQ " + irq);
+            assertEquals(-1, rig.xen.irqDescs().desc(irq).vector(), "IRQ " + irq);
+        }
+        assertEquals(1, rig.xen.irqDescs().desc(1).pin(), "IRQs 1-7 are on the first IO-APIC");
+        assertFalse(Rte.isMasked(rig.xen.platform().ioapics().get(0).rte(1)));
     }
 
     // setup_IO_APIC_irqs walks the IO-APICs in MADT order (mp_ioapics), each pin in order: an ISA IRQ moved to
