@@ -26,6 +26,8 @@ import java.util.List;
  */
 public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiPolicy.GsiRegistrar {
 
+    /** First dynamically assigned vector ({@code FIRST_DYNAMIC_VECTOR}). */
+    public static final int FIRST_DYNAMIC_VECTOR = 0x20;
     /**
      * First vector of the legacy PIC: {@code LEGACY_VECTOR(irq)} is {@code FIRST_LEGACY_VECTOR}
      * + irq, and {@code FIRST_LEGACY_VECTOR} is {@code FIRST_DYNAMIC_VECTOR}, 0x20
@@ -34,22 +36,20 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
      * the IO-APIC has the ISA IRQs they get dynamic vectors ({@link #boot}), and CPU 0 never hands
      * out 0x20..0x2F.
      */
-    public static final int FIRST_LEGACY_VECTOR = 0x20;
+    public static final int FIRST_LEGACY_VECTOR = FIRST_DYNAMIC_VECTOR;
     /**
      * IRQ 0's vector, {@code IRQ0_VECTOR} (same headers): statically high priority, above every
      * dynamic vector ({@code smp_intr_init}, {@code xen/arch/x86/smpboot.c@RELEASE-4.20.0}).
      */
     public static final int IRQ0_VECTOR = 0xF0;
-    /** First dynamically assigned vector ({@code FIRST_DYNAMIC_VECTOR}). */
-    public static final int FIRST_DYNAMIC_VECTOR = 0x20;
     /** Last dynamically assigned vector ({@code LAST_DYNAMIC_VECTOR}). */
     public static final int LAST_DYNAMIC_VECTOR = 0xEF;
     /**
-     * First vector {@code _assign_irq_vector} hands out on CPU 0: 0x20..0x2F are the legacy PIC's
-     * ({@code FIRST_LEGACY_VECTOR}..{@code LAST_LEGACY_VECTOR} upstream) and 0x20..0x22 are in
-     * {@code used_vectors} ({@code xen/arch/x86/irq.c:init_irq_data@RELEASE-4.20.0}).
+     * First vector {@code _assign_irq_vector} hands out on CPU 0, one past {@code LAST_LEGACY_VECTOR}:
+     * it skips the legacy PIC's 0x20..0x2F on CPU 0 ({@code xen/arch/x86/irq.c@RELEASE-4.20.0}), and
+     * 0x20..0x22 are in {@code used_vectors} as well ({@code init_irq_data}).
      */
-    public static final int FIRST_CPU0_DYNAMIC_VECTOR = 0x30;
+    public static final int FIRST_CPU0_DYNAMIC_VECTOR = FIRST_LEGACY_VECTOR + 0x10;
     /** The Linux/BSD fast-trap vector {@code init_irq_data} marks used with {@code CONFIG_PV} (default y). */
     public static final int LEGACY_SYSCALL_VECTOR = 0x80;
 

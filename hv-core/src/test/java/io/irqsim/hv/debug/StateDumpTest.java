@@ -251,8 +251,8 @@ class StateDumpTest {
     }
 
     // __print_IO_APIC prints the vector in upper-case hex, dump_irqs in lower case; the ISA IRQs
-    // setup_IO_APIC_irqs (xen/arch/x86/io_apic.c@RELEASE-4.20.0) programmed at boot (dynamic vectors from 0x30 in pin order, IRQ 0's 0xF0;
-    // edge/high unmasked, the SCI's level/low entry masked) are shown, the never-programmed pins
+    // setup_IO_APIC_irqs (xen/arch/x86/io_apic.c@RELEASE-4.20.0) programmed at boot (dynamic vectors from
+    // 0x30 in pin order, IRQ 0's 0xF0; edge/high unmasked, the SCI's level/low entry masked) are shown, the never-programmed pins
     // without an asserted input are counted in the header
     @Test
     void bootProgrammedIsaPinsShowTheirLegacyVectors() {
