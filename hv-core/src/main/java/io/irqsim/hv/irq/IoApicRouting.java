@@ -130,12 +130,6 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
                 }
             }
         }
-        for (int gsi = 16; gsi < descs.nrIrqsGsi(); gsi++) {
-            final IoApic io = platform.ioapicForGsi(gsi);
-            if (io != null) {
-                descs.desc(gsi).setPin(platform.ioapicIndex(io), gsi - io.gsiBase());
-            }
-        }
         setupTimerIrq();
     }
 

@@ -146,7 +146,9 @@ class MpRegisterGsiTest {
         routing.mask(d);
         assertEquals(writes, rig.count(io.irqsim.hw.trace.HwEvent.IOAPIC_RTE_WRITE));
         assertEquals(Rte.RESET, rig.physRte(20));
+        assertEquals(-1, d.pin(), "irq_2_pin starts empty (enable_IO_APIC); no ISA entry names GSI 20");
         assertEquals(0, routing.mpRegisterGsi(20, true, true));
+        assertEquals(20, d.pin(), "io_apic_set_pci_routing's add_pin_to_irq");
         assertTrue(routing.isConfigured(20));
         assertTrue(Rte.isMasked(rig.physRte(20)));
         routing.unmask(d);
