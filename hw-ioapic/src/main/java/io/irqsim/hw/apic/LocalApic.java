@@ -198,19 +198,6 @@ public final class LocalApic implements MmioDevice {
     }
 
     /**
-     * NMI, SMI, INIT and ExtINT, bypassing IRR/ISR ({@link ApicNonVectored}); reserved modes (011,
-     * 110) refused. Out of {@link #accept}'s fixed-vector path so that one stays small enough to inline.
-     *
-     * <p>NMI follows {@code vlapic_accept_irq}'s {@code APIC_DM_NMI} case and {@code vioapic_deliver}'s
-     * {@code dest_NMI} case ({@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0},
-     * {@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}): {@code test_and_set_bool(v->arch.nmi_pending)},
-     * and the vCPU is kicked (here: the {@link InterruptListener} told) only when the flag was clear.
-     * An NMI that finds one pending is absorbed: the message was taken (accepted, counted in
-     * {@link #acceptedCount}, traced with {@link HwEvent#LAPIC_ACCEPT_NMI_ABSORBED}) but nothing changes.
-     * A physical CPU behaves the same: it holds one NMI pending (Intel SDM vol. 3 "Handling Multiple
-     * NMIs"). SMI, INIT and ExtINT are counted as pending.
-     */
-    /**
      * A fixed vector below 16: the SDM's "received illegal vector" error (ESR bit 6), the message
      * dropped. A value that is not 8 bits cannot be an interrupt message at all (every caller takes
      * the vector from an 8-bit field): the caller's bug, refused before it could alias another
@@ -224,6 +211,19 @@ public final class LocalApic implements MmioDevice {
         return false;
     }
 
+    /**
+     * NMI, SMI, INIT and ExtINT, bypassing IRR/ISR ({@link ApicNonVectored}); reserved modes (011,
+     * 110) refused. Out of {@link #accept}'s fixed-vector path so that one stays small enough to inline.
+     *
+     * <p>NMI follows {@code vlapic_accept_irq}'s {@code APIC_DM_NMI} case and {@code vioapic_deliver}'s
+     * {@code dest_NMI} case ({@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0},
+     * {@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}): {@code test_and_set_bool(v->arch.nmi_pending)},
+     * and the vCPU is kicked (here: the {@link InterruptListener} told) only when the flag was clear.
+     * An NMI that finds one pending is absorbed: the message was taken (accepted, counted in
+     * {@link #acceptedCount}, traced with {@link HwEvent#LAPIC_ACCEPT_NMI_ABSORBED}) but nothing changes.
+     * A physical CPU behaves the same: it holds one NMI pending (Intel SDM vol. 3 "Handling Multiple
+     * NMIs"). SMI, INIT and ExtINT are counted as pending.
+     */
     private boolean acceptSpecial(final int vector, final int deliveryMode, final boolean level) {
         final int result = nonVectored.accept(deliveryMode);
         if (result == ApicNonVectored.REFUSED) {
