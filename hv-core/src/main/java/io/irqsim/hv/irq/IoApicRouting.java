@@ -119,6 +119,10 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
                 | (directedEoi ? LocalApicRegisters.SVR_SUPPRESS_EOI_BROADCAST : 0);
             platform.bus(cpu).write(lapicBase + LocalApicRegisters.SVR, 4, svr);
         }
+        // smp_intr_init (xen/arch/x86/smpboot.c@RELEASE-4.20.0, from init_IRQ, before setup_IO_APIC):
+        // IRQ 0 gets IRQ0_VECTOR, which assign_irq_vector then keeps
+        descs.desc(0).setVector(IRQ0_VECTOR);
+        descs.bindVector(IRQ0_VECTOR, 0);
         // setup_IO_APIC_irqs walks every IO-APIC's pins in order and programs those with an ISA entry
         final List<MpIrqs.IsaEntry> isa = MpIrqs.isaEntries(platform, platform.firmware().madt());
         final List<IoApic> ioapics = platform.ioapics();
@@ -135,25 +139,20 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
 
     /**
      * One ISA IRQ's pin at boot ({@code setup_IO_APIC_irqs}, {@code xen/arch/x86/io_apic.c@RELEASE-4.20.0}).
-     * Its vector comes from {@code assign_irq_vector}: IRQ 0 keeps {@link #IRQ0_VECTOR}, which
-     * {@code smp_intr_init} ({@code xen/arch/x86/smpboot.c}) gave it; every other ISA IRQ still has
-     * the 8259A's controller and its {@code LEGACY_VECTOR(irq)} from {@code init_IRQ}
-     * ({@code xen/arch/x86/i8259.c}), which {@code irq_to_vector} ({@code xen/arch/x86/irq.c}) reports
-     * as no vector, so the search hands it the next dynamic one ({@link #assignIrqVector}) like
-     * any GSI.
+     * Its vector comes from {@code assign_irq_vector}: IRQ 0 keeps {@link #IRQ0_VECTOR}
+     * ({@link #boot}); every other ISA IRQ still has the 8259A's controller and its
+     * {@code LEGACY_VECTOR(irq)} from {@code init_IRQ} ({@code xen/arch/x86/i8259.c}), which
+     * {@code irq_to_vector} ({@code xen/arch/x86/irq.c}) reports as no vector, so it has none here
+     * and the search hands it the next dynamic one ({@link #assignIrqVector}) like any GSI.
      */
     private void setupIsaPin(final MpIrqs.IsaEntry e) {
         final int irq = e.irq();
         final IrqDesc d = descs.desc(irq);
         d.setPin(e.ioapic(), e.pin());
         final boolean level = e.level();
-        final int vector;
-        if (irq == 0) {
-            vector = IRQ0_VECTOR;
-            d.setVector(vector);
-            descs.bindVector(vector, irq);
-        } else {
-            vector = assignIrqVector(irq);
+        final int vector = assignIrqVector(irq);
+        if (vector < 0) {
+            throw new IllegalStateException("no vector for ISA IRQ " + irq + " at boot"); // BUG_ON(vector < 0)
         }
         d.setHandler(level ? HandlerType.IOAPIC_LEVEL : HandlerType.IOAPIC_EDGE);
         // mask only a level entry: setup_IO_APIC_irqs starts from mask 0 and sets it with the level trigger

@@ -26,23 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MpIrqsTest {
 
-    private static PlatformSpec withOverrides(final List<PlatformSpec.IoApicSpec> ioapics,
-                                              final InterruptSourceOverride... overrides) {
-        final PlatformSpec d = DefaultPlatform.spec();
-        final PlatformSpec.FirmwareSpec fw = d.firmware();
-        final List<PlatformSpec.IsaRoute> isa = d.isaWiring().stream()
-            .filter(r -> ioapics.stream().anyMatch(io -> r.gsi() >= io.gsiBase() && r.gsi() < io.gsiBase() + io.pins()))
-            .toList(); // the lines of GSIs the machine has
-        return new PlatformSpec(ioapics, d.cpus(), d.pci(), d.intxWiring(), isa,
-            new PlatformSpec.FirmwareSpec(List.of(overrides), fw.prt(), fw.links(), fw.sciGsi(), fw.pcatCompat()),
-            false);
-    }
-
     // mp_override_legacy_irq: mp_find_ioapic(gsi) < 0 -> return, no entry; mp_config_acpi_legacy_irqs then finds
     // no entry naming IRQ 5 and pin 5 free, and adds the identity entry with conforming flags (ISA: edge, high)
     @Test
     void anOverrideToAGsiNoIoApicHasIsDroppedAndTheIrqGetsItsIdentityPin() {
-        final Rig rig = Rig.boot(withOverrides(DefaultPlatform.spec().ioapics(),
+        final Rig rig = Rig.boot(Rig.defaultPlatformWith(DefaultPlatform.spec().ioapics(),
             InterruptSourceOverride.of(0, 2, IrqTrigger.EDGE, IrqPolarity.ACTIVE_HIGH),
             InterruptSourceOverride.of(5, 40, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)), XenConfig.XEN_4_20);
         final long e = rig.physRte(5);
@@ -56,7 +44,7 @@ class MpIrqsTest {
     // an override moving IRQ 5 to GSI 10 takes pin 10: IRQ 10 gets no identity entry, pin 5 none either
     @Test
     void anOverridesPinIsNotGivenToTheIrqOfTheSameNumber() {
-        final Rig rig = Rig.boot(withOverrides(DefaultPlatform.spec().ioapics(),
+        final Rig rig = Rig.boot(Rig.defaultPlatformWith(DefaultPlatform.spec().ioapics(),
             InterruptSourceOverride.of(0, 2, IrqTrigger.EDGE, IrqPolarity.ACTIVE_HIGH),
             InterruptSourceOverride.of(5, 10, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)), XenConfig.XEN_4_20);
         assertEquals(10, rig.xen.irqDescs().desc(5).pin());
@@ -70,7 +58,7 @@ class MpIrqsTest {
     // has an IO-APIC; the overrides' entries stay
     @Test
     void withoutAnIoApicForGsiZeroOnlyTheOverridesAreProgrammed() {
-        final Rig rig = Rig.boot(withOverrides(
+        final Rig rig = Rig.boot(Rig.defaultPlatformWith(
             List.of(new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 4, 20, IoApicRegisters.VERSION_20)),
             InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)), XenConfig.XEN_4_20);
         final IoApic io = rig.xen.platform().ioapics().get(0);
@@ -81,6 +69,8 @@ class MpIrqsTest {
             assertEquals(-1, rig.xen.irqDescs().desc(irq).pin(), "IRQ " + irq + " has no entry");
         }
         assertEquals(Rte.RESET, io.rte(0), "GSI 4 is not IRQ 4's");
+        assertEquals(-1, rig.xen.irqDescs().desc(0).pin(), "IRQ 0 has no pin either");
+        assertEquals(0xF0, rig.xen.irqDescs().desc(0).vector(), "smp_intr_init gave it IRQ0_VECTOR all the same");
     }
 
     // the identity entries name pins of the IO-APIC that has GSI 0: on an 8-pin one, IRQs 8-15 point at pins it
@@ -90,7 +80,7 @@ class MpIrqsTest {
         final List<PlatformSpec.IoApicSpec> ioapics = List.of(
             new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 0, 8, IoApicRegisters.VERSION_20),
             new PlatformSpec.IoApicSpec(3, 0xFEC2_0000L, 8, 16, IoApicRegisters.VERSION_20));
-        final Rig rig = Rig.boot(withOverrides(ioapics,
+        final Rig rig = Rig.boot(Rig.defaultPlatformWith(ioapics,
             InterruptSourceOverride.of(0, 2, IrqTrigger.EDGE, IrqPolarity.ACTIVE_HIGH)), XenConfig.XEN_4_20);
         final IoApic second = rig.xen.platform().ioapics().get(1);
         for (int pin = 0; pin < 8; pin++) {
@@ -112,7 +102,7 @@ class MpIrqsTest {
         final List<PlatformSpec.IoApicSpec> ioapics = new ArrayList<>();
         ioapics.add(new PlatformSpec.IoApicSpec(3, 0xFEC2_0000L, 24, 16, IoApicRegisters.VERSION_20));
         ioapics.addAll(DefaultPlatform.spec().ioapics());
-        final Rig rig = Rig.boot(withOverrides(ioapics,
+        final Rig rig = Rig.boot(Rig.defaultPlatformWith(ioapics,
             InterruptSourceOverride.of(0, 2, IrqTrigger.EDGE, IrqPolarity.ACTIVE_HIGH),
             InterruptSourceOverride.of(9, 30, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)), XenConfig.XEN_4_20);
         final IoApic first = rig.xen.platform().ioapics().get(0);
