@@ -12,6 +12,7 @@ import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.TraceRecord;
 import io.irqsim.hv.trace.TraceRecorder;
 import io.irqsim.hw.apic.LocalApicRegisters;
+import io.irqsim.hw.firmware.InterruptSourceOverride;
 import io.irqsim.hw.ioapic.IoApic;
 import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.ioapic.Rte;
@@ -102,6 +103,26 @@ public final class Rig implements AutoCloseable {
      */
     public static PlatformSpec newAckPlatform() {
         return defaultPlatformWithIoApicVersion(IoApicRegisters.VERSION_11, false);
+    }
+
+    /**
+     * The default platform's CPUs, PCI and link devices with other IO-APICs and only the given MADT
+     * interrupt source overrides; ISA lines whose GSI none of the IO-APICs has are left unwired.
+     *
+     * @param ioapics the IO-APICs, in description (MADT) order
+     * @param overrides the MADT's interrupt source overrides, in table order
+     * @return the description
+     */
+    public static PlatformSpec defaultPlatformWith(final List<PlatformSpec.IoApicSpec> ioapics,
+                                                   final InterruptSourceOverride... overrides) {
+        final PlatformSpec d = DefaultPlatform.spec();
+        final PlatformSpec.FirmwareSpec fw = d.firmware();
+        final List<PlatformSpec.IsaRoute> isa = d.isaWiring().stream()
+            .filter(r -> ioapics.stream().anyMatch(io -> r.gsi() >= io.gsiBase() && r.gsi() < io.gsiBase() + io.pins()))
+            .toList();
+        return new PlatformSpec(ioapics, d.cpus(), d.pci(), d.intxWiring(), isa,
+            new PlatformSpec.FirmwareSpec(List.of(overrides), fw.prt(), fw.links(), fw.sciGsi(), fw.pcatCompat()),
+            false);
     }
 
     /**

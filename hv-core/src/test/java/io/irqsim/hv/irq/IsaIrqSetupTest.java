@@ -12,13 +12,11 @@ import io.irqsim.hw.firmware.InterruptSourceOverride;
 import io.irqsim.hw.firmware.IrqPolarity;
 import io.irqsim.hw.firmware.IrqTrigger;
 import io.irqsim.hw.platform.DefaultPlatform;
-import io.irqsim.hw.platform.PlatformSpec;
 import io.irqsim.hw.wire.IrqWire;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hw.ioapic.Rte;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -226,14 +224,9 @@ class IsaIrqSetupTest {
     // programmed such an IRQ 0 level
     @Test
     void aLevelIrqZeroOverrideIsMadeEdgeKeepingItsPolarityAndItsInterruptsAreEnded() {
-        final PlatformSpec d = DefaultPlatform.spec();
-        final PlatformSpec.FirmwareSpec fw = d.firmware();
-        final PlatformSpec spec = new PlatformSpec(d.ioapics(), d.cpus(), d.pci(), d.intxWiring(), d.isaWiring(),
-            new PlatformSpec.FirmwareSpec(List.of(
-                InterruptSourceOverride.of(0, 2, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW),
-                InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)),
-                fw.prt(), fw.links(), fw.sciGsi(), fw.pcatCompat()), false);
-        final Rig r = Rig.boot(spec, XenConfig.XEN_4_20);
+        final Rig r = Rig.boot(Rig.defaultPlatformWith(DefaultPlatform.spec().ioapics(),
+            InterruptSourceOverride.of(0, 2, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW),
+            InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)), XenConfig.XEN_4_20);
         assertFalse(Rte.isLevel(r.physRte(2)), "IRQ 0 is edge whatever the override says");
         assertTrue(Rte.isActiveLow(r.physRte(2)), "the override's polarity stays");
         assertFalse(Rte.isMasked(r.physRte(2)), "check_timer unmasked it");
