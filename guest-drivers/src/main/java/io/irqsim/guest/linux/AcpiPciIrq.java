@@ -11,6 +11,7 @@ import io.irqsim.hw.pci.PciFunction;
 import io.irqsim.hw.pci.PciRoot;
 
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * How Linux finds a PCI device's GSI from ACPI (drivers/acpi/pci_irq.c@v6.12):
@@ -45,16 +46,21 @@ public final class AcpiPciIrq {
     /** {@code isa_irq_to_gsi} as the MADT parse leaves it, built on the first ISA fallback. */
     private int[] isaIrqToGsi;
     private final AcpiPciLink links;
+    private final IntPredicate hasIoApicPin;
 
     /**
      * @param pci the PCI hierarchy the kernel sees
      * @param firmware its ACPI tables
      * @param links its link driver
+     * @param hasIoApicPin whether an IO-APIC has a pin for a GSI ({@code mp_find_ioapic(gsi) >= 0}),
+     *     asked when {@code isa_irq_to_gsi} is built, on the first ISA fallback
      */
-    public AcpiPciIrq(final PciRoot pci, final AcpiTables firmware, final AcpiPciLink links) {
+    public AcpiPciIrq(final PciRoot pci, final AcpiTables firmware, final AcpiPciLink links,
+                      final IntPredicate hasIoApicPin) {
         this.pci = pci;
         this.firmware = firmware;
         this.links = links;
+        this.hasIoApicPin = hasIoApicPin;
     }
 
     /**
@@ -166,7 +172,8 @@ public final class AcpiPciIrq {
      * {@code isa_irq_to_gsi} after boot (arch/x86/kernel/acpi/boot.c@v6.12): identity, then for each
      * MADT override in table order {@code mp_override_legacy_irq} first drops the identity entry of
      * the target GSI if it is below {@code nr_legacy_irqs()} and still maps to itself, then maps the
-     * source IRQ to the GSI; an SCI without an override gets its identity entry last
+     * source IRQ to the GSI, unless no IO-APIC has that GSI (then it returns before either, from
+     * {@code mp_register_ioapic_irq}'s failure); an SCI without an override gets its identity entry last
      * ({@code acpi_sci_ioapic_setup(sci, 0, 0, sci)}). The MADT is parsed in {@code setup_arch},
      * before {@code probe_8259A}, while {@code nr_legacy_irqs()} is still 16 (see
      * {@link MpIrqEntries}), so the table is the same for a kernel that later finds no PIC; it is built
@@ -185,7 +192,9 @@ public final class AcpiPciIrq {
             if (o.source() < 0 || o.source() > 15) {
                 continue;
             }
-            override(table, o.source(), o.gsi());
+            if (hasIoApicPin.test(o.gsi())) {
+                override(table, o.source(), o.gsi());
+            }
             sciOverridden |= o.source() == sci;
         }
         if (!sciOverridden && sci >= 0 && sci < 16) {

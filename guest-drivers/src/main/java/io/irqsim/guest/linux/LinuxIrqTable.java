@@ -92,6 +92,18 @@ public final class LinuxIrqTable {
     }
 
     /**
+     * {@code mp_find_ioapic(gsi) >= 0} (arch/x86/kernel/apic/io_apic.c@v6.12) over the IO-APICs
+     * registered here.
+     *
+     * @param gsi GSI
+     * @return whether a registered IO-APIC has a pin for it (true if none was registered: a table
+     *     used without the IO-APIC driver, as {@link #inLegacyDomain})
+     */
+    public boolean hasIoApicPin(final int gsi) {
+        return ioapics.isEmpty() || ioapicRange(gsi) != null;
+    }
+
+    /**
      * @param gsi GSI
      * @return whether the IO-APIC serving it has a legacy irq domain (true if no IO-APIC was
      *     registered: a table used without the IO-APIC driver numbers irqs like GSIs)
@@ -100,12 +112,18 @@ public final class LinuxIrqTable {
         if (ioapics.isEmpty()) {
             return true;
         }
+        final int[] r = ioapicRange(gsi);
+        return r != null && r[0] < 16;
+    }
+
+    /** @return the {first, last} GSI of the registered IO-APIC that has {@code gsi}, or {@code null} */
+    private int[] ioapicRange(final int gsi) {
         for (final int[] r : ioapics) {
             if (gsi >= r[0] && gsi <= r[1]) {
-                return r[0] < 16;
+                return r;
             }
         }
-        return false;
+        return null;
     }
 
     /**
@@ -123,7 +141,7 @@ public final class LinuxIrqTable {
         if (existing != null) {
             return existing;
         }
-        final int isa = MpIrqEntries.isaSource(madt, gsi);
+        final int isa = MpIrqEntries.isaSource(madt, gsi, this::hasIoApicPin);
         final int irq;
         if (isa >= 0 && isa < nrLegacyIrqs) {
             irq = isa; // mp_is_legacy_irq: alloc_isa_irq_from_domain

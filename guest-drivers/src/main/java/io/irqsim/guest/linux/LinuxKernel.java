@@ -122,7 +122,7 @@ public abstract class LinuxKernel implements GuestKernel {
         this.pci = pci;
         this.firmware = firmware;
         this.irqs = new LinuxIrqTable(firmware.madt(), gsiTop);
-        this.acpi = new AcpiPciIrq(pci, firmware, new AcpiPciLink(firmware, true));
+        this.acpi = new AcpiPciIrq(pci, firmware, new AcpiPciLink(firmware, true), irqs::hasIoApicPin);
         domain.setKernel(this);
     }
 

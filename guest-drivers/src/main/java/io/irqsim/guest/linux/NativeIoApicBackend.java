@@ -84,7 +84,7 @@ public final class NativeIoApicBackend implements IrqBackend {
         }
         final IoApicDriver.Chip first = ioapic.chips().get(0);
         for (int gsi = first.gsiBase(); gsi < first.gsiBase() + first.pins(); gsi++) {
-            final int attrs = MpIrqEntries.attributes(firmware, gsi);
+            final int attrs = MpIrqEntries.attributes(firmware, gsi, irqs::hasIoApicPin);
             if (attrs < 0) {
                 continue;
             }

@@ -56,7 +56,7 @@ public final class XenPvBackend extends XenPirqBackend {
      */
     public void preallocateLegacyIrqs(final AcpiTables firmware, final IntPredicate hasIoApicPin) {
         for (int gsi = 0; gsi < 16; gsi++) {
-            final int entry = MpIrqEntries.attributes(firmware, gsi);
+            final int entry = MpIrqEntries.attributes(firmware, gsi, hasIoApicPin);
             if (entry < 0 || !hasIoApicPin.test(gsi)) {
                 continue;
             }

@@ -282,7 +282,8 @@ public final class ScenarioRunner {
      */
     private static String[] firmwareView(final Platform platform, final PciFunction f) {
         final AcpiTables fw = platform.firmware();
-        final AcpiPciIrq acpi = new AcpiPciIrq(platform.pci(), fw, new AcpiPciLink(fw, true));
+        final AcpiPciIrq acpi = new AcpiPciIrq(platform.pci(), fw, new AcpiPciLink(fw, true),
+            gsi -> platform.ioapicForGsi(gsi) != null);
         final AcpiPciIrq.Lookup l = f.interruptPin() == 0 ? null : acpi.lookup(f, f.interruptPin());
         if (l == null) {
             return new String[] {"-1", "unset", "unset"};

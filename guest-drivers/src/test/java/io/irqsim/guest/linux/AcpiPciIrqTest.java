@@ -29,7 +29,8 @@ class AcpiPciIrqTest {
     }
 
     private static AcpiPciIrq acpi(final Platform p) {
-        return new AcpiPciIrq(p.pci(), p.firmware(), new AcpiPciLink(p.firmware(), true));
+        return new AcpiPciIrq(p.pci(), p.firmware(), new AcpiPciLink(p.firmware(), true),
+            gsi -> p.ioapicForGsi(gsi) != null);
     }
 
     // ------------------------------------------------------------------ acpi_pci_irq_lookup
@@ -189,6 +190,17 @@ class AcpiPciIrqTest {
             InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW),
             InterruptSourceOverride.of(10, 20, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)));
         assertEquals(20, fallbackWithLine(spec, 10));
+    }
+
+    @Test
+    void isaFallbackIgnoresAnOverrideToAGsiNoIoApicHas() {
+        // mp_override_legacy_irq returns before touching isa_irq_to_gsi when mp_register_ioapic_irq finds no
+        // IO-APIC for the GSI (the default machine's only IO-APIC ends at GSI 23): IRQ 10 stays on GSI 10
+        final PlatformSpec spec = Specs.withOverrides(DefaultPlatform.spec(), List.of(
+            InterruptSourceOverride.of(0, 2, null, null),
+            InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW),
+            InterruptSourceOverride.of(10, 40, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)));
+        assertEquals(10, fallbackWithLine(spec, 10));
     }
 
     @Test
