@@ -175,6 +175,14 @@ class AcpiPciIrqTest {
         return acpi(p).isaFallbackGsi(f);
     }
 
+    /** The default machine's overrides (0 -> 2, 9 -> 9) and ISA IRQ 10 moved to {@code gsi} (level, low). */
+    private static PlatformSpec movingIrq10ToGsi(final int gsi) {
+        return Specs.withOverrides(DefaultPlatform.spec(), List.of(
+            InterruptSourceOverride.of(0, 2, null, null),
+            InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW),
+            InterruptSourceOverride.of(10, gsi, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)));
+    }
+
     @Test
     void isaFallbackUsesTheInterruptLineOnAnIsaIrq() {
         // acpi_isa_register_gsi: 0 < dev->irq <= 15, no override -> GSI of the same number
@@ -185,22 +193,14 @@ class AcpiPciIrqTest {
     @Test
     void isaFallbackMapsTheLineThroughMadtOverrides() {
         // acpi_isa_irq_to_gsi: an Interrupt Source Override moves ISA IRQ 10 to GSI 20
-        final PlatformSpec spec = Specs.withOverrides(DefaultPlatform.spec(), List.of(
-            InterruptSourceOverride.of(0, 2, null, null),
-            InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW),
-            InterruptSourceOverride.of(10, 20, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)));
-        assertEquals(20, fallbackWithLine(spec, 10));
+        assertEquals(20, fallbackWithLine(movingIrq10ToGsi(20), 10));
     }
 
     @Test
     void isaFallbackIgnoresAnOverrideToAGsiNoIoApicHas() {
         // mp_override_legacy_irq returns before touching isa_irq_to_gsi when mp_register_ioapic_irq finds no
         // IO-APIC for the GSI (the default machine's only IO-APIC ends at GSI 23): IRQ 10 stays on GSI 10
-        final PlatformSpec spec = Specs.withOverrides(DefaultPlatform.spec(), List.of(
-            InterruptSourceOverride.of(0, 2, null, null),
-            InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW),
-            InterruptSourceOverride.of(10, 40, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)));
-        assertEquals(10, fallbackWithLine(spec, 10));
+        assertEquals(10, fallbackWithLine(movingIrq10ToGsi(40), 10));
     }
 
     @Test

@@ -68,15 +68,20 @@ class LinuxIrqTableTest {
         assertEquals(21, t.mapGsi(21).irq());
     }
 
+    /** The default MADT with ISA IRQ 5 overridden to GSI 40 (level, low) besides the timer's. */
+    private static Madt madtMovingIrq5ToGsi40() {
+        return new Madt(MADT.pcatCompat(), MADT.localApics(), MADT.ioApics(), List.of(
+            InterruptSourceOverride.of(0, 2, null, null),
+            InterruptSourceOverride.of(5, 40, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)));
+    }
+
     // arch/x86/kernel/acpi/boot.c:mp_override_legacy_irq, mp_register_ioapic_irq, mp_config_acpi_legacy_irqs
     @Test
     void anOverrideToAGsiNoIoApicHasIsDroppedAndTheIrqKeepsItsIdentityPin() {
         // ISO 5 -> GSI 40 on a machine whose only IO-APIC ends at GSI 23: mp_register_ioapic_irq finds no
         // IO-APIC, so mp_override_legacy_irq saves nothing and leaves isa_irq_to_gsi[5] = 5; the legacy loop
         // then gives IRQ 5 its identity entry on pin 5
-        final Madt madt = new Madt(MADT.pcatCompat(), MADT.localApics(), MADT.ioApics(), List.of(
-            InterruptSourceOverride.of(0, 2, null, null),
-            InterruptSourceOverride.of(5, 40, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)));
+        final Madt madt = madtMovingIrq5ToGsi40();
         final LinuxIrqTable t = new LinuxIrqTable(madt, 24);
         t.registerIoApic(0, 24);
         assertFalse(t.hasIoApicPin(40));
@@ -88,9 +93,7 @@ class LinuxIrqTableTest {
     void anOverrideToAGsiAnIoApicHasMovesTheIrqAway() {
         // the same ISO with a second IO-APIC holding GSI 40: the override is saved, GSI 5 has no ISA entry
         // left and gets a dynamic number, and GSI 40 is IRQ 5
-        final Madt madt = new Madt(MADT.pcatCompat(), MADT.localApics(), MADT.ioApics(), List.of(
-            InterruptSourceOverride.of(0, 2, null, null),
-            InterruptSourceOverride.of(5, 40, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW)));
+        final Madt madt = madtMovingIrq5ToGsi40();
         final LinuxIrqTable t = new LinuxIrqTable(madt, 56);
         t.registerIoApic(0, 24);
         t.registerIoApic(24, 32);
