@@ -28,10 +28,12 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "platform", mixinStandardHelpOptions = true,
     description = {"Describe the built-in default platform and self-check its bare interrupt path.",
-        "Without a hypervisor:",
-        "program the NIC's IO-APIC entry through MMIO, assert its INTx, acknowledge and EOI on CPU 0.",
-        "With --firmware DUMP: print what irqsim reads from a real machine's ACPI tables instead",
-        "(IO-APICs, overrides, SCI, every _PRT, link devices, evaluations that needed a default; docs/firmware.md)."})
+        "",
+        "The self-check runs without a hypervisor: it programs the NIC's IO-APIC entry through MMIO, asserts"
+            + " its INTx, acknowledges and EOIs on CPU 0.",
+        "",
+        "With --firmware DUMP: print what irqsim reads from a real machine's ACPI tables instead (IO-APICs,"
+            + " overrides, SCI, every _PRT, link devices, evaluations that needed a default; docs/firmware.md)."})
 public final class PlatformCommand implements Callable<Integer> {
 
     @CommandLine.Spec

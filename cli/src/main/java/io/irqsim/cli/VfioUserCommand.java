@@ -24,8 +24,8 @@ import java.util.concurrent.TimeoutException;
  * {@code vfio-user-pci}) towards device servers such as libvfio-user's. {@code docs/vfio-user.md}.
  */
 @Command(name = "vfio-user", mixinStandardHelpOptions = true,
-    description = {"Talk to a vfio-user device server (libvfio-user, SPDK, ...) as its client, the role",
-        "QEMU's vfio-user-pci device plays. The protocol and what is supported: docs/vfio-user.md."},
+    description = {"Talk to a vfio-user device server (libvfio-user, SPDK, ...) as its client, as QEMU's"
+        + " vfio-user-pci does.", "The protocol and what is supported: docs/vfio-user.md."},
     subcommands = {VfioUserCommand.Info.class, VfioUserCommand.Plug.class, CommandLine.HelpCommand.class},
     footer = {"", "Exit status: 0 ok, 1 the server could not be reached or broke the protocol, 2 usage error."})
 public final class VfioUserCommand implements Runnable {
@@ -44,18 +44,20 @@ public final class VfioUserCommand implements Runnable {
 
     /** {@code irqsim vfio-user info}: connect, negotiate, and show the device as lspci -vv would. */
     @Command(name = "info", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Connect to a vfio-user server, negotiate the protocol version (0.2) and show its device:",
-            "the version and limits the server offers, the device flags, then for a PCI device what",
-            "'lspci -vv' would show (IDs, class, command/status, interrupt pin, BARs with their type and",
-            "size, capabilities), then every region (index, size, flags, capabilities such as sparse",
-            "mmap areas) and every IRQ index (count, flags). The device is only read: config space",
-            "through REGION_READ of region 7; nothing is written, no interrupt is set up.",
+        description = {"Connect to a vfio-user server and show its device, as lspci -vv would.",
             "",
-            "--json prints one object: version{major,minor}, vendor, device, subsystemVendor,",
-            "subsystem, classCode (24-bit base<<16|sub<<8|prog-if), interruptPin (0 none, 1-4 A-D),",
-            "regions[{index,size,flags}], irqs[{index,count,flags}]; numbers in decimal, flags as",
-            "the VFIO bit masks (docs/vfio-user.md); the PCI fields are null for a device with no",
-            "readable config space."},
+            "Negotiates the protocol version (0.2) and shows the version and limits the server "
+            + "offers, the device flags, then for a PCI device what 'lspci -vv' would show (IDs, class, "
+            + "command/status, interrupt pin, BARs with their type and size, capabilities), then every "
+            + "region (index, size, flags, capabilities such as sparse mmap areas) and every IRQ index "
+            + "(count, flags). The device is only read: config space through REGION_READ of region 7; "
+            + "nothing is written, no interrupt is set up.",
+            "",
+            "--json prints one object: version{major,minor}, vendor, device, subsystemVendor, "
+            + "subsystem, classCode (24-bit base<<16|sub<<8|prog-if), interruptPin (0 none, 1-4 A-D), "
+            + "regions[{index,size,flags}], irqs[{index,count,flags}]; numbers in decimal, flags as the "
+            + "VFIO bit masks (docs/vfio-user.md); the PCI fields are null for a device with no "
+            + "readable config space."},
         footer = {"",
             "Examples:",
             "  irqsim vfio-user info unix:/tmp/vfio-user.sock",
@@ -110,15 +112,17 @@ public final class VfioUserCommand implements Runnable {
 
     /** {@code irqsim vfio-user plug}: the bridge between a vfio-user server and a guest of {@code irqsim serve}. */
     @Command(name = "plug", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Plug a vfio-user device into a guest of a running 'irqsim serve', as QEMU's vfio-user-pci",
-            "plugs it into its guest: the guest hot-plugs a PCI function with the server's IDs, class, pin and",
-            "memory BARs; its BAR accesses are forwarded as REGION_READ/REGION_WRITE; the server's INTx",
-            "eventfd asserts the guest's INTx (Xen's hvm_pci_intx_assert routing), and the guest's EOI",
-            "deasserts it and unmasks the server's INTx (SET_IRQS UNMASK). Guest config-space writes,",
-            "I/O BARs, MSI/MSI-X and DMA are not forwarded (docs/vfio-user.md).",
+        description = {"Plug a vfio-user device into a guest of a running 'irqsim serve'.",
             "",
-            "Stays plugged until Ctrl-C, until the irqsim server goes away, or with --until-eois N until",
-            "the guest has EOId N interrupts of the device; then prints the counts."},
+            "As QEMU's vfio-user-pci plugs it into its guest: the guest hot-plugs a PCI function with "
+            + "the server's IDs, class, pin and memory BARs; its BAR accesses are forwarded as "
+            + "REGION_READ/REGION_WRITE; the server's INTx eventfd asserts the guest's INTx (Xen's "
+            + "hvm_pci_intx_assert routing), and the guest's EOI deasserts it and unmasks the server's "
+            + "INTx (SET_IRQS UNMASK). Guest config-space writes, I/O BARs, MSI/MSI-X and DMA are not "
+            + "forwarded (docs/vfio-user.md).",
+            "",
+            "Stays plugged until Ctrl-C, until the irqsim server goes away, or with --until-eois N "
+            + "until the guest has EOId N interrupts of the device; then prints the counts."},
         footer = {"",
             "Examples:",
             "  irqsim serve --listen tcp::5940 &",

@@ -59,6 +59,24 @@ class HelpWrapTest {
     }
 
     @Test
+    void everyCommandsFirstDescriptionLineIsAWholeSentence() {
+        // a parent's command list shows only the first line of each subcommand's description: a
+        // sentence carried over to the second line (vfio-user's "... as its client, the role") was cut
+        int checked = 0;
+        for (final CommandLine cl : all(Main.commandLine())) {
+            final String[] description = cl.getCommandSpec().usageMessage().description();
+            if (description.length == 0 || cl.getCommandSpec().usageMessage().hidden()) {
+                continue;
+            }
+            final String first = description[0].trim();
+            assertTrue(first.endsWith(".") || first.endsWith(".)"),
+                cl.getCommandSpec().qualifiedName() + ": the command list would show \"" + first + "\"");
+            checked++;
+        }
+        assertTrue(checked >= 10, "commands checked: " + checked);
+    }
+
+    @Test
     void aTableRowContinuesUnderItsDescription() {
         assertEquals("  -s, --strategy=NAME   Design to run (default:\n"
             + "                        the scenario's).", HelpWrap.wrap(
