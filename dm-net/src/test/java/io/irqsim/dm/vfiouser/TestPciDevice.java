@@ -69,10 +69,6 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
     private final boolean msi;
     private final boolean msix;
     private final boolean msiMaskable;
-    private final int[] msixFds = {-1, -1};
-    private int msixRaised;
-    private int msixEventfdSets;
-    private int msixDisables;
     /** I/O BAR 1: size, the read-only ID at offset 0. */
     public static final int IO_BAR = 1;
     public static final int IO_SIZE = 16;
@@ -101,17 +97,10 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
 
     private final byte[] config = new byte[CONFIG_SIZE];
     private final byte[] bar0 = new byte[BAR0_SIZE];
-    private int intxFd = -1;
-    private boolean intxMasked;
-    private int intxRaised;
-    private boolean pending;
+    private final TestDeviceIrqs irqs;
     private int doorbells;
     private int acks;
     private int resets;
-    private int msiFd = -1;
-    private int msiRaised;
-    private int msiEventfdSets;
-    private int msiDisables;
 
     /** A device in its reset state, INTx only. */
     public TestPciDevice() {
@@ -130,6 +119,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         this.msi = msi;
         this.msix = msix;
         this.msiMaskable = msiMaskable;
+        this.irqs = new TestDeviceIrqs(msi, msix, config);
         resetState();
         rom[0] = 0x55;
         rom[1] = (byte) 0xaa;
@@ -199,17 +189,17 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
 
     /** @return MSI-X vector 0 raises */
     public synchronized int msixRaised() {
-        return msixRaised;
+        return irqs.msixRaised();
     }
 
     /** @return SET_IRQS of the MSI-X index with eventfds accepted */
     public synchronized int msixEventfdSets() {
-        return msixEventfdSets;
+        return irqs.msixEventfdSets();
     }
 
     /** @return SET_IRQS that disabled the MSI-X index (count 0) */
     public synchronized int msixDisables() {
-        return msixDisables;
+        return irqs.msixDisables();
     }
 
     /**
@@ -217,7 +207,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
      * @return whether the MSI-X vector has an eventfd
      */
     public synchronized boolean hasMsixEventfd(final int vector) {
-        return msixFds[vector] >= 0;
+        return irqs.hasMsixEventfd(vector);
     }
 
     /** @return a device that also has an MSI capability (one vector) and an MSI IRQ index of count 1 */
@@ -251,8 +241,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         }
         java.util.Arrays.fill(io, (byte) 0);
         le(io).putInt(0, IO_ID);
-        intxMasked = false;
-        pending = false;
+        irqs.reset();
     }
 
     /**
@@ -263,38 +252,37 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
      */
     public synchronized void fire() throws IOException {
         doorbells++;
-        pending = true;
-        raise();
+        irqs.assertPending();
     }
 
     /** @return INTx raises so far */
     public synchronized int intxRaised() {
-        return intxRaised;
+        return irqs.intxRaised();
     }
 
     /** @return whether INTx is masked (automasked after a raise, until UNMASK) */
     public synchronized boolean intxMasked() {
-        return intxMasked;
+        return irqs.intxMasked();
     }
 
     /** @return MSIs raised (eventfd signalled) */
     public synchronized int msiRaised() {
-        return msiRaised;
+        return irqs.msiRaised();
     }
 
     /** @return SET_IRQS of the MSI index with eventfds (ACTION_TRIGGER|DATA_EVENTFD) accepted */
     public synchronized int msiEventfdSets() {
-        return msiEventfdSets;
+        return irqs.msiEventfdSets();
     }
 
     /** @return SET_IRQS that disabled the MSI index (DATA_NONE|ACTION_TRIGGER, count 0) */
     public synchronized int msiDisables() {
-        return msiDisables;
+        return irqs.msiDisables();
     }
 
     /** @return whether the MSI eventfd is set */
     public synchronized boolean hasMsiEventfd() {
-        return msiFd >= 0;
+        return irqs.hasMsiEventfd();
     }
 
     /**
@@ -328,7 +316,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
     @Override
     public synchronized Reply handle(final Header h, final byte[] p, final int[] fds) throws IOException {
         if (fds.length > 0 && h.command() != VfioUser.CMD_DEVICE_SET_IRQS && h.command() != VfioUser.CMD_DMA_MAP) {
-            closeAll(fds);
+            TestDeviceIrqs.closeAll(fds);
             return error(h, EINVAL);
         }
         return switch (h.command()) {
@@ -357,7 +345,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
      */
     @Override
     public synchronized void disconnected() {
-        setIntxFd(-1);
+        irqs.disconnected();
     }
 
     private Reply version(final Header h, final byte[] p) {
@@ -422,22 +410,14 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
         if (index < 0 || index >= NUM_IRQS) {
             return error(h, EINVAL);
         }
-        final int flags = switch (index) {
-            case VfioUser.IRQ_INTX -> VfioUser.IRQ_INFO_EVENTFD | VfioUser.IRQ_INFO_MASKABLE | VfioUser.IRQ_INFO_AUTOMASKED;
-            case VfioUser.IRQ_MSI, VfioUser.IRQ_MSIX -> VfioUser.IRQ_INFO_EVENTFD | VfioUser.IRQ_INFO_NORESIZE;
-            default -> VfioUser.IRQ_INFO_EVENTFD;
-        };
-        final int count = irqCount(index);
+        final int flags = TestDeviceIrqs.infoFlags(index);
+        final int count = irqs.count(index);
         return reply(h, le(new byte[16]).putInt(16).putInt(flags).putInt(index).putInt(count).array());
-    }
-
-    private int irqCount(final int index) {
-        return index == VfioUser.IRQ_MSI ? (msi ? 1 : 0) : index == VfioUser.IRQ_MSIX ? (msix ? MSIX_ENTRIES : 0) : 1;
     }
 
     private Reply setIrqs(final Header h, final byte[] p, final int[] fds) throws IOException {
         if (p.length < 20 || le(p).getInt(0) < 20) {
-            closeAll(fds);
+            TestDeviceIrqs.closeAll(fds);
             return error(h, EINVAL);
         }
         final ByteBuffer in = le(p);
@@ -453,139 +433,22 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
             && (data == VfioUser.IRQ_SET_DATA_NONE || data == VfioUser.IRQ_SET_DATA_BOOL
                 || data == VfioUser.IRQ_SET_DATA_EVENTFD)
             && (count == 0 ? start == 0 && action == VfioUser.IRQ_SET_ACTION_TRIGGER && data == VfioUser.IRQ_SET_DATA_NONE
-                : start >= 0 && start < irqCount(index) && (long) start + count <= irqCount(index))
+                : start >= 0 && start < irqs.count(index) && (long) start + count <= irqs.count(index))
             && (fds.length == 0 || data == VfioUser.IRQ_SET_DATA_EVENTFD && fds.length == count);
         if (!valid) {
-            closeAll(fds);
+            TestDeviceIrqs.closeAll(fds);
             return error(h, EINVAL);
         }
         if (index == VfioUser.IRQ_MSI) {
-            return setMsi(h, action, data, count, fds);
-        }
-        if (index == VfioUser.IRQ_MSIX) {
-            return setMsix(h, action, data, start, count, fds);
-        }
-        if (index != VfioUser.IRQ_INTX) {
-            closeAll(fds);              // ERR/REQ: accepted and not used
-            return reply(h, new byte[0]);
-        }
-        if (action == VfioUser.IRQ_SET_ACTION_MASK) {
-            intxMasked = true;
-        } else if (action == VfioUser.IRQ_SET_ACTION_UNMASK) {
-            intxMasked = false;
-            if (pending && !msiMode() && !msixMode()) {
-                raiseIntx();            // still asserted: the line fires again
-            }
-        } else if (data == VfioUser.IRQ_SET_DATA_EVENTFD && fds.length == 1) {
-            setIntxFd(fds[0]);
-            if (pending && !msiMode() && !msixMode()) {
-                raiseIntx();            // the line is already asserted
-            }
-        } else if (count == 0 || data == VfioUser.IRQ_SET_DATA_EVENTFD) {
-            setIntxFd(-1);
+            irqs.setMsi(action, data, count, fds);
+        } else if (index == VfioUser.IRQ_MSIX) {
+            irqs.setMsix(action, data, start, count, fds);
+        } else if (index == VfioUser.IRQ_INTX) {
+            irqs.setIntx(action, data, count, fds);
         } else {
-            raiseIntx();                // DATA_NONE / BOOL trigger: fire it
+            TestDeviceIrqs.closeAll(fds);              // ERR/REQ: accepted and not used
         }
         return reply(h, new byte[0]);
-    }
-
-    /** MSI (index 1): eventfd set or disabled (libvfio-user lib/irq.c: irqs_set_data_eventfd, irqs_disable). */
-    private Reply setMsi(final Header h, final int action, final int data, final int count, final int[] fds)
-        throws IOException {
-        if (action != VfioUser.IRQ_SET_ACTION_TRIGGER) {
-            closeAll(fds);
-            return reply(h, new byte[0]);   // MSI is not maskable here; libvfio-user calls the state callback
-        }
-        if (data == VfioUser.IRQ_SET_DATA_EVENTFD && fds.length == 1) {
-            if (msiFd >= 0) {
-                UnixFdSocket.closeFd(msiFd);
-            }
-            msiFd = fds[0];
-            msiEventfdSets++;
-            if (pending) {
-                raise();
-            }
-        } else if (count == 0 || data == VfioUser.IRQ_SET_DATA_EVENTFD) {
-            if (msiFd >= 0) {
-                UnixFdSocket.closeFd(msiFd);
-            }
-            msiFd = -1;
-            msiDisables++;
-        } else {
-            raise();
-        }
-        return reply(h, new byte[0]);
-    }
-
-    /** MSI-X (index 2): eventfds for [start, start + count), or all disabled with count 0. */
-    private Reply setMsix(final Header h, final int action, final int data, final int start, final int count,
-                          final int[] fds) throws IOException {
-        if (action != VfioUser.IRQ_SET_ACTION_TRIGGER) {
-            closeAll(fds);
-            return reply(h, new byte[0]);
-        }
-        if (data == VfioUser.IRQ_SET_DATA_EVENTFD && fds.length == count && count > 0) {
-            for (int i = 0; i < count; i++) {
-                if (msixFds[start + i] >= 0) {
-                    UnixFdSocket.closeFd(msixFds[start + i]);
-                }
-                msixFds[start + i] = fds[i];
-            }
-            msixEventfdSets++;
-            if (pending) {
-                raise();
-            }
-        } else if (count == 0) {
-            for (int i = 0; i < MSIX_ENTRIES; i++) {
-                if (msixFds[i] >= 0) {
-                    UnixFdSocket.closeFd(msixFds[i]);
-                }
-                msixFds[i] = -1;
-            }
-            msixDisables++;
-        } else {
-            raise();
-        }
-        return reply(h, new byte[0]);
-    }
-
-    /** MSI-X enabled in the device's own config space and an eventfd on vector 0. */
-    private boolean msixMode() {
-        return msix && (config[MSIX_CAP + 3] & 0x80) != 0 && msixFds[0] >= 0;
-    }
-
-    /** MSI enabled in the device's own copy of the capability (the guest's write reached it) and an eventfd to raise. */
-    private boolean msiMode() {
-        return msi && (config[MSI_CAP + 2] & 1) != 0 && msiFd >= 0;
-    }
-
-    /** The device's interrupt: MSI when the guest enabled it, else INTx. */
-    private void raise() throws IOException {
-        if (msixMode()) {
-            Eventfd.adopt(msixFds[0]).signal();
-            msixRaised++;
-        } else if (msiMode()) {
-            Eventfd.adopt(msiFd).signal();
-            msiRaised++;
-        } else {
-            raiseIntx();
-        }
-    }
-
-    private void setIntxFd(final int fd) {
-        if (intxFd >= 0) {
-            UnixFdSocket.closeFd(intxFd);
-        }
-        intxFd = fd;
-    }
-
-    private void raiseIntx() throws IOException {
-        if (intxFd < 0 || intxMasked) {
-            return;
-        }
-        Eventfd.adopt(intxFd).signal();
-        intxMasked = true;
-        intxRaised++;
     }
 
     private Reply access(final Header h, final byte[] p) throws IOException {
@@ -641,7 +504,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
     private void refreshRegisters() {
         final ByteBuffer b = le(bar0);
         b.putInt(NicTestDevice.REG_ID, NicTestDevice.ID);
-        b.putInt(NicTestDevice.REG_STATUS, pending ? NicTestDevice.STATUS_PENDING : 0);
+        b.putInt(NicTestDevice.REG_STATUS, irqs.pending() ? NicTestDevice.STATUS_PENDING : 0);
         b.putInt(NicTestDevice.REG_RAISED, doorbells);
         b.putInt(NicTestDevice.REG_ACKED, acks);
     }
@@ -649,8 +512,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
     private synchronized void dmaThenIrq() {
         try {
             runDma();
-            pending = true;
-            raiseIntx();
+            irqs.assertPendingIntx();
         } catch (final IOException e) {
             dmaStatuses.add(-1);
         }
@@ -688,7 +550,7 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
     }
 
     private Reply dmaMap(final Header h, final byte[] p, final int[] fds) {
-        closeAll(fds);
+        TestDeviceIrqs.closeAll(fds);
         if (p.length < 32 || le(p).getInt(0) < 32) {
             return error(h, EINVAL);
         }
@@ -714,11 +576,9 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
     private void barWrite(final int off, final int value, final int count, final byte[] p) throws IOException {
         if (count == 4 && off == NicTestDevice.REG_DOORBELL) {
             doorbells++;
-            pending = true;
-            raise();
+            irqs.assertPending();
         } else if (count == 4 && off == NicTestDevice.REG_ACK) {
-            if ((value & NicTestDevice.STATUS_PENDING) != 0 && pending) {
-                pending = false;
+            if ((value & NicTestDevice.STATUS_PENDING) != 0 && irqs.acknowledge()) {
                 acks++;
             }
         } else if (off >= 0x18) {
@@ -755,12 +615,6 @@ public final class TestPciDevice implements VfioUserTestServer.Responder {
     private static Reply error(final Header h, final int errno) {
         return Reply.of(VfioUserCodec.message(h.msgId(), h.command(), VfioUser.F_TYPE_REPLY | VfioUser.F_ERROR,
             errno, new byte[0]));
-    }
-
-    private static void closeAll(final int[] fds) {
-        for (final int fd : fds) {
-            UnixFdSocket.closeFd(fd);
-        }
     }
 
     private static ByteBuffer le(final byte[] b) {
