@@ -136,4 +136,13 @@ class ApicBusTest {
         assertEquals(new RecordingHwTrace.Event(HwEvent.APIC_BUS_MSI, 0xFEE0_1000L, 0x8031, 1),
             trace.events(HwEvent.APIC_BUS_MSI).get(0));
     }
+
+    // SDM 10.6.2.4: a lowest-priority message on a bus with no LAPIC at all has no target: it is
+    // undeliverable (0 accepted, counted), like one no LAPIC is addressed by
+    @Test
+    void lowestPriorityOnABusWithoutLapicsIsUndeliverable() {
+        final ApicBus empty = new ApicBus(trace);
+        assertEquals(0, empty.sendInterrupt(0x50, Rte.DM_LOWEST_PRIORITY, false, 0xFF, false));
+        assertEquals(1, empty.undeliverableCount());
+    }
 }

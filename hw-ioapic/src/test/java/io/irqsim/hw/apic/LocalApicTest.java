@@ -489,4 +489,31 @@ class LocalApicTest {
         assertEquals("lapic0", lapic.name());
         assertEquals(0, lapic.cpu());
     }
+
+    // LocalApic.acknowledge / SDM 10.8.3: with IRR empty an INTA takes nothing, whatever PPR is:
+    // NO_INTERRUPT (not the spurious vector, even with TPR class 0xF), nothing moves into ISR,
+    // nothing is counted or traced as an acknowledge
+    @Test
+    void acknowledgeWithIrrEmptyMovesNothingEvenWhenTprBlocksEveryClass() {
+        enable();
+        assertEquals(LocalApic.NO_INTERRUPT, lapic.acknowledge());
+        assertEquals(0, lapic.acknowledgedCount());
+        assertFalse(lapic.isr(0xFF));
+        assertEquals(0, read(ISR + 0x70), "ISR bits 255..224");
+        write(TPR, 0xF0);
+        assertEquals(LocalApic.NO_INTERRUPT, lapic.acknowledge());
+        assertEquals(0, lapic.spuriousCount());
+        assertEquals(0, lapic.acknowledgedCount());
+        assertEquals(0, trace.count(HwEvent.LAPIC_ACK));
+    }
+
+    // LocalApic class comment / KVM kvm_lapic_reg_read (alignment + len > 4 is no register read): a
+    // register is the first four bytes of its 16-byte slot; a dword read at slot bytes 8 or 12 is 0
+    @Test
+    void dwordReadsAtSlotBytes8And12ReadZero() {
+        assertEquals(0x0300_0000, cpu.read(BASE + ID, 4));
+        assertEquals(0, cpu.read(BASE + ID + 8, 4));
+        assertEquals(0, cpu.read(BASE + ID + 12, 4));
+        assertEquals(0, cpu.read(BASE + VERSION + 8, 4));
+    }
 }

@@ -96,4 +96,19 @@ class VlapicAcceptIrqNmiTest {
         assertEquals(1, lapic.extIntPending());
         assertEquals(-1, lapic.highestInService(), "nothing went through IRR/ISR");
     }
+
+    // HwEvent.LAPIC_ACCEPT (c bit 0: level, for every delivery mode; bit 1: NMI absorbed): a level
+    // INIT (SDM 10.6.1, INIT level assert) and a level NMI, then a second one absorbed into it
+    @Test
+    void nonVectoredMessagesAreTracedWithTheirTriggerMode() {
+        assertTrue(lapic.accept(0x00, Rte.DM_INIT, true));
+        assertEquals(new RecordingHwTrace.Event(HwEvent.LAPIC_ACCEPT, 3, Rte.DM_INIT << 8, 1),
+            trace.last(HwEvent.LAPIC_ACCEPT));
+        assertTrue(lapic.accept(0x00, Rte.DM_NMI, true));
+        assertEquals(new RecordingHwTrace.Event(HwEvent.LAPIC_ACCEPT, 3, Rte.DM_NMI << 8, 1),
+            trace.last(HwEvent.LAPIC_ACCEPT));
+        assertTrue(lapic.accept(0x00, Rte.DM_NMI, true));
+        assertEquals(new RecordingHwTrace.Event(HwEvent.LAPIC_ACCEPT, 3, Rte.DM_NMI << 8, 3),
+            trace.last(HwEvent.LAPIC_ACCEPT));
+    }
 }

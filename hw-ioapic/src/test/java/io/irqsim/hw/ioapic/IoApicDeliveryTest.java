@@ -347,4 +347,21 @@ class IoApicDeliveryTest {
         rig.writeEntry(5, level(0x40));
         assertEquals(2, writes.size());
     }
+
+    // HwEvent.IOAPIC_PIN_LEVEL ("pin electrical level changed"); QEMU ioapic_set_irq / 82093AA: an
+    // edge is an inactive-to-active transition. Driving the level a pin already has changes
+    // nothing: no second level event, no second delivery
+    @Test
+    void drivingAPinToTheLevelItAlreadyHasIsNotAChange() {
+        rig.writeEntry(4, edge(0x44));
+        rig.line(4, true);
+        assertEquals(1, rig.trace.count(HwEvent.IOAPIC_PIN_LEVEL));
+        assertEquals(1, rig.ioapic.deliveredCount());
+        rig.line(4, true);
+        assertEquals(1, rig.trace.count(HwEvent.IOAPIC_PIN_LEVEL), "the level did not change");
+        assertEquals(1, rig.ioapic.deliveredCount());
+        rig.line(4, false);
+        rig.line(4, false);
+        assertEquals(2, rig.trace.count(HwEvent.IOAPIC_PIN_LEVEL));
+    }
 }

@@ -75,4 +75,20 @@ class IoApicEoiVectorMatchTest {
         rig.eoi(0);
         assertFalse(rig.remoteIrr(9), "the LAPIC broadcast the EOI of a TMR vector");
     }
+
+    // 82093AA 3.2.4 (Remote IRR is cleared by an EOI carrying the entry's vector): on a 120-entry
+    // IO-APIC (IoApicModel.MAX_PINS, two 64-pin words per vector), moving pin 0 from vector 0xC2 to
+    // 0x31 must not touch pin 64, which holds 0x30: the EOI for 0x30 still completes pin 64
+    @Test
+    void reprogrammingPin0OfA120PinIoApicLeavesPin64ReachableByItsEoi() {
+        final IoApicRig rig = new IoApicRig(IoApicModel.ich(IoApicModel.MAX_PINS));
+        rig.writeEntry(64, level(0x30));
+        rig.line(64, true);
+        assertTrue(rig.remoteIrr(64));
+        rig.writeEntry(0, IoApicRig.edge(0xC2));
+        rig.writeEntry(0, IoApicRig.edge(0x31));
+        rig.line(64, false);
+        rig.ioapicEoiRegister(0x30);
+        assertFalse(rig.remoteIrr(64), "the EOI for 0x30 reached pin 64");
+    }
 }

@@ -4,6 +4,8 @@ import io.irqsim.hw.trace.HwEvent;
 import io.irqsim.hw.trace.RecordingHwTrace;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static io.irqsim.hw.ioapic.IoApicRig.BASE;
 import static io.irqsim.hw.ioapic.IoApicRig.level;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -110,5 +112,20 @@ class IoApicIgnoredAccessTest {
         IoApicRegisters.writeEntry(rig.bus, BASE, 11, entry);
         assertEquals(entry, IoApicRegisters.readEntry(rig.bus, BASE, 11));
         assertEquals(entry, rig.ioapic.rte(11));
+    }
+
+    // IoApic class comment (an 8-byte access is two 4-byte accesses, low dword first; QEMU's memory
+    // core splits it so for ioapic_io_ops, hw/intc/ioapic.c@06b40d250ecf): a whole-dword write to
+    // IOWIN is a write, not a read-modify-write. With IOREGSEL on the reserved index 0x03 the
+    // 8-byte write is exactly two dropped writes (IOWIN, then 0x14), and no dropped read of IOWIN
+    @Test
+    void eightByteWriteToIowinOnAReservedIndexIsTwoDroppedWritesAndNoRead() {
+        rig.bus.write(IOREGSEL, 4, 0x03);
+        rig.bus.write(IOWIN, 8, 0x1111_2222_3333_4444L);
+        assertEquals(2, rig.ioapic.ignoredAccesses());
+        assertEquals(List.of(
+                new RecordingHwTrace.Event(HwEvent.IOAPIC_IGNORED_ACCESS, 0x0003_0010L, 0x104, 0x3333_4444L),
+                new RecordingHwTrace.Event(HwEvent.IOAPIC_IGNORED_ACCESS, 0x0003_0014L, 0x104, 0x1111_2222L)),
+            rig.trace.events(HwEvent.IOAPIC_IGNORED_ACCESS));
     }
 }

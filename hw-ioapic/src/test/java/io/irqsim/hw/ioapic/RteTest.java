@@ -68,4 +68,11 @@ class RteTest {
         final String s = Rte.toString(Rte.of(0x31, 0, false, true, true, true, 0) | Rte.REMOTE_IRR | Rte.DELIVERY_STATUS);
         assertEquals("vec=0x31 fixed phys dest=0 level low masked rIRR pending", s);
     }
+
+    // 82093AA 3.2.4 destination mode bit 11 (1 = logical): the text names the mode the entry holds
+    @Test
+    void toStringNamesLogicalDestinationMode() {
+        assertEquals("vec=0x45 lowest logical dest=15 edge high",
+            Rte.toString(Rte.of(0x45, Rte.DM_LOWEST_PRIORITY, true, false, false, false, 0x0F)));
+    }
 }
