@@ -4,14 +4,18 @@ import io.irqsim.hv.Rig;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceRecord;
+import io.irqsim.hw.apic.LocalApicRegisters;
 import io.irqsim.hw.ioapic.IoApicRegisters;
+import io.irqsim.hw.ioapic.Rte;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A vCPU's entry points: every guest access is stamped with the accessing domain and the pCPU its
@@ -65,6 +69,36 @@ class VcpuEntryPointsTest {
         assertEquals(0L, got.get(1));
         assertEquals(IoApicRegisters.REG_ID, v.mmioRead(VIOAPIC + IoApicRegisters.IOREGSEL, 4),
             "the write reached IOREGSEL");
+    }
+
+    // xen/arch/x86/hvm/vlapic.c:vlapic_has_pending_irq@RELEASE-4.20.0 returns -1 for a vLAPIC that is not
+    // enabled: a vector accepted while the guest had its LAPIC enabled stays in IRR, not injected, once the
+    // guest disables it (SVR bit 8 clear), and is injected when the guest enables it again
+    @Test
+    void aVlapicTheGuestDisabledInjectsNothingAndKeepsIrr() {
+        final Rig rig = Rig.boot(XenConfig.XEN_4_20);
+        final Domain g = rig.xen.createDomain(new DomainConfig("g", DomainType.HVM, 1, false, false, true, false));
+        final Vcpu v = g.vcpu(0);
+        final List<Integer> injected = new ArrayList<>();
+        g.setKernel(new GuestKernel() {
+            @Override
+            public void interrupt(final Vcpu vcpu, final int vector) {
+                injected.add(vector);
+            }
+        });
+        final long svr = LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.SVR;
+        v.mmioWrite(svr, 4, LocalApicRegisters.SVR_ENABLE | 0xFF);
+        v.block();
+        assertTrue(v.vlapic().accept(0x31, Rte.DM_FIXED, false));
+        v.mmioWrite(svr, 4, 0xFF);
+        v.unblock();
+        assertEquals(0xFF, v.mmioRead(svr, 4), "disabled; the access runs the vCPU's scheduled work");
+        assertEquals(List.of(), injected);
+        assertTrue(v.vlapic().irr(0x31), "still requested");
+        assertFalse(v.vlapic().isr(0x31));
+        v.mmioWrite(svr, 4, LocalApicRegisters.SVR_ENABLE | 0xFF);
+        assertEquals(List.of(0x31), injected);
+        assertTrue(v.vlapic().isr(0x31));
     }
 
     @Test

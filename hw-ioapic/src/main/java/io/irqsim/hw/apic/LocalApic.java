@@ -344,9 +344,12 @@ public final class LocalApic implements MmioDevice {
     }
 
     /**
-     * Logical destination match under the DFR model (SDM "Logical Destination Mode"): flat model
+     * Logical destination match under the DFR model (SDM "Logical Destination Mode"; Xen
+     * {@code vlapic_match_logical_addr}, xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0): flat model
      * (DFR[31:28] = 0xF): MDA AND LDR[31:24] non-zero; cluster model (0x0): same cluster (bits 7:4)
-     * and MDA[3:0] AND LDR[27:24] non-zero, cluster 0xF being broadcast.
+     * and MDA[3:0] AND LDR[27:24] non-zero, cluster 0xF being broadcast (an SDM rule Xen does not
+     * have, docs/fidelity.md); any other model (DFR[31:28] neither 0xF nor 0x0) matches nothing, as
+     * Xen's {@code default:} case.
      *
      * @param mda message destination address
      * @return whether this LAPIC is addressed
@@ -355,6 +358,9 @@ public final class LocalApic implements MmioDevice {
         final int logicalId = (ldr >>> 24) & 0xFF;
         if ((dfr >>> 28) == 0xF) {
             return (mda & logicalId) != 0;
+        }
+        if ((dfr >>> 28) != 0) {
+            return false;
         }
         final int cluster = mda >>> 4;
         return (cluster == 0xF || cluster == (logicalId >>> 4)) && (mda & logicalId & 0xF) != 0;
@@ -490,11 +496,16 @@ public final class LocalApic implements MmioDevice {
         if (directedEoiSupported) {
             mask |= SVR_SUPPRESS_EOI_BROADCAST;
         }
+        final boolean wasEnabled = isSoftwareEnabled();
         svr = value & mask;
         if (!isSoftwareEnabled()) {
             for (int i = 0; i < lvt.length; i++) {
                 lvt[i] |= LVT_MASKED;
             }
+        } else if (!wasEnabled && pendingVector() >= 0) {
+            // what IRR kept while the LAPIC was disabled is deliverable again (Xen: the next VM entry's
+            // vlapic_has_pending_irq, xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0, sees it)
+            listener.interruptPending(this);
         }
     }
 

@@ -452,6 +452,19 @@ class LocalApicTest {
         assertFalse(lapic.matchesLogical(0x5A));
     }
 
+    // xen/arch/x86/hvm/vlapic.c:vlapic_match_logical_addr@RELEASE-4.20.0: only DFR 0xFFFFFFFF (flat) and
+    // 0x0FFFFFFF (cluster) are models; any other DFR value matches no logical destination
+    @Test
+    void aDfrThatIsNeitherFlatNorClusterMatchesNoLogicalDestination() {
+        write(LDR, 0x2100_0000);
+        write(DFR, 0x7FFF_FFFF);
+        assertEquals(0x7FFF_FFFF, read(DFR));
+        assertFalse(lapic.matchesLogical(0x21), "the cluster model would match: cluster 2, member bit 0");
+        assertFalse(lapic.matchesLogical(0xFF), "the flat model would match");
+        write(DFR, 0x0FFF_FFFF);
+        assertTrue(lapic.matchesLogical(0x21));
+    }
+
     // LocalApic.InterruptListener: told when an accepted interrupt is deliverable, and again after EOI unblocks one
     @Test
     void interruptListenerIsToldWhenAnInterruptBecomesDeliverable() {
