@@ -325,9 +325,7 @@ public final class Vcpu extends WorkItem {
             kernel.pirqEvent(this, pirq);
             enter();
         }
-        // vlapic_has_pending_irq (xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0) injects nothing from a vLAPIC
-        // the guest has disabled (SVR): the vectors stay in IRR until it enables it again
-        if (vlapic == null || !vlapic.isSoftwareEnabled()) {
+        if (vlapic == null) {
             return;
         }
         int vector;

@@ -318,10 +318,16 @@ public final class LocalApic implements MmioDevice {
         return vector;
     }
 
-    /** @return the highest IRR vector the CPU would take now (class above PPR), or -1 */
+    /**
+     * Xen {@code vlapic_has_pending_irq} (xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0): nothing while
+     * the LAPIC is software-disabled (IRR keeps its vectors), else the highest IRR vector whose
+     * class is above PPR's.
+     *
+     * @return the highest IRR vector the CPU would take now, or -1
+     */
     public int pendingVector() {
         final int highest = vectors.highestIrr();
-        if (highest < 0 || (highest & 0xF0) <= (ppr() & 0xF0)) {
+        if (highest < 0 || (highest & 0xF0) <= (ppr() & 0xF0) || (svr & SVR_ENABLE) == 0) {
             return -1;
         }
         return highest;
