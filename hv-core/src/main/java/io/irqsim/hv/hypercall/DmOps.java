@@ -147,7 +147,7 @@ public final class DmOps extends HypercallBase {
      * @param domid target
      * @param address MSI address
      * @param data MSI data
-     * @return 0, -ESRCH (no such domain, or a lowest-priority MSI no vLAPIC takes), -EPERM, -EINVAL
+     * @return 0, -ESRCH (no such domain, or a lowest-priority MSI with no enabled vLAPIC addressed), -EPERM, -EINVAL
      *     (not HVM, a delivery mode {@code vmsi_deliver} does not support), -ERANGE/-EBUSY (pirq branch)
      */
     public int injectMsi(final Domain caller, final int domid, final long address, final int data) {
@@ -168,18 +168,24 @@ public final class DmOps extends HypercallBase {
      * {@code xen/arch/x86/hvm/vmsi.c:vmsi_deliver@RELEASE-4.18.0/4.20.0} (identical at both tags) for a
      * non-zero vector: only fixed and lowest-priority delivery are accepted, anything else (SMI, NMI,
      * INIT, ExtINT, reserved) is {@code -EINVAL} with nothing delivered; lowest priority with no target
-     * vLAPIC is {@code -ESRCH}; fixed delivers to every matching enabled vLAPIC and is 0 even when none
-     * matches. The delivery itself goes through the APIC bus's MSI decode (destination bits 19:12, bit 2
-     * logical, bit 15 trigger), which, unlike {@code hvm_inject_msi}, ignores an address outside
-     * 0xFEExxxxx.
+     * vLAPIC ({@code vlapic_lowest_prio} finds no enabled, addressed vLAPIC) is {@code -ESRCH}; a
+     * target that refuses a vector below 16 ({@code vlapic_set_irq} only sets its illegal-vector
+     * error) is still 0; fixed delivers to every matching enabled vLAPIC and is 0 even when none
+     * matches. As {@code hvm_inject_msi} reads only the destination (bits 19:12) and mode (bit 2) of
+     * the address, an address outside 0xFEExxxxx is delivered too
+     * ({@link io.irqsim.hw.apic.ApicBus#deliverMsi}).
      */
     private static int vmsiDeliver(final Domain d, final long address, final int data) {
         final int mode = (data >>> 8) & 7;
         if (mode != DELIVERY_FIXED && mode != DELIVERY_LOWEST_PRIO) {
             return -Errno.EINVAL;   // "Unsupported MSI delivery mode"
         }
-        final int n = d.apicBus().sendMsi(address, data);
-        return mode == DELIVERY_LOWEST_PRIO && n == 0 ? -Errno.ESRCH : 0;
+        if (mode == DELIVERY_LOWEST_PRIO
+            && !d.apicBus().hasEnabledTarget((address & 4) != 0, (int) (address >>> 12) & 0xFF)) {
+            return -Errno.ESRCH;    // "null MSI round robin"
+        }
+        d.apicBus().deliverMsi(address, data);
+        return 0;
     }
 
     /**

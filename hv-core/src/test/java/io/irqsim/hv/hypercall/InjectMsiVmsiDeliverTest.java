@@ -7,6 +7,7 @@ import io.irqsim.hv.domain.GuestKernel;
 import io.irqsim.hv.domain.Vcpu;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hw.apic.ApicBus;
+import io.irqsim.hw.apic.LocalApicRegisters;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code XEN_DMOP_inject_msi} with a non-zero vector: {@code hvm_inject_msi} hands the message to
  * {@code vmsi_deliver} (xen/arch/x86/hvm/vmsi.c@RELEASE-4.18.0 and RELEASE-4.20.0, identical), which
  * accepts only fixed and lowest-priority delivery: any other mode is {@code -EINVAL} and nothing is
- * delivered; lowest priority with no target vLAPIC is {@code -ESRCH}; fixed with no target is 0.
+ * delivered; lowest priority with no target vLAPIC is {@code -ESRCH}, with a target that refuses the
+ * vector 0; fixed with no target is 0. {@code hvm_inject_msi} reads only the address's destination
+ * and mode bits.
  */
 class InjectMsiVmsiDeliverTest {
 
@@ -75,5 +78,34 @@ class InjectMsiVmsiDeliverTest {
     void fixedWithNoTargetVlapicIsStillZero() {
         assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), ApicBus.MSI_ADDRESS_BASE | (7 << 12), 0x0045));
         assertTrue(vectors.isEmpty());
+    }
+
+    @Test
+    void lowestPriorityWithAVectorBelow16HasATargetSoIsZeroAndOnlyFlagsTheIllegalVector() {
+        // vlapic_lowest_prio finds vCPU 0; vlapic_set_irq refuses vector 5 with ESR bit 6, and
+        // vmsi_deliver returns 0 (-ESRCH is only for no target at all)
+        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), ApicBus.MSI_ADDRESS_BASE, 0x0105));
+        assertTrue(vectors.isEmpty());
+        assertFalse(domu.vcpu(0).vlapic().irr(5));
+        final long esr = LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.ESR;
+        domu.vcpu(0).mmioWrite(esr, 4, 0);
+        assertEquals(LocalApicRegisters.ESR_RECEIVE_ILLEGAL_VECTOR, domu.vcpu(0).mmioRead(esr, 4));
+    }
+
+    @Test
+    void lowestPriorityToADisabledVlapicOnlyIsEsrch() {
+        final Domain cold = rig.hvmGuest("cold");   // vLAPIC never software-enabled
+        assertEquals(-Errno.ESRCH, rig.xen.dmop().injectMsi(dom0, cold.id(), ApicBus.MSI_ADDRESS_BASE, 0x0145));
+        assertFalse(cold.vcpu(0).vlapic().irr(0x45));
+    }
+
+    @Test
+    void anAddressOutsideTheMsiWindowIsDeliveredAsOnlyItsDestinationBitsAreRead() {
+        // 0xFED00000: destination 0, physical; hvm_inject_msi never looks at bits 31:20
+        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), 0xFED0_0000L, 0x0045));
+        assertTrue(domu.vcpu(0).vlapic().irr(0x45) || vectors.contains(0x45));
+        assertEquals(-Errno.ESRCH, rig.xen.dmop().injectMsi(dom0, domu.id(), 0xFED0_7000L, 0x0146),
+            "lowest priority to destination 7: no vCPU has that ID, whatever the window");
+        assertFalse(domu.vcpu(0).vlapic().irr(0x46) || vectors.contains(0x46));
     }
 }

@@ -156,6 +156,20 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
             undeliverable++;
             return 0;
         }
+        return deliverMsi(address, data);
+    }
+
+    /**
+     * Delivers an MSI from its destination (address bits 19:12), destination mode (bit 2) and data
+     * fields alone, whatever the address's other bits: what a hypervisor injecting a message into its
+     * guest's virtual LAPICs does (Xen's {@code hvm_inject_msi},
+     * {@code xen/arch/x86/hvm/irq.c@RELEASE-4.20.0}, reads no other address bits).
+     *
+     * @param address MSI address
+     * @param data MSI data
+     * @return how many LAPICs accepted it
+     */
+    public int deliverMsi(final long address, final int data) {
         final int destination = (int) (address >>> 12) & 0xFF;
         final boolean logical = (address & 4) != 0;
         final int vector = data & 0xFF;
@@ -177,6 +191,25 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
         for (int i = 0; i < ls.length; i++) {
             ls[i].eoi(vector);
         }
+    }
+
+    /**
+     * Whether a lowest-priority message to this destination has a target: some attached LAPIC that
+     * is software-enabled and addressed, which is when Xen's {@code vlapic_lowest_prio}
+     * ({@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0}) returns one. The target may still refuse
+     * the vector (below 16), which is not the same as having none.
+     *
+     * @param logical logical destination mode
+     * @param destination destination field
+     * @return whether an enabled LAPIC is addressed
+     */
+    public boolean hasEnabledTarget(final boolean logical, final int destination) {
+        for (final LocalApic l : lapics) {
+            if (l.isSoftwareEnabled() && addressed(l, logical, destination)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean addressed(final LocalApic l, final boolean logical, final int destination) {

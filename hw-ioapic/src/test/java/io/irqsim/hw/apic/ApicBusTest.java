@@ -137,6 +137,30 @@ class ApicBusTest {
             trace.events(HwEvent.APIC_BUS_MSI).get(0));
     }
 
+    // Xen hvm_inject_msi reads the address's destination and mode bits only: deliverMsi skips the window test
+    @Test
+    void deliverMsiDecodesTheFieldsWhateverTheAddressWindow() {
+        assertEquals(1, bus.deliverMsi(0xFED0_2000L, 0x0032));
+        assertTrue(cpu[2].irr(0x32));
+        assertFalse(cpu[2].tmr(0x32));
+        assertEquals(0, bus.undeliverableCount());
+        assertEquals(new RecordingHwTrace.Event(HwEvent.APIC_BUS_MSI, 0xFED0_2000L, 0x0032, 1),
+            trace.last(HwEvent.APIC_BUS_MSI));
+    }
+
+    // Xen vlapic_lowest_prio: a target is an addressed vLAPIC that is software-enabled, whatever the vector
+    @Test
+    void hasEnabledTargetNeedsAnAddressedSoftwareEnabledLapic() {
+        assertTrue(bus.hasEnabledTarget(false, 1));
+        assertFalse(bus.hasEnabledTarget(false, 5), "no APIC ID 5");
+        cpu[1].writeRegister(SVR, 0xFF);
+        assertFalse(bus.hasEnabledTarget(false, 1), "software-disabled");
+        assertTrue(bus.hasEnabledTarget(false, 0xFF), "broadcast still finds cpu 0 and 2");
+        cpu[0].writeRegister(LocalApicRegisters.LDR, 0x0100_0000);
+        assertTrue(bus.hasEnabledTarget(true, 0x01), "flat logical bit 0");
+        assertFalse(bus.hasEnabledTarget(true, 0x02), "no enabled LAPIC has logical bit 1");
+    }
+
     // SDM 10.6.2.4: a lowest-priority message on a bus with no LAPIC at all has no target: it is
     // undeliverable (0 accepted, counted), like one no LAPIC is addressed by
     @Test
