@@ -198,51 +198,30 @@ final class IoApicMmio {
     }
 
     /**
-     * Xen {@code vioapic_read} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, same at
-     * {@code RELEASE-4.18.0}): {@code switch (addr & 0xff)} on 0x00 and 0x10 only; the 32-bit
-     * result is returned whatever the size (the emulator keeps {@code size} bytes of it).
+     * The rest of Xen's {@code vioapic_read} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, same
+     * at {@code RELEASE-4.18.0}), which switches on {@code addr & 0xff}: that is the offset itself in
+     * the 0x100-byte window, and {@link #read} has taken 0x00 and 0x10 at every size, so every offset
+     * left reads 0.
      */
     private long xenRead(final long offset, final int size) {
-        final long result;
-        switch ((int) (offset & 0xFF)) {
-            case IOREGSEL:
-                result = ioregsel & 0xFFFF_FFFFL;
-                break;
-            case IOWIN:
-                result = iowinRead() & 0xFFFF_FFFFL;
-                break;
-            default:
-                ignored(offset, size, false, 0);
-                return 0;
-        }
-        return result & MmioDevice.allOnes(size);
+        ignored(offset, size, false, 0);
+        return 0;
     }
 
     /**
-     * Xen {@code vioapic_write} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, same at
-     * {@code RELEASE-4.18.0}): {@code ioregsel = val} at 0x00, {@code vioapic_write_indirect(val)}
-     * (a {@code uint32_t}) at 0x10, nothing elsewhere; the size is not looked at, so a byte write
-     * replaces the whole register. {@code VIOAPIC_REG_EOI} is compiled only for version 0x20.
+     * The rest of Xen's {@code vioapic_write} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, same
+     * at {@code RELEASE-4.18.0}), past the 0x00 and 0x10 that {@link #write} takes at every size (the
+     * size is not looked at, so a byte write there replaces the whole register):
+     * {@code VIOAPIC_REG_EOI} (compiled only for version 0x20) takes the low byte as the vector
+     * ({@code vioapic_update_EOI}'s {@code uint8_t}); nothing happens elsewhere.
      */
     private void xenWrite(final long offset, final int size, final long value) {
         final long v = value & MmioDevice.allOnes(size);
-        switch ((int) (offset & 0xFF)) {
-            case IOREGSEL:
-                select((int) (v & ioregselMask));
-                return;
-            case IOWIN:
-                iowinWrite((int) v);
-                return;
-            case EOIR:
-                if (eoiRegister) {
-                    ioapic.eoi((int) (v & 0xFF));
-                    return;
-                }
-                ignored(offset, size, true, v);
-                return;
-            default:
-                ignored(offset, size, true, v);
+        if (offset == EOIR && eoiRegister) {
+            ioapic.eoi((int) (v & 0xFF));
+            return;
         }
+        ignored(offset, size, true, v);
     }
 
     // ---------------------------------------------------------------- IOWIN
