@@ -6,6 +6,7 @@ import io.irqsim.hv.passthrough.HvmIrqDpci;
 import io.irqsim.hv.trace.EmulatedDeviceTrace;
 import io.irqsim.hw.apic.ApicBus;
 import io.irqsim.hw.apic.LocalApic;
+import io.irqsim.hw.apic.LocalApicModel;
 import io.irqsim.hw.apic.LocalApicRegisters;
 import io.irqsim.hw.firmware.AcpiTables;
 import io.irqsim.hw.ioapic.IoApic;
@@ -89,7 +90,7 @@ public final class Domain {
             final MmioBus bus = new MmioBus(host.trace());
             if (apicBus != null) {
                 // hvmloader / Xen's PVH MADT give vCPU n the APIC id 2n
-                vlapic = new LocalApic(v, 2 * v, false, emulated);
+                vlapic = new LocalApic(v, 2 * v, false, emulated, LocalApicModel.XEN_VLAPIC);
                 apicBus.attach(vlapic);
                 bus.map(LocalApicRegisters.DEFAULT_BASE, LocalApicRegisters.PAGE_SIZE, new TrappedMmio(this, LocalApicRegisters.DEFAULT_BASE, vlapic));
             }

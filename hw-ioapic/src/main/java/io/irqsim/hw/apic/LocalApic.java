@@ -33,10 +33,11 @@ import static io.irqsim.hw.apic.LocalApicRegisters.*;
  * </ul>
  *
  * <h2>MMIO</h2>
- * The page accepts 1-, 2- and 4-byte accesses (the bus rejects 8-byte ones). Reads return the
- * addressed bytes of the 32-bit register in the first four bytes of each 16-byte slot; bytes 4..15
- * of a slot and unknown registers read 0. Writes take effect only as full 4-byte writes at a
- * 16-byte-aligned offset (KVM {@code apic_mmio_write}); others are ignored. Reading EOI returns 0.
+ * Reads return the addressed bytes of the 32-bit register in the first four bytes of each 16-byte
+ * slot; bytes 4..15 of a slot and unknown registers read 0. A 4-byte write at a 16-byte-aligned
+ * offset writes the register; what other sizes do is the {@link LocalApicModel}'s: a physical LAPIC
+ * takes 1-, 2- and 4-byte accesses and ignores narrower writes (KVM {@code apic_mmio_write}), Xen's
+ * vLAPIC takes every size and merges a 1- or 2-byte write into its register. Reading EOI returns 0.
  * ICR writes send fixed, lowest-priority, NMI and INIT IPIs on the bus; the timer registers are
  * stored but the timer does not count.
  *
@@ -70,6 +71,7 @@ public final class LocalApic implements MmioDevice {
     private final int cpu;
     private final int initialApicId;
     private final boolean directedEoiSupported;
+    private final LocalApicModel model;
     private final HwTrace trace;
     /** {@code trace}'s switch, tested before each event so a disabled trace costs a field load, not an interface call. */
     private final TraceSwitch tracing;
@@ -113,12 +115,27 @@ public final class LocalApic implements MmioDevice {
      * @param trace where events are reported
      */
     public LocalApic(final int cpu, final int apicId, final boolean directedEoiSupported, final HwTrace trace) {
+        this(cpu, apicId, directedEoiSupported, trace, LocalApicModel.PHYSICAL);
+    }
+
+    /**
+     * Creates a LAPIC of the given model in its power-up state.
+     *
+     * @param cpu CPU index (for traces)
+     * @param apicId APIC ID (0..255)
+     * @param directedEoiSupported whether the version register advertises EOI-broadcast suppression
+     * @param trace where events are reported
+     * @param model a physical LAPIC or Xen's vLAPIC
+     */
+    public LocalApic(final int cpu, final int apicId, final boolean directedEoiSupported, final HwTrace trace,
+                     final LocalApicModel model) {
         if (apicId < 0 || apicId > 0xFF) {
             throw new IllegalArgumentException("xAPIC id " + apicId + " does not fit in 8 bits");
         }
         this.cpu = cpu;
         this.initialApicId = apicId;
         this.directedEoiSupported = directedEoiSupported;
+        this.model = java.util.Objects.requireNonNull(model, "model");
         this.trace = trace;
         this.tracing = trace.traceSwitch();
         reset();
@@ -353,8 +370,8 @@ public final class LocalApic implements MmioDevice {
      * Logical destination match under the DFR model (SDM "Logical Destination Mode"; Xen
      * {@code vlapic_match_logical_addr}, xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0): flat model
      * (DFR[31:28] = 0xF): MDA AND LDR[31:24] non-zero; cluster model (0x0): same cluster (bits 7:4)
-     * and MDA[3:0] AND LDR[27:24] non-zero, cluster 0xF being broadcast (an SDM rule Xen does not
-     * have, docs/fidelity.md); any other model (DFR[31:28] neither 0xF nor 0x0) matches nothing, as
+     * and MDA[3:0] AND LDR[27:24] non-zero, cluster 0xF being broadcast on a
+     * {@link LocalApicModel#PHYSICAL} LAPIC (an SDM rule Xen's vLAPIC does not have); any other model (DFR[31:28] neither 0xF nor 0x0) matches nothing, as
      * Xen's {@code default:} case.
      *
      * @param mda message destination address
@@ -369,14 +386,15 @@ public final class LocalApic implements MmioDevice {
             return false;
         }
         final int cluster = mda >>> 4;
-        return (cluster == 0xF || cluster == (logicalId >>> 4)) && (mda & logicalId & 0xF) != 0;
+        return (cluster == (logicalId >>> 4) || cluster == 0xF && model.clusterBroadcast())
+            && (mda & logicalId & 0xF) != 0;
     }
 
     // ---------------------------------------------------------------- MMIO
 
     @Override
     public int acceptedSizes() {
-        return ACCESS_1 | ACCESS_2 | ACCESS_4;
+        return model.acceptedSizes();
     }
 
     @Override
@@ -396,10 +414,27 @@ public final class LocalApic implements MmioDevice {
 
     @Override
     public void write(final long offset, final int size, final long value) {
-        if (size != 4 || (offset & 0xF) != 0) {
+        if (size == 4 && (offset & 0xF) == 0) {
+            writeRegister((int) offset, (int) value);
+        } else if (model.mergesNarrowWrites()) {
+            writeNarrow(offset, size, value);
+        }
+    }
+
+    /**
+     * The rest of Xen's {@code vlapic_mmio_write} ({@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0}):
+     * an access that fits in the register's first four bytes, at or below TDCR, has its 1 or 2 bytes
+     * merged into the register's current value and is written whole; any other is dropped.
+     */
+    private void writeNarrow(final long offset, final int size, final long value) {
+        final int slotByte = (int) (offset & 0xF);
+        final int reg = (int) (offset & ~0xFL);
+        if (slotByte + size > 4 || reg > TIMER_DIVIDE) {
             return;
         }
-        writeRegister((int) offset, (int) value);
+        final long lanes = MmioDevice.allOnes(size) << (slotByte * 8);
+        final long merged = (readRegister(reg) & ~lanes) | ((value << (slotByte * 8)) & lanes);
+        writeRegister(reg, (int) merged);
     }
 
     /**

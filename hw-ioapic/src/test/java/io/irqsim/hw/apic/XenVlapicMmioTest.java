@@ -1,0 +1,136 @@
+package io.irqsim.hw.apic;
+
+import io.irqsim.hw.ioapic.Rte;
+import io.irqsim.hw.mmio.MmioBus;
+import io.irqsim.hw.mmio.MmioDevice;
+import io.irqsim.hw.trace.RecordingHwTrace;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.irqsim.hw.apic.LocalApicRegisters.DFR;
+import static io.irqsim.hw.apic.LocalApicRegisters.EOI;
+import static io.irqsim.hw.apic.LocalApicRegisters.ICR_LOW;
+import static io.irqsim.hw.apic.LocalApicRegisters.LDR;
+import static io.irqsim.hw.apic.LocalApicRegisters.SVR;
+import static io.irqsim.hw.apic.LocalApicRegisters.TIMER_DIVIDE;
+import static io.irqsim.hw.apic.LocalApicRegisters.TPR;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What Xen's vLAPIC does differently from a physical LAPIC ({@link LocalApicModel#XEN_VLAPIC}):
+ * {@code vlapic_mmio_write} and {@code vlapic_mmio_read} and {@code vlapic_match_logical_addr}
+ * ({@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0}), next to the physical model on the same
+ * accesses.
+ */
+class XenVlapicMmioTest {
+
+    private static final long BASE = LocalApicRegisters.DEFAULT_BASE;
+
+    private final RecordingHwTrace trace = new RecordingHwTrace();
+    private final List<Integer> broadcasts = new ArrayList<>();
+    private final List<Integer> ipiVectors = new ArrayList<>();
+
+    private LocalApic lapic(final LocalApicModel model, final MmioBus cpu) {
+        final LocalApic l = new LocalApic(0, 3, false, trace, model);
+        l.connect(broadcasts::add, (from, vector, mode, logical, dest, shorthand) -> {
+            ipiVectors.add(vector);
+            return 1;
+        });
+        cpu.map(BASE, LocalApicRegisters.PAGE_SIZE, l);
+        cpu.write(BASE + SVR, 4, 0x1FF);
+        return l;
+    }
+
+    // vlapic_mmio_write: len < 4 inside the register is merged into vlapic_read_aligned's value
+    @Test
+    void aByteOrWordWriteInsideARegisterIsMergedIntoIt() {
+        final MmioBus cpu = new MmioBus(trace);
+        final LocalApic v = lapic(LocalApicModel.XEN_VLAPIC, cpu);
+        assertTrue(cpu.write(BASE + TPR, 1, 0x50));
+        assertEquals(0x50, v.tpr());
+        cpu.write(BASE + LDR, 4, 0x1200_0000L);
+        assertTrue(cpu.write(BASE + LDR + 3, 1, 0xA5));
+        assertEquals(0xA500_0000L, cpu.read(BASE + LDR, 4), "byte 3 replaced, the rest kept");
+        assertTrue(cpu.write(BASE + LDR + 2, 2, 0x3400));
+        assertEquals(0x3400_0000L, cpu.read(BASE + LDR, 4), "bytes 2-3 replaced; LDR keeps bits 31:24");
+        assertTrue(cpu.write(BASE + SVR + 2, 2, 0));
+        assertTrue(v.isSoftwareEnabled(), "the high half of SVR written: the enable bit kept");
+        assertTrue(cpu.write(BASE + SVR + 1, 1, 0));
+        assertFalse(v.isSoftwareEnabled(), "byte 1 holds the enable bit");
+    }
+
+    @Test
+    void aPhysicalLapicDropsTheSameWrites() {
+        final MmioBus cpu = new MmioBus(trace);
+        final LocalApic p = lapic(LocalApicModel.PHYSICAL, cpu);
+        assertTrue(cpu.write(BASE + TPR, 1, 0x50));
+        assertEquals(0, p.tpr());
+        assertTrue(cpu.write(BASE + SVR + 1, 1, 0));
+        assertTrue(p.isSoftwareEnabled());
+    }
+
+    // a byte write to EOI or ICR low is a whole register write: the EOI happens, the IPI goes
+    @Test
+    void aByteWriteToEoiOrIcrActs() {
+        final MmioBus cpu = new MmioBus(trace);
+        final LocalApic v = lapic(LocalApicModel.XEN_VLAPIC, cpu);
+        v.accept(0x61, Rte.DM_FIXED, true);
+        assertEquals(0x61, v.acknowledge());
+        assertTrue(cpu.write(BASE + EOI, 1, 0));
+        assertEquals(-1, v.highestInService());
+        assertEquals(List.of(0x61), broadcasts, "a level vector's EOI goes out");
+        assertTrue(cpu.write(BASE + ICR_LOW, 1, 0x45));
+        assertEquals(List.of(0x45), ipiVectors);
+    }
+
+    // (alignment + len) <= 4 and offset <= APIC_TDCR, else nothing; reads past it return 0
+    @Test
+    void accessesPastTheRegistersFirstDwordOrPastTdcrDoNothingAndReadZero() {
+        final MmioBus cpu = new MmioBus(trace);
+        final LocalApic v = lapic(LocalApicModel.XEN_VLAPIC, cpu);
+        v.write(TPR + 3, 2, 0x5050);
+        assertEquals(0, v.tpr(), "bytes 3-4: not inside the register");
+        assertTrue(cpu.write(BASE + TPR + 4, 4, 0x50));
+        assertEquals(0, v.tpr());
+        assertTrue(cpu.write(BASE + TIMER_DIVIDE, 1, 0x3));
+        assertEquals(0x3, cpu.read(BASE + TIMER_DIVIDE, 4), "TDCR is the last register taken");
+        assertTrue(cpu.write(BASE + TIMER_DIVIDE + 0x10, 1, 0x3));
+        assertEquals(0, cpu.read(BASE + TIMER_DIVIDE + 0x10, 4));
+    }
+
+    // every size reaches vlapic_mmio_read/write: an 8-byte read returns 0, an 8-byte write is dropped
+    @Test
+    void eightByteAccessesReachTheVlapicReadZeroAndWriteNothing() {
+        final MmioBus cpu = new MmioBus(trace);
+        final LocalApic v = lapic(LocalApicModel.XEN_VLAPIC, cpu);
+        assertEquals(MmioDevice.ACCESS_ANY, v.acceptedSizes());
+        cpu.write(BASE + LDR, 4, 0x1200_0000L);
+        assertEquals(0, cpu.read(BASE + LDR, 8));
+        assertTrue(cpu.write(BASE + TPR, 8, 0x50));
+        assertEquals(0, v.tpr());
+        assertEquals(0, cpu.rejectedAccesses(), "the bus let them through");
+        final MmioBus physicalBus = new MmioBus(trace);
+        lapic(LocalApicModel.PHYSICAL, physicalBus);
+        assertEquals(-1L, physicalBus.read(BASE + LDR, 8), "a physical LAPIC's bus refuses 8 bytes");
+    }
+
+    // vlapic_match_logical_addr, cluster model: same cluster and a common member bit, nothing else
+    @Test
+    void clusterFifteenIsNotABroadcastOnAXenVlapic() {
+        final MmioBus cpu = new MmioBus(trace);
+        final LocalApic v = lapic(LocalApicModel.XEN_VLAPIC, cpu);
+        final LocalApic p = lapic(LocalApicModel.PHYSICAL, new MmioBus(trace));
+        for (final LocalApic l : List.of(v, p)) {
+            l.writeRegister(DFR, 0x0FFF_FFFF);
+            l.writeRegister(LDR, 0x2100_0000);
+            assertTrue(l.matchesLogical(0x21));
+            assertFalse(l.matchesLogical(0x31));
+        }
+        assertFalse(v.matchesLogical(0xF1), "Xen: cluster 0xF is cluster 0xF");
+        assertTrue(p.matchesLogical(0xF1), "physical: cluster 0xF addresses every cluster");
+    }
+}
