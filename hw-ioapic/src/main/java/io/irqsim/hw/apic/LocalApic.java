@@ -70,8 +70,7 @@ public final class LocalApic implements MmioDevice {
 
     private final int cpu;
     private final int initialApicId;
-    private final boolean directedEoiSupported;
-    private final LocalApicModel model;
+    final boolean directedEoiSupported;
     private final HwTrace trace;
     /** {@code trace}'s switch, tested before each event so a disabled trace costs a field load, not an interface call. */
     private final TraceSwitch tracing;
@@ -81,21 +80,19 @@ public final class LocalApic implements MmioDevice {
     private InterruptListener listener = InterruptListener.NONE;
 
     /** IRR, ISR and TMR, with the highest IRR/ISR vector tracked (no bitmap scans on the hot path). */
-    private final ApicVectors vectors = new ApicVectors();
-    private final int[] lvt = new int[6];
+    final ApicVectors vectors = new ApicVectors();
+    /** The MMIO page: access decode, register dispatch, LVT, ICR and timer registers. */
+    private final LocalApicPage page;
 
-    private int apicId;
-    private int tpr;
-    private int ldr;
-    private int dfr;
-    private int svr;
-    private int esr;
+    // registers the page reads, and stores where a write has no other effect (ID, LDR, DFR)
+    int apicId;
+    int tpr;
+    int ldr;
+    int dfr;
+    int svr;
+    int esr;
     /** Errors detected since the last ESR write; a write moves them into {@link #esr} (SDM "Error Handling"). */
     private int pendingEsr;
-    private int icrLow;
-    private int icrHigh;
-    private int timerInitial;
-    private int timerDivide;
 
     /** NMI (one flag, Xen's {@code nmi_pending}), SMI, INIT and ExtINT: what bypasses IRR/ISR. */
     private final ApicNonVectored nonVectored = new ApicNonVectored();
@@ -135,7 +132,7 @@ public final class LocalApic implements MmioDevice {
         this.cpu = cpu;
         this.initialApicId = apicId;
         this.directedEoiSupported = directedEoiSupported;
-        this.model = java.util.Objects.requireNonNull(model, "model");
+        this.page = new LocalApicPage(this, java.util.Objects.requireNonNull(model, "model"));
         this.trace = trace;
         this.tracing = trace.traceSwitch();
         reset();
@@ -165,9 +162,7 @@ public final class LocalApic implements MmioDevice {
     /** Power-up / INIT reset of every register (SDM "Local APIC State After Power-Up Reset"). */
     public void reset() {
         vectors.clear();
-        for (int i = 0; i < lvt.length; i++) {
-            lvt[i] = LVT_MASKED;
-        }
+        page.reset();
         apicId = initialApicId;
         tpr = 0;
         ldr = 0;
@@ -175,10 +170,6 @@ public final class LocalApic implements MmioDevice {
         svr = 0xFF;
         esr = 0;
         pendingEsr = 0;
-        icrLow = 0;
-        icrHigh = 0;
-        timerInitial = 0;
-        timerDivide = 0;
         nonVectored.clear();
     }
 
@@ -371,8 +362,8 @@ public final class LocalApic implements MmioDevice {
      * {@code vlapic_match_logical_addr}, xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0): flat model
      * (DFR[31:28] = 0xF): MDA AND LDR[31:24] non-zero; cluster model (0x0): same cluster (bits 7:4)
      * and MDA[3:0] AND LDR[27:24] non-zero, cluster 0xF being broadcast on a
-     * {@link LocalApicModel#PHYSICAL} LAPIC (an SDM rule Xen's vLAPIC does not have); any other model (DFR[31:28] neither 0xF nor 0x0) matches nothing, as
-     * Xen's {@code default:} case.
+     * {@link LocalApicModel#PHYSICAL} LAPIC (an SDM rule Xen's vLAPIC does not have); any other model
+     * (DFR[31:28] neither 0xF nor 0x0) matches nothing, as Xen's {@code default:} case.
      *
      * @param mda message destination address
      * @return whether this LAPIC is addressed
@@ -386,7 +377,7 @@ public final class LocalApic implements MmioDevice {
             return false;
         }
         final int cluster = mda >>> 4;
-        return (cluster == (logicalId >>> 4) || cluster == 0xF && model.clusterBroadcast())
+        return (cluster == (logicalId >>> 4) || cluster == 0xF && page.clusterBroadcast())
             && (mda & logicalId & 0xF) != 0;
     }
 
@@ -394,7 +385,7 @@ public final class LocalApic implements MmioDevice {
 
     @Override
     public int acceptedSizes() {
-        return model.acceptedSizes();
+        return page.acceptedSizes();
     }
 
     @Override
@@ -404,37 +395,12 @@ public final class LocalApic implements MmioDevice {
 
     @Override
     public long read(final long offset, final int size) {
-        final int slotByte = (int) (offset & 0xF);
-        if (slotByte + size > 4) {
-            return 0;
-        }
-        final long reg = readRegister((int) (offset & 0xFF0)) & 0xFFFF_FFFFL;
-        return (reg >>> (slotByte * 8)) & MmioDevice.allOnes(size);
+        return page.read(offset, size);
     }
 
     @Override
     public void write(final long offset, final int size, final long value) {
-        if (size == 4 && (offset & 0xF) == 0) {
-            writeRegister((int) offset, (int) value);
-        } else if (model.mergesNarrowWrites()) {
-            writeNarrow(offset, size, value);
-        }
-    }
-
-    /**
-     * The rest of Xen's {@code vlapic_mmio_write} ({@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0}):
-     * an access that fits in the register's first four bytes, at or below TDCR, has its 1 or 2 bytes
-     * merged into the register's current value and is written whole; any other is dropped.
-     */
-    private void writeNarrow(final long offset, final int size, final long value) {
-        final int slotByte = (int) (offset & 0xF);
-        final int reg = (int) (offset & ~0xFL);
-        if (slotByte + size > 4 || reg > TIMER_DIVIDE) {
-            return;
-        }
-        final long lanes = MmioDevice.allOnes(size) << (slotByte * 8);
-        final long merged = (readRegister(reg) & ~lanes) | ((value << (slotByte * 8)) & lanes);
-        writeRegister(reg, (int) merged);
+        page.write(offset, size, value);
     }
 
     /**
@@ -444,33 +410,7 @@ public final class LocalApic implements MmioDevice {
      * @return the 32-bit value; 0 for unknown offsets and write-only registers
      */
     public int readRegister(final int reg) {
-        if (reg >= ISR && reg < ISR + 0x80) {
-            return vectors.isrDword((reg - ISR) >> 4);
-        }
-        if (reg >= TMR && reg < TMR + 0x80) {
-            return vectors.tmrDword((reg - TMR) >> 4);
-        }
-        if (reg >= IRR && reg < IRR + 0x80) {
-            return vectors.irrDword((reg - IRR) >> 4);
-        }
-        if (reg >= LVT_TIMER && reg <= LVT_ERROR) {
-            return lvt[(reg - LVT_TIMER) >> 4];
-        }
-        switch (reg) {
-            case ID: return apicId << 24;
-            case VERSION: return VERSION_VALUE | (directedEoiSupported ? VERSION_DIRECTED_EOI : 0);
-            case TPR: return tpr;
-            case PPR: return ppr();
-            case LDR: return ldr;
-            case DFR: return dfr;
-            case SVR: return svr;
-            case ESR: return esr;
-            case ICR_LOW: return icrLow;
-            case ICR_HIGH: return icrHigh;
-            case TIMER_INITIAL: return timerInitial;
-            case TIMER_DIVIDE: return timerDivide;
-            default: return 0;
-        }
+        return page.readRegister(reg);
     }
 
     /**
@@ -480,59 +420,31 @@ public final class LocalApic implements MmioDevice {
      * @param value the 32-bit value
      */
     public void writeRegister(final int reg, final int value) {
-        if (reg >= LVT_TIMER && reg <= LVT_ERROR) {
-            // a software-disabled LAPIC keeps every LVT entry masked (SDM)
-            lvt[(reg - LVT_TIMER) >> 4] = isSoftwareEnabled() ? value : value | LVT_MASKED;
-            return;
-        }
-        switch (reg) {
-            case ID:
-                apicId = (value >>> 24) & 0xFF;
-                break;
-            case TPR:
-                tpr = value & 0xFF;
-                if (pendingVector() >= 0) {
-                    listener.interruptPending(this);
-                }
-                break;
-            case EOI:
-                eoi();
-                break;
-            case LDR:
-                ldr = value & 0xFF00_0000;
-                break;
-            case DFR:
-                dfr = value | 0x0FFF_FFFF;
-                break;
-            case SVR:
-                writeSvr(value);
-                break;
-            case ESR:
-                // writing ESR latches the errors detected since the last write and clears the
-                // pending ones (SDM "Error Handling"; Xen vlapic pending_esr)
-                esr = pendingEsr;
-                pendingEsr = 0;
-                break;
-            case ICR_HIGH:
-                icrHigh = value & 0xFF00_0000;
-                break;
-            case ICR_LOW:
-                icrLow = value & ~(1 << 12);
-                sendIpi();
-                break;
-            case TIMER_INITIAL:
-                timerInitial = value;
-                break;
-            case TIMER_DIVIDE:
-                timerDivide = value & 0xB;
-                break;
-            default:
-                // read-only or reserved register: ignored
-                break;
+        page.writeRegister(reg, value);
+    }
+
+    // ---------------------------------------------------------------- register effects (LocalApicPage)
+    // The page reads the package-private register fields above and stores ID, LDR and DFR itself;
+    // writes with an effect beyond the stored value come through these methods.
+
+    /** A TPR write may unblock an IRR vector. */
+    void writeTpr(final int value) {
+        tpr = value;
+        if (pendingVector() >= 0) {
+            listener.interruptPending(this);
         }
     }
 
-    private void writeSvr(final int value) {
+    /**
+     * Writing ESR latches the errors detected since the last write and clears the pending ones (SDM
+     * "Error Handling"; Xen's {@code pending_esr}, see docs/fidelity.md for the tag).
+     */
+    void latchEsr() {
+        esr = pendingEsr;
+        pendingEsr = 0;
+    }
+
+    void writeSvr(final int value) {
         int mask = 0xFF | SVR_ENABLE | SVR_FOCUS_DISABLED;
         if (directedEoiSupported) {
             mask |= SVR_SUPPRESS_EOI_BROADCAST;
@@ -540,9 +452,7 @@ public final class LocalApic implements MmioDevice {
         final boolean wasEnabled = isSoftwareEnabled();
         svr = value & mask;
         if (!isSoftwareEnabled()) {
-            for (int i = 0; i < lvt.length; i++) {
-                lvt[i] |= LVT_MASKED;
-            }
+            page.maskLvts();
         } else if (!wasEnabled && pendingVector() >= 0) {
             // what IRR kept while the LAPIC was disabled is deliverable again (Xen: the next VM entry's
             // vlapic_has_pending_irq, xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0, sees it)
@@ -550,7 +460,8 @@ public final class LocalApic implements MmioDevice {
         }
     }
 
-    private void sendIpi() {
+    /** An ICR low write: the IPI it describes, or the send-illegal-vector error. */
+    void sendIpi(final int icrLow, final int destination) {
         final int vector = icrLow & 0xFF;
         final int mode = (icrLow >>> 8) & 7;
         final boolean logical = (icrLow & (1 << 11)) != 0;
@@ -563,7 +474,7 @@ public final class LocalApic implements MmioDevice {
             accept(vector, mode, false);
             return;
         }
-        ipiSink.sendIpi(this, vector, mode, logical, icrHigh >>> 24, shorthand);
+        ipiSink.sendIpi(this, vector, mode, logical, destination, shorthand);
     }
 
     // ---------------------------------------------------------------- state queries

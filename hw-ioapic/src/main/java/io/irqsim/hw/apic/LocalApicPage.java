@@ -1,0 +1,172 @@
+package io.irqsim.hw.apic;
+
+import io.irqsim.hw.mmio.MmioDevice;
+
+import static io.irqsim.hw.apic.LocalApicRegisters.*;
+
+/**
+ * The register page of one {@link LocalApic}: the 4 KiB MMIO window's access decode (per
+ * {@link LocalApicModel}), the register read and write dispatch, and the registers nothing but the
+ * page uses (LVT, ICR, the timer's initial count and divide). The interrupt state the registers show
+ * (IRR, ISR, TMR, TPR, the destination registers, SVR, ESR) stays in {@link LocalApic}, as do
+ * accept, acknowledge and EOI.
+ */
+final class LocalApicPage {
+
+    private final LocalApic apic;
+    private final LocalApicModel model;
+    private final int[] lvt = new int[6];
+    private int icrLow;
+    private int icrHigh;
+    private int timerInitial;
+    private int timerDivide;
+
+    LocalApicPage(final LocalApic apic, final LocalApicModel model) {
+        this.apic = apic;
+        this.model = model;
+    }
+
+    /** Power-up values of the page's own registers: LVTs masked, the rest 0. */
+    void reset() {
+        for (int i = 0; i < lvt.length; i++) {
+            lvt[i] = LVT_MASKED;
+        }
+        icrLow = 0;
+        icrHigh = 0;
+        timerInitial = 0;
+        timerDivide = 0;
+    }
+
+    /** Sets the mask bit of every LVT entry (the LAPIC was software-disabled, SDM). */
+    void maskLvts() {
+        for (int i = 0; i < lvt.length; i++) {
+            lvt[i] |= LVT_MASKED;
+        }
+    }
+
+    int acceptedSizes() {
+        return model.acceptedSizes();
+    }
+
+    boolean clusterBroadcast() {
+        return model.clusterBroadcast();
+    }
+
+    /**
+     * The addressed bytes of the register in the first four bytes of its 16-byte slot; other bytes
+     * read 0 (KVM {@code apic_mmio_read}, Xen {@code vlapic_mmio_read}).
+     */
+    long read(final long offset, final int size) {
+        final int slotByte = (int) (offset & 0xF);
+        if (slotByte + size > 4) {
+            return 0;
+        }
+        final long reg = readRegister((int) (offset & 0xFF0)) & 0xFFFF_FFFFL;
+        return (reg >>> (slotByte * 8)) & MmioDevice.allOnes(size);
+    }
+
+    /** A whole 4-byte write at a register's offset writes it; others are the model's. */
+    void write(final long offset, final int size, final long value) {
+        if (size == 4 && (offset & 0xF) == 0) {
+            writeRegister((int) offset, (int) value);
+        } else if (model.mergesNarrowWrites()) {
+            writeNarrow(offset, size, value);
+        }
+    }
+
+    /**
+     * The rest of Xen's {@code vlapic_mmio_write} ({@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0}):
+     * an access that fits in the register's first four bytes, at or below TDCR, has its 1 or 2 bytes
+     * merged into the register's current value and is written whole; any other is dropped.
+     */
+    private void writeNarrow(final long offset, final int size, final long value) {
+        final int slotByte = (int) (offset & 0xF);
+        final int reg = (int) (offset & ~0xFL);
+        if (slotByte + size > 4 || reg > TIMER_DIVIDE) {
+            return;
+        }
+        final long lanes = MmioDevice.allOnes(size) << (slotByte * 8);
+        final long merged = (readRegister(reg) & ~lanes) | ((value << (slotByte * 8)) & lanes);
+        writeRegister(reg, (int) merged);
+    }
+
+    /** See {@link LocalApic#readRegister}. */
+    int readRegister(final int reg) {
+        final ApicVectors vectors = apic.vectors;
+        if (reg >= ISR && reg < ISR + 0x80) {
+            return vectors.isrDword((reg - ISR) >> 4);
+        }
+        if (reg >= TMR && reg < TMR + 0x80) {
+            return vectors.tmrDword((reg - TMR) >> 4);
+        }
+        if (reg >= IRR && reg < IRR + 0x80) {
+            return vectors.irrDword((reg - IRR) >> 4);
+        }
+        if (reg >= LVT_TIMER && reg <= LVT_ERROR) {
+            return lvt[(reg - LVT_TIMER) >> 4];
+        }
+        switch (reg) {
+            case ID: return apic.apicId() << 24;
+            case VERSION: return VERSION_VALUE | (apic.directedEoiSupported ? VERSION_DIRECTED_EOI : 0);
+            case TPR: return apic.tpr();
+            case PPR: return apic.ppr();
+            case LDR: return apic.ldr;
+            case DFR: return apic.dfr;
+            case SVR: return apic.svr;
+            case ESR: return apic.esr;
+            case ICR_LOW: return icrLow;
+            case ICR_HIGH: return icrHigh;
+            case TIMER_INITIAL: return timerInitial;
+            case TIMER_DIVIDE: return timerDivide;
+            default: return 0;
+        }
+    }
+
+    /** See {@link LocalApic#writeRegister}. */
+    void writeRegister(final int reg, final int value) {
+        if (reg >= LVT_TIMER && reg <= LVT_ERROR) {
+            // a software-disabled LAPIC keeps every LVT entry masked (SDM)
+            lvt[(reg - LVT_TIMER) >> 4] = apic.isSoftwareEnabled() ? value : value | LVT_MASKED;
+            return;
+        }
+        switch (reg) {
+            case ID:
+                apic.apicId = (value >>> 24) & 0xFF;
+                break;
+            case TPR:
+                apic.writeTpr(value & 0xFF);
+                break;
+            case EOI:
+                apic.eoi();
+                break;
+            case LDR:
+                apic.ldr = value & 0xFF00_0000;
+                break;
+            case DFR:
+                apic.dfr = value | 0x0FFF_FFFF;
+                break;
+            case SVR:
+                apic.writeSvr(value);
+                break;
+            case ESR:
+                apic.latchEsr();
+                break;
+            case ICR_HIGH:
+                icrHigh = value & 0xFF00_0000;
+                break;
+            case ICR_LOW:
+                icrLow = value & ~(1 << 12);
+                apic.sendIpi(icrLow, icrHigh >>> 24);
+                break;
+            case TIMER_INITIAL:
+                timerInitial = value;
+                break;
+            case TIMER_DIVIDE:
+                timerDivide = value & 0xB;
+                break;
+            default:
+                // read-only or reserved register: ignored
+                break;
+        }
+    }
+}
