@@ -5,6 +5,7 @@ import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hw.firmware.AcpiTables;
+import io.irqsim.hw.ioapic.IoApic;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciFunction;
@@ -71,9 +72,14 @@ public final class LinuxDom0 extends LinuxKernel {
             backend = nativeBackend;
             nativeBackend.setupIoApicIrqs(firmware);
         } else {
+            // the host's IO-APICs, as mp_register_ioapic finds them (their pin counts read through
+            // PHYSDEVOP_apic_read, not modelled as a hypercall: the platform answers)
+            for (final IoApic chip : platform.ioapics()) {
+                irqs.registerIoApicPins(chip.gsiBase(), chip.pins());
+            }
             final XenPvBackend pv = new XenPvBackend(xen, domain, irqs, log, actor);
             backend = pv;
-            pv.preallocateLegacyIrqs(firmware, gsi -> platform.ioapicForGsi(gsi) != null);
+            pv.preallocateLegacyIrqs(firmware, irqs::hasIoApicPin);
         }
         registerSci();
         for (final Bdf bdf : ownDevices) {

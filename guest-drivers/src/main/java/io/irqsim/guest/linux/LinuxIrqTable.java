@@ -62,10 +62,26 @@ public final class LinuxIrqTable {
      * @param pins its number of pins
      */
     public void registerIoApic(final int gsiBase, final int pins) {
-        ioapics.add(new int[] {gsiBase, gsiBase + pins - 1});
+        registerIoApicPins(gsiBase, pins);
         if (gsiBase < 16) {
             dynirqBase = Math.max(dynirqBase, gsiBase + pins);
         }
+    }
+
+    /**
+     * {@code mp_register_ioapic} (arch/x86/kernel/apic/io_apic.c@v6.12) alone: the IO-APIC's GSIs
+     * become known to {@code mp_find_ioapic}, with no irq domain. A Xen PV dom0 stops there: it
+     * parses the MADT and registers every IO-APIC (reading its version register through
+     * {@code PHYSDEVOP_apic_read}, {@code xen_io_apic_read}, arch/x86/xen/apic.c), but Xen PV skips
+     * the interrupt-mode set-up ({@code x86_init.irqs.intr_mode_init} is a no-op,
+     * arch/x86/xen/enlighten_pv.c), so {@code setup_IO_APIC} never creates the domains and
+     * {@code ioapic_dynirq_base} stays 0.
+     *
+     * @param gsiBase its first GSI
+     * @param pins its number of pins
+     */
+    public void registerIoApicPins(final int gsiBase, final int pins) {
+        ioapics.add(new int[] {gsiBase, gsiBase + pins - 1});
     }
 
     /**

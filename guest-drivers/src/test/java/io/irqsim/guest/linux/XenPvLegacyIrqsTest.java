@@ -213,6 +213,25 @@ class XenPvLegacyIrqsTest {
         assertEquals(List.of(0L, 1L, -1L), List.of(t.get(0).a(), t.get(0).b(), t.get(0).c()));
     }
 
+    // A PV dom0 registers the host's IO-APICs (mp_register_ioapic, arch/x86/kernel/apic/io_apic.c@v6.12, reading
+    // them through PHYSDEVOP_apic_read), so mp_override_legacy_irq (arch/x86/kernel/acpi/boot.c@v6.12) finds no
+    // IO-APIC for an override to GSI 40 and leaves ISA IRQ 5 on GSI 5: a device whose Interrupt Line says 5 falls
+    // back to GSI 5, as on a PVH dom0, not to GSI 40
+    @Test
+    void anOverrideToAGsiNoIoApicHasDoesNotMoveThePvDom0sIsaFallback() {
+        final TestRig r = TestRig.booted(Specs.withOverrides(DefaultPlatform.spec(), List.of(
+                InterruptSourceOverride.of(0, 2, null, null),
+                InterruptSourceOverride.of(9, 9, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW),
+                InterruptSourceOverride.of(5, 40, IrqTrigger.LEVEL, IrqPolarity.ACTIVE_LOW))),
+            XenConfig.XEN_4_20, DomainType.PV, PcistubVariants.ENABLE_ONLY, List.of());
+        assertEquals(16, r.dom0.irqs().nrLegacyIrqs(), "the host MADT is PCAT_COMPAT");
+        assertTrue(r.dom0.irqs().hasIoApicPin(23));
+        assertFalse(r.dom0.irqs().hasIoApicPin(40));
+        final var f = r.xen.platform().pci().function(DefaultPlatform.NIC);
+        f.configWrite(PciConfigRegisters.INTERRUPT_LINE, 1, 5);
+        assertEquals(5, r.dom0.acpi().isaFallbackGsi(f, r.dom0.irqs().nrLegacyIrqs()));
+    }
+
     // arch/x86/kernel/apic/io_apic.c:acpi_get_override_irq@v6.12 starts with mp_find_ioapic(gsi), which fails for a GSI
     // no IO-APIC has (-1: pci_xen_initial_domain skips it). On a machine whose only IO-APIC has 8 pins, GSIs 8 to 15
     // keep their ISA identity entries' numbers but have no pin, so the boot loop maps only GSIs below 8
