@@ -14,7 +14,8 @@ public enum LocalApicModel {
      * 4-byte accesses reach it (the bus refuses 8-byte ones); a write takes effect only as a whole
      * 4-byte write at a register's offset, as KVM's {@code apic_mmio_write}
      * ({@code arch/x86/kvm/lapic.c@v6.12}) has it, since the SDM leaves narrower writes undefined;
-     * in the cluster logical model, cluster 0xF addresses every cluster.
+     * the ID register keeps bits 31:24; in the cluster logical model, cluster 0xF addresses every
+     * cluster.
      */
     PHYSICAL(MmioDevice.ACCESS_1 | MmioDevice.ACCESS_2 | MmioDevice.ACCESS_4, true),
 
@@ -23,7 +24,8 @@ public enum LocalApicModel {
      * {@code vlapic_mmio_read} / {@code vlapic_mmio_write}, which take it when it fits in the first
      * four bytes of a register's 16-byte slot at or below TDCR and otherwise read 0 or drop it; a 1-
      * or 2-byte write is merged into the register's current value ({@code vlapic_read_aligned}) and
-     * written whole. {@code vlapic_match_logical_addr} has no broadcast cluster.
+     * written whole. {@code vlapic_reg_write} stores the whole ID register written (the APIC ID is
+     * still bits 31:24). {@code vlapic_match_logical_addr} has no broadcast cluster.
      */
     XEN_VLAPIC(MmioDevice.ACCESS_ANY, false);
 
@@ -43,6 +45,11 @@ public enum LocalApicModel {
     /** @return whether cluster 0xF of a cluster-model logical destination addresses every cluster */
     public boolean clusterBroadcast() {
         return clusterBroadcast;
+    }
+
+    /** @return whether the ID register reads back the whole value written, not only bits 31:24 */
+    public boolean keepsWholeIdRegister() {
+        return this == XEN_VLAPIC;
     }
 
     /** @return whether a 1- or 2-byte write inside a register is merged into it rather than dropped */

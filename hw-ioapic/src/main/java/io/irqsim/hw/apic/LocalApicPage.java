@@ -13,9 +13,30 @@ import static io.irqsim.hw.apic.LocalApicRegisters.*;
  */
 final class LocalApicPage {
 
+    /** LVT bits 16 (mask), 12 (delivery status) and 7:0 (vector): Xen's and KVM's {@code LVT_MASK}. */
+    private static final int LVT_BASE_BITS = LVT_MASKED | (1 << 12) | 0xFF;
+    /** Delivery mode, bits 10:8. */
+    private static final int LVT_MODE_BITS = 0x700;
+    /**
+     * The bits each LVT entry keeps, timer to error: {@code vlapic_lvt_mask}
+     * ({@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0}); KVM's {@code apic_lvt_mask}
+     * ({@code arch/x86/kvm/lapic.c}) has the same, the timer's mode bits 18:17 added as the CPU has
+     * TSC-deadline mode. LINT0/1 also keep polarity, remote IRR and trigger (bits 15:13).
+     */
+    private static final int[] LVT_WRITABLE = {
+        LVT_BASE_BITS | (3 << 17),
+        LVT_BASE_BITS | LVT_MODE_BITS,
+        LVT_BASE_BITS | LVT_MODE_BITS,
+        LVT_BASE_BITS | LVT_MODE_BITS | (7 << 13),
+        LVT_BASE_BITS | LVT_MODE_BITS | (7 << 13),
+        LVT_BASE_BITS,
+    };
+
     private final LocalApic apic;
     private final LocalApicModel model;
     private final int[] lvt = new int[6];
+    /** The ID register as read back: bits 31:24 on a physical LAPIC, the whole value written on Xen's. */
+    private int idRegister;
     private int icrLow;
     private int icrHigh;
     private int timerInitial;
@@ -26,8 +47,12 @@ final class LocalApicPage {
         this.model = model;
     }
 
-    /** Power-up values of the page's own registers: LVTs masked, the rest 0. */
-    void reset() {
+    /**
+     * Power-up values of the page's own registers: LVTs masked, the ID register from the APIC ID, the
+     * rest 0.
+     */
+    void reset(final int apicId) {
+        idRegister = apicId << 24;
         for (int i = 0; i < lvt.length; i++) {
             lvt[i] = LVT_MASKED;
         }
@@ -106,7 +131,7 @@ final class LocalApicPage {
             return lvt[(reg - LVT_TIMER) >> 4];
         }
         switch (reg) {
-            case ID: return apic.apicId() << 24;
+            case ID: return idRegister;
             case VERSION: return VERSION_VALUE | (apic.directedEoiSupported ? VERSION_DIRECTED_EOI : 0);
             case TPR: return apic.tpr();
             case PPR: return apic.ppr();
@@ -125,13 +150,16 @@ final class LocalApicPage {
     /** See {@link LocalApic#writeRegister}. */
     void writeRegister(final int reg, final int value) {
         if (reg >= LVT_TIMER && reg <= LVT_ERROR) {
-            // a software-disabled LAPIC keeps every LVT entry masked (SDM)
-            lvt[(reg - LVT_TIMER) >> 4] = apic.isSoftwareEnabled() ? value : value | LVT_MASKED;
+            // a software-disabled LAPIC keeps every LVT entry masked (SDM); reserved bits read 0
+            final int i = (reg - LVT_TIMER) >> 4;
+            lvt[i] = (apic.isSoftwareEnabled() ? value : value | LVT_MASKED) & LVT_WRITABLE[i];
             return;
         }
         switch (reg) {
             case ID:
+                // Xen's vlapic_reg_write stores the whole value; a physical xAPIC (and KVM) keeps 31:24
                 apic.apicId = (value >>> 24) & 0xFF;
+                idRegister = model.keepsWholeIdRegister() ? value : value & 0xFF00_0000;
                 break;
             case TPR:
                 apic.writeTpr(value & 0xFF);

@@ -133,4 +133,38 @@ class XenVlapicMmioTest {
         assertFalse(v.matchesLogical(0xF1), "Xen: cluster 0xF is cluster 0xF");
         assertTrue(p.matchesLogical(0xF1), "physical: cluster 0xF addresses every cluster");
     }
+
+    // vlapic_lvt_mask (and KVM's apic_lvt_mask): reserved LVT bits read 0 on both models
+    @Test
+    void lvtEntriesKeepOnlyTheirDefinedBits() {
+        for (final LocalApicModel model : LocalApicModel.values()) {
+            final MmioBus cpu = new MmioBus(trace);
+            lapic(model, cpu);
+            final int[] expected = {0x000710FF, 0x000117FF, 0x000117FF, 0x0001F7FF, 0x0001F7FF, 0x000110FF};
+            for (int i = 0; i < expected.length; i++) {
+                final long reg = BASE + LocalApicRegisters.LVT_TIMER + 0x10L * i;
+                cpu.write(reg, 4, 0xFFFF_FFFFL);
+                assertEquals(expected[i], (int) cpu.read(reg, 4), model + " LVT " + i);
+                cpu.write(reg, 4, 0x0000_0041L);
+                assertEquals(0x41, (int) cpu.read(reg, 4), model + " LVT " + i + " unmasked");
+            }
+        }
+    }
+
+    // vlapic_reg_write (APIC_ID): the whole value is stored; the APIC ID is its bits 31:24 either way
+    @Test
+    void theIdRegisterReadsBackWhatWasWrittenOnlyOnXen() {
+        final MmioBus xenBus = new MmioBus(trace);
+        final LocalApic v = lapic(LocalApicModel.XEN_VLAPIC, xenBus);
+        xenBus.write(BASE + LocalApicRegisters.ID, 4, 0x0512_3456L);
+        assertEquals(0x0512_3456L, xenBus.read(BASE + LocalApicRegisters.ID, 4));
+        assertEquals(5, v.apicId());
+        final MmioBus physicalBus = new MmioBus(trace);
+        final LocalApic p = lapic(LocalApicModel.PHYSICAL, physicalBus);
+        physicalBus.write(BASE + LocalApicRegisters.ID, 4, 0x0512_3456L);
+        assertEquals(0x0500_0000L, physicalBus.read(BASE + LocalApicRegisters.ID, 4));
+        assertEquals(5, p.apicId());
+        v.reset();
+        assertEquals(0x0300_0000L, xenBus.read(BASE + LocalApicRegisters.ID, 4), "reset: the initial APIC ID");
+    }
 }
