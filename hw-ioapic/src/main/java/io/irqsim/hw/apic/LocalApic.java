@@ -15,7 +15,8 @@ import static io.irqsim.hw.apic.LocalApicRegisters.*;
  * <ul>
  *   <li><b>Accept</b> ({@link #accept}): a fixed or lowest-priority message with a vector of 16 or
  *       more sets IRR and sets (level) or clears (edge) TMR, SDM "TMR"; vectors 0..15 are dropped
- *       with ESR bit 6 (Xen {@code vlapic_set_irq}); a software-disabled LAPIC refuses fixed and
+ *       with ESR bit 6 (Xen {@code vlapic_set_irq}), which an unmasked LVTERR entry raises as its
+ *       vector ({@code vlapic_error}); a software-disabled LAPIC refuses fixed and
  *       lowest-priority messages (KVM {@code __apic_accept_irq}, Xen {@code vioapic_deliver}). NMI, SMI,
  *       INIT and ExtINT bypass IRR/ISR. A pending NMI is one flag: a second NMI while one is pending is
  *       absorbed (Xen's {@code nmi_pending}; Intel SDM "Handling Multiple NMIs"); SMI, INIT and ExtINT
@@ -215,7 +216,7 @@ public final class LocalApic implements MmioDevice {
         if ((vector & ~0xFF) != 0) {
             throw new IllegalArgumentException("vector " + vector + " does not fit the 8 bits of an interrupt message");
         }
-        pendingEsr |= ESR_RECEIVE_ILLEGAL_VECTOR;
+        error(ESR_RECEIVE_ILLEGAL_VECTOR);
         return false;
     }
 
@@ -436,8 +437,36 @@ public final class LocalApic implements MmioDevice {
     }
 
     /**
+     * An error the LAPIC detected ({@code vlapic_error}, {@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.1};
+     * SDM "Error Handling"): unless every bit of it is already pending, it is added to the pending
+     * ESR and, with LVTERR unmasked, raised as LVTERR's vector (edge). An LVTERR vector below 16 would
+     * be an illegal vector itself, so the received-illegal-vector bit is added instead of raising it.
+     */
+    private void error(final int errmask) {
+        if ((pendingEsr & errmask) == errmask) {
+            return;
+        }
+        final int lvterr = page.lvtError();
+        int bits = errmask;
+        boolean raise = false;
+        if ((lvterr & LVT_MASKED) == 0) {
+            if ((lvterr & 0xFF) >= 16) {
+                raise = true;
+            } else {
+                bits |= ESR_RECEIVE_ILLEGAL_VECTOR;
+            }
+        }
+        pendingEsr |= bits;
+        if (raise) {
+            accept(lvterr & 0xFF, Rte.DM_FIXED, false);
+        }
+    }
+
+    /**
      * Writing ESR latches the errors detected since the last write and clears the pending ones (SDM
-     * "Error Handling"; Xen's {@code pending_esr}, see docs/fidelity.md for the tag).
+     * "Error Handling"; Xen's {@code vlapic_reg_write} {@code APIC_ESR} case from
+     * {@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.1}, commit 4a480e7a14: at RELEASE-4.20.0 the
+     * write was ignored and errors stayed in ESR for ever, a bug that release fixed).
      */
     void latchEsr() {
         esr = pendingEsr;
@@ -467,7 +496,7 @@ public final class LocalApic implements MmioDevice {
         final boolean logical = (icrLow & (1 << 11)) != 0;
         final int shorthand = (icrLow >>> 18) & 3;
         if ((mode == Rte.DM_FIXED || mode == Rte.DM_LOWEST_PRIORITY) && vector < 16) {
-            pendingEsr |= ESR_SEND_ILLEGAL_VECTOR;
+            error(ESR_SEND_ILLEGAL_VECTOR);
             return;
         }
         if (shorthand == IpiSink.SHORTHAND_SELF) {

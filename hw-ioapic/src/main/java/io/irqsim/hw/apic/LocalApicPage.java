@@ -62,6 +62,11 @@ final class LocalApicPage {
         timerDivide = 0;
     }
 
+    /** @return the LVT error entry */
+    int lvtError() {
+        return lvt[(LVT_ERROR - LVT_TIMER) >> 4];
+    }
+
     /** Sets the mask bit of every LVT entry (the LAPIC was software-disabled, SDM). */
     void maskLvts() {
         for (int i = 0; i < lvt.length; i++) {

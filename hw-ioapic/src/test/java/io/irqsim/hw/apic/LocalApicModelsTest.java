@@ -21,12 +21,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What Xen's vLAPIC does differently from a physical LAPIC ({@link LocalApicModel#XEN_VLAPIC}):
- * {@code vlapic_mmio_write} and {@code vlapic_mmio_read} and {@code vlapic_match_logical_addr}
- * ({@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0}), next to the physical model on the same
- * accesses.
+ * The two {@link LocalApicModel}s on the same accesses: where Xen's vLAPIC differs from a physical
+ * LAPIC ({@code vlapic_mmio_write}, {@code vlapic_mmio_read}, {@code vlapic_reg_write}'s ID,
+ * {@code vlapic_match_logical_addr}, {@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0}) and what both
+ * do as Xen and KVM do (the LVT masks, {@code vlapic_error}'s LVTERR at RELEASE-4.20.1).
  */
-class XenVlapicMmioTest {
+class LocalApicModelsTest {
 
     private static final long BASE = LocalApicRegisters.DEFAULT_BASE;
 
@@ -166,5 +166,42 @@ class XenVlapicMmioTest {
         assertEquals(5, p.apicId());
         v.reset();
         assertEquals(0x0300_0000L, xenBus.read(BASE + LocalApicRegisters.ID, 4), "reset: the initial APIC ID");
+    }
+
+    // vlapic_error (xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.1): a new error with LVTERR unmasked raises its vector
+    @Test
+    void aNewErrorRaisesTheUnmaskedLvtErrorVectorOnce() {
+        final MmioBus cpu = new MmioBus(trace);
+        final LocalApic l = lapic(LocalApicModel.XEN_VLAPIC, cpu);
+        cpu.write(BASE + LocalApicRegisters.LVT_ERROR, 4, 0xEE);
+        assertFalse(l.accept(5, Rte.DM_FIXED, false), "vector 5 is refused");
+        assertTrue(l.irr(0xEE), "LVTERR's vector raised");
+        assertFalse(l.tmr(0xEE), "edge");
+        assertEquals(0xEE, l.acknowledge());
+        l.accept(6, Rte.DM_FIXED, false);
+        assertFalse(l.irr(0xEE), "the same error already pending raises nothing");
+        cpu.write(BASE + LocalApicRegisters.ESR, 4, 0);
+        assertEquals(LocalApicRegisters.ESR_RECEIVE_ILLEGAL_VECTOR, cpu.read(BASE + LocalApicRegisters.ESR, 4));
+        cpu.write(BASE + LocalApicRegisters.ICR_LOW, 4, 0x0000_0004L);   // fixed IPI, vector 4
+        assertTrue(l.irr(0xEE), "a send error is a new error");
+        assertTrue(ipiVectors.isEmpty(), "the illegal IPI is not sent");
+    }
+
+    @Test
+    void aMaskedLvtErrorRaisesNothingAndAnIllegalLvtErrorVectorAddsTheReceiveError() {
+        final MmioBus cpu = new MmioBus(trace);
+        final LocalApic l = lapic(LocalApicModel.PHYSICAL, cpu);
+        cpu.write(BASE + LocalApicRegisters.LVT_ERROR, 4, LocalApicRegisters.LVT_MASKED | 0xEE);
+        l.accept(5, Rte.DM_FIXED, false);
+        assertFalse(l.irr(0xEE));
+        cpu.write(BASE + LocalApicRegisters.ESR, 4, 0);
+        cpu.write(BASE + LocalApicRegisters.ESR, 4, 0);
+        assertEquals(0, cpu.read(BASE + LocalApicRegisters.ESR, 4), "the second write latched nothing new");
+        cpu.write(BASE + LocalApicRegisters.LVT_ERROR, 4, 0x03);
+        cpu.write(BASE + LocalApicRegisters.ICR_LOW, 4, 0x0000_0004L);
+        cpu.write(BASE + LocalApicRegisters.ESR, 4, 0);
+        assertEquals(LocalApicRegisters.ESR_SEND_ILLEGAL_VECTOR | LocalApicRegisters.ESR_RECEIVE_ILLEGAL_VECTOR,
+            cpu.read(BASE + LocalApicRegisters.ESR, 4), "LVTERR vector 3 would itself be illegal: RECVILL folded in");
+        assertFalse(l.irr(3));
     }
 }
