@@ -4,8 +4,10 @@ import io.irqsim.guest.Timeline;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.domain.DomainType;
+import io.irqsim.hv.hypercall.PhysdevOps;
 import io.irqsim.hw.firmware.AcpiTables;
-import io.irqsim.hw.ioapic.IoApic;
+import io.irqsim.hw.firmware.MadtIoApic;
+import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciFunction;
@@ -48,6 +50,24 @@ public final class LinuxDom0 extends LinuxKernel {
     }
 
     /**
+     * IOAPICVER as a PV dom0 reads it ({@code io_apic_get_version} / {@code io_apic_get_redir_entries},
+     * arch/x86/kernel/apic/io_apic.c@v6.12), through Xen: {@code xen_io_apic_read}
+     * (arch/x86/xen/apic.c, read at 54a91f7975ac) asks {@code PHYSDEVOP_apic_read} and, when Xen
+     * refuses, falls back to 0x00170020 (version 0x20, 24 entries). The other reads
+     * {@code mp_register_ioapic} makes (the all-ones check, the ID) are not modelled, as on the PVH
+     * side ({@link IoApicDriver#setup}).
+     *
+     * @param xen the hypervisor
+     * @param dom0 the PV dom0
+     * @param address the IO-APIC's MADT address
+     * @return the version register
+     */
+    static int pvIoApicVersion(final Hypervisor xen, final Domain dom0, final long address) {
+        final PhysdevOps.ApicAccess read = new PhysdevOps.ApicAccess(address, IoApicRegisters.REG_VER);
+        return xen.physdev().apicRead(dom0, read) == 0 ? read.value : 0x0017_0020;
+    }
+
+    /**
      * Boots: interrupt set-up, the ACPI SCI, then the given drivers.
      *
      * @param ownDevices devices dom0's own drivers claim
@@ -72,10 +92,15 @@ public final class LinuxDom0 extends LinuxKernel {
             backend = nativeBackend;
             nativeBackend.setupIoApicIrqs(firmware);
         } else {
-            // the host's IO-APICs, as mp_register_ioapic finds them (their pin counts read through
-            // PHYSDEVOP_apic_read, not modelled as a hypercall: the platform answers)
-            for (final IoApic chip : platform.ioapics()) {
-                irqs.registerIoApicPins(chip.gsiBase(), chip.pins());
+            // acpi_parse_ioapic -> mp_register_ioapic for each MADT IO-APIC, its registers read through Xen
+            final List<MadtIoApic> madtIoApics = firmware.madt().ioApics();
+            for (int idx = 0; idx < madtIoApics.size(); idx++) {
+                final MadtIoApic m = madtIoApics.get(idx);
+                final int ver = pvIoApicVersion(xen, domain, m.address());
+                final int entries = ((ver >>> IoApicRegisters.VER_MRE_SHIFT) & 0xFF) + 1;
+                irqs.registerIoApicPins(m.gsiBase(), entries);
+                log.log(actor, "IOAPIC[%d]: apic_id %d, version %d, address 0x%x, GSI %d-%d", idx, m.id(),
+                    ver & 0xFF, m.address(), m.gsiBase(), m.gsiBase() + entries - 1);
             }
             final XenPvBackend pv = new XenPvBackend(xen, domain, irqs, log, actor);
             backend = pv;

@@ -1,6 +1,8 @@
 package io.irqsim.guest.linux;
 
 import io.irqsim.guest.GuestEvent;
+import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.DomainConfig;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
@@ -211,6 +213,30 @@ class XenPvLegacyIrqsTest {
         t = r.recordsSince(mark, GuestEvent.REGISTER_GSI);
         assertEquals(1, t.size());
         assertEquals(List.of(0L, 1L, -1L), List.of(t.get(0).a(), t.get(0).b(), t.get(0).c()));
+    }
+
+    // mp_register_ioapic on a PV dom0 reads IOAPICVER through PHYSDEVOP_apic_read (xen_io_apic_read,
+    // arch/x86/xen/apic.c): an IO-APIC of 8 pins covers GSIs 0-7 only
+    @Test
+    void aPvDom0LearnsEachIoApicsPinsFromXen() {
+        final TestRig r = pvDom0On(
+            List.of(new PlatformSpec.IoApicSpec(2, IoApicRegisters.DEFAULT_BASE, 0, 8, IoApicRegisters.VERSION_20)),
+            isaBelowEight(), sciOnFive());
+        assertTrue(r.dom0.irqs().hasIoApicPin(7));
+        assertFalse(r.dom0.irqs().hasIoApicPin(8));
+        assertEquals(1, r.linesContaining("IOAPIC[0]: apic_id 2, version 32, address 0xfec00000, GSI 0-7"));
+        assertEquals(1, r.recordsSince(0, HvEvent.HYPERCALL).stream()
+            .filter(t -> t.a() == HypercallOp.PHYSDEVOP_APIC_READ.code() && t.c() == 0).count());
+    }
+
+    // xen_io_apic_read's fallback: when Xen refuses (here: no IO-APIC at that address, -EINVAL, or a caller that is
+    // not the control domain, -EPERM), Linux takes 0x00170020, 24 entries
+    @Test
+    void whenXenRefusesTheReadLinuxAssumesTwentyFourEntries() {
+        final TestRig r = pv();
+        assertEquals(0x0017_0020, LinuxDom0.pvIoApicVersion(r.xen, r.d0, 0xFEC0_1000L));
+        final Domain guest = r.xen.createDomain(new DomainConfig("pv", DomainType.PV, 1, false, false, false, true));
+        assertEquals(0x0017_0020, LinuxDom0.pvIoApicVersion(r.xen, guest, IoApicRegisters.DEFAULT_BASE));
     }
 
     // A PV dom0 registers the host's IO-APICs (mp_register_ioapic, arch/x86/kernel/apic/io_apic.c@v6.12, reading

@@ -58,6 +58,25 @@ public final class PhysdevOps extends HypercallBase {
         }
     }
 
+    /** {@code struct physdev_apic}: {@code value} is out. */
+    public static final class ApicAccess {
+        /** The IO-APIC's physical address, as the MADT gives it. */
+        public final long apicPhysbase;
+        /** The indirect register index. */
+        public final int reg;
+        /** Out: the register's value. */
+        public int value;
+
+        /**
+         * @param apicPhysbase the IO-APIC's physical address
+         * @param reg the indirect register index
+         */
+        public ApicAccess(final long apicPhysbase, final int reg) {
+            this.apicPhysbase = apicPhysbase;
+            this.reg = reg;
+        }
+    }
+
     /**
      * @param xen the hypervisor
      */
@@ -322,6 +341,36 @@ public final class PhysdevOps extends HypercallBase {
             }
         }
         return leave(caller, HypercallOp.PHYSDEVOP_GET_FREE_PIRQ, type, rc);
+    }
+
+    /**
+     * {@code PHYSDEVOP_apic_read} ({@code xen/arch/x86/physdev.c:do_physdev_op@RELEASE-4.20.0}, same at
+     * 4.18): {@code xsm_apic} ({@code XSM_PRIV}: the control domain, else -EPERM), then
+     * {@code ioapic_guest_read} ({@link io.irqsim.hv.irq.IoApicRouting#guestRead}). An HVM-type caller
+     * never gets there: {@code hvm_physdev_op} lets the sub-op through for nobody (-ENOSYS). A PV dom0
+     * reads its IO-APICs this way ({@code xen_io_apic_read}, arch/x86/xen/apic.c).
+     *
+     * @param caller calling domain
+     * @param arg in: address and register; out: the value
+     * @return 0, -ENOSYS, -EPERM, -EINVAL (no IO-APIC at that address)
+     */
+    public int apicRead(final Domain caller, final ApicAccess arg) {
+        enter(caller);
+        int rc;
+        if (caller.type().isHvmType()) {
+            rc = -Errno.ENOSYS;
+        } else if (!Xsm.priv(caller)) {
+            rc = -Errno.EPERM;
+        } else {
+            final long v = xen.ioapicRouting().guestRead(arg.apicPhysbase, arg.reg);
+            if (v < 0) {
+                rc = (int) v;
+            } else {
+                arg.value = (int) v;
+                rc = 0;
+            }
+        }
+        return leave(caller, HypercallOp.PHYSDEVOP_APIC_READ, arg.reg, rc);
     }
 
     /** {@code xen/arch/x86/hvm/hypercall.c:hvm_physdev_op@RELEASE-4.18.0/4.20.0}'s check for map/unmap: PV callers and callers with pirqs always pass. */

@@ -431,6 +431,25 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     }
 
     /**
+     * {@code ioapic_guest_read} ({@code xen/arch/x86/io_apic.c@RELEASE-4.20.0}, same at 4.18): the
+     * IO-APIC whose MADT address is {@code physbase} ({@code ioapic_physbase_to_id}), its register
+     * {@code reg} read through IOREGSEL/IOWIN ({@code io_apic_read}; no interrupt remapping).
+     *
+     * @param physbase the IO-APIC's physical address
+     * @param reg indirect register index
+     * @return the register's 32 bits, or -EINVAL when no IO-APIC is at {@code physbase}
+     */
+    public long guestRead(final long physbase, final int reg) {
+        for (int i = 0; i < ioapicBase.length; i++) {
+            if (ioapicBase[i] == physbase) {
+                bus.write(ioapicBase[i] + IoApicRegisters.IOREGSEL, 4, reg & 0xFFFF_FFFFL);
+                return bus.read(ioapicBase[i] + IoApicRegisters.IOWIN, 4);
+            }
+        }
+        return -io.irqsim.hv.Errno.EINVAL;
+    }
+
+    /**
      * @param gsi GSI
      * @return whether {@code mp_register_gsi} programmed its pin
      */

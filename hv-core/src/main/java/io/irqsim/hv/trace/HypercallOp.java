@@ -17,6 +17,8 @@ public enum HypercallOp {
     PHYSDEVOP_GET_FREE_PIRQ(5, "physdev_get_free_pirq"),
     /** {@code PHYSDEVOP_irq_status_query}. */
     PHYSDEVOP_IRQ_STATUS_QUERY(6, "physdev_irq_status_query"),
+    /** {@code PHYSDEVOP_apic_read}. */
+    PHYSDEVOP_APIC_READ(7, "physdev_apic_read"),
     /** {@code XEN_DOMCTL_irq_permission}. */
     DOMCTL_IRQ_PERMISSION(16, "domctl_irq_permission"),
     /** {@code XEN_DOMCTL_gsi_permission}. */

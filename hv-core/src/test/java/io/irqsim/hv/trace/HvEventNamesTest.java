@@ -62,6 +62,7 @@ class HvEventNamesTest {
         assertNull(HypercallOp.ofCode(0));
         assertEquals("physdev_get_free_pirq", HypercallOp.ofCode(5).label());
         assertEquals("physdev_irq_status_query", HypercallOp.ofCode(6).label());
-        assertNull(HypercallOp.ofCode(7));
+        assertEquals("physdev_apic_read", HypercallOp.ofCode(7).label());
+        assertNull(HypercallOp.ofCode(8));
     }
 }
