@@ -113,7 +113,7 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
                              final int destination, final boolean level) {
         final int n;
         if (deliveryMode == Rte.DM_LOWEST_PRIORITY) {
-            n = deliverLowestPriority(vector, logical, destination, level);
+            n = deliverLowestPriority(null, vector, logical, destination, level);
         } else {
             n = deliverToAll(null, vector, deliveryMode, logical, destination, level);
         }
@@ -131,9 +131,14 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
                        final int destination, final int shorthand) {
         switch (shorthand) {
             case SHORTHAND_ALL:
-                return deliverToAll(null, vector, deliveryMode, false, 0xFF, false);
-            case SHORTHAND_ALL_BUT_SELF:
-                return deliverToAll(from, vector, deliveryMode, false, 0xFF, false);
+            case SHORTHAND_ALL_BUT_SELF: {
+                final LocalApic except = shorthand == SHORTHAND_ALL ? null : from;
+                // lowest priority picks one of them, as Xen's vlapic_lowest_prio and KVM's
+                // kvm_irq_delivery_to_apic do with a shorthand
+                return deliveryMode == Rte.DM_LOWEST_PRIORITY
+                    ? deliverLowestPriority(except, vector, false, 0xFF, false)
+                    : deliverToAll(except, vector, deliveryMode, false, 0xFF, false);
+            }
             default:
                 return sendInterrupt(vector, deliveryMode, logical, destination, false);
         }
@@ -229,8 +234,8 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
         return n;
     }
 
-    private int deliverLowestPriority(final int vector, final boolean logical, final int destination,
-                                      final boolean level) {
+    private int deliverLowestPriority(final LocalApic except, final int vector, final boolean logical,
+                                      final int destination, final boolean level) {
         final LocalApic[] ls = lapics;
         final int count = ls.length;
         LocalApic best = null;
@@ -239,7 +244,7 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
         for (int k = 0; k < count; k++) {
             final int i = (lowestPriorityCursor + k) % count;
             final LocalApic l = ls[i];
-            if (!l.isSoftwareEnabled() || !addressed(l, logical, destination)) {
+            if (l == except || !l.isSoftwareEnabled() || !addressed(l, logical, destination)) {
                 continue;
             }
             final int ppr = l.ppr();

@@ -222,7 +222,8 @@ public final class LocalApic implements MmioDevice {
 
     /**
      * NMI, SMI, INIT and ExtINT, bypassing IRR/ISR ({@link ApicNonVectored}); reserved modes (011,
-     * 110) refused. Out of {@link #accept}'s fixed-vector path so that one stays small enough to inline.
+     * 110) refused, and SMI on a {@link LocalApicModel#XEN_VLAPIC} ({@code vlapic_accept_irq} ignores
+     * it). Out of {@link #accept}'s fixed-vector path so that one stays small enough to inline.
      *
      * <p>NMI follows {@code vlapic_accept_irq}'s {@code APIC_DM_NMI} case and {@code vioapic_deliver}'s
      * {@code dest_NMI} case ({@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0},
@@ -234,6 +235,9 @@ public final class LocalApic implements MmioDevice {
      * NMIs"). SMI, INIT and ExtINT are counted as pending.
      */
     private boolean acceptSpecial(final int vector, final int deliveryMode, final boolean level) {
+        if (deliveryMode == Rte.DM_SMI && !page.model().acceptsSmi()) {
+            return false;
+        }
         final int result = nonVectored.accept(deliveryMode);
         if (result == ApicNonVectored.REFUSED) {
             return false;
@@ -378,7 +382,7 @@ public final class LocalApic implements MmioDevice {
             return false;
         }
         final int cluster = mda >>> 4;
-        return (cluster == (logicalId >>> 4) || cluster == 0xF && page.clusterBroadcast())
+        return (cluster == (logicalId >>> 4) || cluster == 0xF && page.model().clusterBroadcast())
             && (mda & logicalId & 0xF) != 0;
     }
 

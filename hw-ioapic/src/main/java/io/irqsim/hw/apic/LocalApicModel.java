@@ -52,6 +52,14 @@ public enum LocalApicModel {
         return this == XEN_VLAPIC;
     }
 
+    /**
+     * @return whether an SMI message is taken (held pending); Xen's {@code vlapic_accept_irq} ignores
+     *     one ("Ignoring guest SMI"), and its vIO-APIC and MSI paths never send one
+     */
+    public boolean acceptsSmi() {
+        return this == PHYSICAL;
+    }
+
     /** @return whether a 1- or 2-byte write inside a register is merged into it rather than dropped */
     public boolean mergesNarrowWrites() {
         return this == XEN_VLAPIC;

@@ -78,8 +78,8 @@ final class LocalApicPage {
         return model.acceptedSizes();
     }
 
-    boolean clusterBroadcast() {
-        return model.clusterBroadcast();
+    LocalApicModel model() {
+        return model;
     }
 
     /**

@@ -137,6 +137,23 @@ class ApicBusTest {
             trace.events(HwEvent.APIC_BUS_MSI).get(0));
     }
 
+    // Xen vlapic_ipi -> vlapic_lowest_prio(short_hand), KVM kvm_irq_delivery_to_apic: lowest priority with a
+    // shorthand picks one LAPIC among those the shorthand names, the one with the lowest PPR
+    @Test
+    void aLowestPriorityIpiWithAShorthandReachesOneLapic() {
+        cpu[0].writeRegister(TPR, 0x40);
+        cpu[1].writeRegister(TPR, 0x10);
+        cpu[2].writeRegister(TPR, 0x20);
+        assertEquals(1, bus.sendIpi(cpu[1], 0x51, Rte.DM_LOWEST_PRIORITY, false, 0, IpiSink.SHORTHAND_ALL_BUT_SELF));
+        assertTrue(cpu[2].irr(0x51), "the lower PPR of cpu 0 and 2");
+        assertFalse(cpu[0].irr(0x51));
+        assertFalse(cpu[1].irr(0x51), "not the sender");
+        assertEquals(1, bus.sendIpi(cpu[1], 0x52, Rte.DM_LOWEST_PRIORITY, false, 0, IpiSink.SHORTHAND_ALL));
+        assertTrue(cpu[1].irr(0x52), "all including self: the sender has the lowest PPR");
+        assertFalse(cpu[0].irr(0x52) || cpu[2].irr(0x52));
+        assertEquals(3, bus.sendIpi(cpu[1], 0x53, Rte.DM_FIXED, false, 0, IpiSink.SHORTHAND_ALL), "fixed: every one");
+    }
+
     // Xen hvm_inject_msi reads the address's destination and mode bits only: deliverMsi skips the window test
     @Test
     void deliverMsiDecodesTheFieldsWhateverTheAddressWindow() {

@@ -204,4 +204,16 @@ class LocalApicModelsTest {
             cpu.read(BASE + LocalApicRegisters.ESR, 4), "LVTERR vector 3 would itself be illegal: RECVILL folded in");
         assertFalse(l.irr(3));
     }
+
+    // vlapic_accept_irq (xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0): "Ignoring guest SMI"
+    @Test
+    void anSmiIsHeldPendingByAPhysicalLapicAndIgnoredByAXenVlapic() {
+        final LocalApic v = lapic(LocalApicModel.XEN_VLAPIC, new MmioBus(trace));
+        final LocalApic p = lapic(LocalApicModel.PHYSICAL, new MmioBus(trace));
+        assertFalse(v.accept(0, Rte.DM_SMI, false));
+        assertEquals(0, v.smiPending());
+        assertTrue(p.accept(0, Rte.DM_SMI, false));
+        assertEquals(1, p.smiPending());
+        assertTrue(v.accept(0, Rte.DM_NMI, false), "NMI is taken on both");
+    }
 }
