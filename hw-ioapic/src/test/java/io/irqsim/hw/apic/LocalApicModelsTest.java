@@ -216,4 +216,16 @@ class LocalApicModelsTest {
         assertEquals(1, p.smiPending());
         assertTrue(v.accept(0, Rte.DM_NMI, false), "NMI is taken on both");
     }
+
+    // vlapic_error: LVTERR vectors from 16 up are raised (16 is the first legal vector)
+    @Test
+    void anLvtErrorVectorOfSixteenIsRaised() {
+        final MmioBus cpu = new MmioBus(trace);
+        final LocalApic l = lapic(LocalApicModel.XEN_VLAPIC, cpu);
+        cpu.write(BASE + LocalApicRegisters.LVT_ERROR, 4, 16);
+        l.accept(5, Rte.DM_FIXED, false);
+        assertTrue(l.irr(16));
+        cpu.write(BASE + LocalApicRegisters.ESR, 4, 0);
+        assertEquals(LocalApicRegisters.ESR_RECEIVE_ILLEGAL_VECTOR, cpu.read(BASE + LocalApicRegisters.ESR, 4));
+    }
 }

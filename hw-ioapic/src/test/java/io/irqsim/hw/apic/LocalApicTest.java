@@ -482,6 +482,25 @@ class LocalApicTest {
         assertEquals(2, told[0]);
     }
 
+    // xen/arch/x86/hvm/vlapic.c:vlapic_has_pending_irq@RELEASE-4.20.0: nothing is deliverable from a disabled LAPIC;
+    // what IRR kept meanwhile is deliverable again once it is enabled, and the listener hears it then, once
+    @Test
+    void reEnablingWithAVectorKeptInIrrTellsTheListenerOnce() {
+        final int[] told = {0};
+        lapic.setInterruptListener(a -> told[0]++);
+        enable();
+        lapic.accept(0x61, Rte.DM_FIXED, false);
+        assertEquals(1, told[0]);
+        write(SVR, 0xFF);
+        assertEquals(LocalApic.NO_INTERRUPT, lapic.pendingVector(), "disabled: nothing deliverable");
+        assertTrue(lapic.irr(0x61), "IRR kept");
+        enable();
+        assertEquals(2, told[0]);
+        assertEquals(0x61, lapic.pendingVector());
+        enable();
+        assertEquals(2, told[0], "already enabled: no second notice");
+    }
+
     // SDM 10.4.7.3 (INIT reset): reset restores the power-up state and the initial APIC ID
     @Test
     void resetRestoresPowerUpState() {
