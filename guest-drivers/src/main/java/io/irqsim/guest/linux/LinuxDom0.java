@@ -50,6 +50,31 @@ public final class LinuxDom0 extends LinuxKernel {
     }
 
     /**
+     * {@code acpi_parse_ioapic} &rarr; {@code mp_register_ioapic} (arch/x86/kernel/apic/io_apic.c@v6.12)
+     * for each MADT IO-APIC of a PV dom0, in table order: the entry count from IOAPICVER
+     * ({@link #pvIoApicVersion}); a GSI range that overlaps a registered one is refused
+     * ({@link LinuxIrqTable#registerIoApicPins}), as a 24-entry fallback could make it. Each IO-APIC
+     * registered takes the next index and is logged as Linux logs it. {@code mp_register_ioapic}'s
+     * earlier refusals, an address of 0 or one already registered, cannot happen: a platform whose
+     * IO-APIC windows overlap builds no machine.
+     */
+    private void registerPvIoApics() {
+        int idx = 0;
+        for (final MadtIoApic m : firmware.madt().ioApics()) {
+            final int ver = pvIoApicVersion(xen, domain, m.address());
+            final int entries = ((ver >>> IoApicRegisters.VER_MRE_SHIFT) & 0xFF) + 1;
+            final int gsiEnd = m.gsiBase() + entries - 1;
+            if (irqs.registerIoApicPins(m.gsiBase(), entries)) {
+                log.log(actor, "IOAPIC[%d]: apic_id %d, version %d, address 0x%x, GSI %d-%d", idx++, m.id(),
+                    ver & 0xFF, m.address(), m.gsiBase(), gsiEnd);
+            } else {
+                log.log(actor, "GSI range [%d-%d] for new IOAPIC at 0x%x conflicts with a registered one, skipped",
+                    m.gsiBase(), gsiEnd, m.address());
+            }
+        }
+    }
+
+    /**
      * IOAPICVER as a PV dom0 reads it ({@code io_apic_get_version} / {@code io_apic_get_redir_entries},
      * arch/x86/kernel/apic/io_apic.c@v6.12), through Xen: {@code xen_io_apic_read}
      * (arch/x86/xen/apic.c, read at 54a91f7975ac) asks {@code PHYSDEVOP_apic_read} and, when Xen
@@ -92,16 +117,7 @@ public final class LinuxDom0 extends LinuxKernel {
             backend = nativeBackend;
             nativeBackend.setupIoApicIrqs(firmware);
         } else {
-            // acpi_parse_ioapic -> mp_register_ioapic for each MADT IO-APIC, its registers read through Xen
-            final List<MadtIoApic> madtIoApics = firmware.madt().ioApics();
-            for (int idx = 0; idx < madtIoApics.size(); idx++) {
-                final MadtIoApic m = madtIoApics.get(idx);
-                final int ver = pvIoApicVersion(xen, domain, m.address());
-                final int entries = ((ver >>> IoApicRegisters.VER_MRE_SHIFT) & 0xFF) + 1;
-                irqs.registerIoApicPins(m.gsiBase(), entries);
-                log.log(actor, "IOAPIC[%d]: apic_id %d, version %d, address 0x%x, GSI %d-%d", idx, m.id(),
-                    ver & 0xFF, m.address(), m.gsiBase(), m.gsiBase() + entries - 1);
-            }
+            registerPvIoApics();
             final XenPvBackend pv = new XenPvBackend(xen, domain, irqs, log, actor);
             backend = pv;
             pv.preallocateLegacyIrqs(firmware, irqs::hasIoApicPin);

@@ -34,7 +34,7 @@ public final class LinuxIrqTable {
     public static final int FIRST_DYNAMIC_VECTOR = 0x41;
 
     private final Madt madt;
-    private final int gsiTop;
+    private int gsiTop;
     private final List<int[]> ioapics = new ArrayList<>();
     private int dynirqBase;
     private final Map<Integer, LinuxIrq> byIrq = new TreeMap<>();
@@ -60,12 +60,16 @@ public final class LinuxIrqTable {
      *
      * @param gsiBase its first GSI
      * @param pins its number of pins
+     * @return whether it was registered ({@link #registerIoApicPins})
      */
-    public void registerIoApic(final int gsiBase, final int pins) {
-        registerIoApicPins(gsiBase, pins);
+    public boolean registerIoApic(final int gsiBase, final int pins) {
+        if (!registerIoApicPins(gsiBase, pins)) {
+            return false;
+        }
         if (gsiBase < 16) {
             dynirqBase = Math.max(dynirqBase, gsiBase + pins);
         }
+        return true;
     }
 
     /**
@@ -75,14 +79,25 @@ public final class LinuxIrqTable {
      * {@code PHYSDEVOP_apic_read}, {@code xen_io_apic_read}, arch/x86/xen/apic.c), but Xen PV skips
      * the interrupt-mode set-up ({@code x86_init.irqs.intr_mode_init} is a no-op,
      * arch/x86/xen/enlighten_pv.c), so {@code setup_IO_APIC} never creates the domains and
-     * {@code ioapic_dynirq_base} stays 0.
+     * {@code ioapic_dynirq_base} stays 0. As there, a range that overlaps one already registered is
+     * refused ({@code -ENOSPC}), and {@code gsi_top} grows past the last GSI registered.
      *
      * @param gsiBase its first GSI
      * @param pins its number of pins
+     * @return whether it was registered
      */
-    public void registerIoApicPins(final int gsiBase, final int pins) {
-        ioapics.add(new int[] {gsiBase, gsiBase + pins - 1});
+    public boolean registerIoApicPins(final int gsiBase, final int pins) {
+        final int gsiEnd = gsiBase + pins - 1;
+        for (final int[] r : ioapics) {
+            if (gsiBase >= r[0] && gsiBase <= r[1] || gsiEnd >= r[0] && gsiEnd <= r[1]) {
+                return false; // "GSI range [...] for new IOAPIC conflicts with GSI[...]": -ENOSPC
+            }
+        }
+        ioapics.add(new int[] {gsiBase, gsiEnd});
+        gsiTop = Math.max(gsiTop, gsiEnd + 1);
+        return true;
     }
+
 
     /**
      * Sets {@code nr_legacy_irqs()}: 16 with the default PIC, 0 once {@code probe_8259A}

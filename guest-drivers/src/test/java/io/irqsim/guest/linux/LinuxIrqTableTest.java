@@ -168,11 +168,13 @@ class LinuxIrqTableTest {
     }
 
     @Test
-    void gsiTopBelow16StillLeavesTheLegacyRangeAlone() {
-        // acpi_register_ioapic bumps gsi_top; the table never hands out the 16 legacy numbers dynamically
+    void gsiTopBelow16StillLeavesTheLegacyRangeAloneAndRegistrationRaisesIt() {
+        // the table never hands out the 16 legacy numbers dynamically; mp_register_ioapic raises gsi_top past the
+        // IO-APIC's last GSI, and a dynamic-domain IO-APIC leaves ioapic_dynirq_base 0, so GSI 20 gets irq 24
         final LinuxIrqTable t = new LinuxIrqTable(MADT, 8);
+        assertEquals(16, t.dynirqLowerBound());
         t.registerIoApic(16, 8);
-        assertEquals(16, t.mapGsi(20).irq());
+        assertEquals(24, t.mapGsi(20).irq());
     }
 
     @Test
@@ -261,5 +263,23 @@ class LinuxIrqTableTest {
         t.mapGsi(2);
         assertEquals(List.of(0, 4, 22), t.all().stream().map(LinuxIrq::irq).toList());
         assertNull(t.byGsi(16));
+    }
+
+    // arch/x86/kernel/apic/io_apic.c:mp_register_ioapic@v6.12: a GSI range overlapping a registered IO-APIC's is
+    // refused (-ENOSPC); gsi_top grows past the last GSI registered, and arch_dynirq_lower_bound gives it while no
+    // irq domain raised ioapic_dynirq_base (a PV dom0)
+    @Test
+    void anOverlappingIoApicRangeIsRefusedAndGsiTopFollowsTheRegisteredRanges() {
+        final LinuxIrqTable t = new LinuxIrqTable(MADT, 24);
+        assertTrue(t.registerIoApicPins(0, 24));
+        assertFalse(t.registerIoApicPins(16, 24), "GSIs 16-39 overlap 0-23");
+        assertFalse(t.registerIoApicPins(20, 2), "inside 0-23");
+        assertFalse(t.hasIoApicPin(30));
+        assertEquals(24, t.dynirqLowerBound());
+        assertTrue(t.registerIoApicPins(24, 24));
+        assertTrue(t.hasIoApicPin(47));
+        assertEquals(48, t.dynirqLowerBound(), "gsi_top: one past GSI 47");
+        assertFalse(t.registerIoApic(40, 8), "registerIoApic refuses the same way");
+        assertEquals(48, t.dynirqLowerBound());
     }
 }

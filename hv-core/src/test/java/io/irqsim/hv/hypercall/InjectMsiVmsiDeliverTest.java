@@ -108,4 +108,15 @@ class InjectMsiVmsiDeliverTest {
             "lowest priority to destination 7: no vCPU has that ID, whatever the window");
         assertFalse(domu.vcpu(0).vlapic().irr(0x46) || vectors.contains(0x46));
     }
+
+    @Test
+    void aLowestPriorityLogicalDestinationFindsItsTargetByTheLdr() {
+        // address bit 2: logical; destination 0x01 matches vCPU 0's flat LDR bit 0, not its APIC ID 0
+        domu.vcpu(0).mmioWrite(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.LDR, 4, 0x0100_0000L);
+        assertEquals(0, rig.xen.dmop().injectMsi(dom0, domu.id(), ApicBus.MSI_ADDRESS_BASE | (1 << 12) | 4, 0x0147));
+        assertTrue(domu.vcpu(0).vlapic().irr(0x47) || vectors.contains(0x47));
+        assertEquals(-Errno.ESRCH,
+            rig.xen.dmop().injectMsi(dom0, domu.id(), ApicBus.MSI_ADDRESS_BASE | (2 << 12) | 4, 0x0148),
+            "logical 0x02: no LDR has bit 1");
+    }
 }

@@ -74,4 +74,13 @@ class PhysdevApicReadTest {
         assertEquals(-Errno.EPERM, read(pvGuest, IoApicRegisters.DEFAULT_BASE, IoApicRegisters.REG_VER, v));
         assertEquals(0x5A5A_5A5A, v[0]);
     }
+
+    @Test
+    void aRegisterThatReadsZeroIsReturnedAsZero() {
+        // pin 23's high dword (destination 0) is 0: the value is written back even when it is 0
+        final int[] v = new int[1];
+        assertEquals(0, read(rig.pvDom0(), IoApicRegisters.DEFAULT_BASE, IoApicRegisters.redtblHigh(23), v));
+        assertEquals(Rte.high(rig.xen.platform().ioapics().get(0).rte(23)), v[0]);
+        assertEquals(0, v[0]);
+    }
 }

@@ -25,7 +25,9 @@ public enum LocalApicModel {
      * four bytes of a register's 16-byte slot at or below TDCR and otherwise read 0 or drop it; a 1-
      * or 2-byte write is merged into the register's current value ({@code vlapic_read_aligned}) and
      * written whole. {@code vlapic_reg_write} stores the whole ID register written (the APIC ID is
-     * still bits 31:24). {@code vlapic_match_logical_addr} has no broadcast cluster.
+     * still bits 31:24). {@code vlapic_match_logical_addr} has no broadcast cluster. The ESR follows
+     * {@code RELEASE-4.20.1} on both models ({@link LocalApic#writeRegister} of ESR latches pending
+     * errors): that point release fixed 4.20.0's ESR, where writes were ignored.
      */
     XEN_VLAPIC(MmioDevice.ACCESS_ANY, false);
 

@@ -62,6 +62,20 @@ final class LocalApicPage {
         timerDivide = 0;
     }
 
+    /**
+     * Whether LVTT's timer mode counts down from TMICT: one-shot (00) or periodic (01); in
+     * TSC-deadline (10) and reserved (11) mode TMICT reads 0 and ignores writes
+     * ({@code vlapic_read_aligned}, {@code vlapic_reg_write}, {@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0};
+     * the SDM ignores initial-count writes in TSC-deadline mode too).
+     */
+    private boolean countingMode() {
+        return ((lvt[0] >>> 17) & 3) <= 1;
+    }
+
+    private static boolean tscDeadline(final int lvtt) {
+        return ((lvtt >>> 17) & 3) == 2;
+    }
+
     /** @return the LVT error entry */
     int lvtError() {
         return lvt[(LVT_ERROR - LVT_TIMER) >> 4];
@@ -146,7 +160,7 @@ final class LocalApicPage {
             case ESR: return apic.esr;
             case ICR_LOW: return icrLow;
             case ICR_HIGH: return icrHigh;
-            case TIMER_INITIAL: return timerInitial;
+            case TIMER_INITIAL: return countingMode() ? timerInitial : 0;
             case TIMER_DIVIDE: return timerDivide;
             default: return 0;
         }
@@ -157,6 +171,9 @@ final class LocalApicPage {
         if (reg >= LVT_TIMER && reg <= LVT_ERROR) {
             // a software-disabled LAPIC keeps every LVT entry masked (SDM); reserved bits read 0
             final int i = (reg - LVT_TIMER) >> 4;
+            if (i == 0 && tscDeadline(lvt[0]) != tscDeadline(value)) {
+                timerInitial = 0; // vlapic_reg_write APIC_LVTT: entering or leaving TSC-deadline mode
+            }
             lvt[i] = (apic.isSoftwareEnabled() ? value : value | LVT_MASKED) & LVT_WRITABLE[i];
             return;
         }
@@ -192,7 +209,9 @@ final class LocalApicPage {
                 apic.sendIpi(icrLow, icrHigh >>> 24);
                 break;
             case TIMER_INITIAL:
-                timerInitial = value;
+                if (countingMode()) {
+                    timerInitial = value;
+                }
                 break;
             case TIMER_DIVIDE:
                 timerDivide = value & 0xB;

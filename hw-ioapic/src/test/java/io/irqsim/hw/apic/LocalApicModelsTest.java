@@ -228,4 +228,30 @@ class LocalApicModelsTest {
         cpu.write(BASE + LocalApicRegisters.ESR, 4, 0);
         assertEquals(LocalApicRegisters.ESR_RECEIVE_ILLEGAL_VECTOR, cpu.read(BASE + LocalApicRegisters.ESR, 4));
     }
+
+    // vlapic_read_aligned / vlapic_reg_write (APIC_TMICT, APIC_LVTT): TMICT counts only in one-shot and periodic
+    // mode, and entering or leaving TSC-deadline mode clears it
+    @Test
+    void theInitialCountIsKeptOnlyInOneShotAndPeriodicMode() {
+        final MmioBus cpu = new MmioBus(trace);
+        lapic(LocalApicModel.XEN_VLAPIC, cpu);
+        final long lvtt = BASE + LocalApicRegisters.LVT_TIMER;
+        final long tmict = BASE + LocalApicRegisters.TIMER_INITIAL;
+        cpu.write(tmict, 4, 1000);
+        assertEquals(1000, cpu.read(tmict, 4), "one-shot after reset");
+        cpu.write(lvtt, 4, (1 << 17) | 0xEF);
+        assertEquals(1000, cpu.read(tmict, 4), "periodic: kept");
+        cpu.write(lvtt, 4, (2 << 17) | 0xEF);
+        assertEquals(0, cpu.read(tmict, 4), "TSC-deadline: reads 0");
+        cpu.write(tmict, 4, 500);
+        cpu.write(lvtt, 4, 0xEF);
+        assertEquals(0, cpu.read(tmict, 4), "cleared on entering TSC-deadline mode; the write there was ignored");
+        cpu.write(tmict, 4, 700);
+        cpu.write(lvtt, 4, (1 << 17) | 0xEF);
+        assertEquals(700, cpu.read(tmict, 4), "one-shot to periodic does not clear it");
+        cpu.write(lvtt, 4, (3 << 17) | 0xEF);
+        assertEquals(0, cpu.read(tmict, 4), "reserved mode: reads 0");
+        cpu.write(lvtt, 4, 0xEF);
+        assertEquals(700, cpu.read(tmict, 4), "mode 3 is not TSC-deadline: kept");
+    }
 }
