@@ -75,6 +75,29 @@ public interface IrqBackend {
     int startup(LinuxIrq irq);
 
     /**
+     * Whether the irq's flow handler acknowledges it before its handlers run, with no EOI after them:
+     * {@code handle_edge_irq}'s {@code irq_ack} (kernel/irq/chip.c@v6.12) on a chip whose ack does the
+     * whole completion. The default is the flow that completes after the handlers (the IO-APIC
+     * chip's EOI; the native edge ack, a LAPIC EOI, is taken after them too, see docs/fidelity.md).
+     *
+     * @param irq the irq taken
+     * @return whether {@link #ack} runs before the handlers instead of {@link #eoi} after them
+     */
+    default boolean acksBeforeHandlers(final LinuxIrq irq) {
+        return false;
+    }
+
+    /**
+     * The chip's {@code irq_ack}, before the handlers of an irq whose flow
+     * {@link #acksBeforeHandlers}.
+     *
+     * @param irq the irq taken
+     */
+    default void ack(final LinuxIrq irq) {
+        eoi(irq, -1);
+    }
+
+    /**
      * Completes an interrupt after its handlers ran (LAPIC EOI / {@code PHYSDEVOP_eoi}).
      *
      * @param irq the irq, or {@code null} for a vector nobody owns

@@ -424,7 +424,17 @@ public abstract class LinuxKernel implements GuestKernel {
 
     @Override
     public final void pirqEvent(final Vcpu vcpu, final int pirq) {
-        dispatch(vcpu, irqs.byPirq(pirq), -1);
+        final LinuxIrq d = irqs.byPirq(pirq);
+        if (d == null) {
+            domain.clearPirqEvent(pirq); // no irq behind the port (not reached: free_irq closes the channel)
+        }
+        dispatch(vcpu, d, -1);
+    }
+
+    /** The xen-pirq chip clears a pirq event's pending bit in its ack or EOI ({@code event_handler_exit}). */
+    @Override
+    public final boolean clearsPirqEventInItsChip() {
+        return true;
     }
 
     /**
@@ -433,7 +443,9 @@ public abstract class LinuxKernel implements GuestKernel {
      * ({@code handle_fasteoi_irq} / {@code handle_edge_irq}, kernel/irq/chip.c@v6.12): with no action
      * or on a disabled irq it marks it pending, masks it and EOIs, running nothing; otherwise the
      * handlers run one after the other, each possibly waiting on its device, and the vCPU stays
-     * stalled until the last one is done, {@code note_interrupt} has counted it and it is EOI'd.
+     * stalled until the last one is done, {@code note_interrupt} has counted it and it is EOI'd; or,
+     * for an irq whose edge flow the backend acknowledges first ({@link IrqBackend#acksBeforeHandlers}:
+     * a Xen edge pirq), acknowledged before the first handler and not EOI'd after the last.
      */
     private void dispatch(final Vcpu vcpu, final LinuxIrq d, final int vector) {
         if (d == null) {
@@ -458,7 +470,11 @@ public abstract class LinuxKernel implements GuestKernel {
             return;
         }
         vcpu.block();
-        new HandlerChain(vcpu, d, vector).next(false);
+        final boolean ackedFirst = backend.acksBeforeHandlers(d);
+        if (ackedFirst) {
+            backend.ack(d);   // handle_edge_irq: irq_ack, then the handlers, no EOI after them
+        }
+        new HandlerChain(vcpu, d, vector, ackedFirst).next(false);
     }
 
     /** The handlers of one interrupt in flight. */
@@ -466,12 +482,14 @@ public abstract class LinuxKernel implements GuestKernel {
         private final Vcpu vcpu;
         private final LinuxIrq irq;
         private final int vector;
+        private final boolean ackedFirst;
         private int index;
 
-        HandlerChain(final Vcpu vcpu, final LinuxIrq irq, final int vector) {
+        HandlerChain(final Vcpu vcpu, final LinuxIrq irq, final int vector, final boolean ackedFirst) {
             this.vcpu = vcpu;
             this.irq = irq;
             this.vector = vector;
+            this.ackedFirst = ackedFirst;
         }
 
         void next(final boolean claimedSoFar) {
@@ -489,7 +507,9 @@ public abstract class LinuxKernel implements GuestKernel {
                 log.log(actor, "irq %d: nobody cared; disabling IRQ #%d", irq.irq(), irq.irq());
                 backend.disable(irq);
             }
-            backend.eoi(irq, vector);
+            if (!ackedFirst) {
+                backend.eoi(irq, vector);
+            }
             vcpu.unblock();
         }
     }

@@ -256,17 +256,34 @@ abstract class XenPirqBackend implements IrqBackend {
 
     /**
      * {@code eoi_pirq} &rarr; {@code do_eoi_pirq} (drivers/xen/events/events_base.c@v6.12), the xen-pirq
-     * chip's {@code irq_ack} (edge flow) and {@code irq_eoi} (fasteoi flow): nothing without a bound channel
-     * ({@code VALID_EVTCHN}); {@code PHYSDEVOP_eoi} when {@link #pirqNeedsEoi} says so, whatever the trigger.
-     * {@code do_eoi_pirq}'s {@code event_handler_exit} (the channel's pending bit cleared) has already
-     * happened here: {@code Vcpu#run} clears the bit before it hands the event to the kernel. No
-     * timeline line: this runs per interrupt ({@link #doEoiPirq} is the logged, once-per-bind form).
+     * chip's {@code irq_ack} (edge flow, before the handlers: {@link #ack}) and {@code irq_eoi}
+     * (fasteoi flow, after them): nothing without a bound channel ({@code VALID_EVTCHN});
+     * {@code event_handler_exit} clears the channel's pending bit (an event Xen sent while it was
+     * set was merged into it and is gone); then {@code PHYSDEVOP_eoi} when {@link #pirqNeedsEoi}
+     * says so, whatever the trigger. No timeline line: this runs per interrupt ({@link #doEoiPirq}
+     * is the logged, once-per-bind form).
      */
     @Override
     public final void eoi(final LinuxIrq irq, final int vector) {
-        if (irq != null && irq.isStarted() && pirqNeedsEoi(irq)) {
-            xen.physdev().eoi(dom, irq.pirq());
+        if (irq != null && irq.isStarted()) {
+            dom.clearPirqEvent(irq.pirq());
+            if (pirqNeedsEoi(irq)) {
+                xen.physdev().eoi(dom, irq.pirq());
+            }
         }
+    }
+
+    /**
+     * The flow {@code xen_bind_pirq_gsi_to_irq} / {@code xen_bind_pirq_msi_to_irq}
+     * (drivers/xen/events/events_base.c@v6.12) give a pirq irq: {@code handle_fasteoi_irq} for a
+     * shareable (level) GSI, {@code handle_edge_irq} for an edge GSI and every MSI, whose
+     * {@code irq_ack} is {@code eoi_pirq}: the pending bit is cleared and Xen's interrupt ended
+     * before the device is serviced, so a level line Xen runs level and that is still asserted
+     * fires again at once.
+     */
+    @Override
+    public final boolean acksBeforeHandlers(final LinuxIrq irq) {
+        return !irq.isLevel() || irq.isMsi();
     }
 
     /**

@@ -28,4 +28,19 @@ public interface GuestKernel {
      */
     default void pirqEvent(final Vcpu vcpu, final int pirq) {
     }
+
+    /**
+     * Whether the guest clears a pirq event's pending bit itself, from its irq chip, rather than as
+     * it takes the event. Xen's 2-level upcall handler in Linux ({@code evtchn_2l_handle_events},
+     * drivers/xen/events/events_2l.c@v6.12) leaves the bit set; the xen-pirq chip's ack (edge flow,
+     * before the handlers) or EOI (fasteoi flow, after them) clears it ({@code event_handler_exit}),
+     * so a second event sent while the bit is still set is merged into it
+     * ({@code evtchn_2l_set_pending}). A guest answering {@code false} (the default: a minimal test
+     * kernel) has the bit cleared by the vCPU just before {@link #pirqEvent}.
+     *
+     * @return whether the guest clears the pending bit itself ({@link Domain#clearPirqEvent})
+     */
+    default boolean clearsPirqEventInItsChip() {
+        return false;
+    }
 }

@@ -321,7 +321,9 @@ public final class Vcpu extends WorkItem {
             if (maskedPirqEvents.get(pirq)) {
                 continue;   // the upcall handler takes pending & ~mask: a masked event stays pending
             }
-            pendingPirqEvents.clear(pirq);
+            if (!kernel.clearsPirqEventInItsChip()) {
+                pendingPirqEvents.clear(pirq);
+            }
             kernel.pirqEvent(this, pirq);
             enter();
         }
