@@ -72,8 +72,10 @@ final class IrqManage {
      * {@code enable_irq} &rarr; {@code __enable_irq}: at depth 0 "Unbalanced enable for IRQ"; at 1,
      * {@code irq_startup(desc, IRQ_RESEND, IRQ_START_FORCE)} sets it to 0 and, the irq being started,
      * runs {@code irq_enable} ({@link IrqBackend#enable}; a native MSI irq is unmasked,
-     * {@code pci_msi_unmask_irq}); above 1 it only goes down. Not modelled: starting an irq that
-     * was never started ({@code IRQ_NOAUTOEN}); it stays unstarted.
+     * {@code pci_msi_unmask_irq}); above 1 it only goes down. At 1 on an irq that is not started
+     * (the last {@code free_irq} shut it down, or it was never started), {@code irq_startup} starts it
+     * ({@link LinuxKernel#startIrq}: a Xen pirq binds its event channel again), with no action: its
+     * next interrupt is masked and EOI'd.
      */
     static int enableIrq(final LinuxKernel k, final int irq) {
         final LinuxIrq d = k.irqs.byIrq(irq);
@@ -86,8 +88,13 @@ final class IrqManage {
             k.log.log(k.actor, "enable_irq(%d): Unbalanced enable for IRQ %d", irq, irq);
             return -Errno.EINVAL;
         }
+        if (depth == 1 && !d.isStarted()) {
+            final int rc = k.startIrq(d);
+            k.log.log(k.actor, "enable_irq(%d): irq_startup = %s", irq, Errno.name(rc));
+            return 0;
+        }
         d.setDisableDepth(depth - 1);
-        if (depth == 1 && d.isStarted()) {
+        if (depth == 1) {
             if (d.isMsi() && d.pirq() < 0) {
                 PciMsi.unmask(d);
             } else {

@@ -336,6 +336,33 @@ public abstract class LinuxKernel implements GuestKernel {
     }
 
     /**
+     * {@code irq_startup} (kernel/irq/chip.c@v6.12) of an irq not started: the disable depth to 0 and
+     * the irq marked started before the chip starts it ({@code irq_enable} clears
+     * {@code IRQD_IRQ_DISABLED} before it unmasks, so an interrupt the unmask lets through finds the
+     * irq enabled), then the chip's startup ({@link IrqBackend#startup}: unmask the pin, or bind the
+     * Xen pirq's event channel); a native MSI irq, activated when it was allocated, is unmasked
+     * ({@code pci_msi_unmask_irq}, and an MSI-X entry's vector control). From {@code request_irq}'s
+     * first handler, and from {@code enable_irq} at depth 1 on an irq the last {@code free_irq}
+     * shut down.
+     *
+     * @param d the irq
+     * @return 0, or the startup's negative errno (the irq is then left not started)
+     */
+    final int startIrq(final LinuxIrq d) {
+        d.setStarted(true);
+        d.setDisableDepth(0);
+        final int rc = d.isMsi() && d.pirq() < 0 ? 0 : backend.startup(d);
+        if (rc == 0 && d.pirq() < 0) {
+            PciMsi.unmask(d);
+        }
+        if (rc == 0 && d.msixEntry() >= 0 && d.pirq() < 0) {
+            cpu().mmioWrite(d.msixEntry() + PciMsix.ENTRY_VECTOR_CTRL, 4, 0);
+        }
+        d.setStarted(rc == 0);
+        return rc;
+    }
+
+    /**
      * {@code request_irq} &rarr; {@code __setup_irq} (kernel/irq/manage.c@v6.12): adds a handler;
      * the first one activates and starts the irq ({@link IrqBackend#startup}).
      *
@@ -353,22 +380,7 @@ public abstract class LinuxKernel implements GuestKernel {
             d.handlers().add(handler);
             d.names().add(name);
             if (!d.isStarted()) {
-                // irq_startup -> irq_enable clears IRQD_IRQ_DISABLED before it unmasks, so an
-                // interrupt the unmask lets through finds the irq enabled
-                d.setStarted(true);
-                d.setDisableDepth(0);
-                // a native MSI irq was activated (vector, message written) when it was allocated;
-                // irq_startup unmasks it (pci_msi_unmask_irq) if its capability has mask bits. A Xen
-                // pirq MSI binds its event channel (startup_pirq)
-                rc = d.isMsi() && d.pirq() < 0 ? 0 : backend.startup(d);
-                if (rc == 0 && d.pirq() < 0) {
-                    PciMsi.unmask(d);
-                }
-                if (rc == 0 && d.msixEntry() >= 0 && d.pirq() < 0) {
-                    // irq_startup -> pci_msi_unmask_irq -> pci_msix_unmask: the entry's vector control
-                    cpu().mmioWrite(d.msixEntry() + PciMsix.ENTRY_VECTOR_CTRL, 4, 0);
-                }
-                d.setStarted(rc == 0);
+                rc = startIrq(d);
                 if (rc != 0) {
                     // a request_irq that fails installs no action (__setup_irq's error path): the
                     // handler just added goes again, so a later request_irq or free_irq finds none

@@ -91,6 +91,33 @@ class XenPirqLifecycleTest {
         assertEquals(2, r.linesContaining("startup_pirq: EVTCHNOP_bind_pirq(pirq 16, shareable) = 0"));
     }
 
+    // kernel/irq/manage.c:__enable_irq@v6.12: at depth 1 irq_startup(IRQ_START_FORCE) starts an irq that is not
+    // started, so enable_irq after the last free_irq binds the pirq's channel again (startup_pirq), with no action:
+    // the next interrupt is masked and EOI'd, no handler runs
+    @Test
+    void enableIrqAfterTheLastFreeIrqStartsThePirqAgainWithNoAction() {
+        final TestRig r = pvDom0();
+        final int[] runs = {0};
+        final IrqHandler h = IrqHandler.sync(i -> {
+            runs[0]++;
+            return true;
+        });
+        assertEquals(0, r.dom0.requestIrq(GSI, "t", h));
+        assertEquals("t", r.dom0.freeIrq(GSI, h));
+        final LinuxIrq irq = r.dom0.irqs().byGsi(GSI);
+        assertEquals(1, irq.disableDepth(), "irq_shutdown left depth 1");
+        assertEquals(0, r.dom0.enableIrq(GSI));
+        assertTrue(irq.isStarted());
+        assertEquals(0, irq.disableDepth());
+        assertEquals(2, r.linesContaining("startup_pirq: EVTCHNOP_bind_pirq(pirq 16, shareable) = 0"));
+        assertTrue(r.d0.pirqs().get(GSI).isEvtchnBound());
+        r.nic().setInterruptRequest(true);
+        r.xen.drain();
+        assertEquals(0, runs[0], "the freed handler is gone");
+        assertEquals(1, irq.maskedWithoutActionCount(), "no action: masked and EOI'd");
+        assertEquals(-Errno.EINVAL, r.dom0.enableIrq(GSI), "depth 0 now: unbalanced");
+    }
+
     // __setup_irq installs no action when the request fails: here EVTCHNOP_bind_pirq answers -EEXIST
     // (evtchn_bind_pirq, xen/common/event_channel.c@RELEASE-4.20.0: the pirq already has a channel),
     // so the handler is not left behind: freeing it is "Trying to free already-free IRQ", and it
