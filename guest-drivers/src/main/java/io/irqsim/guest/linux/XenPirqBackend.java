@@ -88,6 +88,11 @@ abstract class XenPirqBackend implements IrqBackend {
             log.log(actor, "xen_bind_pirq_gsi_to_irq: returning irq %d for gsi %d", existing.irq(), gsi);
             return existing;
         }
+        if (dom.isHardwareDomain() && xen.physdev().allocIrqVector(dom, gsi) != 0) {
+            // xen_bind_pirq_gsi_to_irq in the initial domain: the irq about to be set up (numbered like
+            // the GSI, xen_allocate_irq_gsi) is named to Xen first; a refusal frees it, -ENOSPC
+            return null;
+        }
         final LinuxIrq d = irqs.mapGsiIdentity(gsi);
         d.setPirq(map.pirq);
         d.configure(level, activeLow);

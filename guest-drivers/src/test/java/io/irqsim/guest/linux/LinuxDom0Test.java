@@ -112,13 +112,16 @@ class LinuxDom0Test {
 
     @Test
     void pvBootMapsThePirqForItselfThenSetsUpTheGsi() {
-        // xen_register_gsi: PHYSDEVOP_map_pirq(DOMID_SELF, GSI 9, pirq 9), then PHYSDEVOP_setup_gsi(9, level, low)
+        // xen_register_gsi: PHYSDEVOP_map_pirq(DOMID_SELF, GSI 9, pirq 9); xen_bind_pirq_gsi_to_irq names the initial
+        // domain's irq 9 to Xen (PHYSDEVOP_alloc_irq_vector, events_base.c@v6.12) and queries the pirq (its flags
+        // make c non-zero); then PHYSDEVOP_setup_gsi(9, level, low)
         final TestRig r = pv(List.of());
         assertFalse(r.dom0.isPvh());
         final List<TraceRecord> calls = r.recordsSince(0, HvEvent.HYPERCALL).stream()
             .filter(t -> t.c() == 0 && t.b() == SCI).toList();
         assertEquals(HypercallOp.PHYSDEVOP_MAP_PIRQ.code(), calls.get(0).a());
-        assertEquals(HypercallOp.PHYSDEVOP_SETUP_GSI.code(), calls.get(1).a());
+        assertEquals(HypercallOp.PHYSDEVOP_ALLOC_IRQ_VECTOR.code(), calls.get(1).a());
+        assertEquals(HypercallOp.PHYSDEVOP_SETUP_GSI.code(), calls.get(2).a());
         assertEquals(SCI, r.d0.pirqs().pirqToIrq(SCI));
         assertTrue(r.xen.ioapicRouting().isPinProgrammed(SCI));
         assertTrue(Rte.isLevel(r.physicalRte(SCI)));

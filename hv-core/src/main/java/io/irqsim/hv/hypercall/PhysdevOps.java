@@ -373,6 +373,30 @@ public final class PhysdevOps extends HypercallBase {
         return leave(caller, HypercallOp.PHYSDEVOP_APIC_READ, arg.reg, rc);
     }
 
+    /**
+     * {@code PHYSDEVOP_alloc_irq_vector} ({@code xen/arch/x86/physdev.c:do_physdev_op@RELEASE-4.20.0}, same
+     * at 4.18): a dummy kept for old kernels, checked like {@code PHYSDEVOP_apic_read}
+     * ({@code xsm_apic}, {@code XSM_PRIV}; -ENOSYS through {@code hvm_physdev_op}); the "vector" it
+     * returns is the irq passed in, and nothing is allocated. Linux's {@code xen_bind_pirq_gsi_to_irq}
+     * makes it in the initial domain before it sets a GSI's pirq irq up.
+     *
+     * @param caller calling domain
+     * @param irq the caller's irq number
+     * @return 0, -ENOSYS, -EPERM
+     */
+    public int allocIrqVector(final Domain caller, final int irq) {
+        enter(caller);
+        final int rc;
+        if (caller.type().isHvmType()) {
+            rc = -Errno.ENOSYS;
+        } else if (!Xsm.priv(caller)) {
+            rc = -Errno.EPERM;
+        } else {
+            rc = 0;
+        }
+        return leave(caller, HypercallOp.PHYSDEVOP_ALLOC_IRQ_VECTOR, irq, rc);
+    }
+
     /** {@code xen/arch/x86/hvm/hypercall.c:hvm_physdev_op@RELEASE-4.18.0/4.20.0}'s check for map/unmap: PV callers and callers with pirqs always pass. */
     private boolean mapAllowedFor(final Domain caller, final Domain target) {
         if (!caller.type().isHvmType() || caller.hasPirqNotion()) {

@@ -19,6 +19,8 @@ public enum HypercallOp {
     PHYSDEVOP_IRQ_STATUS_QUERY(6, "physdev_irq_status_query"),
     /** {@code PHYSDEVOP_apic_read}. */
     PHYSDEVOP_APIC_READ(7, "physdev_apic_read"),
+    /** {@code PHYSDEVOP_alloc_irq_vector}. */
+    PHYSDEVOP_ALLOC_IRQ_VECTOR(8, "physdev_alloc_irq_vector"),
     /** {@code XEN_DOMCTL_irq_permission}. */
     DOMCTL_IRQ_PERMISSION(16, "domctl_irq_permission"),
     /** {@code XEN_DOMCTL_gsi_permission}. */

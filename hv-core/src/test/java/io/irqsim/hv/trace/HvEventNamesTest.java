@@ -63,6 +63,7 @@ class HvEventNamesTest {
         assertEquals("physdev_get_free_pirq", HypercallOp.ofCode(5).label());
         assertEquals("physdev_irq_status_query", HypercallOp.ofCode(6).label());
         assertEquals("physdev_apic_read", HypercallOp.ofCode(7).label());
-        assertNull(HypercallOp.ofCode(8));
+        assertEquals("physdev_alloc_irq_vector", HypercallOp.ofCode(8).label());
+        assertNull(HypercallOp.ofCode(9));
     }
 }

@@ -18,12 +18,13 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * {@code PHYSDEVOP_apic_read} ({@code xen/arch/x86/physdev.c:do_physdev_op},
+ * The physdev sub-ops Xen checks with {@code xsm_apic}: {@code PHYSDEVOP_apic_read} and the dummy
+ * {@code PHYSDEVOP_alloc_irq_vector} ({@code xen/arch/x86/physdev.c:do_physdev_op},
  * {@code xen/arch/x86/io_apic.c:ioapic_guest_read}, {@code hvm/hypercall.c:hvm_physdev_op},
  * {@code xsm/dummy.h:xsm_apic}, all @RELEASE-4.20.0): what a PV dom0's {@code xen_io_apic_read}
  * asks. The default platform has one IO-APIC at 0xFEC00000, version 0x20, 24 pins.
  */
-class PhysdevApicReadTest {
+class PhysdevApicOpsTest {
 
     private final Rig rig = Rig.boot(XenConfig.XEN_4_20);
 
@@ -82,5 +83,18 @@ class PhysdevApicReadTest {
         assertEquals(0, read(rig.pvDom0(), IoApicRegisters.DEFAULT_BASE, IoApicRegisters.redtblHigh(23), v));
         assertEquals(Rte.high(rig.xen.platform().ioapics().get(0).rte(23)), v[0]);
         assertEquals(0, v[0]);
+    }
+
+    // PHYSDEVOP_alloc_irq_vector: a dummy with the same checks (physdev.c@RELEASE-4.20.0)
+    @Test
+    void allocIrqVectorIsADummyForTheControlDomainOnly() {
+        assertEquals(0, rig.xen.physdev().allocIrqVector(rig.pvDom0(), 20));
+        final List<TraceRecord> calls = rig.records(HvEvent.HYPERCALL);
+        assertEquals(HypercallOp.PHYSDEVOP_ALLOC_IRQ_VECTOR.code(), calls.get(calls.size() - 1).a());
+        assertEquals(20, calls.get(calls.size() - 1).b());
+        assertEquals(-Errno.ENOSYS, rig.xen.physdev().allocIrqVector(rig.hvmGuest("hvm"), 20));
+        final Domain pvGuest = rig.xen.createDomain(
+            new DomainConfig("pv", DomainType.PV, 1, false, false, false, true));
+        assertEquals(-Errno.EPERM, rig.xen.physdev().allocIrqVector(pvGuest, 20));
     }
 }
