@@ -237,7 +237,10 @@ public final class PhysdevOps extends HypercallBase {
      * {@code >= nr_pirqs} check; a pirq without a {@code struct pirq} ({@code pirq_info}) is -EINVAL. Xen
      * frees the struct of an unmapped pirq ({@code pirq_cleanup_check}) unless an event channel still
      * holds it: such a pirq (unmapped while bound) gets 0, and {@code pirq_guest_eoi} finds no
-     * descriptor for it. irqsim keeps the struct, so "no struct" is: none, or unmapped and unbound.
+     * descriptor for it. {@code pirq_cleanup_check} ({@code xen/arch/x86/irq.c@RELEASE-4.20.0}) also
+     * keeps a struct whose {@code arch.irq} is not 0, so a pirq {@code get_free_pirq} handed out
+     * ({@code PIRQ_ALLOCATED}) gets 0 too. irqsim keeps the struct, so "no struct" is: none, or
+     * {@code arch.irq} 0, unbound and with no emulated IRQ.
      *
      * @param caller calling domain
      * @param pirq its pirq
@@ -249,8 +252,9 @@ public final class PhysdevOps extends HypercallBase {
         final Pirq p = caller.pirqs().get(pirq);
         if (caller.type().isHvmType() && !caller.hasPirqNotion()) {
             rc = -Errno.ENOSYS;
-        } else if (p == null || p.irq() <= 0 && !p.isEvtchnBound() && p.emuirq() == Pirq.EMUIRQ_UNBOUND) {
-            // out of range (the table has no struct there), or a struct pirq_cleanup_check would have freed
+        } else if (p == null || p.irq() == 0 && !p.isEvtchnBound() && p.emuirq() == Pirq.EMUIRQ_UNBOUND) {
+            // out of range (the table has no struct there), or a struct pirq_cleanup_check would have freed:
+            // it keeps any with arch.irq != 0, PIRQ_ALLOCATED and a forced unbind's -irq included
             rc = -Errno.EINVAL;
         } else {
             if (!caller.type().isHvmType() || p.irq() > 0) {

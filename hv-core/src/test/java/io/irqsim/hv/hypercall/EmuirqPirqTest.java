@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
@@ -69,6 +70,17 @@ class EmuirqPirqTest {
     void eoiOfAPirqStructWithNothingBehindItIsEinval() {
         domu.pirqs().getOrCreate(22);   // irq 0, no event channel, no emulated IRQ
         assertEquals(-Errno.EINVAL, rig.xen.physdev().eoi(domu, 22));
+        assertEquals(List.of(), eoiGsis);
+    }
+
+    // pirq_cleanup_check (xen/arch/x86/irq.c@RELEASE-4.20.0) keeps a struct whose arch.irq is not 0: a pirq
+    // get_free_pirq handed out (PIRQ_ALLOCATED) has one, so its EOI is 0 and reaches nobody
+    @Test
+    void eoiOfAPirqGetFreePirqHandedOutIsZero() {
+        final int pirq = rig.xen.physdev().getFreePirq(domu, PhysdevOps.MAP_PIRQ_TYPE_MSI);
+        assertTrue(pirq > 0);
+        assertEquals(Pirq.PIRQ_ALLOCATED, domu.pirqs().get(pirq).irq());
+        assertEquals(0, rig.xen.physdev().eoi(domu, pirq));
         assertEquals(List.of(), eoiGsis);
     }
 
