@@ -20,8 +20,9 @@ final class LocalApicPage {
     /**
      * The bits each LVT entry keeps, timer to error: {@code vlapic_lvt_mask}
      * ({@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0}); KVM's {@code apic_lvt_mask}
-     * ({@code arch/x86/kvm/lapic.c}) has the same, the timer's mode bits 18:17 added as the CPU has
-     * TSC-deadline mode. LINT0/1 also keep polarity, remote IRR and trigger (bits 15:13).
+     * ({@code arch/x86/kvm/lapic.c}, the same masks in every copy from v3.x to v6.x read) has the same,
+     * the timer's mode bits 18:17 added as the CPU has TSC-deadline mode. LINT0/1 also keep polarity,
+     * remote IRR and trigger (bits 15:13).
      */
     private static final int[] LVT_WRITABLE = {
         LVT_BASE_BITS | (3 << 17),
