@@ -92,9 +92,6 @@ public final class LocalApic implements MmioDevice {
     int ldr;
     int dfr;
     int svr;
-    int esr;
-    /** Errors detected since the last ESR write; a write moves them into {@link #esr} (SDM "Error Handling"). */
-    private int pendingEsr;
 
     /** NMI (one flag, Xen's {@code nmi_pending}), SMI, INIT and ExtINT: what bypasses IRR/ISR. */
     private final ApicNonVectored nonVectored = new ApicNonVectored();
@@ -170,8 +167,6 @@ public final class LocalApic implements MmioDevice {
         ldr = 0;
         dfr = 0xFFFF_FFFF;
         svr = 0xFF;
-        esr = 0;
-        pendingEsr = 0;
         nonVectored.clear();
     }
 
@@ -217,7 +212,7 @@ public final class LocalApic implements MmioDevice {
         if ((vector & ~0xFF) != 0) {
             throw new IllegalArgumentException("vector " + vector + " does not fit the 8 bits of an interrupt message");
         }
-        error(ESR_RECEIVE_ILLEGAL_VECTOR);
+        page.error(ESR_RECEIVE_ILLEGAL_VECTOR);
         return false;
     }
 
@@ -441,43 +436,6 @@ public final class LocalApic implements MmioDevice {
         }
     }
 
-    /**
-     * An error the LAPIC detected ({@code vlapic_error}, {@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.1};
-     * SDM "Error Handling"): unless every bit of it is already pending, it is added to the pending
-     * ESR and, with LVTERR unmasked, raised as LVTERR's vector (edge). An LVTERR vector below 16 would
-     * be an illegal vector itself, so the received-illegal-vector bit is added instead of raising it.
-     */
-    private void error(final int errmask) {
-        if ((pendingEsr & errmask) == errmask) {
-            return;
-        }
-        final int lvterr = page.lvtError();
-        int bits = errmask;
-        boolean raise = false;
-        if ((lvterr & LVT_MASKED) == 0) {
-            if ((lvterr & 0xFF) >= 16) {
-                raise = true;
-            } else {
-                bits |= ESR_RECEIVE_ILLEGAL_VECTOR;
-            }
-        }
-        pendingEsr |= bits;
-        if (raise) {
-            accept(lvterr & 0xFF, Rte.DM_FIXED, false);
-        }
-    }
-
-    /**
-     * Writing ESR latches the errors detected since the last write and clears the pending ones (SDM
-     * "Error Handling"; Xen's {@code vlapic_reg_write} {@code APIC_ESR} case from
-     * {@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.1}, commit 4a480e7a14: at RELEASE-4.20.0 the
-     * write was ignored and errors stayed in ESR for ever, a bug that release fixed).
-     */
-    void latchEsr() {
-        esr = pendingEsr;
-        pendingEsr = 0;
-    }
-
     void writeSvr(final int value) {
         int mask = 0xFF | SVR_ENABLE | SVR_FOCUS_DISABLED;
         if (directedEoiSupported) {
@@ -501,7 +459,7 @@ public final class LocalApic implements MmioDevice {
         final boolean logical = (icrLow & (1 << 11)) != 0;
         final int shorthand = (icrLow >>> 18) & 3;
         if ((mode == Rte.DM_FIXED || mode == Rte.DM_LOWEST_PRIORITY) && vector < 16) {
-            error(ESR_SEND_ILLEGAL_VECTOR);
+            page.error(ESR_SEND_ILLEGAL_VECTOR);
             return;
         }
         if (shorthand == IpiSink.SHORTHAND_SELF) {

@@ -26,7 +26,7 @@ public enum LocalApicModel {
      * or 2-byte write is merged into the register's current value ({@code vlapic_read_aligned}) and
      * written whole. {@code vlapic_reg_write} stores the whole ID register written (the APIC ID is
      * still bits 31:24). {@code vlapic_match_logical_addr} has no broadcast cluster. The ESR follows
-     * {@code RELEASE-4.20.1} on both models ({@link LocalApic#writeRegister} of ESR latches pending
+     * {@code RELEASE-4.20.1} on both models (an ESR write through {@link LocalApic#writeRegister} latches pending
      * errors): that point release fixed 4.20.0's ESR, where writes were ignored.
      */
     XEN_VLAPIC(MmioDevice.ACCESS_ANY, false);

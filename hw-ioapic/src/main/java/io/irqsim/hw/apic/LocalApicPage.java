@@ -1,5 +1,6 @@
 package io.irqsim.hw.apic;
 
+import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.mmio.MmioDevice;
 
 import static io.irqsim.hw.apic.LocalApicRegisters.*;
@@ -8,8 +9,8 @@ import static io.irqsim.hw.apic.LocalApicRegisters.*;
  * The register page of one {@link LocalApic}: the 4 KiB MMIO window's access decode (per
  * {@link LocalApicModel}), the register read and write dispatch, and the registers nothing but the
  * page uses (LVT, ICR, the timer's initial count and divide). The interrupt state the registers show
- * (IRR, ISR, TMR, TPR, the destination registers, SVR, ESR) stays in {@link LocalApic}, as do
- * accept, acknowledge and EOI.
+ * (IRR, ISR, TMR, TPR, the destination registers, SVR) stays in {@link LocalApic}, as do accept,
+ * acknowledge and EOI; the ESR and the errors that raise LVTERR are here, with the LVT.
  */
 final class LocalApicPage {
 
@@ -42,6 +43,10 @@ final class LocalApicPage {
     private int icrHigh;
     private int timerInitial;
     private int timerDivide;
+    /** ESR as read: the errors latched by the last ESR write. */
+    private int esr;
+    /** Errors detected since the last ESR write; a write moves them into {@link #esr} (SDM "Error Handling"). */
+    private int pendingEsr;
 
     LocalApicPage(final LocalApic apic, final LocalApicModel model) {
         this.apic = apic;
@@ -61,6 +66,8 @@ final class LocalApicPage {
         icrHigh = 0;
         timerInitial = 0;
         timerDivide = 0;
+        esr = 0;
+        pendingEsr = 0;
     }
 
     /**
@@ -77,9 +84,32 @@ final class LocalApicPage {
         return ((lvtt >>> 17) & 3) == 2;
     }
 
-    /** @return the LVT error entry */
-    int lvtError() {
-        return lvt[(LVT_ERROR - LVT_TIMER) >> 4];
+    /**
+     * An error the LAPIC detected ({@code vlapic_error}, {@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.1};
+     * SDM "Error Handling"): unless every bit of it is already pending, it is added to the pending
+     * ESR and, with LVTERR unmasked, raised as LVTERR's vector (edge). An LVTERR vector below 16 would
+     * be an illegal vector itself, so the received-illegal-vector bit is added instead of raising it.
+     *
+     * @param errmask the ESR bits of the error
+     */
+    void error(final int errmask) {
+        if ((pendingEsr & errmask) == errmask) {
+            return;
+        }
+        final int lvterr = lvt[(LVT_ERROR - LVT_TIMER) >> 4];
+        int bits = errmask;
+        boolean raise = false;
+        if ((lvterr & LVT_MASKED) == 0) {
+            if ((lvterr & 0xFF) >= 16) {
+                raise = true;
+            } else {
+                bits |= ESR_RECEIVE_ILLEGAL_VECTOR;
+            }
+        }
+        pendingEsr |= bits;
+        if (raise) {
+            apic.accept(lvterr & 0xFF, Rte.DM_FIXED, false);
+        }
     }
 
     /** Sets the mask bit of every LVT entry (the LAPIC was software-disabled, SDM). */
@@ -158,7 +188,7 @@ final class LocalApicPage {
             case LDR: return apic.ldr;
             case DFR: return apic.dfr;
             case SVR: return apic.svr;
-            case ESR: return apic.esr;
+            case ESR: return esr;
             case ICR_LOW: return icrLow;
             case ICR_HIGH: return icrHigh;
             case TIMER_INITIAL: return countingMode() ? timerInitial : 0;
@@ -200,7 +230,11 @@ final class LocalApicPage {
                 apic.writeSvr(value);
                 break;
             case ESR:
-                apic.latchEsr();
+                // a write latches the errors detected since the last write and clears the pending ones
+                // (SDM "Error Handling"; Xen's vlapic_reg_write APIC_ESR from RELEASE-4.20.1, commit
+                // 4a480e7a14: at RELEASE-4.20.0 the write was ignored and errors stayed for ever)
+                esr = pendingEsr;
+                pendingEsr = 0;
                 break;
             case ICR_HIGH:
                 icrHigh = value & 0xFF00_0000;
