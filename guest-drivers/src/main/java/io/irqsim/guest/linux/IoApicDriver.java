@@ -47,7 +47,7 @@ public final class IoApicDriver {
     public void setup(final List<MadtIoApic> madtIoApics) {
         for (final MadtIoApic m : madtIoApics) {
             final int ver = readReg(m.address(), IoApicRegisters.REG_VER);
-            final Chip chip = new Chip(m.address(), m.gsiBase(), ((ver >>> IoApicRegisters.VER_MRE_SHIFT) & 0xFF) + 1,
+            final Chip chip = new Chip(m.address(), m.gsiBase(), IoApicRegisters.redirEntries(ver),
                 ver & 0xFF);
             chips.add(chip);
             for (int pin = 0; pin < chip.pins(); pin++) {

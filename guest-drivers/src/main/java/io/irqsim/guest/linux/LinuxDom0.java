@@ -62,7 +62,7 @@ public final class LinuxDom0 extends LinuxKernel {
         int idx = 0;
         for (final MadtIoApic m : firmware.madt().ioApics()) {
             final int ver = pvIoApicVersion(xen, domain, m.address());
-            final int entries = ((ver >>> IoApicRegisters.VER_MRE_SHIFT) & 0xFF) + 1;
+            final int entries = IoApicRegisters.redirEntries(ver);
             final int gsiEnd = m.gsiBase() + entries - 1;
             if (irqs.registerIoApicPins(m.gsiBase(), entries)) {
                 log.log(actor, "IOAPIC[%d]: apic_id %d, version %d, address 0x%x, GSI %d-%d", idx++, m.id(),

@@ -226,11 +226,24 @@ abstract class XenPirqBackend implements IrqBackend {
      * @param irq the irq, bound
      */
     protected final void doEoiPirq(final String caller, final LinuxIrq irq) {
-        dom.clearPirqEvent(irq.pirq());
-        if (pirqNeedsEoi(irq)) {
-            final int rc = xen.physdev().eoi(dom, irq.pirq());
+        final int rc = doEoiPirq(irq);
+        if (rc != NO_EOI_NEEDED) {
             log.log(actor, "%s: PHYSDEVOP_eoi(pirq %d) = %s", caller, irq.pirq(), Errno.name(rc));
         }
+    }
+
+    /** {@link #doEoiPirq(LinuxIrq)}'s answer when {@link #pirqNeedsEoi} says no hypercall is needed. */
+    private static final int NO_EOI_NEEDED = 1;
+
+    /**
+     * {@code do_eoi_pirq} on a bound channel: {@code event_handler_exit} clears its pending bit, then
+     * {@code PHYSDEVOP_eoi} if {@link #pirqNeedsEoi}.
+     *
+     * @return the hypercall's result, or {@link #NO_EOI_NEEDED}
+     */
+    private int doEoiPirq(final LinuxIrq irq) {
+        dom.clearPirqEvent(irq.pirq());
+        return pirqNeedsEoi(irq) ? xen.physdev().eoi(dom, irq.pirq()) : NO_EOI_NEEDED;
     }
 
     /**
@@ -271,10 +284,7 @@ abstract class XenPirqBackend implements IrqBackend {
     @Override
     public final void eoi(final LinuxIrq irq, final int vector) {
         if (irq != null && irq.isStarted()) {
-            dom.clearPirqEvent(irq.pirq());
-            if (pirqNeedsEoi(irq)) {
-                xen.physdev().eoi(dom, irq.pirq());
-            }
+            doEoiPirq(irq);
         }
     }
 

@@ -360,18 +360,13 @@ public final class PhysdevOps extends HypercallBase {
      */
     public int apicRead(final Domain caller, final ApicAccess arg) {
         enter(caller);
-        int rc;
-        if (caller.type().isHvmType()) {
-            rc = -Errno.ENOSYS;
-        } else if (!Xsm.priv(caller)) {
-            rc = -Errno.EPERM;
-        } else {
+        int rc = apicOpCheck(caller);
+        if (rc == 0) {
             final long v = xen.ioapicRouting().guestRead(arg.apicPhysbase, arg.reg);
             if (v < 0) {
                 rc = (int) v;
             } else {
                 arg.value = (int) v;
-                rc = 0;
             }
         }
         return leave(caller, HypercallOp.PHYSDEVOP_APIC_READ, arg.reg, rc);
@@ -390,15 +385,18 @@ public final class PhysdevOps extends HypercallBase {
      */
     public int allocIrqVector(final Domain caller, final int irq) {
         enter(caller);
-        final int rc;
+        return leave(caller, HypercallOp.PHYSDEVOP_ALLOC_IRQ_VECTOR, irq, apicOpCheck(caller));
+    }
+
+    /**
+     * What the {@code xsm_apic} sub-ops check before they run: {@code hvm_physdev_op} lets none through
+     * for an HVM-type caller (-ENOSYS), then {@code XSM_PRIV} wants the control domain (-EPERM).
+     */
+    private static int apicOpCheck(final Domain caller) {
         if (caller.type().isHvmType()) {
-            rc = -Errno.ENOSYS;
-        } else if (!Xsm.priv(caller)) {
-            rc = -Errno.EPERM;
-        } else {
-            rc = 0;
+            return -Errno.ENOSYS;
         }
-        return leave(caller, HypercallOp.PHYSDEVOP_ALLOC_IRQ_VECTOR, irq, rc);
+        return Xsm.priv(caller) ? 0 : -Errno.EPERM;
     }
 
     /** {@code xen/arch/x86/hvm/hypercall.c:hvm_physdev_op@RELEASE-4.18.0/4.20.0}'s check for map/unmap: PV callers and callers with pirqs always pass. */

@@ -442,8 +442,7 @@ public final class IoApicRouting implements io.irqsim.hv.policy.UnconfiguredGsiP
     public long guestRead(final long physbase, final int reg) {
         for (int i = 0; i < ioapicBase.length; i++) {
             if (ioapicBase[i] == physbase) {
-                bus.write(ioapicBase[i] + IoApicRegisters.IOREGSEL, 4, reg & 0xFFFF_FFFFL);
-                return bus.read(ioapicBase[i] + IoApicRegisters.IOWIN, 4);
+                return IoApicRegisters.readIndirect(bus, physbase, reg);
             }
         }
         return -io.irqsim.hv.Errno.EINVAL;

@@ -210,11 +210,17 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
      */
     public boolean hasEnabledTarget(final boolean logical, final int destination) {
         for (final LocalApic l : lapics) {
-            if (l.isSoftwareEnabled() && addressed(l, logical, destination)) {
+            if (lowestPriorityCandidate(l, null, logical, destination)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** A LAPIC {@code vlapic_lowest_prio} may pick: not the excluded one, software-enabled, addressed. */
+    private boolean lowestPriorityCandidate(final LocalApic l, final LocalApic except, final boolean logical,
+                                            final int destination) {
+        return l != except && l.isSoftwareEnabled() && addressed(l, logical, destination);
     }
 
     private boolean addressed(final LocalApic l, final boolean logical, final int destination) {
@@ -244,7 +250,7 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
         for (int k = 0; k < count; k++) {
             final int i = (lowestPriorityCursor + k) % count;
             final LocalApic l = ls[i];
-            if (l == except || !l.isSoftwareEnabled() || !addressed(l, logical, destination)) {
+            if (!lowestPriorityCandidate(l, except, logical, destination)) {
                 continue;
             }
             final int ppr = l.ppr();

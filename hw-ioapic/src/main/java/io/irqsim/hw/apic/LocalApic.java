@@ -161,7 +161,7 @@ public final class LocalApic implements MmioDevice {
     /** Power-up / INIT reset of every register (SDM "Local APIC State After Power-Up Reset"). */
     public void reset() {
         vectors.clear();
-        page.reset(initialApicId);
+        page.reset();
         apicId = initialApicId;
         tpr = 0;
         ldr = 0;

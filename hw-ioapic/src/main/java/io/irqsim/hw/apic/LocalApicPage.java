@@ -37,8 +37,8 @@ final class LocalApicPage {
     private final LocalApic apic;
     private final LocalApicModel model;
     private final int[] lvt = new int[6];
-    /** The ID register as read back: bits 31:24 on a physical LAPIC, the whole value written on Xen's. */
-    private int idRegister;
+    /** The ID register's bits 23:0 as a Xen vLAPIC keeps them (0 on a physical LAPIC); 31:24 are the APIC ID. */
+    private int idLowBits;
     private int icrLow;
     private int icrHigh;
     private int timerInitial;
@@ -53,12 +53,9 @@ final class LocalApicPage {
         this.model = model;
     }
 
-    /**
-     * Power-up values of the page's own registers: LVTs masked, the ID register from the APIC ID, the
-     * rest 0.
-     */
-    void reset(final int apicId) {
-        idRegister = apicId << 24;
+    /** Power-up values of the page's own registers: LVTs masked, the rest 0. */
+    void reset() {
+        idLowBits = 0;
         for (int i = 0; i < lvt.length; i++) {
             lvt[i] = LVT_MASKED;
         }
@@ -181,7 +178,7 @@ final class LocalApicPage {
             return lvt[(reg - LVT_TIMER) >> 4];
         }
         switch (reg) {
-            case ID: return idRegister;
+            case ID: return (apic.apicId << 24) | idLowBits;
             case VERSION: return VERSION_VALUE | (apic.directedEoiSupported ? VERSION_DIRECTED_EOI : 0);
             case TPR: return apic.tpr();
             case PPR: return apic.ppr();
@@ -212,7 +209,7 @@ final class LocalApicPage {
             case ID:
                 // Xen's vlapic_reg_write stores the whole value; a physical xAPIC (and KVM) keeps 31:24
                 apic.apicId = (value >>> 24) & 0xFF;
-                idRegister = model.keepsWholeIdRegister() ? value : value & 0xFF00_0000;
+                idLowBits = model.keepsWholeIdRegister() ? value & 0x00FF_FFFF : 0;
                 break;
             case TPR:
                 apic.writeTpr(value & 0xFF);

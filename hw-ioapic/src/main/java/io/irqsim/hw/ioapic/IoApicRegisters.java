@@ -104,9 +104,31 @@ public final class IoApicRegisters {
      * @return the entry
      */
     public static long readEntry(final MmioBus bus, final long base, final int pin) {
-        bus.write(base + IOREGSEL, 4, redtblLow(pin));
-        final long low = bus.read(base + IOWIN, 4);
-        bus.write(base + IOREGSEL, 4, redtblHigh(pin));
-        return low | (bus.read(base + IOWIN, 4) << 32);
+        final long low = readIndirect(bus, base, redtblLow(pin));
+        return low | (readIndirect(bus, base, redtblHigh(pin)) << 32);
+    }
+
+    /**
+     * Reads an indirect register: its index to IOREGSEL, then IOWIN (4-byte accesses).
+     *
+     * @param bus the CPU's MMIO address space
+     * @param base the IO-APIC's base address
+     * @param index the register index
+     * @return the register's 32 bits
+     */
+    public static long readIndirect(final MmioBus bus, final long base, final int index) {
+        bus.write(base + IOREGSEL, 4, index & 0xFFFF_FFFFL);
+        return bus.read(base + IOWIN, 4);
+    }
+
+    /**
+     * The number of redirection entries an IOAPICVER value advertises: its maximum redirection entry
+     * (bits 23:16) plus one ({@code io_apic_get_redir_entries}, arch/x86/kernel/apic/io_apic.c@v6.12).
+     *
+     * @param ver the IOAPICVER register
+     * @return the entry count, 1..256
+     */
+    public static int redirEntries(final int ver) {
+        return ((ver >>> VER_MRE_SHIFT) & 0xFF) + 1;
     }
 }
