@@ -77,8 +77,8 @@ public interface IrqBackend {
     /**
      * Whether the irq's flow handler acknowledges it before its handlers run, with no EOI after them:
      * {@code handle_edge_irq}'s {@code irq_ack} (kernel/irq/chip.c@v6.12) on a chip whose ack does the
-     * whole completion. The default is the flow that completes after the handlers (the IO-APIC
-     * chip's EOI; the native edge ack, a LAPIC EOI, is taken after them too, see docs/fidelity.md).
+     * whole completion (a native edge irq's LAPIC EOI, a Xen edge or MSI pirq's {@code eoi_pirq}).
+     * The default is the flow that completes after the handlers ({@code handle_fasteoi_irq}).
      *
      * @param irq the irq taken
      * @return whether {@link #ack} runs before the handlers instead of {@link #eoi} after them

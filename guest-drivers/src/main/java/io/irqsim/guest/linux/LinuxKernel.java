@@ -457,7 +457,8 @@ public abstract class LinuxKernel implements GuestKernel {
      * handlers run one after the other, each possibly waiting on its device, and the vCPU stays
      * stalled until the last one is done, {@code note_interrupt} has counted it and it is EOI'd; or,
      * for an irq whose edge flow the backend acknowledges first ({@link IrqBackend#acksBeforeHandlers}:
-     * a Xen edge pirq), acknowledged before the first handler and not EOI'd after the last.
+     * a native edge irq or MSI, a Xen edge or MSI pirq), acknowledged before the first handler and
+     * not EOI'd after the last.
      */
     private void dispatch(final Vcpu vcpu, final LinuxIrq d, final int vector) {
         if (d == null) {

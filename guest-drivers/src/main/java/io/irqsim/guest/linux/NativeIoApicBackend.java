@@ -174,6 +174,29 @@ public final class NativeIoApicBackend implements IrqBackend {
     }
 
     /**
+     * The flow an edge irq gets: {@code handle_edge_irq} (kernel/irq/chip.c@v6.12), for an edge
+     * IO-APIC pin ({@code mp_register_handler}, arch/x86/kernel/apic/io_apic.c@v6.12) and for every
+     * native MSI ({@code x86_init_dev_msi_info}, arch/x86/kernel/apic/msi.c@v6.12). Both chips'
+     * {@code irq_ack} is {@code irq_chip_ack_parent}, which reaches the vector domain's
+     * {@code apic_ack_edge} ({@link #ack}), before the handlers run; nothing is EOI'd after them.
+     * A level pin takes {@code handle_fasteoi_irq}: {@link #eoi} after the handlers.
+     */
+    @Override
+    public boolean acksBeforeHandlers(final LinuxIrq irq) {
+        return !irq.isLevel();
+    }
+
+    /**
+     * {@code apic_ack_edge} &rarr; {@code apic_ack_irq} &rarr; {@code apic_eoi}
+     * (arch/x86/kernel/apic/vector.c@v6.12): the LAPIC EOI, and no more ({@code irq_complete_move}
+     * and {@code irq_move_irq} have nothing to do: irqsim never moves an irq between CPUs).
+     */
+    @Override
+    public void ack(final LinuxIrq irq) {
+        cpu.mmioWrite(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.EOI, 4, 0);
+    }
+
+    /**
      * {@code ioapic_ack_level} (arch/x86/kernel/apic/io_apic.c@v6.12): LAPIC EOI; if the TMR bit of
      * the vector is clear for a level irq, {@code eoi_ioapic_pin} by the edge switch.
      */
