@@ -75,6 +75,17 @@ public interface IrqBackend {
     int startup(LinuxIrq irq);
 
     /**
+     * Whether MSIs are set up through Xen ({@code xen_setup_pci_msi}, arch/x86/pci/xen.c@v6.12:
+     * Xen's MSI ops, a pirq per vector, {@code pci_msi_ignore_mask}) rather than natively (a vector
+     * from the kernel's own allocator in the message, the LAPIC EOI'd). The default is native.
+     *
+     * @return whether {@link PciMsi} takes the Xen branch
+     */
+    default boolean xenPciMsi() {
+        return false;
+    }
+
+    /**
      * Whether the irq's flow handler acknowledges it before its handlers run, with no EOI after them:
      * {@code handle_edge_irq}'s {@code irq_ack} (kernel/irq/chip.c@v6.12) on a chip whose ack does the
      * whole completion (a native edge irq's LAPIC EOI, a Xen edge or MSI pirq's {@code eoi_pirq}).

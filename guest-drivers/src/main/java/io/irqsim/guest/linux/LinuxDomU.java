@@ -3,6 +3,7 @@ package io.irqsim.guest.linux;
 import io.irqsim.guest.Timeline;
 import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.HypervisorCpuid;
 import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.pci.PciFunction;
@@ -40,14 +41,28 @@ public final class LinuxDomU extends LinuxKernel {
         enableLapic();
         final IoApicDriver ioapic = new IoApicDriver(cpu());
         ioapic.setup(firmware.madt().ioApics());
+        final boolean xenPciMsi = domain.hasPirqNotion() && !apicVirtualized();
         if (domain.hasPirqNotion()) {
             // pci_xen_hvm_init (arch/x86/pci/xen.c@v6.12): XENFEAT_hvm_pirqs and a vector callback
-            backend = new XenHvmPirqBackend(xen, domain, irqs, log, actor);
+            backend = new XenHvmPirqBackend(xen, domain, irqs, log, actor, xenPciMsi,
+                new NativeIoApicBackend(cpu(), ioapic, irqs));
         } else {
             backend = new NativeIoApicBackend(cpu(), ioapic, irqs);
         }
         log.log(actor, "booted: vLAPIC enabled, %d-pin IO-APIC masked%s", ioapic.chips().get(0).pins(),
-            domain.hasPirqNotion() ? "; XENFEAT_hvm_pirqs: GSIs go through Xen pirqs and event channels" : "");
+            !domain.hasPirqNotion() ? ""
+                : xenPciMsi ? "; XENFEAT_hvm_pirqs: GSIs and MSIs go through Xen pirqs and event channels"
+                : "; XENFEAT_hvm_pirqs: GSIs go through Xen pirqs and event channels; xen_hvm_msi_init: Xen reports"
+                    + " APIC access virtualization, MSIs stay native");
+    }
+
+    /**
+     * {@code xen_hvm_msi_init}'s test (arch/x86/pci/xen.c@v6.12): the hypervisor leaf reports
+     * {@code XEN_HVM_CPUID_APIC_ACCESS_VIRT} on a CPU with an APIC, or {@code XEN_HVM_CPUID_X2APIC_VIRT}
+     * in x2APIC mode, which irqsim's guests never enter.
+     */
+    private boolean apicVirtualized() {
+        return (HypervisorCpuid.hvmFeatures(domain, xen.platform().spec()) & HypervisorCpuid.APIC_ACCESS_VIRT) != 0;
     }
 
     /**

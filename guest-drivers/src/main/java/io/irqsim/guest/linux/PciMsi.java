@@ -15,8 +15,9 @@ import io.irqsim.hw.pci.PciFunction;
  * config access of the function as the guest sees it, so on a vfio-user function the device
  * model's MSI emulation sees the enable, as it would under QEMU.
  *
- * <p>With {@code XENFEAT_hvm_pirqs} the irq domain is Xen's ({@code xen_hvm_setup_msi_irqs},
- * arch/x86/pci/xen.c@v6.12): a pirq from {@code PHYSDEVOP_get_free_pirq(MAP_PIRQ_TYPE_MSI)}, a message
+ * <p>With {@code XENFEAT_hvm_pirqs}, unless Xen reports APIC virtualization (then
+ * {@code xen_hvm_msi_init} leaves MSIs native, {@link IrqBackend#xenPciMsi}), the irq domain is
+ * Xen's ({@code xen_hvm_setup_msi_irqs}, arch/x86/pci/xen.c@v6.12): a pirq from {@code PHYSDEVOP_get_free_pirq(MAP_PIRQ_TYPE_MSI)}, a message
  * that carries it instead of a vector ({@code xen_msi_compose_msg}: destination ID bits 7:0 and
  * address bits 63:40 the pirq, data vector 0 with ExtINT delivery), an irq bound to the pirq
  * ({@code xen_bind_pirq_msi_to_irq}); {@code request_irq} then binds its event channel
@@ -79,7 +80,7 @@ final class PciMsi {
         f.configWrite(cap + FLAGS, 2, flags & ~FLAGS_ENABLE);
         // msi_setup_msi_desc: can_mask unless pci_msi_ignore_mask, which Xen's MSI set-up
         // (xen_setup_pci_msi) sets: with XENFEAT_hvm_pirqs the mask register is never written
-        final boolean canMask = (flags & FLAGS_MASKBIT) != 0 && !k.domain.hasPirqNotion();
+        final boolean canMask = (flags & FLAGS_MASKBIT) != 0 && !k.backend.xenPciMsi();
         final int maskPos = cap + (is64 ? 0x10 : 0x0c);
         final int maskBits = canMask ? f.configRead(maskPos, 4) | 1 : 0;
         if (canMask) {
@@ -149,7 +150,7 @@ final class PciMsi {
         final LinuxIrq irq;
         final long address;
         final int data;
-        if (k.domain.hasPirqNotion()) {
+        if (k.backend.xenPciMsi()) {
             final int pirq = k.xen.physdev().getFreePirq(k.domain, PhysdevOps.MAP_PIRQ_TYPE_MSI);
             k.log.log(k.actor, "%s: xen_hvm_setup_msi_irqs: PHYSDEVOP_get_free_pirq(MSI) = %s", f.bdf(),
                 pirq < 0 ? Errno.name(pirq) : "pirq " + pirq);

@@ -19,16 +19,59 @@ import io.irqsim.hv.domain.Domain;
  */
 public final class XenHvmPirqBackend extends XenPirqBackend {
 
+    private final boolean xenPciMsi;
+    /** The chips of the irqs that are not pirqs: native MSIs, when {@link #xenPciMsi} is false. */
+    private final NativeIoApicBackend nativeChips;
+
     /**
      * @param xen the hypervisor (hypercalls)
      * @param dom this guest
      * @param irqs the irq table
      * @param log timeline
      * @param actor name in the timeline
+     * @param xenPciMsi what {@code xen_hvm_msi_init} decided: MSIs as pirqs, or native when Xen
+     *     reports APIC virtualization
+     * @param nativeChips the LAPIC side, for irqs that arrive by vector (native MSIs)
      */
     public XenHvmPirqBackend(final Hypervisor xen, final Domain dom, final LinuxIrqTable irqs, final Timeline log,
-                             final String actor) {
+                             final String actor, final boolean xenPciMsi, final NativeIoApicBackend nativeChips) {
         super(xen, dom, irqs, log, actor);
+        this.xenPciMsi = xenPciMsi;
+        this.nativeChips = nativeChips;
+    }
+
+    /**
+     * An irq that is no pirq (a native MSI, whose chip is the PCI-MSI one over the vector domain) runs
+     * the native edge flow; a pirq the Xen one ({@link XenPirqBackend#acksBeforeHandlers}).
+     */
+    @Override
+    public boolean acksBeforeHandlers(final LinuxIrq irq) {
+        return irq.pirq() < 0 ? nativeChips.acksBeforeHandlers(irq) : super.acksBeforeHandlers(irq);
+    }
+
+    /**
+     * A vector taken through the vLAPIC is EOI'd there: one with no irq ({@code common_interrupt}'s
+     * {@code apic_eoi}, arch/x86/kernel/irq.c@v6.12) or a native MSI's (also its {@code irq_ack},
+     * {@code apic_ack_edge}, which the default {@link #ack} reaches through here); a pirq is ended
+     * with {@code eoi_pirq}.
+     */
+    @Override
+    public void eoi(final LinuxIrq irq, final int vector) {
+        if (irq == null ? vector >= 0 : irq.pirq() < 0) {
+            nativeChips.eoi(irq, vector);
+        } else {
+            super.eoi(irq, vector);
+        }
+    }
+
+    /**
+     * {@code xen_hvm_msi_init} (arch/x86/pci/xen.c@v6.12, the {@code apic_post_init} hook
+     * {@code pci_xen_hvm_init} sets): Xen's MSI ops only when the hypervisor leaf does not report
+     * APIC virtualization; otherwise MSIs stay native and go through the vLAPIC.
+     */
+    @Override
+    public boolean xenPciMsi() {
+        return xenPciMsi;
     }
 
     /** {@code acpi_register_gsi_xen_hvm} (arch/x86/pci/xen.c@v6.12): {@code xen_register_pirq(gsi, trigger, false)}. */

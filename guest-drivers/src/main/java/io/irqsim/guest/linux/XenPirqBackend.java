@@ -282,10 +282,19 @@ abstract class XenPirqBackend implements IrqBackend {
      * is the logged, once-per-bind form).
      */
     @Override
-    public final void eoi(final LinuxIrq irq, final int vector) {
+    public void eoi(final LinuxIrq irq, final int vector) {
         if (irq != null && irq.isStarted()) {
             doEoiPirq(irq);
         }
+    }
+
+    /**
+     * A PV kernel always installs Xen's MSI ops ({@code pci_xen_initial_domain}, {@code pci_xen_init},
+     * arch/x86/pci/xen.c@v6.12); an HVM one decides at boot ({@link XenHvmPirqBackend}).
+     */
+    @Override
+    public boolean xenPciMsi() {
+        return true;
     }
 
     /**
@@ -297,7 +306,7 @@ abstract class XenPirqBackend implements IrqBackend {
      * fires again at once.
      */
     @Override
-    public final boolean acksBeforeHandlers(final LinuxIrq irq) {
+    public boolean acksBeforeHandlers(final LinuxIrq irq) {
         return !irq.isLevel() || irq.isMsi();
     }
 

@@ -74,7 +74,7 @@ public final class FirmwareScenario {
             }
         }
         final PlatformSpec devices = new PlatformSpec(def.ioapics(), def.cpus(), pci, def.intxWiring(), def.isaWiring(),
-            def.firmware(), def.directedEoi());
+            def.firmware(), def.directedEoi()).withApicv(def.apicv());
         final FirmwarePlatform.Result r = FirmwarePlatform.spec(fw, devices);
         warnings.addAll(r.warnings());
         warnings.add("default scenario on firmware: the NIC is seated at " + nic + ", the first device whose INTA the"

@@ -53,6 +53,7 @@ final class PlatformSection {
         final ScenarioReader.Obj p = pn == null ? null : r.obj(pn, ScenarioKeys.PLATFORM);
         final List<PlatformSpec.CpuSpec> cpus = p != null && p.has("cpus") ? cpus(p.get("cpus")) : def.cpus();
         final boolean directedEoi = p != null && p.has("directedEoi") ? r.bool(p.get("directedEoi")) : def.directedEoi();
+        final boolean apicv = p != null && p.has("apicv") ? r.bool(p.get("apicv")) : def.apicv();
         final List<PlatformSpec.IoApicSpec> ioapics =
             p != null && p.has("ioapics") ? ioapics(p.get("ioapics")) : def.ioapics();
         final List<PlatformSpec.PciDeviceSpec> pci = p != null && p.has("pci") ? pci(p.get("pci")) : def.pci();
@@ -69,7 +70,8 @@ final class PlatformSection {
         }
         final FirmwareSection fw = new FirmwareSection(r);
         final PlatformSpec.FirmwareSpec firmware = fw.firmware(root.get("firmware"), def.firmware(), ioapics);
-        final PlatformSpec spec = new PlatformSpec(ioapics, cpus, pci, intx, isa, firmware, directedEoi);
+        final PlatformSpec spec = new PlatformSpec(ioapics, cpus, pci, intx, isa, firmware, directedEoi)
+            .withApicv(apicv);
         checkLayout(spec);
         try {
             Platform.build(spec, new VirtualClock(), HwTrace.NONE);

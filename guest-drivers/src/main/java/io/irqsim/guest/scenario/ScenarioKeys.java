@@ -39,7 +39,7 @@ final class ScenarioKeys {
         final Map<String, List<String>> m = new LinkedHashMap<>();
         m.put(ROOT, List.of("name", "description", "strategy", "platform", "firmware", "dom0", "guests", "traffic",
             "expect"));
-        m.put(PLATFORM, List.of("cpus", "directedEoi", "ioapics", "pci", "wiring"));
+        m.put(PLATFORM, List.of("apicv", "cpus", "directedEoi", "ioapics", "pci", "wiring"));
         m.put(CPU, List.of("apicId"));
         m.put(IOAPIC, List.of("id", "address", "gsiBase", "pins", "version"));
         m.put(PCI, List.of("bdf", "name", "vendor", "device", "class", "pin", "bridgeTo"));

@@ -32,12 +32,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class PciMsiMaskTest {
 
     private static final int SLOT = 5;
-    private static final int CAP = 0x60;
+    static final int CAP = 0x60;
     /** 64-bit capability with per-vector masking: the mask bits at cap + 0x10. */
-    private static final int MASK = CAP + 0x10;
+    static final int MASK = CAP + 0x10;
 
     /** A function with a 64-bit, per-vector-maskable MSI capability; every config write recorded. */
-    private static final class MsiFunction extends PciFunction {
+    static final class MsiFunction extends PciFunction {
         final List<int[]> writes = new ArrayList<>();
 
         MsiFunction() {
@@ -70,16 +70,24 @@ class PciMsiMaskTest {
         }
     }
 
-    private static final class Guest {
-        final Hypervisor xen = Hypervisor.boot(DefaultPlatform.spec(), XenConfig.XEN_4_18);
+    /** An HVM guest, with or without pirqs, on a host with or without APICv, with {@link MsiFunction} hot-plugged. */
+    static final class Guest {
+        final Hypervisor xen;
         final Domain domU;
         final PciRoot pci = new PciRoot();
         final LinuxDomU kernel;
         final MsiFunction f = new MsiFunction();
+        final Timeline log;
 
         Guest(final boolean pirqs) {
+            this(pirqs, false);
+        }
+
+        Guest(final boolean pirqs, final boolean apicv) {
+            xen = Hypervisor.boot(DefaultPlatform.spec().withApicv(apicv), XenConfig.XEN_4_18);
+            log = new Timeline(xen.platform().clock(), xen.trace()::recordCount);
             domU = xen.createDomain(DomainConfig.hvmGuest("g", 1, pirqs));
-            kernel = new LinuxDomU(xen, domU, new Timeline(xen.platform().clock(), xen.trace()::recordCount), pci);
+            kernel = new LinuxDomU(xen, domU, log, pci);
             kernel.boot();
             pci.add(f);
         }

@@ -28,7 +28,8 @@ class XenRegisterPirqGsiZeroTest {
     private final Domain dom0 = r.xen.createDomain(DomainConfig.dom0(DomainType.PVH, 1));
     private final Domain domu = r.xen.createDomain(DomainConfig.hvmGuest("pvhvm", 1, true));
     private final LinuxIrqTable irqs = new LinuxIrqTable(r.xen.platform().firmware().madt(), 48);
-    private final XenHvmPirqBackend backend = new XenHvmPirqBackend(r.xen, domu, irqs, r.log, "domU linux");
+    private final XenHvmPirqBackend backend = new XenHvmPirqBackend(r.xen, domu, irqs, r.log, "domU linux", true,
+        new NativeIoApicBackend(domu.vcpu(0), new IoApicDriver(domu.vcpu(0)), irqs));
 
     private long maps(final long mark) {
         return r.recordsSince(mark, HvEvent.HYPERCALL).stream()

@@ -115,6 +115,7 @@ class ScenarioSchemaTest {
         assertEquals(2, s.platform().ioapics().size());
         assertEquals(0x11, s.platform().ioapics().get(0).version());
         assertFalse(s.platform().directedEoi());
+        assertTrue(s.platform().apicv());
         assertEquals(2, s.platform().cpus().get(1).apicId());
         assertEquals(1, s.platform().pci().get(3).secondaryBus());
         assertEquals(2, s.platform().pci().get(2).interruptPin());

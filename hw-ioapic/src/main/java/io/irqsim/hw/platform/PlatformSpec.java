@@ -25,10 +25,13 @@ import java.util.Map;
  * @param directedEoi whether the LAPICs advertise EOI-broadcast suppression (version bit 24)
  * @param lapicAddress the physical address of every CPU's local APIC page (4 KiB aligned; 0xFEE00000
  *     unless firmware moved it: {@link io.irqsim.hw.firmware.acpi.MadtReader.Madt#lapicAddress})
+ * @param apicv whether the CPUs have Intel APICv: the VMX controls APIC-register virtualization,
+ *     virtual-interrupt delivery and virtualize x2APIC mode, which every APICv part has together. No
+ *     register model changes with it; a hypervisor tells its HVM guests (Xen: CPUID leaf 0x40000x04)
  */
 public record PlatformSpec(List<IoApicSpec> ioapics, List<CpuSpec> cpus, List<PciDeviceSpec> pci,
                            List<IntxRoute> intxWiring, List<IsaRoute> isaWiring, FirmwareSpec firmware,
-                           boolean directedEoi, long lapicAddress) {
+                           boolean directedEoi, long lapicAddress, boolean apicv) {
 
     /**
      * Copies the lists.
@@ -61,7 +64,34 @@ public record PlatformSpec(List<IoApicSpec> ioapics, List<CpuSpec> cpus, List<Pc
     public PlatformSpec(final List<IoApicSpec> ioapics, final List<CpuSpec> cpus, final List<PciDeviceSpec> pci,
                         final List<IntxRoute> intxWiring, final List<IsaRoute> isaWiring, final FirmwareSpec firmware,
                         final boolean directedEoi) {
-        this(ioapics, cpus, pci, intxWiring, isaWiring, firmware, directedEoi, LocalApicRegisters.DEFAULT_BASE);
+        this(ioapics, cpus, pci, intxWiring, isaWiring, firmware, directedEoi, LocalApicRegisters.DEFAULT_BASE, false);
+    }
+
+    /**
+     * A machine without APICv (an AMD host, or Intel without it), the default.
+     *
+     * @param ioapics the IO-APICs
+     * @param cpus the CPUs
+     * @param pci PCI functions
+     * @param intxWiring real wiring of the root bus
+     * @param isaWiring real wiring of ISA IRQ lines
+     * @param firmware what ACPI says
+     * @param directedEoi whether the LAPICs advertise EOI-broadcast suppression
+     * @param lapicAddress the local APIC page's physical address
+     */
+    public PlatformSpec(final List<IoApicSpec> ioapics, final List<CpuSpec> cpus, final List<PciDeviceSpec> pci,
+                        final List<IntxRoute> intxWiring, final List<IsaRoute> isaWiring, final FirmwareSpec firmware,
+                        final boolean directedEoi, final long lapicAddress) {
+        this(ioapics, cpus, pci, intxWiring, isaWiring, firmware, directedEoi, lapicAddress, false);
+    }
+
+    /**
+     * @param withApicv whether the CPUs have APICv
+     * @return this machine with or without it
+     */
+    public PlatformSpec withApicv(final boolean withApicv) {
+        return new PlatformSpec(ioapics, cpus, pci, intxWiring, isaWiring, firmware, directedEoi, lapicAddress,
+            withApicv);
     }
 
     /**

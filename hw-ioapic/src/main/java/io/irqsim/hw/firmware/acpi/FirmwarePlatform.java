@@ -42,7 +42,7 @@ public final class FirmwarePlatform {
 
     /**
      * @param fw the firmware
-     * @param scenario the scenario's platform, for its PCI devices and EOI-broadcast setting
+     * @param scenario the scenario's platform, for its PCI devices, EOI-broadcast and APICv settings
      * @return the machine description
      */
     public static Result spec(final AcpiFirmware fw, final PlatformSpec scenario) {
@@ -122,7 +122,7 @@ public final class FirmwarePlatform {
                 + " it is in, 0x%x", lapic, lapicPage));
         }
         return new Result(new PlatformSpec(ioapics, cpus, scenario.pci(), intx, isa, firmware, scenario.directedEoi(),
-            lapicPage), warnings);
+            lapicPage, scenario.apicv()), warnings);
     }
 
     private static Map<String, PlatformSpec.LinkSpec> links(final AcpiFirmware fw, final List<String> warnings) {
