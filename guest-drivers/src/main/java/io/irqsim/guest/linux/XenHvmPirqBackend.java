@@ -50,6 +50,21 @@ public final class XenHvmPirqBackend extends XenPirqBackend {
     }
 
     /**
+     * A native MSI's chip (PCI-MSI over the vector domain) has no {@code irq_disable}: the disable is
+     * lazy and the next MSI's {@code handle_edge_irq} masks it; a pirq's channel is masked at once
+     * ({@link XenPirqBackend#disable}). The other chip operations of a native MSI never reach a back
+     * end ({@link LinuxKernel#startIrq}, {@link IrqManage}, the flow's mask use {@link PciMsi}).
+     */
+    @Override
+    public void disable(final LinuxIrq irq) {
+        if (irq.pirq() < 0) {
+            nativeChips.disable(irq);
+        } else {
+            super.disable(irq);
+        }
+    }
+
+    /**
      * A vector taken through the vLAPIC is EOI'd there: one with no irq ({@code common_interrupt}'s
      * {@code apic_eoi}, arch/x86/kernel/irq.c@v6.12) or a native MSI's (also its {@code irq_ack},
      * {@code apic_ack_edge}, which the default {@link #ack} reaches through here); a pirq is ended

@@ -79,6 +79,45 @@ class XenHvmApicvMsiTest {
         assertFalse(g.domU.vcpu(0).vlapic().isr(stray));
     }
 
+    // disable_irq on the PCI-MSI chip (no irq_disable) is lazy; the next MSI finds the irq disabled and
+    // handle_edge_irq masks it (mask_ack_irq -> pci_msi_mask_irq), running no handler
+    @Test
+    void disableIrqOnANativeMsiIsLazyAndTheNextMsiMasksIt() {
+        final PciMsiMaskTest.Guest g = apicvGuest();
+        final int irqNo = g.kernel.dev(g.f.bdf()).irq();
+        final int[] runs = {0};
+        assertEquals(0, g.kernel.requestIrq(irqNo, "t", IrqHandler.sync(i -> {
+            runs[0]++;
+            return true;
+        })));
+        assertEquals(0, g.kernel.disableIrq(irqNo));
+        assertEquals(0, g.f.configRead(MASK, 4) & 1, "lazy: nothing written");
+        g.domU.apicBus().sendMsi(g.f.configRead(CAP + 4, 4) & 0xFFFF_FFFFL, g.f.configRead(CAP + 0x0c, 2));
+        g.xen.drain();
+        assertEquals(0, runs[0]);
+        assertEquals(1, g.f.configRead(MASK, 4) & 1, "masked by the flow handler");
+        assertFalse(g.domU.vcpu(0).vlapic().isr(g.kernel.irqs().byIrq(irqNo).vector()), "and EOI'd");
+    }
+
+    // note_interrupt disables an irq nobody claims: on the PCI-MSI chip that is the same lazy disable
+    @Test
+    void aNativeMsiNobodyClaimsIsDisabledAndThenMasked() {
+        final PciMsiMaskTest.Guest g = apicvGuest();
+        final int irqNo = g.kernel.dev(g.f.bdf()).irq();
+        assertEquals(0, g.kernel.requestIrq(irqNo, "t", IrqHandler.sync(i -> false)));
+        final long address = g.f.configRead(CAP + 4, 4) & 0xFFFF_FFFFL;
+        final int data = g.f.configRead(CAP + 0x0c, 2);
+        final LinuxIrq d = g.kernel.irqs().byIrq(irqNo);
+        for (int i = 0; i < 100_000 && !d.isSpuriousDisabled(); i++) {
+            g.domU.apicBus().sendMsi(address, data);
+            g.xen.drain();
+        }
+        assertTrue(d.isSpuriousDisabled(), "nobody cared");
+        g.domU.apicBus().sendMsi(address, data);
+        g.xen.drain();
+        assertEquals(1, g.f.configRead(MASK, 4) & 1);
+    }
+
     @Test
     void withoutApicvTheSameGuestTakesItsMsiAsAPirq() {
         final PciMsiMaskTest.Guest g = new PciMsiMaskTest.Guest(true, false);
