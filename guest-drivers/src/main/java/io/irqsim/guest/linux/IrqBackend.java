@@ -109,6 +109,16 @@ public interface IrqBackend {
     }
 
     /**
+     * The chip's {@code irq_retrigger} ({@link IrqResend}): sends the irq's interrupt again.
+     *
+     * @param irq an edge irq the flow handler took with no action or disabled
+     * @return whether it was sent (Linux: non-zero); {@code false} for a chip without one
+     */
+    default boolean retrigger(final LinuxIrq irq) {
+        return false;
+    }
+
+    /**
      * Completes an interrupt after its handlers ran (LAPIC EOI / {@code PHYSDEVOP_eoi}).
      *
      * @param irq the irq, or {@code null} for a vector nobody owns

@@ -75,7 +75,9 @@ final class IrqManage {
      * {@code pci_msi_unmask_irq}); above 1 it only goes down. At 1 on an irq that is not started
      * (the last {@code free_irq} shut it down, or it was never started), {@code irq_startup} starts it
      * ({@link LinuxKernel#startIrq}: a Xen pirq binds its event channel again), with no action: its
-     * next interrupt is masked and EOI'd.
+     * next interrupt is masked and EOI'd. Either way at 1 {@code check_irq_resend} follows
+     * ({@link IrqResend}): an edge interrupt the flow handler masked while the irq was disabled is
+     * sent again.
      */
     static int enableIrq(final LinuxKernel k, final int irq) {
         final LinuxIrq d = k.irqs.byIrq(irq);
@@ -100,6 +102,7 @@ final class IrqManage {
             } else {
                 k.backend.enable(d);
             }
+            IrqResend.checkIrqResend(k, d);     // irq_startup(desc, IRQ_RESEND, IRQ_START_FORCE)
         }
         return 0;
     }

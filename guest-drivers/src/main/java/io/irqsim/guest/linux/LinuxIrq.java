@@ -42,6 +42,10 @@ public final class LinuxIrq {
     private int irqsUnhandled;
     private long lastUnhandledNs = Long.MIN_VALUE;
     private long maskedWithoutAction;
+    /** {@code IRQS_PENDING}: the flow handler found it with no action or disabled (kernel/irq/chip.c). */
+    private boolean pending;
+    /** {@code IRQS_REPLAY}: {@link IrqResend} sent it again and it has not arrived yet. */
+    private boolean replay;
     private boolean msi;
     private long msixEntry = -1;
     private PciFunction msiMaskFunction;
@@ -270,6 +274,23 @@ public final class LinuxIrq {
     void recordMaskedWithoutAction() {
         maskedWithoutAction++;
         unhandled++;
+    }
+
+    /** @return {@code IRQS_PENDING}: an interrupt the flow handler masked and did not run */
+    public boolean isPending() {
+        return pending;
+    }
+
+    void setPending(final boolean newPending) {
+        pending = newPending;
+    }
+
+    boolean isReplay() {
+        return replay;
+    }
+
+    void setReplay(final boolean newReplay) {
+        replay = newReplay;
     }
 
     /**

@@ -102,7 +102,8 @@ public abstract class LinuxKernel implements GuestKernel {
     /** The architecture back end; set at boot. */
     protected IrqBackend backend;
     private final Map<Bdf, PciDev> devs = new LinkedHashMap<>();
-    private long spuriousVectors;
+    /** Interrupt entry and the flow handlers ({@link FlowHandler}). */
+    private final FlowHandler flow = new FlowHandler(this);
 
     /**
      * @param xen hypervisor
@@ -359,6 +360,9 @@ public abstract class LinuxKernel implements GuestKernel {
             cpu().mmioWrite(d.msixEntry() + PciMsix.ENTRY_VECTOR_CTRL, 4, 0);
         }
         d.setStarted(rc == 0);
+        if (rc == 0) {
+            IrqResend.checkIrqResend(this, d);  // irq_startup(desc, IRQ_RESEND, ...)
+        }
         return rc;
     }
 
@@ -431,7 +435,7 @@ public abstract class LinuxKernel implements GuestKernel {
 
     @Override
     public final void interrupt(final Vcpu vcpu, final int vector) {
-        dispatch(vcpu, irqs.byVector(vector), vector);
+        flow.dispatch(vcpu, irqs.byVector(vector), vector);
     }
 
     @Override
@@ -440,7 +444,7 @@ public abstract class LinuxKernel implements GuestKernel {
         if (d == null) {
             domain.clearPirqEvent(pirq); // no irq behind the port (not reached: free_irq closes the channel)
         }
-        dispatch(vcpu, d, -1);
+        flow.dispatch(vcpu, d, -1);
     }
 
     /** The xen-pirq chip clears a pirq event's pending bit in its ack or EOI ({@code event_handler_exit}). */
@@ -449,87 +453,9 @@ public abstract class LinuxKernel implements GuestKernel {
         return true;
     }
 
-    /**
-     * Interrupt entry: {@code common_interrupt} (arch/x86/kernel/irq.c@v6.12) finds the irq by
-     * vector (a vector with none is acknowledged at the LAPIC), then the flow handler
-     * ({@code handle_fasteoi_irq} / {@code handle_edge_irq}, kernel/irq/chip.c@v6.12): with no action
-     * or on a disabled irq it marks it pending, masks it and EOIs, running nothing; otherwise the
-     * handlers run one after the other, each possibly waiting on its device, and the vCPU stays
-     * stalled until the last one is done, {@code note_interrupt} has counted it and it is EOI'd; or,
-     * for an irq whose edge flow the backend acknowledges first ({@link IrqBackend#acksBeforeHandlers}:
-     * a native edge irq or MSI, a Xen edge or MSI pirq), acknowledged before the first handler and
-     * not EOI'd after the last.
-     */
-    private void dispatch(final Vcpu vcpu, final LinuxIrq d, final int vector) {
-        if (d == null) {
-            spuriousVectors++;
-            xen.trace().event(GuestEvent.IRQ_UNHANDLED, vector, -1, 0);
-            backend.eoi(null, vector);
-            return;
-        }
-        if (d.handlers().isEmpty() || d.isDisabled()) {
-            if (d.maskedWithoutActionCount() == 0) {
-                log.log(actor, "irq %d: %s: masked and EOI'd, no handler runs", d.irq(),
-                    d.handlers().isEmpty() ? "no action" : "disabled");
-            }
-            d.recordMaskedWithoutAction();
-            xen.trace().event(GuestEvent.IRQ_UNHANDLED, vector, d.irq(), 0);
-            if (!d.isMsi() || d.pirq() >= 0) {
-                backend.mask(d);
-            } else {
-                PciMsi.mask(this, d);   // pci_msi_mask_irq: the MSI mask bit or the MSI-X entry's; none without
-            }
-            backend.eoi(d, vector);
-            return;
-        }
-        vcpu.block();
-        final boolean ackedFirst = backend.acksBeforeHandlers(d);
-        if (ackedFirst) {
-            backend.ack(d);   // handle_edge_irq: irq_ack, then the handlers, no EOI after them
-        }
-        new HandlerChain(vcpu, d, vector, ackedFirst).next(false);
-    }
-
-    /** The handlers of one interrupt in flight. */
-    private final class HandlerChain {
-        private final Vcpu vcpu;
-        private final LinuxIrq irq;
-        private final int vector;
-        private final boolean ackedFirst;
-        private int index;
-
-        HandlerChain(final Vcpu vcpu, final LinuxIrq irq, final int vector, final boolean ackedFirst) {
-            this.vcpu = vcpu;
-            this.irq = irq;
-            this.vector = vector;
-            this.ackedFirst = ackedFirst;
-        }
-
-        void next(final boolean claimedSoFar) {
-            if (index < irq.handlers().size()) {
-                irq.handlers().get(index++).handle(irq.irq(), mine -> next(claimedSoFar | mine));
-                return;
-            }
-            irq.record(claimedSoFar);
-            xen.trace().event(claimedSoFar ? GuestEvent.IRQ_HANDLED : GuestEvent.IRQ_UNHANDLED,
-                claimedSoFar ? irq.irq() : vector, claimedSoFar ? vector : irq.irq(), claimedSoFar ? 1 : 0);
-            if (irq.noteInterrupt(claimedSoFar, xen.platform().clock().now())) {
-                // __report_bad_irq, then irq_disable: the chip's irq_disable if it has one (the
-                // xen-pirq chip's masks the event channel now); the IO-APIC chip has none, so its
-                // line is masked lazily, by the next interrupt's flow handler
-                log.log(actor, "irq %d: nobody cared; disabling IRQ #%d", irq.irq(), irq.irq());
-                backend.disable(irq);
-            }
-            if (!ackedFirst) {
-                backend.eoi(irq, vector);
-            }
-            vcpu.unblock();
-        }
-    }
-
     /** @return interrupts with no irq behind their vector */
     public final long spuriousVectors() {
-        return spuriousVectors;
+        return flow.spuriousVectors();
     }
 
     /**
@@ -540,7 +466,7 @@ public abstract class LinuxKernel implements GuestKernel {
      * @return that count
      */
     public final long unhandledInterrupts() {
-        long n = spuriousVectors;
+        long n = flow.spuriousVectors();
         for (final LinuxIrq d : irqs.all()) {
             n += d.unhandledCount();
         }

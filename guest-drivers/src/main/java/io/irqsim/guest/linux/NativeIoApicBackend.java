@@ -197,6 +197,23 @@ public final class NativeIoApicBackend implements IrqBackend {
     }
 
     /**
+     * The IO-APIC and PCI-MSI chips' {@code irq_retrigger}, {@code irq_chip_retrigger_hierarchy}, ends
+     * at the vector domain's {@code apic_retrigger_irq} (arch/x86/kernel/apic/vector.c@v6.12): an IPI
+     * with the irq's vector to the CPU it targets ({@code default_send_IPI_single_phys} &rarr;
+     * {@code __default_send_IPI_dest_field}, arch/x86/kernel/apic/ipi.c@v6.12): ICR read until idle,
+     * ICR2 the destination APIC ID, ICR the vector, fixed, physical. irqsim's irqs target the boot
+     * vCPU.
+     */
+    @Override
+    public boolean retrigger(final LinuxIrq irq) {
+        final long base = LocalApicRegisters.DEFAULT_BASE;
+        cpu.mmioRead(base + LocalApicRegisters.ICR_LOW, 4);
+        cpu.mmioWrite(base + LocalApicRegisters.ICR_HIGH, 4, (long) cpu.vlapic().apicId() << 24);
+        cpu.mmioWrite(base + LocalApicRegisters.ICR_LOW, 4, irq.vector());
+        return true;
+    }
+
+    /**
      * {@code ioapic_ack_level} (arch/x86/kernel/apic/io_apic.c@v6.12): LAPIC EOI; if the TMR bit of
      * the vector is clear for a level irq, {@code eoi_ioapic_pin} by the edge switch.
      */

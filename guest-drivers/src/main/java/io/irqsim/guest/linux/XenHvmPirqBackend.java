@@ -65,6 +65,15 @@ public final class XenHvmPirqBackend extends XenPirqBackend {
     }
 
     /**
+     * A native MSI is sent again by the vector domain's IPI. A pirq's {@code retrigger_dynirq} is
+     * not modelled: no pirq irq is ever left {@code IRQS_PENDING} ({@link IrqResend}).
+     */
+    @Override
+    public boolean retrigger(final LinuxIrq irq) {
+        return irq.pirq() < 0 ? nativeChips.retrigger(irq) : super.retrigger(irq);
+    }
+
+    /**
      * A vector taken through the vLAPIC is EOI'd there: one with no irq ({@code common_interrupt}'s
      * {@code apic_eoi}, arch/x86/kernel/irq.c@v6.12) or a native MSI's (also its {@code irq_ack},
      * {@code apic_ack_edge}, which the default {@link #ack} reaches through here); a pirq is ended

@@ -1,0 +1,44 @@
+package io.irqsim.guest.linux;
+
+/**
+ * {@code check_irq_resend} (kernel/irq/resend.c@v6.12), which {@code irq_startup(desc, IRQ_RESEND, ...)}
+ * runs at the end of {@code request_irq}'s start-up and of {@code enable_irq} (kernel/irq/chip.c,
+ * manage.c@v6.12): an edge interrupt the flow handler took with no action or while the irq was
+ * disabled ({@code IRQS_PENDING}) is sent again through the chip's {@code irq_retrigger}
+ * ({@link IrqBackend#retrigger}); a level one is not, the line is still asserted if it matters.
+ *
+ * <p>Only native irqs reach it with {@code IRQS_PENDING}: a Xen pirq's chip masks its channel at
+ * {@code disable_irq} (an event then waits in the channel, taken at the unmask), and a pirq irq has
+ * no action only when its channel is closed, so the xen-pirq chip's {@code retrigger_dynirq} is not
+ * modelled.
+ */
+final class IrqResend {
+
+    private IrqResend() {
+    }
+
+    /**
+     * A level irq: {@code IRQS_PENDING} cleared, nothing sent. An irq already sent again and not yet
+     * taken ({@code IRQS_REPLAY}): nothing. An edge irq with {@code IRQS_PENDING}: cleared, and the
+     * chip's {@code irq_retrigger}; when it sends, {@code IRQS_REPLAY} until the flow handler takes
+     * the interrupt. Without a retrigger Linux falls back to {@code irq_sw_resend}, the resend
+     * tasklet; every chip irqsim models has one.
+     *
+     * @param k the kernel
+     * @param d the irq, just started or enabled
+     */
+    static void checkIrqResend(final LinuxKernel k, final LinuxIrq d) {
+        if (d.isLevel()) {
+            d.setPending(false);
+            return;
+        }
+        if (d.isReplay() || !d.isPending()) {
+            return;
+        }
+        d.setPending(false);
+        if (k.backend.retrigger(d)) {
+            d.setReplay(true);
+            k.log.log(k.actor, "irq %d: check_irq_resend: the interrupt it missed is sent again", d.irq());
+        }
+    }
+}
