@@ -26,7 +26,10 @@ import java.util.Arrays;
  */
 public final class VfioUserClient implements Closeable {
 
-    /** Descriptors the client offers to accept in one message (QEMU's default). */
+    /**
+     * Descriptors the client offers to accept in one message: QEMU's {@code VFIO_USER_DEF_MAX_FDS},
+     * what it assumes for a server that names none (it offers {@code VFIO_USER_MAX_MAX_FDS}, 16).
+     */
     public static final int CLIENT_MAX_MSG_FDS = 8;
     /** The largest data transfer the client offers (the spec's default, 1 MiB). */
     public static final int CLIENT_MAX_DATA_XFER = VfioUser.DEFAULT_MAX_DATA_XFER_SIZE;
@@ -141,20 +144,34 @@ public final class VfioUserClient implements Closeable {
     }
 
     /**
-     * Hands the server one eventfd per vector (DATA_EVENTFD | ACTION_TRIGGER), in the same sendmsg.
+     * Hands the server one eventfd per vector (DATA_EVENTFD | ACTION_TRIGGER), at most the server's
+     * {@code max_msg_fds} per message (docs/interop/vfio-user.rst: the most descriptors the sender
+     * of the VERSION message can receive in one), each message's {@code start} advanced by the
+     * descriptors already sent, as QEMU's {@code vfio_user_device_io_set_irqs} splits them.
      *
      * @param index IRQ index
      * @param start first vector
      * @param eventfds one per vector
-     * @throws IOException on an error reply or a protocol violation
+     * @throws IOException on an error reply or a protocol violation, or if the server takes no
+     *     descriptors at all ({@code max_msg_fds} 0) and there are eventfds to hand over
      */
     public void setIrqEventfds(final int index, final int start, final Eventfd... eventfds) throws IOException {
-        final int[] fds = new int[eventfds.length];
-        for (int i = 0; i < fds.length; i++) {
-            fds[i] = eventfds[i].fd();
+        final int max = version.maxMsgFds();
+        if (eventfds.length > 0 && max == 0) {
+            throw new IOException("the vfio-user server takes no file descriptors (max_msg_fds 0): its IRQ index "
+                + index + " cannot be given eventfds");
         }
-        call(VfioUser.CMD_DEVICE_SET_IRQS, VfioUserCodec.setIrqsPayload(
-            VfioUser.IRQ_SET_DATA_EVENTFD | VfioUser.IRQ_SET_ACTION_TRIGGER, index, start, fds.length), 0, fds);
+        int sent = 0;
+        do {
+            final int n = Math.min(max, eventfds.length - sent);
+            final int[] fds = new int[n];
+            for (int i = 0; i < n; i++) {
+                fds[i] = eventfds[sent + i].fd();
+            }
+            call(VfioUser.CMD_DEVICE_SET_IRQS, VfioUserCodec.setIrqsPayload(
+                VfioUser.IRQ_SET_DATA_EVENTFD | VfioUser.IRQ_SET_ACTION_TRIGGER, index, start + sent, n), 0, fds);
+            sent += n;
+        } while (sent < eventfds.length);
     }
 
     /**
@@ -388,7 +405,8 @@ public final class VfioUserClient implements Closeable {
             closeReceived();
             a = dma.refuse(VfioUserDma.EINVAL);
         } else {
-            a = dma.serve(h.command(), body, maxXfer());
+            // the server's DMA is bounded by what this client offered to take, not by the server's own limit
+            a = dma.serve(h.command(), body, CLIENT_MAX_DATA_XFER);
         }
         if ((h.flags() & VfioUser.F_NO_REPLY) != 0) {
             return;

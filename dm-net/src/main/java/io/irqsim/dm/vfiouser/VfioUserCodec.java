@@ -139,11 +139,12 @@ public final class VfioUserCodec {
 
     /**
      * Decodes the server's VERSION reply. Missing capabilities take the spec's defaults; the
-     * minor version used is the smaller of both sides'.
+     * minor version used is the server's, which must not exceed the one this client proposed.
      *
      * @param p the reply payload
      * @return the negotiated version and the server's limits
-     * @throws VfioUserProtocolException for another major version, bad JSON or out-of-range limits
+     * @throws VfioUserProtocolException for another major version, a higher minor one, bad JSON or
+     *     out-of-range limits
      */
     public static Version decodeVersionReply(final byte[] p) throws VfioUserProtocolException {
         need(p, 4, "VERSION reply");
@@ -153,6 +154,13 @@ public final class VfioUserCodec {
         if (major != VfioUser.MAJOR) {
             throw new VfioUserProtocolException("server speaks vfio-user " + major + "." + minor
                 + ", this client " + VfioUser.MAJOR + "." + VfioUser.MINOR);
+        }
+        if (minor > VfioUser.MINOR) {
+            // docs/interop/vfio-user.rst (VFIO_USER_VERSION): the reply's minor must be equal to or
+            // less than the one proposed; QEMU's client refuses such a server too
+            throw new VfioUserProtocolException("server replied vfio-user " + major + "." + minor
+                + " to this client's " + VfioUser.MAJOR + "." + VfioUser.MINOR
+                + ": a reply's minor version must not exceed the one proposed");
         }
         int maxFds = VfioUser.DEFAULT_MAX_MSG_FDS;
         int maxXfer = VfioUser.DEFAULT_MAX_DATA_XFER_SIZE;
@@ -174,7 +182,7 @@ public final class VfioUserCodec {
                 maxXfer = intCap(caps, "max_data_xfer_size", maxXfer, 1, Integer.MAX_VALUE);
             }
         }
-        return new Version(major, Math.min(minor, VfioUser.MINOR), maxFds, maxXfer);
+        return new Version(major, minor, maxFds, maxXfer);
     }
 
     /**

@@ -116,11 +116,19 @@ class VfioUserCodecTest {
     }
 
     @Test
-    void versionReplyNegotiatesTheSmallerMinorAndReadsLimits() throws Exception {
+    void versionReplyTakesTheServersMinorAndReadsLimits() throws Exception {
         final byte[] json = "{\"capabilities\":{\"max_msg_fds\":4,\"max_data_xfer_size\":65536,\"pgsizes\":4096}}"
             .getBytes(StandardCharsets.UTF_8);
-        assertEquals(new Version(0, 2, 4, 65536), VfioUserCodec.decodeVersionReply(concat(bytes(0, 0, 7, 0), json, bytes(0))));
+        assertEquals(new Version(0, 2, 4, 65536), VfioUserCodec.decodeVersionReply(concat(bytes(0, 0, 2, 0), json, bytes(0))));
         assertEquals(new Version(0, 1, 4, 65536), VfioUserCodec.decodeVersionReply(concat(bytes(0, 0, 1, 0), json, bytes(0))));
+    }
+
+    // docs/interop/vfio-user.rst, VFIO_USER_VERSION: the reply's minor must be equal to or less than the proposed one
+    @Test
+    void versionReplyWithAHigherMinorThanProposedIsRefused() {
+        final var e = assertThrows(VfioUserProtocolException.class,
+            () -> VfioUserCodec.decodeVersionReply(bytes(0, 0, 7, 0)));
+        assertTrue(e.getMessage().contains("0.7") && e.getMessage().contains("must not exceed"), e.getMessage());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.irqsim.dm.vfiouser;
 
+import io.irqsim.dm.vfiouser.VfioUserCodec.Header;
 import io.irqsim.dm.vfiouser.VfioUserTestServer.Reply;
 import io.irqsim.hv.mem.GuestRam;
 import org.junit.jupiter.api.AfterEach;
@@ -139,6 +140,73 @@ class VfioUserDmaTest {
             c.deviceInfo();     // still in step
         }
         assertNoLeak(fdsBefore);
+    }
+
+    /** A VERSION reply naming {@code maxXfer} as the server's max_data_xfer_size (and one descriptor per message). */
+    private static Reply versionWithLimits(final Header h, final int maxFds, final int maxXfer) {
+        final byte[] json = ("{\"capabilities\":{\"max_msg_fds\":" + maxFds + ",\"max_data_xfer_size\":" + maxXfer
+            + "}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final ByteBuffer out = le(new byte[4 + json.length + 1]);
+        out.putShort((short) 0).putShort((short) 2).put(json).put((byte) 0);
+        return Reply.of(VfioUserCodec.message(h.msgId(), h.command(), VfioUser.F_TYPE_REPLY, 0, out.array()));
+    }
+
+    // docs/interop/vfio-user.rst: max_data_xfer_size is the most a peer takes in one message, so the
+    // server's DMA is bounded by what the client offered (libvfio-user's vfu_dma_transfer chunks by the
+    // client's value), not by the server's own, smaller limit
+    @Test
+    void theServersDmaIsBoundedByTheClientsOfferNotItsOwnLimit() throws Exception {
+        final TestPciDevice pci = new TestPciDevice();
+        final List<Integer> errnos = new ArrayList<>();
+        final VfioUserTestServer[] srv = new VfioUserTestServer[1];
+        server = srv[0] = VfioUserTestServer.start(dir.resolve("dev.sock"), (h, p, fds) -> {
+            if (h.command() == VfioUser.CMD_VERSION) {
+                return versionWithLimits(h, 8, 4096);
+            }
+            if (h.command() == VfioUser.CMD_DEVICE_GET_INFO) {
+                errnos.add(errno(srv[0], VfioUser.CMD_DMA_READ, access(RAM, 8192, 0)));
+                errnos.add(errno(srv[0], VfioUser.CMD_DMA_READ,
+                    access(RAM, VfioUserClient.CLIENT_MAX_DATA_XFER + 1L, 0)));
+            }
+            return pci.handle(h, p, fds);
+        });
+        try (VfioUserClient c = VfioUserClient.connect(dir.resolve("dev.sock"), 5_000)) {
+            assertEquals(4096, c.version().maxDataXferSize());
+            c.dmaMap(RAM, RAM_SIZE, true, true, DmaMemory.of(new GuestRam(RAM, RAM_SIZE)));
+            c.deviceInfo();
+            assertEquals(List.of(0, 22), errnos, "8 KiB served; past the client's own 1 MiB, EINVAL");
+        }
+    }
+
+    // max_msg_fds is the most descriptors the server receives in one message: a SET_IRQS with more
+    // eventfds goes out in pieces, each with its own start, as QEMU's vfio_user_device_io_set_irqs sends them
+    @Test
+    void eventfdsAreSentInMessagesOfAtMostTheServersMaxMsgFds() throws Exception {
+        final List<String> setIrqs = new ArrayList<>();
+        server = VfioUserTestServer.start(dir.resolve("dev.sock"), (h, p, fds) -> {
+            if (h.command() == VfioUser.CMD_VERSION) {
+                return versionWithLimits(h, 1, 4096);
+            }
+            final ByteBuffer b = le(p);
+            setIrqs.add("index " + b.getInt(8) + " start " + b.getInt(12) + " count " + b.getInt(16) + " fds "
+                + fds.length);
+            return Reply.of(VfioUserCodec.message(h.msgId(), h.command(), VfioUser.F_TYPE_REPLY, 0, new byte[0]));
+        });
+        try (VfioUserClient c = VfioUserClient.connect(dir.resolve("dev.sock"), 5_000);
+             Eventfd a = Eventfd.create(); Eventfd b = Eventfd.create(); Eventfd d = Eventfd.create()) {
+            c.setIrqEventfds(VfioUser.IRQ_MSIX, 4, a, b, d);
+            assertEquals(List.of("index 2 start 4 count 1 fds 1", "index 2 start 5 count 1 fds 1",
+                "index 2 start 6 count 1 fds 1"), setIrqs);
+        }
+    }
+
+    @Test
+    void aServerTakingNoDescriptorsCannotBeGivenEventfds() throws Exception {
+        server = VfioUserTestServer.start(dir.resolve("dev.sock"), (h, p, fds) -> versionWithLimits(h, 0, 4096));
+        try (VfioUserClient c = VfioUserClient.connect(dir.resolve("dev.sock"), 5_000); Eventfd a = Eventfd.create()) {
+            final IOException e = assertThrows(IOException.class, () -> c.setIrqEventfds(VfioUser.IRQ_INTX, 0, a));
+            assertTrue(e.getMessage().contains("max_msg_fds 0"), e.getMessage());
+        }
     }
 
     @Test
