@@ -328,6 +328,7 @@ public final class VfioUserClient implements Closeable {
                             + " commands while the " + VfioUser.commandName(cmd) + " reply was pending");
                     }
                     final byte[] body = receiveMessage(commandSocket);
+                    requireServerCommand(lastHeader, " while the " + VfioUser.commandName(cmd) + " reply was pending");
                     answer(commandSocket, lastHeader, body);
                     continue;
                 }
@@ -419,6 +420,26 @@ public final class VfioUserClient implements Closeable {
     }
 
     /**
+     * What may come from the server outside a reply to this client: a command, and only once this
+     * client has mapped DMA (docs/interop/vfio-user.rst: DMA_MAP "must be sent before the server can
+     * perform any DMA to the client"), on the main socket or the twin one alike.
+     *
+     * @param h the message's header
+     * @param when when it came, for the message
+     * @throws VfioUserProtocolException for a reply nobody asked for, or a command with no DMA mapped
+     */
+    private void requireServerCommand(final Header h, final String when) throws VfioUserProtocolException {
+        if (h.type() != VfioUser.F_TYPE_COMMAND) {
+            throw new VfioUserProtocolException("server sent " + VfioUser.commandName(h.command()) + " as a reply"
+                + when);
+        }
+        if (dma.isEmpty()) {
+            throw new VfioUserProtocolException("server sent " + VfioUser.commandName(h.command())
+                + " as a command; this client has mapped no DMA");
+        }
+    }
+
+    /**
      * Serves the server's commands that are already waiting on the socket, or arrive within
      * {@code waitMillis}: for a VMM that is not waiting for a reply of its own (between the guest's
      * accesses) but must answer the server's DMA, as QEMU's proxy does from its receive thread.
@@ -438,11 +459,7 @@ public final class VfioUserClient implements Closeable {
             while (poller.readable(from.fd(), wait)) {
                 final byte[] body = receiveMessage(from);
                 final Header h = lastHeader;
-                if (h.type() != VfioUser.F_TYPE_COMMAND || dma.isEmpty()) {
-                    throw new VfioUserProtocolException("server sent " + VfioUser.commandName(h.command())
-                        + (h.type() == VfioUser.F_TYPE_COMMAND ? " as a command; this client has mapped no DMA"
-                        : " as a reply while no command was pending"));
-                }
+                requireServerCommand(h, " while no command was pending");
                 answer(from, h, body);
                 served++;
                 wait = 0;

@@ -294,6 +294,29 @@ class VfioUserDmaTest {
         assertNoLeak(fdsBefore);
     }
 
+    // the twin socket takes what the main one takes: a server command, once DMA is mapped
+    // (docs/interop/vfio-user.rst, VFIO_USER_DMA_MAP: sent "before the server can perform any DMA")
+    @Test
+    void onTheTwinSocketACommandBeforeAnyDmaMapIsAProtocolError() throws Exception {
+        final TestPciDevice pci = new TestPciDevice();
+        final VfioUserTestServer[] srv = new VfioUserTestServer[1];
+        server = srv[0] = VfioUserTestServer.startTwin(dir.resolve("dev.sock"), (h, p, fds) -> {
+            if (h.command() == VfioUser.CMD_DEVICE_GET_INFO) {
+                try {
+                    srv[0].call(VfioUser.CMD_DMA_READ, access(RAM, 16, 0));
+                } catch (final IOException e) {
+                    // the client refused it and hung up, or answered with an errno
+                }
+            }
+            return pci.handle(h, p, fds);
+        });
+        try (VfioUserClient c = VfioUserClient.connect(dir.resolve("dev.sock"), 5_000)) {
+            assertTrue(c.hasCommandSocket());
+            final IOException e = assertThrows(VfioUserProtocolException.class, c::deviceInfo);
+            assertEquals("server sent DMA_READ as a command; this client has mapped no DMA", e.getMessage());
+        }
+    }
+
     @Test
     void aReplyNobodyAskedForIsAProtocolError() throws Exception {
         final TestPciDevice pci = new TestPciDevice();
