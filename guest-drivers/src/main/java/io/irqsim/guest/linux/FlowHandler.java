@@ -25,9 +25,8 @@ final class FlowHandler {
 
     /**
      * Interrupt entry: {@code common_interrupt} finds the irq by vector (a vector with none is
-     * acknowledged at the LAPIC), then the flow handler. Both flows start by clearing
-     * {@code IRQS_REPLAY} (an interrupt {@link IrqResend} sent again has arrived). With no action or
-     * on a disabled irq the flow marks it {@code IRQS_PENDING}, masks it and EOIs, running nothing
+     * acknowledged at the LAPIC), then the flow handler. With no action or on a disabled irq the
+     * flow marks it {@code IRQS_PENDING} ({@link IrqResend}), masks it and EOIs, running nothing
      * ({@code mask_ack_irq} for edge, {@code mask_irq} then {@code irq_eoi} for fasteoi); otherwise
      * the handlers run one after the other, each possibly waiting on its device, and the vCPU stays
      * stalled until the last one is done, {@code note_interrupt} has counted it and it is EOI'd; or,
@@ -47,7 +46,6 @@ final class FlowHandler {
             backend.eoi(null, vector);
             return;
         }
-        d.setReplay(false);
         if (d.handlers().isEmpty() || d.isDisabled()) {
             if (d.maskedWithoutActionCount() == 0) {
                 k.log.log(k.actor, "irq %d: %s: masked and EOI'd, no handler runs", d.irq(),

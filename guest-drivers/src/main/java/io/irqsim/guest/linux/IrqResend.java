@@ -18,11 +18,13 @@ final class IrqResend {
     }
 
     /**
-     * A level irq: {@code IRQS_PENDING} cleared, nothing sent. An irq already sent again and not yet
-     * taken ({@code IRQS_REPLAY}): nothing. An edge irq with {@code IRQS_PENDING}: cleared, and the
-     * chip's {@code irq_retrigger}; when it sends, {@code IRQS_REPLAY} until the flow handler takes
-     * the interrupt. Without a retrigger Linux falls back to {@code irq_sw_resend}, the resend
-     * tasklet; every chip irqsim models has one.
+     * A level irq: {@code IRQS_PENDING} cleared, nothing sent. An edge irq with {@code IRQS_PENDING}:
+     * cleared, and the chip's {@code irq_retrigger}. Without a retrigger Linux falls back to
+     * {@code irq_sw_resend}, the resend tasklet; every chip irqsim models has one.
+     * {@code IRQS_REPLAY} (set when the resend went out, cleared by the next flow handler, which
+     * makes a second resend in between -EBUSY) is not kept: in irqsim the IPI is in the vCPU's IRR at
+     * once, and the irq's next interrupt merges into it, so no flow handler can find the irq pending
+     * again before the replayed interrupt is taken.
      *
      * @param k the kernel
      * @param d the irq, just started or enabled
@@ -32,12 +34,11 @@ final class IrqResend {
             d.setPending(false);
             return;
         }
-        if (d.isReplay() || !d.isPending()) {
+        if (!d.isPending()) {
             return;
         }
         d.setPending(false);
         if (k.backend.retrigger(d)) {
-            d.setReplay(true);
             k.log.log(k.actor, "irq %d: check_irq_resend: the interrupt it missed is sent again", d.irq());
         }
     }

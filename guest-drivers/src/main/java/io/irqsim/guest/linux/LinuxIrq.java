@@ -44,8 +44,6 @@ public final class LinuxIrq {
     private long maskedWithoutAction;
     /** {@code IRQS_PENDING}: the flow handler found it with no action or disabled (kernel/irq/chip.c). */
     private boolean pending;
-    /** {@code IRQS_REPLAY}: {@link IrqResend} sent it again and it has not arrived yet. */
-    private boolean replay;
     private boolean msi;
     private long msixEntry = -1;
     private PciFunction msiMaskFunction;
@@ -283,14 +281,6 @@ public final class LinuxIrq {
 
     void setPending(final boolean newPending) {
         pending = newPending;
-    }
-
-    boolean isReplay() {
-        return replay;
-    }
-
-    void setReplay(final boolean newReplay) {
-        replay = newReplay;
     }
 
     /**

@@ -57,9 +57,7 @@ public final class XenHvmPirqBackend extends XenPirqBackend {
      */
     @Override
     public void disable(final LinuxIrq irq) {
-        if (irq.pirq() < 0) {
-            nativeChips.disable(irq);
-        } else {
+        if (irq.pirq() >= 0) {
             super.disable(irq);
         }
     }

@@ -59,6 +59,7 @@ class IrqResendTest {
         r.xen.drain();
         assertEquals(1, runs[0], "the self-IPI delivered it");
         assertFalse(d.isPending());
+        assertEquals(1, r.linesContaining("check_irq_resend: the interrupt it missed is sent again"));
         assertFalse(Rte.isMasked(r.dom0Rte(EDGE_GSI)));
         assertFalse(r.d0.vcpu(0).vlapic().isr(d.vector()));
     }
@@ -101,5 +102,38 @@ class IrqResendTest {
         g.xen.drain();
         assertEquals(1, runs[0]);
         assertEquals(0, g.f.configRead(MASK, 4) & 1);
+    }
+
+    // the same twice: each enable_irq resends what the flow handler masked while the irq was disabled
+    @Test
+    void everyDisabledEdgeIsResentAtItsOwnEnable() {
+        final TestRig r = pvhDom0();
+        final int[] runs = {0};
+        assertEquals(0, r.dom0.requestIrq(EDGE_GSI, "edge", counting(runs)));
+        for (int round = 1; round <= 2; round++) {
+            assertEquals(0, r.dom0.disableIrq(EDGE_GSI));
+            edge(r, EDGE_GSI);
+            assertEquals(0, r.dom0.enableIrq(EDGE_GSI));
+            r.xen.drain();
+            assertEquals(round, runs[0]);
+        }
+    }
+
+    // an HVM guest with pirqs on an APICv host: its native MSI is resent through the vector domain too
+    @Test
+    void aNativeMsiOfAGuestWithPirqsIsResentAtEnableIrq() {
+        final PciMsiMaskTest.Guest g = new PciMsiMaskTest.Guest(true, true);
+        assertEquals(1, g.enable());
+        final int irqNo = g.kernel.dev(g.f.bdf()).irq();
+        assertTrue(g.kernel.irqs().byIrq(irqNo).pirq() < 0);
+        final int[] runs = {0};
+        assertEquals(0, g.kernel.requestIrq(irqNo, "msi", counting(runs)));
+        assertEquals(0, g.kernel.disableIrq(irqNo));
+        g.domU.apicBus().sendMsi(g.f.configRead(CAP + 4, 4) & 0xFFFF_FFFFL, g.f.configRead(CAP + 0x0c, 2));
+        g.xen.drain();
+        assertEquals(0, runs[0]);
+        assertEquals(0, g.kernel.enableIrq(irqNo));
+        g.xen.drain();
+        assertEquals(1, runs[0]);
     }
 }

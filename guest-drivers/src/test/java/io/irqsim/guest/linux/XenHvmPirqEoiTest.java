@@ -117,4 +117,25 @@ class XenHvmPirqEoiTest {
         assertEquals(1, irq.handledCount());
         assertEquals(0, hypercalls(mark, HypercallOp.PHYSDEVOP_EOI, pirq));
     }
+
+    // XenHvmPirqBackend hands a pirq irq to the xen-pirq flow: a level (shareable) GSI pirq runs
+    // handle_fasteoi_irq, so its channel's pending bit is still set while the handler runs and is
+    // cleared by eoi_pirq after it; an edge one runs handle_edge_irq, acknowledged first
+    @Test
+    void aLevelPirqIsEoidAfterItsHandlerAnEdgeOneBefore() {
+        final java.util.List<Boolean> pendingInHandler = new java.util.ArrayList<>();
+        for (final boolean level : new boolean[] {true, false}) {
+            final int gsi = level ? 16 : 5;
+            final int irqNo = kernel.backend().registerGsi(gsi, level, level);
+            final LinuxIrq irq = kernel.irqs().byIrq(irqNo);
+            assertEquals(level, irq.isLevel());
+            assertEquals(0, kernel.requestIrq(irqNo, "t", IrqHandler.sync(i -> {
+                pendingInHandler.add(domU.isPirqEventPending(irq.pirq()));
+                return true;
+            })));
+            event(irq);
+            assertFalse(domU.isPirqEventPending(irq.pirq()));
+        }
+        assertEquals(java.util.List.of(true, false), pendingInHandler);
+    }
 }
