@@ -96,9 +96,7 @@ class NativeEdgeFlowTest {
             inService.add(g.domU.vcpu(0).vlapic().isr(irq.vector()));
             return true;
         })));
-        g.domU.apicBus().sendMsi(g.f.configRead(PciMsiMaskTest.CAP + 4, 4) & 0xFFFF_FFFFL,
-            g.f.configRead(PciMsiMaskTest.CAP + 0x0c, 2));
-        g.xen.drain();
+        g.fireMsi();
         assertEquals(List.of(false), inService);
         assertEquals(1, irq.handledCount());
     }

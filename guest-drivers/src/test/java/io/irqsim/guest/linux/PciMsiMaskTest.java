@@ -92,6 +92,12 @@ class PciMsiMaskTest {
             pci.add(f);
         }
 
+        /** The device sends the message its capability holds (address, data), and the machine runs. */
+        void fireMsi() {
+            domU.apicBus().sendMsi(f.configRead(CAP + 4, 4) & 0xFFFF_FFFFL, f.configRead(CAP + 0x0c, 2));
+            xen.drain();
+        }
+
         int enable() {
             assertEquals(0, kernel.pciEnableDevice(f.bdf()));
             kernel.pciSetMaster(f.bdf());

@@ -56,10 +56,7 @@ class XenHvmApicvMsiTest {
             return true;
         })));
         assertEquals(0, g.f.configRead(MASK, 4) & 1, "request_irq unmasked it");
-        final long address = g.f.configRead(CAP + 4, 4) & 0xFFFF_FFFFL;
-        final int data = g.f.configRead(CAP + 0x0c, 2);
-        g.domU.apicBus().sendMsi(address, data);
-        g.xen.drain();
+        g.fireMsi();
         assertEquals(List.of(false), inService, "apic_ack_edge before the handler");
         assertEquals(1, irq.handledCount());
         assertFalse(vlapic.isr(irq.vector()));
@@ -92,8 +89,7 @@ class XenHvmApicvMsiTest {
         })));
         assertEquals(0, g.kernel.disableIrq(irqNo));
         assertEquals(0, g.f.configRead(MASK, 4) & 1, "lazy: nothing written");
-        g.domU.apicBus().sendMsi(g.f.configRead(CAP + 4, 4) & 0xFFFF_FFFFL, g.f.configRead(CAP + 0x0c, 2));
-        g.xen.drain();
+        g.fireMsi();
         assertEquals(0, runs[0]);
         assertEquals(1, g.f.configRead(MASK, 4) & 1, "masked by the flow handler");
         assertFalse(g.domU.vcpu(0).vlapic().isr(g.kernel.irqs().byIrq(irqNo).vector()), "and EOI'd");
@@ -105,16 +101,12 @@ class XenHvmApicvMsiTest {
         final PciMsiMaskTest.Guest g = apicvGuest();
         final int irqNo = g.kernel.dev(g.f.bdf()).irq();
         assertEquals(0, g.kernel.requestIrq(irqNo, "t", IrqHandler.sync(i -> false)));
-        final long address = g.f.configRead(CAP + 4, 4) & 0xFFFF_FFFFL;
-        final int data = g.f.configRead(CAP + 0x0c, 2);
         final LinuxIrq d = g.kernel.irqs().byIrq(irqNo);
         for (int i = 0; i < 100_000 && !d.isSpuriousDisabled(); i++) {
-            g.domU.apicBus().sendMsi(address, data);
-            g.xen.drain();
+            g.fireMsi();
         }
         assertTrue(d.isSpuriousDisabled(), "nobody cared");
-        g.domU.apicBus().sendMsi(address, data);
-        g.xen.drain();
+        g.fireMsi();
         assertEquals(1, g.f.configRead(MASK, 4) & 1);
     }
 
