@@ -12,7 +12,10 @@ import io.irqsim.hv.domain.Domain;
  * that GSI, see {@code physdev_hvm_map_pirq}) and binds it to an irq numbered like the GSI. There is
  * no {@code PHYSDEVOP_setup_gsi} and the guest never programs its vIO-APIC pin for it: the
  * interrupt arrives as a pirq event and is completed with {@code PHYSDEVOP_eoi}.
- * {@code acpi_unregister_gsi} does nothing ({@code __acpi_unregister_gsi} is NULL).
+ * {@code acpi_unregister_gsi} does nothing ({@code __acpi_unregister_gsi} is NULL). MSIs are pirqs
+ * too ({@code xen_setup_pci_msi}) unless Xen reports APIC access virtualization
+ * ({@code xen_hvm_msi_init}, {@link #xenPciMsi}); then they stay native, and this back end hands
+ * the irqs without a pirq to the LAPIC side ({@link NativeIoApicBackend}).
  *
  * <p>Simplified: the event reaches the kernel directly; the callback vector that carries it
  * through the vLAPIC ({@code HVM_PARAM_CALLBACK_IRQ}) is not modelled.
