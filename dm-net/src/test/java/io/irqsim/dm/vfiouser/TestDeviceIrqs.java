@@ -57,11 +57,9 @@ final class TestDeviceIrqs {
      * @return its flags in GET_IRQ_INFO
      */
     static int infoFlags(final int index) {
-        return switch (index) {
-            case VfioUser.IRQ_INTX -> VfioUser.IRQ_INFO_EVENTFD | VfioUser.IRQ_INFO_MASKABLE | VfioUser.IRQ_INFO_AUTOMASKED;
-            case VfioUser.IRQ_MSI, VfioUser.IRQ_MSIX -> VfioUser.IRQ_INFO_EVENTFD | VfioUser.IRQ_INFO_NORESIZE;
-            default -> VfioUser.IRQ_INFO_EVENTFD;
-        };
+        // libvfio-user (lib/irq.c:handle_device_get_irq_info@efd091b) reports VFIO_IRQ_INFO_EVENTFD
+        // alone for every index: no MASKABLE / AUTOMASKED for INTx, no NORESIZE for MSI-X
+        return VfioUser.IRQ_INFO_EVENTFD;
     }
 
     /** DEVICE_RESET: INTx unmasked, nothing pending (the eventfds stay, as in libvfio-user). */
@@ -174,6 +172,12 @@ final class TestDeviceIrqs {
                 msixFds[i] = -1;
             }
             msixDisables++;
+        } else if (data == VfioUser.IRQ_SET_DATA_EVENTFD && fds.length == 0) {
+            // libvfio-user's device_set_irqs: DATA_EVENTFD with no descriptors is irqs_disable of the range
+            for (int i = 0; i < count; i++) {
+                closeFd(msixFds[start + i]);
+                msixFds[start + i] = -1;
+            }
         } else {
             raise();
         }
