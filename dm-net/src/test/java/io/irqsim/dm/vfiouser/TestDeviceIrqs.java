@@ -57,9 +57,14 @@ final class TestDeviceIrqs {
      * @return its flags in GET_IRQ_INFO
      */
     static int infoFlags(final int index) {
-        // libvfio-user (lib/irq.c:handle_device_get_irq_info@efd091b) reports VFIO_IRQ_INFO_EVENTFD
-        // alone for every index: no MASKABLE / AUTOMASKED for INTx, no NORESIZE for MSI-X
-        return VfioUser.IRQ_INFO_EVENTFD;
+        // libvfio-user (lib/irq.c:handle_device_get_irq_info@efd091b) reports VFIO_IRQ_INFO_EVENTFD alone;
+        // this device reports what a kernel vfio-pci device would as well, so that `irqsim vfio-user info`
+        // shows every flag's name. The client acts on none of them (docs/fidelity.md)
+        return switch (index) {
+            case VfioUser.IRQ_INTX -> VfioUser.IRQ_INFO_EVENTFD | VfioUser.IRQ_INFO_MASKABLE | VfioUser.IRQ_INFO_AUTOMASKED;
+            case VfioUser.IRQ_MSI, VfioUser.IRQ_MSIX -> VfioUser.IRQ_INFO_EVENTFD | VfioUser.IRQ_INFO_NORESIZE;
+            default -> VfioUser.IRQ_INFO_EVENTFD;
+        };
     }
 
     /** DEVICE_RESET: INTx unmasked, nothing pending (the eventfds stay, as in libvfio-user). */

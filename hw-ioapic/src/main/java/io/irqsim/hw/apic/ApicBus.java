@@ -242,6 +242,21 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
 
     private int deliverLowestPriority(final LocalApic except, final int vector, final boolean logical,
                                       final int destination, final boolean level) {
+        final LocalApic best = pickLowestPriority(null, except, logical, destination);
+        return best != null && best.accept(vector, Rte.DM_LOWEST_PRIORITY, level) ? 1 : 0;
+    }
+
+    /**
+     * The round-robin pick of a lowest-priority message ({@code vlapic_lowest_prio},
+     * {@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0}): the candidate with the lowest PPR, the
+     * search starting after the last one picked, which the pick then becomes.
+     *
+     * @param only the one LAPIC that may be picked (a self shorthand), or {@code null}
+     * @param except a LAPIC that may not be (all but self), or {@code null}
+     * @return the LAPIC picked, or {@code null} (the cursor does not move)
+     */
+    private LocalApic pickLowestPriority(final LocalApic only, final LocalApic except, final boolean logical,
+                                         final int destination) {
         final LocalApic[] ls = lapics;
         final int count = ls.length;
         LocalApic best = null;
@@ -250,7 +265,8 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
         for (int k = 0; k < count; k++) {
             final int i = (lowestPriorityCursor + k) % count;
             final LocalApic l = ls[i];
-            if (!lowestPriorityCandidate(l, except, logical, destination)) {
+            if (only != null ? l != only || !l.isSoftwareEnabled()
+                : !lowestPriorityCandidate(l, except, logical, destination)) {
                 continue;
             }
             final int ppr = l.ppr();
@@ -260,10 +276,25 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
                 bestPpr = ppr;
             }
         }
-        if (best == null) {
-            return 0;
+        if (best != null) {
+            lowestPriorityCursor = (bestIndex + 1) % count;
         }
-        lowestPriorityCursor = (bestIndex + 1) % count;
-        return best.accept(vector, Rte.DM_LOWEST_PRIORITY, level) ? 1 : 0;
+        return best;
+    }
+
+    /**
+     * {@code vlapic_ipi}'s lowest-priority case picks its target ({@code vlapic_lowest_prio}, which
+     * moves the round-robin cursor) before it looks at the vector, so an IPI refused for a vector
+     * below 16 ({@code APIC_ESR_SENDILL}) still moves the cursor.
+     */
+    @Override
+    public void pickLowestPriority(final LocalApic from, final boolean logical, final int destination,
+                                   final int shorthand) {
+        switch (shorthand) {
+            case SHORTHAND_SELF -> pickLowestPriority(from, null, false, 0xFF);
+            case SHORTHAND_ALL -> pickLowestPriority(null, null, false, 0xFF);
+            case SHORTHAND_ALL_BUT_SELF -> pickLowestPriority(null, from, false, 0xFF);
+            default -> pickLowestPriority(null, null, logical, destination);
+        }
     }
 }

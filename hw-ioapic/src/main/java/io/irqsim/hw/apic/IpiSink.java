@@ -30,4 +30,17 @@ public interface IpiSink {
      * @return how many LAPICs accepted it
      */
     int sendIpi(LocalApic from, int vector, int deliveryMode, boolean logical, int destination, int shorthand);
+
+    /**
+     * Picks the target of a lowest-priority IPI without sending it, moving the round-robin cursor as
+     * the pick does: Xen's {@code vlapic_ipi} picks before it refuses a vector below 16. Nothing by
+     * default (a sink without a lowest-priority cursor).
+     *
+     * @param from the sending LAPIC
+     * @param logical logical destination mode
+     * @param destination ICR destination field
+     * @param shorthand one of the {@code SHORTHAND_*} values
+     */
+    default void pickLowestPriority(LocalApic from, boolean logical, int destination, int shorthand) {
+    }
 }

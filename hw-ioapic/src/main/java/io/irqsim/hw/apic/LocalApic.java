@@ -459,6 +459,9 @@ public final class LocalApic implements MmioDevice {
         final boolean logical = (icrLow & (1 << 11)) != 0;
         final int shorthand = (icrLow >>> 18) & 3;
         if ((mode == Rte.DM_FIXED || mode == Rte.DM_LOWEST_PRIORITY) && vector < 16) {
+            if (mode == Rte.DM_LOWEST_PRIORITY && page.model().picksBeforeVectorCheck()) {
+                ipiSink.pickLowestPriority(this, logical, destination, shorthand);
+            }
             page.error(ESR_SEND_ILLEGAL_VECTOR);
             return;
         }

@@ -62,6 +62,16 @@ public enum LocalApicModel {
         return this == PHYSICAL;
     }
 
+    /**
+     * @return whether a lowest-priority IPI refused for a vector below 16 still picks its target,
+     *     moving the round-robin cursor: Xen's {@code vlapic_ipi} calls {@code vlapic_lowest_prio}
+     *     before its vector check ({@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0}); a physical
+     *     LAPIC refuses it before it reaches the bus
+     */
+    public boolean picksBeforeVectorCheck() {
+        return this == XEN_VLAPIC;
+    }
+
     /** @return whether a 1- or 2-byte write inside a register is merged into it rather than dropped */
     public boolean mergesNarrowWrites() {
         return this == XEN_VLAPIC;

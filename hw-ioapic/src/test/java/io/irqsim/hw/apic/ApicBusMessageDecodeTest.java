@@ -6,6 +6,10 @@ import io.irqsim.hw.trace.RecordingHwTrace;
 import org.junit.jupiter.api.Test;
 
 import static io.irqsim.hw.apic.LocalApicRegisters.DFR;
+import static io.irqsim.hw.apic.LocalApicRegisters.ESR;
+import static io.irqsim.hw.apic.LocalApicRegisters.ESR_SEND_ILLEGAL_VECTOR;
+import static io.irqsim.hw.apic.LocalApicRegisters.ICR_HIGH;
+import static io.irqsim.hw.apic.LocalApicRegisters.ICR_LOW;
 import static io.irqsim.hw.apic.LocalApicRegisters.LDR;
 import static io.irqsim.hw.apic.LocalApicRegisters.SVR;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -97,5 +101,30 @@ class ApicBusMessageDecodeTest {
         assertEquals(1, bus.sendInterrupt(0x71, Rte.DM_LOWEST_PRIORITY, false, 0xFF, false));
         assertTrue(cpu[2].irr(0x71));
         assertThrows(IllegalArgumentException.class, () -> bus.startLowestPriorityAfter(-1));
+    }
+
+    // vlapic_ipi@RELEASE-4.20.0: a lowest-priority IPI picks its target (vlapic_lowest_prio, which moves
+    // round_robin_prev_vcpu) before it refuses a vector below 16 with APIC_ESR_SENDILL, so the next
+    // lowest-priority message starts after the LAPIC the refused IPI picked; a physical LAPIC refuses it
+    // before the bus sees it
+    @Test
+    void aRefusedLowestPriorityIpiMovesTheCursorOnlyOnAXenVlapic() {
+        for (final LocalApicModel model : LocalApicModel.values()) {
+            final ApicBus b = new ApicBus(trace);
+            final LocalApic[] l = new LocalApic[3];
+            for (int i = 0; i < l.length; i++) {
+                l[i] = new LocalApic(i, i, false, trace, model);
+                b.attach(l[i]);
+                l[i].writeRegister(SVR, 0x1FF);
+            }
+            b.startLowestPriorityAfter(0);
+            l[0].writeRegister(ICR_HIGH, 0xFF00_0000);
+            l[0].writeRegister(ICR_LOW, 0x0105);        // lowest priority, vector 5, physical, no shorthand
+            l[0].writeRegister(ESR, 0);                 // the ESR latches the errors at a write
+            assertEquals(ESR_SEND_ILLEGAL_VECTOR, l[0].readRegister(ESR), model + ": send illegal vector");
+            assertEquals(1, b.sendInterrupt(0x70, Rte.DM_LOWEST_PRIORITY, false, 0xFF, false));
+            final int expected = model == LocalApicModel.XEN_VLAPIC ? 2 : 1;
+            assertTrue(l[expected].irr(0x70), model + ": the refused IPI picked cpu1, so cpu" + expected + " is next");
+        }
     }
 }
