@@ -323,10 +323,7 @@ public final class VfioUserClient implements Closeable {
             socket.send(msg, msg.length, fds);
             for (int served = 0; ; served++) {
                 if (commandSocket != null && awaitReplyOrCommand(cmd)) {
-                    if (served == MAX_INTERLEAVED_COMMANDS) {
-                        throw new VfioUserProtocolException("server sent " + MAX_INTERLEAVED_COMMANDS
-                            + " commands while the " + VfioUser.commandName(cmd) + " reply was pending");
-                    }
+                    checkInterleaved(served, cmd);
                     final byte[] body = receiveMessage(commandSocket);
                     requireServerCommand(lastHeader, " while the " + VfioUser.commandName(cmd) + " reply was pending");
                     answer(commandSocket, lastHeader, body);
@@ -334,19 +331,13 @@ public final class VfioUserClient implements Closeable {
                 }
                 final byte[] body = receiveMessage(socket);
                 final Header h = lastHeader;
-                if (h.type() == VfioUser.F_TYPE_COMMAND && !dma.isEmpty()) {
+                if (h.type() != VfioUser.F_TYPE_REPLY) {
                     // the server's DMA while our command waits for its reply (the spec lets either side send
                     // commands at any time); bounded so a server cannot keep us here for ever
-                    if (served == MAX_INTERLEAVED_COMMANDS) {
-                        throw new VfioUserProtocolException("server sent " + MAX_INTERLEAVED_COMMANDS
-                            + " commands while the " + VfioUser.commandName(cmd) + " reply was pending");
-                    }
+                    requireServerCommand(h, "");
+                    checkInterleaved(served, cmd);
                     answer(socket, h, body);
                     continue;
-                }
-                if (h.type() != VfioUser.F_TYPE_REPLY) {
-                    throw new VfioUserProtocolException("server sent " + VfioUser.commandName(h.command())
-                        + " as a command; this client has mapped no DMA and takes no commands");
                 }
                 if (h.msgId() != id || h.command() != cmd) {
                     throw new VfioUserProtocolException("reply is for message " + h.msgId() + " ("
@@ -419,6 +410,14 @@ public final class VfioUserClient implements Closeable {
         to.send(reply, reply.length);
     }
 
+    /** A server may not keep this client from its reply for ever: at most {@link #MAX_INTERLEAVED_COMMANDS}. */
+    private static void checkInterleaved(final int served, final int cmd) throws VfioUserProtocolException {
+        if (served == MAX_INTERLEAVED_COMMANDS) {
+            throw new VfioUserProtocolException("server sent " + MAX_INTERLEAVED_COMMANDS
+                + " commands while the " + VfioUser.commandName(cmd) + " reply was pending");
+        }
+    }
+
     /**
      * What may come from the server outside a reply to this client: a command, and only once this
      * client has mapped DMA (docs/interop/vfio-user.rst: DMA_MAP "must be sent before the server can
@@ -430,8 +429,8 @@ public final class VfioUserClient implements Closeable {
      */
     private void requireServerCommand(final Header h, final String when) throws VfioUserProtocolException {
         if (h.type() != VfioUser.F_TYPE_COMMAND) {
-            throw new VfioUserProtocolException("server sent " + VfioUser.commandName(h.command()) + " as a reply"
-                + when);
+            throw new VfioUserProtocolException("server sent " + VfioUser.commandName(h.command())
+                + (h.type() == VfioUser.F_TYPE_REPLY ? " as a reply" : " with message type " + h.type()) + when);
         }
         if (dma.isEmpty()) {
             throw new VfioUserProtocolException("server sent " + VfioUser.commandName(h.command())

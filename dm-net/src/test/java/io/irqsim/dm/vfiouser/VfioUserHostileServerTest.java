@@ -135,7 +135,7 @@ class VfioUserHostileServerTest {
     void aCommandFromTheServerIsRefusedAsNoDmaIsMapped() throws Exception {
         final IOException e = failure(afterVersion((h, p, fds) -> Reply.of(
             VfioUserCodec.message(9, VfioUser.CMD_DMA_READ, VfioUser.F_TYPE_COMMAND, 0, new byte[16]))), 0);
-        assertEquals("server sent DMA_READ as a command; this client has mapped no DMA and takes no commands", e.getMessage());
+        assertEquals("server sent DMA_READ as a command; this client has mapped no DMA", e.getMessage());
     }
 
     @Test

@@ -193,6 +193,11 @@ public final class NativeIoApicBackend implements IrqBackend {
      */
     @Override
     public void ack(final LinuxIrq irq) {
+        apicEoi();
+    }
+
+    /** {@code apic_eoi} (arch/x86/include/asm/apic.h@v6.12): the EOI register written in xAPIC mode. */
+    private void apicEoi() {
         cpu.mmioWrite(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.EOI, 4, 0);
     }
 
@@ -219,7 +224,7 @@ public final class NativeIoApicBackend implements IrqBackend {
      */
     @Override
     public void eoi(final LinuxIrq irq, final int vector) {
-        cpu.mmioWrite(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.EOI, 4, 0);
+        apicEoi();
         if (irq != null && irq.isLevel() && vector >= 0) {
             final long tmr = cpu.mmioRead(LocalApicRegisters.DEFAULT_BASE + LocalApicRegisters.TMR + (vector >>> 5) * 0x10, 4);
             if ((tmr & (1L << (vector & 31))) == 0) {

@@ -17,8 +17,8 @@ import io.irqsim.hw.pci.PciFunction;
  *
  * <p>With {@code XENFEAT_hvm_pirqs}, unless Xen reports APIC virtualization (then
  * {@code xen_hvm_msi_init} leaves MSIs native, {@link IrqBackend#xenPciMsi}), the irq domain is
- * Xen's ({@code xen_hvm_setup_msi_irqs}, arch/x86/pci/xen.c@v6.12): a pirq from {@code PHYSDEVOP_get_free_pirq(MAP_PIRQ_TYPE_MSI)}, a message
- * that carries it instead of a vector ({@code xen_msi_compose_msg}: destination ID bits 7:0 and
+ * Xen's ({@code xen_hvm_setup_msi_irqs}, arch/x86/pci/xen.c@v6.12): a pirq from
+ * {@code PHYSDEVOP_get_free_pirq(MAP_PIRQ_TYPE_MSI)}, a message that carries it instead of a vector ({@code xen_msi_compose_msg}: destination ID bits 7:0 and
  * address bits 63:40 the pirq, data vector 0 with ExtINT delivery), an irq bound to the pirq
  * ({@code xen_bind_pirq_msi_to_irq}); {@code request_irq} then binds its event channel
  * ({@code startup_pirq}) and Xen's {@code hvm_inject_msi} sends the pirq's event.

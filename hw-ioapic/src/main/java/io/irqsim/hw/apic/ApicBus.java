@@ -242,7 +242,7 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
 
     private int deliverLowestPriority(final LocalApic except, final int vector, final boolean logical,
                                       final int destination, final boolean level) {
-        final LocalApic best = pickLowestPriority(null, except, logical, destination);
+        final LocalApic best = pickLowestPriority(except, logical, destination);
         return best != null && best.accept(vector, Rte.DM_LOWEST_PRIORITY, level) ? 1 : 0;
     }
 
@@ -251,12 +251,10 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
      * {@code xen/arch/x86/hvm/vlapic.c@RELEASE-4.20.0}): the candidate with the lowest PPR, the
      * search starting after the last one picked, which the pick then becomes.
      *
-     * @param only the one LAPIC that may be picked (a self shorthand), or {@code null}
-     * @param except a LAPIC that may not be (all but self), or {@code null}
+     * @param except a LAPIC that may not be picked (all but self), or {@code null}
      * @return the LAPIC picked, or {@code null} (the cursor does not move)
      */
-    private LocalApic pickLowestPriority(final LocalApic only, final LocalApic except, final boolean logical,
-                                         final int destination) {
+    private LocalApic pickLowestPriority(final LocalApic except, final boolean logical, final int destination) {
         final LocalApic[] ls = lapics;
         final int count = ls.length;
         LocalApic best = null;
@@ -265,8 +263,7 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
         for (int k = 0; k < count; k++) {
             final int i = (lowestPriorityCursor + k) % count;
             final LocalApic l = ls[i];
-            if (only != null ? l != only || !l.isSoftwareEnabled()
-                : !lowestPriorityCandidate(l, except, logical, destination)) {
+            if (!lowestPriorityCandidate(l, except, logical, destination)) {
                 continue;
             }
             final int ppr = l.ppr();
@@ -291,10 +288,16 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
     public void pickLowestPriority(final LocalApic from, final boolean logical, final int destination,
                                    final int shorthand) {
         switch (shorthand) {
-            case SHORTHAND_SELF -> pickLowestPriority(from, null, false, 0xFF);
-            case SHORTHAND_ALL -> pickLowestPriority(null, null, false, 0xFF);
-            case SHORTHAND_ALL_BUT_SELF -> pickLowestPriority(null, from, false, 0xFF);
-            default -> pickLowestPriority(null, null, logical, destination);
+            case SHORTHAND_SELF -> {
+                // the sender is the only candidate: picked, if enabled, and the cursor moves past it
+                final int i = java.util.Arrays.asList(lapics).indexOf(from);
+                if (i >= 0 && from.isSoftwareEnabled()) {
+                    lowestPriorityCursor = (i + 1) % lapics.length;
+                }
+            }
+            case SHORTHAND_ALL -> pickLowestPriority(null, false, 0xFF);
+            case SHORTHAND_ALL_BUT_SELF -> pickLowestPriority(from, false, 0xFF);
+            default -> pickLowestPriority(null, logical, destination);
         }
     }
 }

@@ -41,8 +41,9 @@ import static io.irqsim.hw.apic.LocalApicRegisters.*;
  * vLAPIC takes every size and merges a 1- or 2-byte write into its register. Reading EOI returns 0.
  * ICR writes send fixed, lowest-priority, NMI and INIT IPIs on the bus (lowest priority with a
  * shorthand to one of the LAPICs it names; one refused for a vector below 16 still moves the bus's
- * round-robin cursor on a Xen vLAPIC, {@link LocalApicModel#picksBeforeVectorCheck}); the timer registers are stored (the initial count only
- * in one-shot and periodic mode) but the timer does not count.
+ * round-robin cursor on a Xen vLAPIC, {@link LocalApicModel#picksBeforeVectorCheck}); the timer
+ * registers are stored (the initial count only in one-shot and periodic mode) but the timer does
+ * not count.
  *
  * <p>Not thread-safe; the EOI, accept and acknowledge paths allocate nothing.
  */

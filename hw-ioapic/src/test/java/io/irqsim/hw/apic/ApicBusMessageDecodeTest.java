@@ -127,4 +127,20 @@ class ApicBusMessageDecodeTest {
             assertTrue(l[expected].irr(0x70), model + ": the refused IPI picked cpu1, so cpu" + expected + " is next");
         }
     }
+
+    // with the self shorthand the sender is vlapic_lowest_prio's only candidate: the refused IPI picks it
+    @Test
+    void aRefusedSelfLowestPriorityIpiMovesTheCursorPastTheSender() {
+        final ApicBus b = new ApicBus(trace);
+        final LocalApic[] l = new LocalApic[3];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = new LocalApic(i, i, false, trace, LocalApicModel.XEN_VLAPIC);
+            b.attach(l[i]);
+            l[i].writeRegister(SVR, 0x1FF);
+        }
+        b.startLowestPriorityAfter(2);
+        l[1].writeRegister(ICR_LOW, (IpiSink.SHORTHAND_SELF << 18) | 0x0105);
+        assertEquals(1, b.sendInterrupt(0x70, Rte.DM_LOWEST_PRIORITY, false, 0xFF, false));
+        assertTrue(l[2].irr(0x70), "the refused self IPI picked cpu1, so cpu2 is next (not cpu0)");
+    }
 }
