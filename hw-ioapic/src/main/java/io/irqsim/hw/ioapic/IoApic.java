@@ -497,6 +497,15 @@ public final class IoApic implements MmioDevice, EoiListener {
         return rte[pin];
     }
 
+    /**
+     * The redirection table itself, not a copy: {@link IoApicMmio} reads IOWIN straight from it.
+     * Entries change only in this class.
+     */
+    long[] redirectionTable() {
+        return rte;
+    }
+
+
     /** @return the profile */
     public IoApicModel model() {
         return model;

@@ -17,11 +17,13 @@ import static io.irqsim.hw.ioapic.IoApicRegisters.VER_MRE_SHIFT;
  * as {@link IoApic}'s class comment defines them for each profile, and the indirect registers
  * behind IOWIN. The redirection table itself, delivery and EOIs stay in {@link IoApic}.
  *
- * <p>IOREGSEL is decoded when it is written, not when IOWIN is used: {@link #selPin} holds the
- * redirection entry it selects (or -1) and {@link #selTop} which half, so an IOWIN access to an
- * entry (the hot case: a kernel programming or reading an RTE) goes straight to the table.
- * 4-byte accesses and Xen's decode are the hot methods; byte lanes, 8-byte splits and accesses
- * that hit no register are kept in separate methods.
+ * <p>IOREGSEL is decoded when it is written, not when IOWIN is used: {@link #selDword} holds the
+ * redirection-table dword it selects (twice the entry, plus one for the high half; -1 for any
+ * other index), so an IOWIN access to an entry (the hot case: a kernel programming or reading an
+ * RTE) goes straight to the table, which this class shares with its {@link IoApic}. Whole-register
+ * accesses to IOREGSEL, IOWIN and the EOI register (every level interrupt's EOI on a version 0x20
+ * part) are decoded in the hot methods; byte lanes, 8-byte splits and accesses that hit no
+ * register are kept in separate methods.
  */
 final class IoApicMmio {
 
@@ -33,11 +35,12 @@ final class IoApicMmio {
     private final long ioregselMask;
     private final int pins;
 
+    /** The {@link IoApic}'s redirection table itself (read here, written only by {@link IoApic#writeRedirent}). */
+    private final long[] table;
+
     private int ioregsel;
-    /** The redirection entry IOREGSEL selects, or -1 for any other index. */
-    private int selPin = -1;
-    /** Whether IOREGSEL selects an entry's high dword. */
-    private boolean selTop;
+    /** The redirection-table dword IOREGSEL selects ({@code 2 * pin + 1} for the high half), or -1. */
+    private int selDword = -1;
 
     IoApicMmio(final IoApic ioapic, final IoApicModel model) {
         this.ioapic = ioapic;
@@ -46,6 +49,7 @@ final class IoApicMmio {
         this.eoiRegister = model.hasEoiRegister();
         this.ioregselMask = model.ioregselBits() == 32 ? 0xFFFF_FFFFL : 0xFFL;
         this.pins = model.pins();
+        this.table = ioapic.redirectionTable();
     }
 
     /** IOREGSEL back to 0 (IOAPICID). */
@@ -60,9 +64,17 @@ final class IoApicMmio {
     /** Stores IOREGSEL and predecodes it. */
     private void select(final int value) {
         ioregsel = value;
-        final int pin = redirPin(value);
-        selPin = pin;
-        selTop = (value & 1) != 0;
+        selDword = redirDword(value);
+    }
+
+    /**
+     * @param index an indirect register index (the full IOREGSEL value)
+     * @return the redirection-table dword it addresses ({@code 2 * pin}, {@code + 1} for the high
+     *     half), or -1
+     */
+    private int redirDword(final int index) {
+        final long rel = (index & 0xFFFF_FFFFL) - REDTBL_BASE;
+        return rel >= 0 && rel < 2L * pins ? (int) rel : -1;
     }
 
     /**
@@ -70,11 +82,7 @@ final class IoApicMmio {
      * @return the redirection entry it addresses, or -1
      */
     int redirPin(final int index) {
-        final long rel = (index & 0xFFFF_FFFFL) - REDTBL_BASE;
-        if (rel < 0 || rel >= 2L * pins) {
-            return -1;
-        }
-        return (int) (rel >> 1);
+        return redirDword(index) >> 1;
     }
 
     // ---------------------------------------------------------------- window accesses
@@ -107,6 +115,12 @@ final class IoApicMmio {
             }
             if (offset == IOREGSEL) {
                 select((int) (value & ioregselMask));
+                return;
+            }
+            if (offset == EOIR && eoiRegister) {
+                // bits 7:0 carry the vector, 31:8 are ignored (ICH EOIR; Xen's vioapic_update_EOI
+                // takes a uint8_t)
+                ioapic.eoi((int) (value & 0xFF));
                 return;
             }
         }
@@ -210,37 +224,32 @@ final class IoApicMmio {
 
     /**
      * The rest of Xen's {@code vioapic_write} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, same
-     * at {@code RELEASE-4.18.0}), past the 0x00 and 0x10 that {@link #write} takes at every size (the
-     * size is not looked at, so a byte write there replaces the whole register):
-     * {@code VIOAPIC_REG_EOI} (compiled only for version 0x20) takes the low byte as the vector
-     * ({@code vioapic_update_EOI}'s {@code uint8_t}); nothing happens elsewhere.
+     * at {@code RELEASE-4.18.0}): {@link #write} has taken 0x00 and 0x10 at every size (the size is
+     * not looked at, so a byte write there replaces the whole register) and
+     * {@code VIOAPIC_REG_EOI} (compiled only for version 0x20), which takes the low byte as the
+     * vector ({@code vioapic_update_EOI}'s {@code uint8_t}); nothing happens anywhere else.
      */
     private void xenWrite(final long offset, final int size, final long value) {
-        final long v = value & MmioDevice.allOnes(size);
-        if (offset == EOIR && eoiRegister) {
-            ioapic.eoi((int) (v & 0xFF));
-            return;
-        }
-        ignored(offset, size, true, v);
+        ignored(offset, size, true, value & MmioDevice.allOnes(size));
     }
 
     // ---------------------------------------------------------------- IOWIN
 
     /** IOWIN read of the selected register. */
     private int iowinRead() {
-        final int pin = selPin;
-        if (pin >= 0) {
-            final long e = ioapic.rte(pin);
-            return selTop ? Rte.high(e) : Rte.low(e);
+        final int sel = selDword;
+        if (sel >= 0) {
+            // the low dword of entry sel / 2, or its high dword when sel is odd
+            return (int) (table[sel >>> 1] >>> ((sel & 1) << 5));
         }
         return readIndirect(ioregsel);
     }
 
     /** IOWIN write of the selected register. */
     private void iowinWrite(final int value) {
-        final int pin = selPin;
-        if (pin >= 0) {
-            ioapic.writeRedirent(pin, selTop, value);
+        final int sel = selDword;
+        if (sel >= 0) {
+            ioapic.writeRedirent(sel >>> 1, (sel & 1) != 0, value);
         } else {
             writeIndirect(ioregsel, value);
         }
