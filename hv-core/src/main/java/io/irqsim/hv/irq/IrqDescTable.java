@@ -18,7 +18,6 @@ public final class IrqDescTable {
     private final IrqDesc[] descs;
     private final int nrIrqsGsi;
     private final int[] vectorIrq = new int[256];
-    private int nextDynamic;
 
     /**
      * @param gsiCount GSIs the platform has
@@ -30,7 +29,6 @@ public final class IrqDescTable {
             descs[i] = new IrqDesc(i);
         }
         Arrays.fill(vectorIrq, -1);
-        nextDynamic = nrIrqsGsi;
     }
 
     /** @return {@code nr_irqs_gsi}: IRQs numbered like GSIs */
@@ -64,15 +62,16 @@ public final class IrqDescTable {
     }
 
     /**
-     * Allocates a dynamic IRQ ({@code xen/arch/x86/irq.c:create_irq@RELEASE-4.18.0/4.20.0}, lowest free above the GSIs).
+     * Allocates a dynamic IRQ ({@code xen/arch/x86/irq.c:create_irq@RELEASE-4.18.0/4.20.0}): the
+     * lowest one from {@code nr_irqs_gsi} up that is unused (Xen's {@code desc->arch.used}, here
+     * a descriptor with no handler type), so an IRQ {@code destroy_irq} gave back is the next one
+     * handed out.
      *
      * @return the IRQ, or -ENOSPC as a negative number
      */
     public int createIrq() {
-        for (int i = 0; i < DYNAMIC_IRQS; i++) {
-            final int irq = nrIrqsGsi + (nextDynamic - nrIrqsGsi + i) % DYNAMIC_IRQS;
+        for (int irq = nrIrqsGsi; irq < descs.length; irq++) {
             if (descs[irq].handler() == HandlerType.NONE) {
-                nextDynamic = irq + 1 >= descs.length ? nrIrqsGsi : irq + 1;
                 return irq;
             }
         }

@@ -62,6 +62,23 @@ class IrqTablesAndPendingEoiTest {
         assertEquals(24 + IrqDescTable.DYNAMIC_IRQS - 1, t.createIrq(), "the last dynamic IRQ");
     }
 
+    // create_irq@RELEASE-4.20.0 walks from nr_irqs_gsi up and takes the first unused IRQ: one given
+    // back is handed out again before any IRQ above it, not after them (no round robin)
+    @Test
+    void createIrqTakesTheLowestUnusedIrqSoAFreedOneComesBackFirst() {
+        final IrqDescTable t = new IrqDescTable(24);
+        for (int i = 0; i < 3; i++) {
+            t.desc(t.createIrq()).setHandler(HandlerType.MSI);
+        }
+        t.desc(24).setHandler(HandlerType.NONE);
+        assertEquals(24, t.createIrq());
+        t.desc(24).setHandler(HandlerType.MSI);
+        assertEquals(27, t.createIrq(), "the next unused one");
+        t.desc(25).setHandler(HandlerType.NONE);
+        t.desc(26).setHandler(HandlerType.NONE);
+        assertEquals(25, t.createIrq(), "the lowest of two freed");
+    }
+
     // get_free_pirq: a GSI pirq is the lowest free one from 16 below nr_irqs_gsi; an MSI pirq the highest free one
     @Test
     void getFreePirqTakesTheLowestGsiPirqFromSixteenAndTheHighestMsiPirq() {
