@@ -6,9 +6,9 @@ import io.irqsim.hv.Errno;
 /**
  * The parts of kernel/irq/manage.c (read at Kingxukai/linux@9b44fff6) that end or pause an irq's
  * use once {@code request_irq} started it: {@code free_irq}, {@code disable_irq},
- * {@code enable_irq}. Not modelled: {@code synchronize_irq} (irqsim's handlers run to completion
- * before anything else does), the suspend paths, and {@code check_irq_resend} (an edge interrupt
- * the flow handler found disabled is not replayed by {@code enable_irq}).
+ * {@code enable_irq}, which ends with {@code check_irq_resend} ({@link IrqResend}). Not modelled:
+ * {@code synchronize_irq} (irqsim's handlers run to completion before anything else does) and the
+ * suspend paths.
  */
 final class IrqManage {
 
@@ -97,11 +97,7 @@ final class IrqManage {
         }
         d.setDisableDepth(depth - 1);
         if (depth == 1) {
-            if (d.isMsi() && d.pirq() < 0) {
-                PciMsi.unmask(d);
-            } else {
-                k.backend.enable(d);
-            }
+            k.irqEnable(d);
             IrqResend.checkIrqResend(k, d);     // irq_startup(desc, IRQ_RESEND, IRQ_START_FORCE)
         }
         return 0;

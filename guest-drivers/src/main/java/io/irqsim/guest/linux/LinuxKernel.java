@@ -367,8 +367,27 @@ public abstract class LinuxKernel implements GuestKernel {
     }
 
     /**
+     * {@code irq_enable} (kernel/irq/chip.c@v6.12) of a started irq: the chip's {@code irq_enable}
+     * ({@link IrqBackend#enable}: unmask the pin, or a Xen pirq's {@code enable_pirq}); a native MSI
+     * irq is unmasked ({@code pci_msi_unmask_irq}).
+     *
+     * @param d the irq
+     */
+    final void irqEnable(final LinuxIrq d) {
+        if (d.isMsi() && d.pirq() < 0) {
+            PciMsi.unmask(d);
+        } else {
+            backend.enable(d);
+        }
+    }
+
+    /**
      * {@code request_irq} &rarr; {@code __setup_irq} (kernel/irq/manage.c@v6.12): adds a handler;
-     * the first one activates and starts the irq ({@link IrqBackend#startup}).
+     * the first one runs {@code irq_startup(desc, IRQ_RESEND, IRQ_START_COND)}
+     * (kernel/irq/chip.c@v6.12): the depth to 0 and, on an irq not started, the chip's startup
+     * ({@link #startIrq}); on one already started ({@code enable_irq} restarted it after the last
+     * {@code free_irq}) {@link #irqEnable} and {@code check_irq_resend} ({@link IrqResend}), so an
+     * interrupt that came while it had no action is sent again. A shared one adds its handler only.
      *
      * @param irq Linux irq
      * @param name handler name
@@ -381,9 +400,14 @@ public abstract class LinuxKernel implements GuestKernel {
         if (d == null) {
             rc = -Errno.EINVAL;
         } else {
+            final boolean first = d.handlers().isEmpty();
             d.handlers().add(handler);
             d.names().add(name);
-            if (!d.isStarted()) {
+            if (first && d.isStarted()) {
+                d.setDisableDepth(0);
+                irqEnable(d);
+                IrqResend.checkIrqResend(this, d);
+            } else if (first) {
                 rc = startIrq(d);
                 if (rc != 0) {
                     // a request_irq that fails installs no action (__setup_irq's error path): the

@@ -63,4 +63,31 @@ class IrqManageNativeTest {
         r.xen.drain();
         assertEquals(1, ran[0]);
     }
+
+    // kernel/irq/manage.c:__setup_irq@v6.12: the first action's irq_startup(IRQ_RESEND, IRQ_START_COND) on
+    // an irq enable_irq already restarted after the last free_irq is irq_enable (kernel/irq/chip.c):
+    // handle_fasteoi_irq masked the pin when the interrupt found no action, and the new handler's
+    // request unmasks it, so the still-asserted line reaches the handler
+    @Test
+    void requestIrqOnARestartedIrqUnmasksThePinTheFlowHandlerMasked() {
+        final TestRig r = pvhDom0();
+        final PciFunction f = r.nic();
+        final IrqHandler gone = IrqHandler.sync(i -> true);
+        assertEquals(0, r.dom0.requestIrq(GSI, "t", gone));
+        r.dom0.freeIrq(GSI, gone);
+        assertEquals(0, r.dom0.enableIrq(GSI));
+        assertFalse(Rte.isMasked(r.dom0Rte(GSI)), "irq_startup unmasked the pin");
+        f.setInterruptRequest(true);
+        r.xen.drain();
+        assertTrue(Rte.isMasked(r.dom0Rte(GSI)), "no action: the flow handler masked it");
+        final int[] ran = {0};
+        assertEquals(0, r.dom0.requestIrq(GSI, "t2", IrqHandler.sync(i -> {
+            ran[0]++;
+            f.setInterruptRequest(false);
+            return true;
+        })));
+        assertFalse(Rte.isMasked(r.dom0Rte(GSI)));
+        r.xen.drain();
+        assertEquals(1, ran[0]);
+    }
 }

@@ -118,6 +118,32 @@ class XenPirqLifecycleTest {
         assertEquals(-Errno.EINVAL, r.dom0.enableIrq(GSI), "depth 0 now: unbalanced");
     }
 
+    // kernel/irq/manage.c:__setup_irq@v6.12: the first action runs irq_startup(IRQ_RESEND, IRQ_START_COND),
+    // which on an irq already started (kernel/irq/chip.c:irq_startup) is irq_enable: the pirq's channel,
+    // masked by the flow handler while the irq had no action, is unmasked (enable_pirq), and the event
+    // the still-asserted level line left pending reaches the new handler
+    @Test
+    void requestIrqOnAnIrqEnableIrqRestartedUnmasksItsChannelAndTheNewHandlerRuns() {
+        final TestRig r = pvDom0();
+        final IrqHandler gone = IrqHandler.sync(i -> true);
+        assertEquals(0, r.dom0.requestIrq(GSI, "t", gone));
+        r.dom0.freeIrq(GSI, gone);
+        assertEquals(0, r.dom0.enableIrq(GSI));
+        r.nic().setInterruptRequest(true);
+        r.xen.drain();
+        final LinuxIrq irq = r.dom0.irqs().byGsi(GSI);
+        assertEquals(1, irq.maskedWithoutActionCount());
+        final int[] runs = {0};
+        assertEquals(0, r.dom0.requestIrq(GSI, "t2", IrqHandler.sync(i -> {
+            runs[0]++;
+            r.nic().setInterruptRequest(false);
+            return true;
+        })));
+        r.xen.drain();
+        assertEquals(1, runs[0], "the interrupt the line still raises reaches the new handler");
+        assertEquals(0, irq.disableDepth());
+    }
+
     // __setup_irq installs no action when the request fails: here EVTCHNOP_bind_pirq answers -EEXIST
     // (evtchn_bind_pirq, xen/common/event_channel.c@RELEASE-4.20.0: the pirq already has a channel),
     // so the handler is not left behind: freeing it is "Trying to free already-free IRQ", and it
