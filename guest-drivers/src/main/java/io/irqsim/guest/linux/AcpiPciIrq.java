@@ -150,7 +150,8 @@ public final class AcpiPciIrq {
      * drivers/acpi/pci_irq.c@v6.12): its interrupt-line byte, if it is an ISA IRQ that is available
      * ({@code acpi_isa_irq_available}: penalty below {@code PIRQ_PENALTY_ISA_ALWAYS}, so not the
      * timer, keyboard or cascade) and {@code acpi_isa_irq_to_gsi} (arch/x86/kernel/acpi/boot.c@v6.12)
-     * knows its GSI: only below {@code nr_legacy_irqs()} (0 in a PV dom0, which has no PIC), and from
+     * knows its GSI: only below {@code nr_legacy_irqs()} (16 with a {@code PCAT_COMPAT} MADT, else 0:
+     * {@link LinuxDom0}), and from
      * {@code isa_irq_to_gsi}, see {@link #isaIrqToGsi}.
      *
      * @param dev the device

@@ -7,10 +7,11 @@ package io.irqsim.guest.linux;
  * disabled ({@code IRQS_PENDING}) is sent again through the chip's {@code irq_retrigger}
  * ({@link IrqBackend#retrigger}); a level one is not, the line is still asserted if it matters.
  *
- * <p>Only native irqs reach it with {@code IRQS_PENDING}: a Xen pirq's chip masks its channel at
- * {@code disable_irq} (an event then waits in the channel, taken at the unmask), and a pirq irq has
- * no action only when its channel is closed, so the xen-pirq chip's {@code retrigger_dynirq} is not
- * modelled.
+ * <p>The xen-pirq chip's {@code retrigger_dynirq} is not modelled. Its chip masks the channel at
+ * {@code disable_irq} (an event then waits in the channel, taken at the unmask), so a pirq irq
+ * reaches here with {@code IRQS_PENDING} only after {@code enable_irq} restarted it following its
+ * last {@code free_irq} and an interrupt came with no action: a level line raises it again once
+ * the channel is unmasked, an edge one is not sent again (documented in docs/fidelity.md).
  */
 final class IrqResend {
 

@@ -20,8 +20,9 @@ import java.util.TreeMap;
  * there is none. So on a machine whose second IO-APIC starts at GSI 24, the first GSI enabled on it
  * gets IRQ 24 whatever its number ("gsi 38 may come before gsi 28", the seed series' cover
  * letter). ISA GSIs keep their ISA irq numbers through MADT overrides (with IRQ0&rarr;GSI2, GSI 2
- * is irq 0; with IRQ9&rarr;GSI20, GSI 20 is irq 9). Simplification: no other dynamic irqs (MSI,
- * Xen event channels) are allocated, so dynamic numbers start exactly at the base. Vectors: ISA
+ * is irq 0; with IRQ9&rarr;GSI20, GSI 20 is irq 9). Simplification: a dom0 allocates no other
+ * dynamic irqs (MSI, Xen event channels) before its GSIs, so dynamic numbers start exactly at the
+ * base; an HVM guest's driver takes its MSI irqs from the same range ({@link #allocMsi}). Vectors: ISA
  * irqs use 0x30 + irq
  * ({@code ISA_IRQ_VECTOR}); the others are handed out upward from 0x41. An irq is freed
  * ({@code mp_unmap_irq}) when its last {@code acpi_register_gsi} is undone, except ISA irqs.
