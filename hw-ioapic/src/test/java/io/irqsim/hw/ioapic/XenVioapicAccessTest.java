@@ -1,6 +1,7 @@
 package io.irqsim.hw.ioapic;
 
 import io.irqsim.hw.trace.HwEvent;
+import io.irqsim.hw.trace.RecordingHwTrace;
 import org.junit.jupiter.api.Test;
 
 import static io.irqsim.hw.ioapic.IoApicRegisters.IOREGSEL;
@@ -45,6 +46,8 @@ class XenVioapicAccessTest {
         assertEquals(0x1234_5678, xen.ioapic.ioregsel());
         assertEquals(ignored + 3, xen.ioapic.ignoredAccesses());
         assertEquals(3, xen.trace.count(HwEvent.IOAPIC_IGNORED_ACCESS));
+        assertEquals(new RecordingHwTrace.Event(HwEvent.IOAPIC_IGNORED_ACCESS, 0x03 | (0x5678L << 16), 1 | (1 << 8), 0xCC),
+            xen.trace.last(HwEvent.IOAPIC_IGNORED_ACCESS), "the dropped byte is traced as written");
     }
 
     // vioapic_read: default case "result = 0" for 0x01..0x03 and 0x11..0x13
