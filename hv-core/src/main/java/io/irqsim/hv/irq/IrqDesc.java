@@ -42,6 +42,8 @@ public final class IrqDesc {
     private AckType ackType = AckType.NONE;
     private int ackCpu = -1;
     private Timer eoiTimer;
+    /** {@code desc->arch.creator_domid}: the domain {@code create_irq} granted the IRQ to, or {@code null}. */
+    private Domain creator;
 
     // irq_ratelimit (struct irq_desc rl_cnt, rl_quantum_start, rl_link)
     int rlCnt;
@@ -56,6 +58,18 @@ public final class IrqDesc {
     /** @return the Xen IRQ number */
     public int irq() {
         return irq;
+    }
+
+    /**
+     * @return the domain {@code create_irq} granted this dynamic IRQ to ({@code creator_domid}), whose
+     *     access {@code destroy_irq} takes away again; {@code null} for none
+     */
+    public Domain creator() {
+        return creator;
+    }
+
+    void setCreator(final Domain d) {
+        creator = d;
     }
 
     /** @return the controller */

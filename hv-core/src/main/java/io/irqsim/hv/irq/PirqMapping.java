@@ -116,7 +116,9 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     /**
      * The MSI branch of {@code physdev_map_pirq} ({@code xen/arch/x86/irq.c:allocate_and_map_msi_pirq@RELEASE-4.18.0/4.20.0},
      * simplified: one vector, no MSI table): creates a dynamic IRQ with the MSI controller
-     * and maps a pirq to it.
+     * ({@code create_irq(NUMA_NO_NODE, true)}: the caller is granted it and recorded as its
+     * creator), {@code -EINVAL} when none is left ("can't create irq for msi!"), and maps a pirq to
+     * it; if that fails the IRQ is destroyed again ({@link #destroyIrq}).
      *
      * @param caller the calling domain
      * @param d the domain to map into
@@ -126,22 +128,37 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
     public int allocateAndMapMsiPirq(final Domain caller, final Domain d, final int requested) {
         final int irq = descs.createIrq();
         if (irq < 0) {
-            return irq;
+            return -Errno.EINVAL;
         }
         final IrqDesc desc = descs.desc(irq);
         desc.setHandler(HandlerType.MSI);
-        // MSI IRQs created for the hardware domain's devices are granted to it (create_irq with grant_access)
+        // create_irq(..., grant_access): the calling domain is granted the IRQ and is its creator
         caller.irqCaps().permit(irq);
+        desc.setCreator(caller);
         final int pirq = allocatePirq(d, irq, requested, false);
         if (pirq < 0) {
-            desc.setHandler(HandlerType.NONE);
+            destroyIrq(desc);
             return pirq;
         }
         final int rc = mapDomainPirq(caller, d, pirq, irq);
         if (rc != 0) {
-            desc.setHandler(HandlerType.NONE);
+            destroyIrq(desc);
         }
         return rc == 0 ? pirq : rc;
+    }
+
+    /**
+     * {@code destroy_irq} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0}) of a dynamic (MSI) IRQ:
+     * the access {@code create_irq} granted its creator is taken away ({@code irq_deny_access}) and
+     * the IRQ is free for {@code create_irq} again.
+     */
+    private void destroyIrq(final IrqDesc desc) {
+        final Domain creator = desc.creator();
+        if (creator != null) {
+            creator.irqCaps().deny(desc.irq());
+            desc.setCreator(null);
+        }
+        desc.setHandler(HandlerType.NONE);
     }
 
     /**
@@ -240,7 +257,8 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
 
     /**
      * {@code unmap_domain_pirq(d, pirq)} ({@code xen/arch/x86/irq.c@RELEASE-4.18.0/4.20.0}): forces a guest binding off, removes the mapping and
-     * revokes {@code d}'s access to the IRQ.
+     * revokes {@code d}'s access to the IRQ; an MSI IRQ is then destroyed ({@code msi_free_irq} &rarr;
+     * {@link #destroyIrq}), which also revokes its creator's access.
      *
      * @param d domain
      * @param pirq pirq
@@ -259,11 +277,12 @@ public final class PirqMapping implements IrqPermissionPolicy.PirqAccess {
             if (forced) {
                 guestIrqs.pirqGuestUnbind(d, p); // "forcing unbind"
             }
-            if (desc != null && desc.handler() == HandlerType.MSI && !desc.isGuest()) {
-                desc.setHandler(HandlerType.NONE);
-            }
             d.pirqs().unlink(pirq, forced);
             setIrqAccess(d, irq, false);
+            // msi_free_irq -> destroy_irq, after the access of d itself went
+            if (desc != null && desc.handler() == HandlerType.MSI && !desc.isGuest()) {
+                destroyIrq(desc);
+            }
         }
         trace.eventFor(HvEvent.PIRQ_UNMAP, d.id(), pirq, irq, rc);
         return rc;

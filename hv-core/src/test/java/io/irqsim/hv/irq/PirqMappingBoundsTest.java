@@ -12,6 +12,8 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -149,5 +151,38 @@ class PirqMappingBoundsTest {
         assertEquals(HandlerType.MSI, rig.xen.irqDescs().desc(msiIrq).handler());
         assertEquals(0, m.unmapDomainPirq(domu, pirq));
         assertEquals(HandlerType.NONE, rig.xen.irqDescs().desc(msiIrq).handler(), "unmapping frees the MSI IRQ");
+    }
+
+    // create_irq(NUMA_NO_NODE, true) grants the calling domain the new IRQ and records it as the
+    // creator; destroy_irq (a failed map, or unmap_domain_pirq -> msi_free_irq) takes that access away
+    // again (xen/arch/x86/irq.c@RELEASE-4.20.0, same at 4.18)
+    @Test
+    void destroyIrqRevokesTheAccessCreateIrqGaveTheCaller() {
+        final IrqDescTable descs = rig.xen.irqDescs();
+        final int first = descs.nrIrqsGsi();
+        assertEquals(-Errno.EINVAL, m.allocateAndMapMsiPirq(dom0, domu, nrPirqs));
+        assertFalse(dom0.irqCaps().permitted(first), "the failed map's IRQ is no longer dom0's");
+        final int pirq = m.allocateAndMapMsiPirq(dom0, domu, -1);
+        final int irq = domu.pirqs().pirqToIrq(pirq);
+        assertEquals(first, irq, "create_irq took the IRQ the failed map gave back");
+        assertSame(dom0, descs.desc(irq).creator());
+        assertTrue(dom0.irqCaps().permitted(irq));
+        assertTrue(domu.irqCaps().permitted(irq));
+        assertEquals(0, m.unmapDomainPirq(domu, pirq));
+        assertFalse(domu.irqCaps().permitted(irq), "unmap_domain_pirq: irq_deny_access(d)");
+        assertFalse(dom0.irqCaps().permitted(irq), "destroy_irq: irq_deny_access(creator)");
+        assertNull(descs.desc(irq).creator());
+    }
+
+    // allocate_and_map_msi_pirq: create_irq's -ENOSPC is "can't create irq for msi!", -EINVAL
+    @Test
+    void noDynamicIrqLeftIsEinval() {
+        final IrqDescTable descs = rig.xen.irqDescs();
+        for (int irq = descs.nrIrqsGsi(); irq < descs.nrIrqs(); irq++) {
+            descs.desc(irq).setHandler(HandlerType.MSI);
+        }
+        assertEquals(-Errno.ENOSPC, descs.createIrq());
+        assertEquals(-Errno.EINVAL, m.allocateAndMapMsiPirq(dom0, domu, -1));
+        assertEquals(0, domu.pirqs().mapped().size());
     }
 }
