@@ -105,6 +105,29 @@ class VfioUserMsixTest {
         assertEquals(1, rig.machine.guest("domU").driver(new Bdf(0, 6, 0)).handled());
     }
 
+    // kernel/irq/chip.c:handle_edge_irq@v6.12 on a disabled irq: IRQS_PENDING and mask_ack_irq, whose
+    // PCI-MSI irq_mask is pci_msix_mask (the entry's vector control); enable_irq's irq_enable then runs
+    // unmask_irq, pci_msix_unmask, and check_irq_resend replays the missed interrupt. Before, the entry
+    // stayed masked: every later message was held in the PBA
+    @Test
+    void enableIrqUnmasksTheEntryTheFlowHandlerMaskedAndLaterMessagesArrive() throws Exception {
+        final TestPciDevice pci = TestPciDevice.withMsix();
+        final VfioUserGuestDevice d = plug(pci, NO_PIRQS);
+        final io.irqsim.guest.linux.LinuxDomU guest = rig.machine.guest("domU");
+        final NicTestDriver drv = guest.driver(new Bdf(0, 6, 0));
+        assertEquals(0, guest.disableIrq(drv.irq()));
+        pci.fire();
+        d.deliver(1, 5_000);
+        assertEquals(0, drv.handled(), "disabled: nothing run");
+        assertEquals(1, guest.cpu().mmioRead(entry0() + 12, 4), "the flow handler masked the entry");
+        assertEquals(0, guest.enableIrq(drv.irq()));
+        assertEquals(0, guest.cpu().mmioRead(entry0() + 12, 4), "irq_enable unmasked it");
+        assertEquals(1, drv.handled(), "check_irq_resend replayed the missed interrupt");
+        pci.fire();
+        d.deliver(2, 5_000);
+        assertEquals(2, drv.handled());
+    }
+
     @Test
     void guestDisablingMsixDisablesTheIndexAndRearmsIntx() throws Exception {
         final TestPciDevice pci = TestPciDevice.withMsix();

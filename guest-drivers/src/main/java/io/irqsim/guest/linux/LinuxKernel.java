@@ -354,10 +354,7 @@ public abstract class LinuxKernel implements GuestKernel {
         d.setDisableDepth(0);
         final int rc = d.isMsi() && d.pirq() < 0 ? 0 : backend.startup(d);
         if (rc == 0 && d.pirq() < 0) {
-            PciMsi.unmask(d);
-        }
-        if (rc == 0 && d.msixEntry() >= 0 && d.pirq() < 0) {
-            cpu().mmioWrite(d.msixEntry() + PciMsix.ENTRY_VECTOR_CTRL, 4, 0);
+            PciMsi.unmask(this, d);
         }
         d.setStarted(rc == 0);
         if (rc == 0) {
@@ -369,13 +366,14 @@ public abstract class LinuxKernel implements GuestKernel {
     /**
      * {@code irq_enable} (kernel/irq/chip.c@v6.12) of a started irq: the chip's {@code irq_enable}
      * ({@link IrqBackend#enable}: unmask the pin, or a Xen pirq's {@code enable_pirq}); a native MSI
-     * irq is unmasked ({@code pci_msi_unmask_irq}).
+     * or MSI-X irq is unmasked ({@code pci_msi_unmask_irq}, {@link PciMsi#unmask}), the MSI-X entry
+     * the flow handler masked included.
      *
      * @param d the irq
      */
     final void irqEnable(final LinuxIrq d) {
         if (d.isMsi() && d.pirq() < 0) {
-            PciMsi.unmask(d);
+            PciMsi.unmask(this, d);
         } else {
             backend.enable(d);
         }

@@ -172,15 +172,21 @@ final class PciMsi {
     }
 
     /**
-     * {@code pci_msi_unmask_irq} (drivers/pci/msi/msi.c@v6.12, {@code pci_msi_update_mask} with vector
-     * 0 cleared): {@code request_irq}'s {@code irq_startup} unmasking an MSI whose capability has mask
-     * bits. Nothing for one without, or under Xen's MSI domain ({@code pci_msi_ignore_mask}).
+     * {@code pci_msi_unmask_irq} (drivers/pci/msi/msi.c@v6.12: {@code __pci_msi_unmask_desc}), the
+     * PCI-MSI chip's {@code irq_unmask}, which {@code irq_startup} and {@code irq_enable} reach
+     * ({@code request_irq}, {@code enable_irq}): vector 0's mask bit cleared if the capability has mask
+     * bits ({@code pci_msi_update_mask}), the MSI-X entry's vector-control mask bit cleared
+     * ({@code pci_msix_unmask}); nothing for an MSI capability without mask bits. Never under Xen's
+     * MSI set-up ({@code pci_msi_ignore_mask}). The counterpart of {@link #mask}.
      *
+     * @param k the kernel (its vCPU issues the MSI-X table write)
      * @param irq the MSI irq
      */
-    static void unmask(final LinuxIrq irq) {
+    static void unmask(final LinuxKernel k, final LinuxIrq irq) {
         if (irq.msiMaskFunction() != null) {
             irq.msiMaskFunction().configWrite(irq.msiMaskPos(), 4, irq.msiMaskBits() & ~1);
+        } else if (irq.msixEntry() >= 0) {
+            k.cpu().mmioWrite(irq.msixEntry() + PciMsix.ENTRY_VECTOR_CTRL, 4, 0);
         }
     }
 
