@@ -30,6 +30,7 @@ public final class LinuxIrq {
     private final List<IrqHandler> handlers = new ArrayList<>(1);
     private final List<String> names = new ArrayList<>(1);
     private boolean started;
+    private boolean evtchnBound;
     private long handled;
     private long unhandled;
     private long entry;
@@ -159,13 +160,29 @@ public final class LinuxIrq {
         return names;
     }
 
-    /** @return whether the irq was started (its line unmasked or event channel bound) */
+    /**
+     * @return whether the irq was started ({@code IRQD_IRQ_STARTED}: set by {@code __irq_startup}
+     *     whatever the chip's startup did, cleared by {@code irq_shutdown})
+     */
     public boolean isStarted() {
         return started;
     }
 
     void setStarted(final boolean on) {
         this.started = on;
+    }
+
+    /**
+     * @return whether a Xen pirq irq has an event channel ({@code VALID_EVTCHN(info->evtchn)}): bound
+     *     by {@code __startup_pirq}, closed by {@code shutdown_pirq}; a started pirq whose bind failed
+     *     has none
+     */
+    public boolean isEvtchnBound() {
+        return evtchnBound;
+    }
+
+    void setEvtchnBound(final boolean on) {
+        this.evtchnBound = on;
     }
 
     /** @return interrupts a handler claimed */

@@ -344,22 +344,21 @@ public abstract class LinuxKernel implements GuestKernel {
      * Xen pirq's event channel); a native MSI irq, activated when it was allocated, is unmasked
      * ({@code pci_msi_unmask_irq}, and an MSI-X entry's vector control). From {@code request_irq}'s
      * first handler, and from {@code enable_irq} at depth 1 on an irq the last {@code free_irq}
-     * shut down.
+     * shut down. {@code __irq_startup} marks the irq started whatever the chip's startup returned,
+     * and {@code check_irq_resend} follows either way; every chip irqsim models returns 0 (the
+     * xen-pirq one too when Xen refuses the bind).
      *
      * @param d the irq
-     * @return 0, or the startup's negative errno (the irq is then left not started)
+     * @return the chip's startup result
      */
     final int startIrq(final LinuxIrq d) {
         d.setStarted(true);
         d.setDisableDepth(0);
         final int rc = d.isMsi() && d.pirq() < 0 ? 0 : backend.startup(d);
-        if (rc == 0 && d.pirq() < 0) {
+        if (d.pirq() < 0) {
             PciMsi.unmask(this, d);
         }
-        d.setStarted(rc == 0);
-        if (rc == 0) {
-            IrqResend.checkIrqResend(this, d);  // irq_startup(desc, IRQ_RESEND, ...)
-        }
+        IrqResend.checkIrqResend(this, d);  // irq_startup(desc, IRQ_RESEND, ...)
         return rc;
     }
 
@@ -406,13 +405,7 @@ public abstract class LinuxKernel implements GuestKernel {
                 irqEnable(d);
                 IrqResend.checkIrqResend(this, d);
             } else if (first) {
-                rc = startIrq(d);
-                if (rc != 0) {
-                    // a request_irq that fails installs no action (__setup_irq's error path): the
-                    // handler just added goes again, so a later request_irq or free_irq finds none
-                    d.handlers().remove(d.handlers().size() - 1);
-                    d.names().remove(d.names().size() - 1);
-                }
+                startIrq(d);    // __setup_irq does not look at irq_startup's result
             }
         }
         xen.trace().event(GuestEvent.REQUEST_IRQ, irq, d == null ? -1 : d.gsi(), rc);

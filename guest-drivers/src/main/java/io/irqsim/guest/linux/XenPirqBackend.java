@@ -135,7 +135,7 @@ abstract class XenPirqBackend implements IrqBackend {
     @Override
     public void mask(final LinuxIrq irq) {
         irq.setMasked(true);
-        if (irq.isStarted()) {
+        if (irq.isEvtchnBound()) {
             dom.writePirqEventMask(irq.pirq(), true);
         }
     }
@@ -157,7 +157,7 @@ abstract class XenPirqBackend implements IrqBackend {
      */
     @Override
     public void enable(final LinuxIrq irq) {
-        if (irq.isStarted()) {
+        if (irq.isEvtchnBound()) {
             irq.setMasked(false);
             unmaskEvtchn(irq.pirq());
         }
@@ -173,11 +173,12 @@ abstract class XenPirqBackend implements IrqBackend {
      */
     @Override
     public void shutdown(final LinuxIrq irq) {
-        if (!irq.isStarted()) {
+        if (!irq.isEvtchnBound()) {
             return;
         }
         dom.writePirqEventMask(irq.pirq(), true);
         irq.setMasked(true);
+        irq.setEvtchnBound(false);
         final int rc = xen.evtchn().unbindPirq(dom, irq.pirq());
         log.log(actor, "shutdown_pirq: EVTCHNOP_close(pirq %d) = %s", irq.pirq(), Errno.name(rc));
     }
@@ -190,7 +191,12 @@ abstract class XenPirqBackend implements IrqBackend {
      * unmasks it ({@link #unmaskEvtchn}) and {@code do_eoi_pirq} completes whatever Xen raised before
      * the channel was wired to the irq ({@link #doEoiPirq}). The caller, {@code __setup_irq}
      * (kernel/irq/manage.c), holds the descriptor lock with interrupts off: an upcall the unmask or
-     * the EOI raises is taken only once startup returns, so vCPU 0 is stalled meanwhile.
+     * the EOI raises is taken only once startup returns, so vCPU 0 is stalled meanwhile. A bind
+     * Xen refuses is only warned about ("Failed to obtain physical IRQ"), and startup still returns
+     * 0: the irq is started with no event channel, so its driver's {@code request_irq} succeeds and
+     * no interrupt ever reaches it.
+     *
+     * @return 0, whatever the bind answered
      */
     @Override
     public int startup(final LinuxIrq irq) {
@@ -203,15 +209,18 @@ abstract class XenPirqBackend implements IrqBackend {
             log.log(actor, "startup_pirq: EVTCHNOP_bind_pirq(pirq %d, %s) = %s", irq.pirq(),
                 irq.isLevel() ? "shareable" : "exclusive", Errno.name(rc));
             if (rc == 0) {
+                irq.setEvtchnBound(true);
                 pirqQueryUnmask(irq);
                 unmaskEvtchn(irq.pirq());
                 doEoiPirq("startup_pirq", irq);
+            } else {
+                log.log(actor, "startup_pirq: Failed to obtain physical IRQ %d", irq.irq());
             }
         } finally {
             cpu.unblock(); // whatever failed, vCPU 0 must not stay stalled for the rest of the run
         }
         xen.drain();
-        return rc;
+        return 0;
     }
 
     /**
@@ -283,7 +292,7 @@ abstract class XenPirqBackend implements IrqBackend {
      */
     @Override
     public void eoi(final LinuxIrq irq, final int vector) {
-        if (irq != null && irq.isStarted()) {
+        if (irq != null && irq.isEvtchnBound()) {
             doEoiPirq(irq);
         }
     }
