@@ -62,6 +62,7 @@ final class FlowHandler {
             backend.eoi(d, vector);
             return;
         }
+        d.setPending(false);    // handle_irq_event (kernel/irq/handle.c@v6.12) clears IRQS_PENDING first
         vcpu.block();
         final boolean ackedFirst = backend.acksBeforeHandlers(d);
         if (ackedFirst) {

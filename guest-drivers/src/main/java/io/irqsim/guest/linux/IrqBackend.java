@@ -119,6 +119,19 @@ public interface IrqBackend {
     }
 
     /**
+     * {@code irq_settings_is_level} (kernel/irq/settings.h@v6.12): the descriptor's {@code IRQ_LEVEL}
+     * flag, which {@code check_irq_resend} reads to leave a level irq alone. The IO-APIC domain sets it
+     * from the pin's trigger ({@code mp_register_handler}, arch/x86/kernel/apic/io_apic.c@v6.12); the
+     * default is the irq's trigger.
+     *
+     * @param irq the irq
+     * @return whether Linux holds it as level-triggered for a resend
+     */
+    default boolean settingsIsLevel(final LinuxIrq irq) {
+        return irq.isLevel();
+    }
+
+    /**
      * Completes an interrupt after its handlers ran (LAPIC EOI / {@code PHYSDEVOP_eoi}).
      *
      * @param irq the irq, or {@code null} for a vector nobody owns

@@ -5,13 +5,14 @@ package io.irqsim.guest.linux;
  * runs at the end of {@code request_irq}'s start-up and of {@code enable_irq} (kernel/irq/chip.c,
  * manage.c@v6.12): an edge interrupt the flow handler took with no action or while the irq was
  * disabled ({@code IRQS_PENDING}) is sent again through the chip's {@code irq_retrigger}
- * ({@link IrqBackend#retrigger}); a level one is not, the line is still asserted if it matters.
+ * ({@link IrqBackend#retrigger}); a level one ({@code irq_settings_is_level},
+ * {@link IrqBackend#settingsIsLevel}) is not, the line is still asserted if it matters.
  *
- * <p>The xen-pirq chip's {@code retrigger_dynirq} is not modelled. Its chip masks the channel at
- * {@code disable_irq} (an event then waits in the channel, taken at the unmask), so a pirq irq
- * reaches here with {@code IRQS_PENDING} only after {@code enable_irq} restarted it following its
- * last {@code free_irq} and an interrupt came with no action: a level line raises it again once
- * the channel is unmasked, an edge one is not sent again (documented in docs/fidelity.md).
+ * <p>A Xen pirq irq has no {@code IRQ_LEVEL}, so a level pirq is retriggered too, through the
+ * xen-pirq chip's {@code retrigger_dynirq} ({@link XenPirqBackend#retrigger}). Its chip masks the
+ * channel at {@code disable_irq} (an event then waits in the channel, taken at the unmask), so a
+ * pirq irq reaches here with {@code IRQS_PENDING} only after {@code enable_irq} restarted it
+ * following its last {@code free_irq} and an interrupt came with no action.
  */
 final class IrqResend {
 
@@ -31,7 +32,7 @@ final class IrqResend {
      * @param d the irq, just started or enabled
      */
     static void checkIrqResend(final LinuxKernel k, final LinuxIrq d) {
-        if (d.isLevel()) {
+        if (k.backend.settingsIsLevel(d)) {
             d.setPending(false);
             return;
         }

@@ -74,6 +74,12 @@ public final class XenHvmPirqBackend extends XenPirqBackend {
         return irq.pirq() < 0 ? nativeChips.retrigger(irq) : super.retrigger(irq);
     }
 
+    /** A native MSI's {@code IRQ_LEVEL} is the native chips'; a pirq irq has none ({@link XenPirqBackend}). */
+    @Override
+    public boolean settingsIsLevel(final LinuxIrq irq) {
+        return irq.pirq() < 0 ? nativeChips.settingsIsLevel(irq) : super.settingsIsLevel(irq);
+    }
+
     /**
      * A vector taken through the vLAPIC is EOI'd there: one with no irq ({@code common_interrupt}'s
      * {@code apic_eoi}, arch/x86/kernel/irq.c@v6.12) or a native MSI's (also its {@code irq_ack},

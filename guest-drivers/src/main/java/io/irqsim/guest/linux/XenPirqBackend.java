@@ -164,6 +164,44 @@ abstract class XenPirqBackend implements IrqBackend {
     }
 
     /**
+     * The xen-pirq chip's {@code irq_retrigger}, {@code retrigger_dynirq}
+     * (drivers/xen/events/events_base.c@v6.12), which {@code check_irq_resend} calls
+     * ({@link IrqResend}): nothing without a bound channel ({@code VALID_EVTCHN}, Linux then tries
+     * {@code irq_sw_resend}); else {@code do_mask(EVT_MASK_REASON_TEMPORARY)}, {@code set_evtchn}
+     * (the guest sets the pending bit itself, {@link io.irqsim.hv.domain.Domain#writePirqEventPending})
+     * and {@code do_unmask(EVT_MASK_REASON_TEMPORARY)}, which unmasks ({@link #unmaskEvtchn}: the
+     * pending event is taken) unless the channel is still masked for another reason (irqsim's one
+     * {@code EXPLICIT} flag): the event then waits for that unmask.
+     *
+     * @param irq a pirq irq the flow handler took with no action or disabled
+     * @return whether the event was set again
+     */
+    @Override
+    public boolean retrigger(final LinuxIrq irq) {
+        if (!irq.isEvtchnBound()) {
+            return false;
+        }
+        dom.writePirqEventMask(irq.pirq(), true);
+        dom.writePirqEventPending(irq.pirq());
+        log.log(actor, "retrigger_dynirq: pirq %d's event set pending again", irq.pirq());
+        if (!irq.isMasked()) {
+            unmaskEvtchn(irq.pirq());
+        }
+        return true;
+    }
+
+    /**
+     * {@code xen_bind_pirq_gsi_to_irq} and {@code xen_bind_pirq_msi_to_irq}
+     * (drivers/xen/events/events_base.c@v6.12) give a pirq irq its chip and flow handler only, and
+     * nothing on Linux's path for them calls {@code irq_set_irq_type}: no pirq irq has
+     * {@code IRQ_LEVEL}, so {@code check_irq_resend} retriggers a level pirq too.
+     */
+    @Override
+    public boolean settingsIsLevel(final LinuxIrq irq) {
+        return false;
+    }
+
+    /**
      * The xen-pirq chip's {@code irq_shutdown}, {@code shutdown_pirq} (drivers/xen/events/events_base.c@v6.12):
      * nothing without a bound channel ({@code VALID_EVTCHN}); else {@code do_mask(EVT_MASK_REASON_EXPLICIT)}
      * sets the mask bit, {@code xen_irq_info_cleanup} forgets the port, and {@code xen_evtchn_close}

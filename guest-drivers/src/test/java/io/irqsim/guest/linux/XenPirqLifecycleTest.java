@@ -4,6 +4,7 @@ import io.irqsim.hv.Errno;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
+import io.irqsim.hw.ioapic.IoApic;
 import io.irqsim.hw.pci.PciFunction;
 import io.irqsim.hw.platform.DefaultPlatform;
 import org.junit.jupiter.api.Test;
@@ -142,6 +143,63 @@ class XenPirqLifecycleTest {
         r.xen.drain();
         assertEquals(1, runs[0], "the interrupt the line still raises reaches the new handler");
         assertEquals(0, irq.disableDepth());
+    }
+
+    // kernel/irq/resend.c:check_irq_resend and drivers/xen/events/events_base.c:retrigger_dynirq@v6.12: an
+    // edge pirq's interrupt that found the irq with no action (enable_irq had restarted it) is gone from
+    // the channel (eoi_pirq cleared its pending bit) and the line raises no other; at the next request_irq,
+    // irq_startup's check_irq_resend retriggers it: set_evtchn, then the unmask takes it
+    @Test
+    void anEdgePirqInterruptWithNoActionIsRetriggeredAtTheNextRequestIrq() {
+        final TestRig r = pvDom0();
+        final int edgeGsi = 4;      // an ISA line, edge and active high
+        final IoApic phys = r.xen.platform().ioapicForGsi(edgeGsi);
+        final IrqHandler gone = IrqHandler.sync(i -> true);
+        assertEquals(0, r.dom0.requestIrq(edgeGsi, "t", gone));
+        final LinuxIrq irq = r.dom0.irqs().byGsi(edgeGsi);
+        assertFalse(irq.isLevel());
+        r.dom0.freeIrq(edgeGsi, gone);
+        assertEquals(0, r.dom0.enableIrq(edgeGsi));
+        phys.setInput(edgeGsi - phys.gsiBase(), true);
+        phys.setInput(edgeGsi - phys.gsiBase(), false);
+        r.xen.drain();
+        assertEquals(1, irq.maskedWithoutActionCount());
+        assertTrue(irq.isPending(), "IRQS_PENDING");
+        assertFalse(r.d0.isPirqEventPending(irq.pirq()), "eoi_pirq cleared the channel's bit");
+        final int[] runs = {0};
+        assertEquals(0, r.dom0.requestIrq(edgeGsi, "t2", IrqHandler.sync(i -> {
+            runs[0]++;
+            return true;
+        })));
+        r.xen.drain();
+        assertEquals(1, runs[0], "retrigger_dynirq sent it again");
+        assertEquals(1, r.linesContaining("retrigger_dynirq: pirq " + irq.pirq()));
+        assertFalse(irq.isPending());
+        assertFalse(r.d0.isPirqEventMasked(irq.pirq()));
+    }
+
+    // kernel/irq/resend.c:check_irq_resend@v6.12 leaves an irq alone only if irq_settings_is_level, and no pirq
+    // irq has IRQ_LEVEL (xen_bind_pirq_gsi_to_irq sets chip and flow handler only): a level pirq the flow
+    // handler found with no action at enable_irq's unmask is retriggered too, into its still-masked channel
+    @Test
+    void aLevelPirqIsRetriggeredTooItHasNoIrqLevelFlag() {
+        final TestRig r = pvDom0();
+        final IrqHandler gone = IrqHandler.sync(i -> true);
+        assertEquals(0, r.dom0.requestIrq(GSI, "t", gone));
+        r.dom0.freeIrq(GSI, gone);
+        assertEquals(0, r.dom0.enableIrq(GSI));
+        final LinuxIrq irq = r.dom0.irqs().byGsi(GSI);
+        r.nic().setInterruptRequest(true);
+        r.xen.drain();
+        assertTrue(r.d0.isPirqEventPending(GSI), "the line still asserted: Xen sent the event again, channel masked");
+        r.nic().setInterruptRequest(false);
+        assertEquals(0, r.dom0.disableIrq(GSI));
+        assertEquals(0, r.dom0.enableIrq(GSI));
+        r.xen.drain();
+        assertEquals(2, irq.maskedWithoutActionCount(), "enable_irq's unmask delivered it, still with no action");
+        assertEquals(1, r.linesContaining("retrigger_dynirq: pirq " + GSI));
+        assertTrue(r.d0.isPirqEventPending(GSI), "set_evtchn: pending in the channel the flow handler masked");
+        assertTrue(r.d0.isPirqEventMasked(GSI));
     }
 
     // drivers/xen/events/events_base.c:__startup_pirq@v6.12: a bind Xen refuses (here -EEXIST:

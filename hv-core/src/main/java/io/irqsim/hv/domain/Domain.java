@@ -496,6 +496,20 @@ public final class Domain {
         vcpus.get(0).clearPirqEvent(pirq);
     }
 
+    /**
+     * The guest's own write of the pending bit of its pirq's event channel: Linux's
+     * {@code set_evtchn} &rarr; {@code evtchn_2l_set_pending} ({@code sync_set_bit} on
+     * {@code shared_info->evtchn_pending}, drivers/xen/events/events_2l.c@v6.12), which
+     * {@code retrigger_dynirq} uses. Xen is not told and no upcall is raised: the guest's next
+     * unmask of the channel finds the event pending ({@link #markEventUpcallPending},
+     * {@code EVTCHNOP_unmask}).
+     *
+     * @param pirq the pirq
+     */
+    public void writePirqEventPending(final int pirq) {
+        vcpus.get(0).setPirqEventPending(pirq);
+    }
+
     @Override
     public String toString() {
         return "d" + id + " (" + config.name() + ", " + config.type() + (isHardwareDomain() ? ", hardware domain" : "")

@@ -308,6 +308,15 @@ public final class Vcpu extends WorkItem {
         pendingPirqEvents.clear(pirq);
     }
 
+    /**
+     * The guest setting a pirq event's pending bit itself: a write to shared memory, no upcall.
+     *
+     * @param pirq the pirq
+     */
+    void setPirqEventPending(final int pirq) {
+        pendingPirqEvents.set(pirq);
+    }
+
     /** Does the work; public only so {@link io.irqsim.hv.sched.WorkQueue#drain()} can call it on the final class. */
     @Override
     public void run() {
