@@ -97,8 +97,10 @@ final class IrqManage {
         }
         d.setDisableDepth(depth - 1);
         if (depth == 1) {
-            k.irqEnable(d);
-            IrqResend.checkIrqResend(k, d);     // irq_startup(desc, IRQ_RESEND, IRQ_START_FORCE)
+            k.withInterruptsOff(() -> {
+                k.irqEnable(d);
+                IrqResend.checkIrqResend(k, d);     // irq_startup(desc, IRQ_RESEND, IRQ_START_FORCE)
+            });
         }
         return 0;
     }

@@ -21,8 +21,9 @@ final class IrqResend {
 
     /**
      * A level irq: {@code IRQS_PENDING} cleared, nothing sent. An edge irq with {@code IRQS_PENDING}:
-     * cleared, and the chip's {@code irq_retrigger}. Without a retrigger Linux falls back to
-     * {@code irq_sw_resend}, the resend tasklet; every chip irqsim models has one.
+     * cleared, and the chip's {@code irq_retrigger}. When that sends nothing (a pirq irq with no event
+     * channel) Linux falls back to {@code irq_sw_resend}, the resend tasklet, which is not modelled: no
+     * pirq without a channel gets an interrupt to resend.
      * {@code IRQS_REPLAY} (set when the resend went out, cleared by the next flow handler, which
      * makes a second resend in between -EBUSY) is not kept: in irqsim the IPI is in the vCPU's IRR at
      * once, and the irq's next interrupt merges into it, so no flow handler can find the irq pending

@@ -352,14 +352,37 @@ public abstract class LinuxKernel implements GuestKernel {
      * @return the chip's startup result
      */
     final int startIrq(final LinuxIrq d) {
-        d.setStarted(true);
-        d.setDisableDepth(0);
-        final int rc = d.isMsi() && d.pirq() < 0 ? 0 : backend.startup(d);
-        if (d.pirq() < 0) {
-            PciMsi.unmask(this, d);
+        final int[] rc = {0};
+        withInterruptsOff(() -> {
+            d.setStarted(true);
+            d.setDisableDepth(0);
+            rc[0] = d.isMsi() && d.pirq() < 0 ? 0 : backend.startup(d);
+            if (d.pirq() < 0) {
+                PciMsi.unmask(this, d);
+            }
+            IrqResend.checkIrqResend(this, d);  // irq_startup(desc, IRQ_RESEND, ...)
+        });
+        return rc[0];
+    }
+
+    /**
+     * Runs {@code body} as the kernel runs the work it does under an irq descriptor's lock taken
+     * with {@code raw_spin_lock_irqsave} ({@code __setup_irq}, {@code enable_irq}; kernel/irq/manage.c
+     * @v6.12): vCPU 0 takes no interrupt until the body is done, then takes whatever came meanwhile.
+     * So an interrupt an unmask lets through is taken after {@code check_irq_resend}, into which a
+     * retrigger of the same event merges.
+     *
+     * @param body the work
+     */
+    final void withInterruptsOff(final Runnable body) {
+        final Vcpu c = cpu();
+        c.block();
+        try {
+            body.run();
+        } finally {
+            c.unblock();
         }
-        IrqResend.checkIrqResend(this, d);  // irq_startup(desc, IRQ_RESEND, ...)
-        return rc;
+        xen.drain();
     }
 
     /**
@@ -372,7 +395,9 @@ public abstract class LinuxKernel implements GuestKernel {
      */
     final void irqEnable(final LinuxIrq d) {
         if (d.isMsi() && d.pirq() < 0) {
-            PciMsi.unmask(this, d);
+            if (d.isMasked()) {         // unmask_irq: only an irq marked IRQD_IRQ_MASKED
+                PciMsi.unmask(this, d);
+            }
         } else {
             backend.enable(d);
         }
@@ -401,9 +426,11 @@ public abstract class LinuxKernel implements GuestKernel {
             d.handlers().add(handler);
             d.names().add(name);
             if (first && d.isStarted()) {
-                d.setDisableDepth(0);
-                irqEnable(d);
-                IrqResend.checkIrqResend(this, d);
+                withInterruptsOff(() -> {
+                    d.setDisableDepth(0);
+                    irqEnable(d);
+                    IrqResend.checkIrqResend(this, d);
+                });
             } else if (first) {
                 startIrq(d);    // __setup_irq does not look at irq_startup's result
             }

@@ -183,6 +183,7 @@ final class PciMsi {
      * @param irq the MSI irq
      */
     static void unmask(final LinuxKernel k, final LinuxIrq irq) {
+        irq.setMasked(false);
         if (irq.msiMaskFunction() != null) {
             irq.msiMaskFunction().configWrite(irq.msiMaskPos(), 4, irq.msiMaskBits() & ~1);
         } else if (irq.msixEntry() >= 0) {
@@ -202,6 +203,7 @@ final class PciMsi {
      * @param irq the MSI irq
      */
     static void mask(final LinuxKernel k, final LinuxIrq irq) {
+        irq.setMasked(true);
         if (irq.msiMaskFunction() != null) {
             irq.msiMaskFunction().configWrite(irq.msiMaskPos(), 4, irq.msiMaskBits() | 1);
         } else if (irq.msixEntry() >= 0) {

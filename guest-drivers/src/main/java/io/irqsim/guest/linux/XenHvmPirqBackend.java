@@ -66,8 +66,8 @@ public final class XenHvmPirqBackend extends XenPirqBackend {
     }
 
     /**
-     * A native MSI is sent again by the vector domain's IPI. A pirq's {@code retrigger_dynirq} is
-     * not modelled: no pirq irq is ever left {@code IRQS_PENDING} ({@link IrqResend}).
+     * A native MSI is sent again by the vector domain's IPI, a pirq by the xen-pirq chip's
+     * {@code retrigger_dynirq} ({@link XenPirqBackend#retrigger}).
      */
     @Override
     public boolean retrigger(final LinuxIrq irq) {

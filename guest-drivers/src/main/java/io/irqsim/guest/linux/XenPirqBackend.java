@@ -193,8 +193,10 @@ abstract class XenPirqBackend implements IrqBackend {
     /**
      * {@code xen_bind_pirq_gsi_to_irq} and {@code xen_bind_pirq_msi_to_irq}
      * (drivers/xen/events/events_base.c@v6.12) give a pirq irq its chip and flow handler only, and
-     * nothing on Linux's path for them calls {@code irq_set_irq_type}: no pirq irq has
-     * {@code IRQ_LEVEL}, so {@code check_irq_resend} retriggers a level pirq too.
+     * the xen-pirq chip has no {@code irq_set_type}, so {@code __irq_set_trigger} never sets
+     * {@code IRQ_LEVEL}: {@code check_irq_resend} retriggers a level pirq too. (A PVHVM guest's GSI
+     * below 16 reuses the descriptor the native IO-APIC set-up gave its legacy irq, which may carry
+     * the flag; irqsim's guests map PCI lines to GSIs from 16 up, so none has such a pirq.)
      */
     @Override
     public boolean settingsIsLevel(final LinuxIrq irq) {
