@@ -86,6 +86,29 @@ class IrqResendTest {
         assertEquals(1, runs[0], "once: the asserted line, no IPI on top");
     }
 
+    // irq_settings_is_level (the IO-APIC domain's IRQ_LEVEL, mp_register_handler): a level irq is never
+    // retriggered, so a line released while the irq was disabled raises nothing at enable_irq. The
+    // vIO-APIC input is driven directly: a passed-through line's virtual level follows the device only
+    // at the guest's EOI (hvm_dpci_eoi), so the NIC could not release it here
+    @Test
+    void aLevelLineReleasedWhileDisabledRaisesNothingAtEnableIrq() {
+        final TestRig r = pvhDom0();
+        final int[] runs = {0};
+        assertEquals(0, r.dom0.requestIrq(LEVEL_GSI, "level", counting(runs)));
+        final LinuxIrq d = r.dom0.irqs().byGsi(LEVEL_GSI);
+        final IoApic vioapic = r.d0.vioapicForGsi(LEVEL_GSI);
+        final int pin = LEVEL_GSI - vioapic.gsiBase();
+        assertEquals(0, r.dom0.disableIrq(LEVEL_GSI));
+        vioapic.setInput(pin, true);        // a vIO-APIC's inputs are logical: true is asserted
+        r.xen.drain();
+        vioapic.setInput(pin, false);
+        assertTrue(d.isPending());
+        assertEquals(0, r.dom0.enableIrq(LEVEL_GSI));
+        r.xen.drain();
+        assertEquals(0, runs[0], "no self-IPI for a level irq");
+        assertEquals(0, r.linesContaining("check_irq_resend: the interrupt it missed is sent again"));
+    }
+
     @Test
     void aNativeMsiTakenWhileDisabledIsSentAgainAtEnableIrq() {
         assertDisabledMsiIsResent(new PciMsiMaskTest.Guest(false));

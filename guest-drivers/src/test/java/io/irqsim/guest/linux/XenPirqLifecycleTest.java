@@ -107,8 +107,10 @@ class XenPirqLifecycleTest {
         assertEquals("t", r.dom0.freeIrq(GSI, h));
         final LinuxIrq irq = r.dom0.irqs().byGsi(GSI);
         assertEquals(1, irq.disableDepth(), "irq_shutdown left depth 1");
+        assertFalse(irq.isEvtchnBound(), "shutdown_pirq closed the channel");
         assertEquals(0, r.dom0.enableIrq(GSI));
         assertTrue(irq.isStarted());
+        assertTrue(irq.isEvtchnBound());
         assertEquals(0, irq.disableDepth());
         assertEquals(2, r.linesContaining("startup_pirq: EVTCHNOP_bind_pirq(pirq 16, shareable) = 0"));
         assertTrue(r.d0.pirqs().get(GSI).isEvtchnBound());
@@ -174,6 +176,7 @@ class XenPirqLifecycleTest {
         r.xen.drain();
         assertEquals(1, runs[0], "retrigger_dynirq sent it again");
         assertEquals(1, r.linesContaining("retrigger_dynirq: pirq " + irq.pirq()));
+        assertEquals(1, r.linesContaining("check_irq_resend: the interrupt it missed is sent again"));
         assertFalse(irq.isPending());
         assertFalse(r.d0.isPirqEventMasked(irq.pirq()));
     }
