@@ -3,6 +3,7 @@ package io.irqsim.hv.irq;
 import io.irqsim.hv.Errno;
 import io.irqsim.hv.Rig;
 import io.irqsim.hv.domain.Domain;
+import io.irqsim.hv.domain.Pirq;
 import io.irqsim.hv.policy.XenConfig;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceRecord;
@@ -184,5 +185,19 @@ class PirqMappingBoundsTest {
         assertEquals(-Errno.ENOSPC, descs.createIrq());
         assertEquals(-Errno.EINVAL, m.allocateAndMapMsiPirq(dom0, domu, -1));
         assertEquals(0, domu.pirqs().mapped().size());
+    }
+
+    // allocate_and_map_msi_pirq: allocate_pirq failing (no free MSI pirq: -ENOSPC) also goes to destroy_irq
+    @Test
+    void noFreeMsiPirqDestroysTheIrqCreatedForIt() {
+        final IrqDescTable descs = rig.xen.irqDescs();
+        for (int p = descs.nrIrqsGsi(); p < nrPirqs; p++) {
+            domu.pirqs().getOrCreate(p).setIrq(Pirq.PIRQ_ALLOCATED);   // every MSI pirq taken
+        }
+        final int first = descs.nrIrqsGsi();
+        assertEquals(-Errno.ENOSPC, m.allocateAndMapMsiPirq(dom0, domu, -1));
+        assertEquals(HandlerType.NONE, descs.desc(first).handler());
+        assertFalse(dom0.irqCaps().permitted(first));
+        assertNull(descs.desc(first).creator());
     }
 }
