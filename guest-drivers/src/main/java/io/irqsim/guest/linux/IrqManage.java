@@ -100,6 +100,7 @@ final class IrqManage {
             k.withInterruptsOff(() -> {
                 k.irqEnable(d);
                 IrqResend.checkIrqResend(k, d);     // irq_startup(desc, IRQ_RESEND, IRQ_START_FORCE)
+                return 0;
             });
         }
         return 0;

@@ -18,6 +18,7 @@ import io.irqsim.hw.pci.PciRoot;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 /**
  * What the Linux models of dom0 and of an HVM guest share: the PCI devices the kernel sees,
@@ -352,17 +353,16 @@ public abstract class LinuxKernel implements GuestKernel {
      * @return the chip's startup result
      */
     final int startIrq(final LinuxIrq d) {
-        final int[] rc = {0};
-        withInterruptsOff(() -> {
+        return withInterruptsOff(() -> {
             d.setStarted(true);
             d.setDisableDepth(0);
-            rc[0] = d.isMsi() && d.pirq() < 0 ? 0 : backend.startup(d);
+            final int rc = d.isMsi() && d.pirq() < 0 ? 0 : backend.startup(d);
             if (d.pirq() < 0) {
                 PciMsi.unmask(this, d);
             }
             IrqResend.checkIrqResend(this, d);  // irq_startup(desc, IRQ_RESEND, ...)
+            return rc;
         });
-        return rc[0];
     }
 
     /**
@@ -373,16 +373,19 @@ public abstract class LinuxKernel implements GuestKernel {
      * retrigger of the same event merges.
      *
      * @param body the work
+     * @return what the body returned
      */
-    final void withInterruptsOff(final Runnable body) {
+    final int withInterruptsOff(final IntSupplier body) {
         final Vcpu c = cpu();
         c.block();
+        final int rc;
         try {
-            body.run();
+            rc = body.getAsInt();
         } finally {
             c.unblock();
         }
         xen.drain();
+        return rc;
     }
 
     /**
@@ -430,6 +433,7 @@ public abstract class LinuxKernel implements GuestKernel {
                     d.setDisableDepth(0);
                     irqEnable(d);
                     IrqResend.checkIrqResend(this, d);
+                    return 0;
                 });
             } else if (first) {
                 startIrq(d);    // __setup_irq does not look at irq_startup's result
