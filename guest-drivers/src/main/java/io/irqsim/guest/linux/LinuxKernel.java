@@ -367,8 +367,9 @@ public abstract class LinuxKernel implements GuestKernel {
 
     /**
      * Runs {@code body} as the kernel runs the work it does under an irq descriptor's lock taken
-     * with {@code raw_spin_lock_irqsave} ({@code __setup_irq}, {@code enable_irq}; kernel/irq/manage.c
-     * @v6.12): vCPU 0 takes no interrupt until the body is done, then takes whatever came meanwhile.
+     * with {@code raw_spin_lock_irqsave} ({@code __setup_irq}, {@code enable_irq};
+     * kernel/irq/manage.c@v6.12): vCPU 0 takes no interrupt until the body is done, then takes
+     * whatever came meanwhile.
      * So an interrupt an unmask lets through is taken after {@code check_irq_resend}, into which a
      * retrigger of the same event merges.
      *
