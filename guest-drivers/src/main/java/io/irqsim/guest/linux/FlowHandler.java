@@ -54,11 +54,7 @@ final class FlowHandler {
             d.recordMaskedWithoutAction();
             d.setPending(true);
             k.xen.trace().event(GuestEvent.IRQ_UNHANDLED, vector, d.irq(), 0);
-            if (!d.isMsi() || d.pirq() >= 0) {
-                backend.mask(d);
-            } else {
-                PciMsi.mask(k, d);   // pci_msi_mask_irq: the MSI mask bit or the MSI-X entry's; none without
-            }
+            k.irqMask(d);
             backend.eoi(d, vector);
             return;
         }

@@ -38,8 +38,8 @@ final class IrqManage {
         k.xen.trace().event(GuestEvent.FREE_IRQ, irq, d.gsi(), last ? 1 : 0);
         if (last) {
             d.setDisableDepth(1);
-            if (d.isMsi() && d.pirq() < 0) {
-                PciMsi.mask(k, d);
+            if (d.isNativeMsi()) {
+                k.irqMask(d);       // the PCI-MSI chip has no irq_shutdown: irq_shutdown masks
             } else {
                 k.backend.shutdown(d);
             }

@@ -86,6 +86,14 @@ public final class LinuxIrq {
         return msi;
     }
 
+    /**
+     * @return whether it is an MSI the kernel's own vector domain set up (no pirq): its chip is the
+     *     PCI-MSI one ({@link PciMsi#mask}, {@link PciMsi#unmask}), not the back end's
+     */
+    public boolean isNativeMsi() {
+        return msi && pirq < 0;
+    }
+
     void setMsi() {
         this.msi = true;
     }

@@ -356,8 +356,8 @@ public abstract class LinuxKernel implements GuestKernel {
         return withInterruptsOff(() -> {
             d.setStarted(true);
             d.setDisableDepth(0);
-            final int rc = d.isMsi() && d.pirq() < 0 ? 0 : backend.startup(d);
-            if (d.pirq() < 0) {
+            final int rc = d.isNativeMsi() ? 0 : backend.startup(d);
+            if (d.isNativeMsi()) {
                 PciMsi.unmask(this, d);
             }
             IrqResend.checkIrqResend(this, d);  // irq_startup(desc, IRQ_RESEND, ...)
@@ -398,12 +398,27 @@ public abstract class LinuxKernel implements GuestKernel {
      * @param d the irq
      */
     final void irqEnable(final LinuxIrq d) {
-        if (d.isMsi() && d.pirq() < 0) {
+        if (d.isNativeMsi()) {
             if (d.isMasked()) {         // unmask_irq: only an irq marked IRQD_IRQ_MASKED
                 PciMsi.unmask(this, d);
             }
         } else {
             backend.enable(d);
+        }
+    }
+
+    /**
+     * {@code mask_irq} (kernel/irq/chip.c@v6.12): the chip's {@code irq_mask}, the PCI-MSI chip's
+     * for a native MSI ({@code pci_msi_mask_irq}, {@link PciMsi#mask}), else the back end's
+     * ({@link IrqBackend#mask}: the IO-APIC pin, or a Xen pirq's channel).
+     *
+     * @param d the irq
+     */
+    final void irqMask(final LinuxIrq d) {
+        if (d.isNativeMsi()) {
+            PciMsi.mask(this, d);
+        } else {
+            backend.mask(d);
         }
     }
 

@@ -242,9 +242,8 @@ abstract class XenPirqBackend implements IrqBackend {
     public int startup(final LinuxIrq irq) {
         final Vcpu cpu = dom.vcpu(0);
         cpu.block();
-        final int rc;
         try {
-            rc = xen.evtchn().bindPirq(dom, irq.pirq(), irq.isLevel());
+            final int rc = xen.evtchn().bindPirq(dom, irq.pirq(), irq.isLevel());
             irq.setMasked(rc != 0);
             log.log(actor, "startup_pirq: EVTCHNOP_bind_pirq(pirq %d, %s) = %s", irq.pirq(),
                 irq.isLevel() ? "shareable" : "exclusive", Errno.name(rc));
