@@ -252,9 +252,17 @@ public final class BenchCommand implements Callable<Integer> {
                            final String phase) {
         final String what = String.format(Locale.ROOT, "interrupt %d of the %s from %s was not handled by the guest"
             + " driver", n, phase, target.describe());
-        return StderrLine.failed(err, WHO, devmodel != null ? what + " (over " + target.transport() + ")."
-            : String.format(Locale.ROOT, "%s under strategy %s: it does not deliver. Try --strategy %s (see 'irqsim"
-                + " strategies').", what, s.name(), DEFAULT_STRATEGY));
+        if (devmodel != null) {
+            return StderrLine.failed(err, WHO, what + " (over " + target.transport() + ").");
+        }
+        final long handledBefore = n - 1 + ("measurement".equals(phase) ? warmup : 0);
+        final String after = handledBefore > 0 ? String.format(Locale.ROOT, " after it had handled %d", handledBefore)
+            : "";
+        // only a design other than the default is worth suggesting the default instead of
+        return StderrLine.failed(err, WHO, DEFAULT_STRATEGY.equals(s.name())
+            ? String.format(Locale.ROOT, "%s under strategy %s%s.", what, s.name(), after)
+            : String.format(Locale.ROOT, "%s under strategy %s%s: it does not deliver here. Try --strategy %s (see"
+                + " 'irqsim strategies').", what, s.name(), after, DEFAULT_STRATEGY));
     }
 
     /** A percentage line on stderr, updated every 10% (never per interrupt), outside the timed region. */

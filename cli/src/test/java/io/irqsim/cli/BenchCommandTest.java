@@ -95,6 +95,15 @@ class BenchCommandTest {
         assertEquals("bench: 100% (200/200)", lines.get(9));
     }
 
+    // the default warm-up is 10,000 interrupts, irq_ratelimit's limit per 10 ms: virtual time has to
+    // move on between interrupts, or the first measured one is rate-limited and never handled
+    @Test
+    void theDefaultWarmUpLeavesTheLineDelivering() {
+        final Run r = bench("-n", "20");
+        assertEquals(Main.EXIT_OK, r.status(), r.err());
+        assertTrue(r.out().contains("20 interrupts after 10000 warm-up"), r.out());
+    }
+
     @Test
     void aStrategyThatDoesNotDeliverIsAClearErrorWithStatusOne() {
         final Run r = bench("-n", "10", "--strategy", "status-quo");
