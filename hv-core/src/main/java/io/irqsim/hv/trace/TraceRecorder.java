@@ -55,7 +55,8 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
     private final TraceSwitch recording = new TraceSwitch(true);
     /**
      * {@code recording.isOn()}, kept in this object as well (set only next to {@code recording.set}):
-     * the hypervisor's own trace points test it with one load instead of two dependent ones.
+     * the hypervisor's own trace points test it with one load instead of two dependent ones, after
+     * {@link TraceSwitch#anyOn()}, which compiles to a constant while no trace in the JVM records.
      */
     private boolean on = true;
 
@@ -178,7 +179,7 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
      * @param c argument c
      */
     public void eventFor(final int event, final int aboutDomain, final long a, final long b, final long c) {
-        if (on) {
+        if (TraceSwitch.anyOn() && on) {
             write(event, cpu, aboutDomain, a, b, c);
         }
     }
@@ -203,7 +204,7 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
 
     @Override
     public void event(final int event, final long a, final long b, final long c) {
-        if (on) {
+        if (TraceSwitch.anyOn() && on) {
             write(event, cpu, domain, a, b, c);
         }
     }
@@ -220,7 +221,7 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
      */
     public void record(final int event, final int recordCpu, final int recordDomain, final long a, final long b,
                        final long c) {
-        if (on) {
+        if (TraceSwitch.anyOn() && on) {
             write(event, recordCpu, recordDomain, a, b, c);
         }
     }

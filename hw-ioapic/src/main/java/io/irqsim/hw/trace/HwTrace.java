@@ -38,9 +38,9 @@ public interface HwTrace {
      * implementation that can be turned off returns its own switch and keeps it current. Events
      * reported while the switch is off may be dropped; callers may also report them anyway.
      *
-     * @return the switch; {@link TraceSwitch#ALWAYS} unless overridden
+     * @return the switch; {@link TraceSwitch#always()} unless overridden
      */
     default TraceSwitch traceSwitch() {
-        return TraceSwitch.ALWAYS;
+        return TraceSwitch.always();
     }
 }

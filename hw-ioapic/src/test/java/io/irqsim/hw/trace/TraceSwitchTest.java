@@ -26,12 +26,41 @@ class TraceSwitchTest {
         assertSame(TraceSwitch.NEVER, HwTrace.NONE.traceSwitch());
         assertFalse(TraceSwitch.NEVER.isOn());
         final HwTrace plain = (event, a, b, c) -> { };
-        assertSame(TraceSwitch.ALWAYS, plain.traceSwitch());
-        assertTrue(TraceSwitch.ALWAYS.isOn());
+        assertSame(TraceSwitch.always(), plain.traceSwitch());
+        assertTrue(TraceSwitch.always().isOn());
+        assertTrue(TraceSwitch.anyOn(), "the always-on switch keeps the gate open");
         assertThrows(IllegalStateException.class, () -> TraceSwitch.NEVER.set(true));
-        assertThrows(IllegalStateException.class, () -> TraceSwitch.ALWAYS.set(false));
+        assertThrows(IllegalStateException.class, () -> TraceSwitch.always().set(false));
         assertFalse(TraceSwitch.NEVER.isOn());
-        assertTrue(TraceSwitch.ALWAYS.isOn());
+        assertTrue(TraceSwitch.always().isOn());
+    }
+
+    // the gate counts the switches on: each one turned on is counted before its flag is set, the
+    // gate is open while any is, and turning one on or off twice counts once
+    @Test
+    void theGateCountsTheSwitchesThatAreOn() {
+        final int before = TraceSwitch.switchesOn();
+        final TraceSwitch a = new TraceSwitch(false);
+        final TraceSwitch b = new TraceSwitch(true);
+        assertEquals(before + 1, TraceSwitch.switchesOn());
+        assertTrue(TraceSwitch.anyOn());
+        assertTrue(b.isOn());
+        assertFalse(a.isOn());
+        a.set(true);
+        a.set(true);
+        assertEquals(before + 2, TraceSwitch.switchesOn());
+        assertTrue(a.isOn());
+        b.set(false);
+        b.set(false);
+        assertEquals(before + 1, TraceSwitch.switchesOn());
+        assertTrue(TraceSwitch.anyOn(), "a is still on");
+        assertFalse(b.isOn());
+        a.set(false);
+        assertEquals(before, TraceSwitch.switchesOn());
+        assertFalse(a.isOn());
+        if (before == 0 && TraceSwitch.gateFlips() < TraceSwitch.MAX_GATE_FLIPS) {
+            assertFalse(TraceSwitch.anyOn(), "no switch is on: the gate shuts");
+        }
     }
 
     // IoApic: RTE writes are reported while its trace's switch is on and not while it is off;
