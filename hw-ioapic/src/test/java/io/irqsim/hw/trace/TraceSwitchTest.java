@@ -63,6 +63,38 @@ class TraceSwitchTest {
         }
     }
 
+    // a device hot enough to be compiled while no switch is on reports its very next event once its
+    // switch turns on: the gate opens (discarding code compiled with it shut) before the flag is set
+    @Test
+    void aDeviceCompiledWithEveryTraceOffReportsTheFirstEventAfterItsSwitchTurnsOn() {
+        final TraceSwitch sw = new TraceSwitch(false);
+        final List<Integer> events = new ArrayList<>();
+        final HwTrace trace = new HwTrace() {
+            @Override
+            public void event(final int event, final long a, final long b, final long c) {
+                events.add(event);
+            }
+
+            @Override
+            public TraceSwitch traceSwitch() {
+                return sw;
+            }
+        };
+        final IoApic io = new IoApic("io", IoApicModel.ich(24), 1, 0, (v, d, l, dst, lv) -> 0,
+            new VirtualClock(), trace);
+        final MmioBus bus = new MmioBus();
+        bus.map(IoApicRegisters.DEFAULT_BASE, IoApicRegisters.WINDOW_SIZE, io);
+        final long entry = Rte.of(0x31, Rte.DM_FIXED, false, false, false, true, 0);
+        for (int i = 0; i < 200_000; i++) {
+            IoApicRegisters.writeEntry(bus, IoApicRegisters.DEFAULT_BASE, i & 7, entry);
+        }
+        assertEquals(List.of(), events);
+        sw.set(true);
+        IoApicRegisters.writeEntry(bus, IoApicRegisters.DEFAULT_BASE, 3, entry);
+        assertEquals(List.of(HwEvent.IOAPIC_RTE_WRITE, HwEvent.IOAPIC_RTE_WRITE), events);
+        sw.set(false);
+    }
+
     // IoApic: RTE writes are reported while its trace's switch is on and not while it is off;
     // the register state and the ignored-access count do not depend on it
     @Test
