@@ -114,7 +114,7 @@ public final class TraceCommand implements Runnable {
                 // StopOnError: the PrintWriter swallowed a write error (a closed pipe, a full disk)
             }
             out.flush();
-            if (out.checkError()) {
+            if (StopOnError.failed(out)) {
                 return StderrLine.failed(err, "irqsim", "standard output: write error");
             }
             return Main.EXIT_OK;
@@ -183,10 +183,21 @@ public final class TraceCommand implements Runnable {
             return this;
         }
 
+        /**
+         * @param out the command's standard output
+         * @return whether a write to it failed. Picocli's writer wraps {@code System.out} in an
+         *     {@code OutputStreamWriter}, so its own {@code checkError} never sees the error
+         *     {@code System.out}, a {@code PrintStream}, swallows (EPIPE from a closed pipe):
+         *     that stream is asked as well
+         */
+        static boolean failed(final PrintWriter out) {
+            return out.checkError() || System.out.checkError();
+        }
+
         private void check() throws IOException {
             if (++writes == CHECK_EVERY) {
                 writes = 0;
-                if (out.checkError()) {
+                if (failed(out)) {
                     throw new IOException("write error");
                 }
             }

@@ -114,4 +114,32 @@ class TraceDumpHostileInputTest {
         // every record's line is over 60 characters: a full dump would offer more than 12 MB
         assertTrue(pipe.offered < 1_000_000, "kept writing after the pipe closed: " + pipe.offered + " bytes");
     }
+
+    // the same through a real pipe, as `irqsim trace dump big.trace | head -1` runs it: picocli's
+    // standard output wraps System.out, which swallows EPIPE where the writer above cannot see it
+    @Test
+    void aPipeClosedByItsReaderExitsOneInARealProcess() throws Exception {
+        final Path file = dir.resolve("big.trace");
+        try (TraceRecorder t = TraceRecorder.mappedFile(file, new VirtualClock())) {
+            for (int i = 0; i < 200_000; i++) {
+                t.event(1, i, 0, 0);
+            }
+        }
+        final String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final Path errFile = dir.resolve("stderr.txt");
+        final Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+            Main.class.getName(), "trace", "dump", file.toString())
+            .redirectError(errFile.toFile()).start();
+        try {
+            try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
+                p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                assertTrue(r.readLine() != null, "the dump's first line");
+            } // the reader goes away, as head's does
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the dump stopped");
+            assertEquals(Main.EXIT_FAILED, p.exitValue());
+            assertEquals("irqsim: standard output: write error\n", Files.readString(errFile));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
 }
