@@ -84,6 +84,8 @@ public final class Main implements Runnable {
         if (command.getCommand() instanceof CommandLine.HelpCommand) {
             return;
         }
+        // every command's -V/--version (mixinStandardHelpOptions) prints what 'irqsim --version' prints
+        command.getCommandSpec().versionProvider(new Version());
         final CommandLine.Model.UsageMessageSpec usage = command.getCommandSpec().usageMessage();
         final String[] footer = usage.footer();
         final String[] more = java.util.Arrays.copyOf(footer, footer.length + 2);
