@@ -160,7 +160,15 @@ public final class ServeCommand implements Callable<Integer> {
                 vfio.plug(m);
                 return m;
             }, config, listen, line -> say(err, line));
-        } catch (final IOException | IllegalStateException e) {
+        } catch (final IllegalStateException e) {
+            vfio.close();
+            if (e.getCause() instanceof java.io.UncheckedIOException u) {
+                // the trace file refused (a directory, a symbolic link) or not creatable: a file
+                // error, as 'run --trace' reports it, not a failed boot
+                return StderrLine.usage(err, WHO, u.getMessage());
+            }
+            return StderrLine.failed(err, WHO, e.getMessage());
+        } catch (final IOException e) {
             vfio.close();
             return StderrLine.failed(err, WHO, e.getMessage());
         } catch (final InterruptedException e) {

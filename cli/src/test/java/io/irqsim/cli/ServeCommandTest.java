@@ -123,6 +123,17 @@ class ServeCommandTest {
         assertTrue(err.toString().contains("Missing required option: '--listen=ADDRESS'"), err.toString());
     }
 
+    // the trace file is opened by the boot, on the server's thread: a directory there is a file
+    // error (exit 2, the reason alone) as for 'run --trace', not a failed boot with a class name
+    @Test
+    void aTraceFileThatIsADirectoryIsAUsageError(@TempDir final Path dir) {
+        final StringWriter err = new StringWriter();
+        final CommandLine cl = cli();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(Main.EXIT_USAGE, cl.execute("serve", "--listen", "tcp:127.0.0.1:0", "--trace", dir.toString()));
+        assertEquals("irqsim serve: cannot write trace file " + dir + ": is a directory\n", err.toString());
+    }
+
     @Test
     void aZeroDeadlineIsAUsageError() {
         final StringWriter err = new StringWriter();
