@@ -57,9 +57,9 @@ import java.util.concurrent.Callable;
         "A scenario's vfio-user devices (guests[].vfioUser) are plugged into every machine the command boots, a "
             + "connection each; their interrupts are not driven or timed, since their server paces them "
             + "(docs/vfio-user.md)."},
-    footer = {"", "Exit status: 0 ok, 1 the strategy does not deliver the device's interrupts (with --devmodel:",
-        "the server cannot listen at ADDRESS, or the model's interrupts are not handled), 2 usage or",
-        "scenario-file error."})
+    footer = {"", "Exit status: 0 ok, 1 the strategy does not deliver the device's interrupts (with --throughput: "
+        + "none of the run's; with --devmodel: the server cannot listen at ADDRESS, or the model's interrupts are not "
+        + "handled), 2 usage or scenario-file error (a scenario that passes no device through, without --devmodel)."})
 public final class BenchCommand implements Callable<Integer> {
 
     /** Highest latency the histogram tracks: 1 s. */
@@ -136,6 +136,13 @@ public final class BenchCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         if (throughput) {
             return throughput(scenario, s, err);
+        }
+        if (address == null && scenario.guests().stream().allMatch(g -> g.passthrough().isEmpty())) {
+            // InterruptDriver raises interrupts from the first passed-through device; a vfio-user
+            // device's are paced by its server, and a model attached with --devmodel brings its own
+            throw new CommandLine.ParameterException(spec.commandLine(), "scenario " + scenario.name()
+                + " passes no device through to a guest: no interrupt for bench to raise (--devmodel attaches a"
+                + " model that raises them; --throughput times the scenario's traffic)");
         }
         // guests[].vfioUser: plugged at boot (the guest has them, their BAR accesses at probe are
         // forwarded), their interrupts not driven: the server paces them in wall-clock time
@@ -241,6 +248,14 @@ public final class BenchCommand implements Callable<Integer> {
             out.flush();
         } else {
             r.text(out);
+        }
+        if (r.delivered() == 0) {
+            // the figures are printed all the same, but a run that delivers nothing is not the
+            // delivery bench measures: the exit status says so, as in the latency mode
+            final String what = String.format(Locale.ROOT, "strategy %s delivered none of the %d interrupts to a"
+                + " driver", s.name(), r.interrupts());
+            return StderrLine.failed(err, WHO, DEFAULT_STRATEGY.equals(s.name()) ? what + "."
+                : what + ". Try --strategy " + DEFAULT_STRATEGY + " (see 'irqsim strategies').");
         }
         return Main.EXIT_OK;
     }

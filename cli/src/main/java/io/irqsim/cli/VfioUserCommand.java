@@ -63,8 +63,8 @@ public final class VfioUserCommand implements Runnable {
             "  irqsim vfio-user info unix:/tmp/vfio-user.sock",
             "  irqsim vfio-user info unix:/tmp/vfio-user.sock --json | jq .regions",
             "",
-            "Exit status: 0 ok; 1 no socket at PATH, connection refused, no reply within the timeout,",
-            "an error reply, or a protocol violation (the message says which); 2 usage error."})
+            "Exit status: 0 ok; 1 no socket at PATH, connection refused, no reply within the timeout, "
+                + "an error reply, or a protocol violation (the message says which); 2 usage error."})
     public static final class Info implements Callable<Integer> {
 
         @CommandLine.Spec
@@ -128,8 +128,8 @@ public final class VfioUserCommand implements Runnable {
             "  irqsim serve --listen tcp::5940 &",
             "  irqsim vfio-user plug unix:/tmp/vfio-user.sock --connect tcp:127.0.0.1:5940 --domain domU --slot 6",
             "",
-            "Exit status: 0 ok; 1 either server could not be reached or refused the device, or an interrupt",
-            "could not be forwarded; 2 usage error."})
+            "Exit status: 0 ok; 1 either server could not be reached or refused the device, or an interrupt "
+                + "could not be forwarded; 2 usage error."})
     public static final class Plug implements Callable<Integer> {
 
         @CommandLine.Spec

@@ -104,6 +104,22 @@ class BenchCommandTest {
         assertTrue(r.out().contains("20 interrupts after 10000 warm-up"), r.out());
     }
 
+    // a scenario with nothing passed through (only vfio-user devices, say) has no interrupt to raise:
+    // a usage error, not an internal one
+    @Test
+    void aScenarioThatPassesNothingThroughIsAUsageError() throws Exception {
+        final java.nio.file.Path file = java.nio.file.Files.createTempFile("bench-none", ".yaml");
+        try {
+            java.nio.file.Files.writeString(file, "guests:\n  - name: domU\ntraffic: []\n");
+            final Run r = bench(file.toString(), "-n", "10");
+            assertEquals(Main.EXIT_USAGE, r.status(), r.err());
+            assertTrue(r.err().contains("passes no device through to a guest: no interrupt for bench to raise"), r.err());
+            assertTrue(!r.err().contains("internal error"), r.err());
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
+    }
+
     @Test
     void aStrategyThatDoesNotDeliverIsAClearErrorWithStatusOne() {
         final Run r = bench("-n", "10", "--strategy", "status-quo");

@@ -59,6 +59,16 @@ class BenchThroughputTest {
             .contains("has no traffic to time"));
     }
 
+    // status-quo delivers nothing: the figures are printed, but the status is 1 as in the latency mode
+    @Test
+    void aStrategyThatDeliversNothingIsStatusOne() {
+        final BenchCommandTest.Run r = bench("--throughput", "-n", "200", "--warmup", "0", "-s", "status-quo");
+        assertEquals(Main.EXIT_FAILED, r.status(), r.err());
+        assertTrue(r.out().contains("interrupts         200 (0 handled by a driver)"), r.out());
+        assertEquals("irqsim bench: strategy status-quo delivered none of the 200 interrupts to a driver. Try"
+            + " --strategy pciback-setup-gsi (see 'irqsim strategies').\n", r.err());
+    }
+
     @Test
     void throughputWithADeviceModelIsAUsageError() {
         final BenchCommandTest.Run r = bench("--throughput", "--devmodel", "tcp:127.0.0.1:0");
