@@ -32,8 +32,9 @@ final class GuestText {
                     r.c() > 0 ? "last action gone, irq shut down" : r.c() == 0 ? "other actions remain"
                         : "Trying to free already-free IRQ");
             case GuestEvent.IRQ_HANDLED:
-                return f("Linux irq %d %s (vector 0x%02x)", r.a(), r.c() != 0 ? "handled" : "not claimed by its handler",
-                    r.b());
+                // an irq taken as an event channel (a pirq, a PV or PVHVM guest's) came with no vector
+                return f("Linux irq %d %s (%s)", r.a(), r.c() != 0 ? "handled" : "not claimed by its handler",
+                    r.b() < 0 ? "event channel, no vector" : f("vector 0x%02x", r.b()));
             case GuestEvent.IRQ_UNHANDLED:
                 return r.b() < 0 ? f("Linux: no irq for vector 0x%02x", r.a())
                     : f("Linux irq %d: nobody handled it", r.b());
