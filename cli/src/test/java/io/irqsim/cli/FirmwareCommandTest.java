@@ -107,7 +107,7 @@ class FirmwareCommandTest {
         Files.writeString(cut, text.substring(0, text.indexOf("    0040:", text.indexOf("APIC @"))));
         final Run r = run("platform", "--firmware", cut.toString());
         assertEquals(Main.EXIT_USAGE, r.status());
-        assertTrue(r.err().startsWith("irqsim: APIC at offset 0x40: truncated"), r.err());
+        assertTrue(r.err().startsWith("irqsim: " + cut + ": APIC at offset 0x40: truncated"), r.err());
         assertFalse(r.err().contains("Exception"), r.err());
     }
 

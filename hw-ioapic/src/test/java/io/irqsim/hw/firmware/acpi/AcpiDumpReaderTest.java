@@ -122,4 +122,16 @@ class AcpiDumpReaderTest {
     void nothingThatLooksLikeTablesIsAnError() {
         assertThrows(AcpiInputException.class, () -> AcpiDumpReader.parse("hello\n".getBytes(StandardCharsets.US_ASCII)));
     }
+
+    // a missing file and a file of garbage name the file once, with the reason
+    @Test
+    void aFileThatCannotBeReadOrHoldsNoTableIsNamedWithTheReason(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir)
+        throws java.io.IOException {
+        final java.nio.file.Path missing = dir.resolve("nosuch.acpi");
+        assertEquals(missing + ": cannot read the file: no such file",
+            assertThrows(AcpiInputException.class, () -> AcpiDumpReader.read(missing)).getMessage());
+        final java.nio.file.Path garbage = java.nio.file.Files.writeString(dir.resolve("garbage.acpi"), "hello\n");
+        assertTrue(assertThrows(AcpiInputException.class, () -> AcpiDumpReader.read(garbage)).getMessage()
+            .startsWith(garbage + ": no ACPI table found"));
+    }
 }
