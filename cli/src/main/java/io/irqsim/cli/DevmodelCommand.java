@@ -94,6 +94,12 @@ public final class DevmodelCommand implements Callable<Integer> {
             }
             return ok ? Main.EXIT_OK : Main.EXIT_FAILED;
         } catch (final ExecutionException e) {
+            if (e.getCause() instanceof io.irqsim.dm.net.client.DmRemoteException r
+                && r.code() == io.irqsim.dm.net.proto.ErrorCodes.SLOT_BUSY
+                && !spec.commandLine().getParseResult().hasMatchedOption("--slot")) {
+                // the default slot is taken in this scenario (a passed-through device sits there)
+                return StderrLine.failed(err, WHO, r.getMessage() + " (the default slot; pick a free one with --slot N)");
+            }
             return StderrLine.failed(err, WHO, e.getCause().getMessage());
         } catch (final TimeoutException e) {
             return StderrLine.failed(err, WHO, "the server did not answer in time");

@@ -114,6 +114,37 @@ class ServeCommandTest {
         serveAndAttach("unix:" + path, Pattern.quote("unix:" + path));
     }
 
+    // bridge.yaml passes a device through at guest slot 6, the example model's default: the refusal
+    // says that the slot was the default one and how to pick another
+    @Test
+    void aTakenDefaultSlotSaysHowToPickAnother() throws Exception {
+        final Announcements err = new Announcements("tcp:127\\.0\\.0\\.1:\\d+");
+        final Thread serving = new Thread(() -> {
+            final CommandLine cl = cli();
+            cl.setErr(new PrintWriter(err));
+            cl.execute("serve", Path.of("..", "scenarios", "bridge.yaml").toString(), "--listen", "tcp:127.0.0.1:0");
+        }, "serve-under-test");
+        serving.start();
+        try {
+            final String address = err.listening.get(60, TimeUnit.SECONDS);
+            final StringWriter dmErr = new StringWriter();
+            final CommandLine dm = cli();
+            dm.setOut(new PrintWriter(new StringWriter()));
+            dm.setErr(new PrintWriter(dmErr));
+            assertEquals(Main.EXIT_FAILED, dm.execute("devmodel", "--connect", address, "--interrupts", "1"));
+            assertTrue(dmErr.toString().contains("slot 6 holds") && dmErr.toString().endsWith(
+                " (the default slot; pick a free one with --slot N)\n"), dmErr.toString());
+            final StringWriter out = new StringWriter();
+            dm.setOut(new PrintWriter(out));
+            assertEquals(Main.EXIT_OK, dm.execute("devmodel", "--connect", address, "--slot", "7", "--interrupts", "1"),
+                out.toString());
+        } finally {
+            serving.interrupt();
+            serving.join(20_000);
+        }
+        assertFalse(serving.isAlive());
+    }
+
     @Test
     void listenIsRequired() {
         final StringWriter err = new StringWriter();
