@@ -70,7 +70,8 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--trace", paramLabel = "FILE",
         description = {"Write the binary trace of the run, every event, to FILE (decode with 'irqsim trace dump FILE'): a new or "
-            + "regular file, truncated in place; a directory, device, FIFO or symbolic link is refused. '-' writes "
+            + "regular file, truncated in place, its missing directories created; a directory, device, FIFO or symbolic "
+            + "link is refused. '-' writes "
             + "the trace to standard output after the run, and the report to standard error."})
     private Path trace;
 
