@@ -68,7 +68,7 @@ final class JunitXml {
             w.writeEndDocument();
             w.close();
         } catch (final IOException e) {
-            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(file + ": " + TraceCommand.Dump.message(e), e);
         } catch (final XMLStreamException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), new IOException(e));
         }

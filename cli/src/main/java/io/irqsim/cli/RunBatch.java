@@ -23,7 +23,7 @@ import java.util.List;
  * <pre>
  * PASS scenarios/bridge.yaml (bridge, strategy pciback-setup-gsi)
  * FAIL scenarios/default.yaml (default, strategy status-quo): attach of 00:03.0 to domU failed at irq_permission:-EPERM
- * ERROR scenarios/bad.yaml: line 3: unknown key 'foo'
+ * ERROR scenarios/bad.yaml:3:1: foo: unknown key 'foo'; allowed here: ...
  * 3 scenarios: 1 passed, 1 failed, 1 error
  * </pre>
  *
@@ -55,7 +55,9 @@ final class RunBatch {
         /** @return the line {@code irqsim run} prints for it */
         String line() {
             if (error) {
-                return "ERROR " + file + ": " + failures.get(0);
+                // most messages name the file themselves ("F: cannot read ...", "F:2:1: unknown key"): once is enough
+                final String m = failures.get(0);
+                return m.startsWith(file + ":") ? "ERROR " + m : "ERROR " + file + ": " + m;
             }
             final String head = (passed ? "PASS " : "FAIL ") + file + " (" + scenario + ", strategy " + strategy + ")";
             return passed || failures.isEmpty() ? head : head + ": " + String.join("; ", failures);

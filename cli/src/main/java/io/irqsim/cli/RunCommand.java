@@ -95,6 +95,10 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (junitXml != null && java.nio.file.Files.isDirectory(junitXml)) {
+            // checked before the runs, which may take long, rather than when the report is written
+            throw new CommandLine.ParameterException(spec.commandLine(), "--junit-xml " + junitXml + " is a directory");
+        }
         if (files.size() > 1 || junitXml != null) {
             if (files.size() > 1 && (json || trace != null || dumpState || !dumpStateAt.isEmpty())) {
                 throw new CommandLine.ParameterException(spec.commandLine(),

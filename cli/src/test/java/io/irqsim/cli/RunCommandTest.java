@@ -50,9 +50,20 @@ class RunCommandTest {
         assertTrue(fl.get(0).startsWith("FAIL " + scenario("default.yaml") + " (default, strategy status-quo): "),
             fl.get(0));
         assertTrue(fl.get(0).contains("irq_permission:-EPERM"), fl.get(0));
-        assertTrue(fl.get(1).startsWith("ERROR " + bad + ": "), fl.get(1));
+        assertTrue(fl.get(1).startsWith("ERROR " + bad + ":2:1: not_a_key: unknown key"), fl.get(1));
+        assertTrue(!fl.get(1).substring(("ERROR " + bad).length()).contains(bad.toString()),
+            "the file is named once: " + fl.get(1));
         assertEquals("2 scenarios: 0 passed, 1 failed, 1 error", fl.get(2));
         assertEquals(Main.EXIT_USAGE, f.exit(), "a file that cannot be loaded is a usage error");
+    }
+
+    // a report path that is a directory is refused before any scenario runs, naming it once
+    @Test
+    void aJunitXmlPathThatIsADirectoryIsRefusedFirst() {
+        final CliRun.Result r = run("run", "--junit-xml", dir.toString(), scenario("default.yaml"));
+        assertEquals(Main.EXIT_USAGE, r.exit(), r.err());
+        assertEquals("", r.out(), "nothing ran");
+        assertTrue(r.err().startsWith("irqsim: --junit-xml " + dir + " is a directory\n"), r.err());
     }
 
     @Test
