@@ -69,7 +69,7 @@ class ServeCommandTest {
         }
     }
 
-    private void serveAndAttach(final String listen, final String regex) throws Exception {
+    private String serveAndAttach(final String listen, final String regex) throws Exception {
         final Announcements err = new Announcements(regex);
         final AtomicInteger exit = new AtomicInteger(-1);
         final Thread serving = new Thread(() -> {
@@ -100,6 +100,7 @@ class ServeCommandTest {
         }
         assertFalse(serving.isAlive());
         assertEquals(Main.EXIT_OK, exit.get());
+        return err.text.toString();
     }
 
     @Test
@@ -111,7 +112,9 @@ class ServeCommandTest {
     void aModelAttachesOverAUnixSocket(@TempDir final Path dir) throws Exception {
         assumeTrue(DmTransport.epollAvailable(), "Unix sockets need the native epoll transport");
         final String path = dir.resolve("dm.sock").toString();
-        serveAndAttach("unix:" + path, Pattern.quote("unix:" + path));
+        final String log = serveAndAttach("unix:" + path, Pattern.quote("unix:" + path));
+        // a Unix-socket client has no address of its own: the session names the socket it came in on
+        assertTrue(log.contains("session 1 (unix:" + path + "): attached to d1"), log);
     }
 
     // bridge.yaml passes a device through at guest slot 6, the example model's default: the refusal

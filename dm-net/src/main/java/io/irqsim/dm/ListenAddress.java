@@ -70,6 +70,22 @@ public record ListenAddress(Path unixPath, String host, int port) {
             : new InetSocketAddress(host, port);
     }
 
+    /**
+     * This address once bound, in {@code --listen} syntax: the host as it was given ({@code ::}
+     * stays {@code ::}, where Java would spell it {@code 0:0:0:0:0:0:0:0}), or the bound one when
+     * none was; the port as bound (port 0 shows the one chosen). A Unix socket is its path.
+     *
+     * @param local the listening channel's local address
+     * @return e.g. {@code tcp:[::1]:40123}, {@code tcp:127.0.0.1:5940}, {@code unix:/tmp/dm.sock}
+     */
+    public String bound(final java.net.SocketAddress local) {
+        if (local instanceof InetSocketAddress inet) {
+            final String h = host != null ? host : inet.getAddress().getHostAddress();
+            return "tcp:" + (h.contains(":") ? "[" + h + "]" : h) + ":" + inet.getPort();
+        }
+        return toString();
+    }
+
     @Override
     public String toString() {
         if (isUnix()) {

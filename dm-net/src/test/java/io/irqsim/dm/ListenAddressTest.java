@@ -61,4 +61,16 @@ class ListenAddressTest {
             org.junit.jupiter.api.Assertions.assertNull(ListenAddress.parse(quiet).exposureWarning(), quiet);
         }
     }
+
+    // the bound address is printed as the user wrote the host, with the port the system chose
+    @Test
+    void aBoundAddressKeepsTheHostAsWrittenAndShowsThePortChosen() throws Exception {
+        assertEquals("tcp:[::]:40123", ListenAddress.parse("tcp:[::]:0")
+            .bound(new java.net.InetSocketAddress(InetAddress.getByName("::"), 40123)));
+        assertEquals("tcp:0.0.0.0:5940", ListenAddress.parse("tcp:0.0.0.0:5940")
+            .bound(new java.net.InetSocketAddress(InetAddress.getByName("0.0.0.0"), 5940)));
+        assertEquals("tcp:127.0.0.1:7", ListenAddress.parse("tcp::0")
+            .bound(new java.net.InetSocketAddress(InetAddress.getByName("127.0.0.1"), 7)));
+        assertEquals("unix:/tmp/dm.sock", ListenAddress.parse("unix:/tmp/dm.sock").bound(null));
+    }
 }

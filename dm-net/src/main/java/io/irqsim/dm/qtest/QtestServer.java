@@ -162,13 +162,7 @@ public final class QtestServer implements AutoCloseable {
 
     /** @return the bound address in {@code --listen} syntax, e.g. {@code tcp:127.0.0.1:40123} */
     public String address() {
-        final SocketAddress a = localAddress();
-        if (a instanceof InetSocketAddress) {
-            final InetSocketAddress inet = (InetSocketAddress) a;
-            final String host = inet.getAddress().getHostAddress();
-            return "tcp:" + (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();
-        }
-        return requested.toString();
+        return requested.bound(localAddress());
     }
 
     /**

@@ -176,14 +176,7 @@ public final class DmServer implements AutoCloseable {
     public List<String> addresses() {
         final List<String> out = new ArrayList<>();
         for (int i = 0; i < listeners.size(); i++) {
-            final SocketAddress a = listeners.get(i).localAddress();
-            if (a instanceof InetSocketAddress) {
-                final InetSocketAddress inet = (InetSocketAddress) a;
-                final String host = inet.getAddress().getHostAddress();
-                out.add("tcp:" + (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort());
-            } else {
-                out.add(requested.get(i).toString());
-            }
+            out.add(requested.get(i).bound(listeners.get(i).localAddress()));
         }
         return out;
     }

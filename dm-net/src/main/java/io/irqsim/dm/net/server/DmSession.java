@@ -95,10 +95,24 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
 
     // ---------------------------------------------------------------- channel events
 
+    /**
+     * @param channel a connection
+     * @return who is at its other end: {@code /127.0.0.1:40512}; a Unix-socket client has no path of
+     *     its own, so the socket it came in on ({@code unix:/tmp/dm.sock})
+     */
+    static String peerOf(final io.netty.channel.Channel channel) {
+        final java.net.SocketAddress remote = channel.remoteAddress();
+        if (remote instanceof io.netty.channel.unix.DomainSocketAddress d && d.path().isEmpty()
+            && channel.localAddress() instanceof io.netty.channel.unix.DomainSocketAddress local) {
+            return "unix:" + local.path();
+        }
+        return String.valueOf(remote);
+    }
+
     @Override
     public void handlerAdded(final ChannelHandlerContext context) {
         this.ctx = context;
-        this.peer = String.valueOf(context.channel().remoteAddress());
+        this.peer = peerOf(context.channel());
         service.started(this);
         limits.connected(context);
     }
