@@ -87,6 +87,10 @@ public final class QtestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (listen == null) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--max-connections")) {
+                // on stdin/stdout there is one session: the option would silently do nothing
+                throw new CommandLine.ParameterException(spec.commandLine(), "--max-connections needs --listen");
+            }
             final PrintWriter out = spec.commandLine().getOut();
             QtestStdio.run(in, out);
             return Main.EXIT_OK;

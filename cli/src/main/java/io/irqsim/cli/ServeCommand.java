@@ -108,7 +108,7 @@ public final class ServeCommand implements Callable<Integer> {
     private int maxNotices;
 
     @Option(names = "--max-devices", paramLabel = "N", defaultValue = "16",
-        description = "Most devices (ranges or PCI functions) one model may register (default: ${DEFAULT-VALUE}).")
+        description = "Most devices (ranges or PCI functions) one model may register, 1..65535 (default: ${DEFAULT-VALUE}).")
     private int maxDevices;
 
     @Option(names = "--trace", paramLabel = "FILE",
@@ -129,6 +129,7 @@ public final class ServeCommand implements Callable<Integer> {
         inRange("--idle-timeout", idleTimeoutMs, 0, maxMs);
         inRange("--max-connections", maxConnections, 1, Integer.MAX_VALUE);
         inRange("--max-notices", maxNotices, 0, Integer.MAX_VALUE);
+        inRange("--max-devices", maxDevices, 1, 0xFFFF); // DmServerConfig's bound: a u16 count in the protocol
         final DmServerConfig config;
         try {
             config = DmServerConfig.DEFAULT.withIoreqTimeout(Duration.ofMillis(ioreqTimeoutMs)).withMaxDevices(maxDevices)

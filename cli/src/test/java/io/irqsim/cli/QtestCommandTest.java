@@ -73,6 +73,16 @@ class QtestCommandTest {
         assertTrue(err.toString().contains("port 'http' is not a number"), err.toString());
     }
 
+    // --max-connections limits a --listen server; on stdin/stdout it would do nothing
+    @Test
+    void maxConnectionsWithoutListenIsAUsageError() {
+        final StringWriter err = new StringWriter();
+        final CommandLine cl = Main.commandLine();
+        cl.setErr(new PrintWriter(err));
+        assertEquals(Main.EXIT_USAGE, cl.execute("qtest", "--max-connections", "3"));
+        assertTrue(err.toString().startsWith("irqsim: --max-connections needs --listen\n"), err.toString());
+    }
+
     @Test
     void addressInUseFails() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -190,7 +190,8 @@ class ServeCommandTest {
     @Test
     void theLimitsAreRangeChecked() {
         for (final String[] bad : new String[][] {{"--handshake-timeout", "0"}, {"--idle-timeout", "-1"},
-            {"--max-connections", "0"}, {"--max-notices", "-1"}, {"--idle-timeout", "86400001"}}) {
+            {"--max-connections", "0"}, {"--max-notices", "-1"}, {"--idle-timeout", "86400001"},
+            {"--max-devices", "-1"}, {"--max-devices", "65536"}}) {
             final StringWriter err = new StringWriter();
             final CommandLine cl = cli();
             cl.setErr(new PrintWriter(err));
