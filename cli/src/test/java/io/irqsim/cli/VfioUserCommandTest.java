@@ -120,6 +120,16 @@ class VfioUserCommandTest {
         assertEquals("irqsim vfio-user: cannot connect to " + sock + ": No such file or directory\n", r.err());
     }
 
+    // connect(2) answers ECONNREFUSED for a regular file: the message says what is there
+    @Test
+    void aRegularFileWhereTheSocketShouldBeIsNamedAsSuch() throws Exception {
+        final Path file = java.nio.file.Files.writeString(dir.resolve("regular"), "x");
+        final CliRun.Result r = CliRun.run("vfio-user", "info", "unix:" + file);
+        assertEquals(1, r.exit());
+        assertEquals("irqsim vfio-user: cannot connect to " + file + ": Connection refused (it is a regular file, not a"
+            + " socket)\n", r.err());
+    }
+
     @Test
     void aServerBreakingTheProtocolExitsOneWithTheReason() throws Exception {
         final Path sock = serve((h, p, fds) -> Reply.of(VfioUserCodec.message(h.msgId(), h.command(),

@@ -67,8 +67,19 @@ public final class UnixFdSocket implements Closeable {
         private final int errno;
 
         ConnectFailed(final Path path, final int errno) {
-            super("cannot connect to " + path + ": " + LibC.strerror(errno));
+            super("cannot connect to " + path + ": " + LibC.strerror(errno) + notASocket(path));
             this.errno = errno;
+        }
+
+        /** connect(2) says ECONNREFUSED for a path that is not a socket at all: say what it is. */
+        private static String notASocket(final Path path) {
+            if (java.nio.file.Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return " (it is a regular file, not a socket)";
+            }
+            if (java.nio.file.Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return " (it is a directory, not a socket)";
+            }
+            return "";
         }
 
         /** @return connect(2)'s errno */
