@@ -122,7 +122,8 @@ public final class VfioUserCommand implements Runnable {
             + "forwarded (docs/vfio-user.md).",
             "",
             "Stays plugged until Ctrl-C, until the irqsim server goes away, or with --until-eois N "
-            + "until the guest has EOId N interrupts of the device; then prints the counts."},
+            + "until the guest has EOId N interrupts of the device; in the last two cases it then prints the counts "
+            + "(Ctrl-C unplugs and exits at once, 130)."},
         footer = {"",
             "Examples:",
             "  irqsim serve --listen tcp::5940 &",
