@@ -69,6 +69,17 @@ class RunAndCompareVerdictTest {
         return f;
     }
 
+    // nothing passed through and no vfio-user device: no design can differ, so compare says so
+    // instead of printing an empty matrix and its legend
+    @Test
+    void compareOfAScenarioWithNothingToCompareIsAUsageError() throws Exception {
+        final Path f = Files.writeString(dir.resolve("none.yaml"), "guests:\n  - name: domU\ntraffic: []\n");
+        final CliRun.Result r = CliRun.run("compare", f.toString());
+        assertEquals(Main.EXIT_USAGE, r.exit(), r.err());
+        assertEquals("", r.out());
+        assertTrue(r.err().contains("passes no device through to a guest and plugs no vfio-user device"), r.err());
+    }
+
     @Test
     void runOfAScenarioThatExpectsLostInterruptsSaysPassedAndZeroDeliveredApart() {
         // firmware-edge-high expects pciback-setup-gsi to program edge/high from the lying _CRS: its expectations
