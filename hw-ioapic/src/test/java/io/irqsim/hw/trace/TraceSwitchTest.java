@@ -63,12 +63,8 @@ class TraceSwitchTest {
         }
     }
 
-    // a device hot enough to be compiled while no switch is on reports its very next event once its
-    // switch turns on: the gate opens (discarding code compiled with it shut) before the flag is set
-    @Test
-    void aDeviceCompiledWithEveryTraceOffReportsTheFirstEventAfterItsSwitchTurnsOn() {
-        final TraceSwitch sw = new TraceSwitch(false);
-        final List<Integer> events = new ArrayList<>();
+    /** An ICH IO-APIC whose trace, switched by {@code sw}, adds each event's code to {@code events}. */
+    private static IoApic recordedIoApic(final TraceSwitch sw, final List<Integer> events) {
         final HwTrace trace = new HwTrace() {
             @Override
             public void event(final int event, final long a, final long b, final long c) {
@@ -80,8 +76,16 @@ class TraceSwitchTest {
                 return sw;
             }
         };
-        final IoApic io = new IoApic("io", IoApicModel.ich(24), 1, 0, (v, d, l, dst, lv) -> 0,
-            new VirtualClock(), trace);
+        return new IoApic("io", IoApicModel.ich(24), 1, 0, (v, d, l, dst, lv) -> 0, new VirtualClock(), trace);
+    }
+
+    // a device hot enough to be compiled while no switch is on reports its very next event once its
+    // switch turns on: the gate opens (discarding code compiled with it shut) before the flag is set
+    @Test
+    void aDeviceCompiledWithEveryTraceOffReportsTheFirstEventAfterItsSwitchTurnsOn() {
+        final TraceSwitch sw = new TraceSwitch(false);
+        final List<Integer> events = new ArrayList<>();
+        final IoApic io = recordedIoApic(sw, events);
         final MmioBus bus = new MmioBus();
         bus.map(IoApicRegisters.DEFAULT_BASE, IoApicRegisters.WINDOW_SIZE, io);
         final long entry = Rte.of(0x31, Rte.DM_FIXED, false, false, false, true, 0);
@@ -101,19 +105,7 @@ class TraceSwitchTest {
     void ioApicReportsOnlyWhileItsTracesSwitchIsOn() {
         final TraceSwitch sw = new TraceSwitch(true);
         final List<Integer> events = new ArrayList<>();
-        final HwTrace trace = new HwTrace() {
-            @Override
-            public void event(final int event, final long a, final long b, final long c) {
-                events.add(event);
-            }
-
-            @Override
-            public TraceSwitch traceSwitch() {
-                return sw;
-            }
-        };
-        final IoApic io = new IoApic("io", IoApicModel.ich(24), 1, 0, (v, d, l, dst, lv) -> 0,
-            new VirtualClock(), trace);
+        final IoApic io = recordedIoApic(sw, events);
         final MmioBus bus = new MmioBus();
         bus.map(IoApicRegisters.DEFAULT_BASE, IoApicRegisters.WINDOW_SIZE, io);
         final long entry = Rte.of(0x31, Rte.DM_FIXED, false, false, false, true, 0);
