@@ -10,9 +10,6 @@ import io.irqsim.hw.trace.HwTrace;
 import io.irqsim.hw.trace.TraceSwitch;
 import java.util.List;
 
-import static io.irqsim.hw.ioapic.IoApicRegisters.ID_MASK;
-import static io.irqsim.hw.ioapic.IoApicRegisters.ID_SHIFT;
-
 /**
  * The IO-APIC register model (Intel 82093AA datasheet; ICH datasheets for the EOI register),
  * used both for the machine's physical IO-APICs and for every domain's virtual IO-APIC.
@@ -45,10 +42,11 @@ import static io.irqsim.hw.ioapic.IoApicRegisters.ID_SHIFT;
  *       cut to 32 bits), so a byte write to 0x00 sets IOREGSEL to that byte;</li>
  *   <li>every other offset, including 0x01..0x03 and 0x11..0x13: reads 0, writes ignored (traced).</li>
  * </ul>
- * IOREGSEL stores {@link IoApicModel#ioregselBits()} bits. Indirect registers: IOAPICID (bits
- * 27:24 writable), IOAPICVER (read-only), IOAPICARB (read-only, mirrors the ID as in QEMU and
- * KVM), the redirection table at 0x10 + 2n (low) / 0x11 + 2n (high). Other indexes, including
- * those past the table, read 0 and ignore writes (QEMU, Xen).
+ * IOREGSEL stores {@link IoApicModel#ioregselBits()} bits. Indirect registers: IOAPICID
+ * ({@link IoApicModel#idBits()} bits from bit 24 up writable: 27:24, or 31:24 for the 8-bit
+ * profile), IOAPICVER (read-only), IOAPICARB (read-only, mirrors the ID's low 4 bits in 27:24 as
+ * in QEMU, KVM and Xen), the redirection table at 0x10 + 2n (low) / 0x11 + 2n (high). Other
+ * indexes, including those past the table, read 0 and ignore writes (QEMU, Xen).
  *
  * <h2>Interrupts</h2>
  * Each pin sees an input level. With {@link IoApicModel#electricalInputs()} the level is
@@ -89,7 +87,6 @@ public final class IoApic implements MmioDevice, EoiListener {
 
     private final String name;
     private final IoApicModel model;
-    private final int initialId;
     private final int gsiBase;
     private final InterruptSink sink;
     private final HwTrace trace;
@@ -117,8 +114,6 @@ public final class IoApic implements MmioDevice, EoiListener {
     private final long[] vectorPins;
     private final int vectorWords;
 
-    private int id;
-
     private long delivered;
     private long maskedEdgesDropped;
     private long ignoredAccesses;
@@ -129,7 +124,8 @@ public final class IoApic implements MmioDevice, EoiListener {
      *
      * @param name for traces and diagnostics, e.g. {@code "ioapic0"}
      * @param model the profile
-     * @param id initial IOAPICID (0..15)
+     * @param id initial IOAPICID: 0..15, 0..255 for the 8-bit profile and for Xen's vIO-APIC
+     *     ({@link IoApicModel#maxInitialId()})
      * @param gsiBase first GSI of pin 0 (the MADT's global system interrupt base)
      * @param sink where interrupt messages go
      * @param clock virtual clock for the storm guard's deferral
@@ -137,15 +133,15 @@ public final class IoApic implements MmioDevice, EoiListener {
      */
     public IoApic(final String name, final IoApicModel model, final int id, final int gsiBase,
                   final InterruptSink sink, final VirtualClock clock, final HwTrace trace) {
-        if (id < 0 || id > ID_MASK) {
-            throw new IllegalArgumentException("IO-APIC id " + id + " does not fit in 4 bits");
+        if (id < 0 || id > model.maxInitialId()) {
+            throw new IllegalArgumentException("IO-APIC id " + id + " does not fit in "
+                + Integer.bitCount(model.maxInitialId()) + " bits");
         }
         if (gsiBase < 0) {
             throw new IllegalArgumentException("negative GSI base " + gsiBase);
         }
         this.name = name;
         this.model = model;
-        this.initialId = id;
         this.gsiBase = gsiBase;
         this.sink = sink;
         this.trace = trace;
@@ -162,7 +158,7 @@ public final class IoApic implements MmioDevice, EoiListener {
         this.keptOnLowWrite = xen ? Rte.REMOTE_IRR : Rte.RO_BITS;
         this.xenGsi0Pin = xen && gsiBase == 0 ? 0 : -1;
         this.sentModes = xen ? (1 << Rte.DM_FIXED) | (1 << Rte.DM_LOWEST_PRIORITY) | (1 << Rte.DM_NMI) : 0xFF;
-        this.mmio = new IoApicMmio(this, model);
+        this.mmio = new IoApicMmio(this, model, id);
         this.vectorWords = (model.pins() + 63) >>> 6;
         this.vectorPins = new long[256 * vectorWords];
         reset();
@@ -187,7 +183,6 @@ public final class IoApic implements MmioDevice, EoiListener {
             stormTimers[pin].cancel();
         }
         mmio.reset();
-        id = initialId;
     }
 
     // ---------------------------------------------------------------- MMIO
@@ -240,11 +235,6 @@ public final class IoApic implements MmioDevice, EoiListener {
      */
     public void writeIndirect(final int index, final int value) {
         mmio.writeIndirect(index, value);
-    }
-
-    /** IOAPICID write: bits 27:24 are kept. */
-    void setId(final int value) {
-        id = (value >>> ID_SHIFT) & ID_MASK;
     }
 
     /**
@@ -482,7 +472,7 @@ public final class IoApic implements MmioDevice, EoiListener {
     }
 
     private long traceId(final int pin) {
-        return ((long) id << 8) | pin;
+        return ((long) mmio.id() << 8) | pin;
     }
 
     // ---------------------------------------------------------------- host-side view
@@ -516,9 +506,14 @@ public final class IoApic implements MmioDevice, EoiListener {
         return rte.length;
     }
 
-    /** @return the current IOAPICID (bits 27:24 of register 0) */
+    /**
+     * @return the current ID: the one the IO-APIC was created with until IOAPICID is written, then
+     *     the bits written; IOAPICID reads back its {@link IoApicModel#idBits()} low bits. For Xen's
+     *     vIO-APIC the ID may be wider than the register, as {@code vioapic->id} is, which
+     *     {@code pvh_setup_acpi_madt} puts in a PVH hardware domain's MADT)
+     */
     public int id() {
-        return id;
+        return mmio.id();
     }
 
     /** @return the GSI of pin 0 */
@@ -585,7 +580,7 @@ public final class IoApic implements MmioDevice, EoiListener {
 
     @Override
     public String toString() {
-        return String.format("%s[id=%d v0x%x pins=%d gsi=%d..%d]", name, id, model.version(),
+        return String.format("%s[id=%d v0x%x pins=%d gsi=%d..%d]", name, mmio.id(), model.version(),
             rte.length, gsiBase, gsiBase + rte.length - 1);
     }
 }

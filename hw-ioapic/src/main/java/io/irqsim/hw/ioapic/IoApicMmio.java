@@ -2,6 +2,7 @@ package io.irqsim.hw.ioapic;
 
 import io.irqsim.hw.mmio.MmioDevice;
 
+import static io.irqsim.hw.ioapic.IoApicRegisters.ARB_MASK;
 import static io.irqsim.hw.ioapic.IoApicRegisters.EOIR;
 import static io.irqsim.hw.ioapic.IoApicRegisters.ID_SHIFT;
 import static io.irqsim.hw.ioapic.IoApicRegisters.IOREGSEL;
@@ -38,12 +39,22 @@ final class IoApicMmio {
     /** The {@link IoApic}'s redirection table itself (read here, written only by {@link IoApic#writeRedirent}). */
     private final long[] table;
 
+    /** The ID the IO-APIC was created with, which a reset restores. */
+    private final int initialId;
+    /** The IOAPICID bits the register keeps, right-aligned ({@link IoApicModel#idMask()}). */
+    private final int idMask;
+
     private int ioregsel;
     /** The redirection-table dword IOREGSEL selects ({@code 2 * pin + 1} for the high half), or -1. */
     private int selDword = -1;
+    /** The current ID ({@link IoApic#id()}). */
+    private int id;
 
-    IoApicMmio(final IoApic ioapic, final IoApicModel model) {
+    IoApicMmio(final IoApic ioapic, final IoApicModel model, final int initialId) {
         this.ioapic = ioapic;
+        this.initialId = initialId;
+        this.idMask = model.idMask();
+        this.id = initialId;
         this.model = model;
         this.xen = model.xenAccessDecode();
         this.eoiRegister = model.hasEoiRegister();
@@ -52,9 +63,14 @@ final class IoApicMmio {
         this.table = ioapic.redirectionTable();
     }
 
-    /** IOREGSEL back to 0 (IOAPICID). */
+    /** IOREGSEL back to 0 (IOAPICID), the ID back to the initial one. */
     void reset() {
         select(0);
+        id = initialId;
+    }
+
+    int id() {
+        return id;
     }
 
     int ioregsel() {
@@ -255,10 +271,18 @@ final class IoApicMmio {
         }
     }
 
-    /** See {@link IoApic#readIndirect}. */
+    /**
+     * See {@link IoApic#readIndirect}. IOAPICID and IOAPICARB: {@link #idRegister},
+     * {@link #arbRegister}; for Xen's vIO-APIC {@code vioapic_read_indirect}
+     * ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}), which reads both through
+     * {@code IO_APIC_reg_02}'s 4-bit {@code arbitration} field.
+     */
     int readIndirect(final int index) {
-        if (index == REG_ID || index == REG_ARB) {
-            return ioapic.id() << ID_SHIFT;
+        if (index == REG_ID) {
+            return idRegister();
+        }
+        if (index == REG_ARB) {
+            return arbRegister();
         }
         if (index == REG_VER) {
             return model.version() | ((pins - 1) << VER_MRE_SHIFT);
@@ -271,10 +295,14 @@ final class IoApicMmio {
         return (index & 1) == 0 ? Rte.low(ioapic.rte(pin)) : Rte.high(ioapic.rte(pin));
     }
 
-    /** See {@link IoApic#writeIndirect}. */
+    /**
+     * See {@link IoApic#writeIndirect}. IOAPICID: {@link #setId}; for Xen's vIO-APIC
+     * {@code vioapic_write_indirect} ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}), which keeps
+     * bits 27:24 and ignores writes to the version and arbitration registers.
+     */
     void writeIndirect(final int index, final int value) {
         if (index == REG_ID) {
-            ioapic.setId(value);
+            setId(value);
             return;
         }
         final int pin = redirPin(index);
@@ -284,6 +312,43 @@ final class IoApicMmio {
             return;
         }
         ioapic.writeRedirent(pin, (index & 1) != 0, value);
+    }
+
+    /**
+     * IOAPICID write: the profile's {@link IoApicModel#idBits()} bits from bit 24 up are kept
+     * (27:24, the 82093AA's; 31:24 for the 8-bit profile, the {@code ID:8} of
+     * {@code union IO_APIC_reg_00} in Linux's arch/x86/include/asm/io_apic.h@v6.12, which
+     * {@code io_apic_unique_id}, arch/x86/kernel/apic/io_apic.c@v6.12, writes on an id clash). For
+     * Xen's vIO-APIC, {@code vioapic_write_indirect}
+     * ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, {@code VIOAPIC_REG_APIC_ID}): the
+     * {@code IO_APIC_reg_02} {@code arbitration} field, bits 27:24.
+     */
+    private void setId(final int value) {
+        id = (value >>> ID_SHIFT) & idMask;
+    }
+
+    /**
+     * IOAPICID as read: the ID's {@link IoApicModel#idBits()} low bits from bit 24 up, the other
+     * bits 0 (the 8-bit profile: all of {@code union IO_APIC_reg_00}'s {@code ID:8}, as Linux's
+     * {@code io_apic_unique_id}, arch/x86/kernel/apic/io_apic.c@v6.12, and Xen's
+     * {@code __print_IO_APIC}, {@code xen/arch/x86/io_apic.c@RELEASE-4.20.0}, read it). For Xen's
+     * vIO-APIC, {@code vioapic_read_indirect}
+     * ({@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0}, {@code VIOAPIC_REG_APIC_ID}): the ID
+     * through the 4-bit {@code arbitration} field of {@code IO_APIC_reg_02}, so a hardware domain's
+     * vIO-APIC that {@code vioapic_reset} gave the physical ID 25 reads 9.
+     */
+    private int idRegister() {
+        return (id & idMask) << ID_SHIFT;
+    }
+
+    /**
+     * IOAPICARB as read: the ID's low 4 bits in bits 27:24 (QEMU, KVM; Xen's
+     * {@code vioapic_read_indirect}, {@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0},
+     * {@code VIOAPIC_REG_ARB_ID}). The arbitration field is 4 bits wide whatever the ID's width
+     * ({@code union IO_APIC_reg_02} in Linux's and Xen's {@code asm/io_apic.h}).
+     */
+    private int arbRegister() {
+        return (id & ARB_MASK) << ID_SHIFT;
     }
 
     private void ignored(final long offset, final int size, final boolean write, final long value) {

@@ -12,9 +12,12 @@ package io.irqsim.hw.ioapic;
  *     and the polarity bit is stored only (QEMU, KVM and Xen's vIO-APIC)
  * @param implementation whose register model this is: the parts where implementations differ
  *     beyond the fields above (access decoding, Remote IRR, the EOI storm guard)
+ * @param idBits how many IOAPICID bits, from bit 24 up, are stored and read back: 4 (bits 27:24:
+ *     the 82093AA, ICH parts, QEMU, KVM and Xen's vIO-APIC) or 8 (bits 31:24, as Linux's and Xen's
+ *     {@code union IO_APIC_reg_00} declare the ID: {@link #withIdBits})
  */
 public record IoApicModel(int version, int pins, int ioregselBits, boolean electricalInputs,
-                          Implementation implementation) {
+                          Implementation implementation, int idBits) {
 
     /** Whose IO-APIC a profile models. */
     public enum Implementation {
@@ -43,11 +46,16 @@ public record IoApicModel(int version, int pins, int ioregselBits, boolean elect
     /** Largest pin count an 8-bit IOREGSEL can address: indexes 0x10..0xFF. */
     public static final int MAX_PINS = (0x100 - IoApicRegisters.REDTBL_BASE) / 2;
 
+    /** IOAPICID width of the 82093AA and every profile but {@link #withIdBits}'s: bits 27:24. */
+    public static final int ID_BITS_4 = 4;
+    /** IOAPICID width Linux and Xen read: bits 31:24 ({@code union IO_APIC_reg_00}, {@code ID:8}). */
+    public static final int ID_BITS_8 = 8;
+
     /**
      * Validates the profile.
      *
-     * @throws IllegalArgumentException on an unknown version, a pin count outside 1..120 or an
-     *     IOREGSEL width other than 8 or 32
+     * @throws IllegalArgumentException on an unknown version, a pin count outside 1..120, an
+     *     IOREGSEL width other than 8 or 32 or an IOAPICID width other than 4 or 8
      */
     public IoApicModel {
         java.util.Objects.requireNonNull(implementation, "implementation");
@@ -61,6 +69,23 @@ public record IoApicModel(int version, int pins, int ioregselBits, boolean elect
         if (ioregselBits != 8 && ioregselBits != 32) {
             throw new IllegalArgumentException("IOREGSEL width must be 8 or 32 bits, not " + ioregselBits);
         }
+        if (idBits != ID_BITS_4 && idBits != ID_BITS_8) {
+            throw new IllegalArgumentException("IOAPICID width must be 4 or 8 bits, not " + idBits);
+        }
+    }
+
+    /**
+     * A profile with the 4-bit IOAPICID (bits 27:24).
+     *
+     * @param version IOAPICVER bits 7:0
+     * @param pins number of redirection entries
+     * @param ioregselBits 8 or 32
+     * @param electricalInputs whether pins see electrical levels
+     * @param implementation whose register model this is
+     */
+    public IoApicModel(final int version, final int pins, final int ioregselBits, final boolean electricalInputs,
+                       final Implementation implementation) {
+        this(version, pins, ioregselBits, electricalInputs, implementation, ID_BITS_4);
     }
 
     /**
@@ -72,7 +97,38 @@ public record IoApicModel(int version, int pins, int ioregselBits, boolean elect
      * @param electricalInputs whether pins see electrical levels
      */
     public IoApicModel(final int version, final int pins, final int ioregselBits, final boolean electricalInputs) {
-        this(version, pins, ioregselBits, electricalInputs, Implementation.HARDWARE);
+        this(version, pins, ioregselBits, electricalInputs, Implementation.HARDWARE, ID_BITS_4);
+    }
+
+    /**
+     * This profile with another IOAPICID width. The 8-bit one is irqsim's model of a physical part
+     * whose firmware gave it an ID above 15 (the ASRock X570 Taichi's MADT: 25 and 26, AMD parts).
+     * It follows the register as the two kernels that program it declare it: Linux's
+     * {@code union IO_APIC_reg_00} (arch/x86/include/asm/io_apic.h@v6.12) and Xen's
+     * ({@code xen/arch/x86/include/asm/io_apic.h@RELEASE-4.20.0}) both have {@code ID:8} in bits
+     * 31:24. Only IOAPICID changes: IOAPICARB still reads the ID's low 4 bits in bits 27:24, the
+     * width of both headers' {@code union IO_APIC_reg_02} {@code arbitration} field.
+     *
+     * @param bits 4 or 8
+     * @return the profile
+     */
+    public IoApicModel withIdBits(final int bits) {
+        return new IoApicModel(version, pins, ioregselBits, electricalInputs, implementation, bits);
+    }
+
+    /** @return the IOAPICID bits kept, right-aligned: 0xF or 0xFF */
+    public int idMask() {
+        return (1 << idBits) - 1;
+    }
+
+    /**
+     * @return the largest ID the IO-APIC can be created with: {@link #idMask()}, except for Xen's
+     *     vIO-APIC, 255 ({@code vioapic_reset}, {@code xen/arch/x86/hvm/vioapic.c@RELEASE-4.20.0},
+     *     gives the hardware domain's the physical IO-APIC's {@code mpc_apicid}, an 8-bit value,
+     *     kept whole in the 32-bit {@code id} and cut to 4 bits only when the register is read)
+     */
+    public int maxInitialId() {
+        return implementation == Implementation.XEN ? 0xFF : idMask();
     }
 
     /**
@@ -97,7 +153,11 @@ public record IoApicModel(int version, int pins, int ioregselBits, boolean elect
 
     /**
      * Xen's emulated IO-APIC ({@code xen/arch/x86/hvm/vioapic.c}): version 0x11
-     * ({@code VIOAPIC_VERSION_ID}), 32-bit IOREGSEL, logical inputs (assert counts).
+     * ({@code VIOAPIC_VERSION_ID}), 32-bit IOREGSEL, logical inputs (assert counts), and a 4-bit
+     * IOAPICID: {@code vioapic_read_indirect} and {@code vioapic_write_indirect}
+     * ({@code @RELEASE-4.20.0}) go through {@code union IO_APIC_reg_02}'s 4-bit {@code arbitration}
+     * field for the ID too, so a read gives the ID's low 4 bits in bits 27:24 and a write keeps bits
+     * 27:24. The ID it starts with may be wider ({@link #maxInitialId()}).
      *
      * @param pins pin count (48 for an HVM guest, the physical count for the hardware domain)
      * @return the profile

@@ -29,10 +29,15 @@ public final class IoApicRegisters {
     /** Indirect index of the first redirection-table dword (IOREDTBL0 low). */
     public static final int REDTBL_BASE = 0x10;
 
-    /** IOAPICID: the APIC ID lives in bits 27:24. */
+    /** IOAPICID: the APIC ID starts at bit 24 (bits 27:24, or 31:24 with an 8-bit ID). */
     public static final int ID_SHIFT = 24;
-    /** IOAPICID: four writable ID bits. */
+    /**
+     * IOAPICID: four writable ID bits (82093AA, ICH); a profile's own width is
+     * {@link IoApicModel#idMask()}.
+     */
     public static final int ID_MASK = 0xF;
+    /** IOAPICARB: the arbitration ID is four bits, 27:24, whatever the width of the ID. */
+    public static final int ARB_MASK = 0xF;
     /** IOAPICVER: maximum redirection entry, bits 23:16. */
     public static final int VER_MRE_SHIFT = 16;
 
