@@ -128,6 +128,25 @@ class FirmwareCommandTest {
             r.err());
     }
 
+    // the ASRock X570 Taichi's MADT gives its IO-APICs ids 25 and 26: run used to refuse the dump with exit 2 ("IO-APIC
+    // id 25 does not fit in 4 bits"); the firmware platform now models them with an 8-bit IOAPICID and the run boots
+    @Test
+    void runBootsTheX570WhoseIoApicIdsNeedMoreThanFourBits() throws Exception {
+        final Path x570 = dir.resolve("x570.acpi");
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(
+            Path.of("../hw-ioapic/src/test/resources/firmware/real/ASRock-X570-Taichi.acpi.gz")))) {
+            Files.write(x570, in.readAllBytes());
+        }
+        final Run r = run("run", "--firmware", x570.toString(), "--strategy", "pciback-setup-gsi");
+        assertEquals(Main.EXIT_OK, r.status(), r.err());
+        assertFalse(r.err().contains("does not fit"), r.err());
+        assertTrue(r.out().contains("IO-APIC: 2 chip(s)"), r.out());
+        // acpiexec: \_SB.PCI0._PRT routes device 1 INTA to GSI 40, pin 16 of the IO-APIC with id 26 (GSI base 24)
+        assertTrue(r.out().contains("00:01.0: PCI INTA -> GSI 40 (level, low)"), r.out());
+        assertTrue(r.out().contains("IO-APIC 26 pin 16"), r.out());
+        assertTrue(r.out().contains("delivery: 100 of 100 delivered"), r.out());
+    }
+
     /**
      * A scenario with an IO-APIC out of the way (0xfef00000, above the local APIC) and 193 endpoints with INTA on
      * bus 0 from 00:01.0 (00:1e.0 not reached): it loads, but the firmware's IO-APIC id 8 at 0xfec00000 sits in the

@@ -132,8 +132,9 @@ public final class Platform {
         }
         for (int i = 0; i < spec.ioapics().size(); i++) {
             final PlatformSpec.IoApicSpec s = spec.ioapics().get(i);
-            final IoApic io = new IoApic("ioapic" + i, new IoApicModel(s.version(), s.pins(), 8, true), s.id(),
-                s.gsiBase(), apicBus, clock, trace);
+            final IoApic io = new IoApic("ioapic" + i,
+                new IoApicModel(s.version(), s.pins(), 8, true).withIdBits(s.idBits()), s.id(), s.gsiBase(), apicBus,
+                clock, trace);
             apicBus.addEoiListener(io);
             for (final MmioBus bus : cpuBuses) {
                 bus.map(s.address(), IoApicRegisters.WINDOW_SIZE, io);

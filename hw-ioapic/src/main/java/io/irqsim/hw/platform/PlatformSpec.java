@@ -5,6 +5,7 @@ import io.irqsim.hw.firmware.InterruptSourceOverride;
 import io.irqsim.hw.firmware.IrqPolarity;
 import io.irqsim.hw.firmware.IrqTrigger;
 import io.irqsim.hw.firmware.PrtEntry;
+import io.irqsim.hw.ioapic.IoApicModel;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.wire.WireKind;
 
@@ -97,13 +98,28 @@ public record PlatformSpec(List<IoApicSpec> ioapics, List<CpuSpec> cpus, List<Pc
     /**
      * An IO-APIC.
      *
-     * @param id IOAPICID (0..15)
+     * @param id IOAPICID (0..15; 0..255 with an 8-bit ID)
      * @param address MMIO base
      * @param gsiBase GSI of pin 0
      * @param pins pin count
      * @param version 0x11 or 0x20
+     * @param idBits width of its IOAPICID register: 4 (bits 27:24, the 82093AA and ICH parts) or 8
+     *     (bits 31:24: {@link io.irqsim.hw.ioapic.IoApicModel#withIdBits})
      */
-    public record IoApicSpec(int id, long address, int gsiBase, int pins, int version) {
+    public record IoApicSpec(int id, long address, int gsiBase, int pins, int version, int idBits) {
+
+        /**
+         * An IO-APIC with the 4-bit IOAPICID.
+         *
+         * @param id IOAPICID (0..15)
+         * @param address MMIO base
+         * @param gsiBase GSI of pin 0
+         * @param pins pin count
+         * @param version 0x11 or 0x20
+         */
+        public IoApicSpec(final int id, final long address, final int gsiBase, final int pins, final int version) {
+            this(id, address, gsiBase, pins, version, IoApicModel.ID_BITS_4);
+        }
     }
 
     /**

@@ -74,6 +74,20 @@ class PlatformBuildTest {
         assertTrue(msg.contains("IO-APIC id 3") && msg.contains("16..39") && msg.contains("overlaps"), msg);
     }
 
+    // IoApicSpec.idBits: an id past 4 bits needs the 8-bit IOAPICID; the 4-bit part refuses it by name
+    @Test
+    void anIdAbove15NeedsTheEightBitId() {
+        assertEquals("IO-APIC id 25 does not fit in 4 bits", buildError(variant(s -> s.ioapics.set(0,
+            new PlatformSpec.IoApicSpec(25, IoApicRegisters.DEFAULT_BASE, 0, 24, IoApicRegisters.VERSION_20)))));
+        final Platform p = build(variant(s -> s.ioapics.set(0,
+            new PlatformSpec.IoApicSpec(25, IoApicRegisters.DEFAULT_BASE, 0, 24, IoApicRegisters.VERSION_20, 8))));
+        assertEquals(25, p.ioapics().get(0).id());
+        assertEquals(0x1900_0000L, IoApicRegisters.readIndirect(p.bus(0), IoApicRegisters.DEFAULT_BASE,
+            IoApicRegisters.REG_ID));
+        assertEquals(0x0200_0000L, IoApicRegisters.readIndirect(build(DefaultPlatform.spec()).bus(0),
+            IoApicRegisters.DEFAULT_BASE, IoApicRegisters.REG_ID), "the default platform's IO-APIC: id 2, 4 bits");
+    }
+
     @Test
     void adjacentIoApicGsiRangesAreFine() {
         final Platform p = build(variant(s -> s.ioapics.add(

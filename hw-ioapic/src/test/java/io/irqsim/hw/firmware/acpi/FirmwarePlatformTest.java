@@ -1,6 +1,7 @@
 package io.irqsim.hw.firmware.acpi;
 
 import io.irqsim.hw.firmware.PrtEntry;
+import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.platform.DefaultPlatform;
 import io.irqsim.hw.platform.Platform;
@@ -9,6 +10,8 @@ import io.irqsim.hw.time.VirtualClock;
 import io.irqsim.hw.trace.HwTrace;
 import io.irqsim.hw.wire.WireKind;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.util.List;
@@ -39,6 +42,38 @@ class FirmwarePlatformTest {
         // IRQ0 -> GSI 2 by the override
         assertTrue(s.isaWiring().contains(new PlatformSpec.IsaRoute(0, 2, WireKind.ISA)));
         Platform.build(s, new VirtualClock(), HwTrace.NONE);
+    }
+
+    // the ASRock X570 Taichi's MADT gives its IO-APICs ids 25 and 26: 8-bit IOAPICIDs (union IO_APIC_reg_00's ID:8),
+    // which hold those ids as the firmware programmed them; the machine builds and reads them back in bits 31:24
+    @Test
+    void x570IoApicsWithIdsAbove15GetTheEightBitIdAndBuild() throws IOException {
+        final AcpiFirmware fw = RealDumpAgreementTest.load("ASRock-X570-Taichi");
+        final PlatformSpec s = FirmwarePlatform.spec(fw, DefaultPlatform.spec()).spec();
+        assertEquals(List.of(new PlatformSpec.IoApicSpec(25, 0xFEC00000L, 0, 24, 0x20, 8),
+            new PlatformSpec.IoApicSpec(26, 0xFEC01000L, 24, 32, 0x20, 8)), s.ioapics());
+        final Platform p = Platform.build(s, new VirtualClock(), HwTrace.NONE);
+        assertEquals(0x1900_0000, p.ioapics().get(0).readIndirect(IoApicRegisters.REG_ID));
+        assertEquals(0x1A00_0000, p.ioapics().get(1).readIndirect(IoApicRegisters.REG_ID));
+        assertEquals(26, p.ioapics().get(1).id());
+    }
+
+    // the other six dumps' ids fit 4 bits: they keep the 82093AA/ICH-width IOAPICID they had
+    @ParameterizedTest
+    @ValueSource(strings = {"ProLiant-DL360-G5", "Acer-C720-Peppy", "Gigabyte-M68M-S2P", "Gigabyte-970A-DS3P",
+        "Intel-DG965LV", "Google-Fizz"})
+    void idsThatFitFourBitsKeepTheFourBitId(final String name) throws IOException {
+        final PlatformSpec s = FirmwarePlatform.spec(RealDumpAgreementTest.load(name), DefaultPlatform.spec()).spec();
+        assertTrue(s.ioapics().stream().allMatch(io -> io.id() <= 15 && io.idBits() == 4), s.ioapics().toString());
+    }
+
+    // FirmwarePlatform.idBits: 4 up to 15, 8 from 16 to the MADT field's 255
+    @Test
+    void idWidthIsFourUpTo15AndEightAbove() {
+        assertEquals(4, FirmwarePlatform.idBits(0));
+        assertEquals(4, FirmwarePlatform.idBits(15));
+        assertEquals(8, FirmwarePlatform.idBits(16));
+        assertEquals(8, FirmwarePlatform.idBits(255));
     }
 
     @Test
