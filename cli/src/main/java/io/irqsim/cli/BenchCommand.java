@@ -59,7 +59,8 @@ import java.util.concurrent.Callable;
             + "(docs/vfio-user.md)."},
     footer = {"", "Exit status: 0 ok, 1 the strategy does not deliver the device's interrupts (with --throughput: "
         + "none of the run's; with --devmodel: the server cannot listen at ADDRESS, or the model's interrupts are not "
-        + "handled), 2 usage or scenario-file error (a scenario that passes no device through, without --devmodel)."})
+        + "handled), 2 usage or scenario-file error (in the latency mode without --devmodel: a scenario that passes "
+        + "no device through, one with only vfio-user devices too)."})
 public final class BenchCommand implements Callable<Integer> {
 
     /** Highest latency the histogram tracks: 1 s. */
@@ -137,7 +138,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (throughput) {
             return throughput(scenario, s, err);
         }
-        if (address == null && scenario.guests().stream().allMatch(g -> g.passthrough().isEmpty())) {
+        if (address == null && !scenario.passesThroughAny()) {
             // InterruptDriver raises interrupts from the first passed-through device; a vfio-user
             // device's are paced by its server, and a model attached with --devmodel brings its own
             throw new CommandLine.ParameterException(spec.commandLine(), "scenario " + scenario.name()
@@ -180,10 +181,11 @@ public final class BenchCommand implements Callable<Integer> {
             final String reason = target.notDeliveringReason();
             if (reason != null) {
                 return StderrLine.failed(err, WHO, address != null ? reason + ". Nothing to measure."
-                    : String.format(Locale.ROOT, "strategy %s does not deliver interrupts here: %s. Nothing to measure;"
-                        + " try --strategy %s (see 'irqsim strategies').", s.name(), reason, DEFAULT_STRATEGY));
+                    : String.format(Locale.ROOT, "strategy %s does not deliver interrupts here: %s. Nothing to measure",
+                        s.name(), reason) + tryDefault(s));
             }
             for (long i = 0; i < warmup; i++) {
+                target.idle();
                 if (!target.raiseAndWait()) {
                     return notHandled(err, s, target, i + 1, "warm-up");
                 }
@@ -192,6 +194,7 @@ public final class BenchCommand implements Callable<Integer> {
             final Progress p = new Progress(err, interrupts, showProgress());
             long clamped = 0;
             for (long i = 0; i < interrupts; i++) {
+                target.idle(); // virtual time between interrupts, outside the timed window
                 final long start = System.nanoTime();
                 final boolean handled = target.raiseAndWait();
                 final long ns = System.nanoTime() - start;
@@ -254,8 +257,7 @@ public final class BenchCommand implements Callable<Integer> {
             // delivery bench measures: the exit status says so, as in the latency mode
             final String what = String.format(Locale.ROOT, "strategy %s delivered none of the %d interrupts to a"
                 + " driver", s.name(), r.interrupts());
-            return StderrLine.failed(err, WHO, DEFAULT_STRATEGY.equals(s.name()) ? what + "."
-                : what + ". Try --strategy " + DEFAULT_STRATEGY + " (see 'irqsim strategies').");
+            return StderrLine.failed(err, WHO, what + tryDefault(s));
         }
         return Main.EXIT_OK;
     }
@@ -274,11 +276,17 @@ public final class BenchCommand implements Callable<Integer> {
         final long handledBefore = n - 1 + ("measurement".equals(phase) ? warmup : 0);
         final String after = handledBefore > 0 ? String.format(Locale.ROOT, " after it had handled %d", handledBefore)
             : "";
-        // only a design other than the default is worth suggesting the default instead of
-        return StderrLine.failed(err, WHO, DEFAULT_STRATEGY.equals(s.name())
-            ? String.format(Locale.ROOT, "%s under strategy %s%s.", what, s.name(), after)
-            : String.format(Locale.ROOT, "%s under strategy %s%s: it does not deliver here. Try --strategy %s (see"
-                + " 'irqsim strategies').", what, s.name(), after, DEFAULT_STRATEGY));
+        return StderrLine.failed(err, WHO, String.format(Locale.ROOT, "%s under strategy %s%s: it does not deliver here",
+            what, s.name(), after) + tryDefault(s));
+    }
+
+    /**
+     * @param s the strategy that did not deliver
+     * @return the end of the sentence: the default strategy suggested, unless it is the one in use
+     */
+    static String tryDefault(final Strategy s) {
+        return DEFAULT_STRATEGY.equals(s.name()) ? "."
+            : "; try --strategy " + DEFAULT_STRATEGY + " (see 'irqsim strategies').";
     }
 
     /** A percentage line on stderr, updated every 10% (never per interrupt), outside the timed region. */

@@ -55,6 +55,14 @@ interface BenchTarget extends AutoCloseable {
      */
     boolean raiseAndWait();
 
+    /**
+     * What passes between two interrupts, run before each {@link #raiseAndWait()} and not timed:
+     * in-process, virtual time moves on ({@link io.irqsim.guest.run.InterruptDriver#idle()}); a
+     * served machine's time follows the wall clock by itself.
+     */
+    default void idle() {
+    }
+
     /** Releases the target. */
     @Override
     void close();
@@ -115,6 +123,11 @@ interface BenchTarget extends AutoCloseable {
                 }
                 return m.isDelivering() ? null
                     : "the guest driver of " + m.device() + " in " + m.guest() + " got no interrupt to handle it with";
+            }
+
+            @Override
+            public void idle() {
+                m.idle();
             }
 
             @Override

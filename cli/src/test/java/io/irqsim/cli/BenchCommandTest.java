@@ -104,8 +104,8 @@ class BenchCommandTest {
         assertTrue(r.out().contains("20 interrupts after 10000 warm-up"), r.out());
     }
 
-    // a scenario with nothing passed through (only vfio-user devices, say) has no interrupt to raise:
-    // a usage error, not an internal one
+    // a scenario with nothing passed through has no interrupt to raise: a usage error, not an
+    // internal one (BenchVfioUserTest's scenarios pass a device through besides their vfio-user one)
     @Test
     void aScenarioThatPassesNothingThroughIsAUsageError() throws Exception {
         final java.nio.file.Path file = java.nio.file.Files.createTempFile("bench-none", ".yaml");

@@ -65,8 +65,16 @@ class BenchThroughputTest {
         final BenchCommandTest.Run r = bench("--throughput", "-n", "200", "--warmup", "0", "-s", "status-quo");
         assertEquals(Main.EXIT_FAILED, r.status(), r.err());
         assertTrue(r.out().contains("interrupts         200 (0 handled by a driver)"), r.out());
-        assertEquals("irqsim bench: strategy status-quo delivered none of the 200 interrupts to a driver. Try"
+        assertEquals("irqsim bench: strategy status-quo delivered none of the 200 interrupts to a driver; try"
             + " --strategy pciback-setup-gsi (see 'irqsim strategies').\n", r.err());
+    }
+
+    // every "does not deliver" message suggests the default strategy only when another one is in use
+    @Test
+    void theDefaultStrategyIsNotSuggestedToItself() {
+        assertEquals(".", BenchCommand.tryDefault(io.irqsim.guest.strategy.Strategies.byName("pciback-setup-gsi")));
+        assertEquals("; try --strategy pciback-setup-gsi (see 'irqsim strategies').",
+            BenchCommand.tryDefault(io.irqsim.guest.strategy.Strategies.byName("status-quo")));
     }
 
     @Test

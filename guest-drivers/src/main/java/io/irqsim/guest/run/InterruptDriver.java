@@ -74,7 +74,7 @@ public final class InterruptDriver implements AutoCloseable {
     }
 
     /**
-     * Virtual time between two interrupts of {@link #raiseAndWait()}: 5 us, as between two
+     * Virtual time between two interrupts ({@link #idle()}): 5 us, as between two
      * interrupts of a device raising 200,000 a second, a fifth of what Xen's {@code irq_ratelimit}
      * ({@code do_IRQ}, {@code xen/arch/x86/irq.c@RELEASE-4.20.0}: more than 10,000 interrupts of one
      * guest-bound IRQ within 10 ms) lets through. Without it every interrupt arrived at the same
@@ -85,15 +85,23 @@ public final class InterruptDriver implements AutoCloseable {
     public static final long INTERRUPT_GAP_NS = 5_000L;
 
     /**
-     * Virtual time moves on by {@link #INTERRUPT_GAP_NS} (timers that come due run), then the
-     * device raises one interrupt and the machine runs until nothing is left to do.
+     * The time between two interrupts: virtual time moves on by {@link #INTERRUPT_GAP_NS}, and the
+     * timers that come due run. Call it before each {@link #raiseAndWait()} (outside what a
+     * benchmark times).
+     */
+    public void idle() {
+        machine.xen().advanceTime(INTERRUPT_GAP_NS);
+    }
+
+    /**
+     * The device raises one interrupt and the machine runs until nothing is left to do. Without
+     * {@link #idle()} in between, every interrupt arrives at the same virtual instant.
      *
      * @return {@code true} if the guest's driver handled it (it acknowledged the device, which
      *     released INTx), {@code false} if it is still pending
      */
     public boolean raiseAndWait() {
         final long before = driver == null ? 0 : driver.handled();
-        machine.xen().advanceTime(INTERRUPT_GAP_NS);
         device.raise();
         machine.xen().drain();
         return driver != null && driver.handled() == before + 1 && !device.isPending();
