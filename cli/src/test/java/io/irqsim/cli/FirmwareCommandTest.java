@@ -218,8 +218,8 @@ class FirmwareCommandTest {
         final Path cut = patched("madt-lapic-override", 0x53, 10);
         final Run r = run("platform", "--firmware", cut.toString());
         assertEquals(Main.EXIT_USAGE, r.status());
-        assertEquals("irqsim: APIC (LAPICOVR) at offset 0x52: MADT entry of type 5 has length 10, the type needs 12\n",
-            r.err());
+        assertEquals("irqsim: " + cut + ": APIC (LAPICOVR) at offset 0x52: MADT entry of type 5 has length 10, the type"
+            + " needs 12\n", r.err());
     }
 
     // xen/arch/x86/io_apic.c:ioapic_init_mappings@RELEASE-4.20.0: IO-APIC id 2 at 0xfec00020 (not 1 KiB aligned) is

@@ -65,7 +65,12 @@ public record AcpiFirmware(List<AcpiTable> tables, MadtReader.Madt madt, Fadt fa
      * @throws AcpiInputException if the input is unreadable or has no MADT
      */
     public static AcpiFirmware read(final Path file, final Map<String, Long> fields, final Map<Integer, Integer> pins) {
-        return of(AcpiDumpReader.read(file), fields, pins);
+        final AcpiDumpReader.Result dump = AcpiDumpReader.read(file); // its errors name the file already
+        try {
+            return of(dump, fields, pins);
+        } catch (final AcpiInputException e) {
+            throw new AcpiInputException(file + ": " + e.getMessage()); // no MADT, a bad MADT entry: which file
+        }
     }
 
     /**

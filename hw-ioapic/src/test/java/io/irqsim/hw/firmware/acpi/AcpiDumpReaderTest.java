@@ -134,4 +134,14 @@ class AcpiDumpReaderTest {
         assertTrue(assertThrows(AcpiInputException.class, () -> AcpiDumpReader.read(garbage)).getMessage()
             .startsWith(garbage + ": no ACPI table found"));
     }
+
+    // an error found after the tables are read (here: no MADT) names the file as well
+    @Test
+    void aDumpWithoutAMadtNamesTheFile(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir)
+        throws java.io.IOException {
+        final java.nio.file.Path f = java.nio.file.Files.writeString(dir.resolve("noapic.acpi"),
+            dump("DSDT", table("DSDT", 36)));
+        assertTrue(assertThrows(AcpiInputException.class, () -> AcpiFirmware.read(f, java.util.Map.of(), java.util.Map.of()))
+            .getMessage().startsWith(f + ": the dump has no MADT"));
+    }
 }
