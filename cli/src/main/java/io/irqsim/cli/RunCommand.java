@@ -95,9 +95,16 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (junitXml != null && java.nio.file.Files.isDirectory(junitXml)) {
+        if (junitXml != null) {
             // checked before the runs, which may take long, rather than when the report is written
-            throw new CommandLine.ParameterException(spec.commandLine(), "--junit-xml " + junitXml + " is a directory");
+            final Path parent = junitXml.toAbsolutePath().getParent();
+            if (java.nio.file.Files.isDirectory(junitXml)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--junit-xml " + junitXml + " is a directory");
+            }
+            if (parent != null && !java.nio.file.Files.isDirectory(parent)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--junit-xml " + junitXml + ": no directory "
+                    + parent);
+            }
         }
         if (files.size() > 1 || junitXml != null) {
             if (files.size() > 1 && (json || trace != null || dumpState || !dumpStateAt.isEmpty())) {

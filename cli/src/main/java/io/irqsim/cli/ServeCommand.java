@@ -61,7 +61,8 @@ import java.util.concurrent.Callable;
         "  irqsim serve --listen tcp::5940 --trace serve.trace            (then type 'timeline' or 'state')",
         "",
         "Exit status: 130 when stopped by Ctrl-C (SIGINT), 143 by SIGTERM (128 + the signal, as a shell reports"
-            + " it), 1 if an address cannot be bound or the server failed, 2 on a usage or scenario-file error."})
+            + " it), 1 if an address cannot be bound or the server failed, 2 on a usage or scenario-file error or a --trace"
+            + " FILE that cannot be written."})
 public final class ServeCommand implements Callable<Integer> {
 
     /** What this command's lines on standard error start with. */
@@ -129,7 +130,7 @@ public final class ServeCommand implements Callable<Integer> {
         inRange("--idle-timeout", idleTimeoutMs, 0, maxMs);
         inRange("--max-connections", maxConnections, 1, Integer.MAX_VALUE);
         inRange("--max-notices", maxNotices, 0, Integer.MAX_VALUE);
-        inRange("--max-devices", maxDevices, 1, 0xFFFF); // DmServerConfig's bound: a u16 count in the protocol
+        inRange("--max-devices", maxDevices, 1, DmServerConfig.MAX_DEVICES_LIMIT);
         final DmServerConfig config;
         try {
             config = DmServerConfig.DEFAULT.withIoreqTimeout(Duration.ofMillis(ioreqTimeoutMs)).withMaxDevices(maxDevices)

@@ -64,6 +64,12 @@ class RunCommandTest {
         assertEquals(Main.EXIT_USAGE, r.exit(), r.err());
         assertEquals("", r.out(), "nothing ran");
         assertTrue(r.err().startsWith("irqsim: --junit-xml " + dir + " is a directory\n"), r.err());
+        final Path lost = dir.resolve("no").resolve("such").resolve("report.xml");
+        final CliRun.Result m = run("run", "--junit-xml", lost.toString(), scenario("default.yaml"));
+        assertEquals(Main.EXIT_USAGE, m.exit(), m.err());
+        assertEquals("", m.out(), "nothing ran");
+        assertTrue(m.err().startsWith("irqsim: --junit-xml " + lost + ": no directory " + lost.getParent() + "\n"),
+            m.err());
     }
 
     @Test

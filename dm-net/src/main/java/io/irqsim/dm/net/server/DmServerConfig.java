@@ -28,6 +28,8 @@ public record DmServerConfig(Duration ioreqTimeout, int maxFrame, int maxDevices
 
     /** The longest any of the deadlines may be: a day (far from where nanoseconds overflow a long). */
     public static final Duration MAX_TIMEOUT = Limits.MAX_TIMEOUT;
+    /** Most devices per session: the handshake's 16-bit "max devices" field (docs/protocol.md). */
+    public static final int MAX_DEVICES_LIMIT = 0xFFFF;
 
     /**
      * How long and how many: what keeps a connection that does nothing useful from staying forever,
@@ -123,8 +125,8 @@ public record DmServerConfig(Duration ioreqTimeout, int maxFrame, int maxDevices
             throw new IllegalArgumentException("the maximum frame must be " + FrameDescriptor.MIN_MAX_FRAME + ".."
                 + FrameDescriptor.MAX_MAX_FRAME + " bytes, not " + maxFrame);
         }
-        if (maxDevices < 1 || maxDevices > 0xFFFF) {
-            throw new IllegalArgumentException("devices per session must be 1..65535, not " + maxDevices);
+        if (maxDevices < 1 || maxDevices > MAX_DEVICES_LIMIT) {
+            throw new IllegalArgumentException("devices per session must be 1.." + MAX_DEVICES_LIMIT + ", not " + maxDevices);
         }
         if (maxProtocolErrors < 0) {
             throw new IllegalArgumentException("the protocol error budget cannot be negative");
