@@ -17,6 +17,11 @@ final class GuestText {
     private GuestText() {
     }
 
+    /** @return {@code vector 0xNN}, or what a -1 (an event channel's interrupt) means */
+    private static String vector(final long v) {
+        return v < 0 ? "event channel, no vector" : f("vector 0x%02x", v);
+    }
+
     static String describe(final TraceRecord r) {
         switch (r.event()) {
             case GuestEvent.PCI_IRQ_ENABLE:
@@ -32,11 +37,11 @@ final class GuestText {
                     r.c() > 0 ? "last action gone, irq shut down" : r.c() == 0 ? "other actions remain"
                         : "Trying to free already-free IRQ");
             case GuestEvent.IRQ_HANDLED:
-                // an irq taken as an event channel (a pirq, a PV or PVHVM guest's) came with no vector
-                return f("Linux irq %d %s (%s)", r.a(), r.c() != 0 ? "handled" : "not claimed by its handler",
-                    r.b() < 0 ? "event channel, no vector" : f("vector 0x%02x", r.b()));
+                // written only when a handler claimed it (c = 1); an irq taken as an event channel
+                // (a pirq, a PV or PVHVM guest's) came with no vector
+                return f("Linux irq %d handled (%s)", r.a(), vector(r.b()));
             case GuestEvent.IRQ_UNHANDLED:
-                return r.b() < 0 ? f("Linux: no irq for vector 0x%02x", r.a())
+                return r.b() < 0 ? f("Linux: no irq for %s", vector(r.a()))
                     : f("Linux irq %d: nobody handled it", r.b());
             case GuestEvent.PCIBACK_SEIZE:
                 return f("pciback seizes %s", bdf(r.a()));

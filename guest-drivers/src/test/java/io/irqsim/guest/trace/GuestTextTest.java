@@ -17,7 +17,10 @@ class GuestTextTest {
             GuestText.describe(new TraceRecord(0, GuestEvent.IRQ_HANDLED, 0, 1, 40, -1, 1)));
         assertEquals("Linux irq 36 handled (vector 0x61)",
             GuestText.describe(new TraceRecord(0, GuestEvent.IRQ_HANDLED, 0, 1, 36, 0x61, 1)));
-        assertEquals("Linux irq 36 not claimed by its handler (vector 0x61)",
-            GuestText.describe(new TraceRecord(0, GuestEvent.IRQ_HANDLED, 0, 1, 36, 0x61, 0)));
+        // an event with no irq behind it (FlowHandler, from LinuxKernel.pirqEvent): no vector either
+        assertEquals("Linux: no irq for event channel, no vector",
+            GuestText.describe(new TraceRecord(0, GuestEvent.IRQ_UNHANDLED, 0, 1, -1, -1, 0)));
+        assertEquals("Linux: no irq for vector 0x61",
+            GuestText.describe(new TraceRecord(0, GuestEvent.IRQ_UNHANDLED, 0, 1, 0x61, -1, 0)));
     }
 }

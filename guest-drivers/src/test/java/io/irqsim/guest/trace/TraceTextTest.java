@@ -210,7 +210,7 @@ class TraceTextTest {
         m.put(rec(GuestEvent.PCI_IRQ_ENABLE, 0, 0x20, -1, 0), "acpi_pci_irq_enable(00:04.0): no GSI, Linux irq 0");
         m.put(rec(GuestEvent.REGISTER_GSI, 0, 17, 3, -22), "acpi_register_gsi(17, level/low) = -EINVAL");
         m.put(rec(GuestEvent.REQUEST_IRQ, 0, 24, -1, -16), "request_irq(24) = -EBUSY");
-        m.put(rec(GuestEvent.IRQ_HANDLED, 1, 48, 0x41, 0), "Linux irq 48 not claimed by its handler (vector 0x41)");
+        m.put(rec(GuestEvent.IRQ_HANDLED, 1, 48, -1, 1), "Linux irq 48 handled (event channel, no vector)");
         m.put(rec(GuestEvent.IRQ_UNHANDLED, 1, 0x41, -1, 0), "Linux: no irq for vector 0x41");
         m.put(rec(GuestEvent.DEVICE_RAISE, XEN, 0x18, 0, 0), "device 00:03.0 raises an interrupt");
         m.put(rec(GuestEvent.PRIVCMD_GET_GSI, 0, 0x18, -19, 0), "privcmd: the GSI behind dom0's irq for 00:03.0 = -ENODEV");
