@@ -53,7 +53,7 @@ public final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         final Scenario scenario = input.load(spec.commandLine().getErr());
-        if (scenario.guests().stream().allMatch(g -> g.passthrough().isEmpty()) && !RunVfioUser.has(scenario)) {
+        if (!scenario.passesThroughAny() && !RunVfioUser.has(scenario)) {
             // every design would give the same empty row set: an empty matrix and its legend said nothing
             throw new CommandLine.ParameterException(spec.commandLine(), "scenario " + scenario.name()
                 + " passes no device through to a guest and plugs no vfio-user device: the designs have nothing to"

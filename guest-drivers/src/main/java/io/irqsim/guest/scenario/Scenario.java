@@ -157,6 +157,11 @@ public record Scenario(String name, String description, PlatformSpec platform, D
         }
     }
 
+    /** @return whether some guest has a device passed through to it */
+    public boolean passesThroughAny() {
+        return guests.stream().anyMatch(g -> !g.passthrough().isEmpty());
+    }
+
     /** @return the built-in default scenario */
     public static Scenario defaultScenario() {
         return DefaultScenario.get();
