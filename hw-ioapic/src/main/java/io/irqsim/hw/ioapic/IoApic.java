@@ -510,7 +510,7 @@ public final class IoApic implements MmioDevice, EoiListener {
      * @return the current ID: the one the IO-APIC was created with until IOAPICID is written, then
      *     the bits written; IOAPICID reads back its {@link IoApicModel#idBits()} low bits. For Xen's
      *     vIO-APIC the ID may be wider than the register, as {@code vioapic->id} is, which
-     *     {@code pvh_setup_acpi_madt} puts in a PVH hardware domain's MADT)
+     *     {@code pvh_setup_acpi_madt} puts in a PVH hardware domain's MADT
      */
     public int id() {
         return mmio.id();

@@ -111,8 +111,13 @@ public record IoApicModel(int version, int pins, int ioregselBits, boolean elect
      *
      * @param bits 4 or 8
      * @return the profile
+     * @throws IllegalArgumentException for 8 bits on Xen's vIO-APIC profile
      */
     public IoApicModel withIdBits(final int bits) {
+        if (implementation == Implementation.XEN && bits != ID_BITS_4) {
+            // vioapic_read_indirect / vioapic_write_indirect go through the 4-bit arbitration field
+            throw new IllegalArgumentException("Xen's vIO-APIC reads and writes a 4-bit IOAPICID");
+        }
         return new IoApicModel(version, pins, ioregselBits, electricalInputs, implementation, bits);
     }
 

@@ -134,6 +134,9 @@ class IoApicIdWidthTest {
         assertEquals(IoApicModel.ich(24), wide.withIdBits(4));
         assertThrows(IllegalArgumentException.class, () -> IoApicModel.ich(24).withIdBits(5));
         assertThrows(IllegalArgumentException.class, () -> IoApicModel.ich(24).withIdBits(32));
+        // Xen's vIO-APIC reads its ID through the 4-bit arbitration field (vioapic_read_indirect, 4.20)
+        assertThrows(IllegalArgumentException.class, () -> IoApicModel.xenVioapic(48).withIdBits(8));
+        assertEquals(IoApicModel.xenVioapic(48), IoApicModel.xenVioapic(48).withIdBits(4));
     }
 
     private static IoApic create(final IoApicModel model, final int id) {
