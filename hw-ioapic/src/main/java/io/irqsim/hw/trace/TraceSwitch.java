@@ -27,9 +27,10 @@ import java.lang.invoke.MutableCallSite;
  *
  * <p>The count behind the gate is of switches now on. A switch that is on when its owner drops it
  * without turning it off (a trace recorder never closed) keeps the gate open until the JVM exits:
- * that costs the check, never an event. Each opening or closing discards compiled code, so after
- * {@value #MAX_GATE_FLIPS} of them the gate stays open for good (a JVM that keeps starting and
- * stopping traces, as a test suite does, is better off with the plain check), and
+ * that costs the check, never an event. Each opening or closing discards compiled code, so once
+ * the gate has opened and closed {@value #MAX_GATE_FLIPS} times in all, its next opening is for
+ * good (a JVM that keeps starting and stopping traces, as a test suite does, is better off with
+ * the plain check), and
  * {@link #always()}, once asked for, keeps it open.
  */
 public final class TraceSwitch {
@@ -37,7 +38,7 @@ public final class TraceSwitch {
     /** For traces that drop everything ({@link HwTrace#NONE}). */
     public static final TraceSwitch NEVER = new TraceSwitch(false, true);
 
-    /** Openings and closings of the gate after which it stays open. */
+    /** Openings and closings of the gate after which its next opening is for good. */
     public static final int MAX_GATE_FLIPS = 64;
 
     private static final MutableCallSite GATE = new MutableCallSite(MethodHandles.constant(boolean.class, false));
