@@ -23,8 +23,10 @@ import io.irqsim.hw.time.VirtualClock;
  * in-memory trace recorder, and a PVH hardware domain with 2 vCPUs; optionally an HVM guest with
  * the NIC passed through the way Xen 4.20's toolstack does it.
  *
- * <p>Tracing: with {@code recordTrace} off the recorder is disabled ({@link TraceRecorder#setEnabled})
- * and the path pays only the "enabled?" test of each event; with it on, every event is written, and
+ * <p>Tracing: with {@code recordTrace} off the recorder is created off
+ * ({@link TraceRecorder#inMemory(io.irqsim.hw.time.VirtualClock, int, boolean)}), and while no
+ * recorder in the JVM records the trace points compile to nothing ({@link
+ * io.irqsim.hw.trace.TraceSwitch#anyOn()}); with it on, every event is written, and
  * a benchmark calls {@link #wrapTrace()} at the start of each operation, which discards the records
  * once {@link #TRACE_WRAP_RECORDS} have accumulated, so the buffer is reused (about 640 KiB, a
  * ring in effect) instead of growing by gigabytes over a run.
@@ -71,8 +73,9 @@ public final class BenchMachine implements AutoCloseable {
     public static BenchMachine boot(final boolean recordTrace, final DomainType dom0Type) {
         final VirtualClock clock = new VirtualClock();
         // room for a full wrap plus the events of the operation that crosses the limit
-        final TraceRecorder trace = TraceRecorder.inMemory(clock, TRACE_WRAP_RECORDS + 1024);
-        trace.setEnabled(recordTrace);
+        // created in the state it keeps: a recorder turned off after creation would open and shut
+        // TraceSwitch's gate once per machine (a per-invocation boot would use up its flips)
+        final TraceRecorder trace = TraceRecorder.inMemory(clock, TRACE_WRAP_RECORDS + 1024, recordTrace);
         final Hypervisor xen = Hypervisor.boot(Platform.build(DefaultPlatform.spec(), clock, trace),
             XenConfig.XEN_4_20, trace);
         return new BenchMachine(xen, trace, xen.createDomain(DomainConfig.dom0(dom0Type, 2)));

@@ -49,18 +49,23 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
     private long count;
     private int cpu = TraceFormat.NO_CPU;
     private int domain = TraceFormat.DOMID_XEN;
-    private boolean enabled = true;
+    private boolean enabled;
     private boolean closed;
     /** On while {@link #enabled} and not {@link #closed}: the one flag the event methods test. */
-    private final TraceSwitch recording = new TraceSwitch(true);
+    private final TraceSwitch recording;
     /**
      * {@code recording.isOn()}, kept in this object as well (set only next to {@code recording.set}):
      * the hypervisor's own trace points test it with one load instead of two dependent ones, after
      * {@link TraceSwitch#anyOn()}, which compiles to a constant while no trace in the JVM records.
      */
-    private boolean on = true;
+    private boolean on;
 
-    private TraceRecorder(final Bytes<?> bytes, final VirtualClock clock, final ByteBuffer countCell) {
+    private TraceRecorder(final Bytes<?> bytes, final VirtualClock clock, final ByteBuffer countCell,
+                          final boolean recordingFromTheStart) {
+        // a recorder created off never turns its switch on, so it never opens TraceSwitch's gate
+        this.recording = new TraceSwitch(recordingFromTheStart);
+        this.enabled = recordingFromTheStart;
+        this.on = recordingFromTheStart;
         this.bytes = bytes;
         this.clock = clock;
         this.mapped = countCell != null;
@@ -73,15 +78,30 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
     }
 
     /**
-     * A recorder into off-heap memory that grows as needed.
+     * A recorder into off-heap memory that grows as needed, recording from the start.
      *
      * @param clock virtual time source
      * @param initialRecords capacity to reserve up front, in records
      * @return the recorder
      */
     public static TraceRecorder inMemory(final VirtualClock clock, final int initialRecords) {
+        return inMemory(clock, initialRecords, true);
+    }
+
+    /**
+     * A recorder into off-heap memory that grows as needed.
+     *
+     * @param clock virtual time source
+     * @param initialRecords capacity to reserve up front, in records
+     * @param recording whether it records from the start ({@link #setEnabled} changes it later).
+     *     A machine that never traces should start its recorder off rather than turn it off: a
+     *     recorder created on opens {@link TraceSwitch#anyOn()}'s gate, and turning it off closes
+     *     it again, each time throwing compiled code away
+     * @return the recorder
+     */
+    public static TraceRecorder inMemory(final VirtualClock clock, final int initialRecords, final boolean recording) {
         final long capacity = TraceFormat.HEADER_SIZE + (long) Math.max(initialRecords, 16) * TraceFormat.RECORD_SIZE;
-        return new TraceRecorder(Bytes.allocateElasticDirect(capacity), clock, null);
+        return new TraceRecorder(Bytes.allocateElasticDirect(capacity), clock, null, recording);
     }
 
     /**
@@ -111,7 +131,7 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
                 countCell = ch.map(FileChannel.MapMode.READ_WRITE, 0, TraceFormat.HEADER_SIZE)
                     .order(ByteOrder.LITTLE_ENDIAN);
             }
-            return new TraceRecorder(MappedBytes.mappedBytes(file.toFile(), 1 << 20), clock, countCell);
+            return new TraceRecorder(MappedBytes.mappedBytes(file.toFile(), 1 << 20), clock, countCell, true);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write trace file " + file + ": " + reason(e), e);
         }
