@@ -79,8 +79,11 @@ public final class Main implements Runnable {
         return commandLine(debug != null && !debug.isEmpty() && !"0".equals(debug));
     }
 
-    /** Every command's own "Exit status" footer ends with the one status all commands share: 70. */
-    private static void addInternalErrorExitStatus(final CommandLine command) {
+    /**
+     * What every subcommand shares: its "Exit status" footer ends with the status all commands
+     * share, 70, and its {@code -V} prints the version.
+     */
+    private static void configureSubcommand(final CommandLine command) {
         if (command.getCommand() instanceof CommandLine.HelpCommand) {
             return;
         }
@@ -94,7 +97,7 @@ public final class Main implements Runnable {
             + "=1 prints its stack trace).";
         usage.footer(more);
         for (final CommandLine sub : command.getSubcommands().values()) {
-            addInternalErrorExitStatus(sub);
+            configureSubcommand(sub);
         }
     }
 
@@ -105,7 +108,7 @@ public final class Main implements Runnable {
     static CommandLine commandLine(final boolean stackTraces) {
         final CommandLine cl = new CommandLine(new Main());
         for (final CommandLine sub : cl.getSubcommands().values()) {
-            addInternalErrorExitStatus(sub);
+            configureSubcommand(sub);
         }
         cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_SOFTWARE);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

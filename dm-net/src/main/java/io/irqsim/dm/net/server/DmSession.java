@@ -97,14 +97,19 @@ public final class DmSession extends ChannelInboundHandlerAdapter implements Gsi
 
     /**
      * @param channel a connection
-     * @return who is at its other end: {@code /127.0.0.1:40512}; a Unix-socket client has no path of
-     *     its own, so the socket it came in on ({@code unix:/tmp/dm.sock})
+     * @return who is at its other end, in the {@code --listen} syntax the server prints its own
+     *     addresses in: {@code tcp:127.0.0.1:40512}; a Unix-socket client has no path of its own, so
+     *     the socket it came in on ({@code unix:/tmp/dm.sock})
      */
     static String peerOf(final io.netty.channel.Channel channel) {
         final java.net.SocketAddress remote = channel.remoteAddress();
         if (remote instanceof io.netty.channel.unix.DomainSocketAddress d && d.path().isEmpty()
             && channel.localAddress() instanceof io.netty.channel.unix.DomainSocketAddress local) {
             return "unix:" + local.path();
+        }
+        if (remote instanceof java.net.InetSocketAddress inet && inet.getAddress() != null) {
+            final String h = inet.getAddress().getHostAddress();
+            return "tcp:" + (h.contains(":") ? "[" + h + "]" : h) + ":" + inet.getPort();
         }
         return String.valueOf(remote);
     }
