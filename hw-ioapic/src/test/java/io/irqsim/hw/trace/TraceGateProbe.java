@@ -1,11 +1,9 @@
 package io.irqsim.hw.trace;
 
 import io.irqsim.hw.ioapic.IoApic;
-import io.irqsim.hw.ioapic.IoApicModel;
 import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.ioapic.Rte;
 import io.irqsim.hw.mmio.MmioBus;
-import io.irqsim.hw.time.VirtualClock;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,18 +29,7 @@ public final class TraceGateProbe {
         }
         final TraceSwitch sw = new TraceSwitch(false);
         final List<Integer> events = new ArrayList<>();
-        final HwTrace trace = new HwTrace() {
-            @Override
-            public void event(final int event, final long a, final long b, final long c) {
-                events.add(event);
-            }
-
-            @Override
-            public TraceSwitch traceSwitch() {
-                return sw;
-            }
-        };
-        final IoApic io = new IoApic("io", IoApicModel.ich(24), 1, 0, (v, d, l, dst, lv) -> 0, new VirtualClock(), trace);
+        final IoApic io = TraceSwitchTest.recordedIoApic(sw, events);
         final MmioBus bus = new MmioBus();
         bus.map(IoApicRegisters.DEFAULT_BASE, IoApicRegisters.WINDOW_SIZE, io);
         final long entry = Rte.of(0x31, Rte.DM_FIXED, false, false, false, true, 0);

@@ -64,7 +64,7 @@ class TraceSwitchTest {
     }
 
     /** An ICH IO-APIC whose trace, switched by {@code sw}, adds each event's code to {@code events}. */
-    private static IoApic recordedIoApic(final TraceSwitch sw, final List<Integer> events) {
+    static IoApic recordedIoApic(final TraceSwitch sw, final List<Integer> events) {
         final HwTrace trace = new HwTrace() {
             @Override
             public void event(final int event, final long a, final long b, final long c) {
