@@ -12,8 +12,8 @@ import io.irqsim.hw.pci.Bdf;
 
 /**
  * A scenario's machine ({@link ScenarioMachine}: booted, devices attached, no traffic) driven one
- * interrupt at a time from its first passed-through device ({@link #raiseAndWait()}), e.g. to
- * measure delivery latency.
+ * interrupt at a time from its first passed-through device ({@link #idle()} then
+ * {@link #raiseAndWait()} for each), e.g. to measure delivery latency.
  *
  * <p>The trace recorder records the boot and the attach and is switched off once the machine is
  * ready, so a long run of interrupts does not grow it. Not thread-safe: the machine belongs to the
