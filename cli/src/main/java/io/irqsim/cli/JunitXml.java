@@ -1,5 +1,7 @@
 package io.irqsim.cli;
 
+import io.irqsim.hw.files.FileErrors;
+
 import javax.xml.stream.XMLOutputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamWriter;
@@ -68,7 +70,7 @@ final class JunitXml {
             w.writeEndDocument();
             w.close();
         } catch (final IOException e) {
-            throw new UncheckedIOException(file + ": " + TraceCommand.Dump.message(e), e);
+            throw new UncheckedIOException(file + ": " + FileErrors.reason(e), e);
         } catch (final XMLStreamException e) {
             throw new UncheckedIOException(file + ": " + e.getMessage(), new IOException(e));
         }

@@ -1,5 +1,7 @@
 package io.irqsim.cli;
 
+import io.irqsim.hw.files.FileErrors;
+
 import io.irqsim.hv.trace.TraceReader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,10 +13,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -121,24 +120,7 @@ public final class TraceCommand implements Runnable {
         }
 
         private static int fail(final PrintWriter err, final Path file, final Exception e) {
-            return StderrLine.usage(err, "irqsim", file + ": " + message(e));
-        }
-
-        /**
-         * @param e what reading or writing a file threw
-         * @return a message that does not repeat the file name
-         */
-        static String message(final Exception e) {
-            if (e instanceof NoSuchFileException n) {
-                return n.getReason() != null ? n.getReason() : "no such file";
-            }
-            if (e instanceof AccessDeniedException a) {
-                return a.getReason() != null ? a.getReason() : "permission denied";
-            }
-            if (e instanceof FileSystemException f) {
-                return f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
-            }
-            return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            return StderrLine.usage(err, "irqsim", file + ": " + FileErrors.reason(e));
         }
     }
 

@@ -111,6 +111,15 @@ class FirmwareCommandTest {
         assertFalse(r.err().contains("Exception"), r.err());
     }
 
+    // a directory given as the dump reads as the trace commands word it (FileErrors): lower case,
+    // the file named once; the system's own "Is a directory" was printed as it came before
+    @Test
+    void directoryAsTheDumpIsRefusedInTheSharedWording() {
+        final Run r = run("platform", "--firmware", dir.toString());
+        assertEquals(Main.EXIT_USAGE, r.status());
+        assertEquals("irqsim: " + dir + ": cannot read the file: is a directory\n", r.err());
+    }
+
     @Test
     void jsonWithoutFirmwareIsAUsageError() {
         assertEquals(Main.EXIT_USAGE, run("platform", "--json").status());

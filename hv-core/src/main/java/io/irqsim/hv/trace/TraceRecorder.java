@@ -1,5 +1,6 @@
 package io.irqsim.hv.trace;
 
+import io.irqsim.hw.files.FileErrors;
 import io.irqsim.hw.time.VirtualClock;
 import io.irqsim.hw.trace.HwTrace;
 import io.irqsim.hw.trace.TraceSwitch;
@@ -133,7 +134,7 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
             }
             return new TraceRecorder(MappedBytes.mappedBytes(file.toFile(), 1 << 20), clock, countCell, true);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write trace file " + file + ": " + reason(e), e);
+            throw new UncheckedIOException("cannot write trace file " + file + ": " + FileErrors.reason(e), e);
         }
     }
 
@@ -158,13 +159,6 @@ public final class TraceRecorder implements HwTrace, AutoCloseable {
             throw new IOException("is not a regular file (a device, FIFO or socket); traces are written to regular "
                 + "files only");
         }
-    }
-
-    private static String reason(final IOException e) {
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /**

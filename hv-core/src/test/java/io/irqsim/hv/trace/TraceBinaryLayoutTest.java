@@ -137,7 +137,7 @@ class TraceBinaryLayoutTest {
         final Path file = notADir.resolve("run.trace");
         final java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
             () -> TraceRecorder.mappedFile(file, new VirtualClock()));
-        assertEquals("cannot write trace file " + file + ": Not a directory", e.getMessage());
+        assertEquals("cannot write trace file " + file + ": not a directory", e.getMessage());
     }
 
     // mappedFile: a dangling symbolic link where the trace's directory should be cannot become

@@ -1,5 +1,7 @@
 package io.irqsim.hw.firmware.acpi;
 
+import io.irqsim.hw.files.FileErrors;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -48,27 +50,13 @@ public final class AcpiDumpReader {
         try {
             content = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new AcpiInputException(file + ": cannot read the file: " + reason(e));
+            throw new AcpiInputException(file + ": cannot read the file: " + FileErrors.reason(e));
         }
         try {
             return parse(content);
         } catch (final AcpiInputException e) {
             throw new AcpiInputException(file + ": " + e.getMessage()); // which file, when several are read
         }
-    }
-
-    /** The reason an I/O exception gives, without the file name most of them repeat. */
-    private static String reason(final IOException e) {
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such file";
-        }
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /**
