@@ -142,7 +142,7 @@ final class PlatformSection {
         for (final Node item : items) {
             final ScenarioReader.Obj o = r.obj(item, ScenarioKeys.IOAPIC);
             final Node idNode = o.require("id");
-            final int id = r.int32(idNode, 0, 15, false);
+            final int id = r.int32(idNode, 0, 0xFF, false);
             final Node addrNode = o.require("address");
             final long address = r.integer(addrNode, 0, U32_MAX + 1 - IoApicRegisters.WINDOW_SIZE, true);
             if (MmioLayout.bogusIoApicAddress(address)) {
@@ -185,7 +185,8 @@ final class PlatformSection {
                         gsiBase + pins - 1, other.gsiBase(), other.gsiBase() + other.pins() - 1, otherPath));
                 }
             }
-            out.add(new PlatformSpec.IoApicSpec(id, address, gsiBase, pins, version));
+            out.add(new PlatformSpec.IoApicSpec(id, address, gsiBase, pins, version,
+                PlatformSpec.IoApicSpec.idBitsFor(id)));
         }
         return out;
     }

@@ -249,6 +249,22 @@ class ScenarioLoaderTest {
 
     // ------------------------------------------------------------------ numbers and forms
 
+    // PlatformSpec.IoApicSpec.idBitsFor, as for a firmware MADT: an id that fits the 82093AA's 4-bit IOAPICID keeps
+    // that part, a larger one (the ASRock X570's 25 and 26) gets the 8-bit register
+    @Test
+    void ioApicIdsPast15GetTheEightBitIoApicId() {
+        final Scenario s = parse("""
+            platform:
+              ioapics:
+                - {id: 15, address: 0xfec00000, gsiBase: 0}
+                - {id: 16, address: 0xfec01000, gsiBase: 24}
+                - {id: 255, address: 0xfec02000, gsiBase: 48}
+            """);
+        assertEquals(List.of(new PlatformSpec.IoApicSpec(15, 0xFEC00000L, 0, 24, 0x20, 4),
+            new PlatformSpec.IoApicSpec(16, 0xFEC01000L, 24, 24, 0x20, 8),
+            new PlatformSpec.IoApicSpec(255, 0xFEC02000L, 48, 24, 0x20, 8)), s.platform().ioapics());
+    }
+
     @Test
     void numbersInHexDecimalBinaryAndWithUnderscores() {
         final Scenario s = parse("""

@@ -6,6 +6,7 @@ import io.irqsim.hw.firmware.IrqPolarity;
 import io.irqsim.hw.firmware.IrqTrigger;
 import io.irqsim.hw.firmware.PrtEntry;
 import io.irqsim.hw.ioapic.IoApicModel;
+import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.wire.WireKind;
 
@@ -119,6 +120,25 @@ public record PlatformSpec(List<IoApicSpec> ioapics, List<CpuSpec> cpus, List<Pc
          */
         public IoApicSpec(final int id, final long address, final int gsiBase, final int pins, final int version) {
             this(id, address, gsiBase, pins, version, IoApicModel.ID_BITS_4);
+        }
+
+        /**
+         * The IOAPICID width of an IO-APIC that firmware (a MADT, or a scenario's
+         * {@code platform.ioapics[].id}) gives {@code id}: the 4 bits of the 82093AA and the ICH
+         * parts (irqsim's usual IO-APIC) while the id fits them, else 8, the width Linux and Xen
+         * declare ({@code union IO_APIC_reg_00}, {@code ID:8}). Neither kernel reprograms such an
+         * id: Xen's {@code mp_register_ioapic} ({@code xen/arch/x86/mpparse.c@RELEASE-4.20.0}) takes
+         * the MADT's id as it is except on a pre-xAPIC Intel CPU, and Linux's 64-bit
+         * {@code io_apic_unique_id} (arch/x86/kernel/apic/io_apic.c@v6.12) keeps an id no other
+         * IO-APIC has without reading the register. A part whose firmware wrote 25 into it therefore
+         * holds 25; only a narrower profile than the firmware's choice would lose bits, so the 8-bit
+         * one is picked per IO-APIC, and the machines whose ids fit 4 bits keep the part they had.
+         *
+         * @param id the I/O APIC id (8 bits)
+         * @return 4 or 8
+         */
+        public static int idBitsFor(final int id) {
+            return id <= IoApicRegisters.ID_MASK ? IoApicModel.ID_BITS_4 : IoApicModel.ID_BITS_8;
         }
     }
 

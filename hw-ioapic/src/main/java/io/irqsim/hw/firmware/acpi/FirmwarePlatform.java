@@ -3,7 +3,6 @@ package io.irqsim.hw.firmware.acpi;
 import io.irqsim.hw.firmware.InterruptSourceOverride;
 import io.irqsim.hw.firmware.PrtEntry;
 import io.irqsim.hw.apic.LocalApicRegisters;
-import io.irqsim.hw.ioapic.IoApicModel;
 import io.irqsim.hw.ioapic.IoApicRegisters;
 import io.irqsim.hw.platform.PlatformSpec;
 import io.irqsim.hw.wire.WireKind;
@@ -19,7 +18,7 @@ import java.util.TreeMap;
 
 /**
  * A machine built from a real machine's firmware: the MADT's IO-APICs (version 0x20; a 4-bit
- * IOAPICID, or 8 bits for an id above 15: {@link #idBits}) and enabled CPUs, its local
+ * IOAPICID, or 8 bits for an id above 15: {@link PlatformSpec.IoApicSpec#idBitsFor}) and enabled CPUs, its local
  * APIC address (header, else 0xFEE00000, a type-5 override winning: {@link MadtReader.Madt#lapicAddress};
  * Xen {@code xen/arch/x86/mpparse.c:mp_register_lapic_address@RELEASE-4.20.0} maps the LAPIC there, irqsim's
  * Xen running the LAPICs in xAPIC mode), its interrupt source overrides, the FADT's SCI, every {@code _PRT} whose bus is known and the link
@@ -52,7 +51,7 @@ public final class FirmwarePlatform {
         final List<PlatformSpec.IoApicSpec> ioapics = new ArrayList<>();
         for (final AcpiFirmware.IoApic io : fw.ioapics()) {
             ioapics.add(new PlatformSpec.IoApicSpec(io.id(), io.address(), io.gsiBase(), io.pins(),
-                IoApicRegisters.VERSION_20, idBits(io.id())));
+                IoApicRegisters.VERSION_20, PlatformSpec.IoApicSpec.idBitsFor(io.id())));
         }
         final List<PlatformSpec.CpuSpec> cpus = new ArrayList<>();
         for (final MadtReader.LocalApic l : fw.madt().localApics()) {
@@ -125,24 +124,6 @@ public final class FirmwarePlatform {
         }
         return new Result(new PlatformSpec(ioapics, cpus, scenario.pci(), intx, isa, firmware, scenario.directedEoi(),
             lapicPage, scenario.apicv()), warnings);
-    }
-
-    /**
-     * The IOAPICID width of an IO-APIC the MADT gives {@code id}: the 4 bits of the 82093AA and the
-     * ICH parts (irqsim's usual firmware IO-APIC) while the id fits them, else 8, the width Linux
-     * and Xen declare ({@code union IO_APIC_reg_00}, {@code ID:8}). Neither kernel reprograms such
-     * an id: Xen's {@code mp_register_ioapic} ({@code xen/arch/x86/mpparse.c@RELEASE-4.20.0}) takes
-     * the MADT's id as it is except on a pre-xAPIC Intel CPU, and Linux's 64-bit
-     * {@code io_apic_unique_id} (arch/x86/kernel/apic/io_apic.c@v6.12) keeps an id no other IO-APIC
-     * has without reading the register. A part whose firmware wrote 25 into it therefore holds 25;
-     * only a narrower profile than the firmware's choice would lose bits, so the 8-bit one is picked
-     * per IO-APIC, and the machines whose ids fit 4 bits keep the part they had.
-     *
-     * @param id the MADT's I/O APIC id (8 bits)
-     * @return 4 or 8
-     */
-    static int idBits(final int id) {
-        return id <= IoApicRegisters.ID_MASK ? IoApicModel.ID_BITS_4 : IoApicModel.ID_BITS_8;
     }
 
     private static Map<String, PlatformSpec.LinkSpec> links(final AcpiFirmware fw, final List<String> warnings) {

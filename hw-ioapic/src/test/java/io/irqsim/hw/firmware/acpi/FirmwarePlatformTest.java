@@ -67,13 +67,13 @@ class FirmwarePlatformTest {
         assertTrue(s.ioapics().stream().allMatch(io -> io.id() <= 15 && io.idBits() == 4), s.ioapics().toString());
     }
 
-    // FirmwarePlatform.idBits: 4 up to 15, 8 from 16 to the MADT field's 255
+    // PlatformSpec.IoApicSpec.idBitsFor: 4 up to 15, 8 from 16 to the MADT field's 255
     @Test
     void idWidthIsFourUpTo15AndEightAbove() {
-        assertEquals(4, FirmwarePlatform.idBits(0));
-        assertEquals(4, FirmwarePlatform.idBits(15));
-        assertEquals(8, FirmwarePlatform.idBits(16));
-        assertEquals(8, FirmwarePlatform.idBits(255));
+        assertEquals(4, PlatformSpec.IoApicSpec.idBitsFor(0));
+        assertEquals(4, PlatformSpec.IoApicSpec.idBitsFor(15));
+        assertEquals(8, PlatformSpec.IoApicSpec.idBitsFor(16));
+        assertEquals(8, PlatformSpec.IoApicSpec.idBitsFor(255));
     }
 
     @Test
