@@ -7,6 +7,7 @@ import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hw.apic.LocalApic;
 import io.irqsim.hw.mmio.MmioBus;
 import io.irqsim.hw.mmio.MmioDevice;
+import io.irqsim.hw.trace.TraceSwitch;
 
 import java.util.BitSet;
 
@@ -26,6 +27,8 @@ public final class Vcpu extends WorkItem {
     private final io.irqsim.hv.trace.TraceRecorder trace;
     private final io.irqsim.hv.sched.WorkQueue queue;
     private final int pcpu;
+    /** The domain's id, copied: {@link #enter} runs on every guest access. */
+    private final int domid;
     private long interruptsInjected;
     private int blocked;
     private int ioreqsInFlight;
@@ -38,6 +41,7 @@ public final class Vcpu extends WorkItem {
         this.trace = domain.host().trace();
         this.queue = domain.host().queue();
         this.pcpu = id % domain.host().physicalCpus();
+        this.domid = domain.id();
         this.pendingPirqEvents = new BitSet(domain.pirqs().nrPirqs());
         this.maskedPirqEvents = new BitSet(domain.pirqs().nrPirqs());
     }
@@ -225,9 +229,16 @@ public final class Vcpu extends WorkItem {
         return blocked > 0;
     }
 
-    /** Sets the trace context to this vCPU's domain and physical CPU. */
+    /**
+     * Sets the trace context to this vCPU's domain and physical CPU. The context only stamps
+     * records, so while no recorder in the JVM records ({@link TraceSwitch#anyOn()}, a constant
+     * in compiled code) nothing is set: the first access after a recorder is turned on sets it
+     * before anything is recorded.
+     */
     public void enter() {
-        trace.setContext(pcpu, domain.id());
+        if (TraceSwitch.anyOn()) {
+            trace.setContext(pcpu, domid);
+        }
     }
 
     /**
