@@ -167,6 +167,11 @@ final class PlatformSection {
                         + " register), 0x20 (with the EOI register)");
                 }
             }
+            if (version == IoApicRegisters.VERSION_11 && PlatformSpec.IoApicSpec.idBitsFor(id) != IoApicModel.ID_BITS_4) {
+                // the 8-bit IOAPICID is the later parts' (as firmware with such ids implies), not the 82093AA's
+                throw r.err(idNode, "IO-APIC id " + id + " does not fit the 4-bit IOAPICID of an 82093AA (version"
+                    + " 0x11); give an id up to 15, or version 0x20");
+            }
             for (int i = 0; i < out.size(); i++) {
                 final PlatformSpec.IoApicSpec other = out.get(i);
                 final String otherPath = n.path + "[" + i + "]";

@@ -1,5 +1,7 @@
 package io.irqsim.guest.scenario;
 
+import io.irqsim.hw.files.FileErrors;
+
 import io.irqsim.guest.scenario.YamlTree.Node;
 import io.irqsim.hv.domain.DomainType;
 import io.irqsim.hw.platform.Platform;
@@ -10,7 +12,6 @@ import java.io.InputStream;
 import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,7 +74,7 @@ public final class ScenarioLoader {
         final String text;
         try {
             if (Files.isDirectory(file)) {
-                throw new ScenarioException(file.toString(), 0, 0, "", "cannot read the file: it is a directory", null);
+                throw new ScenarioException(file.toString(), 0, 0, "", "cannot read the file: is a directory", null);
             }
             if (Files.exists(file) && !Files.isRegularFile(file)) {
                 throw new ScenarioException(file.toString(), 0, 0, "",
@@ -85,12 +86,10 @@ public final class ScenarioLoader {
                     + "file may be at most " + MAX_FILE_BYTES + " bytes", null);
             }
             text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new ScenarioException(file.toString(), 0, 0, "", "cannot read the file: no such file", e);
         } catch (MalformedInputException e) {
             throw new ScenarioException(file.toString(), 0, 0, "", "cannot read the file: it is not UTF-8 text", e);
         } catch (IOException e) {
-            throw new ScenarioException(file.toString(), 0, 0, "", "cannot read the file: " + e, e);
+            throw new ScenarioException(file.toString(), 0, 0, "", "cannot read the file: " + FileErrors.reason(e), e);
         }
         return parse(text, file.toString(), knownStrategies);
     }

@@ -155,6 +155,9 @@ class ScenarioLoaderErrorTest {
                 + " 0x0..0xffffff00");
         assertError("platform:\n  ioapics: [{id: 256, address: 0xfec00000, gsiBase: 0}]\n",
             "scenarios/x.yaml:2:18: platform.ioapics[0].id: 256 is out of range: must be 0..255");
+        assertError("platform:\n  ioapics: [{id: 16, address: 0xfec00000, gsiBase: 0, version: 0x11}]\n",
+            "scenarios/x.yaml:2:18: platform.ioapics[0].id: IO-APIC id 16 does not fit the 4-bit IOAPICID of an 82093AA"
+                + " (version 0x11); give an id up to 15, or version 0x20");
         assertError("platform:\n  pci: [{bdf: \"00:03.0\", vendor: 0x10000, device: 1}]\n",
             "scenarios/x.yaml:2:34: platform.pci[0].vendor: 0x10000 is out of range: must be 0x0..0xffff");
         assertError("platform:\n  ioapics: [{id: 2, address: 0xfec00000, gsiBase: 0, pins: 121}]\n",

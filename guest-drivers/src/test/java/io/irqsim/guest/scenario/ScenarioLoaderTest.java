@@ -10,9 +10,11 @@ import io.irqsim.hw.platform.DefaultPlatform;
 import io.irqsim.hw.platform.PlatformSpec;
 import io.irqsim.hw.wire.WireKind;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -404,6 +406,24 @@ class ScenarioLoaderTest {
         final ScenarioException e = assertThrows(ScenarioException.class, () -> ScenarioLoader.load(missing, null));
         assertEquals(missing + ": cannot read the file: no such file", e.getMessage());
         assertEquals(0, e.line());
+    }
+
+    // FileErrors' wording, as the firmware reader and the trace commands give it
+    @Test
+    void aDirectoryIsRefusedInTheSharedWording(@TempDir final Path dir) {
+        final ScenarioException d = assertThrows(ScenarioException.class, () -> ScenarioLoader.load(dir, null));
+        assertEquals(dir + ": cannot read the file: is a directory", d.getMessage());
+    }
+
+    // a file the user may not read printed the exception's class and the file a second time (not run as root, who
+    // reads anything)
+    @Test
+    void anUnreadableFileIsRefusedInTheSharedWording(@TempDir final Path dir) throws Exception {
+        final Path locked = Files.writeString(dir.resolve("locked.yaml"), "description: x\n");
+        Files.setPosixFilePermissions(locked, java.util.Set.of());
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(locked), "running as a user who reads anything");
+        final ScenarioException u = assertThrows(ScenarioException.class, () -> ScenarioLoader.load(locked, null));
+        assertEquals(locked + ": cannot read the file: permission denied", u.getMessage());
     }
 
     @Test

@@ -17,7 +17,7 @@ class VcpuContextTest {
     @Test
     void theFirstAccessAfterARecorderTurnsOnIsStampedWithItsVcpu() throws Exception {
         final String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        final Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+        final Process p = new ProcessBuilder(javaBin, "-Xbatch", "-cp", System.getProperty("java.class.path"),
             VcpuContextProbe.class.getName()).redirectErrorStream(true).start();
         final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the probe ended");

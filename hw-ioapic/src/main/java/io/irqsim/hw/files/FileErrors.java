@@ -21,8 +21,8 @@ public final class FileErrors {
      * @return the reason, without the file's name: {@code no such file}, {@code permission denied},
      *     the system's own reason otherwise ({@code is a directory}, {@code no space left on
      *     device}), else the exception's message (for a file-system exception without a reason,
-     *     the path it tripped over), or failing that its class; a leading capitalised word is
-     *     put in lower case
+     *     the path it tripped over, as it is), or failing that its class; a reason or message that
+     *     begins with a capitalised word has it put in lower case
      */
     public static String reason(final Exception e) {
         if (e instanceof NoSuchFileException) {
@@ -34,9 +34,12 @@ public final class FileErrors {
         if (e instanceof FileSystemException f && f.getReason() != null) {
             return lowerFirst(f.getReason());
         }
-        // a FileSystemException without a reason (FileAlreadyExistsException from
-        // Files.createDirectories, say) has only the path it tripped over as its message: that
-        // names the obstacle, which is often not the file the caller names
+        if (e instanceof FileSystemException) {
+            // no reason (FileAlreadyExistsException from Files.createDirectories, say): the message
+            // is only the path it tripped over, which names the obstacle (often not the file the
+            // caller names), and a path is given as it is
+            return e.getMessage();
+        }
         return e.getMessage() != null ? lowerFirst(e.getMessage()) : e.getClass().getSimpleName();
     }
 

@@ -36,6 +36,8 @@ class FileErrorsTest {
     @Test
     void withoutAReasonTheMessageOrTheKindIsGiven() {
         assertEquals("/t/out", FileErrors.reason(new java.nio.file.FileAlreadyExistsException("/t/out")));
+        // a relative path is a path, not a sentence
+        assertEquals("Out/run", FileErrors.reason(new java.nio.file.FileAlreadyExistsException("Out/run")));
         assertEquals("short read", FileErrors.reason(new IOException("short read")));
         assertEquals("IOException", FileErrors.reason(new IOException()));
         assertEquals("", FileErrors.reason(new FileSystemException("/t/x", null, "")));
