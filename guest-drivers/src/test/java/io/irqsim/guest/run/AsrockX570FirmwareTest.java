@@ -66,7 +66,14 @@ class AsrockX570FirmwareTest {
     // (pvh_setup_acpi_madt, xen/arch/x86/hvm/dom0_build.c@RELEASE-4.20.0: vioapic->id)
     @Test
     void physicalIdsReadEightBitsAndDom0sVioapicsReadTheirLowNibble() {
-        final ScenarioMachine m = ScenarioMachine.boot(scenario, Strategies.byName("pciback-setup-gsi"));
+        assertIds25And26ReadBack(ScenarioMachine.boot(scenario, Strategies.byName("pciback-setup-gsi")));
+    }
+
+    /**
+     * A machine whose IO-APICs are numbered 25 and 26: the parts read the ids back whole in bits 31:24, dom0's
+     * vIO-APICs take them whole and read their low nibble, and the MADT Xen crafts for dom0 lists them.
+     */
+    static void assertIds25And26ReadBack(final ScenarioMachine m) {
         final List<IoApic> phys = m.xen().platform().ioapics();
         assertEquals(0x1900_0000, phys.get(0).readIndirect(IoApicRegisters.REG_ID));
         assertEquals(0x1A00_0000, phys.get(1).readIndirect(IoApicRegisters.REG_ID));
