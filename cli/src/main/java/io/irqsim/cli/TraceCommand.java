@@ -1,8 +1,7 @@
 package io.irqsim.cli;
 
-import io.irqsim.hw.files.FileErrors;
-
 import io.irqsim.hv.trace.TraceReader;
+import io.irqsim.hw.files.FileErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,9 +1,8 @@
 package io.irqsim.guest.scenario;
 
-import io.irqsim.hw.files.FileErrors;
-
 import io.irqsim.guest.scenario.YamlTree.Node;
 import io.irqsim.hv.domain.DomainType;
+import io.irqsim.hw.files.FileErrors;
 import io.irqsim.hw.platform.Platform;
 import io.irqsim.hw.platform.PlatformSpec;
 

@@ -31,16 +31,16 @@ public final class FileErrors {
         if (e instanceof AccessDeniedException) {
             return "permission denied";
         }
-        if (e instanceof FileSystemException f && f.getReason() != null) {
-            return lowerFirst(f.getReason());
+        if (e.getMessage() == null) {
+            return e.getClass().getSimpleName();
         }
-        if (e instanceof FileSystemException) {
-            // no reason (FileAlreadyExistsException from Files.createDirectories, say): the message
-            // is only the path it tripped over, which names the obstacle (often not the file the
-            // caller names), and a path is given as it is
-            return e.getMessage();
+        if (e instanceof FileSystemException f) {
+            // without a reason (FileAlreadyExistsException from Files.createDirectories, say) the
+            // message is only the path it tripped over, which names the obstacle (often not the
+            // file the caller names), and a path is given as it is
+            return f.getReason() != null ? lowerFirst(f.getReason()) : e.getMessage();
         }
-        return e.getMessage() != null ? lowerFirst(e.getMessage()) : e.getClass().getSimpleName();
+        return lowerFirst(e.getMessage());
     }
 
     /**

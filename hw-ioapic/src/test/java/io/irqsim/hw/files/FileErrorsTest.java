@@ -40,6 +40,7 @@ class FileErrorsTest {
         assertEquals("Out/run", FileErrors.reason(new java.nio.file.FileAlreadyExistsException("Out/run")));
         assertEquals("short read", FileErrors.reason(new IOException("short read")));
         assertEquals("IOException", FileErrors.reason(new IOException()));
+        assertEquals("FileSystemException", FileErrors.reason(new FileSystemException(null)));
         assertEquals("", FileErrors.reason(new FileSystemException("/t/x", null, "")));
         assertEquals("ACPI table truncated", FileErrors.reason(new IOException("ACPI table truncated")));
         assertEquals("X", FileErrors.reason(new IOException("X")));
