@@ -125,8 +125,17 @@ public final class LinuxDom0 extends LinuxKernel {
         registerSci();
         for (final Bdf bdf : ownDevices) {
             mapBars(bdf);
-            drivers.add(NicTestDriver.probe(this, bdf));
+            drivers.add(NicTestDriver.probe(this, bdf, PciIrqMode.INTX, deviceName(bdf)));
         }
+    }
+
+    /**
+     * The name dom0's own device goes by on the platform ("ahci", "uhci"), under which its driver
+     * requests the irq; the test driver's own name for a device the platform names only by address.
+     */
+    private String deviceName(final Bdf bdf) {
+        final String name = dev(bdf).function().name();
+        return name.equals(dev(bdf).function().bdf().toString()) ? NicTestDriver.NAME : name;
     }
 
     private static AcpiTables hardwareDomainTables(final Domain dom0) {

@@ -14,6 +14,9 @@ import io.irqsim.hw.pci.Bdf;
  */
 public final class NicTestDriver implements PciDriver {
 
+    /** The driver's own name, which its irq carries unless the prober gives another. */
+    public static final String NAME = "nic-test";
+
     private final LinuxKernel kernel;
     private final Bdf bdf;
     private long barAddress;
@@ -48,6 +51,23 @@ public final class NicTestDriver implements PciDriver {
      * @return the bound driver
      */
     public static NicTestDriver probe(final LinuxKernel kernel, final Bdf bdf, final PciIrqMode mode) {
+        return probe(kernel, bdf, mode, NAME);
+    }
+
+    /**
+     * As {@link #probe(LinuxKernel, Bdf, PciIrqMode)}, the irq requested as {@code "<name> <bdf>"}
+     * (the name {@code request_irq} records, which {@code /proc/interrupts} shows): dom0 drives each
+     * of its own devices with this driver and names the irq after the device, so an AHCI controller's
+     * line reads {@code "ahci 00:04.0"}, not the test driver's name.
+     *
+     * @param kernel the kernel
+     * @param bdf the device
+     * @param mode INTx, MSI or MSI-X
+     * @param name the name the irq is requested under, before the address
+     * @return the bound driver
+     */
+    public static NicTestDriver probe(final LinuxKernel kernel, final Bdf bdf, final PciIrqMode mode,
+                                      final String name) {
         final NicTestDriver drv = new NicTestDriver(kernel, bdf);
         int rc = kernel.pciEnableDevice(bdf);
         if (mode != PciIrqMode.INTX && rc == 0) {
@@ -59,9 +79,9 @@ public final class NicTestDriver implements PciDriver {
         drv.barAddress = dev.function().barAddress(0);
         if (rc == 0 && dev.irq() > 0) {
             drv.irq = dev.irq();
-            kernel.requestIrq(dev.irq(), "nic-test " + bdf, drv::handle);
+            kernel.requestIrq(dev.irq(), name + " " + bdf, drv::handle);
         } else {
-            kernel.timeline().log(kernel.actor(), "nic-test %s: no interrupt (%s), running without one", bdf,
+            kernel.timeline().log(kernel.actor(), "%s %s: no interrupt (%s), running without one", name, bdf,
                 Errno.name(rc));
         }
         return drv;
