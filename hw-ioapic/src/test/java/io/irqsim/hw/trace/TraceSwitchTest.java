@@ -84,13 +84,19 @@ class TraceSwitchTest {
     // In a JVM of its own (TraceGateProbe), -Xbatch so C2 has compiled the write before the switch
     // turns on: in this one, earlier tests' always-on traces have opened the gate for good
     @Test
-    void aDeviceCompiledWithEveryTraceOffReportsTheFirstEventAfterItsSwitchTurnsOn() throws Exception {
+    void aDeviceCompiledWithEveryTraceOffReportsTheFirstEventAfterItsSwitchTurnsOn(
+        @org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir) throws Exception {
         final String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final java.nio.file.Path output = dir.resolve("probe.out");
+        // the output goes to a file, so a probe that hangs is stopped at the timeout, not waited on for ever
         final Process p = new ProcessBuilder(javaBin, "-Xbatch", "-cp", System.getProperty("java.class.path"),
-            TraceGateProbe.class.getName()).redirectErrorStream(true).start();
-        final String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the probe ended");
-        assertEquals(0, p.exitValue(), out);
+            TraceGateProbe.class.getName()).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        final boolean ended = p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS);
+        if (!ended) {
+            p.destroyForcibly();
+        }
+        assertTrue(ended, "the probe ended within 120 s");
+        assertEquals(0, p.exitValue(), java.nio.file.Files.readString(output));
     }
 
     // IoApic: RTE writes are reported while its trace's switch is on and not while it is off;
