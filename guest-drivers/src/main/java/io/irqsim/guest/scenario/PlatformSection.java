@@ -167,8 +167,7 @@ final class PlatformSection {
                         + " register), 0x20 (with the EOI register)");
                 }
             }
-            if (version == IoApicRegisters.VERSION_11 && PlatformSpec.IoApicSpec.idBitsFor(id) != IoApicModel.ID_BITS_4) {
-                // the 8-bit IOAPICID is the later parts' (as firmware with such ids implies), not the 82093AA's
+            if (!IoApicModel.idBitsFit(version, PlatformSpec.IoApicSpec.idBitsFor(id))) {
                 throw r.err(idNode, "IO-APIC id " + id + " does not fit the 4-bit IOAPICID of an 82093AA (version"
                     + " 0x11); give an id up to 15, or version 0x20");
             }

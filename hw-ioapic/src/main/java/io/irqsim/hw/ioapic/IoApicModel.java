@@ -111,14 +111,29 @@ public record IoApicModel(int version, int pins, int ioregselBits, boolean elect
      *
      * @param bits 4 or 8
      * @return the profile
-     * @throws IllegalArgumentException for 8 bits on Xen's vIO-APIC profile
+     * @throws IllegalArgumentException for 8 bits on Xen's vIO-APIC profile or on a version 0x11 part
      */
     public IoApicModel withIdBits(final int bits) {
         if (implementation == Implementation.XEN && bits != ID_BITS_4) {
             // vioapic_read_indirect / vioapic_write_indirect go through the 4-bit arbitration field
             throw new IllegalArgumentException("Xen's vIO-APIC reads and writes a 4-bit IOAPICID");
         }
+        if (!idBitsFit(version, bits)) {
+            throw new IllegalArgumentException("an IO-APIC of version 0x11 (the 82093AA) has a 4-bit IOAPICID");
+        }
         return new IoApicModel(version, pins, ioregselBits, electricalInputs, implementation, bits);
+    }
+
+    /**
+     * Whether an IO-APIC of {@code version} can have an IOAPICID of {@code bits}: the 8-bit one is
+     * the later parts' ({@link #withIdBits}), never the 82093AA's (version 0x11, bits 27:24).
+     *
+     * @param version IOAPICVER bits 7:0
+     * @param bits 4 or 8
+     * @return whether the width fits the version
+     */
+    public static boolean idBitsFit(final int version, final int bits) {
+        return bits == ID_BITS_4 || version != IoApicRegisters.VERSION_11;
     }
 
     /** @return the IOAPICID bits kept, right-aligned: 0xF or 0xFF */

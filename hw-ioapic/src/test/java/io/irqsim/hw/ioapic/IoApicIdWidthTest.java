@@ -134,6 +134,10 @@ class IoApicIdWidthTest {
         assertEquals(IoApicModel.ich(24), wide.withIdBits(4));
         assertThrows(IllegalArgumentException.class, () -> IoApicModel.ich(24).withIdBits(5));
         assertThrows(IllegalArgumentException.class, () -> IoApicModel.ich(24).withIdBits(32));
+        // the 82093AA (version 0x11) keeps bits 27:24 only; so do KVM's model of it and Xen's vIO-APIC
+        assertThrows(IllegalArgumentException.class, () -> IoApicModel.i82093aa(24).withIdBits(8));
+        assertThrows(IllegalArgumentException.class, () -> IoApicModel.kvm(24).withIdBits(8));
+        assertEquals(IoApicModel.i82093aa(24), IoApicModel.i82093aa(24).withIdBits(4));
         // Xen's vIO-APIC reads its ID through the 4-bit arbitration field (vioapic_read_indirect, 4.20)
         assertThrows(IllegalArgumentException.class, () -> IoApicModel.xenVioapic(48).withIdBits(8));
         assertEquals(IoApicModel.xenVioapic(48), IoApicModel.xenVioapic(48).withIdBits(4));
