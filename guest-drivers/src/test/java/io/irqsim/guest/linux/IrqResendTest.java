@@ -37,18 +37,12 @@ class IrqResendTest {
         r.xen.drain();
     }
 
-    private static IrqHandler counting(final int[] runs) {
-        return IrqHandler.sync(irq -> {
-            runs[0]++;
-            return true;
-        });
-    }
 
     @Test
     void anEdgeTakenWhileDisabledIsSentAgainAtEnableIrq() {
         final TestRig r = pvhDom0();
         final int[] runs = {0};
-        assertEquals(0, r.dom0.requestIrq(EDGE_GSI, "edge", counting(runs)));
+        assertEquals(0, r.dom0.requestIrq(EDGE_GSI, "edge", CountingHandler.counting(runs)));
         final LinuxIrq d = r.dom0.irqs().byGsi(EDGE_GSI);
         assertEquals(0, r.dom0.disableIrq(EDGE_GSI));
         edge(r, EDGE_GSI);
@@ -94,7 +88,7 @@ class IrqResendTest {
     void aLevelLineReleasedWhileDisabledRaisesNothingAtEnableIrq() {
         final TestRig r = pvhDom0();
         final int[] runs = {0};
-        assertEquals(0, r.dom0.requestIrq(LEVEL_GSI, "level", counting(runs)));
+        assertEquals(0, r.dom0.requestIrq(LEVEL_GSI, "level", CountingHandler.counting(runs)));
         final LinuxIrq d = r.dom0.irqs().byGsi(LEVEL_GSI);
         final IoApic vioapic = r.d0.vioapicForGsi(LEVEL_GSI);
         final int pin = LEVEL_GSI - vioapic.gsiBase();
@@ -119,7 +113,7 @@ class IrqResendTest {
     void everyDisabledEdgeIsResentAtItsOwnEnable() {
         final TestRig r = pvhDom0();
         final int[] runs = {0};
-        assertEquals(0, r.dom0.requestIrq(EDGE_GSI, "edge", counting(runs)));
+        assertEquals(0, r.dom0.requestIrq(EDGE_GSI, "edge", CountingHandler.counting(runs)));
         for (int round = 1; round <= 2; round++) {
             assertEquals(0, r.dom0.disableIrq(EDGE_GSI));
             edge(r, EDGE_GSI);
@@ -141,7 +135,7 @@ class IrqResendTest {
         final int irqNo = g.kernel.dev(g.f.bdf()).irq();
         assertTrue(g.kernel.irqs().byIrq(irqNo).pirq() < 0, "a native MSI");
         final int[] runs = {0};
-        assertEquals(0, g.kernel.requestIrq(irqNo, "msi", counting(runs)));
+        assertEquals(0, g.kernel.requestIrq(irqNo, "msi", CountingHandler.counting(runs)));
         assertEquals(0, g.kernel.disableIrq(irqNo));
         g.fireMsi();
         assertEquals(0, runs[0]);

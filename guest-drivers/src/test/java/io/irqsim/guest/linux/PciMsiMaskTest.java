@@ -188,10 +188,7 @@ class PciMsiMaskTest {
         assertEquals(1, g.enable());
         final int irq = g.kernel.dev(g.f.bdf()).irq();
         final int[] ran = {0};
-        assertEquals(0, g.kernel.requestIrq(irq, "t", IrqHandler.sync(i -> {
-            ran[0]++;
-            return true;
-        })));
+        assertEquals(0, g.kernel.requestIrq(irq, "t", CountingHandler.counting(ran)));
         final long address = g.f.configRead(CAP + 4, 4) & 0xFFFF_FFFFL;
         final int data = g.f.configRead(CAP + 0x0c, 2);
         assertEquals(0, g.kernel.disableIrq(irq));

@@ -83,10 +83,7 @@ class XenHvmApicvMsiTest {
         final PciMsiMaskTest.Guest g = apicvGuest();
         final int irqNo = g.kernel.dev(g.f.bdf()).irq();
         final int[] runs = {0};
-        assertEquals(0, g.kernel.requestIrq(irqNo, "t", IrqHandler.sync(i -> {
-            runs[0]++;
-            return true;
-        })));
+        assertEquals(0, g.kernel.requestIrq(irqNo, "t", CountingHandler.counting(runs)));
         assertEquals(0, g.kernel.disableIrq(irqNo));
         assertEquals(0, g.f.configRead(MASK, 4) & 1, "lazy: nothing written");
         g.fireMsi();

@@ -99,10 +99,7 @@ class XenPirqLifecycleTest {
     void enableIrqAfterTheLastFreeIrqStartsThePirqAgainWithNoAction() {
         final TestRig r = pvDom0();
         final int[] runs = {0};
-        final IrqHandler h = IrqHandler.sync(i -> {
-            runs[0]++;
-            return true;
-        });
+        final IrqHandler h = CountingHandler.counting(runs);
         assertEquals(0, r.dom0.requestIrq(GSI, "t", h));
         assertEquals("t", r.dom0.freeIrq(GSI, h));
         final LinuxIrq irq = r.dom0.irqs().byGsi(GSI);
@@ -169,10 +166,7 @@ class XenPirqLifecycleTest {
         assertTrue(irq.isPending(), "IRQS_PENDING");
         assertFalse(r.d0.isPirqEventPending(irq.pirq()), "eoi_pirq cleared the channel's bit");
         final int[] runs = {0};
-        assertEquals(0, r.dom0.requestIrq(edgeGsi, "t2", IrqHandler.sync(i -> {
-            runs[0]++;
-            return true;
-        })));
+        assertEquals(0, r.dom0.requestIrq(edgeGsi, "t2", CountingHandler.counting(runs)));
         r.xen.drain();
         assertEquals(1, runs[0], "retrigger_dynirq sent it again");
         assertEquals(1, r.linesContaining("retrigger_dynirq: pirq " + irq.pirq()));
@@ -219,10 +213,7 @@ class XenPirqLifecycleTest {
         final TestRig r = pvDom0();
         assertEquals(0, r.xen.evtchn().bindPirq(r.d0, GSI, true));
         final int[] runs = {0};
-        final IrqHandler h = IrqHandler.sync(i -> {
-            runs[0]++;
-            return true;
-        });
+        final IrqHandler h = CountingHandler.counting(runs);
         assertEquals(0, r.dom0.requestIrq(GSI, "t", h));
         assertEquals(1, r.linesContaining("startup_pirq: EVTCHNOP_bind_pirq(pirq 16, shareable) = -EEXIST"));
         assertEquals(1, r.linesContaining("Failed to obtain physical IRQ " + r.dom0.irqs().byGsi(GSI).irq()));
@@ -354,10 +345,7 @@ class XenPirqLifecycleTest {
         r.d0.sendPirqEvent(GSI);   // masked since xen_init_IRQ: the event waits pending
         assertTrue(r.d0.isPirqEventPending(GSI));
         final int[] ran = {0};
-        assertEquals(0, r.dom0.requestIrq(GSI, "t", IrqHandler.sync(i -> {
-            ran[0]++;
-            return true;
-        })));
+        assertEquals(0, r.dom0.requestIrq(GSI, "t", CountingHandler.counting(ran)));
         r.xen.drain();
         assertEquals(0, ran[0], "clear_evtchn dropped it");
         assertFalse(r.d0.isPirqEventPending(GSI));

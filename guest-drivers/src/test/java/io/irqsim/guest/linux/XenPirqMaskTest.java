@@ -119,10 +119,7 @@ class XenPirqMaskTest {
         final int irqNo = kernel.backend().registerGsi(gsi, true, true);
         final LinuxIrq irq = kernel.irqs().byIrq(irqNo);
         final int[] ran = {0};
-        assertEquals(0, kernel.requestIrq(irqNo, "t", IrqHandler.sync(i -> {
-            ran[0]++;
-            return true;
-        })));
+        assertEquals(0, kernel.requestIrq(irqNo, "t", CountingHandler.counting(ran)));
         assertFalse(domU.isPirqEventMasked(irq.pirq()));
         kernel.backend().mask(irq);
         domU.sendPirqEvent(irq.pirq());
