@@ -163,6 +163,13 @@ public final class MmioBus {
      * @return the value, or all ones when unmapped or rejected
      */
     public long read(final long address, final int size) {
+        // Dword accesses (every IO-APIC and LAPIC register) get their own inlined copy of the
+        // path with the size a constant, so the JIT folds the size, alignment and mask arithmetic
+        // (-6..9% on the MMIO peer rows, measured with the peer-bench driver)
+        return size == 4 ? readSized(address, 4) : readSized(address, size);
+    }
+
+    private long readSized(final long address, final int size) {
         final long off = address - hitBase;
         if (Window.hits(hitAccepted, hitLength, address, off, size)) {
             final long v = MmioDispatch.read(hitSite, hitTarget, off, size);
@@ -214,6 +221,11 @@ public final class MmioBus {
      * @return {@code true} if a device took the write, {@code false} if it was dropped
      */
     public boolean write(final long address, final int size, final long value) {
+        // a constant size for dword accesses, as in read
+        return size == 4 ? writeSized(address, 4, value) : writeSized(address, size, value);
+    }
+
+    private boolean writeSized(final long address, final int size, final long value) {
         final long off = address - hitBase;
         if (Window.hits(hitAccepted, hitLength, address, off, size)) {
             final long v = value & MmioDevice.allOnes(size);
