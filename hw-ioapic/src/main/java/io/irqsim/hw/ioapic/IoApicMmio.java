@@ -35,6 +35,8 @@ final class IoApicMmio {
     private final boolean eoiRegister;
     private final long ioregselMask;
     private final int pins;
+    /** Dwords of the redirection table: 2 per pin. */
+    private final int redirDwords;
 
     /** The {@link IoApic}'s redirection table itself (read here, written only by {@link IoApic#writeRedirent}). */
     private final long[] table;
@@ -60,6 +62,7 @@ final class IoApicMmio {
         this.eoiRegister = model.hasEoiRegister();
         this.ioregselMask = model.ioregselBits() == 32 ? 0xFFFF_FFFFL : 0xFFL;
         this.pins = model.pins();
+        this.redirDwords = 2 * pins;
         this.table = ioapic.redirectionTable();
     }
 
@@ -89,8 +92,10 @@ final class IoApicMmio {
      *     half), or -1
      */
     private int redirDword(final int index) {
-        final long rel = (index & 0xFFFF_FFFFL) - REDTBL_BASE;
-        return rel >= 0 && rel < 2L * pins ? (int) rel : -1;
+        // one unsigned compare: an index below REDTBL_BASE wraps to a large unsigned value, as
+        // does any 32-bit index past 2^31
+        final int rel = index - REDTBL_BASE;
+        return Integer.compareUnsigned(rel, redirDwords) < 0 ? rel : -1;
     }
 
     /**
@@ -125,12 +130,14 @@ final class IoApicMmio {
 
     void write(final long offset, final int size, final long value) {
         if (xen || size == 4) {
-            if (offset == IOWIN) {
-                iowinWrite((int) value);
-                return;
-            }
+            // the selector first: every IOWIN access follows one (a read of an entry is two
+            // selector writes around two IOWIN reads)
             if (offset == IOREGSEL) {
                 select((int) (value & ioregselMask));
+                return;
+            }
+            if (offset == IOWIN) {
+                iowinWrite((int) value);
                 return;
             }
             if (offset == EOIR && eoiRegister) {
