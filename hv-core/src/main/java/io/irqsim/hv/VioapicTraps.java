@@ -7,6 +7,7 @@ import io.irqsim.hv.trace.TraceRecorder;
 import io.irqsim.hw.ioapic.IoApic;
 import io.irqsim.hw.ioapic.IoApicHooks;
 import io.irqsim.hw.ioapic.Rte;
+import io.irqsim.hw.trace.TraceSwitch;
 
 /**
  * The hypervisor's hooks on a domain's vIO-APIC: the parts of Xen's
@@ -36,7 +37,9 @@ final class VioapicTraps implements IoApicHooks {
     public void rteWritten(final IoApic ioapic, final int pin, final long oldRte, final long newRte,
                            final boolean topWord) {
         final int gsi = ioapic.gsiBase() + pin;
-        trace.event(HvEvent.VIOAPIC_RTE_WRITE, gsi, oldRte, newRte);
+        if (TraceSwitch.anyOn()) {
+            trace.event(HvEvent.VIOAPIC_RTE_WRITE, gsi, oldRte, newRte);
+        }
         // a level entry rewritten as edge while Remote IRR was set is Linux's EOI for IO-APICs
         // without an EOI register (__eoi_ioapic_pin): pass it on to the passed-through line
         if (!topWord && !Rte.isLevel(newRte) && Rte.remoteIrr(oldRte)) {

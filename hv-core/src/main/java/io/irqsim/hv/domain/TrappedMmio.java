@@ -4,6 +4,7 @@ import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceRecorder;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.mmio.MmioTrap;
+import io.irqsim.hw.trace.TraceSwitch;
 
 /**
  * An emulated device as a guest sees it: every access is a trap into the hypervisor, recorded
@@ -22,12 +23,16 @@ final class TrappedMmio extends MmioTrap {
 
     @Override
     protected void trappedRead(final long address, final int size, final long value) {
-        trace.event(HvEvent.MMIO_TRAP, address, size, value);
+        if (TraceSwitch.anyOn()) {
+            trace.event(HvEvent.MMIO_TRAP, address, size, value);
+        }
     }
 
     @Override
     protected void trappedWrite(final long address, final int size, final long value) {
-        trace.event(HvEvent.MMIO_TRAP, address, size | (1 << 8), value);
+        if (TraceSwitch.anyOn()) {
+            trace.event(HvEvent.MMIO_TRAP, address, size | (1 << 8), value);
+        }
     }
 
     /**

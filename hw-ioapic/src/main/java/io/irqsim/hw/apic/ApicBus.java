@@ -119,7 +119,7 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
         }
         if (n == 0) {
             undeliverable++;
-            if (tracing.isOn()) {
+            if (TraceSwitch.on(tracing)) {
                 trace.event(HwEvent.APIC_BUS_NO_TARGET, destination, (vector & 0xFF) | (deliveryMode << 8), logical ? 1 : 0);
             }
         }
@@ -155,7 +155,7 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
      */
     public int sendMsi(final long address, final int data) {
         if ((address & 0xFFF0_0000L) != MSI_ADDRESS_BASE) {
-            if (tracing.isOn()) {
+            if (TraceSwitch.on(tracing)) {
                 trace.event(HwEvent.APIC_BUS_MSI, address, data & 0xFFFF_FFFFL, 0);
             }
             undeliverable++;
@@ -181,7 +181,7 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
         final int mode = (data >>> 8) & 7;
         final boolean level = (data & (1 << 15)) != 0;
         final int n = sendInterrupt(vector, mode, logical, destination, level);
-        if (tracing.isOn()) {
+        if (TraceSwitch.on(tracing)) {
             trace.event(HwEvent.APIC_BUS_MSI, address, data & 0xFFFF_FFFFL, n);
         }
         return n;
@@ -189,7 +189,7 @@ public final class ApicBus implements InterruptSink, EoiBroadcast, IpiSink {
 
     @Override
     public void broadcastEoi(final int vector) {
-        if (tracing.isOn()) {
+        if (TraceSwitch.on(tracing)) {
             trace.event(HwEvent.APIC_BUS_EOI, vector, 0, 0);
         }
         final EoiListener[] ls = eoiListeners;

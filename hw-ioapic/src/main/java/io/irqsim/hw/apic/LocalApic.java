@@ -195,7 +195,7 @@ public final class LocalApic implements MmioDevice {
         }
         vectors.request(vector, level);
         accepted++;
-        if (tracing.isOn()) {
+        if (TraceSwitch.on(tracing)) {
             trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8), level ? 1 : 0);
         }
         if (pendingVector() >= 0) {
@@ -241,7 +241,7 @@ public final class LocalApic implements MmioDevice {
             return false;
         }
         accepted++;
-        if (tracing.isOn()) {
+        if (TraceSwitch.on(tracing)) {
             trace.event(HwEvent.LAPIC_ACCEPT, apicId, (vector & 0xFF) | (deliveryMode << 8),
                 (level ? 1 : 0) | (result == ApicNonVectored.NMI_ABSORBED ? HwEvent.LAPIC_ACCEPT_NMI_ABSORBED : 0));
         }
@@ -261,7 +261,7 @@ public final class LocalApic implements MmioDevice {
         if (nonVectored.takeExtInt()) {
             final int v = extIntSource.acknowledge() & 0xFF;
             acknowledged++;
-            if (tracing.isOn()) {
+            if (TraceSwitch.on(tracing)) {
                 trace.event(HwEvent.LAPIC_ACK, apicId, v, 0);
             }
             return v;
@@ -273,7 +273,7 @@ public final class LocalApic implements MmioDevice {
         if ((highest & 0xF0) <= (ppr() & 0xF0)) {
             spurious++;
             final int v = svr & 0xFF;
-            if (tracing.isOn()) {
+            if (TraceSwitch.on(tracing)) {
                 trace.event(HwEvent.LAPIC_ACK, apicId, v, 1);
             }
             return v;
@@ -295,7 +295,7 @@ public final class LocalApic implements MmioDevice {
     private int inService(final int vector) {
         vectors.moveToService(vector);
         acknowledged++;
-        if (tracing.isOn()) {
+        if (TraceSwitch.on(tracing)) {
             trace.event(HwEvent.LAPIC_ACK, apicId, vector, 0);
         }
         return vector;
@@ -309,14 +309,14 @@ public final class LocalApic implements MmioDevice {
     public int eoi() {
         final int vector = vectors.retireHighest();
         if (vector < 0) {
-            if (tracing.isOn()) {
+            if (TraceSwitch.on(tracing)) {
                 trace.event(HwEvent.LAPIC_EOI, apicId, -1, 0);
             }
             return -1;
         }
         eois++;
         final boolean broadcast = vectors.tmr(vector) && !isEoiBroadcastSuppressed();
-        if (tracing.isOn()) {
+        if (TraceSwitch.on(tracing)) {
             trace.event(HwEvent.LAPIC_EOI, apicId, vector, broadcast ? 1 : 0);
         }
         if (broadcast) {

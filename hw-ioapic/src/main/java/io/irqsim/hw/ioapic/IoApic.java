@@ -210,7 +210,7 @@ public final class IoApic implements MmioDevice, EoiListener {
     /** A guest access with no effect: counted and traced ({@link HwEvent#IOAPIC_IGNORED_ACCESS}). */
     void ignored(final long offsetAndIndex, final long sizeAndWrite, final long value) {
         ignoredAccesses++;
-        if (tracing.isOn()) {
+        if (TraceSwitch.on(tracing)) {
             trace.event(HwEvent.IOAPIC_IGNORED_ACCESS, offsetAndIndex, sizeAndWrite, value);
         }
     }
@@ -264,7 +264,7 @@ public final class IoApic implements MmioDevice, EoiListener {
             moveVector(pin, Rte.vector(old), Rte.vector(entry));
         }
         successiveEois[pin] = 0;
-        if (tracing.isOn()) {
+        if (TraceSwitch.on(tracing)) {
             trace.event(HwEvent.IOAPIC_RTE_WRITE, traceId(pin), old, entry);
         }
         if (!xenGsi0) {
@@ -296,7 +296,7 @@ public final class IoApic implements MmioDevice, EoiListener {
         final boolean was = isAsserted(pin);
         inputHigh[pin] = high;
         final boolean now = isAsserted(pin);
-        if (tracing.isOn()) {
+        if (TraceSwitch.on(tracing)) {
             trace.event(HwEvent.IOAPIC_PIN_LEVEL, traceId(pin), high ? 1 : 0, now ? 1 : 0);
         }
         if (was == now || !now) {
@@ -321,7 +321,7 @@ public final class IoApic implements MmioDevice, EoiListener {
             return;
         }
         inputHigh[pin] = high;
-        if (tracing.isOn()) {
+        if (TraceSwitch.on(tracing)) {
             trace.event(HwEvent.IOAPIC_PIN_LEVEL, traceId(pin), high ? 1 : 0, isAsserted(pin) ? 1 : 0);
         }
     }
@@ -342,7 +342,7 @@ public final class IoApic implements MmioDevice, EoiListener {
         if (Rte.isMasked(entry)) {
             if (!Rte.isLevel(entry)) {
                 maskedEdgesDropped++;
-                if (tracing.isOn()) {
+                if (TraceSwitch.on(tracing)) {
                     trace.event(HwEvent.IOAPIC_MASKED_EDGE, traceId(pin), entry, 0);
                 }
             }
@@ -406,7 +406,7 @@ public final class IoApic implements MmioDevice, EoiListener {
             rte[pin] = entry | Rte.REMOTE_IRR;
         }
         delivered++;
-        if (tracing.isOn()) {
+        if (TraceSwitch.on(tracing)) {
             trace.event(HwEvent.IOAPIC_DELIVER, traceId(pin), rte[pin], accepted);
         }
     }
@@ -439,7 +439,7 @@ public final class IoApic implements MmioDevice, EoiListener {
         rte[pin] = entry & ~Rte.REMOTE_IRR;
         hooks.eoiReceived(this, pin, entry);
         final boolean again = levelReady(pin);
-        if (tracing.isOn()) {
+        if (TraceSwitch.on(tracing)) {
             trace.event(HwEvent.IOAPIC_EOI, traceId(pin), vector, again ? 1 : 0);
         }
         if (!again) {
@@ -461,7 +461,7 @@ public final class IoApic implements MmioDevice, EoiListener {
         successiveEois[pin] = 0;
         stormDeferrals++;
         stormTimers[pin].armAfter(STORM_DEFER_NS);
-        if (tracing.isOn()) {
+        if (TraceSwitch.on(tracing)) {
             trace.event(HwEvent.IOAPIC_STORM_DEFER, traceId(pin), vector, STORM_DEFER_NS);
         }
     }

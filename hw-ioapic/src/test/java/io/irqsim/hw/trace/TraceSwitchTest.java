@@ -46,6 +46,8 @@ class TraceSwitchTest {
         assertTrue(TraceSwitch.anyOn());
         assertTrue(b.isOn());
         assertFalse(a.isOn());
+        assertTrue(TraceSwitch.on(b), "the static form answers as isOn");
+        assertFalse(TraceSwitch.on(a), "the gate is open for b, but a is off");
         a.set(true);
         a.set(true);
         assertEquals(before + 2, TraceSwitch.switchesOn());
@@ -55,6 +57,8 @@ class TraceSwitchTest {
         assertEquals(before + 1, TraceSwitch.switchesOn());
         assertTrue(TraceSwitch.anyOn(), "a is still on");
         assertFalse(b.isOn());
+        assertFalse(TraceSwitch.on(b));
+        assertTrue(TraceSwitch.on(a));
         a.set(false);
         assertEquals(before, TraceSwitch.switchesOn());
         assertFalse(a.isOn());
