@@ -43,7 +43,9 @@ final class VioapicTraps implements IoApicHooks {
         // a level entry rewritten as edge while Remote IRR was set is Linux's EOI for IO-APICs
         // without an EOI register (__eoi_ioapic_pin): pass it on to the passed-through line
         if (!topWord && !Rte.isLevel(newRte) && Rte.remoteIrr(oldRte)) {
-            trace.event(HvEvent.VIOAPIC_EDGE_EOI, gsi, 0, 0);
+            if (TraceSwitch.anyOn()) {
+                trace.event(HvEvent.VIOAPIC_EDGE_EOI, gsi, 0, 0);
+            }
             guestEoi(gsi);
         }
         final HwdomGsiMapPolicy policy = hwdomGsiMap;

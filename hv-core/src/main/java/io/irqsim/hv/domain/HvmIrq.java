@@ -3,6 +3,7 @@ package io.irqsim.hv.domain;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hw.ioapic.IoApic;
 import io.irqsim.hw.ioapic.Rte;
+import io.irqsim.hw.trace.TraceSwitch;
 
 /**
  * An HVM-type domain's interrupt lines ({@code struct hvm_irq}, Xen {@code xen/arch/x86/hvm/irq.c}):
@@ -88,7 +89,9 @@ public final class HvmIrq {
         if (linkAssertCount[link]++ == 0 && isa != 0) {
             gsiUp(isaIrqToGsi(isa));
         }
-        domain.host().trace().event(HvEvent.INTX_ASSERT, device << 2 | intx, gsi, gsiAssertCount[gsi]);
+        if (TraceSwitch.anyOn()) {
+            domain.host().trace().event(HvEvent.INTX_ASSERT, device << 2 | intx, gsi, gsiAssertCount[gsi]);
+        }
     }
 
     /**
@@ -110,7 +113,9 @@ public final class HvmIrq {
         if (--linkAssertCount[link] == 0 && isa != 0) {
             gsiDown(isaIrqToGsi(isa));
         }
-        domain.host().trace().event(HvEvent.INTX_DEASSERT, device << 2 | intx, gsi, gsiAssertCount[gsi]);
+        if (TraceSwitch.anyOn()) {
+            domain.host().trace().event(HvEvent.INTX_DEASSERT, device << 2 | intx, gsi, gsiAssertCount[gsi]);
+        }
     }
 
     /**
@@ -204,7 +209,9 @@ public final class HvmIrq {
             // an earlier level assertion, which hvm_gsi_deassert clears only while the entry is level)
             io.positiveEdge(pin);
         }
-        domain.host().trace().event(HvEvent.GSI_ASSERT, gsi, 1, 0);
+        if (TraceSwitch.anyOn()) {
+            domain.host().trace().event(HvEvent.GSI_ASSERT, gsi, 1, 0);
+        }
     }
 
     /**
@@ -219,7 +226,9 @@ public final class HvmIrq {
         }
         gsiAssertCount[gsi] = 0;
         io.setInputWithoutEdge(gsi - io.gsiBase(), false); // see deassertGsi
-        domain.host().trace().event(HvEvent.GSI_ASSERT, gsi, 0, 0);
+        if (TraceSwitch.anyOn()) {
+            domain.host().trace().event(HvEvent.GSI_ASSERT, gsi, 0, 0);
+        }
     }
 
     /** One more source asserts a shared GSI; the first asserts its vIO-APIC input. */

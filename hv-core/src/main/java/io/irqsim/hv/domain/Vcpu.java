@@ -353,7 +353,9 @@ public final class Vcpu extends WorkItem {
         int vector;
         while (blocked == 0 && (vector = vlapic.acknowledgePending()) >= 0) {
             interruptsInjected++;
-            trace.event(HvEvent.VCPU_INTERRUPT, id, vector, 0);
+            if (TraceSwitch.anyOn()) {
+                trace.event(HvEvent.VCPU_INTERRUPT, id, vector, 0);
+            }
             kernel.interrupt(this, vector);
             enter();
         }

@@ -10,6 +10,7 @@ import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceRecorder;
 import io.irqsim.hw.platform.Platform;
 import io.irqsim.hw.time.VirtualClock;
+import io.irqsim.hw.trace.TraceSwitch;
 
 
 /**
@@ -117,7 +118,9 @@ public final class GuestIrqs {
     void doIrq(final PhysicalCpu cpu, final int vector) {
         final int irq = descs.irqForVector(vector);
         final IrqDesc d = descs.desc(irq);
-        trace.event(HvEvent.DO_IRQ, vector, irq, d == null ? 0 : d.nrGuests());
+        if (TraceSwitch.anyOn()) {
+            trace.event(HvEvent.DO_IRQ, vector, irq, d == null ? 0 : d.nrGuests());
+        }
         if (d == null || d.handler() == HandlerType.NONE) {
             routing.lapicEoi(cpu.index());
             spurious++;
@@ -248,10 +251,14 @@ public final class GuestIrqs {
                 routing.mask(d);
             }
             routing.ioapicEoi(d);
-            trace.event(HvEvent.PHYS_EOI, d.irq(), d.vector(), HvEvent.EOI_IOAPIC_EOIR);
+            if (TraceSwitch.anyOn()) {
+                trace.event(HvEvent.PHYS_EOI, d.irq(), d.vector(), HvEvent.EOI_IOAPIC_EOIR);
+            }
         } else {
             cpus[d.ackCpu() < 0 ? 0 : d.ackCpu()].markEoiReadyAndFlush(d.irq(), routing);
-            trace.event(HvEvent.PHYS_EOI, d.irq(), d.vector(), HvEvent.EOI_LAPIC);
+            if (TraceSwitch.anyOn()) {
+                trace.event(HvEvent.PHYS_EOI, d.irq(), d.vector(), HvEvent.EOI_LAPIC);
+            }
         }
     }
 
@@ -273,7 +280,9 @@ public final class GuestIrqs {
                 p.setMasked(true);
                 d.setInFlight(d.inFlight() + 1);
             }
-            trace.event(HvEvent.GUEST_IRQ, irq, p.pirq(), dom.id());
+            if (TraceSwitch.anyOn()) {
+                trace.event(HvEvent.GUEST_IRQ, irq, p.pirq(), dom.id());
+            }
             dispatch.dispatch(dom, p);
         }
         if (ack != AckType.NONE) {
@@ -401,7 +410,9 @@ public final class GuestIrqs {
         if (d == null || !d.isGuest() || !p.isMasked()) {
             return;
         }
-        trace.event(HvEvent.PIRQ_GUEST_EOI, d.irq(), d.inFlight() - 1, d.inFlight() == 1 ? 1 : 0);
+        if (TraceSwitch.anyOn()) {
+            trace.event(HvEvent.PIRQ_GUEST_EOI, d.irq(), d.inFlight() - 1, d.inFlight() == 1 ? 1 : 0);
+        }
         guestDone(d, p);
     }
 

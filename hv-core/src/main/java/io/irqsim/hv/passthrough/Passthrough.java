@@ -10,6 +10,7 @@ import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceRecorder;
 import io.irqsim.hw.ioapic.IoApic;
 import io.irqsim.hw.ioapic.Rte;
+import io.irqsim.hw.trace.TraceSwitch;
 
 import java.util.Iterator;
 import java.util.List;
@@ -227,7 +228,9 @@ public final class Passthrough {
         pd.setMasked(false);
         trace.setContext(trace.contextCpu(), d.id());
         if (hvmDomainUsePirq(d, pd.pirq())) {
-            trace.event(HvEvent.EVTCHN_PIRQ, pd.pirq().pirq(), pd.pirq().irq(), 1); // send_guest_pirq
+            if (TraceSwitch.anyOn()) {
+                trace.event(HvEvent.EVTCHN_PIRQ, pd.pirq().pirq(), pd.pirq().irq(), 1); // send_guest_pirq
+            }
             d.sendPirqEvent(pd.pirq().pirq());
         }
         int asserted = 0;
@@ -245,7 +248,9 @@ public final class Passthrough {
                 pd.setPending(pd.pending() + 1);
             }
         }
-        trace.event(HvEvent.DPCI_ASSIST, pd.pirq().pirq(), asserted, pd.pending());
+        if (TraceSwitch.anyOn()) {
+            trace.event(HvEvent.DPCI_ASSIST, pd.pirq().pirq(), asserted, pd.pending());
+        }
     }
 
     /**
@@ -338,7 +343,9 @@ public final class Passthrough {
     private void hvmPirqEoi(final Domain d, final Pirq p, final int guestGsi) {
         final PirqDpci pd = p.dpci();
         pd.setPending(pd.pending() - 1); // a u16 in Xen: an unexpected EOI wraps to 0xFFFF and blocks
-        trace.event(HvEvent.DPCI_EOI, guestGsi, p.pirq(), pd.pending());
+        if (TraceSwitch.anyOn()) {
+            trace.event(HvEvent.DPCI_EOI, guestGsi, p.pirq(), pd.pending());
+        }
         if (pd.pending() != 0) {
             return;
         }
