@@ -4,6 +4,7 @@ import io.irqsim.hv.sched.WorkItem;
 import io.irqsim.hv.trace.TraceFormat;
 import io.irqsim.hv.trace.TraceRecorder;
 import io.irqsim.hw.apic.LocalApic;
+import io.irqsim.hw.trace.TraceSwitch;
 
 /**
  * A physical CPU as Xen runs it: when its LAPIC has a deliverable interrupt it takes it (INTA)
@@ -34,7 +35,9 @@ public final class PhysicalCpu extends WorkItem {
     @Override
     public void run() {
         int vector;
-        trace.setContext(index, TraceFormat.DOMID_XEN);
+        if (TraceSwitch.anyOn()) { // the context only stamps records (Vcpu.enter)
+            trace.setContext(index, TraceFormat.DOMID_XEN);
+        }
         while ((vector = lapic.acknowledgePending()) >= 0) {
             taken++;
             irqs.doIrq(this, vector);

@@ -226,7 +226,9 @@ public final class Passthrough {
             return;
         }
         pd.setMasked(false);
-        trace.setContext(trace.contextCpu(), d.id());
+        if (TraceSwitch.anyOn()) { // the context only stamps records (Vcpu.enter)
+            trace.setContext(trace.contextCpu(), d.id());
+        }
         if (hvmDomainUsePirq(d, pd.pirq())) {
             if (TraceSwitch.anyOn()) {
                 trace.event(HvEvent.EVTCHN_PIRQ, pd.pirq().pirq(), pd.pirq().irq(), 1); // send_guest_pirq
