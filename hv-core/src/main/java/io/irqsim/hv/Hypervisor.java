@@ -32,6 +32,7 @@ import io.irqsim.hw.pci.Bdf;
 import io.irqsim.hw.platform.Platform;
 import io.irqsim.hw.platform.PlatformSpec;
 import io.irqsim.hw.time.VirtualClock;
+import io.irqsim.hw.trace.TraceSwitch;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -334,7 +335,9 @@ public final class Hypervisor implements DomainHost, GuestIrqDispatch, HwdomGsiM
             return;
         }
         // send_guest_pirq
-        trace.event(HvEvent.EVTCHN_PIRQ, pirq.pirq(), pirq.irq(), pirq.isEvtchnBound() ? 1 : 0);
+        if (TraceSwitch.anyOn()) {
+            trace.event(HvEvent.EVTCHN_PIRQ, pirq.pirq(), pirq.irq(), pirq.isEvtchnBound() ? 1 : 0);
+        }
         if (pirq.isEvtchnBound()) {
             d.sendPirqEvent(pirq.pirq());
         } else {

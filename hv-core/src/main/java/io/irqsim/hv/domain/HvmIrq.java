@@ -287,7 +287,9 @@ public final class HvmIrq {
         }
         // send_guest_pirq: an HVM guest's pirq with no channel bound yet is dropped
         final Pirq info = domain.pirqs().get(pirq);
-        domain.host().trace().event(HvEvent.EVTCHN_PIRQ, pirq, info.irq(), info.isEvtchnBound() ? 1 : 0);
+        if (TraceSwitch.anyOn()) {
+            domain.host().trace().event(HvEvent.EVTCHN_PIRQ, pirq, info.irq(), info.isEvtchnBound() ? 1 : 0);
+        }
         if (info.isEvtchnBound()) {
             domain.sendPirqEvent(pirq);
         }

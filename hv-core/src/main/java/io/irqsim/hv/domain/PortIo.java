@@ -3,6 +3,7 @@ package io.irqsim.hv.domain;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.TraceRecorder;
 import io.irqsim.hw.mmio.MmioDevice;
+import io.irqsim.hw.trace.TraceSwitch;
 
 import java.util.Arrays;
 
@@ -137,7 +138,9 @@ public final class PortIo {
             return MmioDevice.allOnes(size);
         }
         final long v = devices[i].read(port - starts[i], size) & MmioDevice.allOnes(size);
-        trace.event(HvEvent.PIO_TRAP, port, size, v);
+        if (TraceSwitch.anyOn()) {
+            trace.event(HvEvent.PIO_TRAP, port, size, v);
+        }
         return v;
     }
 
@@ -148,7 +151,9 @@ public final class PortIo {
             return;
         }
         final long v = value & MmioDevice.allOnes(size);
-        trace.event(HvEvent.PIO_TRAP, port, size | (1 << 8), v);
+        if (TraceSwitch.anyOn()) {
+            trace.event(HvEvent.PIO_TRAP, port, size | (1 << 8), v);
+        }
         devices[i].write(port - starts[i], size, v);
     }
 

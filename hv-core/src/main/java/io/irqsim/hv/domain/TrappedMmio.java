@@ -44,6 +44,8 @@ final class TrappedMmio extends MmioTrap {
      * @param value value written (0 for reads)
      */
     void traceAsync(final long gpa, final int size, final boolean write, final long value) {
-        trace.event(HvEvent.MMIO_TRAP, gpa, size | (write ? 1 << 8 : 0) | (1 << 9), value);
+        if (TraceSwitch.anyOn()) {
+            trace.event(HvEvent.MMIO_TRAP, gpa, size | (write ? 1 << 8 : 0) | (1 << 9), value);
+        }
     }
 }

@@ -4,6 +4,7 @@ import io.irqsim.hv.Hypervisor;
 import io.irqsim.hv.domain.Domain;
 import io.irqsim.hv.trace.HvEvent;
 import io.irqsim.hv.trace.HypercallOp;
+import io.irqsim.hw.trace.TraceSwitch;
 
 /**
  * What every hypercall interface shares: entering the hypervisor on behalf of a caller (trace
@@ -40,7 +41,9 @@ abstract class HypercallBase {
      */
     protected final int leave(final Domain caller, final HypercallOp op, final long arg, final int rc) {
         enter(caller);
-        xen.trace().event(HvEvent.HYPERCALL, op.code(), arg, rc);
+        if (TraceSwitch.anyOn()) {
+            xen.trace().event(HvEvent.HYPERCALL, op.code(), arg, rc);
+        }
         xen.drain();
         return rc;
     }

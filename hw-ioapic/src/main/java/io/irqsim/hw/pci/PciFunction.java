@@ -3,6 +3,7 @@ package io.irqsim.hw.pci;
 import io.irqsim.hw.mmio.MmioDevice;
 import io.irqsim.hw.trace.HwEvent;
 import io.irqsim.hw.trace.HwTrace;
+import io.irqsim.hw.trace.TraceSwitch;
 import io.irqsim.hw.wire.IrqWire;
 
 import static io.irqsim.hw.pci.PciConfigRegisters.*;
@@ -25,6 +26,8 @@ public class PciFunction {
     private final Bdf bdf;
     private final String name;
     private final HwTrace trace;
+    /** {@code trace}'s switch: a disabled trace costs nothing on the INTx path (TraceSwitch). */
+    private final TraceSwitch tracing;
     private final byte[] config = new byte[CONFIG_SIZE];
     private final byte[] writeMask = new byte[CONFIG_SIZE];
     private final byte[] w1cMask = new byte[CONFIG_SIZE];
@@ -76,6 +79,7 @@ public class PciFunction {
         this.bdf = bdf;
         this.name = name;
         this.trace = trace;
+        this.tracing = trace.traceSwitch();
         put16(VENDOR_ID, vendorId);
         put16(DEVICE_ID, deviceId);
         put8(CLASS_CODE, classCode);
@@ -327,7 +331,9 @@ public class PciFunction {
             return;
         }
         driving = drive;
-        trace.event(HwEvent.PCI_INTX, bdf.sbdf(), drive ? 1 : 0, interruptRequest && !drive ? 1 : 0);
+        if (TraceSwitch.on(tracing)) {
+            trace.event(HwEvent.PCI_INTX, bdf.sbdf(), drive ? 1 : 0, interruptRequest && !drive ? 1 : 0);
+        }
         if (intxWire != null) {
             intxWire.drive(intxDriver, drive);
         }
