@@ -239,7 +239,7 @@ public final class MmioBus {
         return writeSecond(address, size, value);
     }
 
-    /** The second cached window, then the search; kept out of {@link #write} so that stays small. */
+    /** The second cached window, then the search; kept out of {@link #writeSized} so that stays small. */
     private boolean writeSecond(final long address, final int size, final long value) {
         final Window w = hit1;
         final long off = address - w.base;

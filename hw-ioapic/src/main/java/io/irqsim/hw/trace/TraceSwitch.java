@@ -6,7 +6,7 @@ import java.lang.invoke.MutableCallSite;
 
 /**
  * Whether a trace is recording, as one plain flag a device reads before it reports an event:
- * {@code if (tracing.isOn()) trace.event(...)}. With tracing off, a hot path pays one field load
+ * {@code if (TraceSwitch.on(tracing)) trace.event(...)}. With tracing off, a hot path pays one field load
  * and a branch per trace point, not a call through the {@link HwTrace} interface (which, with
  * several trace implementations loaded, the JIT cannot inline).
  *
